@@ -1,0 +1,18 @@
+/** Size limits on user data: past these a row is rejected rather than silently truncated. */
+export const LIMITS = {
+  idLength: 256,
+  titleLength: 1_000,
+  brandLength: 200,
+  categoryLength: 500,
+  imageLength: 2_048,
+  attributeCount: 64,
+  attributeKeyLength: 64,
+  attributeValueLength: 500,
+  queryLength: 500,
+  maxK: 1_000,
+  filterDepth: 8,
+  filterValues: 1_000,
+} as const;
+
+/** Attribute keys become column names in the store, so only this alphabet is accepted. */
+export const ATTRIBUTE_KEY = /^[a-z][a-z0-9_]{0,63}$/;

@@ -1,0 +1,66 @@
+import { z } from "zod";
+import { ATTRIBUTE_KEY, LIMITS } from "./limits.ts";
+import { FilterSchema } from "./filter-schema.ts";
+
+const text = (field: string, max: number) =>
+  z
+    .string({ error: `${field} must be a string` })
+    .max(max, { error: `${field} is longer than ${max} characters; shorten it` });
+
+/** One catalog item as the user brings it (DESIGN §2). */
+export const ItemSchema = z.object({
+  id: text("id", LIMITS.idLength).refine((v) => v.trim().length > 0, { error: "id is empty; every item needs a unique id" }),
+  title: text("title", LIMITS.titleLength).refine((v) => v.trim().length > 0, { error: "title is empty; every item needs a title" }),
+  image: text("image", LIMITS.imageLength).optional(),
+  brand: text("brand", LIMITS.brandLength).optional(),
+  category: text("category", LIMITS.categoryLength).optional(),
+  price: z
+    .number({ error: "price must be a number (e.g. 19.99)" })
+    .refine((v) => Number.isFinite(v), { error: "price must be a finite number" })
+    .refine((v) => v >= 0, { error: "price is negative; prices must be ≥ 0" })
+    .optional(),
+  attributes: z
+    .record(
+      z.string().regex(ATTRIBUTE_KEY, { error: "attribute keys must be lower-case letters, digits and _ (start with a letter, ≤ 64 chars)" }),
+      text("attribute value", LIMITS.attributeValueLength),
+    )
+    .refine((r) => Object.keys(r).length <= LIMITS.attributeCount, { error: `at most ${LIMITS.attributeCount} attributes per item` })
+    .optional(),
+});
+export type Item = z.infer<typeof ItemSchema>;
+
+/** One click-log row: a query and the item it led to. */
+export const ClickSchema = z.object({
+  query: text("query", LIMITS.queryLength).refine((v) => v.trim().length > 0, { error: "query is empty" }),
+  item_id: text("item_id", LIMITS.idLength).refine((v) => v.trim().length > 0, { error: "item_id is empty" }),
+  clicks: z.int({ error: "clicks must be a whole number ≥ 1" }).min(1, { error: "clicks must be ≥ 1" }).default(1),
+  purchases: z.int({ error: "purchases must be a whole number ≥ 0" }).min(0, { error: "purchases must be ≥ 0" }).optional(),
+  ts: z
+    .union([z.iso.datetime({ offset: true }), z.iso.date()], { error: "ts must be an ISO date or date-time, e.g. 2026-03-01T12:00:00Z" })
+    .optional(),
+});
+export type Click = z.infer<typeof ClickSchema>;
+
+/** A graded relevance judgment for evaluation. */
+export const JudgmentSchema = z.object({
+  query: text("query", LIMITS.queryLength),
+  item_id: text("item_id", LIMITS.idLength),
+  grade: z.number({ error: "grade must be a number" }).min(0, { error: "grade must be ≥ 0" }),
+});
+export type Judgment = z.infer<typeof JudgmentSchema>;
+
+/** A retrieve request as the API and SDK take it. */
+export const RetrieveRequestSchema = z.object({
+  query: text("query", LIMITS.queryLength).refine((v) => v.trim().length > 0, { error: "query is empty; send the user's search text" }),
+  k: z
+    .int({ error: "k must be a whole number" })
+    .min(1, { error: "k must be ≥ 1" })
+    .max(LIMITS.maxK, { error: `k must be ≤ ${LIMITS.maxK}` })
+    .default(50),
+  filters: FilterSchema.optional(),
+  release: z.string().regex(/^r\d{3,}$/, { error: "release must look like r001" }).optional(),
+  /** Skip query understanding (brand/category constraints from the query text). */
+  understand: z.boolean().default(true),
+});
+export type RetrieveRequest = z.infer<typeof RetrieveRequestSchema>;
+export type RetrieveRequestInput = z.input<typeof RetrieveRequestSchema>;

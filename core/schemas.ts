@@ -4,7 +4,7 @@ import { FilterSchema } from "./filter-schema.ts";
 
 const text = (field: string, max: number) =>
   z
-    .string({ error: `${field} must be a string` })
+    .string({ error: (iss) => (iss.input === undefined ? `${field} is missing` : `${field} must be a string, got ${typeof iss.input}`) })
     .max(max, { error: `${field} is longer than ${max} characters; shorten it` });
 
 /** One catalog item as the user brings it (DESIGN §2). */

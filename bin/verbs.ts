@@ -1,0 +1,64 @@
+// The verb table: help text lives here so `vitrine <verb> --help` never loads a verb's module,
+// and each verb's module is imported only when that verb runs (serve never loads TF.js).
+
+/** One CLI verb. */
+export interface Verb {
+  /** One line for the verb list. */
+  summary: string;
+  /** Full usage text for `vitrine <verb> --help`. */
+  usage: string;
+  /** Loads the verb's runner; absent for verbs not built yet. */
+  load?: () => Promise<(argv: string[]) => Promise<number>>;
+  /** For verbs not built yet: which issue builds them. */
+  planned?: string;
+}
+
+export const VERBS: Record<string, Verb> = {
+  datasets: {
+    summary: "generate a built-in dataset (demo, fashion-mnist) as catalog + click files",
+    usage: `vitrine datasets <demo|fashion-mnist> --out DIR [--seed N] [--items N] [--title-attr-rate X] [--source DIR]
+
+  demo            a generated shop: rendered garment images, titles that often omit colour/pattern
+  fashion-mnist   real Zalando images from Debian's dataset-fashion-mnist package
+  --out DIR       folder to write catalog.jsonl, images/, clicks.jsonl, clicks-eval.jsonl, ...
+  --seed N        seed; the same seed gives byte-identical files (default 42)
+  --items N       catalog size (demo default 2000, fashion-mnist default 5000)
+  --title-attr-rate X   demo: share of titles naming colour/pattern (default 0.4)
+  --source DIR    fashion-mnist: folder of the IDX files (default /usr/share/datasets/fashion-mnist)`,
+    load: async () => (await import("../datasets/cli.ts")).datasetsCommand,
+  },
+  import: {
+    summary: "validate and import a catalog and click logs into a data directory",
+    usage: `vitrine import --catalog FILE [--clicks FILE] [--eval-clicks FILE] [--judgments FILE] --out DIR
+vitrine import --dataset DIR --out DIR
+
+  --catalog FILE      items: .jsonl, .csv or .parquet ({ id, title, image?, brand?, category?, price?, attributes? })
+  --clicks FILE       click log ({ query, item_id, clicks?, purchases?, ts? })
+  --eval-clicks FILE  held-out clicks for evaluation (default: split off --eval-fraction of --clicks)
+  --judgments FILE    graded relevance ({ query, item_id, grade }) for evaluation
+  --dataset DIR       take catalog.jsonl, clicks.jsonl, clicks-eval.jsonl, judgments.jsonl from DIR
+                      (the layout \`vitrine datasets\` writes)
+  --out DIR           data directory (store/, rejects.jsonl, import.json, cache/)
+  --eval-fraction X   share of clicks held out when no eval file is given (default 0.1)
+  --seed N            seed of that split (default 0)
+  --no-images         import every item text-only
+  --cache-dir DIR     image cache (default DIR/cache/images)
+  --image-size N      thumbnail side in pixels, divisible by 4 (default 64)
+  --timeout-ms N      per-attempt image download timeout (default 10000)
+  --retries N         extra download attempts on timeout/5xx (default 2)
+  --concurrency N     images fetched/decoded at once (default 8)
+
+Bad rows never stop an import: they go to DIR/rejects.jsonl with file, line and reason.
+Unreadable images leave the item text-only (flagged). Re-running on the same input is idempotent.`,
+    load: async () => (await import("../ingest/cli.ts")).importCommand,
+  },
+  pretrain: { summary: "pre-train the query and item towers (MLM, MPM, QIC, QIM)", usage: "vitrine pretrain --data DIR [--preset tiny|cpu|base] [--resume]", planned: "issue #3" },
+  finetune: { summary: "fine-tune with item-ID embeddings and sampled softmax", usage: "vitrine finetune --data DIR [--resume]", planned: "issue #3" },
+  export: { summary: "export the towers to ONNX with a parity check", usage: "vitrine export --data DIR", planned: "issue #4" },
+  embed: { summary: "embed every item with ONNX Runtime", usage: "vitrine embed --data DIR [--resume]", planned: "issue #4" },
+  eval: { summary: "evaluate on held-out clicks: Recall@K, NDCG@10, relevance, ablations", usage: "vitrine eval --data DIR [--clicks FILE] [--judgments FILE] [--api URL] [--ablations]", planned: "issue #4" },
+  publish: { summary: "publish a release (items, ANN index, qid top-K lists) to LanceDB", usage: "vitrine publish --data DIR [--edge]", planned: "issue #5" },
+  serve: { summary: "serve the API (tRPC + REST) on the embedded LanceDB", usage: "vitrine serve --data DIR [--port 8787]", planned: "issue #5" },
+  retrain: { summary: "pretrain → finetune → export → embed → eval → publish", usage: "vitrine retrain --data DIR", planned: "issue #6" },
+  demo: { summary: "generate the demo shop, train, publish and serve it", usage: "vitrine demo [--data DIR]", planned: "issue #6" },
+};

@@ -1,0 +1,219 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { tableFromArrays, tableToIPC } from "apache-arrow";
+import { Table as WasmTable, writeParquet } from "parquet-wasm";
+import sharp from "sharp";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openStore } from "../lancedb/connect.ts";
+import { importData } from "./import-data.ts";
+import { readImportManifest } from "./manifest.ts";
+import type { Reject } from "./rejects.ts";
+
+let dir: string;
+let server: Server;
+let base: string;
+let slowHits = 0;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "vitrine-import-"));
+  const red = await sharp({ create: { width: 40, height: 30, channels: 3, background: { r: 220, g: 10, b: 10 } } }).png().toBuffer();
+  await writeFile(join(dir, "red.png"), red);
+  await writeFile(join(dir, "corrupt.png"), Buffer.from("\x89PNG\r\n\x1a\nthis is not really a png"));
+  server = createServer((req, res) => {
+    if (req.url === "/ok.png") res.writeHead(200, { "content-type": "image/png" }).end(red);
+    else if (req.url === "/slow.png") {
+      slowHits++;
+      setTimeout(() => res.writeHead(200).end(red), 2_000).unref();
+    } else res.writeHead(404).end("nope");
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+  await rm(dir, { recursive: true, force: true });
+});
+
+const imageOptions = { timeoutMs: 300, retries: 1, backoffMs: 10 };
+
+async function rejectsOf(out: string): Promise<Reject[]> {
+  return (await readFile(join(out, "rejects.jsonl"), "utf8")).trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
+}
+
+describe("importData: bad rows", () => {
+  it("rejects every bad-row kind with its line and reason and imports the rest", async () => {
+    const catalog = join(dir, "catalog.jsonl");
+    const lines = [
+      /* 1 */ JSON.stringify({ id: "a1", title: "Red dress", image: "red.png", brand: "Acme", category: "Women>Dresses", price: 19.5, attributes: { material: "cotton" } }),
+      /* 2 */ `{"id": "a2", "title": "broken`,
+      /* 3 */ JSON.stringify({ title: "no id here" }),
+      /* 4 */ JSON.stringify({ id: "a1", title: "duplicate of line 1" }),
+      /* 5 */ JSON.stringify({ id: "a5", title: 12345 }),
+      /* 6 */ JSON.stringify({ id: "a6", title: "Cheap", price: -3 }),
+      /* 7 */ JSON.stringify({ id: "a7", title: "x".repeat(1001) }),
+      /* 8 */ JSON.stringify({ id: "a8", title: "Price as text", price: "cheap" }),
+      /* 9 */ "",
+      /* 10 */ JSON.stringify({ id: "a10", title: "Plain bag", brand: "Acme", price: 0 }),
+      /* 11 */ "[1, 2, 3]",
+    ];
+    await writeFile(catalog, lines.join("\n") + "\n");
+    const clicks = join(dir, "clicks.jsonl");
+    await writeFile(
+      clicks,
+      [
+        JSON.stringify({ query: "red dress", item_id: "a1", clicks: 3 }),
+        JSON.stringify({ query: "red dress", item_id: "ghost" }),
+        JSON.stringify({ query: "cheap", item_id: "a6" }),
+        JSON.stringify({ query: "bag", item_id: "a10", clicks: 0 }),
+        JSON.stringify({ query: "???", item_id: "a10" }),
+        JSON.stringify({ query: "bag acme", item_id: "a10", ts: "2026-01-02T03:04:05Z", purchases: 1 }),
+      ].join("\n"),
+    );
+    const out = join(dir, "out-bad");
+    const summary = await importData({ catalog, clicks, out, evalFraction: 0, imageOptions });
+
+    expect(summary.catalog).toMatchObject({ read: 10, imported: 2, rejected: 8, textOnly: 1, imagesOk: 1 });
+    expect(summary.clicks).toMatchObject({ read: 6, imported: 2, rejected: 4 });
+    const rej = await rejectsOf(out);
+    const byLine = (kind: string) => Object.fromEntries(rej.filter((r) => r.kind === kind).map((r) => [r.line, r.reason]));
+    const cat = byLine("catalog");
+    expect(Object.keys(cat).map(Number)).toEqual([2, 3, 4, 5, 6, 7, 8, 11]);
+    expect(cat[2]).toMatch(/^broken JSON/);
+    expect(cat[3]).toBe("id: id is missing");
+    expect(cat[4]).toBe('duplicate id "a1" (first seen at line 1); ids must be unique');
+    expect(cat[5]).toBe("title: title must be a string, got number");
+    expect(cat[6]).toBe("price: price is negative; prices must be ≥ 0");
+    expect(cat[7]).toBe("title: title is longer than 1000 characters; shorten it");
+    expect(cat[8]).toBe("price: price must be a number (e.g. 19.99)");
+    expect(cat[11]).toMatch(/not a JSON object/);
+    expect(rej.every((r) => r.file === catalog || r.file === clicks)).toBe(true);
+    const clk = byLine("clicks");
+    expect(Object.keys(clk).map(Number)).toEqual([2, 3, 4, 5]);
+    expect(clk[2]).toMatch(/item_id "ghost" is not in the imported catalog/);
+    expect(clk[3]).toMatch(/item_id "a6" is not in the imported catalog/);
+    expect(clk[4]).toBe("clicks: clicks must be ≥ 1");
+    expect(clk[5]).toMatch(/no searchable terms/);
+
+    const db = await openStore(out);
+    const items = await (await db.openTable("catalog")).query().toArray();
+    expect(items.map((r) => r.id).sort()).toEqual(["a1", "a10"]);
+    const a1 = items.find((r) => r.id === "a1")!;
+    expect(a1.text_only).toBe(false);
+    expect(a1.thumb.length).toBe(64 * 64 * 3);
+    expect(a1.attributes).toBe('{"material":"cotton"}');
+    const a10 = items.find((r) => r.id === "a10")!;
+    expect(a10.text_only).toBe(true);
+    expect(a10.image_error).toBeNull();
+    const cl = await (await db.openTable("clicks")).query().toArray();
+    expect(cl.map((r) => r.terms).sort()).toEqual(["acme bag", "dress red"]);
+    expect((await readImportManifest(out)).summary.catalog.imported).toBe(2);
+  });
+});
+
+describe("importData: images", () => {
+  it("flags a corrupt file, a missing file, a 404 and a slow URL as text-only and keeps going", async () => {
+    const catalog = join(dir, "images.jsonl");
+    const rows = [
+      { id: "ok-file", title: "t", image: "red.png" },
+      { id: "ok-http", title: "t", image: `${base}/ok.png` },
+      { id: "corrupt", title: "t", image: "corrupt.png" },
+      { id: "missing", title: "t", image: "nowhere.png" },
+      { id: "404", title: "t", image: `${base}/missing.png` },
+      { id: "slow", title: "t", image: `${base}/slow.png` },
+    ];
+    await writeFile(catalog, rows.map((r) => JSON.stringify(r)).join("\n"));
+    const out = join(dir, "out-img");
+    const t0 = performance.now();
+    const summary = await importData({ catalog, out, imageOptions });
+    expect(performance.now() - t0).toBeLessThan(1_900); // the slow URL timed out instead of waiting 2 s
+    expect(summary.catalog).toMatchObject({ imported: 6, rejected: 0, imagesOk: 2, imagesFailed: 4, textOnly: 4 });
+    const db = await openStore(out);
+    const items = Object.fromEntries((await (await db.openTable("catalog")).query().toArray()).map((r) => [r.id, r]));
+    expect(items["ok-http"].text_only).toBe(false);
+    expect(items.corrupt.image_error).toMatch(/corrupt image/);
+    expect(items.missing.image_error).toMatch(/file not found/);
+    expect(items["404"].image_error).toBe("http 404");
+    expect(items.slow.image_error).toMatch(/timeout/);
+    expect(slowHits).toBe(2); // one attempt plus one retry
+  });
+});
+
+describe("importData: formats and re-runs", () => {
+  const rows = [
+    { id: "p1", title: "Blue tee", brand: "Zed", category: "Men>Tops", price: 9.99 },
+    { id: "p2", title: "Green hat", brand: "Zed", category: "Accessories>Hats", price: 5 },
+    { id: "p3", title: "Bad", price: -1 },
+  ];
+
+  it("reads CSV and Parquet into the same rows as JSONL", async () => {
+    const jsonl = join(dir, "fmt.jsonl");
+    await writeFile(jsonl, rows.map((r) => JSON.stringify(r)).join("\n"));
+    const csv = join(dir, "fmt.csv");
+    await writeFile(csv, "id,title,brand,category,price,attr.material\n" + rows.map((r) => `${r.id},"${r.title}",${r.brand ?? ""},${r.category ?? ""},${r.price},`).join("\n") + "\np4,\"unterminated\n");
+    const pq = join(dir, "fmt.parquet");
+    const arrow = tableFromArrays({
+      id: rows.map((r) => r.id),
+      title: rows.map((r) => r.title),
+      brand: rows.map((r) => r.brand ?? null),
+      category: rows.map((r) => r.category ?? null),
+      price: Float64Array.from(rows.map((r) => r.price)),
+    });
+    await writeFile(pq, writeParquet(WasmTable.fromIPCStream(tableToIPC(arrow, "stream"))));
+
+    const got: Record<string, unknown[]> = {};
+    for (const [name, file] of [["jsonl", jsonl], ["csv", csv], ["parquet", pq]] as const) {
+      const out = join(dir, `out-${name}`);
+      const s = await importData({ catalog: file, out, images: false });
+      const db = await openStore(out);
+      got[name] = (await (await db.openTable("catalog")).query().select(["id", "title", "brand", "category", "price"]).toArray())
+        .map((r) => ({ ...r }))
+        .sort((a, b) => (a.id < b.id ? -1 : 1));
+      const rej = await rejectsOf(out);
+      expect(rej.find((r) => r.line === (name === "csv" ? 4 : 3))?.reason).toBe("price: price is negative; prices must be ≥ 0");
+      if (name === "csv") {
+        expect(s.catalog.rejected).toBe(2);
+        expect(rej.some((r) => /malformed CSV/.test(r.reason))).toBe(true);
+      }
+    }
+    expect(got.jsonl).toHaveLength(2);
+    expect(got.csv).toEqual(got.jsonl);
+    expect(got.parquet).toEqual(got.jsonl);
+  });
+
+  it("is idempotent: a second run writes the same rows, rejects and split", async () => {
+    const catalog = join(dir, "idem.jsonl");
+    await writeFile(catalog, rows.map((r) => JSON.stringify(r)).join("\n"));
+    const clicks = join(dir, "idem-clicks.jsonl");
+    await writeFile(clicks, Array.from({ length: 200 }, (_, i) => JSON.stringify({ query: `q${i % 17} tee`, item_id: i % 2 ? "p1" : "p2" })).join("\n"));
+    const out = join(dir, "out-idem");
+    const snapshot = async () => {
+      const db = await openStore(out);
+      const dump = async (t: string) => (await (await db.openTable(t)).query().toArray()).map((r) => JSON.stringify(r)).sort();
+      return { catalog: await dump("catalog"), clicks: await dump("clicks"), eval: await dump("clicks_eval"), rejects: await readFile(join(out, "rejects.jsonl"), "utf8") };
+    };
+    const s1 = await importData({ catalog, clicks, out, images: false });
+    const first = await snapshot();
+    const s2 = await importData({ catalog, clicks, out, images: false });
+    expect(await snapshot()).toEqual(first);
+    expect(s2.clicks).toEqual(s1.clicks);
+    expect(first.catalog).toHaveLength(2);
+    expect(s1.clicksEval.imported).toBeGreaterThan(5);
+    expect(s1.clicksEval.imported + s1.clicks.imported).toBe(200);
+    expect(first.eval.length).toBe(s1.clicksEval.imported);
+  });
+
+  it("leaves a manifest that readers refuse when the import dies midway", async () => {
+    const catalog = join(dir, "crash.jsonl");
+    await writeFile(catalog, rows.map((r) => JSON.stringify(r)).join("\n"));
+    const out = join(dir, "out-crash");
+    await importData({ catalog, out, images: false });
+    await expect(
+      importData({ catalog, out, images: false, onProgress: () => { throw new Error("injected crash"); } }),
+    ).rejects.toThrow("injected crash");
+    await expect(readImportManifest(out)).rejects.toThrow(/did not finish/);
+  });
+});

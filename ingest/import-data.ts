@@ -1,0 +1,210 @@
+import { mkdir, rename, writeFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { murmur3, type Item } from "../core/index.ts";
+import { openStore } from "../lancedb/connect.ts";
+import {
+  CATALOG_SCHEMA, CLICK_SCHEMA, IMPORT_TABLES, JUDGMENT_SCHEMA, TableWriter,
+  type CatalogRow, type ClickRow, type JudgmentRow,
+} from "../lancedb/import-tables.ts";
+import { ImportError } from "./errors.ts";
+import { createImageLoader, type ImageLoaderOptions } from "./images/index.ts";
+import { IMPORT_MANIFEST, type ImportManifest, type ImportSummary } from "./manifest.ts";
+import { readRows } from "./read-rows.ts";
+import { RejectsWriter, type RejectKind } from "./rejects.ts";
+import { checkClick, checkItem, checkJudgment } from "./validate.ts";
+
+/** Progress of a running import, for a progress bar. */
+export interface ImportProgress {
+  /** Which input is being read. */
+  stage: "catalog" | "clicks" | "clicks_eval" | "judgments";
+  /** Rows handled so far in this stage. */
+  done: number;
+}
+
+/** What to import and where. */
+export interface ImportOptions {
+  /** Catalog file: .jsonl, .csv or .parquet. */
+  catalog: string;
+  /** Click log file (query → item); optional for a catalog-only import. */
+  clicks?: string;
+  /** Held-out clicks for evaluation; when absent, `evalFraction` of `clicks` is split off. */
+  evalClicks?: string;
+  /** Graded judgments `{ query, item_id, grade }` for evaluation (optional). */
+  judgments?: string;
+  /** Data directory: receives store/, rejects.jsonl, import.json and cache/. */
+  out: string;
+  /** Share of click rows held out for evaluation when no evalClicks file is given (default 0.1). */
+  evalFraction?: number;
+  /** Seed of the train/eval split (default 0). */
+  seed?: number;
+  /** Load images (default true); false imports every item text-only. */
+  images?: boolean;
+  /** Image cache folder (default `<out>/cache/images`). */
+  cacheDir?: string;
+  /** Image loader settings: thumbnail size, timeouts, retries, concurrency. */
+  imageOptions?: Omit<ImageLoaderOptions, "cacheDir">;
+  /** Called as rows are handled. */
+  onProgress?: (p: ImportProgress) => void;
+}
+
+// Images load a chunk at a time: enough to keep the loader's concurrency busy, small enough that
+// memory stays flat on 100k-item catalogs.
+const IMAGE_CHUNK = 256;
+
+/** Import a catalog and click logs into `<out>/store`; bad rows go to `<out>/rejects.jsonl`. */
+export async function importData(opts: ImportOptions): Promise<ImportSummary> {
+  const started = performance.now();
+  const evalFraction = opts.evalFraction ?? 0.1;
+  if (!(evalFraction >= 0 && evalFraction < 1)) throw new ImportError("BAD_OPTION", `evalFraction must be in [0, 1), got ${evalFraction}`);
+  const out = resolve(opts.out);
+  await mkdir(out, { recursive: true });
+  // Mark the import as running first: a crash leaves a manifest that readers refuse.
+  await writeManifest(out, { state: "running", version: 1 });
+
+  const db = await openStore(out);
+  const rejects = new RejectsWriter(join(out, "rejects.jsonl"));
+  const loader = opts.images === false ? null : createImageLoader({ ...opts.imageOptions, cacheDir: opts.cacheDir ?? join(out, "cache", "images") });
+  const summary: ImportSummary = {
+    catalog: { read: 0, imported: 0, rejected: 0, textOnly: 0, imagesOk: 0, imagesFailed: 0, imageCacheHits: 0 },
+    clicks: { read: 0, imported: 0, rejected: 0 },
+    clicksEval: { read: 0, imported: 0, rejected: 0 },
+    judgments: { read: 0, imported: 0, rejected: 0 },
+    seconds: 0,
+  };
+
+  // Catalog.
+  const catalogDir = dirname(resolve(opts.catalog));
+  const items = new TableWriter<CatalogRow>(db, IMPORT_TABLES.catalog, CATALOG_SCHEMA);
+  const seen = new Map<string, number>();
+  let chunk: { item: Item; line: number }[] = [];
+  const flushChunk = async () => {
+    const withImage = chunk.filter((c) => c.item.image !== undefined && loader);
+    const results = loader ? await loader.loadMany(withImage.map((c) => ({ src: c.item.image!, baseDir: catalogDir }))) : [];
+    let r = 0;
+    for (const { item, line } of chunk) {
+      const img = item.image !== undefined && loader ? results[r++]! : null;
+      const ok = img !== null && img.ok;
+      if (img && img.ok) {
+        summary.catalog.imagesOk++;
+        if (img.cached) summary.catalog.imageCacheHits++;
+      } else if (img) summary.catalog.imagesFailed++;
+      if (!ok) summary.catalog.textOnly++;
+      await items.push({
+        id: item.id, title: item.title, brand: item.brand ?? null, category: item.category ?? null, price: item.price ?? null,
+        image: item.image ?? null, attributes: item.attributes ? stableJson(item.attributes) : null,
+        text_only: !ok, image_error: img && !img.ok ? img.reason : null, image_key: img && img.ok ? img.key : null,
+        thumb: img && img.ok ? img.thumb : null, line,
+      });
+      summary.catalog.imported++;
+    }
+    chunk = [];
+    opts.onProgress?.({ stage: "catalog", done: summary.catalog.read });
+  };
+  for await (const row of readRows(opts.catalog)) {
+    summary.catalog.read++;
+    const reject = (reason: string, field?: string, id?: string) => {
+      summary.catalog.rejected++;
+      rejects.add({ kind: "catalog", file: opts.catalog, line: row.line, reason, ...(field ? { field } : {}), ...(id ? { id } : {}) });
+    };
+    if ("error" in row) {
+      reject(row.error);
+      continue;
+    }
+    const checked = checkItem(row.value);
+    const rawId = typeof row.value.id === "string" ? row.value.id : undefined;
+    if (!checked.ok) {
+      reject(checked.reason, checked.field, rawId);
+      continue;
+    }
+    const first = seen.get(checked.value.id);
+    if (first !== undefined) {
+      reject(`duplicate id ${JSON.stringify(checked.value.id)} (first seen at line ${first}); ids must be unique`, "id", checked.value.id);
+      continue;
+    }
+    seen.set(checked.value.id, row.line);
+    chunk.push({ item: checked.value, line: row.line });
+    if (chunk.length >= IMAGE_CHUNK) await flushChunk();
+  }
+  await flushChunk();
+  const versions: Record<string, number> = { [IMPORT_TABLES.catalog]: await items.close() };
+  const known = new Set(seen.keys());
+
+  // Clicks: the training log, split into train and held-out eval unless an eval file is given.
+  const train = new TableWriter<ClickRow>(db, IMPORT_TABLES.clicks, CLICK_SCHEMA);
+  const held = new TableWriter<ClickRow>(db, IMPORT_TABLES.clicksEval, CLICK_SCHEMA);
+  const readClicks = async (file: string, kind: RejectKind, split: boolean) => {
+    const stats = kind === "clicks" ? summary.clicks : summary.clicksEval;
+    const seed = opts.seed ?? 0;
+    for await (const row of readRows(file)) {
+      stats.read++;
+      const checked = "error" in row ? { ok: false as const, reason: row.error } : checkClick(row.value, known);
+      if (!checked.ok) {
+        stats.rejected++;
+        const id = "value" in row && typeof row.value.item_id === "string" ? row.value.item_id : undefined;
+        rejects.add({ kind, file, line: row.line, reason: checked.reason, ...("field" in checked && checked.field ? { field: checked.field } : {}), ...(id ? { id } : {}) });
+        continue;
+      }
+      const c = checked.value;
+      const rec: ClickRow = { query: c.query, item_id: c.item_id, clicks: c.clicks, purchases: c.purchases ?? null, ts: c.ts ?? null, qid: c.qid, terms: c.terms, line: row.line };
+      // Split by a hash of the row (seeded), so the split is stable across re-imports.
+      const toEval = kind === "clicks_eval" || (split && murmur3(`${row.line}\u0000${c.terms}\u0000${c.item_id}`, seed) / 2 ** 32 < evalFraction);
+      if (toEval) {
+        await held.push(rec);
+        if (kind === "clicks") summary.clicksEval.imported++;
+      } else await train.push(rec);
+      stats.imported++;
+      if (stats.read % 5_000 === 0) opts.onProgress?.({ stage: kind as ImportProgress["stage"], done: stats.read });
+    }
+  };
+  if (opts.clicks) await readClicks(opts.clicks, "clicks", !opts.evalClicks);
+  if (opts.clicks && !opts.evalClicks) summary.clicks.imported -= summary.clicksEval.imported;
+  if (opts.evalClicks) await readClicks(opts.evalClicks, "clicks_eval", false);
+  versions[IMPORT_TABLES.clicks] = await train.close();
+  versions[IMPORT_TABLES.clicksEval] = await held.close();
+
+  if (opts.judgments) {
+    const judg = new TableWriter<JudgmentRow>(db, IMPORT_TABLES.judgments, JUDGMENT_SCHEMA);
+    for await (const row of readRows(opts.judgments)) {
+      summary.judgments.read++;
+      const checked = "error" in row ? { ok: false as const, reason: row.error } : checkJudgment(row.value, known);
+      if (!checked.ok) {
+        summary.judgments.rejected++;
+        rejects.add({ kind: "judgments", file: opts.judgments, line: row.line, reason: checked.reason, ...("field" in checked && checked.field ? { field: checked.field } : {}) });
+        continue;
+      }
+      const j = checked.value;
+      await judg.push({ query: j.query, item_id: j.item_id, grade: j.grade, qid: j.qid, terms: j.terms });
+      summary.judgments.imported++;
+    }
+    versions[IMPORT_TABLES.judgments] = await judg.close();
+  } else if ((await db.tableNames()).includes(IMPORT_TABLES.judgments)) {
+    await db.dropTable(IMPORT_TABLES.judgments);
+  }
+
+  await rejects.close();
+  if (loader) summary.catalog.imageCacheHits = loader.stats().cacheHits;
+  summary.seconds = (performance.now() - started) / 1000;
+  await writeManifest(out, {
+    state: "complete",
+    version: 1,
+    sources: { catalog: resolve(opts.catalog), clicks: opts.clicks && resolve(opts.clicks), evalClicks: opts.evalClicks && resolve(opts.evalClicks), judgments: opts.judgments && resolve(opts.judgments) },
+    evalFraction: opts.evalClicks ? null : evalFraction,
+    seed: opts.seed ?? 0,
+    imageSize: opts.imageOptions?.size ?? 64,
+    grid: opts.imageOptions?.grid ?? 4,
+    tables: versions,
+    summary,
+  });
+  return summary;
+}
+
+// Attribute objects are stored as JSON text with sorted keys so re-imports write identical rows.
+function stableJson(o: Record<string, string>): string {
+  return JSON.stringify(Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
+}
+
+async function writeManifest(out: string, m: ImportManifest): Promise<void> {
+  const path = join(out, IMPORT_MANIFEST);
+  await writeFile(`${path}.tmp`, `${JSON.stringify(m, null, 2)}\n`);
+  await rename(`${path}.tmp`, path);
+}

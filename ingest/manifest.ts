@@ -1,0 +1,59 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { StoreError } from "../lancedb/errors.ts";
+
+/** File name of the import manifest inside a data directory. */
+export const IMPORT_MANIFEST = "import.json";
+
+/** Counts of one input. */
+export interface RowCounts {
+  /** Rows read from the file. */
+  read: number;
+  /** Rows that landed in the store. */
+  imported: number;
+  /** Rows sent to rejects.jsonl. */
+  rejected: number;
+}
+
+/** What an import did. */
+export interface ImportSummary {
+  /** Catalog counts, with image outcomes. */
+  catalog: RowCounts & { textOnly: number; imagesOk: number; imagesFailed: number; imageCacheHits: number };
+  /** Training clicks. */
+  clicks: RowCounts;
+  /** Held-out evaluation clicks (split off or from their own file). */
+  clicksEval: RowCounts;
+  /** Graded judgments. */
+  judgments: RowCounts;
+  /** Wall time of the import. */
+  seconds: number;
+}
+
+/** The manifest written first as "running" and last as "complete": readers trust only the latter. */
+export type ImportManifest =
+  | { state: "running"; version: 1 }
+  | {
+      state: "complete";
+      version: 1;
+      sources: Record<string, string | undefined>;
+      evalFraction: number | null;
+      seed: number;
+      imageSize: number;
+      grid: number;
+      tables: Record<string, number>;
+      summary: ImportSummary;
+    };
+
+/** Read a data directory's import manifest; fails unless an import completed there. */
+export async function readImportManifest(dataDir: string): Promise<Extract<ImportManifest, { state: "complete" }>> {
+  let m: ImportManifest;
+  try {
+    m = JSON.parse(await readFile(join(dataDir, IMPORT_MANIFEST), "utf8")) as ImportManifest;
+  } catch {
+    throw new StoreError("STORE_MISSING", `${dataDir} holds no imported data; run \`vitrine import --catalog FILE --clicks FILE --out ${dataDir}\` first`);
+  }
+  if (m.state !== "complete") {
+    throw new StoreError("IMPORT_INCOMPLETE", `the import into ${dataDir} did not finish (it crashed or is still running); run \`vitrine import\` again`);
+  }
+  return m;
+}

@@ -1,0 +1,128 @@
+// The contract between the HTTP layer (api/app, tRPC router, REST, SDK) and the retrieval
+// service behind it (api/service, on lancedb/). Runtime-agnostic: types only.
+import type { FilterExpr, RetrieveRequest } from "../../core/index.ts";
+
+/** One retrieved item as the API returns it. */
+export interface RetrievedItem {
+  /** Catalog id. */
+  id: string;
+  /** Similarity (inner product of normalised vectors, higher is better). */
+  score: number;
+  /** Title as imported. */
+  title: string;
+  /** Brand, when known. */
+  brand: string | null;
+  /** Category path, when known. */
+  category: string | null;
+  /** Price, when known. */
+  price: number | null;
+  /** Image reference as imported (URL or path), when the item has one. */
+  image: string | null;
+  /** Which stage produced the item: the precomputed qid list or the ANN search. */
+  source: "qid" | "ann";
+}
+
+/** A constraint query understanding derived from the query text (seed 001 §3.2). */
+export interface DerivedConstraint {
+  /** The constrained field. */
+  field: "brand" | "category";
+  /** The catalog value it must equal. */
+  value: string;
+  /** The query term(s) that matched the lexicon. */
+  term: string;
+}
+
+/** The answer to one retrieve call. */
+export interface RetrieveResult {
+  /** Items, best first, no duplicates, at most k. */
+  items: RetrievedItem[];
+  /** Which path answered: the qid list alone, ANN alone, or the qid list topped up by ANN. */
+  path: "qid" | "ann" | "qid+ann";
+  /** The release that answered. */
+  release: string;
+  /** qid of the query and its canonical terms. */
+  qid: number;
+  terms: string;
+  /** Constraints applied: from the query text, from the caller, and the AND of both. */
+  constraints: { fromQuery: DerivedConstraint[]; fromCaller: FilterExpr | null; applied: FilterExpr | null };
+  /** Per-stage wall times in ms (understand, qid, encode, ann, total). */
+  timings: Record<string, number>;
+}
+
+/** What a query maps to. */
+export interface LookupResult {
+  qid: number;
+  terms: string;
+  /** Whether the release has a precomputed list for this qid (with matching terms). */
+  hit: boolean;
+  /** Length of that list when hit. */
+  listLength: number;
+  release: string;
+}
+
+/** An item's stored record. */
+export interface ItemRecord {
+  id: string;
+  title: string;
+  brand: string | null;
+  category: string | null;
+  price: number | null;
+  image: string | null;
+  attributes: Record<string, string>;
+  /** True when the item was embedded from its title alone. */
+  textOnly: boolean;
+}
+
+/** A published release. */
+export interface ReleaseInfo {
+  /** Release id, r001, r002, ... */
+  id: string;
+  /** ISO time the release became complete. */
+  createdAt: string;
+  /** Whether readers are served from it now. */
+  active: boolean;
+  /** Items in the release. */
+  items: number;
+  /** Precomputed qid lists in the release. */
+  qids: number;
+  /** Vector index chosen for it and its parameters. */
+  index: { kind: "exact" | "ivf_pq" | "ivf_hnsw_sq"; params: Record<string, number | string> };
+  /** The model (or encoder) that produced the vectors. */
+  model: string;
+  /** Vector dimension. */
+  dim: number;
+}
+
+/** Everything the API needs from retrieval; implemented on LanceDB in api/service. */
+export interface RetrievalService {
+  /** Retrieve items for a query (DESIGN §6). */
+  retrieve(req: RetrieveRequest): Promise<RetrieveResult>;
+  /** Map a query to its qid and whether a precomputed list exists. */
+  lookup(query: string, release?: string): Promise<LookupResult>;
+  /** Fetch item records by id, in the order asked; unknown ids are left out. */
+  getItems(ids: string[], release?: string): Promise<ItemRecord[]>;
+  /** All complete releases, newest first. */
+  listReleases(): Promise<ReleaseInfo[]>;
+  /** Make a release the active one (one write; readers switch without a failed request). */
+  activate(release: string): Promise<ReleaseInfo>;
+  /** Re-activate the release that was active before the current one. */
+  rollback(): Promise<ReleaseInfo>;
+  /** Liveness and the active release. */
+  health(): Promise<{ ok: boolean; release: string | null }>;
+  /** Release resources. */
+  close(): Promise<void>;
+}
+
+/** Error codes of the service layer; the API maps each to an HTTP status. */
+export type ServiceErrorCode = "NO_RELEASE" | "RELEASE_NOT_FOUND" | "BAD_REQUEST" | "UNAVAILABLE";
+
+/** The one typed error of the service layer. */
+export class ServiceError extends Error {
+  override readonly name = "ServiceError";
+  constructor(
+    readonly code: ServiceErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}

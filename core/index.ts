@@ -10,3 +10,4 @@ export * from "./filter-schema.ts";
 export { filterToSql, sqlString, type SqlOptions } from "./filter-sql.ts";
 export { filterToPredicate, type FilterableItem } from "./filter-predicate.ts";
 export { zodIssues, formatIssues, parseOrThrow, type FieldIssue } from "./zod-error.ts";
+export { buildLexicon, understandQuery, andFilters, type Lexicon, type QueryConstraint } from "./lexicon.ts";

@@ -9,7 +9,11 @@ import { formatSummary } from "./summary.ts";
 /** Count newline-terminated rows cheaply, for the progress bar's total. */
 async function countLines(file: string): Promise<number> {
   let n = 0;
-  for await (const chunk of createReadStream(file)) for (const b of chunk as Buffer) if (b === 10) n++;
+  try {
+    for await (const chunk of createReadStream(file)) for (const b of chunk as Buffer) if (b === 10) n++;
+  } catch {
+    return 0; // the import itself reports an unreadable file, with its path and the fix
+  }
   return n;
 }
 

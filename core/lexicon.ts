@@ -1,0 +1,84 @@
+import type { FilterExpr } from "./filter-schema.ts";
+import { segment } from "./segment.ts";
+
+/** A constraint derived from the query text (seed 001 §3.2: "Nike shoes" → brand = Nike AND category = Shoes). */
+export interface QueryConstraint {
+  /** The constrained field. */
+  field: "brand" | "category";
+  /** The catalog value the item must have. */
+  value: string;
+  /** The query terms that matched, joined by a space. */
+  term: string;
+}
+
+/** Brand and category names from a catalog, indexed by their folded term sequences. */
+export interface Lexicon {
+  /** Folded term key ("north peak") → the field and catalog values it names. */
+  entries: Map<string, { field: "brand" | "category"; values: string[] }>;
+  /** Longest key in terms, bounding the match window. */
+  maxTerms: number;
+}
+
+// English plural folding on both sides, so "dresses" in a query meets the "Dresses" category and
+// "dress" does too. Short words and -ss endings are left alone ("dress", "bus").
+function fold(term: string): string {
+  if (term.length <= 3 || !/^[a-z]+$/.test(term)) return term;
+  if (term.endsWith("ies") && term.length > 4) return `${term.slice(0, -3)}y`;
+  if (/(ss|x|ch|sh)es$/.test(term)) return term.slice(0, -2);
+  if (term.endsWith("s") && !term.endsWith("ss")) return term.slice(0, -1);
+  return term;
+}
+
+function key(text: string): string[] {
+  return segment(text).map(fold);
+}
+
+/** Build the lexicon from distinct brands and category paths; categories are matched by their leaf. */
+export function buildLexicon(brands: Iterable<string>, categories: Iterable<string>): Lexicon {
+  const entries: Lexicon["entries"] = new Map();
+  let maxTerms = 0;
+  const add = (field: "brand" | "category", name: string, value: string) => {
+    const terms = key(name);
+    if (terms.length === 0) return;
+    const k = terms.join(" ");
+    const e = entries.get(k);
+    // Brands win a tie with a category leaf of the same words: a brand is the more exclusive term.
+    if (!e || (e.field === "category" && field === "brand")) entries.set(k, { field, values: [value] });
+    else if (e.field === field && !e.values.includes(value)) e.values.push(value);
+    maxTerms = Math.max(maxTerms, terms.length);
+  };
+  for (const b of brands) add("brand", b, b);
+  for (const c of categories) add("category", c.split(">").at(-1)!.trim(), c);
+  for (const e of entries.values()) e.values.sort();
+  return { entries, maxTerms };
+}
+
+/** Match the query against the lexicon (longest span first) and AND the fields, OR-ing values within a field. */
+export function understandQuery(lexicon: Lexicon, query: string): { constraints: QueryConstraint[]; filter: FilterExpr | null } {
+  const terms = segment(query);
+  const folded = terms.map(fold);
+  const constraints: QueryConstraint[] = [];
+  for (let i = 0; i < folded.length; ) {
+    let matched = 0;
+    for (let n = Math.min(lexicon.maxTerms, folded.length - i); n >= 1 && !matched; n--) {
+      const e = lexicon.entries.get(folded.slice(i, i + n).join(" "));
+      if (!e) continue;
+      for (const value of e.values) constraints.push({ field: e.field, value, term: terms.slice(i, i + n).join(" ") });
+      matched = n;
+    }
+    i += matched || 1;
+  }
+  const byField = new Map<"brand" | "category", Set<string>>();
+  for (const c of constraints) (byField.get(c.field) ?? byField.set(c.field, new Set()).get(c.field)!).add(c.value);
+  const parts: FilterExpr[] = [...byField].map(([field, vals]) =>
+    vals.size === 1 ? { op: "eq", field, value: [...vals][0]! } : { op: "in", field, values: [...vals].sort() },
+  );
+  return { constraints, filter: parts.length === 0 ? null : parts.length === 1 ? parts[0]! : { op: "and", filters: parts } };
+}
+
+/** AND two optional filters. */
+export function andFilters(a: FilterExpr | null | undefined, b: FilterExpr | null | undefined): FilterExpr | null {
+  if (!a) return b ?? null;
+  if (!b) return a;
+  return { op: "and", filters: [a, b] };
+}

@@ -16,14 +16,15 @@ export interface Verb {
 export const VERBS: Record<string, Verb> = {
   datasets: {
     summary: "generate a built-in dataset (demo, fashion-mnist) as catalog + click files",
-    usage: `vitrine datasets <demo|fashion-mnist> --out DIR [--seed N] [--items N] [--title-attr-rate X] [--source DIR]
+    usage: `vitrine datasets <demo|fashion-mnist> --out DIR [--seed N] [--items N] [--clicks N] [--title-attr-rate X] [--source DIR]
 
   demo            a generated shop: rendered garment images, titles that often omit colour/pattern
   fashion-mnist   real Zalando images from Debian's dataset-fashion-mnist package
   --out DIR       folder to write catalog.jsonl, images/, clicks.jsonl, clicks-eval.jsonl, ...
   --seed N        seed; the same seed gives byte-identical files (default 42)
   --items N       catalog size (demo default 2000, fashion-mnist default 5000)
-  --title-attr-rate X   demo: share of titles naming colour/pattern (default 0.4)
+  --clicks N      training click rows (default 7.5 per item; the eval log is 12% of it)
+  --title-attr-rate X   share of titles naming colour/pattern (demo) or type (fashion-mnist) (default 0.4)
   --source DIR    fashion-mnist: folder of the IDX files (default /usr/share/datasets/fashion-mnist)`,
     load: async () => (await import("../datasets/cli.ts")).datasetsCommand,
   },

@@ -1,3 +1,4 @@
+import "./quiet-log.ts";
 import { join } from "node:path";
 import * as lancedb from "@lancedb/lancedb";
 

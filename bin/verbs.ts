@@ -58,7 +58,33 @@ Unreadable images leave the item text-only (flagged). Re-running on the same inp
   export: { summary: "export the towers to ONNX with a parity check", usage: "vitrine export --data DIR", planned: "issue #4" },
   embed: { summary: "embed every item with ONNX Runtime", usage: "vitrine embed --data DIR [--resume]", planned: "issue #4" },
   eval: { summary: "evaluate on held-out clicks: Recall@K, NDCG@10, relevance, ablations", usage: "vitrine eval --data DIR [--clicks FILE] [--judgments FILE] [--api URL] [--ablations]", planned: "issue #4" },
-  publish: { summary: "publish a release (items, ANN index, qid top-K lists) to LanceDB", usage: "vitrine publish --data DIR [--edge]", planned: "issue #5" },
+  publish: {
+    summary: "publish a release (items + vector index, qid top-K lists, lexicon) to LanceDB",
+    usage: `vitrine publish --data DIR [--encoder hash] [--dim N] [--seed N] [--top-k N] [--exact-threshold N] [--ann hnsw|pq] [--no-activate] [--keep N]
+
+  --data DIR            data directory a \`vitrine import\` completed in
+  --encoder hash        text encoder for items and queries; "hash" is the lexical baseline
+                        (hashed words + character trigrams) until a trained model is exported
+  --dim N, --seed N     hash encoder dimension (default 128) and seed (default 0)
+  --top-k N             length of each precomputed qid list (default 200)
+  --exact-threshold N   below this many items no ANN index is built (default 50000)
+  --ann hnsw|pq         ANN index above the threshold (default hnsw: IVF_HNSW_SQ, cosine)
+  --no-activate         publish without pointing readers at the new release
+  --keep N              afterwards, garbage-collect all but the active release and the N newest
+
+A release becomes visible only when every table and index is complete.`,
+    load: async () => (await import("../lancedb/cli.ts")).publishCommand,
+  },
+  releases: {
+    summary: "list, activate, roll back and garbage-collect releases",
+    usage: `vitrine releases [list|activate rNNN|rollback|gc --keep N] --data DIR
+
+  list            complete releases, newest first, the active one marked
+  activate rNNN   point readers at a release (one write; servers switch without a failed request)
+  rollback        go back to the release active before the current one
+  gc --keep N     drop all but the active release, the one rollback returns to, and the N newest`,
+    load: async () => (await import("../lancedb/cli.ts")).releasesCommand,
+  },
   serve: { summary: "serve the API (tRPC + REST) on the embedded LanceDB", usage: "vitrine serve --data DIR [--port 8787]", planned: "issue #5" },
   retrain: { summary: "pretrain → finetune → export → embed → eval → publish", usage: "vitrine retrain --data DIR", planned: "issue #6" },
   demo: { summary: "generate the demo shop, train, publish and serve it", usage: "vitrine demo [--data DIR]", planned: "issue #6" },

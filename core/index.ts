@@ -11,3 +11,5 @@ export { filterToSql, sqlString, type SqlOptions } from "./filter-sql.ts";
 export { filterToPredicate, type FilterableItem } from "./filter-predicate.ts";
 export { zodIssues, formatIssues, parseOrThrow, type FieldIssue } from "./zod-error.ts";
 export { buildLexicon, understandQuery, andFilters, type Lexicon, type QueryConstraint } from "./lexicon.ts";
+export type { TextEncoder } from "./encoder.ts";
+export { createHashEncoder, HASH_ENCODER_NAME, type HashEncoder, type HashEncoderOptions } from "./hash-encoder.ts";

@@ -11,3 +11,13 @@ export function storePath(dataDir: string): string {
 export async function openStore(dataDir: string): Promise<lancedb.Connection> {
   return lancedb.connect(storePath(dataDir));
 }
+
+/** Every table name in the store (paged: LanceDB may cap one listing). */
+export async function allTableNames(db: lancedb.Connection): Promise<string[]> {
+  const names: string[] = [];
+  for (;;) {
+    const page = await db.tableNames({ limit: 1000, ...(names.length ? { startAfter: names[names.length - 1]! } : {}) });
+    names.push(...page);
+    if (page.length < 1000) return names;
+  }
+}

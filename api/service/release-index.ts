@@ -1,0 +1,194 @@
+// One release held in memory for serving: item columns, brand/category postings, vectors and the
+// qid map. qid hits and selective filters are answered from here in well under a millisecond;
+// LanceDB's ANN index serves unselective vector searches (DESIGN §6, §10).
+import type { Table as ArrowTable } from "apache-arrow";
+import type * as lancedb from "@lancedb/lancedb";
+import { buildLexicon, type FilterableItem, type Lexicon } from "../../core/index.ts";
+import type { ReleaseHandles } from "../../lancedb/index.ts";
+import type { FilterColumns } from "./candidates.ts";
+import type { ItemRecord, ReleaseInfo } from "./types.ts";
+
+/** A precomputed qid list, decoded to item rows. */
+export interface QidList {
+  /** Canonical terms the list was computed for (a hit requires equal terms). */
+  terms: string;
+  /** Item rows, best first. */
+  rows: Uint32Array;
+  /** Scores, parallel to rows. */
+  scores: Float32Array;
+}
+
+/** A loaded release: everything retrieval reads per request. */
+export interface ReleaseIndex extends FilterColumns {
+  info: ReleaseInfo;
+  handles: ReleaseHandles;
+  dim: number;
+  ids: string[];
+  rowOf: Map<string, number>;
+  titles: string[];
+  brands: (string | null)[];
+  categories: (string | null)[];
+  prices: (number | null)[];
+  images: (string | null)[];
+  textOnly: boolean[];
+  attributeKeys: string[];
+  /** Attribute values by key, one entry per row. */
+  attributeColumns: Map<string, (string | null)[]>;
+  /** Row-major vectors, n × dim. */
+  vectors: Float32Array;
+  /** Query-understanding lexicon built from the release's brands and categories. */
+  lexicon: Lexicon;
+  /** Look up a qid's precomputed list (decoded on first use, then cached). */
+  qidList(qid: number, terms: string): QidList | null;
+  /** Number of qid lists. */
+  qidCount: number;
+  /** The stored record of a row. */
+  record(r: number): ItemRecord;
+}
+
+function strings(t: ArrowTable, name: string): (string | null)[] {
+  const c = t.getChild(name);
+  return c ? ([...c] as (string | null)[]) : new Array<string | null>(t.numRows).fill(null);
+}
+
+// Copy a FixedSizeList<Float32> column out of Arrow's chunks into one flat buffer.
+function flatVectors(t: ArrowTable, dim: number): Float32Array {
+  const out = new Float32Array(t.numRows * dim);
+  const col = t.getChild("vector");
+  if (!col) throw new Error("items table has no vector column");
+  let o = 0;
+  for (const chunk of col.data) {
+    const child = chunk.children[0]!;
+    const values = child.values as Float32Array;
+    const start = (chunk.offset + child.offset) * dim;
+    out.set(values.subarray(start, start + chunk.length * dim), o);
+    o += chunk.length * dim;
+  }
+  return out;
+}
+
+function postingsOf(values: (string | null)[]): Map<string, Uint32Array> {
+  const lists = new Map<string, number[]>();
+  values.forEach((v, r) => {
+    if (v === null) return;
+    let l = lists.get(v);
+    if (!l) lists.set(v, (l = []));
+    l.push(r);
+  });
+  return new Map([...lists].map(([k, l]) => [k, Uint32Array.from(l)]));
+}
+
+async function loadQids(table: lancedb.Table): Promise<ArrowTable> {
+  return (await table.query().select(["qid", "terms", "item_ids", "scores"]).toArrow()) as unknown as ArrowTable;
+}
+
+/** Load a release into memory. */
+export async function loadReleaseIndex(handles: ReleaseHandles): Promise<ReleaseIndex> {
+  const dim = handles.encoder.dim;
+  const cols = ["id", "vector", "title", "brand", "category", "price", "image", "text_only"];
+  const hasAttrs = handles.knownAttributes.size > 0;
+  const [items, qids] = await Promise.all([
+    handles.items.query().select(hasAttrs ? [...cols, "attributes"] : cols).toArrow() as unknown as Promise<ArrowTable>,
+    loadQids(handles.qids),
+  ]);
+  const n = items.numRows;
+  const ids = strings(items, "id") as string[];
+  const rowOf = new Map(ids.map((id, r) => [id, r]));
+  const brands = strings(items, "brand");
+  const categories = strings(items, "category");
+  const prices = [...(items.getChild("price") ?? [])] as (number | null)[];
+  const attributeKeys = [...handles.knownAttributes].sort();
+  const attributeColumns = new Map<string, (string | null)[]>();
+  if (hasAttrs) {
+    const s = items.getChild("attributes")!;
+    for (const k of attributeKeys) {
+      const child = s.getChild(k as never) as unknown as Iterable<string | null> | null;
+      const vals = child ? [...child] : new Array<string | null>(n).fill(null);
+      // A null struct row makes every child null, whatever the child buffer holds.
+      attributeColumns.set(k, vals.map((v, r) => (s.isValid(r) ? v : null)));
+    }
+  }
+
+  // qid → row of the qids table; lists are decoded lazily (40M ids for 200k qids × 200 would
+  // take seconds to map up front, and most qids are never asked for between reloads).
+  const qidRow = new Map<number, number[]>();
+  const qidCol = qids.getChild("qid")!;
+  for (let i = 0; i < qids.numRows; i++) {
+    const q = qidCol.get(i) as number;
+    const l = qidRow.get(q);
+    if (l) l.push(i);
+    else qidRow.set(q, [i]);
+  }
+  const termsCol = qids.getChild("terms")!;
+  const itemIdsCol = qids.getChild("item_ids")!;
+  const scoresCol = qids.getChild("scores")!;
+  const decoded = new Map<number, QidList>();
+
+  const index: ReleaseIndex = {
+    info: handles.info,
+    handles,
+    dim,
+    n,
+    ids,
+    rowOf,
+    titles: strings(items, "title") as string[],
+    brands,
+    categories,
+    prices,
+    images: strings(items, "image"),
+    textOnly: [...(items.getChild("text_only") ?? [])] as boolean[],
+    attributeKeys,
+    attributeColumns,
+    vectors: flatVectors(items, dim),
+    lexicon: buildLexicon(handles.lexicon.brands.map((e) => e.value), handles.lexicon.categories.map((e) => e.value)),
+    postings: { brand: postingsOf(brands), category: postingsOf(categories) },
+    qidCount: qids.numRows,
+    item(r: number): FilterableItem {
+      let attributes: Record<string, string | null> | null = null;
+      if (attributeKeys.length) {
+        attributes = {};
+        for (const k of attributeKeys) attributes[k] = attributeColumns.get(k)![r]!;
+      }
+      return { brand: brands[r], category: categories[r], price: prices[r], attributes };
+    },
+    qidList(qid: number, terms: string): QidList | null {
+      const rowsOfQid = qidRow.get(qid);
+      if (!rowsOfQid) return null;
+      for (const i of rowsOfQid) {
+        // Same qid, different terms is a hash collision: not a hit.
+        if (termsCol.get(i) !== terms) continue;
+        const key = i;
+        const cached = decoded.get(key);
+        if (cached) return cached;
+        const idList = [...(itemIdsCol.get(i) as Iterable<string>)];
+        const scoreList = scoresCol.get(i) as Iterable<number>;
+        const rows: number[] = [];
+        const scores: number[] = [];
+        let j = 0;
+        for (const s of scoreList) {
+          const r = rowOf.get(idList[j++]!);
+          if (r !== undefined) {
+            rows.push(r);
+            scores.push(s);
+          }
+        }
+        const list = { terms, rows: Uint32Array.from(rows), scores: Float32Array.from(scores) };
+        decoded.set(key, list);
+        return list;
+      }
+      return null;
+    },
+    record(r: number): ItemRecord {
+      const attributes: Record<string, string> = {};
+      for (const k of attributeKeys) {
+        const v = attributeColumns.get(k)![r];
+        if (v !== null && v !== undefined) attributes[k] = v;
+      }
+      return {
+        id: ids[r]!, title: index.titles[r]!, brand: brands[r] ?? null, category: categories[r] ?? null,
+        price: prices[r] ?? null, image: index.images[r] ?? null, attributes, textOnly: index.textOnly[r] ?? false,
+      };
+    },
+  };
+  return index;
+}

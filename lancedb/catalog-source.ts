@@ -1,0 +1,86 @@
+// Reads what a release is built from: the imported catalog and the distinct logged queries,
+// pinned to the table versions the import manifest recorded.
+import type * as lancedb from "@lancedb/lancedb";
+import { ATTRIBUTE_KEY } from "../core/limits.ts";
+import { IMPORT_TABLES } from "./import-tables.ts";
+import { allTableNames } from "./connect.ts";
+import { StoreError } from "./errors.ts";
+
+/** The catalog as columns, in import order (row i of every array is item i). */
+export interface CatalogColumns {
+  ids: string[];
+  titles: string[];
+  brands: (string | null)[];
+  categories: (string | null)[];
+  prices: (number | null)[];
+  images: (string | null)[];
+  textOnly: boolean[];
+  /** Parsed attribute objects (null when the item has none). */
+  attributes: (Record<string, string> | null)[];
+  /** Every attribute key seen, sorted: the children of the items' attribute struct. */
+  attributeKeys: string[];
+}
+
+/** One distinct logged query: its qid and canonical terms. */
+export interface LoggedQuery {
+  qid: number;
+  terms: string;
+}
+
+async function openPinned(db: lancedb.Connection, name: string, version: number | undefined): Promise<lancedb.Table | null> {
+  if (!(await allTableNames(db)).includes(name)) return null;
+  const t = await db.openTable(name);
+  if (version !== undefined) await t.checkout(version);
+  return t;
+}
+
+function column<T>(table: import("apache-arrow").Table, name: string): T[] {
+  const c = table.getChild(name);
+  if (!c) throw new StoreError("TABLE_MISSING", `catalog has no column ${name}; re-run \`vitrine import\``);
+  return [...c] as T[];
+}
+
+/** Read the catalog (without thumbnails) at `version` (the manifest's; latest when absent). */
+export async function readCatalog(db: lancedb.Connection, version?: number): Promise<CatalogColumns> {
+  const t = await openPinned(db, IMPORT_TABLES.catalog, version);
+  if (!t) throw new StoreError("TABLE_MISSING", "the store has no catalog table; run `vitrine import` first");
+  const a = await t.query().select(["id", "title", "brand", "category", "price", "image", "attributes", "text_only", "line"]).toArrow();
+  // Import writes rows in file order; sort by line anyway so row order never depends on the scan.
+  const lines = column<number>(a, "line");
+  const order = lines.map((_, i) => i).sort((x, y) => lines[x]! - lines[y]!);
+  const pick = <T>(name: string): T[] => {
+    const c = column<T>(a, name);
+    return order.map((i) => c[i]!);
+  };
+  const keys = new Set<string>();
+  const attributes = pick<string | null>("attributes").map((json) => {
+    if (json === null) return null;
+    const o = JSON.parse(json) as Record<string, string>;
+    for (const k of Object.keys(o)) if (ATTRIBUTE_KEY.test(k)) keys.add(k);
+    return o;
+  });
+  return {
+    ids: pick("id"),
+    titles: pick("title"),
+    brands: pick("brand"),
+    categories: pick("category"),
+    prices: pick<number | null>("price"),
+    images: pick("image"),
+    textOnly: pick<boolean>("text_only"),
+    attributes,
+    attributeKeys: [...keys].sort(),
+  };
+}
+
+/** Distinct (qid, terms) pairs of the training click log, sorted; empty when there are no clicks. */
+export async function readLoggedQueries(db: lancedb.Connection, version?: number): Promise<LoggedQuery[]> {
+  const t = await openPinned(db, IMPORT_TABLES.clicks, version);
+  if (!t) return [];
+  const a = await t.query().select(["qid", "terms"]).toArrow();
+  const qids = column<number>(a, "qid");
+  const terms = column<string>(a, "terms");
+  const seen = new Map<string, LoggedQuery>();
+  // Two different term strings can share a qid (a hash collision): both get their own row.
+  for (let i = 0; i < qids.length; i++) seen.set(`${qids[i]}\u0000${terms[i]}`, { qid: qids[i]!, terms: terms[i]! });
+  return [...seen.values()].sort((x, y) => x.qid - y.qid || (x.terms < y.terms ? -1 : x.terms > y.terms ? 1 : 0));
+}

@@ -1,0 +1,44 @@
+// Plain-text tables for `vitrine publish` and `vitrine releases`.
+import type { ReleaseInfo } from "../api/service/types.ts";
+import type { GcResult } from "./gc.ts";
+
+/** Left-aligned columns separated by two spaces, with a dashed rule under the header. */
+export function table(head: string[], rows: string[][]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const fmt = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd();
+  return [fmt(head), fmt(widths.map((w) => "-".repeat(w))), ...rows.map(fmt)].join("\n");
+}
+
+/** "ivf_hnsw_sq (m=20, ef=200, ...)" */
+function indexText(i: ReleaseInfo["index"]): string {
+  const p = Object.entries(i.params).filter(([k]) => k !== "distance" && k !== "exact_threshold");
+  return p.length ? `${i.kind} (${p.map(([k, v]) => `${k}=${v}`).join(", ")})` : i.kind;
+}
+
+/** The end-of-publish summary. */
+export function formatPublished(r: ReleaseInfo, seconds: number): string {
+  return [
+    table(["release", "items", "qids", "dim", "model", "index", "active"], [[r.id, String(r.items), String(r.qids), String(r.dim), r.model, indexText(r.index), r.active ? "yes" : "no"]]),
+    "",
+    `time: ${seconds.toFixed(1)} s`,
+    r.active ? `serving ${r.id} now (roll back with \`vitrine releases rollback\`)` : `not activated; activate with \`vitrine releases activate ${r.id}\``,
+  ].join("\n");
+}
+
+/** `vitrine releases list`. */
+export function formatReleases(rs: ReleaseInfo[]): string {
+  if (rs.length === 0) return "no releases yet; run `vitrine publish --data DIR`";
+  return table(
+    ["", "release", "created", "items", "qids", "dim", "model", "index"],
+    rs.map((r) => [r.active ? "*" : "", r.id, r.createdAt, String(r.items), String(r.qids), String(r.dim), r.model, indexText(r.index)]),
+  );
+}
+
+/** `vitrine releases gc`. */
+export function formatGc(g: GcResult): string {
+  return [
+    `kept: ${g.kept.join(", ") || "none"}`,
+    `removed: ${g.removed.join(", ") || "none"}`,
+    `dropped tables: ${g.droppedTables.length ? g.droppedTables.join(", ") : "none"}`,
+  ].join("\n");
+}

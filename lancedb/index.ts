@@ -1,0 +1,13 @@
+// The store layer: import tables, and releases (publish, activate, rollback, gc, open). Node only.
+export { StoreError, type StoreErrorCode } from "./errors.ts";
+export { openStore, storePath, allTableNames } from "./connect.ts";
+export { publishRelease, type PublishOptions, type PublishProgress, type PublishStage } from "./publish.ts";
+export { listReleases, getActiveRelease, activateRelease, rollbackRelease } from "./release-ops.ts";
+export { gcReleases, type GcOptions, type GcResult } from "./gc.ts";
+export { openRelease, type ReleaseHandles } from "./open-release.ts";
+export { searchItems, planVectorIndex, DEFAULT_EXACT_THRESHOLD, type VectorIndexPlan, type VectorIndexKind, type VectorIndexOptions } from "./vector-index.ts";
+export type { Lexicon, LexiconEntry } from "./lexicon-table.ts";
+export type { ScalarIndexPlan } from "./items-table.ts";
+export { releaseTables, releaseId, releaseNumber } from "./release-names.ts";
+export { RELEASE_TABLES } from "./release-schemas.ts";
+export { topKInnerProduct, dot, type TopK } from "./top-k.ts";

@@ -1,0 +1,50 @@
+// Handles on one release for the retrieval service.
+import type * as lancedb from "@lancedb/lancedb";
+import type { ReleaseInfo } from "../api/service/types.ts";
+import { openStore } from "./connect.ts";
+import { StoreError } from "./errors.ts";
+import { readLexicon, type Lexicon } from "./lexicon-table.ts";
+import { releaseTables } from "./release-names.ts";
+import { readPointer, readReleaseRows, requireComplete, toReleaseInfo } from "./release-registry.ts";
+import type { ScalarIndexPlan } from "./items-table.ts";
+
+/** An open release: its tables and what a reader needs to query them. */
+export interface ReleaseHandles {
+  /** The release's record (`active` as of opening). */
+  info: ReleaseInfo;
+  /** `items_rNNN`: id, vector, title, brand, category, price, image, text_only, attributes struct. */
+  items: lancedb.Table;
+  /** `qids_rNNN`: qid, terms, item_ids, scores. */
+  qids: lancedb.Table;
+  /** Brand and category values with counts, for query understanding. */
+  lexicon: Lexicon;
+  /** Children of the items' attribute struct: pass to filterToSql as `knownAttributes`. */
+  knownAttributes: Set<string>;
+  /** The encoder the vectors came from and its config: rebuild the query encoder from it. */
+  encoder: { name: string; dim: number; config: Record<string, number | string> };
+  /** Scalar index kind per column. */
+  scalarIndexes: ScalarIndexPlan;
+  /** Length of the precomputed qid lists. */
+  topK: number;
+}
+
+/** Open release `id` (default: the active one) for reading. */
+export async function openRelease(dataDir: string, id?: string): Promise<ReleaseHandles> {
+  const db = await openStore(dataDir);
+  const ptr = await readPointer(db);
+  const want = id ?? ptr?.release;
+  if (!want) throw new StoreError("NO_ACTIVE_RELEASE", "no release is active yet; run `vitrine publish` first");
+  const row = await requireComplete(db, want, await readReleaseRows(db));
+  const names = releaseTables(want);
+  const [items, qids, lexTable] = await Promise.all([db.openTable(names.items), db.openTable(names.qids), db.openTable(names.lexicon)]);
+  return {
+    info: toReleaseInfo(row, ptr?.release ?? null),
+    items,
+    qids,
+    lexicon: await readLexicon(lexTable),
+    knownAttributes: new Set(JSON.parse(row.attribute_keys) as string[]),
+    encoder: { name: row.model, dim: row.dim, config: JSON.parse(row.model_config) as Record<string, number | string> },
+    scalarIndexes: JSON.parse(row.scalar_indexes) as ScalarIndexPlan,
+    topK: row.top_k,
+  };
+}

@@ -85,7 +85,31 @@ A release becomes visible only when every table and index is complete.`,
   gc --keep N     drop all but the active release, the one rollback returns to, and the N newest`,
     load: async () => (await import("../lancedb/cli.ts")).releasesCommand,
   },
-  serve: { summary: "serve the API (tRPC + REST) on the embedded LanceDB", usage: "vitrine serve --data DIR [--port 8787]", planned: "issue #5" },
+  serve: {
+    summary: "serve the API (tRPC at /trpc, REST at /v1, /healthz, /metrics) on the embedded LanceDB",
+    usage: `vitrine serve --data DIR [--port 8787] [--host 127.0.0.1] [--config FILE]
+
+  --data DIR     data directory with a published release (VITRINE_DATA)
+  --port N       port (VITRINE_PORT, default 8787)
+  --host H       interface to bind (VITRINE_HOST)
+  --config FILE  JSON config (VITRINE_CONFIG); flags win over the environment, which wins over the file
+
+Keys: VITRINE_API_KEYS="id:key:read,id2:key2:admin". With none configured, a one-off admin key is
+generated and printed. The active release is followed: activating another one switches the
+server without a failed request.`,
+    load: async () => (await import("../api/cli.ts")).serveCommand,
+  },
   retrain: { summary: "pretrain → finetune → export → embed → eval → publish", usage: "vitrine retrain --data DIR", planned: "issue #6" },
-  demo: { summary: "generate the demo shop, train, publish and serve it", usage: "vitrine demo [--data DIR]", planned: "issue #6" },
+  demo: {
+    summary: "generate the demo shop, import it, publish a release and serve it (what npm start runs)",
+    usage: `vitrine demo [--data DIR] [--port 8787] [--items N] [--seed N]
+
+  --data DIR   where the demo lives (default .vitrine/demo): source/ (the generated shop), data/
+  --port N     port to serve on (default 8787)
+  --items N    demo catalog size (default 2000); --seed N its seed (default 42)
+
+Each step is skipped when its output exists, so a second run starts serving in seconds.
+Training is not wired in yet (issues #3, #4, #6): the release uses the lexical hash encoder.`,
+    load: async () => (await import("./demo.ts")).demoCommand,
+  },
 };

@@ -1,0 +1,192 @@
+// The Hono app factory. No runtime-specific imports (no node:, pino or prom-client): node.ts and
+// the Worker entry plug in their logger and metrics through AppOptions.
+import { Hono, type Context as HonoContext } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { trpcServer } from "@hono/trpc-server";
+import { authorize, createAuthenticator, type ApiKey } from "./auth.ts";
+import { ApiError, JSONRPC_CODE, toApiError, trpcCodeFor } from "./errors.ts";
+import { buildOpenApiDocument } from "./openapi.ts";
+import { createRateLimiter, type RateLimitOptions } from "./rate-limit.ts";
+import { mountRest, REST_ROUTES } from "./rest.ts";
+import { appRouter, PROCEDURE_PATHS } from "./router.ts";
+import { noopMetrics, silentLogger, type AppLogger, type MetricsRecorder } from "./telemetry.ts";
+import type { AppEnv } from "./app-env.ts";
+import type { Context as TrpcContext, ErrorData } from "./trpc.ts";
+import type { RetrievalService } from "./service/types.ts";
+
+/** Options of createApp. */
+export interface AppOptions {
+  /** The retrieval service the API serves. */
+  service: RetrievalService;
+  /** API keys; with none, every protected operation answers 401. */
+  keys: readonly ApiKey[];
+  /** Per-key rate limit; null or absent disables limiting. */
+  rateLimit?: RateLimitOptions | null;
+  /** Structured logger (default: silent). */
+  logger?: AppLogger;
+  /** Request metrics and the /metrics text (default: no-op). */
+  metrics?: MetricsRecorder;
+  /** Serve /metrics without a key (default false: any read or admin key). */
+  publicMetrics?: boolean;
+  /** Largest request body accepted, in bytes (default 1 MiB). */
+  maxBodyBytes?: number;
+  /** Version shown in the OpenAPI document. */
+  version?: string;
+  /** Clock in ms for the rate limiter (tests). */
+  now?: () => number;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const KNOWN_PROCEDURES = new Set(PROCEDURE_PATHS);
+
+// Metric labels must stay bounded whatever paths clients send.
+function trpcRouteLabel(path: string): string {
+  const procs = path.slice("/trpc/".length).split(",");
+  if (procs.every((p) => KNOWN_PROCEDURES.has(p))) return procs.length === 1 ? `/trpc/${procs[0]}` : "/trpc/batch";
+  return "/trpc/unknown";
+}
+
+// A 500 is a bug: log it with its cause and stack. A 503 (no release, store reloading) is a state
+// the operator should see, without a stack each time.
+function logFailure(logger: AppLogger, api: ApiError, fields: Record<string, unknown>, err: unknown): void {
+  if (api.code === "INTERNAL") logger.error({ ...fields, err: api.extra.internal ?? err }, "request failed");
+  else if (api.status >= 500) logger.warn({ ...fields, code: api.code, message: api.message }, "service unavailable");
+}
+
+// tRPC formats errors it raises before creating the context (bad content type, bad batch) without
+// one, so their requestId is empty; fill it in from the request.
+async function fillRequestId(res: Response, requestId: string): Promise<Response> {
+  const text = await res.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return new Response(text, res);
+  }
+  for (const item of Array.isArray(body) ? body : [body]) {
+    const data = (item as { error?: { data?: { requestId?: string } } } | null)?.error?.data;
+    if (data && !data.requestId) data.requestId = requestId;
+  }
+  const headers = new Headers(res.headers);
+  headers.set("content-type", "application/json");
+  return new Response(JSON.stringify(body), { status: res.status, statusText: res.statusText, headers });
+}
+
+/** Build the Vitrine HTTP app: tRPC at /trpc, REST at /v1, /healthz, /metrics. */
+export function createApp(options: AppOptions): Hono<AppEnv> {
+  const { service } = options;
+  const logger = options.logger ?? silentLogger;
+  const metrics = options.metrics ?? noopMetrics;
+  const authenticate = createAuthenticator(options.keys);
+  const limiter = options.rateLimit ? createRateLimiter(options.rateLimit, options.now) : null;
+  const maxBodyBytes = options.maxBodyBytes ?? 1 << 20;
+  let openApi: string | undefined;
+
+  const app = new Hono<AppEnv>();
+
+  /** Answer with the one error shape: REST's body, or tRPC's envelope under /trpc. */
+  const errorResponse = (c: HonoContext<AppEnv>, err: unknown): Response => {
+    const api = toApiError(err);
+    const requestId = c.var.requestId ?? "";
+    logFailure(logger, api, { requestId, method: c.req.method, path: c.req.path.slice(0, 200) }, err);
+    if (api.extra.retryAfter !== undefined) c.header("Retry-After", String(api.extra.retryAfter));
+    const status = api.status as 400;
+    if (c.req.path === "/trpc" || c.req.path.startsWith("/trpc/")) {
+      const code = trpcCodeFor(api.status);
+      const data: ErrorData = { ...api.body(requestId), httpStatus: api.status };
+      if (api.extra.retryAfter !== undefined) data.retryAfter = api.extra.retryAfter;
+      return c.json({ error: { message: api.message, code: JSONRPC_CODE[code] ?? -32603, data } }, status);
+    }
+    return c.json({ error: api.body(requestId) }, status);
+  };
+
+  // Outermost: request id, then one log line and one metrics sample per request.
+  app.use("*", async (c, next) => {
+    const started = performance.now();
+    const incoming = c.req.header("x-request-id");
+    const requestId = incoming !== undefined && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+    c.set("requestId", requestId);
+    c.set("route", "unmatched");
+    c.set("credential", authenticate(c.req.raw.headers));
+    c.set("limiter", limiter);
+    await next();
+    c.res.headers.set("x-request-id", requestId);
+    const ms = Math.round((performance.now() - started) * 1000) / 1000;
+    const status = c.res.status;
+    metrics.observe({ method: c.req.method, route: c.var.route, status, ms });
+    logger.info(
+      { method: c.req.method, path: c.req.path.slice(0, 200), route: c.var.route, status, ms, keyId: c.var.credential.auth?.keyId ?? null, requestId },
+      "request",
+    );
+  });
+
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: maxBodyBytes,
+      onError: () => {
+        throw new ApiError("PAYLOAD_TOO_LARGE", `request body is larger than ${maxBodyBytes} bytes; send less (e.g. fewer ids or filter values)`);
+      },
+    }),
+  );
+
+  app.get("/healthz", async (c) => {
+    c.set("route", "/healthz");
+    try {
+      const h = await service.health();
+      return c.json(h, h.ok ? 200 : 503);
+    } catch (e) {
+      logger.error({ requestId: c.var.requestId, err: e }, "health check failed");
+      return c.json({ ok: false, release: null }, 503);
+    }
+  });
+
+  app.get("/metrics", async (c) => {
+    c.set("route", "/metrics");
+    if (!options.publicMetrics) authorize(c.var.credential, "read");
+    const m = await metrics.render();
+    return c.body(m.body, 200, { "content-type": m.contentType });
+  });
+
+  app.get("/v1/openapi.json", (c) => {
+    c.set("route", "/v1/openapi.json");
+    openApi ??= JSON.stringify(buildOpenApiDocument(REST_ROUTES, { version: options.version ?? "0.1.0", metricsNeedKey: !options.publicMetrics }));
+    return c.body(openApi, 200, { "content-type": "application/json; charset=utf-8" });
+  });
+
+  mountRest(app, service);
+
+  app.use("/trpc/*", async (c, next) => {
+    c.set("route", trpcRouteLabel(c.req.path));
+    await next();
+    if (c.res.status >= 400) c.res = await fillRequestId(c.res, c.var.requestId);
+  });
+  app.use(
+    "/trpc/*",
+    trpcServer({
+      router: appRouter,
+      endpoint: "/trpc",
+      allowMethodOverride: true,
+      maxBatchSize: 16,
+      createContext: (_opts, c): TrpcContext & Record<string, unknown> => {
+        const credential = (c as HonoContext<AppEnv>).var.credential;
+        return { service, credential, auth: credential.auth, requestId: (c as HonoContext<AppEnv>).var.requestId, limiter };
+      },
+      onError: ({ error, path, ctx }) => {
+        const api = toApiError(error);
+        logFailure(logger, api, { requestId: (ctx as TrpcContext | undefined)?.requestId, procedure: path }, error);
+      },
+      responseMeta: ({ errors }) => {
+        const waits = errors.map((e) => toApiError(e).extra.retryAfter ?? 0);
+        const retryAfter = Math.max(0, ...waits);
+        return retryAfter > 0 ? { headers: { "retry-after": String(retryAfter) } } : {};
+      },
+    }),
+  );
+
+  app.notFound((c) =>
+    errorResponse(c, new ApiError("NOT_FOUND", `no route ${c.req.method} ${c.req.path.slice(0, 200)}; the REST operations are listed at /v1/openapi.json`)),
+  );
+  app.onError((err, c) => errorResponse(c, err));
+  return app;
+}

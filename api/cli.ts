@@ -1,0 +1,154 @@
+// `vitrine serve --data DIR [--port 8787]`: load the retrieval service lazily, serve the API,
+// print where and how to call it, and shut down cleanly on SIGINT/SIGTERM.
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { pino } from "pino";
+import { ConfigError, parseConfig, type ServerConfig } from "./config.ts";
+import { serveNode } from "./node.ts";
+import type { RetrievalService } from "./service/types.ts";
+
+/** What api/service/index.ts must export. */
+interface ServiceModule {
+  /** Open the retrieval service on a data directory (reload callbacks are optional extras). */
+  createRetrievalService(opts: {
+    dataDir: string;
+    onReload?: (info: { id: string }, ms: number) => void;
+    onReloadError?: (err: unknown) => void;
+  }): RetrievalService | Promise<RetrievalService>;
+}
+
+class UsageError extends Error {}
+
+const SERVICE_MODULE = new URL("./service/index.ts", import.meta.url);
+
+/** Import the service module only when serving (so --help and config errors stay fast). */
+async function loadServiceModule(): Promise<ServiceModule> {
+  if (!existsSync(fileURLToPath(SERVICE_MODULE))) {
+    throw new UsageError("the retrieval service is not built yet: api/service/index.ts is missing (it must export createRetrievalService({ dataDir }))");
+  }
+  const mod = (await import(SERVICE_MODULE.href)) as Partial<ServiceModule>;
+  if (typeof mod.createRetrievalService !== "function") {
+    throw new UsageError("api/service/index.ts does not export createRetrievalService({ dataDir })");
+  }
+  return mod as ServiceModule;
+}
+
+async function readConfigFile(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (e) {
+    throw new ConfigError(`config file ${path}: cannot read it (${(e as Error).message})`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`config file ${path}: not JSON (${(e as Error).message})`);
+  }
+}
+
+/** Parse flags and environment into the server configuration. */
+async function resolveConfig(argv: string[], env: Record<string, string | undefined>): Promise<ServerConfig> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { data: { type: "string" }, port: { type: "string" }, host: { type: "string" }, config: { type: "string" } },
+  });
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  const configPath = values.config ?? env.VITRINE_CONFIG;
+  const file = configPath ? await readConfigFile(configPath) : {};
+  // Flags win over the environment, which wins over the file.
+  const overlay = { ...env };
+  if (values.port !== undefined) {
+    if (!/^\d+$/.test(values.port)) throw new UsageError(`--port must be a whole number, got "${values.port}"`);
+    overlay.VITRINE_PORT = values.port;
+  }
+  if (values.host !== undefined) overlay.VITRINE_HOST = values.host;
+  if (values.data !== undefined) overlay.VITRINE_DATA = values.data;
+  const config = parseConfig(overlay, file, configPath ? `config file ${configPath}` : "config");
+  if (!config.dataDir) throw new UsageError("--data DIR is required (or VITRINE_DATA): the data directory `vitrine publish` wrote");
+  return config;
+}
+
+function randomKey(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(24)), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** `vitrine serve`: resolves to the exit code once the server has shut down. */
+export async function serveCommand(argv: string[], env: Record<string, string | undefined> = process.env): Promise<number> {
+  let config: ServerConfig;
+  let mod: ServiceModule;
+  try {
+    config = await resolveConfig(argv, env);
+    mod = await loadServiceModule();
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof ConfigError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+      console.error(`vitrine serve: ${(e as Error).message}\n(see vitrine serve --help)`);
+      return 2;
+    }
+    throw e;
+  }
+
+  // No keys configured: a one-off admin key for this run, so the API is never open by default.
+  let devKey: string | null = null;
+  if (config.keys.length === 0) {
+    devKey = randomKey();
+    config = { ...config, keys: [{ id: "dev", key: devKey, role: "admin" }] };
+  }
+
+  const logger = pino({ level: config.logLevel, base: { service: "vitrine-api" } });
+  const service = await mod.createRetrievalService({
+    dataDir: config.dataDir!,
+    onReload: (info, ms) => logger.info({ release: info.id, ms }, "release loaded"),
+    onReloadError: (err) => logger.error({ err }, "release reload failed; the previous release keeps serving"),
+  });
+  let server;
+  try {
+    server = await serveNode({ service, config, logger });
+  } catch (e) {
+    await service.close();
+    const err = e as { code?: string; message?: string };
+    if (err.code === "EADDRINUSE") {
+      console.error(`vitrine serve: port ${config.port} is in use; pick another with --port`);
+      return 1;
+    }
+    throw e;
+  }
+
+  const health = await service.health().catch(() => ({ ok: false, release: null }));
+  const key = devKey ?? "$VITRINE_KEY";
+  console.error(`vitrine serve: listening on ${server.url} (data ${config.dataDir}, release ${health.release ?? "none active"})`);
+  if (devKey) console.error(`  no VITRINE_API_KEYS set: generated admin key for this run: ${devKey}`);
+  console.error(`  try: curl -s ${server.url}/v1/retrieve -H 'authorization: Bearer ${key}' -H 'content-type: application/json' -d '{"query":"red dress","k":10}'`);
+  console.error(`  docs: ${server.url}/v1/openapi.json   health: ${server.url}/healthz`);
+
+  return await new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        console.error(`vitrine serve: ${signal} again, exiting now`);
+        process.exit(130);
+      }
+      stopping = true;
+      console.error(`vitrine serve: ${signal}, finishing in-flight requests…`);
+      void server
+        .close()
+        .then(() => service.close())
+        .then(
+          () => resolve(0),
+          (e: unknown) => {
+            console.error(`vitrine serve: error while shutting down: ${(e as Error).message}`);
+            resolve(1);
+          },
+        )
+        .finally(() => {
+          process.off("SIGINT", stop);
+          process.off("SIGTERM", stop);
+        });
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+}

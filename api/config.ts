@@ -1,0 +1,134 @@
+// Server configuration: a JSON file (optional) overlaid with VITRINE_* environment variables, all
+// parsed with zod at start. A bad value throws a ConfigError naming the variable or file field.
+// Runtime-agnostic (the caller reads the file), so a Worker can parse its env the same way.
+import { z } from "zod";
+import { formatIssues, zodIssues } from "../core/index.ts";
+
+/** A configuration value that cannot be used; the message names where it came from. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+/** One API key as configured. */
+export const ApiKeySchema = z.object({
+  id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: "key id must be 1–64 letters, digits, '_', '.' or '-'" }),
+  key: z
+    .string()
+    .min(16, { error: "key must be at least 16 characters (generate one: openssl rand -hex 24)" })
+    .max(256, { error: "key must be at most 256 characters" })
+    .regex(/^[\x21-\x7e]+$/, { error: "key must be printable ASCII without spaces" }),
+  role: z.enum(["read", "admin"], { error: 'role must be "read" or "admin"' }),
+});
+
+const positive = (what: string) => z.number({ error: `${what} must be a number` }).positive({ error: `${what} must be > 0` });
+
+/** The whole server configuration. */
+export const ServerConfigSchema = z
+  .object({
+    keys: z.array(ApiKeySchema).default([]),
+    port: z.int({ error: "port must be a whole number" }).min(0).max(65_535, { error: "port must be 0–65535" }).default(8787),
+    host: z.string().min(1).default("127.0.0.1"),
+    dataDir: z.string().min(1).optional(),
+    rateLimit: z
+      .object({ perSecond: positive("rateLimit.perSecond"), burst: z.int().min(1, { error: "rateLimit.burst must be ≥ 1" }) })
+      .nullable()
+      .default({ perSecond: 50, burst: 100 }),
+    publicMetrics: z.boolean().default(false),
+    maxBodyBytes: z.int().min(1_024, { error: "maxBodyBytes must be ≥ 1024" }).default(1 << 20),
+    logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  })
+  .superRefine((c, ctx) => {
+    const ids = new Set<string>();
+    const secrets = new Set<string>();
+    for (const k of c.keys) {
+      if (ids.has(k.id)) ctx.addIssue({ code: "custom", path: ["keys"], message: `key id "${k.id}" appears twice` });
+      if (secrets.has(k.key)) ctx.addIssue({ code: "custom", path: ["keys"], message: `key "${k.id}" reuses another key's secret` });
+      ids.add(k.id);
+      secrets.add(k.key);
+    }
+  });
+
+/** Parsed server configuration. */
+export type ServerConfig = z.output<typeof ServerConfigSchema>;
+
+/** Parse `VITRINE_API_KEYS` ("id:key:role,id:key:role"). */
+export function parseKeysEnv(value: string): z.input<typeof ApiKeySchema>[] {
+  return value
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "")
+    .map((entry, i) => {
+      const first = entry.indexOf(":");
+      const last = entry.lastIndexOf(":");
+      if (first <= 0 || last === first) {
+        throw new ConfigError(`VITRINE_API_KEYS: entry ${i + 1} must be id:key:role (role read or admin), e.g. app:3f9c…:read`);
+      }
+      const key = { id: entry.slice(0, first), key: entry.slice(first + 1, last), role: entry.slice(last + 1) };
+      const r = ApiKeySchema.safeParse(key);
+      if (!r.success) throw new ConfigError(`VITRINE_API_KEYS: entry ${i + 1} ("${key.id}"): ${formatIssues(zodIssues(r.error))}`);
+      return key as z.input<typeof ApiKeySchema>;
+    });
+}
+
+function envInt(env: Record<string, string | undefined>, name: string): number | undefined {
+  const v = env[name];
+  if (v === undefined || v.trim() === "") return undefined;
+  if (!/^\d+$/.test(v.trim())) throw new ConfigError(`${name} must be a whole number, got "${v}"`);
+  return Number(v);
+}
+
+function envBool(env: Record<string, string | undefined>, name: string): boolean | undefined {
+  const v = env[name]?.trim().toLowerCase();
+  if (v === undefined || v === "") return undefined;
+  if (["1", "true", "yes", "on"].includes(v)) return true;
+  if (["0", "false", "no", "off"].includes(v)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
+}
+
+/** Parse `VITRINE_RATE_LIMIT`: "off", or "PER_SECOND:BURST" (e.g. "50:100"). */
+function parseRateLimitEnv(v: string): { perSecond: number; burst: number } | null {
+  if (v.trim().toLowerCase() === "off") return null;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*:\s*(\d+)\s*$/.exec(v);
+  if (!m || !(Number(m[1]) > 0) || !(Number(m[2]) >= 1)) {
+    throw new ConfigError(`VITRINE_RATE_LIMIT must be "off" or PER_SECOND:BURST with both > 0 (e.g. "50:100"), got "${v}"`);
+  }
+  return { perSecond: Number(m[1]), burst: Number(m[2]) };
+}
+
+/**
+ * The configuration from a parsed config file (or {}) overlaid with the environment:
+ * VITRINE_API_KEYS, VITRINE_PORT (or PORT), VITRINE_HOST, VITRINE_DATA, VITRINE_RATE_LIMIT,
+ * VITRINE_PUBLIC_METRICS, VITRINE_MAX_BODY_BYTES, VITRINE_LOG_LEVEL.
+ */
+export function parseConfig(env: Record<string, string | undefined>, file: unknown = {}, fileName = "config file"): ServerConfig {
+  if (typeof file !== "object" || file === null || Array.isArray(file)) throw new ConfigError(`${fileName}: must be a JSON object`);
+  const merged: Record<string, unknown> = { ...(file as Record<string, unknown>) };
+  const set = (k: string, v: unknown) => {
+    if (v !== undefined) merged[k] = v;
+  };
+  if (env.VITRINE_API_KEYS !== undefined) set("keys", parseKeysEnv(env.VITRINE_API_KEYS));
+  set("port", envInt(env, "VITRINE_PORT") ?? envInt(env, "PORT"));
+  set("host", env.VITRINE_HOST?.trim() || undefined);
+  set("dataDir", env.VITRINE_DATA?.trim() || undefined);
+  if (env.VITRINE_RATE_LIMIT !== undefined && env.VITRINE_RATE_LIMIT.trim() !== "") set("rateLimit", parseRateLimitEnv(env.VITRINE_RATE_LIMIT));
+  set("publicMetrics", envBool(env, "VITRINE_PUBLIC_METRICS"));
+  set("maxBodyBytes", envInt(env, "VITRINE_MAX_BODY_BYTES"));
+  set("logLevel", env.VITRINE_LOG_LEVEL?.trim() || undefined);
+  const r = ServerConfigSchema.safeParse(merged);
+  if (r.success) return r.data;
+  // Name the environment variable when the bad value came from one.
+  const fromEnv: Record<string, string> = {
+    port: env.VITRINE_PORT !== undefined ? "VITRINE_PORT" : "PORT",
+    host: "VITRINE_HOST",
+    dataDir: "VITRINE_DATA",
+    maxBodyBytes: "VITRINE_MAX_BODY_BYTES",
+    logLevel: "VITRINE_LOG_LEVEL",
+  };
+  const lines = zodIssues(r.error).map((i) => {
+    const top = i.field.split(".")[0] ?? "";
+    const envName = fromEnv[top];
+    const where = envName !== undefined && env[envName] !== undefined ? envName : `${fileName} field "${i.field || "(root)"}"`;
+    return `${where}: ${i.message}`;
+  });
+  throw new ConfigError(lines.join("; "));
+}

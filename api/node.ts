@@ -1,0 +1,81 @@
+// Serve the app on Node: @hono/node-server, pino logs (one JSON line per request) and
+// prom-client metrics. Thin by design: everything else is in the runtime-agnostic app.
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import { pino, type Logger } from "pino";
+import { createApp } from "./app.ts";
+import { ServerConfigSchema, type ServerConfig } from "./config.ts";
+import { createPromMetrics } from "./prom-metrics.ts";
+import type { MetricsRecorder } from "./telemetry.ts";
+import type { RetrievalService } from "./service/types.ts";
+
+/** Options of serveNode. */
+export interface ServeNodeOptions {
+  /** The retrieval service to serve (the caller owns it: close() does not close it). */
+  service: RetrievalService;
+  /** Server configuration (keys, rate limit, ...); fields left out take their defaults. */
+  config?: Partial<ServerConfig>;
+  /** Port to listen on; overrides config.port (0 picks a free one). */
+  port?: number;
+  /** Interface to listen on; overrides config.host. */
+  host?: string;
+  /** Logger (default: pino to stdout at config.logLevel). */
+  logger?: Logger;
+  /** Metrics recorder (default: prom-client with default process metrics). */
+  metrics?: MetricsRecorder;
+  /** Version shown in the OpenAPI document. */
+  version?: string;
+}
+
+/** A running server. */
+export interface NodeServer {
+  /** Base URL, e.g. http://127.0.0.1:8787. */
+  url: string;
+  /** The port bound. */
+  port: number;
+  /** Stop accepting connections and wait (up to 5 s) for in-flight requests. */
+  close(): Promise<void>;
+}
+
+/** Start the API on Node; resolves once it listens. */
+export async function serveNode(options: ServeNodeOptions): Promise<NodeServer> {
+  const config = ServerConfigSchema.parse(options.config ?? {});
+  const logger = options.logger ?? pino({ level: config.logLevel, base: { service: "vitrine-api" } });
+  const app = createApp({
+    service: options.service,
+    keys: config.keys,
+    rateLimit: config.rateLimit,
+    publicMetrics: config.publicMetrics,
+    maxBodyBytes: config.maxBodyBytes,
+    logger,
+    metrics: options.metrics ?? createPromMetrics(),
+    ...(options.version !== undefined ? { version: options.version } : {}),
+  });
+  const host = options.host ?? config.host;
+  const { server, info } = await new Promise<{ server: ReturnType<typeof serve>; info: AddressInfo }>((resolve, reject) => {
+    const server = serve({ fetch: app.fetch, port: options.port ?? config.port, hostname: host }, (info) => resolve({ server, info }));
+    server.once("error", reject);
+  });
+  const shownHost = info.family === "IPv6" ? `[${info.address}]` : info.address;
+  const url = `http://${shownHost}:${info.port}`;
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port: info.port,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        const s = server as Server;
+        // Keep-alive sockets would hold close() open; in-flight requests get 5 s to finish.
+        const force = setTimeout(() => s.closeAllConnections?.(), 5_000);
+        force.unref();
+        s.close(() => {
+          clearTimeout(force);
+          resolve();
+        });
+        s.closeIdleConnections?.();
+      });
+      return closing;
+    },
+  };
+}

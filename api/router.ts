@@ -1,0 +1,35 @@
+// The tRPC AppRouter: the operations of DESIGN §6 (and §7's jobs, once built). The SDK takes
+// `import type { AppRouter }` from here; REST under /v1 calls the same service methods.
+import { RetrieveRequestSchema } from "../core/index.ts";
+import { ActivateInputSchema, ItemsGetInputSchema, LookupInputSchema } from "./schemas.ts";
+import { adminProcedure, publicProcedure, readProcedure, router } from "./trpc.ts";
+
+/** releases.*: list (read), activate and rollback (admin). */
+export const releasesRouter = router({
+  list: readProcedure.query(async ({ ctx }) => ({ releases: await ctx.service.listReleases() })),
+  activate: adminProcedure.input(ActivateInputSchema).mutation(({ ctx, input }) => ctx.service.activate(input.release)),
+  rollback: adminProcedure.mutation(({ ctx }) => ctx.service.rollback()),
+});
+
+/** items.*: get records by id (read). */
+export const itemsRouter = router({
+  get: readProcedure.input(ItemsGetInputSchema).query(async ({ ctx, input }) => ({ items: await ctx.service.getItems(input.ids, input.release) })),
+});
+
+/** The whole API as tRPC procedures. */
+export const appRouter = router({
+  retrieve: readProcedure.input(RetrieveRequestSchema).query(({ ctx, input }) => ctx.service.retrieve(input)),
+  lookup: readProcedure.input(LookupInputSchema).query(({ ctx, input }) => ctx.service.lookup(input.query, input.release)),
+  items: itemsRouter,
+  releases: releasesRouter,
+  health: publicProcedure.query(({ ctx }) => ctx.service.health()),
+  // jobs: the jobs issue adds `jobs: jobsRouter` here (api/jobs/router.ts, built from adminProcedure
+  // and readProcedure in ./trpc.ts, with the job runner added to Context); the SDK's `jobs`
+  // namespace and REST /v1/jobs follow from it.
+});
+
+/** The router's type: all the SDK knows of the server. */
+export type AppRouter = typeof appRouter;
+
+/** Procedure paths, for bounded metric labels ("retrieve", "items.get", ...). */
+export const PROCEDURE_PATHS: readonly string[] = Object.keys(appRouter._def.procedures);

@@ -18,7 +18,7 @@ export interface SearchOptions {
 const ms = (t: number) => Math.round((performance.now() - t) * 1000) / 1000;
 
 /** Vector search over the release, constrained by `where` (SQL) / the in-memory filter. */
-async function vectorSearch(
+export async function vectorSearch(
   idx: ReleaseIndex, q: Float32Array, k: number, filter: ReturnType<typeof andFilters>, opts: SearchOptions,
 ): Promise<{ row: number; score: number }[]> {
   if (filter) {

@@ -1,0 +1,118 @@
+// Model configuration: three presets (DESIGN.md §4) and a validated merge of overrides.
+import { TrainError } from "../errors.ts";
+import type { AttentionImpl } from "../tf/fast-ops.ts";
+
+/** How the item tower combines title and image (the ablations of seed 003). */
+export type FusionVariant = "text" | "concat" | "fusion";
+
+/** Whether queries run through the item tower's text encoder or their own (MAKE). */
+export type QueryTower = "shared" | "separate";
+
+/** Everything that fixes the model's shape and initial weights. */
+export interface ModelConfig {
+  /** Token vocabulary size (the tokeniser's, pad id included). */
+  vocabSize: number;
+  /** Id of the padding token; positions holding it are masked out. */
+  padId: number;
+  /** Transformer width H. */
+  hidden: number;
+  /** Transformer layers per encoder. */
+  layers: number;
+  /** Attention heads; must divide hidden. */
+  heads: number;
+  /** Feed-forward inner width. */
+  ffn: number;
+  /** Longest title in tokens (without [CLS]/[SEP]). */
+  maxTitleLen: number;
+  /** Longest query in tokens (without [CLS]). */
+  maxQueryLen: number;
+  /** Output vector dimension. */
+  dim: number;
+  /** Patches per image side: patchGrid² patch tokens per item. */
+  patchGrid: number;
+  /** Pixels per patch side (16 for 64×64 thumbnails); a multiple of 4 (two 2× poolings). */
+  patchSize: number;
+  /** Patch encoder kind; only the small CNN trained in stage 1 for now. */
+  patchEncoder: "cnn";
+  /** Output channels of the CNN's two 3×3 convolutions. */
+  cnnChannels: [number, number];
+  /** Item tower variant: title only, separate text+image vectors, or single stream + modal gate. */
+  fusion: FusionVariant;
+  /** Query tower: the item tower's text encoder, or a separate encoder (shares token embeddings). */
+  queryTower: QueryTower;
+  /** Learned per-item gate between text and image summaries (MAKE); fusion variant only. */
+  modalGate: boolean;
+  /** Dropout rate while training (0 disables). */
+  dropout: number;
+  /** Seed of every initial weight and of dropout. */
+  seed: number;
+  /** Attention product kernel: "auto" = depthwise conv on wasm, batched matMul elsewhere. */
+  attention: AttentionImpl;
+}
+
+const TINY: ModelConfig = {
+  vocabSize: 512, padId: 0, hidden: 32, layers: 1, heads: 2, ffn: 64, maxTitleLen: 16, maxQueryLen: 8,
+  dim: 16, patchGrid: 4, patchSize: 16, patchEncoder: "cnn", cnnChannels: [4, 8], fusion: "fusion",
+  queryTower: "shared", modalGate: true, dropout: 0, seed: 1, attention: "auto",
+};
+
+/** Named presets: tiny (tests, seconds), cpu (the demo, minutes on 2 cores), base (a GPU). */
+export const PRESETS: Readonly<Record<"tiny" | "cpu" | "base", Readonly<ModelConfig>>> = {
+  tiny: TINY,
+  cpu: {
+    ...TINY, vocabSize: 8000, hidden: 128, layers: 2, heads: 4, ffn: 256, maxTitleLen: 24, maxQueryLen: 12,
+    dim: 128, cnnChannels: [16, 32], dropout: 0.1,
+  },
+  base: {
+    ...TINY, vocabSize: 30000, hidden: 768, layers: 12, heads: 12, ffn: 3072, maxTitleLen: 48, maxQueryLen: 16,
+    dim: 128, cnnChannels: [32, 64], dropout: 0.1,
+  },
+};
+
+/** A preset's name. */
+export type PresetName = keyof typeof PRESETS;
+
+function bad(field: string, why: string, value: unknown): never {
+  throw new TrainError("BAD_CONFIG", `model config: ${field} ${why}; got ${JSON.stringify(value)}`);
+}
+
+function positiveInt(cfg: ModelConfig, field: keyof ModelConfig): void {
+  const v = cfg[field];
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 1) bad(field, "must be a positive integer", v);
+}
+
+/** Check every field; throws TrainError BAD_CONFIG naming the first bad one. */
+export function validateConfig(cfg: ModelConfig): ModelConfig {
+  for (const f of ["vocabSize", "hidden", "layers", "heads", "ffn", "maxTitleLen", "maxQueryLen", "dim", "patchGrid", "patchSize"] as const) {
+    positiveInt(cfg, f);
+  }
+  if (!Number.isInteger(cfg.padId) || cfg.padId < 0 || cfg.padId >= cfg.vocabSize) bad("padId", "must be an id below vocabSize", cfg.padId);
+  if (cfg.hidden % cfg.heads !== 0) bad("heads", `must divide hidden (${cfg.hidden})`, cfg.heads);
+  if (cfg.patchSize % 4 !== 0) bad("patchSize", "must be a multiple of 4", cfg.patchSize);
+  if (cfg.patchEncoder !== "cnn") bad("patchEncoder", 'must be "cnn"', cfg.patchEncoder);
+  const ch = cfg.cnnChannels;
+  if (!Array.isArray(ch) || ch.length !== 2 || !ch.every((c) => Number.isInteger(c) && c > 0)) bad("cnnChannels", "must be two positive integers", ch);
+  if (!["text", "concat", "fusion"].includes(cfg.fusion)) bad("fusion", 'must be "text", "concat" or "fusion"', cfg.fusion);
+  if (!["shared", "separate"].includes(cfg.queryTower)) bad("queryTower", 'must be "shared" or "separate"', cfg.queryTower);
+  if (typeof cfg.modalGate !== "boolean") bad("modalGate", "must be a boolean", cfg.modalGate);
+  if (typeof cfg.dropout !== "number" || !(cfg.dropout >= 0 && cfg.dropout < 1)) bad("dropout", "must be in [0, 1)", cfg.dropout);
+  if (!Number.isInteger(cfg.seed)) bad("seed", "must be an integer", cfg.seed);
+  if (!["auto", "depthwise", "batched"].includes(cfg.attention)) bad("attention", 'must be "auto", "depthwise" or "batched"', cfg.attention);
+  return cfg;
+}
+
+/** A preset with overrides applied, validated (unknown fields are rejected by name). */
+export function resolveConfig(preset: PresetName = "cpu", overrides: Partial<ModelConfig> = {}): ModelConfig {
+  const base = PRESETS[preset];
+  if (!base) bad("preset", `must be one of ${Object.keys(PRESETS).join(", ")}`, preset);
+  for (const key of Object.keys(overrides)) {
+    if (!(key in base)) bad(key, "is not a model config field", (overrides as Record<string, unknown>)[key]);
+  }
+  const merged: ModelConfig = { ...base, cnnChannels: [...base.cnnChannels], ...overrides };
+  return validateConfig(merged);
+}
+
+/** Patch tokens per item. */
+export function numPatches(cfg: ModelConfig): number {
+  return cfg.patchGrid * cfg.patchGrid;
+}

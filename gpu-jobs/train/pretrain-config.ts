@@ -1,0 +1,124 @@
+// Pre-training job configuration: the model preset plus the schedule, the task weights and the
+// negative-sampling switches (DESIGN §4, seeds 000/001/003). Validated; a bad value names its field.
+import { TrainError } from "../errors.ts";
+import { PRESETS, type FusionVariant, type PresetName, type QueryTower } from "../model/config.ts";
+
+/** Everything a pre-training run depends on (saved in every checkpoint). */
+export interface PretrainConfig {
+  /** Model preset: tiny (tests), cpu (demo on 2 cores), base (GPU). */
+  preset: PresetName;
+  /** Item tower variant (the seed 003 ablation). */
+  fusion: FusionVariant;
+  /** Query tower shared with the title encoder (seed 000) or separate (MAKE). */
+  queryTower: QueryTower;
+  /** Output vector dimension. */
+  dim: number;
+  /** Optimiser steps in all (stage 1 + stage 2). */
+  steps: number;
+  /** Share of the steps spent in stage 1: image↔title contrastive + MPM on the vision side (seed 003). */
+  stage1Fraction: number;
+  /** Pairs per step. */
+  batchSize: number;
+  /** Adam learning rate. */
+  lr: number;
+  /** Seed of weights, sampling, masks and dropout. */
+  seed: number;
+  /** Task weights: MLM, MPM, QIC, QIM, QIM2 (0 switches a task off). */
+  weights: { mlm: number; mpm: number; qic: number; qim: number; qim2: number };
+  /** MPM kind: contrastive (seed 001 eq. 1–2, learned τ) or regression (ablation). */
+  mpm: "contrastive" | "regression";
+  /** Share of title/query tokens masked for MLM, and of patches for MPM. */
+  maskRate: { tokens: number; patches: number };
+  /** QIC's AM-Softmax margin and scale. */
+  amSoftmax: { margin: number; scale: number };
+  /** Temperature of the QIM / QIM2 / stage-1 softmaxes over cosines. */
+  temperature: number;
+  /** Memory-bank negatives: batches kept, when they switch on, their weight α. */
+  mbns: { enabled: boolean; batches: number; startFraction: number; alpha: number };
+  /** Cross-device negatives: replicas the batch is split into, when they switch on, their weight β. */
+  cdns: { enabled: boolean; replicas: number; startFraction: number; beta: number };
+  /** Checkpoint every N steps (and at the end). */
+  checkpointEvery: number;
+  /** Tokenizer vocabulary size asked for (the corpus may give fewer pieces). */
+  vocabSize: number;
+}
+
+const DEFAULTS: Omit<PretrainConfig, "preset" | "steps" | "batchSize" | "lr" | "checkpointEvery"> = {
+  fusion: "fusion",
+  queryTower: "shared",
+  dim: 128,
+  stage1Fraction: 0.2,
+  seed: 1,
+  weights: { mlm: 0.5, mpm: 0.5, qic: 0.5, qim: 1, qim2: 0.5 },
+  mpm: "contrastive",
+  maskRate: { tokens: 0.15, patches: 0.25 },
+  amSoftmax: { margin: 0.2, scale: 20 },
+  temperature: 0.05,
+  mbns: { enabled: true, batches: 4, startFraction: 0.5, alpha: 0.5 },
+  cdns: { enabled: true, replicas: 2, startFraction: 0.3, beta: 1 },
+  vocabSize: 4000,
+};
+
+const SCHEDULES: Record<PresetName, Pick<PretrainConfig, "steps" | "batchSize" | "lr" | "checkpointEvery"> & { dim: number }> = {
+  tiny: { steps: 60, batchSize: 16, lr: 3e-3, checkpointEvery: 20, dim: 16 },
+  cpu: { steps: 600, batchSize: 64, lr: 1e-3, checkpointEvery: 100, dim: 128 },
+  base: { steps: 20_000, batchSize: 256, lr: 1e-4, checkpointEvery: 1_000, dim: 128 },
+};
+
+/** Overrides accepted on top of a preset (nested groups merge field by field). */
+export type PretrainOverrides = Partial<Omit<PretrainConfig, "weights" | "maskRate" | "amSoftmax" | "mbns" | "cdns">> & {
+  weights?: Partial<PretrainConfig["weights"]>;
+  maskRate?: Partial<PretrainConfig["maskRate"]>;
+  amSoftmax?: Partial<PretrainConfig["amSoftmax"]>;
+  mbns?: Partial<PretrainConfig["mbns"]>;
+  cdns?: Partial<PretrainConfig["cdns"]>;
+};
+
+function bad(field: string, why: string, value: unknown): never {
+  throw new TrainError("BAD_CONFIG", `pretrain config: ${field} ${why}; got ${JSON.stringify(value)}`);
+}
+
+/** Resolve a preset plus overrides into a validated config. */
+export function resolvePretrainConfig(preset: PresetName, o: PretrainOverrides = {}): PretrainConfig {
+  if (!(preset in PRESETS)) bad("preset", `must be one of ${Object.keys(PRESETS).join(", ")}`, preset);
+  const s = SCHEDULES[preset];
+  const c: PretrainConfig = {
+    ...DEFAULTS,
+    preset,
+    steps: s.steps,
+    batchSize: s.batchSize,
+    lr: s.lr,
+    checkpointEvery: s.checkpointEvery,
+    dim: s.dim,
+    ...o,
+    weights: { ...DEFAULTS.weights, ...o.weights },
+    maskRate: { ...DEFAULTS.maskRate, ...o.maskRate },
+    amSoftmax: { ...DEFAULTS.amSoftmax, ...o.amSoftmax },
+    mbns: { ...DEFAULTS.mbns, ...o.mbns },
+    cdns: { ...DEFAULTS.cdns, ...o.cdns },
+  } as PretrainConfig;
+  const int = (f: string, v: number, min: number) => (Number.isInteger(v) && v >= min) || bad(f, `must be a whole number ≥ ${min}`, v);
+  const frac = (f: string, v: number) => (v >= 0 && v <= 1) || bad(f, "must be between 0 and 1", v);
+  int("steps", c.steps, 1);
+  int("batchSize", c.batchSize, 2);
+  int("dim", c.dim, 2);
+  int("checkpointEvery", c.checkpointEvery, 1);
+  int("vocabSize", c.vocabSize, 16);
+  int("mbns.batches", c.mbns.batches, 1);
+  int("cdns.replicas", c.cdns.replicas, 1);
+  if (c.cdns.replicas > c.batchSize) bad("cdns.replicas", "must not exceed batchSize", c.cdns.replicas);
+  if (!(c.lr > 0)) bad("lr", "must be > 0", c.lr);
+  if (!(c.temperature > 0)) bad("temperature", "must be > 0", c.temperature);
+  frac("stage1Fraction", c.stage1Fraction);
+  frac("maskRate.tokens", c.maskRate.tokens);
+  frac("maskRate.patches", c.maskRate.patches);
+  frac("mbns.startFraction", c.mbns.startFraction);
+  frac("cdns.startFraction", c.cdns.startFraction);
+  for (const [k, v] of Object.entries(c.weights)) if (!(v >= 0)) bad(`weights.${k}`, "must be ≥ 0", v);
+  if (!(c.mbns.alpha > 0)) bad("mbns.alpha", "must be > 0", c.mbns.alpha);
+  if (!(c.cdns.beta > 0)) bad("cdns.beta", "must be > 0", c.cdns.beta);
+  if (!["fusion", "concat", "text"].includes(c.fusion)) bad("fusion", "must be text, concat or fusion", c.fusion);
+  if (!["shared", "separate"].includes(c.queryTower)) bad("queryTower", "must be shared or separate", c.queryTower);
+  if (!["contrastive", "regression"].includes(c.mpm)) bad("mpm", "must be contrastive or regression", c.mpm);
+  return c;
+}

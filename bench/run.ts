@@ -7,8 +7,18 @@ const all = readdirSync(join(process.cwd(), "bench"))
   .filter((f) => f.endsWith(".ts") && !["run.ts", "bench-utils.ts"].includes(f) && !f.endsWith(".test.ts"))
   .map((f) => f.slice(0, -3));
 const args = process.argv.slice(2);
-const names = args.filter((a) => !a.startsWith("-"));
-const flags = args.filter((a) => a.startsWith("-"));
+// Flags go to every benchmark; `--flag value` keeps its value unless the value names a benchmark.
+const names: string[] = [];
+const flags: string[] = [];
+for (let i = 0; i < args.length; i++) {
+  const arg = args[i]!;
+  if (!arg.startsWith("-")) names.push(arg);
+  else {
+    flags.push(arg);
+    const next = args[i + 1];
+    if (!arg.includes("=") && next !== undefined && !next.startsWith("-") && !all.includes(next)) flags.push(args[++i]!);
+  }
+}
 const chosen = names.length ? names : all;
 let failed = 0;
 for (const name of chosen) {

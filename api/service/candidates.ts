@@ -77,11 +77,27 @@ export function estimateMatches(expr: FilterExpr, cols: FilterColumns): number {
   return superset(expr, cols)?.length ?? cols.n;
 }
 
+// True when the postings superset is the exact answer: only eq/in on brand/category under ANDs
+// and ORs (string values match postings exactly, NULLs are in no posting list).
+function postingsExact(expr: FilterExpr): boolean {
+  switch (expr.op) {
+    case "eq":
+    case "in":
+      return expr.field === "brand" || expr.field === "category";
+    case "and":
+    case "or":
+      return expr.filters.every(postingsExact);
+    default:
+      return false;
+  }
+}
+
 /** Rows that match the filter exactly, in ascending order; scans at most `limit` candidates (null past it). */
 export function matchingRows(expr: FilterExpr, cols: FilterColumns, limit = Infinity): Uint32Array | null {
   const sup = superset(expr, cols);
   const count = sup?.length ?? cols.n;
   if (count > limit) return null;
+  if (sup && postingsExact(expr)) return sup;
   const pred = filterToPredicate(expr);
   const out = new Uint32Array(count);
   let w = 0;

@@ -60,7 +60,7 @@ export async function retrieveFrom(idx: ReleaseIndex, encoder: TextEncoder, req:
   if (list) {
     for (let i = 0; i < list.rows.length && items.length < req.k; i++) {
       const row = list.rows[i]!;
-      if (pred && !pred(idx.item(row))) continue;
+      if (seen.has(row) || (pred && !pred(idx.item(row)))) continue;
       seen.add(row);
       items.push(toItem(row, list.scores[i]!, "qid"));
     }

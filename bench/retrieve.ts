@@ -1,0 +1,206 @@
+// Retrieval latency, recall and HTTP throughput on a synthetic release (issue 5's goals: qid hit
+// p50 ≤ 0.3 ms, filtered ANN p50 ≤ 10 ms with recall@100 ≥ 0.95, ≥ 5,000 req/s for qid hits).
+// Data: clustered unit vectors (1000 Gaussian centres + noise), Zipf brands/categories, log-normal
+// prices, two attributes, synthetic qid lists (K=100), built through the real store code and cached.
+// Baseline in the same run: an exact brute-force scan over every row.
+// Usage: npm run bench -- retrieve [--items 1000000] [--qids 200000] [--seed 1] [--ann ivf_hnsw_sq|ivf_pq]
+//        [--queries 200] [--recall-queries 50] [--qid-samples 5000] [--http-seconds 10] [--connections 50]
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import v8 from "node:v8";
+import vm from "node:vm";
+import { destination, pino } from "pino";
+import { type FilterExpr, type RetrieveRequest } from "../core/index.ts";
+import { openRelease } from "../lancedb/index.ts";
+import { serveNode } from "../api/node.ts";
+import { createRetrievalService } from "../api/service/retrieval-service.ts";
+import { loadReleaseIndex, type ReleaseIndex } from "../api/service/release-index.ts";
+import { matchingRows } from "../api/service/candidates.ts";
+import { vectorSearch } from "../api/service/retrieve.ts";
+import { exactTopK } from "../api/service/top-k-heap.ts";
+import type { RetrieveResult } from "../api/service/types.ts";
+import { BENCH_DATA, percentile, printTable, writeResults } from "./bench-utils.ts";
+import { clusterCentres, ensureRelease, gauss, generateQueries, perturbedCentre, rng, type SynthSpec } from "./support/retrieve-data.ts";
+import { runLoad, type LoadJob } from "./support/load.ts";
+
+const { values: a } = parseArgs({
+  options: {
+    items: { type: "string", default: "1000000" }, qids: { type: "string", default: "200000" }, seed: { type: "string", default: "1" },
+    ann: { type: "string", default: "ivf_hnsw_sq" }, queries: { type: "string", default: "200" }, "recall-queries": { type: "string", default: "50" },
+    "qid-samples": { type: "string", default: "5000" }, "http-seconds": { type: "string", default: "10" }, connections: { type: "string", default: "50" },
+  },
+});
+const spec: SynthSpec = {
+  items: Number(a.items), qids: Number(a.qids), seed: Number(a.seed), dim: 128, clusters: 1000, brands: 5000, categories: 300, listK: 100,
+  ann: a.ann === "ivf_pq" ? "ivf_pq" : "ivf_hnsw_sq",
+};
+const Q = Number(a.queries), RQ = Math.min(Q, Number(a["recall-queries"])), QS = Number(a["qid-samples"]);
+const EXACT_LIMIT = 100_000; // the service's default exactLimit
+const K = 100;
+const mb = (b: number) => Math.round(b / 2 ** 20);
+const f2 = (x: number) => x.toFixed(x < 1 ? 3 : x < 10 ? 2 : 1);
+const log = (s: string) => console.error(s);
+
+// ---- build (or reuse) the release -------------------------------------------------------------
+const dir = join(BENCH_DATA, `retrieve-${spec.items}-${spec.qids}-${spec.seed}${spec.ann === "ivf_pq" ? "-pq" : ""}`);
+log(`data dir ${dir}`);
+const build = await ensureRelease(dir, spec, log);
+console.log(`\nbuild of ${spec.items} items × ${spec.dim}-d + ${spec.qids} qid lists (K=${K})${build.reused ? " (cached; times from the run that built it)" : ""}\n`);
+printTable(["stage", "seconds"], Object.entries(build.seconds).map(([k, v]) => [k, v.toFixed(1)]));
+
+// ---- load through the real service ------------------------------------------------------------
+v8.setFlagsFromString("--expose-gc");
+const gc = vm.runInNewContext("gc") as () => void;
+gc();
+const rss0 = process.memoryUsage().rss;
+let t = performance.now();
+const service = await createRetrievalService({ dataDir: dir, pollMs: 0 });
+await service.health();
+const loadMs = performance.now() - t;
+gc();
+const rss1 = process.memoryUsage().rss;
+// A second, bench-only copy of the release index for the service's building blocks (vectorSearch,
+// matchingRows) and the exact ground truth. RSS above is measured before it.
+const idx: ReleaseIndex = await loadReleaseIndex(await openRelease(dir));
+const memory = { serviceLoadSeconds: loadMs / 1000, rssBeforeMB: mb(rss0), rssAfterServiceMB: mb(rss1), serviceRssMB: mb(rss1 - rss0), rssWithBenchCopyMB: mb(process.memoryUsage().rss) };
+console.log(`\nrelease load (createRetrievalService): ${(loadMs / 1000).toFixed(1)} s, RSS +${memory.serviceRssMB} MiB (${memory.rssBeforeMB} → ${memory.rssAfterServiceMB} MiB)`);
+
+const stats = (xs: number[]) => ({ p50: percentile(xs, 50), p99: percentile(xs, 99), mean: xs.reduce((s, x) => s + x, 0) / xs.length });
+const r = rng(spec.seed * 31 + 5);
+const g = gauss(r);
+
+// ---- section 1: qid hits through service.retrieve ----------------------------------------------
+const queries = generateQueries(spec);
+const pick = (m: number, offset = 0) => Array.from({ length: m }, (_, i) => queries[(Math.floor(r() * queries.length) + offset + i) % queries.length]!);
+const brandCounts = [...idx.postings.brand].map(([v, rows]) => [v, rows.length] as const).sort((x, y) => y[1] - x[1]);
+const catCounts = [...idx.postings.category].map(([v, rows]) => [v, rows.length] as const).sort((x, y) => y[1] - x[1]);
+const nearest = (xs: readonly (readonly [string, number])[], target: number) => xs.reduce((best, x) => (Math.abs(x[1] - target) < Math.abs(best[1] - target) ? x : best));
+const sortedPrices = (idx.prices.filter((p) => p !== null) as number[]).sort((x, y) => x - y);
+const priceRange: FilterExpr = { op: "range", field: "price", gte: sortedPrices[Math.floor(sortedPrices.length * 0.4)]!, lt: sortedPrices[Math.floor(sortedPrices.length * 0.6)]! };
+const midBrand = nearest(brandCounts, idx.n * 0.005);
+
+async function timeRetrieve(reqs: RetrieveRequest[]) {
+  const ms: number[] = [], stages: Record<string, number[]> = {}, paths: Record<string, number> = {};
+  for (const req of reqs) {
+    const t0 = performance.now();
+    const res: RetrieveResult = await service.retrieve(req);
+    ms.push(performance.now() - t0);
+    paths[res.path] = (paths[res.path] ?? 0) + 1;
+    for (const [k, v] of Object.entries(res.timings)) (stages[k] ??= []).push(v);
+  }
+  return { ...stats(ms), n: reqs.length, paths, stages: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, percentile(v, 50)])) };
+}
+const req = (text: string, filters?: FilterExpr): RetrieveRequest => ({ query: text, k: 50, understand: false, ...(filters ? { filters } : {}) });
+await timeRetrieve(pick(500, 1).map((q) => req(q.text))); // warm-up: JIT, LanceDB handles
+const sample = pick(QS);
+const qidRows = [
+  { label: "qid hit, first use (list decoded)", ...(await timeRetrieve(sample.map((q) => req(q.text)))) },
+  { label: "qid hit, repeat (list cached)", ...(await timeRetrieve(sample.map((q) => req(q.text)))) },
+  { label: `qid hit + brand eq ${midBrand[0]} (${((100 * midBrand[1]) / idx.n).toFixed(2)}%)`, ...(await timeRetrieve(sample.slice(0, Math.min(QS, 1000)).map((q) => req(q.text, { op: "eq", field: "brand", value: midBrand[0] })))) },
+  { label: "qid hit + price range (~20%)", ...(await timeRetrieve(sample.slice(0, Math.min(QS, Q)).map((q) => req(q.text, priceRange)))) },
+];
+const fmtPaths = (p: Record<string, number>) => Object.entries(p).map(([k, v]) => `${k}×${v}`).join(" ");
+const fmtStages = (s: Record<string, number>) => ["qid", "encode", "search"].filter((k) => s[k] !== undefined).map((k) => `${k} ${f2(s[k]!)}`).join(", ");
+console.log(`\nqid path: service.retrieve, k=50, understand off, ${QS} random logged queries (original word order)\n`);
+printTable(["request", "n", "p50 ms", "p99 ms", "paths", "stage p50 ms"], qidRows.map((x) => [x.label, x.n, f2(x.p50), f2(x.p99), fmtPaths(x.paths), fmtStages(x.stages)]));
+
+// ---- section 2: filtered vector search (the service's vectorSearch) vs exact -------------------
+const centres = clusterCentres(spec);
+const qvec = Array.from({ length: Q }, () => perturbedCentre(spec, centres, Math.floor(r() * spec.clusters), g));
+const baseMs: number[] = [];
+for (let i = 0; i < Math.min(Q, 20); i++) {
+  const t0 = performance.now();
+  exactTopK(idx.vectors, idx.dim, qvec[i]!, K, null, idx.n);
+  baseMs.push(performance.now() - t0);
+}
+const baseline = stats(baseMs);
+const top = brandCounts[0]!;
+const bothCands = catCounts.map(([c]) => {
+  const rows = matchingRows({ op: "and", filters: [{ op: "eq", field: "brand", value: top[0] }, { op: "eq", field: "category", value: c }] }, idx)!;
+  return [c, rows.length] as const;
+});
+const both = nearest(bothCands, idx.n * 0.003);
+const rare = nearest(brandCounts, idx.n * 0.00005);
+const cat25 = nearest(catCounts, idx.n * 0.025);
+const filters: { label: string; filter: FilterExpr | null }[] = [
+  { label: `brand eq ${top[0]} (popular)`, filter: { op: "eq", field: "brand", value: top[0] } },
+  { label: `brand eq ${rare[0]} (rare)`, filter: { op: "eq", field: "brand", value: rare[0] } },
+  { label: `brand ${top[0]} AND category ${both[0]}`, filter: { op: "and", filters: [{ op: "eq", field: "brand", value: top[0] }, { op: "eq", field: "category", value: both[0] }] } },
+  { label: `category eq ${cat25[0]}`, filter: { op: "eq", field: "category", value: cat25[0] } },
+  { label: `price ${priceRange.op === "range" ? `${priceRange.gte}–${priceRange.lt}` : ""} (unanchored)`, filter: priceRange },
+  { label: "no filter", filter: null },
+];
+const searchRows = [];
+for (const f of filters) {
+  const rows = f.filter ? matchingRows(f.filter, idx)! : null;
+  const matches = rows ? rows.length : idx.n;
+  const exactPlan = f.filter ? matchingRows(f.filter, idx, EXACT_LIMIT) !== null : idx.info.index.kind === "exact" || idx.n <= EXACT_LIMIT;
+  for (let i = 0; i < 5; i++) await vectorSearch(idx, qvec[i]!, K, f.filter, { exactLimit: EXACT_LIMIT }); // warm-up
+  const ms: number[] = [];
+  let recallSum = 0;
+  for (let i = 0; i < Q; i++) {
+    const t0 = performance.now();
+    const hits = await vectorSearch(idx, qvec[i]!, K, f.filter, { exactLimit: EXACT_LIMIT });
+    ms.push(performance.now() - t0);
+    if (i < RQ) {
+      const truth = exactTopK(idx.vectors, idx.dim, qvec[i]!, K, rows, idx.n);
+      const got = new Set(hits.map((h) => h.row));
+      recallSum += truth.length ? truth.filter((x) => got.has(x.row)).length / truth.length : 1;
+    }
+  }
+  const s = stats(ms);
+  searchRows.push({ label: f.label, matches, selectivity: matches / idx.n, plan: exactPlan ? "exact in memory" : `LanceDB ANN (${idx.info.index.kind})`, ...s, recall: recallSum / RQ, vsBaseline: s.p50 / baseline.p50 });
+}
+console.log(`\nvector search: the service's vectorSearch (k=${K}), ${Q} query vectors = perturbed cluster centres; recall@${K} over the first ${RQ} vs exactTopK over the matching rows; exactLimit ${EXACT_LIMIT}\n`);
+printTable(
+  ["filter", "matches", "share", "plan", "p50 ms", "p99 ms", `recall@${K}`, "p50 vs full scan"],
+  [
+    ...searchRows.map((x) => [x.label, x.matches, `${(100 * x.selectivity).toFixed(2)}%`, x.plan, f2(x.p50), f2(x.p99), x.recall.toFixed(3), `${x.vsBaseline.toFixed(3)}×`]),
+    ["baseline: exact scan of all rows", idx.n, "100%", "exactTopK, no filter", f2(baseline.p50), f2(baseline.p99), "1.000", "1.000×"],
+  ],
+);
+
+// End to end through service.retrieve on a qid miss (hash-encoder vectors: where they land is arbitrary; latency only).
+const missRows = [];
+for (const f of [filters[5]!, filters[3]!, filters[4]!]) {
+  const reqs = Array.from({ length: Math.min(Q, 100) }, (_, i) => req(`zzmiss${i} ${queries[i]!.text}`, f.filter ?? undefined));
+  missRows.push({ label: `qid miss, ${f.label}`, ...(await timeRetrieve(reqs)) });
+}
+console.log(`\nqid miss → encode (hash encoder) + vectorSearch, through service.retrieve, k=50\n`);
+printTable(["request", "n", "p50 ms", "p99 ms", "paths", "stage p50 ms"], missRows.map((x) => [x.label, x.n, f2(x.p50), f2(x.p99), fmtPaths(x.paths), fmtStages(x.stages)]));
+
+// ---- section 3: HTTP with autocannon ------------------------------------------------------------
+const KEY = "bench-read-key-0123456789abcdef";
+const secs = Number(a["http-seconds"]);
+const conns = Number(a.connections);
+const server = await serveNode({
+  service, host: "127.0.0.1", port: 0,
+  config: { keys: [{ id: "bench", key: KEY, role: "read" }], rateLimit: null, host: "127.0.0.1" },
+  // Request logs are written (one JSON line each, as in production) but to /dev/null.
+  logger: pino({ level: "info" }, destination({ dest: "/dev/null", sync: false })),
+});
+const load = (job: Omit<LoadJob, "url" | "key">) => runLoad({ ...job, url: server.url, key: KEY });
+const bodies = pick(2000, 7).map((q) => JSON.stringify({ query: q.text, k: 50, understand: false }));
+await load({ path: "/v1/retrieve", method: "POST", bodies, seconds: 2, connections: conns }); // warm-up
+const httpRows = [
+  { label: "GET /healthz (HTTP floor)", ...(await load({ path: "/healthz", method: "GET", bodies: [], seconds: Math.max(3, secs / 2), connections: conns })) },
+  { label: "POST /v1/retrieve, qid hit (REST)", ...(await load({ path: "/v1/retrieve", method: "POST", bodies, seconds: secs, connections: conns })) },
+];
+await server.close();
+console.log(`\nHTTP on 127.0.0.1: autocannon in a child process, ${conns} connections, read key, no rate limit, pino logs to /dev/null; 2,000 rotating qid-hit bodies\n`);
+printTable(["request", "req/s", "p50 ms", "p99 ms", "requests", "non-2xx", "errors"], httpRows.map((x) => [x.label, Math.round(x.reqPerSec), x.p50, x.p99, x.total, x.non2xx, x.errors + x.timeouts]));
+
+// ---- goals ---------------------------------------------------------------------------------------
+const annRows = searchRows.filter((x) => x.plan.startsWith("LanceDB") && x.label !== "no filter");
+const filteredRows = searchRows.filter((x) => x.label !== "no filter");
+const goals = [
+  { goal: "qid hit p50 ≤ 0.3 ms (first use)", value: `${f2(qidRows[0]!.p50)} ms`, met: qidRows[0]!.p50 <= 0.3 },
+  { goal: "qid hit p50 ≤ 0.3 ms (cached)", value: `${f2(qidRows[1]!.p50)} ms`, met: qidRows[1]!.p50 <= 0.3 },
+  ...filteredRows.map((x) => ({ goal: `filtered search p50 ≤ 10 ms, recall ≥ 0.95: ${x.label} [${x.plan}]`, value: `${f2(x.p50)} ms, ${x.recall.toFixed(3)}`, met: x.p50 <= 10 && x.recall >= 0.95 })),
+  { goal: "≥ 5,000 req/s for qid hits over HTTP", value: `${Math.round(httpRows[1]!.reqPerSec)} req/s`, met: httpRows[1]!.reqPerSec >= 5000 },
+];
+console.log(`\ngoals (issue 5) — ${annRows.length} filtered row(s) went to LanceDB ANN\n`);
+printTable(["goal", "measured", "met"], goals.map((x) => [x.goal, x.value, x.met ? "yes" : "NO"]));
+console.log(`results: ${await writeResults("retrieve", { spec, build, memory, baseline, qidRows, searchRows, missRows, httpRows, goals })}`);
+await service.close();
+process.exit(0);

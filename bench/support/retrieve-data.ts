@@ -1,0 +1,277 @@
+// Synthetic data for bench/retrieve.ts, deterministic by seed, and the release built from it through
+// the real store code (items table, scalar + vector indexes, qids table, lexicon, releases row, pointer).
+import { existsSync } from "node:fs";
+import { readFile, rm, writeFile, mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import * as lancedb from "@lancedb/lancedb";
+import { createHashEncoder, HASH_ENCODER_NAME, queryId } from "../../core/index.ts";
+import { arrow, float32ListColumn, tableOf, uint32Column, utf8Column, utf8ListColumn } from "../../lancedb/arrow.ts";
+import type { CatalogColumns } from "../../lancedb/catalog-source.ts";
+import { openStore } from "../../lancedb/connect.ts";
+import { assertIndexesComplete, buildScalarIndexes, planScalarIndexes, writeItemsTable } from "../../lancedb/items-table.ts";
+import { buildLexicon, writeLexiconTable } from "../../lancedb/lexicon-table.ts";
+import { appendReleaseRow, writePointer, type ReleaseRow } from "../../lancedb/release-registry.ts";
+import { releaseTables } from "../../lancedb/release-names.ts";
+import { QIDS_SCHEMA } from "../../lancedb/release-schemas.ts";
+import { buildVectorIndex, planVectorIndex, type VectorIndexOptions } from "../../lancedb/vector-index.ts";
+
+/** Shape of the synthetic data set. */
+export interface SynthSpec {
+  items: number;
+  qids: number;
+  seed: number;
+  dim: number;
+  /** Gaussian cluster centres the item vectors are drawn around. */
+  clusters: number;
+  brands: number;
+  categories: number;
+  /** Length of each synthetic qid list. */
+  listK: number;
+  /** ANN index kind. */
+  ann: NonNullable<VectorIndexOptions["ann"]>;
+}
+
+/** Build times of a cached data dir, in seconds. */
+export interface BuildInfo {
+  spec: SynthSpec;
+  seconds: Record<string, number>;
+}
+
+/** Small fast deterministic PRNG (mulberry32). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Standard normal draws (Box–Muller, both outputs used). */
+export function gauss(r: () => number): () => number {
+  let spare: number | null = null;
+  return () => {
+    if (spare !== null) {
+      const s = spare;
+      spare = null;
+      return s;
+    }
+    const u = Math.max(r(), 1e-12), v = r();
+    const m = Math.sqrt(-2 * Math.log(u));
+    spare = m * Math.sin(2 * Math.PI * v);
+    return m * Math.cos(2 * Math.PI * v);
+  };
+}
+
+/** Zipf(s) sampler over ranks 0..n-1 by inverse CDF (binary search). */
+export function zipf(n: number, s: number, r: () => number): () => number {
+  const cdf = new Float64Array(n);
+  let acc = 0;
+  for (let i = 0; i < n; i++) cdf[i] = acc += 1 / Math.pow(i + 1, s);
+  for (let i = 0; i < n; i++) cdf[i]! /= acc;
+  return () => {
+    const u = r();
+    let lo = 0, hi = n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cdf[mid]! < u) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+}
+
+function normalise(v: Float32Array, o = 0, dim = v.length): void {
+  let s = 0;
+  for (let d = 0; d < dim; d++) s += v[o + d]! * v[o + d]!;
+  const inv = 1 / Math.sqrt(s);
+  for (let d = 0; d < dim; d++) v[o + d]! *= inv;
+}
+
+/** The cluster centres (unit vectors), regenerated from the seed alone. */
+export function clusterCentres(spec: SynthSpec): Float32Array {
+  const g = gauss(rng(spec.seed * 7919 + 1));
+  const c = new Float32Array(spec.clusters * spec.dim);
+  for (let i = 0; i < c.length; i++) c[i] = g();
+  for (let k = 0; k < spec.clusters; k++) normalise(c, k * spec.dim, spec.dim);
+  return c;
+}
+
+/** Size of the noise added to a centre (items and queries alike): cosine to the centre ≈ 0.78. */
+export const NOISE = 0.8;
+
+/** A query vector: a cluster centre plus noise of the same size as items', normalised. */
+export function perturbedCentre(spec: SynthSpec, centres: Float32Array, k: number, g: () => number): Float32Array {
+  const q = new Float32Array(spec.dim);
+  const sigma = NOISE / Math.sqrt(spec.dim);
+  for (let d = 0; d < spec.dim; d++) q[d] = centres[k * spec.dim + d]! + sigma * g();
+  normalise(q);
+  return q;
+}
+
+const TOPS = ["Women", "Men", "Kids", "Home", "Beauty", "Sports", "Shoes", "Bags", "Jewelry", "Electronics"];
+const MATERIALS = ["cotton", "linen", "silk", "wool", "denim", "leather", "polyester", "nylon", "cashmere", "viscose",
+  "suede", "canvas", "satin", "velvet", "rayon", "spandex", "fleece", "jersey", "tweed", "mesh"];
+const SIZES = ["XS", "S", "M", "L", "XL", "XXL"];
+const WORDS = ["red", "blue", "black", "white", "green", "floral", "striped", "slim", "loose", "summer", "winter", "vintage",
+  "casual", "formal", "long", "short", "mini", "maxi", "pleated", "plaid", "oversized", "cropped", "high", "waist", "v", "neck",
+  "sleeve", "sleeveless", "hooded", "zip", "button", "lace", "print", "solid", "pink", "yellow", "grey", "navy", "beige", "brown"];
+
+/** Category path of rank i ("Women>Dresses 17"-like: 10 top levels × 30 leaves). */
+export const categoryName = (i: number) => `${TOPS[i % TOPS.length]}>${["Tops", "Dresses", "Pants", "Coats", "Skirts", "Boots"][Math.floor(i / TOPS.length) % 6]} ${Math.floor(i / 60) + 1}`;
+/** Brand name of rank i. */
+export const brandName = (i: number) => `brand${String(i).padStart(4, "0")}`;
+/** Item id of row r. */
+export const itemId = (r: number) => `it${String(r).padStart(7, "0")}`;
+
+/** The catalog columns and vectors (rows are in id order), plus each item's cluster. */
+export function generateItems(spec: SynthSpec, centres: Float32Array): { cat: CatalogColumns; vectors: Float32Array; clusterOf: Uint32Array } {
+  const { items: n, dim } = spec;
+  const r = rng(spec.seed * 7919 + 2);
+  const g = gauss(r);
+  const brandOf = zipf(spec.brands, 1.0, r);
+  const catOf = zipf(spec.categories, 1.0, r);
+  const matOf = zipf(MATERIALS.length, 1.0, r);
+  // Each cluster has a home category: 70% of its items carry it (vectors and categories correlate).
+  const home = Uint32Array.from({ length: spec.clusters }, () => catOf());
+  const sigma = NOISE / Math.sqrt(dim);
+  const vectors = new Float32Array(n * dim);
+  const clusterOf = new Uint32Array(n);
+  const cat: CatalogColumns = { ids: [], titles: [], brands: [], categories: [], prices: [], images: [], textOnly: [], attributes: [], attributeKeys: ["material", "size"] };
+  for (let i = 0; i < n; i++) {
+    const k = Math.floor(r() * spec.clusters);
+    clusterOf[i] = k;
+    const o = i * dim;
+    for (let d = 0; d < dim; d++) vectors[o + d] = centres[k * dim + d]! + sigma * g();
+    normalise(vectors, o, dim);
+    const brand = brandName(brandOf());
+    const category = categoryName(r() < 0.7 ? home[k]! : catOf());
+    const material = MATERIALS[matOf()]!;
+    cat.ids.push(itemId(i));
+    cat.brands.push(brand);
+    cat.categories.push(category);
+    cat.titles.push(`${brand} ${material} ${category.split(">")[1]} ${WORDS[i % WORDS.length]}`);
+    cat.prices.push(Math.round(Math.exp(3.5 + 0.8 * g()) * 100) / 100);
+    cat.images.push(null);
+    cat.textOnly.push(true);
+    cat.attributes.push({ material, size: SIZES[Math.floor(r() * SIZES.length)]! });
+  }
+  return { cat, vectors, clusterOf };
+}
+
+/** Distinct logged queries (canonical terms via core's queryId), regenerated from the seed alone. */
+export function generateQueries(spec: SynthSpec): { qid: number; terms: string; text: string }[] {
+  const r = rng(spec.seed * 7919 + 3);
+  const wordOf = zipf(WORDS.length, 0.8, r);
+  const brandOf = zipf(spec.brands, 1.0, r);
+  const matOf = zipf(MATERIALS.length, 1.0, r);
+  const seen = new Set<string>();
+  const out: { qid: number; terms: string; text: string }[] = [];
+  while (out.length < spec.qids) {
+    const parts = [WORDS[wordOf()]!, MATERIALS[matOf()]!];
+    if (r() < 0.6) parts.push(WORDS[wordOf()]!);
+    if (r() < 0.5) parts.push(brandName(brandOf()));
+    if (r() < 0.5) parts.push(categoryName(Math.floor(r() * spec.categories)).split(">")[1]!.split(" ")[0]!.toLowerCase());
+    if (r() < 0.3) parts.push(String(Math.floor(r() * 1000)));
+    const text = parts.join(" ");
+    const { qid, terms } = queryId(text);
+    if (seen.has(terms)) continue;
+    seen.add(terms);
+    out.push({ qid, terms, text });
+  }
+  return out;
+}
+
+/** Write `qids_<id>` with QIDS_SCHEMA for given lists (synthetic: listK items of one random cluster, descending scores) plus the qid BTREE. */
+async function writeSyntheticQids(db: lancedb.Connection, name: string, spec: SynthSpec, clusterOf: Uint32Array): Promise<lancedb.Table> {
+  const queries = generateQueries(spec);
+  const members: number[][] = Array.from({ length: spec.clusters }, () => []);
+  clusterOf.forEach((k, i) => members[k]!.push(i));
+  const r = rng(spec.seed * 7919 + 4);
+  const batches = [];
+  const CHUNK = 10_000;
+  for (let s = 0; s < queries.length; s += CHUNK) {
+    const part = queries.slice(s, s + CHUNK);
+    const ids: string[][] = [];
+    const scores: Float32Array[] = [];
+    for (let j = 0; j < part.length; j++) {
+      const m = members[Math.floor(r() * spec.clusters)]!;
+      const list: string[] = [];
+      const sc = new Float32Array(Math.min(spec.listK, m.length));
+      const picked = new Set<number>();
+      let score = 0.95;
+      for (let t = 0; t < sc.length; t++) {
+        // Distinct items, as a real top-K list has.
+        let row: number;
+        do row = m[Math.floor(r() * m.length)]!;
+        while (picked.has(row));
+        picked.add(row);
+        list.push(itemId(row));
+        sc[t] = score -= 0.002 * r();
+      }
+      ids.push(list);
+      scores.push(sc);
+    }
+    const t = tableOf(QIDS_SCHEMA, {
+      qid: uint32Column(Uint32Array.from(part, (q) => q.qid)),
+      terms: utf8Column(part.map((q) => q.terms)),
+      item_ids: utf8ListColumn(ids),
+      scores: float32ListColumn(scores),
+    });
+    batches.push(...t.batches);
+  }
+  const table = await db.createTable(name, new arrow.Table(QIDS_SCHEMA, batches), { mode: "create" });
+  await table.createIndex("qid", { config: lancedb.Index.btree(), replace: true, name: "qid_idx" });
+  await table.waitForIndex(["qid_idx"], 600);
+  await assertIndexesComplete(table, ["qid_idx"]);
+  return table;
+}
+
+const META = "bench-meta.json";
+
+/** Build release r001 in `dir` (or reuse it when a previous run completed it); returns build times. */
+export async function ensureRelease(dir: string, spec: SynthSpec, log: (s: string) => void): Promise<BuildInfo & { reused: boolean }> {
+  if (existsSync(join(dir, META))) {
+    const info = JSON.parse(await readFile(join(dir, META), "utf8")) as BuildInfo;
+    return { ...info, reused: true };
+  }
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  const seconds: Record<string, number> = {};
+  const timed = async <T>(label: string, f: () => Promise<T> | T): Promise<T> => {
+    const t = performance.now();
+    const v = await f();
+    seconds[label] = (performance.now() - t) / 1000;
+    log(`  ${label}: ${seconds[label]!.toFixed(1)} s`);
+    return v;
+  };
+  const started = performance.now();
+  const centres = clusterCentres(spec);
+  const { cat, vectors, clusterOf } = await timed("generate items", () => generateItems(spec, centres));
+  const db = await openStore(dir);
+  const id = "r001";
+  const names = releaseTables(id);
+  const items = await timed("write items", () => writeItemsTable(db, names.items, cat, vectors, spec.dim));
+  const scalar = planScalarIndexes(cat);
+  await timed("scalar indexes", () => buildScalarIndexes(items, scalar));
+  const vindex = planVectorIndex(spec.items, spec.dim, { ann: spec.ann });
+  await timed(`vector index (${vindex.kind})`, () => buildVectorIndex(items, vindex));
+  await assertIndexesComplete(items, [...Object.keys(scalar).map((c) => `${c}_idx`), ...(vindex.kind === "exact" ? [] : ["vector_idx"])]);
+  await timed("qids table + index", () => writeSyntheticQids(db, names.qids, spec, clusterOf));
+  await timed("lexicon", () => writeLexiconTable(db, names.lexicon, buildLexicon(cat)));
+  const enc = createHashEncoder({ dim: spec.dim });
+  const row: ReleaseRow = {
+    id, created_at: new Date().toISOString(), items: spec.items, qids: spec.qids, dim: spec.dim, model: HASH_ENCODER_NAME,
+    model_config: JSON.stringify(enc.config), index_kind: vindex.kind, index_params: JSON.stringify(vindex.params),
+    scalar_indexes: JSON.stringify(scalar), top_k: spec.listK, attribute_keys: JSON.stringify(cat.attributeKeys),
+    import_tables: "{}", publish_seconds: (performance.now() - started) / 1000, state: "complete",
+  };
+  await appendReleaseRow(db, row);
+  await writePointer(db, { release: id, previous: null, updated_at: new Date().toISOString() });
+  seconds.total = (performance.now() - started) / 1000;
+  const info: BuildInfo = { spec, seconds };
+  await writeFile(join(dir, META), `${JSON.stringify(info, null, 2)}\n`);
+  return { ...info, reused: false };
+}

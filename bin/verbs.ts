@@ -53,7 +53,24 @@ Bad rows never stop an import: they go to DIR/rejects.jsonl with file, line and 
 Unreadable images leave the item text-only (flagged). Re-running on the same input is idempotent.`,
     load: async () => (await import("../ingest/cli.ts")).importCommand,
   },
-  pretrain: { summary: "pre-train the query and item towers (MLM, MPM, QIC, QIM)", usage: "vitrine pretrain --data DIR [--preset tiny|cpu|base] [--resume]", planned: "issue #3" },
+  pretrain: {
+    summary: "pre-train the query and item towers (stage 1 vision, then MLM, MPM, QIC, QIM, QIM2)",
+    usage: `vitrine pretrain --data DIR [--preset tiny|cpu|base] [--resume] [options]
+
+  --data DIR            data directory a \`vitrine import\` completed in
+  --preset P            tiny (tests, seconds), cpu (the demo: minutes on 2 cores), base (12×768, GPU)
+  --steps N, --batch-size N, --lr X, --seed N      schedule (preset defaults)
+  --fusion text|concat|fusion                      item tower variant (default fusion)
+  --query-tower shared|separate                    query tower (default shared)
+  --mpm contrastive|regression                     masked patch modelling (default contrastive)
+  --no-mbns, --no-cdns                             switch off memory-bank / cross-device negatives
+  --stage1-fraction X   share of steps for stage 1 (vision adaptation; default 0.2)
+  --checkpoint-every N  steps between checkpoints
+  --backend node-gpu|node|wasm|cpu                 force a TF.js backend (default: best available)
+  --resume              continue from the newest checkpoint in the run folder
+  --run-dir DIR         run folder (default DIR/runs/pretrain): checkpoints, tokenizer.json, metrics.jsonl`,
+    load: async () => (await import("../gpu-jobs/cli.ts")).pretrainCommand,
+  },
   finetune: { summary: "fine-tune with item-ID embeddings and sampled softmax", usage: "vitrine finetune --data DIR [--resume]", planned: "issue #3" },
   export: { summary: "export the towers to ONNX with a parity check", usage: "vitrine export --data DIR", planned: "issue #4" },
   embed: { summary: "embed every item with ONNX Runtime", usage: "vitrine embed --data DIR [--resume]", planned: "issue #4" },

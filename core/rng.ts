@@ -1,4 +1,4 @@
-// Small seeded PRNG: every random choice in a dataset flows from the seed, never Math.random.
+// Small seeded PRNG: every random choice (datasets, training masks) flows from a seed, never Math.random.
 
 /** A seeded stream of uniform numbers with the few helpers the generators need. */
 export interface Rng {

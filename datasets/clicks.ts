@@ -1,6 +1,6 @@
 // Query, click and judgment generation shared by both datasets: one intent distribution,
 // independent RNG streams for the training and the held-out log.
-import { stream, type Rng } from "./rng.ts";
+import { stream, type Rng } from "../core/rng.ts";
 import type { ClickRow, Intent, JudgmentRow, QueryRow } from "./types.ts";
 
 /** A query template: which intent attributes it fills and how it is phrased. */

@@ -57,7 +57,7 @@ async function pack(entries: { name: string; tensor: tfType.Tensor }[], base: nu
 export async function saveCheckpoint<S>(
   runDir: string,
   step: number,
-  variables: Map<string, tfType.Variable>,
+  variables: Map<string, tfType.Tensor>,
   optimizer: tfType.Optimizer | null,
   state: S,
   keep = 2,
@@ -68,10 +68,12 @@ export async function saveCheckpoint<S>(
   const tmp = `${dir}.tmp`;
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp, { recursive: true });
-  const vars = [...variables].sort(([a], [b]) => (a < b ? -1 : 1)).map(([n, v]) => ({ name: n, tensor: v as tfType.Tensor }));
+  const vars = [...variables].sort(([a], [b]) => (a < b ? -1 : 1)).map(([n, v]) => ({ name: n, tensor: v }));
   const w = await pack(vars, 0);
   const optWeights = optimizer ? await optimizer.getWeights() : [];
   const o = await pack(optWeights.map((x) => ({ name: x.name, tensor: x.tensor })), w.end);
+  // getWeights returns the optimizer's own slot variables plus a fresh iteration-count tensor.
+  for (const x of optWeights) if (!("trainable" in x.tensor)) x.tensor.dispose();
   const all = new Float32Array(o.end);
   let at = 0;
   for (const p of [...w.parts, ...o.parts]) {

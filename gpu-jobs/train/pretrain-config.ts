@@ -21,6 +21,8 @@ export interface PretrainConfig {
   batchSize: number;
   /** Adam learning rate. */
   lr: number;
+  /** Clip gradients to this global norm (0: no clipping). */
+  clipNorm: number;
   /** Seed of weights, sampling, masks and dropout. */
   seed: number;
   /** Task weights: MLM, MPM, QIC, QIM, QIM2 (0 switches a task off). */
@@ -48,6 +50,7 @@ const DEFAULTS: Omit<PretrainConfig, "preset" | "steps" | "batchSize" | "lr" | "
   queryTower: "shared",
   dim: 128,
   stage1Fraction: 0.2,
+  clipNorm: 2,
   seed: 1,
   weights: { mlm: 0.5, mpm: 0.5, qic: 0.5, qim: 1, qim2: 0.5 },
   mpm: "contrastive",

@@ -1,0 +1,101 @@
+// `vitrine pretrain`: flags → config → run with a progress bar, JSON-lines metrics and checkpoints.
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import cliProgress from "cli-progress";
+import { TrainError } from "./errors.ts";
+import { parseBackendName } from "./tf/backend.ts";
+import { resolvePretrainConfig, type PretrainOverrides } from "./train/pretrain-config.ts";
+import { runPretrain } from "./train/pretrain.ts";
+import { encodeItemVectors, encodeQueryVectors, hitRateAtK, queryTargets } from "./train/encode-all.ts";
+
+class UsageError extends Error {}
+
+function num(v: string | undefined, flag: string, int = false): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || (int && !Number.isInteger(n))) throw new UsageError(`--${flag} must be a ${int ? "whole " : ""}number, got "${v}"`);
+  return n;
+}
+
+/** `vitrine pretrain --data DIR [--preset tiny|cpu|base] [--resume] ...`; resolves to the exit code. */
+export async function pretrainCommand(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        data: { type: "string" }, preset: { type: "string", default: "cpu" }, steps: { type: "string" }, "batch-size": { type: "string" },
+        lr: { type: "string" }, seed: { type: "string" }, fusion: { type: "string" }, "query-tower": { type: "string" }, mpm: { type: "string" },
+        "no-mbns": { type: "boolean" }, "no-cdns": { type: "boolean" }, "stage1-fraction": { type: "string" }, "checkpoint-every": { type: "string" },
+        backend: { type: "string" }, resume: { type: "boolean" }, "run-dir": { type: "string" }, quiet: { type: "boolean" },
+      },
+    });
+  } catch (e) {
+    console.error(`vitrine pretrain: ${(e as Error).message}`);
+    return 2;
+  }
+  const v = parsed.values;
+  let config;
+  try {
+    if (!v.data) throw new UsageError("--data DIR is required (a data directory `vitrine import` wrote)");
+    const o: PretrainOverrides = {};
+    const set = <K extends keyof PretrainOverrides>(k: K, x: PretrainOverrides[K] | undefined) => {
+      if (x !== undefined) o[k] = x;
+    };
+    set("steps", num(v.steps, "steps", true));
+    set("batchSize", num(v["batch-size"], "batch-size", true));
+    set("lr", num(v.lr, "lr"));
+    set("seed", num(v.seed, "seed", true));
+    set("stage1Fraction", num(v["stage1-fraction"], "stage1-fraction"));
+    set("checkpointEvery", num(v["checkpoint-every"], "checkpoint-every", true));
+    set("fusion", v.fusion as PretrainOverrides["fusion"]);
+    set("queryTower", v["query-tower"] as PretrainOverrides["queryTower"]);
+    set("mpm", v.mpm as PretrainOverrides["mpm"]);
+    if (v["no-mbns"]) o.mbns = { enabled: false };
+    if (v["no-cdns"]) o.cdns = { enabled: false };
+    config = resolvePretrainConfig(v.preset as "tiny", o);
+    if (v.backend) parseBackendName(v.backend);
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof TrainError) {
+      console.error(`vitrine pretrain: ${e.message}\n(see vitrine pretrain --help)`);
+      return 2;
+    }
+    throw e;
+  }
+  const bar = new cliProgress.SingleBar(
+    { format: " pretrain [{bar}] {value}/{total} steps  stage {stage}  loss {loss}  {sps} samples/s", stream: process.stderr, hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  );
+  const quiet = v.quiet === true;
+  let started = false;
+  const result = await runPretrain({
+    dataDir: v.data!,
+    config,
+    ...(v["run-dir"] ? { runDir: v["run-dir"] } : {}),
+    ...(v.resume ? { resume: true } : {}),
+    ...(v.backend ? { backend: parseBackendName(v.backend) } : {}),
+    log: (m) => console.error(m),
+    onStep: (m) => {
+      if (quiet) return;
+      if (!started) {
+        bar.start(m.steps, m.step - 1, { stage: m.stage, loss: "-", sps: "-" });
+        started = true;
+      }
+      bar.update(m.step, { stage: m.stage, loss: m.loss.toFixed(3), sps: m.samplesPerSec.toFixed(0) });
+    },
+  }).finally(() => bar.stop());
+  // Training-set hit rate: a quick sign that matching was learned (held-out metrics: `vitrine eval`).
+  const { queries, targets } = queryTargets(result.data.pairs);
+  const sample = Math.min(queries.length, 500);
+  const hit = hitRateAtK(
+    encodeItemVectors(result.model, result.tokenizer, result.data.items),
+    encodeQueryVectors(result.model, result.tokenizer, queries.slice(0, sample)),
+    result.modelConfig.dim,
+    targets.slice(0, sample),
+    10,
+  );
+  console.log(`pretrain done: ${result.steps} steps on ${result.backend}; final loss ${result.lastMetrics?.loss.toFixed(4) ?? "-"}; training HitRate@10 ${hit.toFixed(3)} (${sample} queries)`);
+  console.log(`checkpoint: ${join(result.runDir, "latest")}   metrics: ${join(result.runDir, "metrics.jsonl")}`);
+  result.model.dispose();
+  return 0;
+}

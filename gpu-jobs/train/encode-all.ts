@@ -1,0 +1,71 @@
+// Batch encoding of a whole catalog and of query lists with a live model (TF.js), and the exact
+// top-K hit rate used to check training. Export/embed use ONNX Runtime instead (issue #4).
+import * as tf from "@tensorflow/tfjs";
+import { patchesOf, type TrainingItems } from "../data/index.ts";
+import type { Model } from "../model/towers.ts";
+import type { Tokenizer } from "../tokenizer/index.ts";
+
+/** Item vectors (n × dim, row-major) for `rows` (default: every item). */
+export function encodeItemVectors(model: Model, tokenizer: Tokenizer, items: TrainingItems, rows?: Int32Array, batch = 128): Float32Array {
+  const cfg = model.config;
+  const all = rows ?? Int32Array.from(items.ids, (_, i) => i);
+  const out = new Float32Array(all.length * cfg.dim);
+  const p = cfg.patchGrid * cfg.patchGrid;
+  const pd = cfg.patchSize * cfg.patchSize * 3;
+  for (let o = 0; o < all.length; o += batch) {
+    const idx = all.subarray(o, o + batch);
+    const b = idx.length;
+    const v = tf.tidy(() => {
+      const titles = tf.tensor2d(tokenizer.encodeBatch(Array.from(idx, (r) => items.titles[r]!), cfg.maxTitleLen), [b, cfg.maxTitleLen], "int32");
+      const patches = tf.tensor3d(items.thumbs.length ? patchesOf(items, idx, cfg.patchGrid) : new Float32Array(b * p * pd), [b, p, pd]);
+      const imageMask = tf.tensor1d(Array.from(idx, (r) => (items.textOnly[r] ? 0 : 1)));
+      const res = model.encodeItem({ titleTokens: titles, patches, imageMask });
+      return res.vector;
+    });
+    out.set(v.dataSync(), o * cfg.dim);
+    v.dispose();
+  }
+  return out;
+}
+
+/** Query vectors (n × dim) for canonical query strings. */
+export function encodeQueryVectors(model: Model, tokenizer: Tokenizer, queries: string[], batch = 256): Float32Array {
+  const cfg = model.config;
+  const out = new Float32Array(queries.length * cfg.dim);
+  for (let o = 0; o < queries.length; o += batch) {
+    const qs = queries.slice(o, o + batch);
+    const v = tf.tidy(() => model.encodeQuery(tf.tensor2d(tokenizer.encodeBatch(qs, cfg.maxQueryLen), [qs.length, cfg.maxQueryLen], "int32")));
+    out.set(v.dataSync(), o * cfg.dim);
+    v.dispose();
+  }
+  return out;
+}
+
+/** Share of queries whose exact top-k items contain one of their clicked items. */
+export function hitRateAtK(itemVecs: Float32Array, queryVecs: Float32Array, dim: number, targets: ReadonlySet<number>[], k: number): number {
+  const n = itemVecs.length / dim;
+  let hits = 0;
+  const scores = new Float32Array(n);
+  for (let q = 0; q < targets.length; q++) {
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let d = 0; d < dim; d++) s += itemVecs[i * dim + d]! * queryVecs[q * dim + d]!;
+      scores[i] = s;
+    }
+    // k-th largest score; ties at the threshold count as retrieved only if they are targets' equals.
+    const top = Array.from(scores.keys()).sort((a, b) => scores[b]! - scores[a]! || a - b).slice(0, k);
+    if (top.some((i) => targets[q]!.has(i))) hits++;
+  }
+  return targets.length ? hits / targets.length : 0;
+}
+
+/** Distinct queries of a pair list with their clicked item rows. */
+export function queryTargets(pairs: { query: string[]; item: Int32Array }): { queries: string[]; targets: Set<number>[] } {
+  const m = new Map<string, Set<number>>();
+  pairs.query.forEach((q, i) => {
+    let s = m.get(q);
+    if (!s) m.set(q, (s = new Set()));
+    s.add(pairs.item[i]!);
+  });
+  return { queries: [...m.keys()], targets: [...m.values()] };
+}

@@ -1,0 +1,28 @@
+// A 64-item catalog for training tests: every item has its own two title words (its query) and
+// a distinct solid-colour image, imported through the real importer.
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import sharp from "sharp";
+import { importData } from "../../ingest/import-data.ts";
+
+const WORDS = "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa".split(" ");
+
+/** Write and import the catalog under `dir`; returns the data directory. */
+export async function makeTrainingCatalog(dir: string, items = 64): Promise<string> {
+  await mkdir(join(dir, "img"), { recursive: true });
+  const rows: object[] = [];
+  const clicks: object[] = [];
+  for (let i = 0; i < items; i++) {
+    const a = WORDS[i % 16]!;
+    const b = WORDS[(Math.floor(i / 16) + 4) % 16]!;
+    const background = { r: (i * 37) % 255, g: (i * 91) % 255, b: (i * 53) % 255 };
+    await sharp({ create: { width: 32, height: 32, channels: 3, background } }).png().toFile(join(dir, "img", `${i}.png`));
+    rows.push({ id: `i${i}`, title: `${a} ${b} thing`, image: `img/${i}.png`, brand: "X", price: 1 });
+    for (let r = 0; r < 3; r++) clicks.push({ query: `${a} ${b}`, item_id: `i${i}` });
+  }
+  await writeFile(join(dir, "catalog.jsonl"), rows.map((x) => JSON.stringify(x)).join("\n"));
+  await writeFile(join(dir, "clicks.jsonl"), clicks.map((x) => JSON.stringify(x)).join("\n"));
+  const data = join(dir, "data");
+  await importData({ catalog: join(dir, "catalog.jsonl"), clicks: join(dir, "clicks.jsonl"), out: data, evalFraction: 0 });
+  return data;
+}

@@ -71,7 +71,18 @@ Unreadable images leave the item text-only (flagged). Re-running on the same inp
   --run-dir DIR         run folder (default DIR/runs/pretrain): checkpoints, tokenizer.json, metrics.jsonl`,
     load: async () => (await import("../gpu-jobs/cli.ts")).pretrainCommand,
   },
-  finetune: { summary: "fine-tune with item-ID embeddings and sampled softmax", usage: "vitrine finetune --data DIR [--resume]", planned: "issue #3" },
+  finetune: {
+    summary: "fine-tune: FC projection + item-ID embeddings, sampled softmax with logQ (seed 000)",
+    usage: `vitrine finetune --data DIR [--steps 300] [--batch-size 128] [--negatives 512] [--lr X] [--resume]
+
+  --data DIR            data directory with a finished \`vitrine pretrain\` (DIR/runs/pretrain)
+  --negatives N         negatives sampled per step in proportion to click frequency
+  --pretrain-dir DIR    pre-training run to start from; --run-dir DIR this run's folder
+  --backend B, --seed N, --checkpoint-every N, --resume   as for pretrain
+
+The pre-trained towers stay frozen; prints held-out HitRate@10 before and after.`,
+    load: async () => (await import("../gpu-jobs/cli.ts")).finetuneCommand,
+  },
   export: { summary: "export the towers to ONNX with a parity check", usage: "vitrine export --data DIR", planned: "issue #4" },
   embed: { summary: "embed every item with ONNX Runtime", usage: "vitrine embed --data DIR [--resume]", planned: "issue #4" },
   eval: { summary: "evaluate on held-out clicks: Recall@K, NDCG@10, relevance, ablations", usage: "vitrine eval --data DIR [--clicks FILE] [--judgments FILE] [--api URL] [--ablations]", planned: "issue #4" },

@@ -99,3 +99,56 @@ export async function pretrainCommand(argv: string[]): Promise<number> {
   result.model.dispose();
   return 0;
 }
+
+/** `vitrine finetune --data DIR [--steps N] [--resume] ...`; resolves to the exit code. */
+export async function finetuneCommand(argv: string[]): Promise<number> {
+  let v;
+  try {
+    v = parseArgs({
+      args: argv,
+      options: {
+        data: { type: "string" }, steps: { type: "string" }, "batch-size": { type: "string" }, negatives: { type: "string" }, lr: { type: "string" },
+        seed: { type: "string" }, "checkpoint-every": { type: "string" }, "pretrain-dir": { type: "string" }, "run-dir": { type: "string" },
+        backend: { type: "string" }, resume: { type: "boolean" },
+      },
+    }).values;
+    if (!v.data) throw new UsageError("--data DIR is required (a data directory with a finished `vitrine pretrain`)");
+    num(v.steps, "steps", true);
+    num(v["batch-size"], "batch-size", true);
+    num(v.negatives, "negatives", true);
+    num(v.lr, "lr");
+    if (v.backend) parseBackendName(v.backend);
+  } catch (e) {
+    console.error(`vitrine finetune: ${(e as Error).message}\n(see vitrine finetune --help)`);
+    return 2;
+  }
+  const { runFinetune } = await import("./train/finetune.ts");
+  const bar = new cliProgress.SingleBar({ format: " finetune [{bar}] {value}/{total} steps  loss {loss}", stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
+  let started = false;
+  const opt = <T,>(x: T | undefined) => x;
+  const r = await runFinetune({
+    dataDir: v.data!,
+    ...(v.steps ? { steps: Number(v.steps) } : {}),
+    ...(v["batch-size"] ? { batchSize: Number(v["batch-size"]) } : {}),
+    ...(v.negatives ? { negatives: Number(v.negatives) } : {}),
+    ...(v.lr ? { lr: Number(v.lr) } : {}),
+    ...(v.seed ? { seed: Number(v.seed) } : {}),
+    ...(v["checkpoint-every"] ? { checkpointEvery: Number(v["checkpoint-every"]) } : {}),
+    ...(opt(v["pretrain-dir"]) ? { pretrainDir: v["pretrain-dir"]! } : {}),
+    ...(opt(v["run-dir"]) ? { runDir: v["run-dir"]! } : {}),
+    ...(v.backend ? { backend: parseBackendName(v.backend) } : {}),
+    ...(v.resume ? { resume: true } : {}),
+    log: (m) => console.error(m),
+    onStep: (m) => {
+      if (!started) {
+        bar.start(m.steps, m.step - 1, { loss: "-" });
+        started = true;
+      }
+      bar.update(m.step, { loss: m.loss.toFixed(3) });
+    },
+  }).finally(() => bar.stop());
+  const f = (x: number | null) => (x === null ? "n/a (no eval clicks)" : x.toFixed(3));
+  console.log(`finetune done: ${r.steps} steps; held-out HitRate@10 ${f(r.hitRate10.before)} (pre-trained) → ${f(r.hitRate10.after)} (fine-tuned)`);
+  console.log(`checkpoint: ${join(r.runDir, "latest")}`);
+  return 0;
+}

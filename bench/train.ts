@@ -74,7 +74,7 @@ for (const name of ["wasm", "cpu"] as const) {
     sum.optimizer += t4 - t3;
   }
   const per = (x: number) => x / n;
-  const stepMs = per(sum.batch + sum.forward + sum.backward + sum.forward + sum.optimizer);
+  const stepMs = per(sum.batch + sum.forward + sum.backward + sum.optimizer); // one training step: batch + forward + backward + update
   rows.push({ backend: name, samplesPerSec: (cfg.batchSize * 1000) / stepMs, forward: per(sum.forward), backward: per(sum.backward), optimizer: per(sum.optimizer), batch: per(sum.batch) });
   model.dispose();
   temp.dispose();

@@ -83,7 +83,18 @@ Unreadable images leave the item text-only (flagged). Re-running on the same inp
 The pre-trained towers stay frozen; prints held-out HitRate@10 before and after.`,
     load: async () => (await import("../gpu-jobs/cli.ts")).finetuneCommand,
   },
-  export: { summary: "export the towers to ONNX with a parity check", usage: "vitrine export --data DIR", planned: "issue #4" },
+  export: {
+    summary: "export the query and item towers to ONNX; counts only if TF.js and ONNX Runtime agree to 1e-4",
+    usage: `vitrine export --data DIR [--run-dir DIR] [--out DIR] [--samples 256] [--backend wasm|cpu]
+
+  --data DIR     data directory with a pre-training run (DIR/runs/pretrain); writes DIR/model
+  --run-dir DIR  the training run to export (default DIR/runs/pretrain)
+  --out DIR      where query.onnx, item.onnx, tokenizer.json and model.json go (default DIR/model)
+  --samples N    inputs in the parity check (default 256)
+
+The folder is replaced only after the parity check passes; a failed export leaves the old one.`,
+    load: async () => (await import("../gpu-jobs/cli.ts")).exportCommand,
+  },
   embed: { summary: "embed every item with ONNX Runtime", usage: "vitrine embed --data DIR [--resume]", planned: "issue #4" },
   eval: { summary: "evaluate on held-out clicks: Recall@K, NDCG@10, relevance, ablations", usage: "vitrine eval --data DIR [--clicks FILE] [--judgments FILE] [--api URL] [--ablations]", planned: "issue #4" },
   publish: {

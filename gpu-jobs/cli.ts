@@ -152,3 +152,37 @@ export async function finetuneCommand(argv: string[]): Promise<number> {
   console.log(`checkpoint: ${join(r.runDir, "latest")}`);
   return 0;
 }
+
+/** `vitrine export --data DIR [--run-dir DIR] [--out DIR]`: ONNX graphs + parity check; resolves to the exit code. */
+export async function exportCommand(argv: string[]): Promise<number> {
+  let v;
+  try {
+    v = parseArgs({ args: argv, options: { data: { type: "string" }, "run-dir": { type: "string" }, out: { type: "string" }, backend: { type: "string" }, samples: { type: "string" } } }).values;
+    if (!v.data && !(v["run-dir"] && v.out)) throw new UsageError("--data DIR is required (or both --run-dir and --out)");
+    num(v.samples, "samples", true);
+    if (v.backend) parseBackendName(v.backend);
+  } catch (e) {
+    console.error(`vitrine export: ${(e as Error).message}\n(see vitrine export --help)`);
+    return 2;
+  }
+  const { exportModel, ExportError } = await import("./onnx/index.ts");
+  try {
+    const r = await exportModel({
+      runDir: v["run-dir"] ?? join(v.data!, "runs", "pretrain"),
+      outDir: v.out ?? join(v.data!, "model"),
+      ...(v.backend ? { backend: parseBackendName(v.backend) } : {}),
+      ...(v.samples ? { parity: { samples: Number(v.samples) } } : {}),
+      log: (m) => console.error(m),
+    });
+    const p = r.card.parity as { query: { maxAbsDiff: number }; item: { maxAbsDiff: number } };
+    console.log(`exported to ${r.outDir}: ${r.files.map((f) => f.split("/").at(-1)).join(", ")}`);
+    console.log(`parity (TF.js vs ONNX Runtime, max |Δ|): query ${p.query.maxAbsDiff.toExponential(2)}, item ${p.item.maxAbsDiff.toExponential(2)} (limit 1e-4)`);
+    return 0;
+  } catch (e) {
+    if (e instanceof ExportError) {
+      console.error(`vitrine export: ${e.code}: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  }
+}

@@ -95,15 +95,26 @@ The pre-trained towers stay frozen; prints held-out HitRate@10 before and after.
 The folder is replaced only after the parity check passes; a failed export leaves the old one.`,
     load: async () => (await import("../gpu-jobs/cli.ts")).exportCommand,
   },
-  embed: { summary: "embed every item with ONNX Runtime", usage: "vitrine embed --data DIR [--resume]", planned: "issue #4" },
+  embed: {
+    summary: "embed every catalog item with the exported item tower on ONNX Runtime (resumable)",
+    usage: `vitrine embed --data DIR [--model DIR] [--batch-size 256] [--no-resume]
+
+  --data DIR      data directory with an exported model (DIR/model, from \`vitrine export\`)
+  --model DIR     another exported model folder
+  --no-resume     start over instead of continuing an interrupted run of the same model
+
+Items without a usable image go through the same graph with the image side masked.`,
+    load: async () => (await import("../gpu-jobs/cli.ts")).embedCommand,
+  },
   eval: { summary: "evaluate on held-out clicks: Recall@K, NDCG@10, relevance, ablations", usage: "vitrine eval --data DIR [--clicks FILE] [--judgments FILE] [--api URL] [--ablations]", planned: "issue #4" },
   publish: {
     summary: "publish a release (items + vector index, qid top-K lists, lexicon) to LanceDB",
-    usage: `vitrine publish --data DIR [--encoder hash] [--dim N] [--seed N] [--top-k N] [--exact-threshold N] [--ann hnsw|pq] [--no-activate] [--keep N]
+    usage: `vitrine publish --data DIR [--encoder hash|onnx] [--model DIR] [--dim N] [--seed N] [--top-k N] [--exact-threshold N] [--ann hnsw|pq] [--no-activate] [--keep N]
 
   --data DIR            data directory a \`vitrine import\` completed in
-  --encoder hash        text encoder for items and queries; "hash" is the lexical baseline
-                        (hashed words + character trigrams) until a trained model is exported
+  --encoder hash|onnx   "hash": the lexical baseline (hashed words + character trigrams);
+                        "onnx": the trained towers (items from \`vitrine embed\`, queries through
+                        query.onnx); --model DIR implies onnx (default DIR/model)
   --dim N, --seed N     hash encoder dimension (default 128) and seed (default 0)
   --top-k N             length of each precomputed qid list (default 200)
   --exact-threshold N   below this many items no ANN index is built (default 50000)

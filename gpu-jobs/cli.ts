@@ -186,3 +186,35 @@ export async function exportCommand(argv: string[]): Promise<number> {
     throw e;
   }
 }
+
+/** `vitrine embed --data DIR [--model DIR] [--batch-size 256] [--no-resume]`; resolves to the exit code. */
+export async function embedCommand(argv: string[]): Promise<number> {
+  let v;
+  try {
+    v = parseArgs({ args: argv, options: { data: { type: "string" }, model: { type: "string" }, "batch-size": { type: "string" }, "no-resume": { type: "boolean" } } }).values;
+    if (!v.data) throw new UsageError("--data DIR is required (a data directory with an exported model in DIR/model)");
+    num(v["batch-size"], "batch-size", true);
+  } catch (e) {
+    console.error(`vitrine embed: ${(e as Error).message}\n(see vitrine embed --help)`);
+    return 2;
+  }
+  const { embedCatalog } = await import("./embed/embed-catalog.ts");
+  const bar = new cliProgress.SingleBar({ format: " embed [{bar}] {value}/{total} items  {ips} items/s", stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
+  const t0 = performance.now();
+  let started = false;
+  const r = await embedCatalog({
+    dataDir: v.data!,
+    ...(v.model ? { modelDir: v.model } : {}),
+    ...(v["batch-size"] ? { batchSize: Number(v["batch-size"]) } : {}),
+    ...(v["no-resume"] ? { resume: false } : {}),
+    onProgress: (done, total) => {
+      if (!started) {
+        bar.start(total, 0, { ips: "-" });
+        started = true;
+      }
+      bar.update(done, { ips: Math.round(done / ((performance.now() - t0) / 1000)) });
+    },
+  }).finally(() => bar.stop());
+  console.log(`embedded ${r.items} items (${r.textOnly} text-only, image side masked) with ONNX Runtime on ${r.provider}${r.resumedFrom ? `, resumed at item ${r.resumedFrom}` : ""}: ${Math.round(r.itemsPerSec)} items/s`);
+  return 0;
+}

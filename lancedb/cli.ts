@@ -36,10 +36,32 @@ async function guarded(verb: string, body: () => Promise<number>): Promise<numbe
   }
 }
 
-/** Encoders `--encoder` can name (the ONNX one joins when export exists). */
-function makeEncoder(name: string, dim: number | undefined, seed: number | undefined): TextEncoder {
+/** Encoders `--encoder` can name: the lexical hash baseline, or the exported ONNX towers. */
+function makeEncoder(name: string, dim: number | undefined, seed: number | undefined): TextEncoder | "onnx" {
   if (name === "hash") return createHashEncoder({ ...(dim !== undefined ? { dim } : {}), ...(seed !== undefined ? { seed } : {}) });
-  throw new UsageError(`--encoder must be "hash" (the only encoder available so far), got "${name}"`);
+  if (name === "onnx") return "onnx";
+  throw new UsageError(`--encoder must be "hash" or "onnx", got "${name}"`);
+}
+
+// A release must keep answering with the model it was built with, even after a re-export
+// replaces DIR/model: copy the model folder to DIR/models/<created-at> (immutable) and use that.
+async function snapshotModel(dataDir: string, modelDir: string): Promise<string> {
+  const { readFile, cp } = await import("node:fs/promises");
+  const { existsSync } = await import("node:fs");
+  const { join, resolve } = await import("node:path");
+  let card: { createdAt: string };
+  try {
+    card = JSON.parse(await readFile(join(modelDir, "model.json"), "utf8")) as { createdAt: string };
+  } catch {
+    throw new UsageError(`--model ${modelDir} holds no exported model (model.json); run \`vitrine export\` first`);
+  }
+  const dest = resolve(join(dataDir, "models", card.createdAt.replace(/[^0-9A-Za-z]/g, "")));
+  if (!existsSync(join(dest, "model.json"))) {
+    await cp(modelDir, `${dest}.tmp`, { recursive: true });
+    const { rename } = await import("node:fs/promises");
+    await rename(`${dest}.tmp`, dest);
+  }
+  return dest;
 }
 
 /** `vitrine publish --data DIR [--encoder hash] [--dim N] [--seed N] [--top-k 200] [--exact-threshold N] [--ann hnsw|pq] [--no-activate] [--keep N]` */
@@ -51,6 +73,7 @@ export async function publishCommand(argv: string[]): Promise<number> {
       options: {
         data: { type: "string" },
         encoder: { type: "string", default: "hash" },
+        model: { type: "string" },
         dim: { type: "string" },
         seed: { type: "string" },
         "top-k": { type: "string" },
@@ -64,7 +87,18 @@ export async function publishCommand(argv: string[]): Promise<number> {
     if (!values.data) throw new UsageError("--data DIR is required (the data directory `vitrine import` wrote)");
     const ann = values.ann === undefined ? undefined : values.ann === "hnsw" ? "ivf_hnsw_sq" : values.ann === "pq" ? "ivf_pq" : null;
     if (ann === null) throw new UsageError(`--ann must be "hnsw" or "pq", got "${values.ann}"`);
-    const encoder = makeEncoder(values.encoder, intFlag(values.dim, "dim", 2), intFlag(values.seed, "seed", 0));
+    const chosen = makeEncoder(values.model ? "onnx" : values.encoder, intFlag(values.dim, "dim", 2), intFlag(values.seed, "seed", 0));
+    let encoder: TextEncoder;
+    let itemVectors: PublishOptions["itemVectors"];
+    if (chosen === "onnx") {
+      // Trained towers: items from `vitrine embed`, queries through the snapshot's query.onnx.
+      const { join } = await import("node:path");
+      const modelDir = await snapshotModel(values.data, values.model ?? join(values.data, "model"));
+      const { createOnnxQueryEncoder } = await import("../encoders/onnx-query-encoder.ts");
+      const { readEmbeddings } = await import("../gpu-jobs/embed/embed-catalog.ts");
+      encoder = await createOnnxQueryEncoder(modelDir);
+      itemVectors = readEmbeddings(values.data);
+    } else encoder = chosen;
     const topK = intFlag(values["top-k"], "top-k", 1);
     if (topK !== undefined && topK > 10_000) throw new UsageError(`--top-k must be at most 10000, got ${topK}`);
     const exactThreshold = intFlag(values["exact-threshold"], "exact-threshold", 0);
@@ -77,7 +111,7 @@ export async function publishCommand(argv: string[]): Promise<number> {
     let stage = "";
     const started = performance.now();
     const opts: PublishOptions = {
-      dataDir: values.data, encoder,
+      dataDir: values.data, encoder, ...(itemVectors ? { itemVectors } : {}),
       ...(topK !== undefined ? { topK } : {}), ...(exactThreshold !== undefined ? { exactThreshold } : {}), ...(ann ? { ann } : {}),
       activate: !values["no-activate"],
       onProgress: (p) => {

@@ -12,6 +12,10 @@ export async function queryEncoderFor(handles: ReleaseHandles): Promise<TextEnco
       ...(config.trigramWeight !== undefined ? { trigramWeight: Number(config.trigramWeight) } : {}),
     });
   }
-  // The ONNX query encoder (exported by `vitrine export`) plugs in here.
+  if (name === "vitrine-onnx-v1" && typeof config.modelDir === "string") {
+    // Loaded lazily so a server of hash releases never loads ONNX Runtime.
+    const { createOnnxQueryEncoder } = await import("../../encoders/onnx-query-encoder.ts");
+    return createOnnxQueryEncoder(config.modelDir);
+  }
   throw new ServiceError("UNAVAILABLE", `release ${handles.info.id} was made with model "${name}", which this server cannot load a query encoder for`);
 }

@@ -1,0 +1,29 @@
+// The trained query tower as a TextEncoder: tokenizer (padded to the graph's fixed length) →
+// query.onnx. Publish computes the qid lists with it, the API encodes qid misses with it.
+import { join, resolve } from "node:path";
+import * as ort from "onnxruntime-node";
+import type { TextEncoder } from "../core/index.ts";
+import { openSession, readModelDir, rowsOf } from "./onnx-model.ts";
+
+/** Model name recorded in releases whose vectors come from an exported ONNX model. */
+export const ONNX_ENCODER_NAME = "vitrine-onnx-v1";
+
+/** Open `<modelDir>/query.onnx` as a query encoder. */
+export async function createOnnxQueryEncoder(modelDir: string): Promise<TextEncoder & { provider: string }> {
+  const dir = resolve(modelDir);
+  const { card, tokenizer } = await readModelDir(dir);
+  const { session, provider } = await openSession(join(dir, "query.onnx"));
+  const { dim, maxQueryLen } = card.dims;
+  return {
+    name: ONNX_ENCODER_NAME,
+    dim,
+    provider,
+    config: { modelDir: dir, createdAt: card.createdAt },
+    async encode(texts: string[]): Promise<Float32Array[]> {
+      if (texts.length === 0) return [];
+      const tokens = new ort.Tensor("int32", tokenizer.encodeBatch(texts, maxQueryLen), [texts.length, maxQueryLen]);
+      const out = await session.run({ tokens });
+      return rowsOf(out.vector!.data as Float32Array, dim);
+    },
+  };
+}

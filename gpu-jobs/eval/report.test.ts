@@ -1,0 +1,98 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import type { MetricSet, MetricsTable } from "./metrics.ts";
+import { imageSrc } from "./report-html-util.ts";
+import { formatTable, writeReport, type VariantResult } from "./report.ts";
+
+const KS = [10, 50, 100, 200];
+const set = (r: number[], nd: number): MetricSet => ({
+  queries: 240,
+  recall: Object.fromEntries(KS.map((k, i) => [k, r[i]!])),
+  hitRate: Object.fromEntries(KS.map((k, i) => [k, Math.min(1, r[i]! + 0.1)])),
+  ndcg10: nd,
+  relevance: Object.fromEntries(KS.map((k) => [k, 0.5])),
+  categoryConsistency: Object.fromEntries(KS.map((k) => [k, k === 10 ? 0.875 : null])),
+});
+const table = (o: number[], s: number[]): MetricsTable => ({ ks: KS, overall: set(o, 0.412), slices: { "title omits queried attribute": set(s, 0.2) } });
+const VARIANTS: VariantResult[] = [
+  { name: "text-only", metrics: table([0.3, 0.5, 0.723, 0.8], [0.1, 0.2, 0.25, 0.3]) },
+  { name: "concat", metrics: table([0.31, 0.52, 0.731, 0.81], [0.12, 0.3, 0.35, 0.4]) },
+  { name: "fusion <2 stages>", metrics: table([0.35, 0.6, 0.774, 0.9], [0.2, 0.4, 0.5, 0.6]) },
+];
+
+/** Tags opened and closed in order (void elements and self-closing SVG tags skipped); returns the first problem. */
+function tagProblem(html: string): string | null {
+  const VOID = new Set(["meta", "img", "br", "hr", "input", "link", "source", "col", "area", "base", "wbr"]);
+  const stack: string[] = [];
+  const body = html.replace(/<!DOCTYPE[^>]*>/i, "").replace(/<style>[\s\S]*?<\/style>/, "");
+  for (const m of body.matchAll(/<(\/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*?(\/?)>/g)) {
+    const [, close, name, self] = m;
+    const tag = name!.toLowerCase();
+    if (self || (!close && VOID.has(tag))) continue;
+    if (!close) stack.push(tag);
+    else if (stack.pop() !== tag) return `unexpected </${tag}>`;
+  }
+  if (stack.length) return `unclosed <${stack.join(">, <")}>`;
+  // Stray angle brackets in text mean something was not escaped.
+  return /<(?![a-zA-Z/!])/.test(body) ? "unescaped <" : null;
+}
+
+describe("report", () => {
+  const dirs: string[] = [];
+  afterAll(async () => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
+
+  it("writes report.md and report.html with every variant, number, chart and example", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "vitrine-report-"));
+    dirs.push(dir);
+    const out = join(dir, "out");
+    const img = join(dir, "images", "item 1.png");
+    const w = await writeReport(out, {
+      title: "Vitrine eval — demo",
+      meta: { dataset: "demo", command: "vitrine eval --ablations" },
+      variants: VARIANTS,
+      examples: [{ query: "red striped dress", variant: "fusion <2 stages>", results: [{ id: "i1", title: "Dress & co", image: img, clicked: true }, { id: "i2", title: "Plain shirt", image: null, relevant: false }] }],
+    });
+    const md = await readFile(w.markdown, "utf8");
+    const html = await readFile(w.html, "utf8");
+    for (const v of VARIANTS) {
+      expect(md).toContain(v.name);
+      expect(html).toContain(v.name.replace("<", "&lt;").replace(">", "&gt;"));
+    }
+    for (const n of ["72.3", "73.1", "77.4", "41.2", "87.5", "50.0", "25.0", "60.0"]) {
+      expect(md).toContain(n);
+      expect(html).toContain(n);
+    }
+    expect(md).toContain("## Slice: title omits queried attribute");
+    expect(md).toContain("| Variant | Queries | Recall@10 |");
+    expect(md).toContain("| concat | 240 | 31.0 | 52.0 | 73.1 | 81.0 |");
+    expect(tagProblem(html)).toBeNull();
+    expect(html.match(/<svg /g)?.length).toBe(2); // overall + slice chart
+    expect(html).toContain("<polyline");
+    expect(html).toContain('src="../images/item%201.png"');
+    expect(html).toContain("Dress &amp; co");
+    expect(html).toContain("no image");
+  });
+
+  it("formats an aligned terminal table with — for missing values", () => {
+    const partial: VariantResult = { name: "no-slices", metrics: { ks: KS, overall: set([0.1, 0.2, 0.3, 0.4], 0.1), slices: {} } };
+    const t = formatTable([...VARIANTS, partial]);
+    expect(t).toContain("Overall (%)");
+    expect(t).toContain("Slice: title omits queried attribute (%)");
+    const lines = t.split("\n").filter((l) => l.startsWith("fusion") || l.startsWith("text-only"));
+    expect(new Set(lines.map((l) => l.length)).size).toBe(1); // columns aligned
+    expect(t).toMatch(/no-slices\s+—/);
+  });
+
+  it("tag checker catches what it should", () => {
+    expect(tagProblem("<div><p>x</div>")).not.toBeNull();
+    expect(tagProblem("<div><img src=x>1 < 2</div>")).toBe("unescaped <");
+    expect(tagProblem('<svg><circle r="1"/></svg>')).toBeNull();
+  });
+
+  it("image paths become relative URLs, URLs pass through", () => {
+    expect(imageSrc("/a/report", "/a/data/images/x.png")).toBe("../data/images/x.png");
+    expect(imageSrc("/a/report", "https://x/y.png")).toBe("https://x/y.png");
+  });
+});

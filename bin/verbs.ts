@@ -106,7 +106,19 @@ The folder is replaced only after the parity check passes; a failed export leave
 Items without a usable image go through the same graph with the image side masked.`,
     load: async () => (await import("../gpu-jobs/cli.ts")).embedCommand,
   },
-  eval: { summary: "evaluate on held-out clicks: Recall@K, NDCG@10, relevance, ablations", usage: "vitrine eval --data DIR [--clicks FILE] [--judgments FILE] [--api URL] [--ablations]", planned: "issue #4" },
+  eval: {
+    summary: "evaluate on held-out clicks: Recall@K, HitRate@K, NDCG@10, relevance, category consistency",
+    usage: `vitrine eval --data DIR [--run-dir DIR] [--out DIR]
+
+  --data DIR     data directory with held-out clicks (and judgments, if imported)
+  --run-dir DIR  pre-training run to evaluate (default DIR/runs/pretrain)
+  --out DIR      report folder (default DIR/eval): report.md, report.html
+
+Compares the lexical hash baseline with the trained towers by exact top-200 search, overall and
+for items whose titles omit the queried attribute. Not built yet: --clicks/--judgments files,
+--api URL, --ablations (issue #4).`,
+    load: async () => (await import("../gpu-jobs/eval/eval-command.ts")).evalCommand,
+  },
   publish: {
     summary: "publish a release (items + vector index, qid top-K lists, lexicon) to LanceDB",
     usage: `vitrine publish --data DIR [--encoder hash|onnx] [--model DIR] [--dim N] [--seed N] [--top-k N] [--exact-threshold N] [--ann hnsw|pq] [--no-activate] [--keep N]

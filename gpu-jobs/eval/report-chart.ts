@@ -14,7 +14,7 @@ export interface ChartSeries {
 export interface ChartOptions {
   /** Title drawn above the plot. */
   title: string;
-  /** Width in px (default 560). */
+  /** Width in px (default 560; widened for long legend names). */
   width?: number;
   /** Height in px (default 320). */
   height?: number;
@@ -25,9 +25,11 @@ const f1 = (x: number) => x.toFixed(1);
 
 /** SVG markup of Recall@K vs K; x on a log scale (K = 10…200 spreads evenly), y zoomed to the data in 10-point steps. */
 export function recallChartSvg(series: readonly ChartSeries[], opts: ChartOptions): string {
-  const w = opts.width ?? 560;
   const h = opts.height ?? 320;
-  const m = { left: 52, right: 150, top: 30, bottom: 42 };
+  // The legend column grows with the longest variant name (~7 px a character at 12 px).
+  const right = Math.max(150, 44 + 7 * Math.max(0, ...series.map((s) => s.name.length)));
+  const w = Math.max(opts.width ?? 560, right + 300);
+  const m = { left: 52, right, top: 30, bottom: 42 };
   const ks = [...new Set(series.flatMap((s) => s.points.map(([k]) => k)))].filter((k) => k > 0).sort((a, b) => a - b);
   const ys = series.flatMap((s) => s.points.map(([, y]) => y)).filter((y): y is number => y !== null);
   // y zooms to the data so a few points' difference is visible; the tick labels say where it starts.

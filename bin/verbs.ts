@@ -108,10 +108,10 @@ Items without a usable image go through the same graph with the image side maske
   },
   eval: {
     summary: "evaluate on held-out clicks: Recall@K, HitRate@K, NDCG@10, relevance, category consistency",
-    usage: `vitrine eval --data DIR [--run-dir DIR] [--out DIR]
+    usage: `vitrine eval --data DIR [--run-dir DIR ...] [--out DIR]
 
   --data DIR     data directory with held-out clicks (and judgments, if imported)
-  --run-dir DIR  pre-training run to evaluate (default DIR/runs/pretrain)
+  --run-dir DIR  pre-training run(s) to evaluate, repeatable (default DIR/runs/pretrain)
   --out DIR      report folder (default DIR/eval): report.md, report.html
 
 Compares the lexical hash baseline with the trained towers by exact top-200 search, overall and

@@ -35,14 +35,14 @@ const flat = (vs: Float32Array[], dim: number) => {
 export async function evalCommand(argv: string[]): Promise<number> {
   let v;
   try {
-    v = parseArgs({ args: argv, options: { data: { type: "string" }, "run-dir": { type: "string" }, out: { type: "string" } } }).values;
+    v = parseArgs({ args: argv, options: { data: { type: "string" }, "run-dir": { type: "string", multiple: true }, out: { type: "string" } } }).values;
     if (!v.data) throw new Error("--data DIR is required (a data directory with held-out clicks)");
   } catch (e) {
     console.error(`vitrine eval: ${(e as Error).message}\n(see vitrine eval --help)`);
     return 2;
   }
   const dataDir = v.data!;
-  const runDir = v["run-dir"] ?? join(dataDir, "runs", "pretrain");
+  const runDirs = v["run-dir"]?.length ? v["run-dir"] : [join(dataDir, "runs", "pretrain")];
   const outDir = v.out ?? join(dataDir, "eval");
   await selectBackend({ log: () => undefined });
   const data = await loadTrainingData(dataDir);
@@ -71,35 +71,38 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const itemTexts = data.items.titles.map((t, i) => [t, data.items.brands[i], data.items.categories[i]].filter(Boolean).join(" "));
   variants.push(score("hash baseline (lexical)", flat(hash.encode(itemTexts), hash.dim), flat(hash.encode(queries), hash.dim), hash.dim).variant);
 
-  const ckpt = await loadLatestCheckpoint<{ modelConfig: ModelConfig; config?: { preset?: string } }>(runDir);
-  if (ckpt) {
-    const tokenizer = Tokenizer.fromJSON(await readFile(join(runDir, "tokenizer.json"), "utf8"));
-    const model = createModel(ckpt.state.modelConfig);
-    await restoreInto(tf, ckpt, model.variables, null);
-    const dim = ckpt.state.modelConfig.dim;
-    const name = `trained ${ckpt.state.modelConfig.fusion} (${ckpt.state.config?.preset ?? "?"}, step ${ckpt.step})`;
-    const r = score(name, encodeItemVectors(model, tokenizer, data.items), encodeQueryVectors(model, tokenizer, queries), dim);
-    model.dispose();
-    variants.push(r.variant);
-    const catalogDir = resolve(sourceDir);
-    for (const q of [0, 1, 2, 3].filter((i) => i < queries.length)) {
-      examples.push({
-        query: queries[q]!,
-        variant: name,
-        results: Array.from(r.rows[q]!.slice(0, 5), (row) => ({
-          id: data.items.ids[row]!,
-          title: data.items.titles[row]!,
-          ...(imageOf(catalogDir, data.items.ids[row]!) ? { image: imageOf(catalogDir, data.items.ids[row]!)! } : {}),
-          clicked: targets[q]!.has(row),
-        })),
-      });
-    }
-  } else console.error(`vitrine eval: no pre-training checkpoint in ${runDir}; reporting the hash baseline only`);
+  for (const runDir of runDirs) {
+    const ckpt = await loadLatestCheckpoint<{ modelConfig: ModelConfig; config?: { preset?: string; stage1Fraction?: number } }>(runDir);
+    if (ckpt) {
+      const tokenizer = Tokenizer.fromJSON(await readFile(join(runDir, "tokenizer.json"), "utf8"));
+      const model = createModel(ckpt.state.modelConfig);
+      await restoreInto(tf, ckpt, model.variables, null);
+      const dim = ckpt.state.modelConfig.dim;
+      const stages = ckpt.state.modelConfig.fusion !== "text" && ckpt.state.config?.stage1Fraction === 0 ? ", no stage 1" : "";
+      const name = `trained ${ckpt.state.modelConfig.fusion} (${ckpt.state.config?.preset ?? "?"}, step ${ckpt.step}${stages})`;
+      const r = score(name, encodeItemVectors(model, tokenizer, data.items), encodeQueryVectors(model, tokenizer, queries), dim);
+      model.dispose();
+      variants.push(r.variant);
+      const catalogDir = resolve(sourceDir);
+      for (const q of [0, 1, 2, 3].filter((i) => i < queries.length && runDir === runDirs.at(-1))) {
+        examples.push({
+          query: queries[q]!,
+          variant: name,
+          results: Array.from(r.rows[q]!.slice(0, 5), (row) => ({
+            id: data.items.ids[row]!,
+            title: data.items.titles[row]!,
+            ...(imageOf(catalogDir, data.items.ids[row]!) ? { image: imageOf(catalogDir, data.items.ids[row]!)! } : {}),
+            clicked: targets[q]!.has(row),
+          })),
+        });
+      }
+    } else console.error(`vitrine eval: no pre-training checkpoint in ${runDir}; skipped`);
+  }
 
   console.log(formatTable(variants));
   const written = await writeReport(outDir, {
     title: `Vitrine eval — ${sourceDir}`,
-    meta: { "held-out queries": String(queries.length), judgments: String(judgments.length), command: `vitrine eval --data ${dataDir}` },
+    meta: { "held-out queries": String(queries.length), judgments: String(judgments.length), command: `vitrine eval --data ${dataDir}${runDirs.map((r) => ` --run-dir ${r}`).join("")}` },
     variants,
     examples,
   });

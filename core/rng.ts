@@ -27,23 +27,28 @@ export function hashString(s: string): number {
 }
 
 /** splitmix32 finaliser: spreads nearby seeds (42, 43) into unrelated states. */
-function mix32(x: number): number {
+export function mix32(x: number): number {
   let z = (x + 0x9e3779b9) >>> 0;
   z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
   z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
   return (z ^ (z >>> 16)) >>> 0;
 }
 
-/** mulberry32 generator seeded with a 32-bit integer. */
-export function createRng(seed: number): Rng {
-  let state = mix32(seed >>> 0);
-  const next = (): number => {
+/** mulberry32: floats in [0, 1) from a raw 32-bit state (the one PRNG of the project). */
+export function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
     state = (state + 0x6d2b79f5) >>> 0;
     let t = state;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** mulberry32 generator seeded with a 32-bit integer (spread by splitmix32 first). */
+export function createRng(seed: number): Rng {
+  const next = mulberry32(mix32(seed >>> 0));
   const int = (lo: number, hi: number): number => lo + Math.floor(next() * (hi - lo + 1));
   return {
     next,

@@ -1,5 +1,6 @@
 // Synthetic data for bench/retrieve.ts, deterministic by seed, and the release built from it through
 // the real store code (items table, scalar + vector indexes, qids table, lexicon, releases row, pointer).
+import { mulberry32 } from "../../core/rng.ts";
 import { existsSync } from "node:fs";
 import { readFile, rm, writeFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
@@ -37,17 +38,8 @@ export interface BuildInfo {
   seconds: Record<string, number>;
 }
 
-/** Small fast deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Small fast deterministic PRNG (mulberry32, core/rng.ts). */
+export const rng = mulberry32;
 
 /** Standard normal draws (Box–Muller, both outputs used). */
 export function gauss(r: () => number): () => number {

@@ -1,6 +1,7 @@
 // Seeded, resumable batches of pair indices. Epoch e's order is a pure function of (seed, e), so
 // the position { epoch, cursor } is the whole state: a job resumed from a checkpoint continues with
 // exactly the batches an uninterrupted run would have drawn.
+import { mix32, mulberry32 } from "../../core/rng.ts";
 import { TrainError } from "../errors.ts";
 
 /** Where a sampler stands; saved in checkpoints. */
@@ -148,24 +149,4 @@ function buildAlias(weights: ArrayLike<number>, n: number): { prob: Float64Array
     alias[i] = i;
   }
   return { prob, alias };
-}
-
-/** splitmix32 finaliser: nearby seeds and epochs give unrelated streams. */
-function mix32(x: number): number {
-  let z = (x + 0x9e3779b9) >>> 0;
-  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-  return (z ^ (z >>> 16)) >>> 0;
-}
-
-/** mulberry32: a small seeded generator of floats in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

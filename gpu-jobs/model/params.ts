@@ -1,6 +1,7 @@
 // Weights as named tf.Variables initialised in JS from a seeded PRNG, so the same seed gives
 // bit-identical weights on every backend. Each variable's stream is seeded from (seed, name):
 // adding a variable never shifts the others' values.
+import { mulberry32 } from "../../core/rng.ts";
 import * as tf from "@tensorflow/tfjs";
 
 /** How a weight starts. */
@@ -10,16 +11,8 @@ export type Init =
   /** Normal(0, std), truncated at 2 std like BERT's initialiser. */
   | { kind: "normal"; std: number };
 
-/** mulberry32: a small, fast 32-bit PRNG → floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (the project's PRNG, core/rng.ts), re-exported for the model's initialisers. */
+export { mulberry32 };
 
 /** FNV-1a hash of a string mixed with a seed. */
 export function hashSeed(seed: number, name: string): number {

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { createRng, stream } from "./rng.ts";
+import { createRng, stream, weightedIndexSampler } from "./rng.ts";
 
 describe("seeded rng", () => {
   it("repeats per seed and differs across seeds and stream labels", () => {
@@ -24,5 +24,18 @@ describe("seeded rng", () => {
         expect(r.shuffle(xs).sort((a, b) => a - b)).toEqual(xs);
       }),
     );
+  });
+});
+
+describe("weightedIndexSampler", () => {
+  it("draws indices in proportion to their weights and never a zero-weight one", () => {
+    const r = createRng(3);
+    const draw = weightedIndexSampler([1, 0, 3, 6], () => r.next());
+    const counts = [0, 0, 0, 0];
+    for (let i = 0; i < 20_000; i++) counts[draw()]!++;
+    expect(counts[1]).toBe(0);
+    expect(counts[0]! / 20_000).toBeCloseTo(0.1, 1);
+    expect(counts[2]! / 20_000).toBeCloseTo(0.3, 1);
+    expect(counts[3]! / 20_000).toBeCloseTo(0.6, 1);
   });
 });

@@ -85,3 +85,22 @@ export function createRng(seed: number): Rng {
 export function stream(seed: number, label: string): Rng {
   return createRng(mix32(seed >>> 0) ^ hashString(label));
 }
+
+/** A sampler of indices 0..n-1 in proportion to `weights` (inverse CDF by binary search). */
+export function weightedIndexSampler(weights: ArrayLike<number>, next: () => number): () => number {
+  const n = weights.length;
+  const cdf = new Float64Array(n);
+  let acc = 0;
+  for (let i = 0; i < n; i++) cdf[i] = acc += weights[i]!;
+  return () => {
+    const u = next() * acc;
+    let lo = 0;
+    let hi = n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cdf[mid]! < u) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+}

@@ -1,6 +1,6 @@
 // Synthetic data for bench/retrieve.ts, deterministic by seed, and the release built from it through
 // the real store code (items table, scalar + vector indexes, qids table, lexicon, releases row, pointer).
-import { mulberry32 } from "../../core/rng.ts";
+import { mulberry32, weightedIndexSampler } from "../../core/rng.ts";
 import { existsSync } from "node:fs";
 import { readFile, rm, writeFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
@@ -59,20 +59,7 @@ export function gauss(r: () => number): () => number {
 
 /** Zipf(s) sampler over ranks 0..n-1 by inverse CDF (binary search). */
 export function zipf(n: number, s: number, r: () => number): () => number {
-  const cdf = new Float64Array(n);
-  let acc = 0;
-  for (let i = 0; i < n; i++) cdf[i] = acc += 1 / Math.pow(i + 1, s);
-  for (let i = 0; i < n; i++) cdf[i]! /= acc;
-  return () => {
-    const u = r();
-    let lo = 0, hi = n - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (cdf[mid]! < u) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
+  return weightedIndexSampler(Float64Array.from({ length: n }, (_, i) => 1 / Math.pow(i + 1, s)), r);
 }
 
 function normalise(v: Float32Array, o = 0, dim = v.length): void {

@@ -5,7 +5,7 @@
 import { appendFile, mkdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { stream } from "../../core/rng.ts";
+import { stream, weightedIndexSampler } from "../../core/rng.ts";
 import { createPairSampler, loadTrainingData, type TrainingData } from "../data/index.ts";
 import { TrainError } from "../errors.ts";
 import { sampledSoftmaxLoss } from "../losses/index.ts";
@@ -111,8 +111,6 @@ export async function runFinetune(opts: FinetuneOptions): Promise<FinetuneResult
   const optimizer = tf.train.adam(s.lr);
   const sampler = createPairSampler({ n: data.pairs.item.length, batchSize: s.batchSize, seed: s.seed, weights: data.pairs.weight });
   const freq = data.itemFrequency;
-  const cdf = new Float64Array(n);
-  freq.reduce((acc, f, i) => (cdf[i] = acc + f), 0);
   let start = 0;
   if (ckpt) {
     await restoreInto(tf, ckpt, vars, optimizer);
@@ -149,16 +147,8 @@ export async function runFinetune(opts: FinetuneOptions): Promise<FinetuneResult
   for (let step = start; step < s.steps; step++) {
     const idx = sampler.next();
     const rng = stream(s.seed, `negatives:${step}`);
-    const negRows = Int32Array.from({ length: s.negatives }, () => {
-      const u = rng.next() * cdf[n - 1]!;
-      let lo = 0, hi = n - 1;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (cdf[mid]! < u) lo = mid + 1;
-        else hi = mid;
-      }
-      return lo;
-    });
+    const draw = weightedIndexSampler(freq, () => rng.next());
+    const negRows = Int32Array.from({ length: s.negatives }, draw);
     const posRows = Int32Array.from(idx, (p) => data.pairs.item[p]!);
     const qRows = Array.from(idx, (p) => frozen.queryRow.get(data.pairs.query[p]!)!);
     const { value, grads } = tf.variableGrads(() => {

@@ -15,7 +15,7 @@ let tfVectors: Float32Array;
 let dim: number;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "vitrine-embed-"));
-  dataDir = await makeTrainingCatalog(dir, 40);
+  dataDir = await makeTrainingCatalog(dir, 40, 3); // 3 corrupt images: those items embed text-only
   const r = await runPretrain({ dataDir, config: resolvePretrainConfig("tiny", { steps: 10, batchSize: 16 }), backend: "wasm" });
   tfVectors = encodeItemVectors(r.model, r.tokenizer, r.data.items);
   dim = r.modelConfig.dim;
@@ -36,6 +36,7 @@ describe("vitrine embed", () => {
   it("embeds every item through ONNX Runtime like TF.js, and resumes an interrupted run to the same vectors", async () => {
     const full = await embedCatalog({ dataDir, batchSize: 16, resume: false });
     expect(full.items).toBe(40);
+    expect(full.textOnly).toBe(3);
     const a = await vectors();
     let maxDiff = 0;
     for (let r = 0; r < 40; r++) {

@@ -7,8 +7,8 @@ import { importData } from "../../ingest/import-data.ts";
 
 const WORDS = "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa".split(" ");
 
-/** Write and import the catalog under `dir`; returns the data directory. */
-export async function makeTrainingCatalog(dir: string, items = 64): Promise<string> {
+/** Write and import the catalog under `dir` (the last `brokenImages` items get a corrupt file); returns the data directory. */
+export async function makeTrainingCatalog(dir: string, items = 64, brokenImages = 0): Promise<string> {
   await mkdir(join(dir, "img"), { recursive: true });
   const rows: object[] = [];
   const clicks: object[] = [];
@@ -16,7 +16,8 @@ export async function makeTrainingCatalog(dir: string, items = 64): Promise<stri
     const a = WORDS[i % 16]!;
     const b = WORDS[(Math.floor(i / 16) + 4) % 16]!;
     const background = { r: (i * 37) % 255, g: (i * 91) % 255, b: (i * 53) % 255 };
-    await sharp({ create: { width: 32, height: 32, channels: 3, background } }).png().toFile(join(dir, "img", `${i}.png`));
+    if (i >= items - brokenImages) await writeFile(join(dir, "img", `${i}.png`), "not a png");
+    else await sharp({ create: { width: 32, height: 32, channels: 3, background } }).png().toFile(join(dir, "img", `${i}.png`));
     rows.push({ id: `i${i}`, title: `${a} ${b} thing`, image: `img/${i}.png`, brand: "X", price: 1 });
     for (let r = 0; r < 3; r++) clicks.push({ query: `${a} ${b}`, item_id: `i${i}` });
   }

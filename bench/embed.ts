@@ -2,34 +2,26 @@
 // on the same model and items, with image preprocessing (tokenise + cut patches) included and
 // excluded. Baseline in the same run: TF.js with preprocessing. Goal: ≥ 150 items/s per core
 // end to end. Usage: npm run bench -- embed [--items 2000]
-import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import * as ort from "onnxruntime-node";
 import * as tf from "@tensorflow/tfjs";
 import { openSession } from "../encoders/onnx-model.ts";
-import { generateDataset } from "../datasets/index.ts";
 import { loadTrainingData, patchesOf } from "../gpu-jobs/data/index.ts";
 import { resolveConfig } from "../gpu-jobs/model/config.ts";
 import { createModel } from "../gpu-jobs/model/towers.ts";
 import { exportGraphs } from "../gpu-jobs/onnx/index.ts";
 import { selectBackend } from "../gpu-jobs/tf/backend.ts";
 import { trainTokenizer } from "../gpu-jobs/tokenizer/index.ts";
-import { importData } from "../ingest/import-data.ts";
-import { readImportManifest } from "../ingest/manifest.ts";
-import { BENCH_DATA, printTable, writeResults } from "./bench-utils.ts";
+import { printTable, writeResults } from "./bench-utils.ts";
+import { ensureDemoData } from "./support/demo-data.ts";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 
 const { values } = parseArgs({ options: { items: { type: "string", default: "2000" }, batch: { type: "string", default: "256" } } });
 const items = Number(values.items);
 const B = Number(values.batch);
-const src = join(BENCH_DATA, `demo-${items}`);
-const dataDir = join(BENCH_DATA, `train-${items}`);
-if (!existsSync(join(src, "dataset.json"))) await generateDataset("demo", { out: src, items, seed: 7 });
-if (!(await readImportManifest(dataDir).then(() => true, () => false))) {
-  await importData({ catalog: join(src, "catalog.jsonl"), clicks: join(src, "clicks.jsonl"), out: dataDir });
-}
+const dataDir = await ensureDemoData(items);
 await selectBackend({ prefer: "wasm" });
 const data = await loadTrainingData(dataDir);
 const tokenizer = trainTokenizer([...data.items.titles, ...data.pairs.query]);

@@ -1,11 +1,8 @@
 // Training throughput of the `cpu` preset: samples/s on the wasm and cpu TF.js backends, and one
 // step broken down into forward, backward and optimizer. Baseline in the same run: the cpu backend.
 // Usage: npm run bench -- train [--steps 6] [--items 2000]
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs";
-import { generateDataset } from "../datasets/index.ts";
 import { loadTrainingData } from "../gpu-jobs/data/index.ts";
 import { resolveConfig } from "../gpu-jobs/model/config.ts";
 import { createModel } from "../gpu-jobs/model/towers.ts";
@@ -14,19 +11,13 @@ import { trainTokenizer } from "../gpu-jobs/tokenizer/index.ts";
 import { buildBatch, toTensors } from "../gpu-jobs/train/batch.ts";
 import { resolvePretrainConfig } from "../gpu-jobs/train/pretrain-config.ts";
 import { pretrainLoss } from "../gpu-jobs/train/pretrain-loss.ts";
-import { importData } from "../ingest/import-data.ts";
-import { readImportManifest } from "../ingest/manifest.ts";
-import { BENCH_DATA, printTable, writeResults } from "./bench-utils.ts";
+import { printTable, writeResults } from "./bench-utils.ts";
+import { ensureDemoData } from "./support/demo-data.ts";
 
 const { values } = parseArgs({ options: { steps: { type: "string", default: "6" }, items: { type: "string", default: "2000" } } });
 const steps = Number(values.steps);
 const items = Number(values.items);
-const src = join(BENCH_DATA, `demo-${items}`);
-const dataDir = join(BENCH_DATA, `train-${items}`);
-if (!existsSync(join(src, "dataset.json"))) await generateDataset("demo", { out: src, items, seed: 7 });
-if (!(await readImportManifest(dataDir).then(() => true, () => false))) {
-  await importData({ catalog: join(src, "catalog.jsonl"), clicks: join(src, "clicks.jsonl"), evalClicks: join(src, "clicks-eval.jsonl"), out: dataDir });
-}
+const dataDir = await ensureDemoData(items);
 const data = await loadTrainingData(dataDir);
 const cfg = resolvePretrainConfig("cpu", {});
 const tokenizer = trainTokenizer([...data.items.titles, ...data.pairs.query], { vocabSize: cfg.vocabSize });

@@ -1,0 +1,19 @@
+// The demo catalog the training and embedding benchmarks share: generated (seed 7) and imported
+// once under .data/bench, reused by later runs.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { generateDataset } from "../../datasets/index.ts";
+import { importData } from "../../ingest/import-data.ts";
+import { readImportManifest } from "../../ingest/manifest.ts";
+import { BENCH_DATA } from "../bench-utils.ts";
+
+/** Data directory of an imported `items`-item demo catalog, built on first use. */
+export async function ensureDemoData(items: number): Promise<string> {
+  const src = join(BENCH_DATA, `demo-${items}`);
+  const dataDir = join(BENCH_DATA, `train-${items}`);
+  if (!existsSync(join(src, "dataset.json"))) await generateDataset("demo", { out: src, items, seed: 7 });
+  if (!(await readImportManifest(dataDir).then(() => true, () => false))) {
+    await importData({ catalog: join(src, "catalog.jsonl"), clicks: join(src, "clicks.jsonl"), evalClicks: join(src, "clicks-eval.jsonl"), out: dataDir });
+  }
+  return dataDir;
+}

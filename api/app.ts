@@ -13,11 +13,14 @@ import { noopMetrics, silentLogger, type AppLogger, type MetricsRecorder } from 
 import type { AppEnv } from "./app-env.ts";
 import type { Context as TrpcContext, ErrorData } from "./trpc.ts";
 import type { RetrievalService } from "./service/types.ts";
+import type { JobsService } from "./jobs/types.ts";
 
 /** Options of createApp. */
 export interface AppOptions {
   /** The retrieval service the API serves. */
   service: RetrievalService;
+  /** The job manager behind jobs.* (absent: those answer UNAVAILABLE, as at the edge). */
+  jobs?: JobsService | null;
   /** API keys; with none, every protected operation answers 401. */
   keys: readonly ApiKey[];
   /** Per-key rate limit; null or absent disables limiting. */
@@ -170,7 +173,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
       maxBatchSize: 16,
       createContext: (_opts, c): TrpcContext & Record<string, unknown> => {
         const credential = (c as HonoContext<AppEnv>).var.credential;
-        return { service, credential, auth: credential.auth, requestId: (c as HonoContext<AppEnv>).var.requestId, limiter };
+        return { service, jobs: options.jobs ?? null, credential, auth: credential.auth, requestId: (c as HonoContext<AppEnv>).var.requestId, limiter };
       },
       onError: ({ error, path, ctx }) => {
         const api = toApiError(error);

@@ -8,6 +8,7 @@ import { pino } from "pino";
 import { ConfigError, parseConfig, type ServerConfig } from "./config.ts";
 import { serveNode } from "./node.ts";
 import type { RetrievalService } from "./service/types.ts";
+import type { JobManager } from "./jobs/job-manager.ts";
 
 /** What api/service/index.ts must export. */
 interface ServiceModule {
@@ -104,10 +105,20 @@ export async function serveCommand(argv: string[], env: Record<string, string | 
     onReload: (info, ms) => logger.info({ release: info.id, ms }, "release loaded"),
     onReloadError: (err) => logger.error({ err }, "release reload failed; the previous release keeps serving"),
   });
+  let jobs: JobManager | null = null;
+  if (config.jobsEnabled) {
+    const { createJobManager, createContainerRunner, createLocalRunner } = await import("./jobs/index.ts");
+    jobs = await createJobManager({
+      dataDir: config.dataDir!,
+      runner: config.jobCommand ? createContainerRunner({ command: config.jobCommand }) : createLocalRunner(),
+      logger: logger.child({ component: "jobs" }),
+    });
+  }
   let server;
   try {
-    server = await serveNode({ service, config, logger });
+    server = await serveNode({ service, jobs, config, logger });
   } catch (e) {
+    await jobs?.close();
     await service.close();
     const err = e as { code?: string; message?: string };
     if (err.code === "EADDRINUSE") {
@@ -135,6 +146,7 @@ export async function serveCommand(argv: string[], env: Record<string, string | 
       console.error(`vitrine serve: ${signal}, finishing in-flight requests…`);
       void server
         .close()
+        .then(() => jobs?.close())
         .then(() => service.close())
         .then(
           () => resolve(0),

@@ -36,6 +36,10 @@ export const ServerConfigSchema = z
     publicMetrics: z.boolean().default(false),
     maxBodyBytes: z.int().min(1_024, { error: "maxBodyBytes must be ≥ 1024" }).default(1 << 20),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    /** Run jobs (retrain, ...) in this server: off for read-only replicas. */
+    jobsEnabled: z.boolean().default(true),
+    /** Launch jobs through this command (a GPU container) instead of local child processes; see gpu-jobs/README.md. */
+    jobCommand: z.string().min(1).nullable().default(null),
   })
   .superRefine((c, ctx) => {
     const ids = new Set<string>();
@@ -98,7 +102,8 @@ function parseRateLimitEnv(v: string): { perSecond: number; burst: number } | nu
 /**
  * The configuration from a parsed config file (or {}) overlaid with the environment:
  * VITRINE_API_KEYS, VITRINE_PORT (or PORT), VITRINE_HOST, VITRINE_DATA, VITRINE_RATE_LIMIT,
- * VITRINE_PUBLIC_METRICS, VITRINE_MAX_BODY_BYTES, VITRINE_LOG_LEVEL.
+ * VITRINE_PUBLIC_METRICS, VITRINE_MAX_BODY_BYTES, VITRINE_LOG_LEVEL, VITRINE_JOBS (on/off),
+ * VITRINE_JOB_COMMAND (container launch command for jobs).
  */
 export function parseConfig(env: Record<string, string | undefined>, file: unknown = {}, fileName = "config file"): ServerConfig {
   if (typeof file !== "object" || file === null || Array.isArray(file)) throw new ConfigError(`${fileName}: must be a JSON object`);
@@ -114,6 +119,8 @@ export function parseConfig(env: Record<string, string | undefined>, file: unkno
   set("publicMetrics", envBool(env, "VITRINE_PUBLIC_METRICS"));
   set("maxBodyBytes", envInt(env, "VITRINE_MAX_BODY_BYTES"));
   set("logLevel", env.VITRINE_LOG_LEVEL?.trim() || undefined);
+  set("jobsEnabled", envBool(env, "VITRINE_JOBS"));
+  set("jobCommand", env.VITRINE_JOB_COMMAND?.trim() || undefined);
   const r = ServerConfigSchema.safeParse(merged);
   if (r.success) return r.data;
   // Name the environment variable when the bad value came from one.
@@ -123,6 +130,7 @@ export function parseConfig(env: Record<string, string | undefined>, file: unkno
     dataDir: "VITRINE_DATA",
     maxBodyBytes: "VITRINE_MAX_BODY_BYTES",
     logLevel: "VITRINE_LOG_LEVEL",
+    jobCommand: "VITRINE_JOB_COMMAND",
   };
   const lines = zodIssues(r.error).map((i) => {
     const top = i.field.split(".")[0] ?? "";

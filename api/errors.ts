@@ -5,6 +5,7 @@ import { HTTPException } from "hono/http-exception";
 import { TRPCError } from "@trpc/server";
 import { CoreError, formatIssues, zodIssues, type FieldIssue } from "../core/index.ts";
 import { ServiceError } from "./service/types.ts";
+import { JobError } from "./jobs/errors.ts";
 
 /** HTTP status of every error code the API sends. */
 export const ERROR_STATUS = {
@@ -16,7 +17,9 @@ export const ERROR_STATUS = {
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   RELEASE_NOT_FOUND: 404,
+  JOB_NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
+  CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
@@ -97,6 +100,7 @@ export function toApiError(err: unknown): ApiError {
     return new ApiError(err.code, err.message, err.field !== undefined ? { issues: [{ field: err.field, message: err.message }] } : {});
   }
   if (err instanceof ServiceError) return new ApiError(SERVICE_CODES[err.code] ?? "INTERNAL", err.message);
+  if (err instanceof JobError) return new ApiError(err.code, err.message);
   if (err instanceof TRPCError) return fromTrpcError(err);
   if (err instanceof HTTPException) return fromHttpException(err);
   return internalError(err);
@@ -111,7 +115,7 @@ function fromTrpcError(err: TRPCError): ApiError {
   // Errors raised inside procedures arrive wrapped; the cause says what really happened.
   if (err.cause !== undefined && err.cause !== err && !(err.cause instanceof TRPCError)) {
     const cause = err.cause;
-    if (cause instanceof ApiError || cause instanceof z.core.$ZodError || cause instanceof CoreError || cause instanceof ServiceError) {
+    if (cause instanceof ApiError || cause instanceof z.core.$ZodError || cause instanceof CoreError || cause instanceof ServiceError || cause instanceof JobError) {
       return toApiError(cause);
     }
   }
@@ -173,6 +177,8 @@ export function trpcCodeFor(status: number): TRPCError["code"] {
       return "FORBIDDEN";
     case 404:
       return "NOT_FOUND";
+    case 409:
+      return "CONFLICT";
     case 405:
       return "METHOD_NOT_SUPPORTED";
     case 413:

@@ -9,11 +9,14 @@ import { ServerConfigSchema, type ServerConfig } from "./config.ts";
 import { createPromMetrics } from "./prom-metrics.ts";
 import type { MetricsRecorder } from "./telemetry.ts";
 import type { RetrievalService } from "./service/types.ts";
+import type { JobsService } from "./jobs/types.ts";
 
 /** Options of serveNode. */
 export interface ServeNodeOptions {
   /** The retrieval service to serve (the caller owns it: close() does not close it). */
   service: RetrievalService;
+  /** The job manager behind jobs.* (the caller owns it); absent: jobs answer UNAVAILABLE. */
+  jobs?: JobsService | null;
   /** Server configuration (keys, rate limit, ...); fields left out take their defaults. */
   config?: Partial<ServerConfig>;
   /** Port to listen on; overrides config.port (0 picks a free one). */
@@ -44,6 +47,7 @@ export async function serveNode(options: ServeNodeOptions): Promise<NodeServer> 
   const logger = options.logger ?? pino({ level: config.logLevel, base: { service: "vitrine-api" } });
   const app = createApp({
     service: options.service,
+    jobs: options.jobs ?? null,
     keys: config.keys,
     rateLimit: config.rateLimit,
     publicMetrics: config.publicMetrics,

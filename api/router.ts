@@ -1,7 +1,8 @@
-// The tRPC AppRouter: the operations of DESIGN §6 (and §7's jobs, once built). The SDK takes
+// The tRPC AppRouter: the operations of DESIGN §6 and §7's jobs. The SDK takes
 // `import type { AppRouter }` from here; REST under /v1 calls the same service methods.
 import { RetrieveRequestSchema } from "../core/index.ts";
 import { ActivateInputSchema, ItemsGetInputSchema, LookupInputSchema } from "./schemas.ts";
+import { jobsRouter } from "./jobs/router.ts";
 import { adminProcedure, publicProcedure, readProcedure, router } from "./trpc.ts";
 
 /** releases.*: list (read), activate and rollback (admin). */
@@ -23,9 +24,7 @@ export const appRouter = router({
   items: itemsRouter,
   releases: releasesRouter,
   health: publicProcedure.query(({ ctx }) => ctx.service.health()),
-  // jobs: the jobs issue adds `jobs: jobsRouter` here (api/jobs/router.ts, built from adminProcedure
-  // and readProcedure in ./trpc.ts, with the job runner added to Context); the SDK's `jobs`
-  // namespace and REST /v1/jobs follow from it.
+  jobs: jobsRouter,
 });
 
 /** The router's type: all the SDK knows of the server. */

@@ -7,11 +7,14 @@ import { assertInputDepth } from "./input-guard.ts";
 import type { FieldIssue } from "../core/index.ts";
 import type { RateLimiter } from "./rate-limit.ts";
 import type { RetrievalService } from "./service/types.ts";
+import type { JobsService } from "./jobs/types.ts";
 
 /** What every procedure sees. */
 export interface Context {
   /** The retrieval service behind the API. */
   service: RetrievalService;
+  /** The job manager, or null where this server runs no jobs (the edge). */
+  jobs: JobsService | null;
   /** The authenticated caller, or null (then `credential.failure` says why). */
   auth: Auth | null;
   /** The request's credentials as read from its headers. */
@@ -42,6 +45,8 @@ export type ErrorData = {
 const t = initTRPC.context<Context>().create({
   // Never attach stacks, whatever NODE_ENV says.
   isDev: false,
+  // jobs.watch streams for as long as a job runs; pings keep proxies from closing a quiet stream.
+  sse: { ping: { enabled: true, intervalMs: 15_000 } },
   errorFormatter({ shape, error, ctx }) {
     const api = toApiError(error);
     const body = api.body(ctx?.requestId ?? "");

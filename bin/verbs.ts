@@ -91,6 +91,8 @@ The pre-trained towers stay frozen; prints held-out HitRate@10 before and after.
   --run-dir DIR  the training run to export (default DIR/runs/pretrain)
   --out DIR      where query.onnx, item.onnx, tokenizer.json and model.json go (default DIR/model)
   --samples N    inputs in the parity check (default 256)
+  --finetune-dir DIR   a finished \`vitrine finetune\` run (e.g. DIR/runs/finetune): its head joins the
+                 model (query.onnx ends in the query projection; item-head.* for \`vitrine embed\`)
 
 The folder is replaced only after the parity check passes; a failed export leaves the old one.`,
     load: async () => (await import("../gpu-jobs/cli.ts")).exportCommand,
@@ -161,7 +163,36 @@ generated and printed. The active release is followed: activating another one sw
 server without a failed request.`,
     load: async () => (await import("../api/cli.ts")).serveCommand,
   },
-  retrain: { summary: "pretrain → finetune → export → embed → eval → publish", usage: "vitrine retrain --data DIR", planned: "issue #6" },
+  retrain: {
+    summary: "pretrain → finetune → export → embed → eval → publish, gated on the active release",
+    usage: `vitrine retrain --data DIR [--preset tiny|cpu|base] [options]
+vitrine retrain --data DIR --resume JOB_ID
+
+  --data DIR           data directory a \`vitrine import\` completed in (and the store that is served)
+  --preset P           model preset (default cpu); --steps N, --fusion F, --seed N override pre-training
+  --finetune-steps N   fine-tuning steps (0 skips it; default by preset)
+  --gate-metric M      recall@10|50|100|200, hitrate@10|100, ndcg@10 (default recall@100)
+  --tolerance X        largest drop below the active release allowed, absolute (default 0.01)
+  --force              publish even when the gate refuses (the decision is still recorded)
+  --backend B          force a TF.js backend
+  --resume JOB_ID      continue a failed, cancelled or interrupted retrain from its checkpoints
+  --logs               print the job's log lines under the progress bars
+
+Runs as a job (records, log and runs in DIR/jobs/<id>) through the same manager as the API's
+jobs.trigger; the new release is published only if its held-out metric does not fall below the
+active release's by more than the tolerance.`,
+    load: async () => (await import("../api/jobs/retrain-command.ts")).retrainCommand,
+  },
+  "job-run": {
+    summary: "run one job in this process (started by the job manager; not for direct use)",
+    usage: `vitrine job-run --job DIR [--resume]
+
+  --job DIR   a job folder (<data>/jobs/<id>) holding job.json
+  --resume    continue from the job's checkpoints and finished stages
+
+Writes event lines (::vitrine-event {...}) to stdout for the manager; other output is the log.`,
+    load: async () => (await import("../gpu-jobs/jobs/run-job.ts")).jobRunCommand,
+  },
   demo: {
     summary: "generate the demo shop, import it, publish a release and serve it (what npm start runs)",
     usage: `vitrine demo [--data DIR] [--port 8787] [--items N] [--seed N]

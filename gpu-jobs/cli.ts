@@ -157,7 +157,7 @@ export async function finetuneCommand(argv: string[]): Promise<number> {
 export async function exportCommand(argv: string[]): Promise<number> {
   let v;
   try {
-    v = parseArgs({ args: argv, options: { data: { type: "string" }, "run-dir": { type: "string" }, out: { type: "string" }, backend: { type: "string" }, samples: { type: "string" } } }).values;
+    v = parseArgs({ args: argv, options: { data: { type: "string" }, "run-dir": { type: "string" }, out: { type: "string" }, backend: { type: "string" }, samples: { type: "string" }, "finetune-dir": { type: "string" } } }).values;
     if (!v.data && !(v["run-dir"] && v.out)) throw new UsageError("--data DIR is required (or both --run-dir and --out)");
     num(v.samples, "samples", true);
     if (v.backend) parseBackendName(v.backend);
@@ -170,6 +170,7 @@ export async function exportCommand(argv: string[]): Promise<number> {
     const r = await exportModel({
       runDir: v["run-dir"] ?? join(v.data!, "runs", "pretrain"),
       outDir: v.out ?? join(v.data!, "model"),
+      ...(v["finetune-dir"] ? { finetuneDir: v["finetune-dir"] } : {}),
       ...(v.backend ? { backend: parseBackendName(v.backend) } : {}),
       ...(v.samples ? { parity: { samples: Number(v.samples) } } : {}),
       log: (m) => console.error(m),

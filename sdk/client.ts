@@ -1,8 +1,9 @@
 // createClient: the typed Vitrine client over tRPC (httpLink to `${url}/trpc`, key in a header).
-import { createTRPCClient, httpLink } from "@trpc/client";
+import { createTRPCClient, httpLink, httpSubscriptionLink, splitLink } from "@trpc/client";
+import { EventSource } from "eventsource";
 import { toVitrineError } from "./errors.ts";
 import type { AppRouter } from "../api/router.ts";
-import type { Health, ItemRecord, LookupResult, ReleaseInfo, ReleaseOption, RetrieveOptions, RetrieveResult } from "./types.ts";
+import type { Health, ItemRecord, JobConfig, JobEvent, JobKind, JobRecord, ListJobsOptions, LookupResult, ReleaseInfo, ReleaseOption, RetrieveOptions, RetrieveResult } from "./types.ts";
 
 /** Options of createClient. */
 export interface ClientOptions {
@@ -36,6 +37,26 @@ export interface VitrineClient {
     /** Re-activate the release active before the current one (admin key). */
     rollback(): Promise<ReleaseInfo>;
   };
+  /** Jobs: retrain and its stages, run by the API's job manager (trigger, cancel, resume need an admin key). */
+  jobs: {
+    /** Queue a job: `jobs.trigger({ kind: "retrain", config: { preset: "cpu" } })`. */
+    trigger(input: { kind: JobKind; config?: JobConfig }): Promise<JobRecord>;
+    /** A job's record. */
+    get(id: string): Promise<JobRecord>;
+    /** Jobs, newest first. */
+    list(options?: ListJobsOptions): Promise<JobRecord[]>;
+    /** Stop a queued or running job. */
+    cancel(id: string): Promise<JobRecord>;
+    /** Continue a failed, cancelled or interrupted job from its checkpoints. */
+    resume(id: string): Promise<JobRecord>;
+    /** The last lines of a job's log. */
+    logs(id: string, tail?: number): Promise<string[]>;
+    /**
+     * Events of a job over server-sent events, until it ends: `for await (const e of client.jobs.watch(id))`.
+     * The first event is a snapshot; each event carries the whole record. Break out (or abort) to stop.
+     */
+    watch(id: string, options?: { signal?: AbortSignal }): AsyncIterable<JobEvent>;
+  };
   /** Liveness and the active release (no key needed). */
   health(): Promise<Health>;
 }
@@ -51,14 +72,27 @@ async function call<T>(run: () => Promise<T>): Promise<T> {
 /** Create a client for the Vitrine API at `url`. */
 export function createClient(options: ClientOptions): VitrineClient {
   const base = options.url.replace(/\/+$/, "");
+  const headers = () => ({ ...options.headers, authorization: `Bearer ${options.apiKey}` });
+  const fetchImpl = options.fetch ?? ((input: string | URL | Request, init?: RequestInit) => fetch(input, init));
   const trpc = createTRPCClient<AppRouter>({
     links: [
-      httpLink({
-        url: `${base}/trpc`,
-        // Queries go as POST: filters and id lists can outgrow a URL (the server allows the override).
-        methodOverride: "POST",
-        headers: () => ({ ...options.headers, authorization: `Bearer ${options.apiKey}` }),
-        ...(options.fetch ? { fetch: options.fetch } : {}),
+      splitLink({
+        condition: (op) => op.type === "subscription",
+        // Server-sent events; the eventsource ponyfill lets the key travel in a header, as elsewhere.
+        true: httpSubscriptionLink({
+          url: `${base}/trpc`,
+          EventSource,
+          eventSourceOptions: () => ({
+            fetch: (input: string | URL | Request, init?: RequestInit) => fetchImpl(input, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers() } }),
+          }),
+        }),
+        false: httpLink({
+          url: `${base}/trpc`,
+          // Queries go as POST: filters and id lists can outgrow a URL (the server allows the override).
+          methodOverride: "POST",
+          headers,
+          ...(options.fetch ? { fetch: options.fetch } : {}),
+        }),
       }),
     ],
   });
@@ -73,6 +107,80 @@ export function createClient(options: ClientOptions): VitrineClient {
       activate: (release) => call(() => trpc.releases.activate.mutate({ release })),
       rollback: () => call(() => trpc.releases.rollback.mutate()),
     },
+    jobs: {
+      trigger: (input) => call(() => trpc.jobs.trigger.mutate(input)),
+      get: (id) => call(() => trpc.jobs.get.query({ id })),
+      list: (opts) => call(async () => (await trpc.jobs.list.query(opts)).jobs),
+      cancel: (id) => call(() => trpc.jobs.cancel.mutate({ id })),
+      resume: (id) => call(() => trpc.jobs.resume.mutate({ id })),
+      logs: (id, tail) => call(async () => (await trpc.jobs.logs.query({ id, ...(tail !== undefined ? { tail } : {}) })).lines),
+      watch: (id, opts) => watchJob((handlers) => trpc.jobs.watch.subscribe({ id }, handlers), opts?.signal),
+    },
     health: () => call(() => trpc.health.query()),
+  };
+}
+
+type Handlers = { onData: (e: JobEvent) => void; onError: (err: unknown) => void; onComplete: () => void; onStopped: () => void };
+
+// A tRPC subscription as an async iterator: events queue until read; the server ending the stream
+// (the job reached a terminal state) ends the iteration; errors reject as VitrineError.
+function watchJob(subscribe: (h: Handlers) => { unsubscribe(): void }, signal?: AbortSignal): AsyncIterable<JobEvent> {
+  return {
+    [Symbol.asyncIterator]() {
+      const queue: JobEvent[] = [];
+      let ended = false;
+      let failure: unknown = null;
+      let wake: (() => void) | null = null;
+      const poke = () => {
+        const w = wake;
+        wake = null;
+        w?.();
+      };
+      const sub = subscribe({
+        onData: (e) => {
+          queue.push(e);
+          poke();
+        },
+        onError: (err) => {
+          failure = err;
+          ended = true;
+          poke();
+        },
+        onComplete: () => {
+          ended = true;
+          poke();
+        },
+        onStopped: () => {
+          ended = true;
+          poke();
+        },
+      });
+      const stop = () => {
+        ended = true;
+        sub.unsubscribe();
+        poke();
+      };
+      signal?.addEventListener("abort", stop, { once: true });
+      return {
+        async next(): Promise<IteratorResult<JobEvent>> {
+          for (;;) {
+            const e = queue.shift();
+            if (e) return { value: e, done: false };
+            if (failure) throw toVitrineError(failure);
+            if (ended) {
+              sub.unsubscribe();
+              signal?.removeEventListener("abort", stop);
+              return { value: undefined, done: true };
+            }
+            await new Promise<void>((r) => (wake = r));
+          }
+        },
+        async return(): Promise<IteratorResult<JobEvent>> {
+          stop();
+          signal?.removeEventListener("abort", stop);
+          return { value: undefined, done: true };
+        },
+      };
+    },
   };
 }

@@ -33,3 +33,14 @@ export interface ReleaseOption {
   /** Release id such as r002. */
   release?: string;
 }
+
+/** A job's record (state, stages, progress, gate, release). */
+export type JobRecord = RouterOutputs["jobs"]["get"];
+/** Job kinds jobs.trigger accepts. */
+export type JobKind = RouterInputs["jobs"]["trigger"]["kind"];
+/** Job configuration: preset, pretrain/finetune/export/embed/gate/publish sections. */
+export type JobConfig = NonNullable<RouterInputs["jobs"]["trigger"]["config"]>;
+/** Filters of jobs.list. */
+export type ListJobsOptions = NonNullable<RouterInputs["jobs"]["list"]>;
+/** One event of jobs.watch. */
+export type { JobEvent } from "../api/jobs/types.ts";

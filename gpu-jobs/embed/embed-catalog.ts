@@ -7,6 +7,7 @@ import * as ort from "onnxruntime-node";
 import { makeArrowTable } from "@lancedb/lancedb";
 import { openSession, readModelDir } from "../../encoders/onnx-model.ts";
 import { arrow } from "../../lancedb/arrow.ts";
+import { applyItemHead, readItemHead } from "../onnx/finetune-head.ts";
 import { allTableNames, openStore } from "../../lancedb/connect.ts";
 import { loadTrainingData, patchesOf } from "../data/index.ts";
 import { TrainError } from "../errors.ts";
@@ -67,6 +68,7 @@ export async function embedCatalog(opts: EmbedOptions): Promise<EmbedResult> {
     throw new TrainError("BAD_CHECKPOINT", `no exported model in ${modelDir} (${(e as Error).message}); run \`vitrine export\` first`);
   });
   const { session, provider } = await openSession(join(modelDir, "item.onnx"));
+  const head = await readItemHead(modelDir);
   const data = await loadTrainingData(opts.dataDir, { allowNoPairs: true });
   const items = data.items;
   const n = items.ids.length;
@@ -110,6 +112,8 @@ export async function embedCatalog(opts: EmbedOptions): Promise<EmbedResult> {
     // Prepare the next batch (tokenise + cut patches) while ONNX Runtime works on this one.
     next = from + batch < n ? prepare(from + batch) : null;
     const out = (await running).vector!.data as Float32Array;
+    // A fine-tuned model's item half: l2(v·Wi + e[id]) (gpu-jobs/onnx/finetune-head.ts).
+    if (head) applyItemHead(head, Array.from(cur.rows, (r) => items.ids[r]!), out);
     const rows = Array.from(cur.rows, (r, i) => ({ id: items.ids[r]!, vector: Array.from(out.subarray(i * dim, (i + 1) * dim)), text_only: items.textOnly[r]! }));
     const arrowData = makeArrowTable(rows, { schema });
     if (!table) table = await db.createTable(EMBEDDINGS_TABLE, arrowData, { mode: "overwrite" });

@@ -10,6 +10,8 @@ import { embedTokens, ITEM_TEXT, QUERY_TEXT, textZ } from "./text-side.ts";
 export interface GraphExportOptions {
   /** Element type of the token inputs (default "int32": Int32Array feeds, as TF.js takes). */
   tokenType?: "int32" | "int64";
+  /** Query graph only: a weight (d × d) applied after the tower, then L2 again (the fine-tuned head). */
+  queryHead?: string;
 }
 
 /** Build the query graph from a model config and its weights; returns ModelProto bytes. */
@@ -21,7 +23,8 @@ export function buildQueryGraph(cfg: ModelConfig, weights: WeightMap, opts: Grap
   const side = cfg.queryTower === "shared" ? ITEM_TEXT : QUERY_TEXT;
   const t = embedTokens(c, cfg, tokens, tokenType, len, side.pos);
   const { z } = textZ(c, cfg, side, t, len);
-  const vector = l2norm(c, dense(c, z, side.projW, side.projB));
+  const tower = l2norm(c, dense(c, z, side.projW, side.projB));
+  const vector = opts.queryHead ? l2norm(c, dense(c, tower, opts.queryHead)) : tower;
   c.g.output(vector, { type: "float32", dims: ["batch", cfg.dim] }, "vector");
   return c.g.toBytes(`vitrine query encoder (${cfg.queryTower} tower, hidden ${cfg.hidden}, dim ${cfg.dim})`);
 }

@@ -14,6 +14,7 @@ import { Tokenizer } from "../tokenizer/index.ts";
 import type { BackendName } from "../tf/backend.ts";
 import { loadLatestCheckpoint, restoreInto } from "../train/checkpoint.ts";
 import { ExportError } from "./errors.ts";
+import { loadFinetuneHead, QUERY_HEAD_WEIGHT, withQueryHead, writeItemHead, type FinetuneHead } from "./finetune-head.ts";
 import { buildItemGraph } from "./export-item.ts";
 import { buildQueryGraph } from "./export-query.ts";
 import { IR_VERSION, OPSET } from "./graph-builder.ts";
@@ -33,6 +34,8 @@ export interface ExportOptions {
   parity?: ParityOptions;
   /** Element type of the graphs' token inputs (default "int32"). */
   tokenType?: "int32" | "int64";
+  /** A finished fine-tuning run whose head (seed 000's FC + item-ID embeddings) joins the model. */
+  finetuneDir?: string;
   /** Progress lines (default: silent). */
   log?: (msg: string) => void;
 }
@@ -61,6 +64,10 @@ export interface ModelCard {
   parity: ParityResult;
   /** Export wall time in milliseconds (graphs + parity + files). */
   exportMs: number;
+  /** The fine-tuned head, when one was exported: query.onnx ends in it, item-head.* hold the item half. */
+  finetune?: { runDir: string; step: number; items: number };
+  /** Held-out metrics written by the eval stage of a retrain (absent until then). */
+  metrics?: unknown;
 }
 
 /** What exportModel returns. */
@@ -74,12 +81,18 @@ export interface ExportResult {
 }
 
 /** The query and item graphs of a live model, parity-checked against it. */
-export async function exportGraphs(model: Model, opts: Pick<ExportOptions, "parity" | "tokenType"> = {}): Promise<{ query: Uint8Array; item: Uint8Array; parity: ParityResult }> {
-  const weights = modelWeights(model);
+export async function exportGraphs(
+  model: Model,
+  opts: Pick<ExportOptions, "parity" | "tokenType"> & { head?: FinetuneHead } = {},
+): Promise<{ query: Uint8Array; item: Uint8Array; parity: ParityResult }> {
+  const weights = new Map(modelWeights(model));
   const tokenType = opts.tokenType ?? "int32";
-  const query = buildQueryGraph(model.config, weights, { tokenType });
+  if (opts.head) weights.set(QUERY_HEAD_WEIGHT, { shape: [opts.head.dim, opts.head.dim], values: opts.head.wq });
+  const query = buildQueryGraph(model.config, weights, { tokenType, ...(opts.head ? { queryHead: QUERY_HEAD_WEIGHT } : {}) });
   const item = buildItemGraph(model.config, weights, { tokenType });
-  const parity = await checkParity(model, { query, item }, { ...opts.parity, tokenType });
+  // With a head, parity compares against the tower followed by the same head in TF.js.
+  const reference = opts.head ? withQueryHead(model, opts.head) : model;
+  const parity = await checkParity(reference, { query, item }, { ...opts.parity, tokenType });
   return { query, item, parity };
 }
 
@@ -118,17 +131,23 @@ export async function exportModel(opts: ExportOptions): Promise<ExportResult> {
   try {
     await restoreInto(tf, ckpt, model.variables, null);
     log(`export: ${modelConfig.fusion} / ${modelConfig.queryTower} query tower, checkpoint step ${ckpt.step}, TF.js ${backend.name}`);
-    const { query, item, parity } = await exportGraphs(model, opts);
+    const head = opts.finetuneDir ? await loadFinetuneHead(resolve(opts.finetuneDir)) : undefined;
+    if (head && head.dim !== modelConfig.dim) throw new ExportError("BAD_RUN_DIR", `${opts.finetuneDir}: head dim ${head.dim} differs from the model's ${modelConfig.dim}; fine-tune on top of this pre-training run`);
+    if (head) log(`export: fine-tuned head from ${opts.finetuneDir} (step ${head.step}, ${head.itemIds.length} item embeddings)`);
+    const { query, item, parity } = await exportGraphs(model, { ...opts, ...(head ? { head } : {}) });
     log(`export: parity over ${parity.samples} samples: query ${parity.query.maxAbsDiff.toExponential(2)}, item ${parity.item.maxAbsDiff.toExponential(2)} (limit ${parity.tolerance})`);
     await mkdir(tmp, { recursive: true });
     await writeFile(join(tmp, "query.onnx"), query);
     await writeFile(join(tmp, "item.onnx"), item);
     await copyFile(tokPath, join(tmp, "tokenizer.json"));
+    if (head) await writeItemHead(tmp, head);
     const card = makeCard(modelConfig, ckpt.state.config ?? null, runDir, ckpt.step, parity, backend.name, opts.tokenType ?? "int32", performance.now() - t0);
+    if (head) card.finetune = { runDir: resolve(opts.finetuneDir!), step: head.step, items: head.itemIds.length };
     await writeFile(join(tmp, "model.json"), `${JSON.stringify(card, null, 2)}\n`);
     await replaceDir(tmp, outDir);
     log(`export: wrote ${outDir} in ${(card.exportMs / 1000).toFixed(1)} s`);
-    return { outDir, files: ["query.onnx", "item.onnx", "tokenizer.json", "model.json"].map((f) => join(outDir, f)), card };
+    const files = ["query.onnx", "item.onnx", "tokenizer.json", "model.json", ...(head ? ["item-head.json", "item-head.bin"] : [])];
+    return { outDir, files: files.map((f) => join(outDir, f)), card };
   } finally {
     model.dispose();
     await rm(tmp, { recursive: true, force: true });

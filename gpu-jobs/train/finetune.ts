@@ -2,7 +2,7 @@
 // FC projection, items also get an ID embedding (known items), and a sampled softmax over many
 // frequency-sampled negatives with logQ correction trains both.
 //   q = l2norm(q_pre · Wq),   i = l2norm(i_pre · Wi + E[id])      (Wq, Wi start at identity, E at 0)
-import { appendFile, mkdir, readFile, rm } from "node:fs/promises";
+import { appendFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { stream, weightedIndexSampler } from "../../core/rng.ts";
@@ -97,6 +97,8 @@ export async function runFinetune(opts: FinetuneOptions): Promise<FinetuneResult
   };
   const data = await loadTrainingData(opts.dataDir, { thumbs: true, log });
   const n = data.items.ids.length;
+  // Names the rows of ft/item_id for the export (the item-ID embeddings travel with the model).
+  await writeFile(join(runDir, "item-ids.json"), JSON.stringify(data.items.ids));
   const frozen = await frozenVectors(pretrainDir, data);
   const d = frozen.dim;
   const itemPre = tf.tensor2d(frozen.items, [n, d]);

@@ -7,8 +7,8 @@ import { importData } from "../../ingest/import-data.ts";
 
 const WORDS = "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa".split(" ");
 
-/** Write and import the catalog under `dir` (the last `brokenImages` items get a corrupt file); returns the data directory. */
-export async function makeTrainingCatalog(dir: string, items = 64, brokenImages = 0): Promise<string> {
+/** Write and import the catalog under `dir` (the last `brokenImages` items get a corrupt file; `evalFraction` of the clicks held out); returns the data directory. */
+export async function makeTrainingCatalog(dir: string, items = 64, brokenImages = 0, evalFraction = 0): Promise<string> {
   await mkdir(join(dir, "img"), { recursive: true });
   const rows: object[] = [];
   const clicks: object[] = [];
@@ -24,6 +24,6 @@ export async function makeTrainingCatalog(dir: string, items = 64, brokenImages 
   await writeFile(join(dir, "catalog.jsonl"), rows.map((x) => JSON.stringify(x)).join("\n"));
   await writeFile(join(dir, "clicks.jsonl"), clicks.map((x) => JSON.stringify(x)).join("\n"));
   const data = join(dir, "data");
-  await importData({ catalog: join(dir, "catalog.jsonl"), clicks: join(dir, "clicks.jsonl"), out: data, evalFraction: 0 });
+  await importData({ catalog: join(dir, "catalog.jsonl"), clicks: join(dir, "clicks.jsonl"), out: data, evalFraction });
   return data;
 }

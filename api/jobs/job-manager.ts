@@ -1,0 +1,375 @@
+// The job manager (DESIGN §7): one compute slot with a FIFO queue behind it, each job a process
+// started by a runner, records persisted under <dataDir>/jobs so they survive an API restart.
+// A job that was running when the API died is marked `interrupted` on the next start and can be
+// resumed; a job process killed from outside (kill -9, OOM) is marked `failed` with the signal.
+import { appendJobLog, jobDir, newJobId, readJobLog, readJobRecords, writeJobRecord } from "./job-store.ts";
+import { JobError } from "./errors.ts";
+import { parseEventLine, type ChildEvent } from "./protocol.ts";
+import { createLocalRunner, type JobProcess, type JobRunner } from "./runners.ts";
+import { JOB_STAGES, TERMINAL_STATES, type JobConfig, type JobEvent, type JobKind, type JobRecord, type JobState, type JobsService } from "./types.ts";
+
+/** Logger the manager reports to (pino-compatible subset). */
+export interface JobLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
+
+/** Options of createJobManager. */
+export interface JobManagerOptions {
+  /** Data directory the jobs work on; records live in <dataDir>/jobs. */
+  dataDir: string;
+  /** How job processes start (default: local child processes). */
+  runner?: JobRunner;
+  /** Where manager events are logged (default: nowhere). */
+  logger?: JobLogger;
+  /** Grace period between SIGTERM and SIGKILL when cancelling, in ms (default 10 s). */
+  killGraceMs?: number;
+  /** Least time between two writes of job.json for progress alone, in ms (default 1 s). */
+  persistEveryMs?: number;
+}
+
+/** The manager: the JobsService plus a way to wait for the queue to drain (tests, CLI). */
+export interface JobManager extends JobsService {
+  /** Resolves when no job is running or queued. */
+  idle(): Promise<void>;
+  /** The runner's name ("local", "container"). */
+  readonly runnerName: string;
+}
+
+interface Running {
+  id: string;
+  proc: JobProcess;
+  cancelRequested: boolean;
+  logBuffer: string[];
+  lastPersist: number;
+}
+
+const clone = (j: JobRecord): JobRecord => structuredClone(j);
+const isoNow = () => new Date().toISOString();
+
+/** Open the manager on a data directory: load records, mark orphans, start the queue. */
+export async function createJobManager(opts: JobManagerOptions): Promise<JobManager> {
+  const { dataDir } = opts;
+  const runner = opts.runner ?? createLocalRunner();
+  const log = opts.logger ?? { info: () => undefined, warn: () => undefined };
+  const killGraceMs = opts.killGraceMs ?? 10_000;
+  const persistEveryMs = opts.persistEveryMs ?? 1_000;
+
+  const jobs = new Map<string, JobRecord>();
+  const queue: string[] = [];
+  const resumeNext = new Set<string>();
+  const watchers = new Map<string, Set<(e: JobEvent) => void>>();
+  let current: Running | null = null;
+  let closed = false;
+  let idleWaiters: (() => void)[] = [];
+  // Serialise writes per job so an older snapshot never lands after a newer one.
+  const writes = new Map<string, Promise<void>>();
+
+  const persist = (job: JobRecord): Promise<void> => {
+    const snap = clone(job);
+    const next = (writes.get(job.id) ?? Promise.resolve()).then(() => writeJobRecord(dataDir, snap)).catch((err: unknown) => log.warn({ err, job: job.id }, "could not write job record"));
+    writes.set(job.id, next);
+    return next;
+  };
+  const emit = (job: JobRecord, type: JobEvent["type"], line?: string) => {
+    const set = watchers.get(job.id);
+    if (!set?.size) return;
+    const event: JobEvent = { type, job: clone(job), ...(line !== undefined ? { line } : {}) };
+    for (const w of set) w(event);
+  };
+  const mustGet = (id: string): JobRecord => {
+    const j = jobs.get(id);
+    if (!j) throw new JobError("JOB_NOT_FOUND", `no job "${id}" in ${dataDir}; list them with jobs.list`);
+    return j;
+  };
+  const checkIdle = () => {
+    if (current || queue.length) return;
+    const ws = idleWaiters;
+    idleWaiters = [];
+    for (const w of ws) w();
+  };
+
+  // Records from earlier runs of the API.
+  for (const rec of await readJobRecords(dataDir, (id, err) => log.warn({ job: id, err }, "unreadable job record skipped"))) {
+    if (rec.state === "running") {
+      rec.state = "interrupted";
+      rec.finishedAt = isoNow();
+      rec.error = `the API stopped while this job was running (attempt ${rec.attempts}); resume it with jobs.resume`;
+      rec.resumable = true;
+      rec.progress = null;
+      rec.pid = null;
+      for (const s of rec.stages) if (s.state === "running") s.state = "failed";
+      await persist(rec);
+      log.warn({ job: rec.id }, "job was running when the API stopped: marked interrupted");
+    }
+    jobs.set(rec.id, rec);
+    if (rec.state === "queued") queue.push(rec.id);
+  }
+
+  const applyEvent = (job: JobRecord, e: ChildEvent, run: Running) => {
+    if (e.t === "progress") {
+      job.progress = e.progress;
+      emit(job, "progress");
+      const now = Date.now();
+      if (now - run.lastPersist >= persistEveryMs) {
+        run.lastPersist = now;
+        void persist(job);
+      }
+      return;
+    }
+    if (e.t === "stage") {
+      const s = job.stages.find((x) => x.name === e.stage);
+      if (!s) return;
+      s.state = e.state;
+      job.progress = null;
+      if (e.state === "running") s.startedAt = isoNow();
+      else s.finishedAt = isoNow();
+      if (e.metrics) s.metrics = { ...s.metrics, ...e.metrics };
+    } else if (e.t === "gate") job.gate = e.gate;
+    else if (e.t === "release") job.release = e.release;
+    void persist(job);
+    emit(job, "stage");
+  };
+
+  const flushLogs = (run: Running) => {
+    if (!run.logBuffer.length) return;
+    const lines = run.logBuffer;
+    run.logBuffer = [];
+    void appendJobLog(dataDir, run.id, lines).catch((err: unknown) => log.warn({ err, job: run.id }, "could not append to job log"));
+  };
+
+  const finish = async (run: Running, exit: { code: number | null; signal: string | null }) => {
+    flushLogs(run);
+    const job = jobs.get(run.id)!;
+    job.exit = exit;
+    job.pid = null;
+    job.finishedAt = isoNow();
+    job.progress = null;
+    if (run.cancelRequested) {
+      job.state = "cancelled";
+      job.error = "cancelled by request";
+    } else if (closed) {
+      job.state = "interrupted";
+      job.error = "the API stopped while this job was running; resume it with jobs.resume";
+    } else if (exit.code === 0) {
+      job.state = "succeeded";
+      job.error = null;
+    } else {
+      job.state = "failed";
+      const tail = (await readJobLog(dataDir, run.id, 40)).filter((l) => /error|failed|refus/i.test(l)).at(-1);
+      job.error = exit.signal
+        ? `the job process was killed by ${exit.signal}${exit.signal === "SIGKILL" ? " (kill -9 or out of memory)" : ""}; resume it with jobs.resume`
+        : `the job process exited with code ${exit.code}${tail ? `: ${tail.slice(0, 500)}` : ""}`;
+    }
+    for (const s of job.stages) if (s.state === "running") s.state = job.state === "succeeded" ? "succeeded" : "failed";
+    // Training resumes from checkpoints and finished stages are skipped, so any stopped job can go on.
+    job.resumable = job.state !== "succeeded";
+    await persist(job);
+    log.info({ job: job.id, kind: job.kind, state: job.state, exit }, "job finished");
+    emit(job, "state");
+    current = null;
+    pump();
+    checkIdle();
+  };
+
+  const pump = () => {
+    if (current || closed) return;
+    const id = queue.shift();
+    if (!id) return;
+    const job = jobs.get(id)!;
+    const resume = resumeNext.delete(id);
+    job.state = "running";
+    job.startedAt ??= isoNow();
+    job.finishedAt = null;
+    job.attempts += 1;
+    job.exit = null;
+    job.error = null;
+    job.resumable = false;
+    const dir = jobDir(dataDir, id);
+    // The record is on disk before the process reads it.
+    const ready = persist(job);
+    const run: Running = { id, proc: null as unknown as JobProcess, cancelRequested: false, logBuffer: [], lastPersist: 0 };
+    current = run;
+    void ready.then(() => {
+      if (closed) {
+        void finish(run, { code: null, signal: null });
+        return;
+      }
+      log.info({ job: id, kind: job.kind, runner: runner.name, resume }, "job started");
+      run.proc = runner.start({ id, jobDir: dir, dataDir, resume }, (line) => {
+        const event = parseEventLine(line);
+        if (event) applyEvent(job, event, run);
+        else {
+          run.logBuffer.push(line);
+          if (run.logBuffer.length >= 50) flushLogs(run);
+          emit(job, "log", line);
+        }
+      });
+      job.pid = run.proc.pid;
+      void persist(job);
+      emit(job, "state");
+      const timer = setInterval(() => flushLogs(run), 500);
+      void run.proc.exited.then((exit) => {
+        clearInterval(timer);
+        return finish(run, exit);
+      });
+    });
+  };
+
+  const manager: JobManager = {
+    runnerName: runner.name,
+    async trigger(kind: JobKind, config: JobConfig, triggeredBy: string | null) {
+      if (closed) throw new JobError("UNAVAILABLE", "the job manager is shutting down; try again once the API is back");
+      const id = newJobId();
+      const job: JobRecord = {
+        id,
+        kind,
+        config,
+        state: "queued",
+        createdAt: isoNow(),
+        startedAt: null,
+        finishedAt: null,
+        stages: JOB_STAGES[kind].map((name) => ({ name, state: "pending", startedAt: null, finishedAt: null, metrics: {} })),
+        progress: null,
+        gate: null,
+        release: null,
+        error: null,
+        attempts: 0,
+        pid: null,
+        exit: null,
+        resumable: false,
+        triggeredBy,
+      };
+      jobs.set(id, job);
+      await persist(job);
+      queue.push(id);
+      log.info({ job: id, kind, position: queue.length }, "job queued");
+      pump();
+      return clone(job);
+    },
+    async get(id) {
+      return clone(mustGet(id));
+    },
+    async list(o = {}) {
+      const all = [...jobs.values()].filter((j) => !o.state || j.state === o.state).sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : a.id < b.id ? 1 : -1));
+      return all.slice(0, o.limit ?? 100).map(clone);
+    },
+    async cancel(id) {
+      const job = mustGet(id);
+      if (job.state === "queued") {
+        queue.splice(queue.indexOf(id), 1);
+        resumeNext.delete(id);
+        job.state = "cancelled";
+        job.finishedAt = isoNow();
+        job.error = "cancelled by request before it started";
+        job.resumable = job.attempts > 0;
+        await persist(job);
+        emit(job, "state");
+        checkIdle();
+        return clone(job);
+      }
+      if (job.state !== "running" || current?.id !== id) throw new JobError("CONFLICT", `job ${id} is ${job.state}; only queued or running jobs can be cancelled`);
+      const run = current;
+      run.cancelRequested = true;
+      run.proc?.kill("SIGTERM");
+      const hard = setTimeout(() => run.proc?.kill("SIGKILL"), killGraceMs);
+      hard.unref();
+      await run.proc?.exited;
+      clearTimeout(hard);
+      await writes.get(id);
+      return clone(jobs.get(id)!);
+    },
+    async resume(id) {
+      const job = mustGet(id);
+      if (!TERMINAL_STATES.includes(job.state) || job.state === "succeeded" || !job.resumable) {
+        throw new JobError("CONFLICT", `job ${id} is ${job.state}; only failed, cancelled or interrupted jobs can be resumed`);
+      }
+      job.state = "queued";
+      job.error = null;
+      job.finishedAt = null;
+      for (const s of job.stages) if (s.state === "failed" || s.state === "running") s.state = "pending";
+      await persist(job);
+      resumeNext.add(id);
+      queue.push(id);
+      emit(job, "state");
+      pump();
+      return clone(job);
+    },
+    async logs(id, tail = 200) {
+      mustGet(id);
+      if (current?.id === id) flushLogs(current);
+      await new Promise((r) => setTimeout(r, 0));
+      return readJobLog(dataDir, id, tail);
+    },
+    watch(id, signal) {
+      const job = mustGet(id);
+      return {
+        [Symbol.asyncIterator]: () => {
+          const pending: JobEvent[] = [{ type: "snapshot", job: clone(job) }];
+          let wake: (() => void) | null = null;
+          let done = TERMINAL_STATES.includes(job.state);
+          const onEvent = (e: JobEvent) => {
+            pending.push(e);
+            if (TERMINAL_STATES.includes(e.job.state) && e.type === "state") done = true;
+            wake?.();
+          };
+          const stop = () => {
+            done = true;
+            wake?.();
+          };
+          let set = watchers.get(id);
+          if (!set) watchers.set(id, (set = new Set()));
+          set.add(onEvent);
+          signal?.addEventListener("abort", stop, { once: true });
+          const cleanup = () => {
+            set.delete(onEvent);
+            signal?.removeEventListener("abort", stop);
+          };
+          return {
+            async next(): Promise<IteratorResult<JobEvent>> {
+              for (;;) {
+                const e = pending.shift();
+                if (e) return { value: e, done: false };
+                if (done || signal?.aborted) {
+                  cleanup();
+                  return { value: undefined, done: true };
+                }
+                await new Promise<void>((r) => (wake = r));
+                wake = null;
+              }
+            },
+            async return(): Promise<IteratorResult<JobEvent>> {
+              cleanup();
+              return { value: undefined, done: true };
+            },
+          };
+        },
+      };
+    },
+    idle() {
+      return new Promise<void>((resolve) => {
+        idleWaiters.push(resolve);
+        checkIdle();
+      });
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      const run = current;
+      if (run?.proc) {
+        run.proc.kill("SIGTERM");
+        const hard = setTimeout(() => run.proc.kill("SIGKILL"), killGraceMs);
+        hard.unref();
+        await run.proc.exited;
+        clearTimeout(hard);
+      }
+      await Promise.all(writes.values());
+      for (const set of watchers.values()) set.clear();
+    },
+  };
+  pump();
+  return manager;
+}
+
+/** States a job can be listed by. */
+export const JOB_STATES: readonly JobState[] = ["queued", "running", "succeeded", "failed", "cancelled", "interrupted"];

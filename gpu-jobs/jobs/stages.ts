@@ -1,0 +1,195 @@
+// The stages a job process runs (DESIGN §7): each calls the same library function as its CLI verb,
+// reports progress through `report`, and returns the numbers recorded on its stage.
+import { readFile, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import type { JobConfig } from "../../api/jobs/schemas.ts";
+import type { GateDecision, JobProgress, StageName } from "../../api/jobs/types.ts";
+import { createHashEncoder } from "../../core/index.ts";
+import type { PresetName } from "../model/config.ts";
+import { resolvePretrainConfig, type PretrainOverrides } from "../train/pretrain-config.ts";
+import { loadLatestCheckpoint } from "../train/checkpoint.ts";
+
+/** Where a job's stages read and write. */
+export interface StagePaths {
+  dataDir: string;
+  /** Pre-training run folder. */
+  pretrainDir: string;
+  /** Fine-tuning run folder. */
+  finetuneDir: string;
+  /** Exported model folder. */
+  modelDir: string;
+}
+
+/** What every stage gets. */
+export interface StageContext {
+  paths: StagePaths;
+  config: JobConfig;
+  /** Continue from checkpoints. */
+  resume: boolean;
+  /** Progress of the running stage. */
+  report(p: Omit<JobProgress, "stage">): void;
+  /** A log line. */
+  log(line: string): void;
+  /** The gate's decision, once the eval stage made it (publish reads it). */
+  gate: GateDecision | null;
+}
+
+/** What a stage returns. */
+export interface StageOutcome {
+  /** skipped: nothing to do (no fine-tuning asked; publish refused by the gate). */
+  state: "succeeded" | "skipped";
+  metrics: Record<string, number | string | null>;
+  gate?: GateDecision;
+  release?: string;
+}
+
+const preset = (c: JobConfig): PresetName => c.preset ?? "cpu";
+const FINETUNE_STEPS: Record<PresetName, number> = { tiny: 20, cpu: 300, base: 2_000 };
+
+async function pretrain(ctx: StageContext): Promise<StageOutcome> {
+  const { runPretrain } = await import("../train/pretrain.ts");
+  const p = ctx.config.pretrain ?? {};
+  const o: PretrainOverrides = {};
+  for (const k of ["steps", "batchSize", "lr", "seed", "fusion", "mpm", "stage1Fraction", "checkpointEvery"] as const) {
+    if (p[k] !== undefined) (o as Record<string, unknown>)[k] = p[k];
+  }
+  if (p.mbns !== undefined) o.mbns = { enabled: p.mbns };
+  if (p.cdns !== undefined) o.cdns = { enabled: p.cdns };
+  const config = resolvePretrainConfig(preset(ctx.config), o);
+  const r = await runPretrain({
+    dataDir: ctx.paths.dataDir,
+    runDir: ctx.paths.pretrainDir,
+    config,
+    resume: ctx.resume,
+    ...(ctx.config.backend ? { backend: ctx.config.backend } : {}),
+    log: ctx.log,
+    onStep: (m) => ctx.report({ done: m.step, total: m.steps, unit: "steps", rate: m.samplesPerSec, detail: { loss: Number(m.loss.toFixed(4)), stage: m.stage } }),
+  });
+  r.model.dispose();
+  return { state: "succeeded", metrics: { steps: r.steps, loss: r.lastMetrics?.loss ?? null, backend: r.backend, preset: config.preset, fusion: config.fusion } };
+}
+
+async function finetune(ctx: StageContext): Promise<StageOutcome> {
+  const f = ctx.config.finetune ?? {};
+  const steps = f.steps ?? FINETUNE_STEPS[preset(ctx.config)];
+  if (steps === 0) return { state: "skipped", metrics: { steps: 0 } };
+  const { runFinetune } = await import("../train/finetune.ts");
+  const r = await runFinetune({
+    dataDir: ctx.paths.dataDir,
+    pretrainDir: ctx.paths.pretrainDir,
+    runDir: ctx.paths.finetuneDir,
+    steps,
+    ...(f.batchSize !== undefined ? { batchSize: f.batchSize } : {}),
+    ...(f.negatives !== undefined ? { negatives: f.negatives } : {}),
+    ...(f.lr !== undefined ? { lr: f.lr } : {}),
+    ...(f.seed !== undefined ? { seed: f.seed } : {}),
+    ...(f.checkpointEvery !== undefined ? { checkpointEvery: f.checkpointEvery } : {}),
+    ...(ctx.config.backend ? { backend: ctx.config.backend } : {}),
+    resume: ctx.resume,
+    log: ctx.log,
+    onStep: (m) => ctx.report({ done: m.step, total: m.steps, unit: "steps", rate: null, detail: { loss: Number(m.loss.toFixed(4)) } }),
+  });
+  return { state: "succeeded", metrics: { steps: r.steps, loss: r.lastLoss, "heldout hitrate@10 before": r.hitRate10.before, "heldout hitrate@10 after": r.hitRate10.after } };
+}
+
+async function exportStage(ctx: StageContext): Promise<StageOutcome> {
+  const { exportModel } = await import("../onnx/export.ts");
+  // The fine-tuned head goes into the graphs only when fine-tuning ran to its end.
+  const ft = existsSync(ctx.paths.finetuneDir) ? await loadLatestCheckpoint<{ steps: number }>(ctx.paths.finetuneDir) : null;
+  const finetuneDir = ft && ft.step === ft.state.steps ? ctx.paths.finetuneDir : undefined;
+  ctx.report({ done: 0, total: 1, unit: "graphs", rate: null, detail: {} });
+  const r = await exportModel({
+    runDir: ctx.paths.pretrainDir,
+    outDir: ctx.paths.modelDir,
+    ...(finetuneDir ? { finetuneDir } : {}),
+    ...(ctx.config.export?.samples ? { parity: { samples: ctx.config.export.samples } } : {}),
+    ...(ctx.config.backend ? { backend: ctx.config.backend } : {}),
+    log: ctx.log,
+  });
+  ctx.report({ done: 1, total: 1, unit: "graphs", rate: null, detail: {} });
+  return {
+    state: "succeeded",
+    metrics: { "parity max abs diff": Math.max(r.card.parity.query.maxAbsDiff, r.card.parity.item.maxAbsDiff), finetuned: finetuneDir ? "yes" : "no", "export ms": Math.round(r.card.exportMs) },
+  };
+}
+
+async function embed(ctx: StageContext): Promise<StageOutcome> {
+  const { embedCatalog } = await import("../embed/embed-catalog.ts");
+  const started = performance.now();
+  const r = await embedCatalog({
+    dataDir: ctx.paths.dataDir,
+    modelDir: ctx.paths.modelDir,
+    ...(ctx.config.embed?.batchSize ? { batchSize: ctx.config.embed.batchSize } : {}),
+    resume: true,
+    onProgress: (done, total) => ctx.report({ done, total, unit: "items", rate: done / Math.max(1e-3, (performance.now() - started) / 1000), detail: {} }),
+  });
+  return { state: "succeeded", metrics: { items: r.items, "text-only": r.textOnly, "items/s": Math.round(r.itemsPerSec), provider: r.provider, "resumed from": r.resumedFrom } };
+}
+
+async function evalStage(ctx: StageContext): Promise<StageOutcome> {
+  const { loadEvalSet, evaluateRanker, candidateRanker, activeRanker, metricValue, flatMetrics, decide } = await import("./eval-gate.ts");
+  const { createOnnxQueryEncoder } = await import("../../encoders/onnx-query-encoder.ts");
+  const g = ctx.config.gate ?? {};
+  const metric = g.metric ?? "recall@100";
+  const tolerance = g.tolerance ?? 0.01;
+  ctx.report({ done: 0, total: 2, unit: "models", rate: null, detail: {} });
+  const set = await loadEvalSet(ctx.paths.dataDir);
+  const candidate = await evaluateRanker(set, await candidateRanker(ctx.paths.dataDir, await createOnnxQueryEncoder(ctx.paths.modelDir)));
+  ctx.report({ done: 1, total: 2, unit: "models", rate: null, detail: {} });
+  const active = await activeRanker(ctx.paths.dataDir);
+  const activeMetrics = active ? await evaluateRanker(set, active) : null;
+  ctx.report({ done: 2, total: 2, unit: "models", rate: null, detail: {} });
+  const gate = decide(metric, metricValue(candidate, metric), activeMetrics ? metricValue(activeMetrics, metric) : null, active?.release ?? null, tolerance);
+  ctx.log(`eval gate: ${gate.message}`);
+  // The model card carries the numbers it was published (or refused) with.
+  const cardPath = join(ctx.paths.modelDir, "model.json");
+  const card = JSON.parse(await readFile(cardPath, "utf8")) as Record<string, unknown>;
+  card.metrics = { heldOutQueries: set.queries.length, candidate: flatMetrics(candidate), active: activeMetrics ? { release: active!.release, ...flatMetrics(activeMetrics) } : null, gate };
+  await writeFile(`${cardPath}.tmp`, `${JSON.stringify(card, null, 2)}\n`);
+  const { rename } = await import("node:fs/promises");
+  await rename(`${cardPath}.tmp`, cardPath);
+  return { state: "succeeded", metrics: { ...flatMetrics(candidate), ...(activeMetrics ? flatMetrics(activeMetrics, "active ") : {}) }, gate };
+}
+
+async function publish(ctx: StageContext): Promise<StageOutcome> {
+  const gate = ctx.gate;
+  if (gate && !gate.passed && !ctx.config.gate?.force) {
+    ctx.log(`publish skipped: the eval gate refused the model (${gate.message})`);
+    return { state: "skipped", metrics: { published: "no", reason: gate.message } };
+  }
+  const { publishRelease } = await import("../../lancedb/publish.ts");
+  const hasModel = existsSync(join(ctx.paths.modelDir, "model.json"));
+  let encoder;
+  let itemVectors;
+  if (hasModel) {
+    const { snapshotModel } = await import("../../encoders/model-snapshot.ts");
+    const { createOnnxQueryEncoder } = await import("../../encoders/onnx-query-encoder.ts");
+    const { readEmbeddings } = await import("../embed/embed-catalog.ts");
+    encoder = await createOnnxQueryEncoder(await snapshotModel(ctx.paths.dataDir, ctx.paths.modelDir));
+    itemVectors = readEmbeddings(ctx.paths.dataDir);
+  } else {
+    ctx.log(`no exported model in ${ctx.paths.modelDir}: publishing with the lexical hash encoder`);
+    encoder = createHashEncoder();
+  }
+  const stages = ["catalog", "vectors", "items", "index", "qids", "lexicon", "activate"];
+  const info = await publishRelease({
+    dataDir: ctx.paths.dataDir,
+    encoder,
+    ...(itemVectors ? { itemVectors } : {}),
+    ...(ctx.config.publish?.topK ? { topK: ctx.config.publish.topK } : {}),
+    activate: ctx.config.publish?.activate ?? true,
+    onProgress: (p) => ctx.report({ done: stages.indexOf(p.stage), total: stages.length, unit: "publish steps", rate: null, detail: { step: p.stage, [p.stage]: `${p.done}/${p.total}` } }),
+  });
+  return { state: "succeeded", metrics: { release: info.id, items: info.items, qids: info.qids, model: info.model, active: info.active ? "yes" : "no" }, release: info.id };
+}
+
+/** The stage functions by name. */
+export const STAGES: Record<StageName, (ctx: StageContext) => Promise<StageOutcome>> = {
+  pretrain,
+  finetune,
+  export: exportStage,
+  embed,
+  eval: evalStage,
+  publish,
+};

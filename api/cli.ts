@@ -77,8 +77,26 @@ function randomKey(): string {
   return Array.from(crypto.getRandomValues(new Uint8Array(24)), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/** What a caller of serveCommand gets once the server listens (the demo trains through it). */
+export interface ServingContext {
+  /** Base URL, e.g. http://127.0.0.1:8787. */
+  url: string;
+  /** The admin key to show (the generated one when none is configured, else null). */
+  devKey: string | null;
+  /** The API's job manager (null with VITRINE_JOBS=off). */
+  jobs: JobManager | null;
+  /** The data directory served. */
+  dataDir: string;
+}
+
+/** Extra behaviour for serveCommand. */
+export interface ServeHooks {
+  /** Runs once the server listens, alongside it (errors are printed; the server keeps serving). */
+  onListening?: (ctx: ServingContext) => Promise<void>;
+}
+
 /** `vitrine serve`: resolves to the exit code once the server has shut down. */
-export async function serveCommand(argv: string[], env: Record<string, string | undefined> = process.env): Promise<number> {
+export async function serveCommand(argv: string[], env: Record<string, string | undefined> = process.env, hooks: ServeHooks = {}): Promise<number> {
   let config: ServerConfig;
   let mod: ServiceModule;
   try {
@@ -134,6 +152,12 @@ export async function serveCommand(argv: string[], env: Record<string, string | 
   if (devKey) console.error(`  no VITRINE_API_KEYS set: generated admin key for this run: ${devKey}`);
   console.error(`  try: curl -s ${server.url}/v1/retrieve -H 'authorization: Bearer ${key}' -H 'content-type: application/json' -d '{"query":"red dress","k":10}'`);
   console.error(`  docs: ${server.url}/v1/openapi.json   health: ${server.url}/healthz`);
+
+  if (hooks.onListening) {
+    hooks.onListening({ url: server.url, devKey, jobs, dataDir: config.dataDir! }).catch((e: unknown) => {
+      console.error(`vitrine serve: ${(e as Error).message}`);
+    });
+  }
 
   return await new Promise<number>((resolve) => {
     let stopping = false;

@@ -1,7 +1,8 @@
 // `vitrine demo` (what `npm start` runs): generate the demo shop if absent, import it, publish a
-// release, and serve it. Each step is skipped when its output already exists, so a second run
-// starts serving in seconds. Training (pretrain → finetune → export → embed → eval) joins this
-// chain when those verbs exist; until then the release uses the lexical hash baseline encoder.
+// lexical baseline release and serve it at once, then retrain (pretrain → finetune → export →
+// embed → eval → publish) as a job of the running API, with progress bars, and print the eval
+// table and how to call the API. Each step is skipped when its output exists: a second run reuses
+// the trained release and serves in seconds; an interrupted retrain is resumed.
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -18,8 +19,20 @@ const step = (msg: string) => console.error(`\n▸ ${msg}`);
 export async function demoCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { data: { type: "string", default: ".vitrine/demo" }, port: { type: "string", default: "8787" }, items: { type: "string" }, seed: { type: "string" } },
+    options: {
+      data: { type: "string", default: ".vitrine/demo" },
+      port: { type: "string", default: "8787" },
+      items: { type: "string" },
+      seed: { type: "string" },
+      preset: { type: "string", default: "cpu" },
+      "no-train": { type: "boolean" },
+      retrain: { type: "boolean" },
+    },
   });
+  if (!["tiny", "cpu", "base"].includes(values.preset)) {
+    console.error(`vitrine demo: --preset must be tiny, cpu or base, got "${values.preset}"`);
+    return 2;
+  }
   const root = resolve(values.data);
   const src = join(root, "source");
   const data = join(root, "data");
@@ -65,7 +78,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
   const active = await getActiveRelease(data);
   if (active) step(`release: serving ${active.id} (${active.items} items, model ${active.model})`);
   else {
-    step("publishing a release (hash baseline encoder: the trained towers replace it once training lands)");
+    step("publishing a baseline release (lexical hash encoder) to serve while the towers train");
     const info = await publishRelease({
       dataDir: data,
       encoder: createHashEncoder(),
@@ -78,5 +91,9 @@ export async function demoCommand(argv: string[]): Promise<number> {
 
   step(`serving on port ${values.port}`);
   const { serveCommand } = await import("../api/cli.ts");
-  return serveCommand(["--data", data, "--port", values.port]);
+  const { trainAndReport } = await import("./demo-train.ts");
+  const train = values["no-train"] ? null : { preset: values.preset as "cpu", force: values.retrain === true };
+  // Request and job logs stay quiet under the progress bars unless asked for.
+  const env = { VITRINE_LOG_LEVEL: "warn", ...process.env };
+  return serveCommand(["--data", data, "--port", values.port], env, { onListening: (ctx) => trainAndReport(ctx, train) });
 }

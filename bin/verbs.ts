@@ -194,15 +194,19 @@ Writes event lines (::vitrine-event {...}) to stdout for the manager; other outp
     load: async () => (await import("../gpu-jobs/jobs/run-job.ts")).jobRunCommand,
   },
   demo: {
-    summary: "generate the demo shop, import it, publish a release and serve it (what npm start runs)",
-    usage: `vitrine demo [--data DIR] [--port 8787] [--items N] [--seed N]
+    summary: "generate the demo shop, import it, serve it, retrain the towers as a job and publish (what npm start runs)",
+    usage: `vitrine demo [--data DIR] [--port 8787] [--preset cpu] [--items N] [--seed N] [--no-train] [--retrain]
 
   --data DIR   where the demo lives (default .vitrine/demo): source/ (the generated shop), data/
   --port N     port to serve on (default 8787)
+  --preset P   preset of the retrain job (default cpu: about 15 minutes on 2 cores; tiny: seconds)
   --items N    demo catalog size (default 2000); --seed N its seed (default 42)
+  --no-train   serve what exists without training
+  --retrain    train again even though an earlier retrain finished
 
-Each step is skipped when its output exists, so a second run starts serving in seconds.
-Training is not wired in yet (issues #3, #4, #6): the release uses the lexical hash encoder.`,
+A lexical baseline release serves at once; the retrain runs as a job of the API (watch it with the
+SDK's jobs.watch too) and publishes if it passes the eval gate. Each step is skipped when its output
+exists, so a second run serves in seconds; an interrupted retrain resumes from its checkpoints.`,
     load: async () => (await import("./demo.ts")).demoCommand,
   },
 };

@@ -7,10 +7,8 @@ export interface Verb {
   summary: string;
   /** Full usage text for `vitrine <verb> --help`. */
   usage: string;
-  /** Loads the verb's runner; absent for verbs not built yet. */
-  load?: () => Promise<(argv: string[]) => Promise<number>>;
-  /** For verbs not built yet: which issue builds them. */
-  planned?: string;
+  /** Loads the verb's runner. */
+  load: () => Promise<(argv: string[]) => Promise<number>>;
 }
 
 export const VERBS: Record<string, Verb> = {

@@ -4,7 +4,7 @@ import { VERBS } from "./verbs.ts";
 
 function listVerbs(): string {
   const width = Math.max(...Object.keys(VERBS).map((v) => v.length));
-  const lines = Object.entries(VERBS).map(([name, v]) => `  ${name.padEnd(width)}  ${v.summary}${v.load ? "" : "  (not built yet)"}`);
+  const lines = Object.entries(VERBS).map(([name, v]) => `  ${name.padEnd(width)}  ${v.summary}`);
   return `usage: vitrine <verb> [options]   (vitrine <verb> --help for its options)\n\n${lines.join("\n")}`;
 }
 
@@ -22,12 +22,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (rest.includes("--help") || rest.includes("-h")) {
     console.log(verb.usage);
-    if (!verb.load) console.log(`\n(not built yet: planned in ${verb.planned})`);
     return 0;
-  }
-  if (!verb.load) {
-    console.error(`vitrine ${verbName}: not built yet (planned in ${verb.planned}); nothing was done`);
-    return 3;
   }
   const run = await verb.load();
   return run(rest);

@@ -38,7 +38,11 @@ export interface JobManager extends JobsService {
 
 interface Running {
   id: string;
-  proc: JobProcess;
+  /** Null until the runner started it (the record is written first). */
+  proc: JobProcess | null;
+  /** Resolves once finish() has recorded the end. */
+  done: Promise<void>;
+  markDone: () => void;
   cancelRequested: boolean;
   logBuffer: string[];
   lastPersist: number;
@@ -168,6 +172,7 @@ export async function createJobManager(opts: JobManagerOptions): Promise<JobMana
     log.info({ job: job.id, kind: job.kind, state: job.state, exit }, "job finished");
     emit(job, "state");
     current = null;
+    run.markDone();
     pump();
     checkIdle();
   };
@@ -188,15 +193,17 @@ export async function createJobManager(opts: JobManagerOptions): Promise<JobMana
     const dir = jobDir(dataDir, id);
     // The record is on disk before the process reads it.
     const ready = persist(job);
-    const run: Running = { id, proc: null as unknown as JobProcess, cancelRequested: false, logBuffer: [], lastPersist: 0 };
+    let markDone!: () => void;
+    const done = new Promise<void>((r) => (markDone = r));
+    const run: Running = { id, proc: null, done, markDone, cancelRequested: false, logBuffer: [], lastPersist: 0 };
     current = run;
     void ready.then(() => {
-      if (closed) {
+      if (closed || run.cancelRequested) {
         void finish(run, { code: null, signal: null });
         return;
       }
       log.info({ job: id, kind: job.kind, runner: runner.name, resume }, "job started");
-      run.proc = runner.start({ id, jobDir: dir, dataDir, resume }, (line) => {
+      const proc = runner.start({ id, jobDir: dir, dataDir, resume }, (line) => {
         const event = parseEventLine(line);
         if (event) applyEvent(job, event, run);
         else {
@@ -205,11 +212,12 @@ export async function createJobManager(opts: JobManagerOptions): Promise<JobMana
           emit(job, "log", line);
         }
       });
-      job.pid = run.proc.pid;
+      run.proc = proc;
+      job.pid = proc.pid;
       void persist(job);
       emit(job, "state");
       const timer = setInterval(() => flushLogs(run), 500);
-      void run.proc.exited.then((exit) => {
+      void proc.exited.then((exit) => {
         clearInterval(timer);
         return finish(run, exit);
       });
@@ -271,10 +279,11 @@ export async function createJobManager(opts: JobManagerOptions): Promise<JobMana
       if (job.state !== "running" || current?.id !== id) throw new JobError("CONFLICT", `job ${id} is ${job.state}; only queued or running jobs can be cancelled`);
       const run = current;
       run.cancelRequested = true;
+      // Not started yet: pump() sees the flag and records the cancel without starting it.
       run.proc?.kill("SIGTERM");
       const hard = setTimeout(() => run.proc?.kill("SIGKILL"), killGraceMs);
       hard.unref();
-      await run.proc?.exited;
+      await run.done;
       clearTimeout(hard);
       await writes.get(id);
       return clone(jobs.get(id)!);
@@ -356,11 +365,11 @@ export async function createJobManager(opts: JobManagerOptions): Promise<JobMana
       if (closed) return;
       closed = true;
       const run = current;
-      if (run?.proc) {
-        run.proc.kill("SIGTERM");
-        const hard = setTimeout(() => run.proc.kill("SIGKILL"), killGraceMs);
+      if (run) {
+        run.proc?.kill("SIGTERM");
+        const hard = setTimeout(() => run.proc?.kill("SIGKILL"), killGraceMs);
         hard.unref();
-        await run.proc.exited;
+        await run.done;
         clearTimeout(hard);
       }
       await Promise.all(writes.values());

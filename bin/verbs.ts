@@ -181,6 +181,20 @@ jobs.trigger; the new release is published only if its held-out metric does not 
 active release's by more than the tolerance.`,
     load: async () => (await import("../api/jobs/retrain-command.ts")).retrainCommand,
   },
+  jobs: {
+    summary: "list, trigger, watch, cancel or resume jobs of a running API (through the SDK)",
+    usage: `vitrine jobs list [--state running]
+vitrine jobs trigger <kind> [--config JSON] [--logs]     kind: retrain, pretrain, finetune, export, embed, eval, publish
+vitrine jobs watch|get|cancel|resume|logs <job-id> [--tail N]
+
+  --url URL     the API (default $VITRINE_URL or http://127.0.0.1:8787)
+  --key KEY     API key (default $VITRINE_KEY); admin for trigger, cancel and resume
+  --config JSON job configuration, e.g. '{"preset":"cpu","gate":{"metric":"recall@100","tolerance":0.01}}'
+
+trigger and watch show a progress bar per stage and end with the eval table; Ctrl-C stops watching,
+not the job.`,
+    load: async () => (await import("./jobs-command.ts")).jobsCommand,
+  },
   "job-run": {
     summary: "run one job in this process (started by the job manager; not for direct use)",
     usage: `vitrine job-run --job DIR [--resume]

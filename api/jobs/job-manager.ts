@@ -45,6 +45,8 @@ interface Running {
   markDone: () => void;
   cancelRequested: boolean;
   logBuffer: string[];
+  /** Log appends, chained so lines land in order. */
+  logWrites: Promise<void>;
   lastPersist: number;
 }
 
@@ -135,15 +137,17 @@ export async function createJobManager(opts: JobManagerOptions): Promise<JobMana
     emit(job, "stage");
   };
 
-  const flushLogs = (run: Running) => {
-    if (!run.logBuffer.length) return;
-    const lines = run.logBuffer;
-    run.logBuffer = [];
-    void appendJobLog(dataDir, run.id, lines).catch((err: unknown) => log.warn({ err, job: run.id }, "could not append to job log"));
+  const flushLogs = (run: Running): Promise<void> => {
+    if (run.logBuffer.length) {
+      const lines = run.logBuffer;
+      run.logBuffer = [];
+      run.logWrites = run.logWrites.then(() => appendJobLog(dataDir, run.id, lines)).catch((err: unknown) => log.warn({ err, job: run.id }, "could not append to job log"));
+    }
+    return run.logWrites;
   };
 
   const finish = async (run: Running, exit: { code: number | null; signal: string | null }) => {
-    flushLogs(run);
+    await flushLogs(run);
     const job = jobs.get(run.id)!;
     job.exit = exit;
     job.pid = null;
@@ -195,7 +199,7 @@ export async function createJobManager(opts: JobManagerOptions): Promise<JobMana
     const ready = persist(job);
     let markDone!: () => void;
     const done = new Promise<void>((r) => (markDone = r));
-    const run: Running = { id, proc: null, done, markDone, cancelRequested: false, logBuffer: [], lastPersist: 0 };
+    const run: Running = { id, proc: null, done, markDone, cancelRequested: false, logBuffer: [], logWrites: Promise.resolve(), lastPersist: 0 };
     current = run;
     void ready.then(() => {
       if (closed || run.cancelRequested) {
@@ -208,7 +212,7 @@ export async function createJobManager(opts: JobManagerOptions): Promise<JobMana
         if (event) applyEvent(job, event, run);
         else {
           run.logBuffer.push(line);
-          if (run.logBuffer.length >= 50) flushLogs(run);
+          if (run.logBuffer.length >= 50) void flushLogs(run);
           emit(job, "log", line);
         }
       });
@@ -216,7 +220,7 @@ export async function createJobManager(opts: JobManagerOptions): Promise<JobMana
       job.pid = proc.pid;
       void persist(job);
       emit(job, "state");
-      const timer = setInterval(() => flushLogs(run), 500);
+      const timer = setInterval(() => void flushLogs(run), 500);
       void proc.exited.then((exit) => {
         clearInterval(timer);
         return finish(run, exit);
@@ -306,8 +310,7 @@ export async function createJobManager(opts: JobManagerOptions): Promise<JobMana
     },
     async logs(id, tail = 200) {
       mustGet(id);
-      if (current?.id === id) flushLogs(current);
-      await new Promise((r) => setTimeout(r, 0));
+      if (current?.id === id) await flushLogs(current);
       return readJobLog(dataDir, id, tail);
     },
     watch(id, signal) {

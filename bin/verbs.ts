@@ -122,6 +122,7 @@ for items whose titles omit the queried attribute. Not built yet: --clicks/--jud
   publish: {
     summary: "publish a release (items + vector index, qid top-K lists, lexicon) to LanceDB",
     usage: `vitrine publish --data DIR [--encoder hash|onnx] [--model DIR] [--dim N] [--seed N] [--top-k N] [--exact-threshold N] [--ann hnsw|pq] [--no-activate] [--keep N]
+       [--edge [--release rNNN|active] [--edge-list-length N] [--edge-no-flip]]
 
   --data DIR            data directory a \`vitrine import\` completed in
   --encoder hash|onnx   "hash": the lexical baseline (hashed words + character trigrams);
@@ -133,6 +134,16 @@ for items whose titles omit the queried attribute. Not built yet: --clicks/--jud
   --ann hnsw|pq         ANN index above the threshold (default hnsw: IVF_HNSW_SQ, cosine)
   --no-activate         publish without pointing readers at the new release
   --keep N              afterwards, garbage-collect all but the active release and the N newest
+  --edge                after publishing, push the release's qid lists (with item attributes) and
+                        lexicon to Workers KV for the edge Worker, then point the edge at it (only
+                        when the release is active: with --no-activate the keys are staged)
+  --release rNNN|active with --edge: push that existing release instead of publishing one
+  --edge-account ID     Cloudflare account id (CLOUDFLARE_ACCOUNT_ID)
+  --edge-namespace ID   id of the KV namespace bound as QIDS in wrangler.toml (VITRINE_EDGE_KV_NAMESPACE)
+  --edge-token TOKEN    API token with "Workers KV Storage: Edit" (CLOUDFLARE_API_TOKEN; prefer the variable)
+  --edge-endpoint URL   API base (VITRINE_EDGE_KV_ENDPOINT; default https://api.cloudflare.com/client/v4)
+  --edge-list-length N  push at most N items per list (smaller values; larger k are forwarded)
+  --edge-no-flip        write the keys but leave the edge's pointer where it is
 
 A release becomes visible only when every table and index is complete.`,
     load: async () => (await import("../lancedb/cli.ts")).publishCommand,

@@ -5,6 +5,8 @@ import cliProgress from "cli-progress";
 import { createHashEncoder } from "../core/hash-encoder.ts";
 import type { TextEncoder } from "../core/encoder.ts";
 import { formatGc, formatPublished, formatReleases } from "./cli-format.ts";
+import { EDGE_FLAGS, edgePlanFromFlags, formatEdgePush, runEdgePush } from "./edge-cli.ts";
+import { EdgePushError } from "./edge-kv-http.ts";
 import { StoreError } from "./errors.ts";
 import { gcReleases } from "./gc.ts";
 import { publishRelease, type PublishOptions } from "./publish.ts";
@@ -28,9 +30,9 @@ async function guarded(verb: string, body: () => Promise<number>): Promise<numbe
       console.error(`vitrine ${verb}: ${(e as Error).message}\n(see vitrine ${verb} --help)`);
       return 2;
     }
-    if (e instanceof StoreError) {
+    if (e instanceof StoreError || e instanceof EdgePushError) {
       console.error(`vitrine ${verb}: ${e.message} [${e.code}]`);
-      return 1;
+      return e instanceof EdgePushError && e.code === "BAD_OPTION" ? 2 : 1;
     }
     throw e;
   }
@@ -43,28 +45,18 @@ function makeEncoder(name: string, dim: number | undefined, seed: number | undef
   throw new UsageError(`--encoder must be "hash" or "onnx", got "${name}"`);
 }
 
-// A release must keep answering with the model it was built with, even after a re-export
-// replaces DIR/model: copy the model folder to DIR/models/<created-at> (immutable) and use that.
+// A release keeps the model it was built with: encoders/model-snapshot.ts copies it once.
 async function snapshotModel(dataDir: string, modelDir: string): Promise<string> {
-  const { readFile, cp } = await import("node:fs/promises");
-  const { existsSync } = await import("node:fs");
-  const { join, resolve } = await import("node:path");
-  let card: { createdAt: string };
-  try {
-    card = JSON.parse(await readFile(join(modelDir, "model.json"), "utf8")) as { createdAt: string };
-  } catch {
-    throw new UsageError(`--model ${modelDir} holds no exported model (model.json); run \`vitrine export\` first`);
-  }
-  const dest = resolve(join(dataDir, "models", card.createdAt.replace(/[^0-9A-Za-z]/g, "")));
-  if (!existsSync(join(dest, "model.json"))) {
-    await cp(modelDir, `${dest}.tmp`, { recursive: true });
-    const { rename } = await import("node:fs/promises");
-    await rename(`${dest}.tmp`, dest);
-  }
-  return dest;
+  const { snapshotModel: snapshot } = await import("../encoders/model-snapshot.ts");
+  return snapshot(dataDir, modelDir).catch((e: unknown) => {
+    throw new UsageError(`--model ${(e as Error).message}`);
+  });
 }
 
-/** `vitrine publish --data DIR [--encoder hash] [--dim N] [--seed N] [--top-k 200] [--exact-threshold N] [--ann hnsw|pq] [--no-activate] [--keep N]` */
+/**
+ * `vitrine publish --data DIR [--encoder hash] [--dim N] [--seed N] [--top-k 200] [--exact-threshold N] [--ann hnsw|pq] [--no-activate] [--keep N]
+ *  [--edge [--release rNNN|active] [--edge-account ID] [--edge-namespace ID] [--edge-token T] [--edge-endpoint URL] [--edge-list-length N] [--edge-no-flip]]`
+ */
 export async function publishCommand(argv: string[]): Promise<number> {
   return guarded("publish", async () => {
     const { values, positionals } = parseArgs({
@@ -81,10 +73,18 @@ export async function publishCommand(argv: string[]): Promise<number> {
         ann: { type: "string" },
         "no-activate": { type: "boolean" },
         keep: { type: "string" },
+        ...EDGE_FLAGS,
       },
     });
     if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
     if (!values.data) throw new UsageError("--data DIR is required (the data directory `vitrine import` wrote)");
+    // Checked before publishing: missing Cloudflare credentials should fail now, not after the publish.
+    const edge = edgePlanFromFlags(values, process.env);
+    if (edge?.release) {
+      // --edge --release: push an existing release, publish nothing.
+      console.log(formatEdgePush(await runEdgePush(values.data, edge, null)));
+      return 0;
+    }
     const ann = values.ann === undefined ? undefined : values.ann === "hnsw" ? "ivf_hnsw_sq" : values.ann === "pq" ? "ivf_pq" : null;
     if (ann === null) throw new UsageError(`--ann must be "hnsw" or "pq", got "${values.ann}"`);
     const chosen = makeEncoder(values.model ? "onnx" : values.encoder, intFlag(values.dim, "dim", 2), intFlag(values.seed, "seed", 0));
@@ -125,6 +125,7 @@ export async function publishCommand(argv: string[]): Promise<number> {
       const info = await publishRelease(opts);
       bar.stop();
       console.log(formatPublished(info, (performance.now() - started) / 1000));
+      if (edge) console.log(formatEdgePush(await runEdgePush(values.data, edge, info)));
       if (keep !== undefined) console.log(formatGc(await gcReleases(values.data, { keep })));
       return 0;
     } finally {

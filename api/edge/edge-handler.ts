@@ -1,0 +1,140 @@
+// The edge's request handling in front of the app: retrieve calls whose qid list (from Workers KV)
+// yields k items after the query's and the caller's constraints are answered here by the same
+// Hono app as the origin's (createApp, so auth, validation, rate limits and error shapes are the
+// origin's); every other request — a miss, too few after filtering, a pinned release the edge
+// does not have, lookup, items, releases, jobs, health, metrics — goes to the origin with the
+// caller's key.
+import type { Hono } from "hono";
+import { RetrieveRequestSchema, type RetrieveRequest } from "../../core/index.ts";
+import { createApp } from "../app.ts";
+import { createAuthenticator, type ApiKey } from "../auth.ts";
+import { ApiError } from "../errors.ts";
+import { assertInputDepth } from "../input-guard.ts";
+import type { RateLimitOptions } from "../rate-limit.ts";
+import { silentLogger, type AppLogger } from "../telemetry.ts";
+import type { AppEnv } from "../app-env.ts";
+import type { RetrieveResult } from "../service/types.ts";
+import { answerFromKv } from "./answer.ts";
+import { AnswerStash, createEdgeService } from "./edge-service.ts";
+import { edgeErrorResponse, forwardToOrigin } from "./forward.ts";
+import type { EdgeStore } from "./kv-store.ts";
+import { retrieveInputs, retrieveRoute } from "./retrieve-calls.ts";
+
+/** Options of createEdgeHandler. */
+export interface EdgeHandlerOptions {
+  /** The pushed releases in KV. */
+  store: EdgeStore;
+  /** Base URL of the origin API (the Node server). */
+  originUrl: string;
+  /** API keys (the same VITRINE_API_KEYS as the origin's). */
+  keys: readonly ApiKey[];
+  /** Per-key rate limit of edge answers, per isolate (null: off). */
+  rateLimit?: RateLimitOptions | null;
+  /** Largest request body accepted, in bytes (default 1 MiB, as the origin). */
+  maxBodyBytes?: number;
+  /** max-age of edge answers in seconds (default 30; 0 sends no-store). */
+  cacheMaxAge?: number;
+  /** fetch to reach the origin (default: the global one). */
+  fetch?: typeof fetch;
+  /** Logger (default: silent). */
+  logger?: AppLogger;
+}
+
+/** Handles requests at the edge. */
+export interface EdgeHandler {
+  /** Answer one request. */
+  fetch(request: Request): Promise<Response>;
+  /** The app edge answers go through (tests). */
+  readonly app: Hono<AppEnv>;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Build the edge handler. */
+export function createEdgeHandler(opts: EdgeHandlerOptions): EdgeHandler {
+  const stash = new AnswerStash();
+  const maxBodyBytes = opts.maxBodyBytes ?? 1 << 20;
+  const maxAge = opts.cacheMaxAge ?? 30;
+  const logger = opts.logger ?? silentLogger;
+  // Called unbound: workerd throws "Illegal invocation" when fetch runs with another `this`.
+  const doFetch: typeof fetch = opts.fetch ?? ((input, init) => fetch(input, init));
+  const authenticate = createAuthenticator(opts.keys);
+  const app = createApp({
+    service: createEdgeService(opts.store, stash),
+    keys: opts.keys,
+    rateLimit: opts.rateLimit ?? null,
+    maxBodyBytes,
+    logger,
+  });
+
+  // The app's answer to a request the edge keeps: cache headers on a 200 (the answer), no-store on errors.
+  const viaApp = async (req: Request): Promise<Response> => {
+    const res = await app.fetch(req);
+    const out = new Response(res.body, res);
+    if (res.status === 200 && maxAge > 0) {
+      // private: the answer is only for holders of a key — a shared cache keyed by URL would hand
+      // it to callers the edge never authenticated. A short max-age bounds how long a client
+      // keeps a list after a release flip (KV itself propagates within about a minute).
+      out.headers.set("cache-control", `private, max-age=${maxAge}`);
+      out.headers.set("vary", "authorization, x-api-key");
+    } else out.headers.set("cache-control", "no-store");
+    out.headers.set("x-vitrine-edge", res.status === 200 ? "hit" : "error");
+    return out;
+  };
+
+  return {
+    app,
+    async fetch(request: Request): Promise<Response> {
+      const url = new URL(request.url);
+      const incoming = request.headers.get("x-request-id");
+      const requestId = incoming !== null && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+      const forward = async (body: ArrayBuffer | null): Promise<Response> => {
+        try {
+          return await forwardToOrigin(request, body, { originUrl: opts.originUrl, fetch: doFetch, requestId });
+        } catch (e) {
+          logger.error({ requestId, err: e, path: url.pathname.slice(0, 200) }, "origin unreachable");
+          return edgeErrorResponse(url.pathname, new ApiError("UNAVAILABLE", "the origin API is unreachable from the edge; retry shortly"), requestId);
+        }
+      };
+
+      const route = retrieveRoute(request.method, url);
+      if (!route) return forward(null);
+      const body = request.method === "GET" ? null : await request.arrayBuffer();
+      const headers = new Headers(request.headers);
+      headers.set("x-request-id", requestId);
+      const again = () => new Request(request.url, { method: request.method, headers, ...(body ? { body } : {}) });
+      // Whatever the edge does not answer itself, the app answers exactly as the origin would:
+      // oversized or unreadable input, a bad key, an invalid request.
+      if (body && body.byteLength > maxBodyBytes) return viaApp(again());
+      const raw = retrieveInputs(route, request.method, url, body ? new TextDecoder().decode(body) : null);
+      if (raw === null || authenticate(request.headers).auth === null) return viaApp(again());
+      const reqs: RetrieveRequest[] = [];
+      for (const r of raw) {
+        try {
+          assertInputDepth(r);
+        } catch {
+          return viaApp(again());
+        }
+        const parsed = RetrieveRequestSchema.safeParse(r);
+        if (!parsed.success) return viaApp(again());
+        reqs.push(parsed.data);
+      }
+
+      let answers: (RetrieveResult | null)[];
+      try {
+        answers = await Promise.all(reqs.map((r) => answerFromKv(opts.store, r)));
+      } catch (e) {
+        // KV unreadable (or the segmenter failed to load): the origin can still answer.
+        logger.warn({ requestId, err: e }, "edge could not answer from KV; forwarding");
+        return forward(body);
+      }
+      if (answers.some((a) => a === null)) return forward(body);
+      const unpark = reqs.map((r, i) => stash.park(r, answers[i]!));
+      try {
+        return await viaApp(again());
+      } finally {
+        for (const u of unpark) u();
+      }
+    },
+  };
+}

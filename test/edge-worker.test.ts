@@ -1,6 +1,7 @@
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createJobManager, createLocalRunner } from "../api/jobs/index.ts";
 import { serveNode, type NodeServer } from "../api/node.ts";
 import { createRetrievalService, type RetrievalService } from "../api/service/index.ts";
 import { createHashEncoder, queryId, type FilterExpr, type FilterShorthand } from "../core/index.ts";
@@ -242,6 +243,23 @@ describe("edge Worker under workerd", () => {
     expect((await rest(edge.url, { query, k: 5 })).json.release).toBe("r002");
     // Missing credentials fail before anything is published.
     expect(await publishCommand(["--data", shop.dataDir, "--edge"])).toBe(2);
+  });
+
+  it("a publish job with publish.edge pushes its release and moves the edge to it", async () => {
+    const env = { CLOUDFLARE_ACCOUNT_ID: edge.kvApi.accountId, VITRINE_EDGE_KV_NAMESPACE: edge.kvApi.namespaceId, CLOUDFLARE_API_TOKEN: edge.kvApi.apiToken, VITRINE_EDGE_KV_ENDPOINT: edge.kvApi.endpoint };
+    const jobs = await createJobManager({ dataDir: shop.dataDir, runner: createLocalRunner({ env }) });
+    try {
+      const job = await jobs.trigger("publish", { publish: { edge: true, topK: 20 } }, "ops");
+      await jobs.idle();
+      const done = await jobs.get(job.id);
+      expect(done.state, (await jobs.logs(job.id)).join("\n")).toBe("succeeded");
+      expect(done.stages[0]!.metrics).toMatchObject({ "edge pointer": done.release });
+      const r = await rest(edge.url, { query: loggedQueries[1], k: 5 });
+      expect(r.headers.get("x-vitrine-edge")).toBe("hit");
+      expect(r.json.release).toBe(done.release);
+    } finally {
+      await jobs.close();
+    }
   });
 
   it("answers 503 in the API's error shape when the origin is down, and keeps serving hits", async () => {

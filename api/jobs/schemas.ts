@@ -69,6 +69,8 @@ export const JobConfigSchema = z
         topK: int(1, 10_000),
         /** Make the new release active (default true). */
         activate: z.boolean(),
+        /** Then push it to the edge's Workers KV (credentials from the API's environment: CLOUDFLARE_ACCOUNT_ID, VITRINE_EDGE_KV_NAMESPACE, CLOUDFLARE_API_TOKEN). */
+        edge: z.boolean(),
       })
       .partial()
       .strict()

@@ -159,6 +159,8 @@ async function publish(ctx: StageContext): Promise<StageOutcome> {
     return { state: "skipped", metrics: { published: "no", reason: gate.message } };
   }
   const { publishRelease } = await import("../../lancedb/publish.ts");
+  // Edge credentials are checked before publishing, so a missing one fails in a second.
+  const edgePlan = ctx.config.publish?.edge ? (await import("../../lancedb/edge-cli.ts")).edgePlanFromFlags({ edge: true }, process.env) : null;
   const hasModel = existsSync(join(ctx.paths.modelDir, "model.json"));
   let encoder;
   let itemVectors;
@@ -181,7 +183,20 @@ async function publish(ctx: StageContext): Promise<StageOutcome> {
     activate: ctx.config.publish?.activate ?? true,
     onProgress: (p) => ctx.report({ done: stages.indexOf(p.stage), total: stages.length, unit: "publish steps", rate: null, detail: { step: p.stage, [p.stage]: `${p.done}/${p.total}` } }),
   });
-  return { state: "succeeded", metrics: { release: info.id, items: info.items, qids: info.qids, model: info.model, active: info.active ? "yes" : "no" }, release: info.id };
+  const metrics: Record<string, string | number> = { release: info.id, items: info.items, qids: info.qids, model: info.model, active: info.active ? "yes" : "no" };
+  if (edgePlan) {
+    const { pushReleaseToEdge } = await import("../../lancedb/edge-push.ts");
+    const pushed = await pushReleaseToEdge({
+      dataDir: ctx.paths.dataDir,
+      writer: edgePlan.writer,
+      release: info.id,
+      flip: info.active,
+      onProgress: (p) => ctx.report({ done: p.done, total: Math.max(1, p.total), unit: "edge keys", rate: null, detail: { step: `edge ${p.stage}` } }),
+    });
+    ctx.log(`edge: pushed ${pushed.release}: ${pushed.qids} qid lists in ${pushed.batches} bulk request(s)${pushed.flipped ? ", edge pointer moved" : ""}`);
+    Object.assign(metrics, { "edge qid lists": pushed.qids, "edge pointer": pushed.flipped ? info.id : "unchanged" });
+  }
+  return { state: "succeeded", metrics, release: info.id };
 }
 
 /** The stage functions by name. */

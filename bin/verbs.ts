@@ -179,7 +179,7 @@ vitrine retrain --data DIR --resume JOB_ID
 
   --data DIR           data directory a \`vitrine import\` completed in (and the store that is served)
   --preset P           model preset (default cpu); --steps N, --fusion F, --seed N override pre-training
-  --finetune-steps N   fine-tuning steps (0 skips it; default by preset)
+  --finetune-steps N   fine-tuning steps (0 skips it; default by preset: tiny 20, cpu 1500, base 2000)
   --gate-metric M      recall@10|50|100|200, hitrate@10|100, ndcg@10 (default recall@100)
   --tolerance X        largest drop below the active release allowed, absolute (default 0.01)
   --force              publish even when the gate refuses (the decision is still recorded)

@@ -64,6 +64,13 @@ export async function trainAndReport(ctx: ServingContext, training: DemoTraining
   if (final.state !== "succeeded") {
     console.error(`\nretrain ${final.id} ${final.state}: ${final.error ?? ""}; the baseline release keeps serving. Log: ${ctx.dataDir}/jobs/${final.id}/log.txt`);
   } else if (final.release) {
+    // The server picks a new release up by polling its pointer: say "answer now" once it does.
+    const end = Date.now() + 30_000;
+    while (Date.now() < end) {
+      const h = (await (await fetch(`${ctx.url}/healthz`)).json().catch(() => ({}))) as { release?: string };
+      if (h.release === final.release) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
     console.error(`\npublished ${final.release}: the trained towers answer now.`);
   } else {
     console.error(`\nnot published (${final.gate?.message ?? "see the job log"}); the baseline release keeps serving.`);

@@ -108,15 +108,25 @@ Items without a usable image go through the same graph with the image side maske
   },
   eval: {
     summary: "evaluate on held-out clicks: Recall@K, HitRate@K, NDCG@10, relevance, category consistency",
-    usage: `vitrine eval --data DIR [--run-dir DIR ...] [--out DIR]
+    usage: `vitrine eval --data DIR [--run-dir DIR ...] [--out DIR] [--ann]
+vitrine eval --data DIR --ablations [--preset tiny|cpu|base] [--steps N] [--seed N] [--concurrency 1] [--only a,b]
 
-  --data DIR     data directory with held-out clicks (and judgments, if imported)
-  --run-dir DIR  pre-training run(s) to evaluate, repeatable (default DIR/runs/pretrain)
-  --out DIR      report folder (default DIR/eval): report.md, report.html
+  --data DIR       data directory with held-out clicks (and judgments, if imported)
+  --run-dir DIR    pre-training run(s) to evaluate, repeatable (default DIR/runs/pretrain)
+  --out DIR        report folder (default DIR/eval; DIR/eval/ablations with --ablations)
+  --ann            also search through the IVF_HNSW_SQ index publish builds and report its recall
+                   against exact top-K
+  --ablations      train (as \`vitrine pretrain\` child processes, DIR/runs/ablation-<variant>) and
+                   compare seed 003's item towers (text-only, concat, fusion without / with stage 1)
+                   and seed 001's negatives and MPM (in-batch, +MBNS, +CDNS, both; regression vs
+                   contrastive MPM); finished runs with the same config anywhere under DIR/runs are
+                   reused, partial ones resumed
+  --only a,b       ablation rows to run (text, concat, fusion-no-stage1, fusion, in-batch, mbns,
+                   cdns, both, mpm-regression, mpm-contrastive)
+  --concurrency N  ablation trainings at once (default 1); --preset, --steps, --seed as for pretrain
 
-Compares the lexical hash baseline with the trained towers by exact top-200 search, overall and
-for items whose titles omit the queried attribute. Not built yet: --clicks/--judgments files,
---api URL, --ablations (issue #4).`,
+Exact top-200 search, overall and for items whose titles omit the queried attribute; a table,
+report.md and report.html. Not built: --clicks/--judgments files and --api URL (DESIGN §8).`,
     load: async () => (await import("../gpu-jobs/eval/eval-command.ts")).evalCommand,
   },
   publish: {

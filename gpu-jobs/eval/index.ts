@@ -12,6 +12,6 @@ export {
 } from "./slices.ts";
 export {
   writeReport, renderMarkdown, renderHtml, formatTable, markdownTable,
-  type EvalReport, type ExampleQuery, type ExampleItem, type WrittenReport, type VariantResult,
+  type EvalReport, type ReportGroup, type ExampleQuery, type ExampleItem, type WrittenReport, type VariantResult,
 } from "./report.ts";
 export { recallChartSvg, type ChartSeries, type ChartOptions } from "./report-chart.ts";

@@ -75,6 +75,29 @@ describe("report", () => {
     expect(html).toContain("no image");
   });
 
+  it("renders titled groups (one table and chart per group and section) and notes", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "vitrine-report-"));
+    dirs.push(dir);
+    const w = await writeReport(dir, {
+      title: "ablations",
+      variants: [],
+      groups: [
+        { title: "Item tower <seed 003>", variants: VARIANTS.slice(0, 2) },
+        { title: "Negatives (seed 001)", variants: VARIANTS.slice(2) },
+      ],
+      notes: ["Failed (+CDNS): exit 3 <oom>"],
+    });
+    const md = await readFile(w.markdown, "utf8");
+    const html = await readFile(w.html, "utf8");
+    expect(md).toMatch(/## Item tower <seed 003>\n\n### Overall\n\n\| Variant [^\n]*\n[^\n]*\n\| text-only [^\n]*\n\| concat [^\n]*\n\n### Slice: title omits queried attribute/);
+    expect(md).toMatch(/## Negatives \(seed 001\)\n\n### Overall\n\n\| Variant [^\n]*\n[^\n]*\n\| fusion <2 stages> [^\n]*\n\n/);
+    expect(md).toContain("Failed (+CDNS): exit 3 <oom>");
+    expect(tagProblem(html)).toBeNull();
+    expect(html.match(/<svg /g)?.length).toBe(4);
+    expect(html).toContain("<h2>Item tower &lt;seed 003&gt;</h2>");
+    expect(html).toContain("<p>Failed (+CDNS): exit 3 &lt;oom&gt;</p>");
+  });
+
   it("formats an aligned terminal table with — for missing values", () => {
     const partial: VariantResult = { name: "no-slices", metrics: { ks: KS, overall: set([0.1, 0.2, 0.3, 0.4], 0.1), slices: {} } };
     const t = formatTable([...VARIANTS, partial]);

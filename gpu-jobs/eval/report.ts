@@ -32,14 +32,26 @@ export interface ExampleQuery {
   results: ExampleItem[];
 }
 
+/** A titled table of variants (e.g. one ablation study). */
+export interface ReportGroup {
+  /** Heading above the group's tables. */
+  title: string;
+  /** Its rows. */
+  variants: VariantResult[];
+}
+
 /** Everything a report shows. */
 export interface EvalReport {
   /** Heading, e.g. "Vitrine eval — demo, cpu preset". */
   title: string;
   /** Key/value lines under the heading: dataset, command, date, model versions. */
   meta?: Record<string, string>;
-  /** Variants compared, one table row each. */
+  /** Variants compared, one table row each (ignored when `groups` is given). */
   variants: VariantResult[];
+  /** Several titled tables instead of one (e.g. the seed 003 and seed 001 ablations). */
+  groups?: ReportGroup[];
+  /** Paragraphs under the tables (failed variants, ANN recall, ...). */
+  notes?: string[];
   /** K of the relevance and category consistency columns (default 10). */
   qualityK?: number;
   /** Example queries with returned products (HTML only). */
@@ -64,15 +76,26 @@ function sections(variants: readonly VariantResult[]): { label: string; slice?: 
   return [{ label: "Overall" }, ...sliceNames(variants).map((s) => ({ label: `Slice: ${s}`, slice: s }))];
 }
 
+/** The report's groups: the given ones, or one untitled group of `variants`. */
+function groupsOf(report: EvalReport): { title?: string; variants: VariantResult[] }[] {
+  return report.groups?.length ? report.groups : [{ variants: report.variants }];
+}
+
 /** report.md text. */
 export function renderMarkdown(report: EvalReport): string {
   const qk = report.qualityK ?? 10;
   const out = [`# ${report.title}`, ""];
   for (const [k, v] of Object.entries(report.meta ?? {})) out.push(`- **${k}**: ${v}`);
   if (report.meta) out.push("");
-  for (const s of sections(report.variants)) {
-    out.push(`## ${s.label}`, "", markdownTable(report.variants, { qualityK: qk, ...(s.slice !== undefined ? { slice: s.slice } : {}) }), "");
+  for (const g of groupsOf(report)) {
+    // Titled groups push the section headings one level down.
+    const h = g.title ? "###" : "##";
+    if (g.title) out.push(`## ${g.title}`, "");
+    for (const s of sections(g.variants)) {
+      out.push(`${h} ${s.label}`, "", markdownTable(g.variants, { qualityK: qk, ...(s.slice !== undefined ? { slice: s.slice } : {}) }), "");
+    }
   }
+  for (const n of report.notes ?? []) out.push(n, "");
   out.push(NOTE, "");
   return out.join("\n");
 }
@@ -111,10 +134,15 @@ export function renderHtml(dir: string, report: EvalReport): string {
   const body: string[] = [`<h1>${escapeHtml(report.title)}</h1>`];
   const meta = Object.entries(report.meta ?? {});
   if (meta.length) body.push(`<ul>\n${meta.map(([k, v]) => `<li><b>${escapeHtml(k)}</b>: ${escapeHtml(v)}</li>`).join("\n")}\n</ul>`);
-  for (const s of sections(report.variants)) {
-    body.push(`<h2>${escapeHtml(s.label)}</h2>`, htmlTable(report.variants, qk, s.slice));
-    body.push(`<div class="chart">${recallChartSvg(seriesOf(report.variants, s.slice), { title: `Recall@K — ${s.label}` })}</div>`);
+  for (const g of groupsOf(report)) {
+    const h = g.title ? "h3" : "h2";
+    if (g.title) body.push(`<h2>${escapeHtml(g.title)}</h2>`);
+    for (const s of sections(g.variants)) {
+      body.push(`<${h}>${escapeHtml(s.label)}</${h}>`, htmlTable(g.variants, qk, s.slice));
+      body.push(`<div class="chart">${recallChartSvg(seriesOf(g.variants, s.slice), { title: `Recall@K — ${s.label}` })}</div>`);
+    }
   }
+  for (const n of report.notes ?? []) body.push(`<p>${escapeHtml(n)}</p>`);
   body.push(`<p class="note">${escapeHtml(NOTE)}</p>`);
   if (report.examples?.length) {
     body.push(`<h2>Example queries</h2>`, `<p class="note">Top 5 per query; a green border marks a clicked or relevant item.</p>`);

@@ -1,0 +1,87 @@
+// The ablation rows of `vitrine eval --ablations` (DESIGN §8): seed 003's item-tower table and
+// seed 001's negatives / MPM table. Rows that train the same config share one run.
+import type { PretrainOverrides } from "../train/pretrain-config.ts";
+
+/** One training configuration: the `vitrine pretrain` flags and the overrides they resolve to. */
+export interface AblationRun {
+  /** Short id; the run folder is `runs/ablation-<id>`. */
+  id: string;
+  /** Flags given to `vitrine pretrain` on top of --data/--preset/--steps/--seed. */
+  flags: string[];
+  /** The same choice as config overrides, for matching saved checkpoints. */
+  overrides: PretrainOverrides;
+}
+
+/** One table row. */
+export interface AblationRow {
+  /** Name accepted by --only. */
+  id: string;
+  /** Other names --only accepts for this row. */
+  aliases: string[];
+  /** Row label in the tables. */
+  label: string;
+  /** Which table the row belongs to. */
+  table: "seed003" | "seed001";
+  /** The run it reads. */
+  run: AblationRun;
+}
+
+/** Titles of the two tables. */
+export const ABLATION_TABLES = {
+  seed003: "Item tower (seed 003): text-only, concat, fusion without / with stage 1",
+  seed001: "Negatives and MPM (seed 001): in-batch / +MBNS / +CDNS / both; regression vs contrastive MPM",
+} as const;
+
+const run = (id: string, flags: string[], overrides: PretrainOverrides): AblationRun => ({ id, flags, overrides });
+
+// The defaults (fusion, 20% stage 1, MBNS + CDNS, contrastive MPM) are one run seen from three rows.
+const FUSION = run("fusion", [], {});
+const TEXT = run("text", ["--fusion", "text"], { fusion: "text" });
+const CONCAT = run("concat", ["--fusion", "concat"], { fusion: "concat" });
+const NO_STAGE1 = run("fusion-no-stage1", ["--stage1-fraction", "0"], { stage1Fraction: 0 });
+const IN_BATCH = run("in-batch", ["--no-mbns", "--no-cdns"], { mbns: { enabled: false }, cdns: { enabled: false } });
+const MBNS = run("mbns", ["--no-cdns"], { cdns: { enabled: false } });
+const CDNS = run("cdns", ["--no-mbns"], { mbns: { enabled: false } });
+const REGRESSION = run("mpm-regression", ["--mpm", "regression"], { mpm: "regression" });
+
+/** Every row, in table order. */
+export const ABLATION_ROWS: readonly AblationRow[] = [
+  { id: "text", aliases: ["text-only"], label: "text-only", table: "seed003", run: TEXT },
+  { id: "concat", aliases: [], label: "concat", table: "seed003", run: CONCAT },
+  { id: "fusion-no-stage1", aliases: ["no-stage1"], label: "fusion, no stage 1", table: "seed003", run: NO_STAGE1 },
+  { id: "fusion", aliases: ["two-stages"], label: "fusion, two stages", table: "seed003", run: FUSION },
+  { id: "in-batch", aliases: [], label: "in-batch only", table: "seed001", run: IN_BATCH },
+  { id: "mbns", aliases: ["+mbns"], label: "+MBNS", table: "seed001", run: MBNS },
+  { id: "cdns", aliases: ["+cdns"], label: "+CDNS", table: "seed001", run: CDNS },
+  { id: "both", aliases: ["mbns-cdns"], label: "+MBNS +CDNS (both)", table: "seed001", run: FUSION },
+  { id: "mpm-regression", aliases: ["regression"], label: "regression MPM (+MBNS +CDNS)", table: "seed001", run: REGRESSION },
+  { id: "mpm-contrastive", aliases: ["contrastive"], label: "contrastive MPM (+MBNS +CDNS)", table: "seed001", run: FUSION },
+];
+
+/** Every accepted --only name. */
+export function ablationNames(): string[] {
+  return ABLATION_ROWS.flatMap((r) => [r.id, ...r.aliases]);
+}
+
+/**
+ * The rows `--only a,b` selects (all rows when `only` is undefined). Throws with the unknown name
+ * and the accepted ones.
+ */
+export function selectAblationRows(only: string | undefined): AblationRow[] {
+  if (only === undefined) return [...ABLATION_ROWS];
+  const names = only.split(",").map((s) => s.trim().toLowerCase()).filter(Boolean);
+  if (names.length === 0) throw new Error(`--only needs at least one variant name (one of ${ablationNames().join(", ")})`);
+  const picked = new Set<AblationRow>();
+  for (const n of names) {
+    const row = ABLATION_ROWS.find((r) => r.id === n || r.aliases.includes(n));
+    if (!row) throw new Error(`--only: unknown variant "${n}" (one of ${ablationNames().join(", ")})`);
+    picked.add(row);
+  }
+  // Keep table order whatever order the names came in.
+  return ABLATION_ROWS.filter((r) => picked.has(r));
+}
+
+/** The distinct runs behind some rows, in first-use order. */
+export function uniqueRuns(rows: readonly AblationRow[]): AblationRun[] {
+  return [...new Set(rows.map((r) => r.run))];
+}

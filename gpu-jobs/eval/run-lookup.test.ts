@@ -1,0 +1,83 @@
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { resolvePretrainConfig, type PretrainConfig } from "../train/pretrain-config.ts";
+import { ABLATION_ROWS, selectAblationRows, uniqueRuns } from "./ablation-variants.ts";
+import { runTrainJobs } from "./ablation-train.ts";
+import { listFinishedRuns, planRun, sameTraining } from "./run-lookup.ts";
+
+let runs: string;
+// A run folder as pretrain leaves it, minus the weights (the lookup reads manifests only).
+async function fakeRun(name: string, step: number, config: PretrainConfig): Promise<string> {
+  const dir = join(runs, name);
+  await mkdir(join(dir, `ckpt-${step}`), { recursive: true });
+  await writeFile(join(dir, `ckpt-${step}`, "manifest.json"), JSON.stringify({ format: "vitrine-ckpt-v1", step, tensors: [], optimizer: [], state: { config } }));
+  await writeFile(join(dir, "latest"), `ckpt-${step}`);
+  await writeFile(join(dir, "tokenizer.json"), "{}");
+  return dir;
+}
+
+beforeAll(async () => {
+  runs = await mkdtemp(join(tmpdir(), "vitrine-runs-"));
+});
+afterAll(async () => {
+  await rm(runs, { recursive: true, force: true });
+});
+
+describe("ablation rows", () => {
+  it("maps the three default-config rows to one run and keeps table order", () => {
+    const rows = selectAblationRows("contrastive,both,two-stages,text");
+    expect(rows.map((r) => r.id)).toEqual(["text", "fusion", "both", "mpm-contrastive"]);
+    expect(uniqueRuns(rows).map((r) => r.id)).toEqual(["text", "fusion"]);
+    expect(uniqueRuns(ABLATION_ROWS)).toHaveLength(8);
+  });
+
+  it("names the flag and the accepted names for an unknown variant", () => {
+    expect(() => selectAblationRows("text,nope")).toThrow(/--only: unknown variant "nope" \(one of text, /);
+    expect(() => selectAblationRows(" , ")).toThrow(/--only needs at least one/);
+  });
+});
+
+describe("planRun", () => {
+  const cpu = (o = {}) => resolvePretrainConfig("cpu", o);
+
+  it("ignores checkpointEvery but nothing else", () => {
+    expect(sameTraining(cpu(), cpu({ checkpointEvery: 7 }))).toBe(true);
+    expect(sameTraining(cpu(), cpu({ mbns: { enabled: false } }))).toBe(false);
+    expect(sameTraining(cpu(), cpu({ steps: 599 }))).toBe(false);
+  });
+
+  it("reuses its own finished run, else a finished run with the same config, else resumes, else trains", async () => {
+    await fakeRun("pretrain-text", 600, cpu({ fusion: "text" }));
+    await fakeRun("half-concat", 300, cpu({ fusion: "concat" })); // unfinished: never borrowed
+    const ownDone = await fakeRun("ablation-fusion", 600, cpu());
+    const ownHalf = await fakeRun("ablation-in-batch", 200, cpu({ mbns: { enabled: false }, cdns: { enabled: false } }));
+    const ownOther = await fakeRun("ablation-cdns", 600, cpu({ mbns: { enabled: false }, seed: 9 }));
+    const finished = await listFinishedRuns(runs);
+    expect(finished.map((r) => r.dir.split("/").at(-1))).toEqual(["ablation-cdns", "ablation-fusion", "pretrain-text"]);
+
+    expect(await planRun(ownDone, cpu(), finished)).toEqual({ kind: "reuse", dir: ownDone, step: 600 });
+    expect(await planRun(join(runs, "ablation-text"), cpu({ fusion: "text" }), finished)).toEqual({ kind: "reuse", dir: join(runs, "pretrain-text"), step: 600 });
+    expect(await planRun(join(runs, "ablation-concat"), cpu({ fusion: "concat" }), finished)).toEqual({ kind: "train", dir: join(runs, "ablation-concat"), replaced: false });
+    expect(await planRun(ownHalf, cpu({ mbns: { enabled: false }, cdns: { enabled: false } }), finished)).toEqual({ kind: "resume", dir: ownHalf, step: 200 });
+    // Same folder, other seed: trained afresh (pretrain without --resume clears the folder).
+    expect(await planRun(ownOther, cpu({ mbns: { enabled: false } }), finished)).toEqual({ kind: "train", dir: ownOther, replaced: true });
+  });
+});
+
+describe("runTrainJobs", () => {
+  it("reports a failed child with its log tail and still runs the others", async () => {
+    const script = "const a = process.argv.slice(1); if (a.includes('bad')) { console.error('line 1\\nsimulated crash'); process.exit(3); } console.log('ok ' + a.join(' '));";
+    const out = await runTrainJobs(
+      [
+        { name: "a", args: ["bad"], logFile: join(runs, "logs", "a.log") },
+        { name: "b", args: ["good"], logFile: join(runs, "logs", "b.log") },
+      ],
+      { concurrency: 1, command: { file: process.execPath, args: ["-e", script] } },
+    );
+    expect(out.map((o) => [o.job.name, o.code])).toEqual([["a", 3], ["b", 0]]);
+    expect(out[0]!.tail).toMatch(/simulated crash$/);
+    expect(out[1]!.tail).toBeUndefined();
+  });
+});

@@ -1,0 +1,119 @@
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { generateDataset } from "../datasets/index.ts";
+import { runAblations } from "../gpu-jobs/eval/ablations-command.ts";
+import { evalCommand } from "../gpu-jobs/eval/eval-command.ts";
+import { importData } from "../ingest/import-data.ts";
+
+// `vitrine eval --ablations` on a small generated shop with the tiny preset: trains what no run
+// covers (one child process per distinct config), reuses finished runs with the same config,
+// prints both tables, and keeps the others' results when one variant fails.
+let dir: string;
+let data: string;
+const vitrine = (...args: string[]) => spawnSync(process.execPath, ["bin/vitrine.js", ...args], { encoding: "utf8", timeout: 120_000 });
+const TINY = ["--preset", "tiny", "--steps", "6", "--backend", "wasm"];
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "vitrine-ablations-"));
+  await generateDataset("demo", { out: join(dir, "src"), items: 150, seed: 3 });
+  data = join(dir, "data");
+  await importData({
+    catalog: join(dir, "src", "catalog.jsonl"), clicks: join(dir, "src", "clicks.jsonl"), evalClicks: join(dir, "src", "clicks-eval.jsonl"),
+    judgments: join(dir, "src", "judgments.jsonl"), out: data,
+  });
+}, 60_000);
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** The cells of a terminal-table row, by its label. */
+const rowOf = (out: string, label: string) => out.split("\n").find((l) => l.startsWith(`${label}  `))?.slice(label.length).trim().split(/\s+/);
+
+describe("vitrine eval --ablations", () => {
+  it("trains only missing configs, shares one run between identical rows, and reuses finished runs on the next call", async () => {
+    // A finished text-only run under another name: found by its config, not retrained.
+    const own = vitrine("pretrain", "--data", data, ...TINY, "--fusion", "text", "--seed", "1", "--run-dir", join(data, "runs", "my-text"), "--quiet");
+    expect(own.status, own.stderr.slice(-2000)).toBe(0);
+
+    const first = vitrine("eval", "--data", data, "--ablations", ...TINY, "--only", "text,fusion,both");
+    expect(first.status, first.stderr.slice(-2000)).toBe(0);
+    expect(first.stderr).toMatch(/text: reuse runs\/my-text \(step 6\)/);
+    expect(first.stderr).toMatch(/fusion: train into runs\/ablation-fusion/);
+    expect(first.stderr.match(/^training /gm)).toHaveLength(1); // "both" is the fusion run
+    expect(existsSync(join(data, "runs", "ablation-text"))).toBe(false);
+
+    expect(first.stdout).toMatch(/Item tower \(seed 003\)/);
+    expect(first.stdout).toMatch(/Negatives and MPM \(seed 001\)/);
+    for (const label of ["hash baseline (lexical, untrained)", "text-only", "fusion, two stages", "+MBNS +CDNS (both)"]) expect(rowOf(first.stdout, label), label).toBeDefined();
+    expect(rowOf(first.stdout, "+MBNS +CDNS (both)")).toEqual(rowOf(first.stdout, "fusion, two stages"));
+    expect(rowOf(first.stdout, "concat")).toBeUndefined();
+    expect(rowOf(first.stdout, "fusion, two stages")!.length).toBe(12); // queries + 4 recall + 4 hit rate + NDCG + relevance + category
+
+    const md = await readFile(join(data, "eval", "ablations", "report.md"), "utf8");
+    expect(md).toMatch(/## Item tower \(seed 003\)[\s\S]*### Overall[\s\S]*\| text-only \|[\s\S]*### Slice: title omits queried attribute/);
+    expect(md).toMatch(/## Negatives and MPM \(seed 001\)[\s\S]*\| \+MBNS \+CDNS \(both\) \|/);
+    expect(md).toMatch(/text ← runs\/my-text; fusion ← runs\/ablation-fusion/);
+    expect(await readFile(join(data, "eval", "ablations", "report.html"), "utf8")).toMatch(/<h2>Negatives and MPM \(seed 001\)/);
+
+    const ckpt = join(data, "runs", "ablation-fusion", (await readFile(join(data, "runs", "ablation-fusion", "latest"), "utf8")).trim(), "weights.bin");
+    const before = (await stat(ckpt)).mtimeMs;
+    const second = vitrine("eval", "--data", data, "--ablations", ...TINY, "--only", "both,text", "--ann");
+    expect(second.status, second.stderr.slice(-2000)).toBe(0);
+    expect(second.stderr).toMatch(/fusion: reuse runs\/ablation-fusion \(step 6\)/);
+    expect(second.stderr).not.toMatch(/^training /m);
+    expect((await stat(ckpt)).mtimeMs).toBe(before);
+    expect(rowOf(second.stdout, "+MBNS +CDNS (both)")).toEqual(rowOf(first.stdout, "+MBNS +CDNS (both)"));
+    // --ann: each run's vectors also go through the release ANN index; its recall is reported.
+    expect(await readFile(join(data, "eval", "ablations", "report.md"), "utf8")).toMatch(/ANN recall vs exact \(fusion\): @10 \d+\.\d%, @100 \d+\.\d% over \d+ queries — ivf_hnsw_sq/);
+  }, 120_000);
+
+  it("rejects bad flags by name before training anything", async () => {
+    // In-process: usage errors return before any data is read, so no CLI start-up per case.
+    const errors: string[] = [];
+    const spy = vi.spyOn(console, "error").mockImplementation((m: unknown) => void errors.push(String(m)));
+    const cases: [string[], RegExp][] = [
+      [["--ablations", "--only", "text,bogus"], /--only: unknown variant "bogus"/],
+      [["--ablations", "--preset", "huge"], /--preset must be one of tiny, cpu, base/],
+      [["--ablations", "--steps", "1.5"], /--steps must be a whole number/],
+      [["--ablations", "--concurrency", "0"], /--concurrency must be a whole number ≥ 1/],
+      [["--ablations", "--run-dir", "x"], /--run-dir cannot be combined with --ablations/],
+      [["--only", "text"], /--only only applies with --ablations/],
+    ];
+    try {
+      for (const [flags, msg] of cases) {
+        errors.length = 0;
+        expect(await evalCommand(["--data", data, ...flags]), flags.join(" ")).toBe(2);
+        expect(errors.join("\n")).toMatch(msg);
+      }
+    } finally {
+      spy.mockRestore();
+    }
+    expect(existsSync(join(data, "runs", "ablation-concat"))).toBe(false);
+  });
+
+  it("reports a failed variant with its log tail and keeps the other rows", async () => {
+    // A CLI wrapper whose in-batch-only training crashes; everything else is the real CLI.
+    const wrapper = join(dir, "crash-in-batch.mjs");
+    await writeFile(wrapper, `if (process.argv.includes("--no-cdns") && process.argv.includes("--no-mbns")) { console.error("simulated crash in the child"); process.exit(3); }\nawait import(${JSON.stringify(resolve("bin/vitrine.js"))});\n`);
+    const lines: string[] = [];
+    const r = await runAblations({
+      dataDir: data, outDir: join(dir, "failed-report"), preset: "tiny", steps: 6, concurrency: 1, only: "text,in-batch", backend: "wasm",
+      trainCommand: { file: process.execPath, args: [wrapper] }, command: "test", log: (m) => lines.push(m),
+    });
+    expect(r.failures).toHaveLength(1);
+    expect(r.failures[0]!.run).toBe("in-batch");
+    expect(r.failures[0]!.rows).toEqual(["in-batch only"]);
+    expect(r.failures[0]!.message).toMatch(/training in-batch failed \(exit 3\)[\s\S]*simulated crash in the child/);
+    expect(r.groups.map((g) => g.variants.map((v) => v.name))).toEqual([
+      ["hash baseline (lexical, untrained)", "text-only"],
+      ["hash baseline (lexical, untrained)"],
+    ]);
+    const md = await readFile(join(dir, "failed-report", "report.md"), "utf8");
+    expect(md).toMatch(/Failed \(in-batch only\): training in-batch failed \(exit 3\)/);
+    expect(md).toMatch(/\| text-only \|/);
+  }, 60_000);
+});

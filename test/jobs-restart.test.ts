@@ -10,6 +10,7 @@ import { createJobManager } from "../api/jobs/index.ts";
 import type { JobConfig } from "../api/jobs/schemas.ts";
 import { makeTrainingCatalog } from "../gpu-jobs/train/test-catalog.ts";
 import { createClient, type JobRecord } from "../sdk/index.ts";
+import { until } from "./fixtures/until.ts";
 
 const KEY = "admin-key-for-restart-test-0123456789";
 // Long enough to be caught mid-way (checkpoints every 10 steps), short enough for the suite.
@@ -26,16 +27,6 @@ const alive = (pid: number) => {
     return false;
   }
 };
-
-async function until<T>(what: string, probe: () => Promise<T | null> | T | null, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== null) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function lastStep(runDir: string): Promise<number> {
   const lines = (await readFile(join(runDir, "metrics.jsonl"), "utf8")).trim().split("\n");

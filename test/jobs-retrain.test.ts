@@ -12,6 +12,7 @@ import { createRetrievalService } from "../api/service/index.ts";
 import type { RetrievalService } from "../api/service/types.ts";
 import { makeTrainingCatalog } from "../gpu-jobs/train/test-catalog.ts";
 import { createClient, VitrineError, type JobEvent, type VitrineClient } from "../sdk/index.ts";
+import { until } from "./fixtures/until.ts";
 
 const ADMIN = "admin-key-for-jobs-test-0123456789";
 const READ = "read-key-for-jobs-test-0123456789";
@@ -29,16 +30,6 @@ async function collect(events: AsyncIterable<JobEvent>): Promise<JobEvent[]> {
   const out: JobEvent[] = [];
   for await (const e of events) out.push(e);
   return out;
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | null>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== null) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 beforeAll(async () => {
@@ -108,7 +99,7 @@ describe("jobs over the SDK", () => {
     expect(card.metrics?.gate.passed).toBe(true);
 
     // The service picks the release up (hot reload) and answers from it through the SDK.
-    await waitFor("release r001 served", async () => ((await reader.health()).release === "r001" ? true : null));
+    await until("release r001 served", async () => ((await reader.health()).release === "r001" ? true : null), 20_000);
     const r = await reader.retrieve("alpha echo", { k: 5 });
     expect(r.release).toBe("r001");
     expect(r.items.map((x) => x.id)).toContain("i0");

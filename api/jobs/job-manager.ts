@@ -6,7 +6,7 @@ import { appendJobLog, jobDir, newJobId, readJobLog, readJobRecords, writeJobRec
 import { JobError } from "./errors.ts";
 import { parseEventLine, type ChildEvent } from "./protocol.ts";
 import { createLocalRunner, type JobProcess, type JobRunner } from "./runners.ts";
-import { JOB_STAGES, TERMINAL_STATES, type JobConfig, type JobEvent, type JobKind, type JobRecord, type JobState, type JobsService } from "./types.ts";
+import { JOB_STAGES, TERMINAL_STATES, type JobConfig, type JobEvent, type JobKind, type JobRecord, type JobsService } from "./types.ts";
 
 /** Logger the manager reports to (pino-compatible subset). */
 export interface JobLogger {
@@ -263,7 +263,7 @@ export async function createJobManager(opts: JobManagerOptions): Promise<JobMana
       return clone(mustGet(id));
     },
     async list(o = {}) {
-      const all = [...jobs.values()].filter((j) => !o.state || j.state === o.state).sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : a.id < b.id ? 1 : -1));
+      const all = [...jobs.values()].filter((j) => !o.state || j.state === o.state).sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
       return all.slice(0, o.limit ?? 100).map(clone);
     },
     async cancel(id) {
@@ -382,6 +382,3 @@ export async function createJobManager(opts: JobManagerOptions): Promise<JobMana
   pump();
   return manager;
 }
-
-/** States a job can be listed by. */
-export const JOB_STATES: readonly JobState[] = ["queued", "running", "succeeded", "failed", "cancelled", "interrupted"];

@@ -6,6 +6,10 @@ import { z } from "zod";
 export const JOB_KINDS = ["pretrain", "finetune", "export", "embed", "eval", "publish", "retrain"] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
+/** Where a job is in its life (`interrupted`: the API stopped while it ran; resume it). */
+export const JOB_STATES = ["queued", "running", "succeeded", "failed", "cancelled", "interrupted"] as const;
+export type JobState = (typeof JOB_STATES)[number];
+
 /** Metrics the eval gate can compare. */
 export const GATE_METRICS = ["recall@10", "recall@50", "recall@100", "recall@200", "hitrate@10", "hitrate@100", "ndcg@10"] as const;
 export type GateMetric = (typeof GATE_METRICS)[number];
@@ -95,7 +99,7 @@ export const JobRefSchema = z.object({ id: JobIdSchema });
 export const ListJobsInputSchema = z
   .object({
     limit: int(1, 1000).optional(),
-    state: z.enum(["queued", "running", "succeeded", "failed", "cancelled", "interrupted"]).optional(),
+    state: z.enum(JOB_STATES).optional(),
   })
   .optional();
 

@@ -1,11 +1,8 @@
 // The jobs contract (DESIGN §7) between the HTTP layer and the job manager behind it. Types only:
 // the edge Worker and the SDK see this file, never the Node manager.
-import type { JobConfig, JobKind } from "./schemas.ts";
+import type { JobConfig, JobKind, JobState } from "./schemas.ts";
 
-export type { JobConfig, JobKind } from "./schemas.ts";
-
-/** Where a job is in its life. `interrupted`: the API stopped while it ran; resume it. */
-export type JobState = "queued" | "running" | "succeeded" | "failed" | "cancelled" | "interrupted";
+export type { JobConfig, JobKind, JobState } from "./schemas.ts";
 
 /** Terminal states: nothing more happens to the job unless it is resumed. */
 export const TERMINAL_STATES: readonly JobState[] = ["succeeded", "failed", "cancelled", "interrupted"];

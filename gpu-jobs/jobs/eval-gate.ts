@@ -4,14 +4,12 @@
 import type { GateDecision } from "../../api/jobs/types.ts";
 import type { GateMetric } from "../../api/jobs/schemas.ts";
 import type { TextEncoder } from "../../core/index.ts";
-import { allTableNames, openStore } from "../../lancedb/connect.ts";
-import { loadTrainingData } from "../data/index.ts";
 import { readEmbeddings } from "../embed/embed-catalog.ts";
-import { buildEvalQueries, evaluateRankings, exactTopK, type JudgmentInput, type MetricSet } from "../eval/index.ts";
-import { queryTargets } from "../train/encode-all.ts";
+import { scoreVectors, type EvalContext } from "../eval/eval-context.ts";
+import type { MetricSet } from "../eval/index.ts";
 import { TrainError } from "../errors.ts";
 
-/** Vectors of a catalog in the training data's row order, and the encoder for queries. */
+/** Item vectors by id (any order) and the encoder for queries. */
 export interface Ranker {
   /** What is being evaluated, for messages. */
   name: string;
@@ -24,49 +22,27 @@ export interface Ranker {
   encoder: TextEncoder;
 }
 
-/** Held-out queries, their clicked rows and judgments: loaded once, ranked by any Ranker. */
-export interface EvalSet {
-  queries: string[];
-  targets: Set<number>[];
-  itemIds: string[];
-  categories: (string | null)[];
-  judgments: JudgmentInput[];
-}
-
-/** Load the held-out set of a data directory (TrainError when it has no eval clicks). */
-export async function loadEvalSet(dataDir: string): Promise<EvalSet> {
-  const data = await loadTrainingData(dataDir, { thumbs: false });
-  const { queries, targets } = queryTargets(data.evalPairs);
-  if (queries.length === 0) throw new TrainError("NO_TRAINING_DATA", `${dataDir} has no held-out clicks to evaluate on; import with --eval-clicks FILE or --eval-fraction > 0`);
-  const db = await openStore(dataDir);
-  const judgments = (await allTableNames(db)).includes("judgments")
-    ? ((await (await db.openTable("judgments")).query().select(["terms", "item_id", "grade"]).toArray()) as JudgmentInput[])
-    : [];
-  return { queries, targets, itemIds: data.items.ids, categories: data.items.categories, judgments };
-}
-
 /** Reorder a ranker's vectors to the eval set's rows; items the ranker lacks get a zero vector (never ranked first). */
-function aligned(set: EvalSet, r: Ranker): Float32Array {
+function aligned(ctx: EvalContext, r: Ranker): Float32Array {
+  const itemIds = ctx.data.items.ids;
   const rowOf = new Map(r.ids.map((id, i) => [id, i]));
-  const out = new Float32Array(set.itemIds.length * r.dim);
+  const out = new Float32Array(itemIds.length * r.dim);
   let missing = 0;
-  set.itemIds.forEach((id, i) => {
+  itemIds.forEach((id, i) => {
     const j = rowOf.get(id);
     if (j === undefined) missing++;
     else out.set(r.vectors.subarray(j * r.dim, (j + 1) * r.dim), i * r.dim);
   });
-  if (missing > set.itemIds.length / 2) throw new TrainError("BAD_CONFIG", `${r.name}: ${missing} of ${set.itemIds.length} catalog items have no vector; embed the current catalog first`);
+  if (missing > itemIds.length / 2) throw new TrainError("BAD_CONFIG", `${r.name}: ${missing} of ${itemIds.length} catalog items have no vector; embed the current catalog first`);
   return out;
 }
 
-/** Rank the eval set with one ranker and compute every metric (overall). */
-export async function evaluateRanker(set: EvalSet, r: Ranker, k = 200): Promise<MetricSet> {
-  const qv = await r.encoder.encode(set.queries);
-  const flat = new Float32Array(qv.length * r.dim);
-  qv.forEach((v, i) => flat.set(v, i * r.dim));
-  const top = exactTopK({ items: aligned(set, r), queries: flat, dim: r.dim, k: Math.min(k, set.itemIds.length) });
-  const evalQueries = buildEvalQueries({ queries: set.queries, targets: set.targets, rankings: top.rows, itemIds: set.itemIds, judgments: set.judgments });
-  return evaluateRankings({ queries: evalQueries, itemCategories: set.categories }).overall;
+/** Rank the held-out queries with one ranker, exactly as `vitrine eval` does; the overall metrics. */
+export async function evaluateRanker(ctx: EvalContext, r: Ranker): Promise<MetricSet> {
+  const qv = await r.encoder.encode(ctx.queries);
+  const queries = new Float32Array(qv.length * r.dim);
+  qv.forEach((v, i) => queries.set(v, i * r.dim));
+  return scoreVectors(ctx, r.name, { items: aligned(ctx, r), queries, dim: r.dim }).variant.metrics.overall;
 }
 
 /** One metric out of a metric set, by its gate name. */

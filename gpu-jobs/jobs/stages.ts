@@ -1,6 +1,6 @@
 // The stages a job process runs (DESIGN §7): each calls the same library function as its CLI verb,
 // reports progress through `report`, and returns the numbers recorded on its stage.
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile, rename, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { JobConfig } from "../../api/jobs/schemas.ts";
@@ -129,26 +129,26 @@ async function embed(ctx: StageContext): Promise<StageOutcome> {
 }
 
 async function evalStage(ctx: StageContext): Promise<StageOutcome> {
-  const { loadEvalSet, evaluateRanker, candidateRanker, activeRanker, metricValue, flatMetrics, decide } = await import("./eval-gate.ts");
+  const { evaluateRanker, candidateRanker, activeRanker, metricValue, flatMetrics, decide } = await import("./eval-gate.ts");
+  const { loadEvalContext } = await import("../eval/eval-context.ts");
   const { createOnnxQueryEncoder } = await import("../../encoders/onnx-query-encoder.ts");
   const g = ctx.config.gate ?? {};
   const metric = g.metric ?? "recall@100";
   const tolerance = g.tolerance ?? 0.01;
   ctx.report({ done: 0, total: 2, unit: "models", rate: null, detail: {} });
-  const set = await loadEvalSet(ctx.paths.dataDir);
-  const candidate = await evaluateRanker(set, await candidateRanker(ctx.paths.dataDir, await createOnnxQueryEncoder(ctx.paths.modelDir)));
+  const held = await loadEvalContext(ctx.paths.dataDir);
+  const candidate = await evaluateRanker(held, await candidateRanker(ctx.paths.dataDir, await createOnnxQueryEncoder(ctx.paths.modelDir)));
   ctx.report({ done: 1, total: 2, unit: "models", rate: null, detail: {} });
   const active = await activeRanker(ctx.paths.dataDir);
-  const activeMetrics = active ? await evaluateRanker(set, active) : null;
+  const activeMetrics = active ? await evaluateRanker(held, active) : null;
   ctx.report({ done: 2, total: 2, unit: "models", rate: null, detail: {} });
   const gate = decide(metric, metricValue(candidate, metric), activeMetrics ? metricValue(activeMetrics, metric) : null, active?.release ?? null, tolerance);
   ctx.log(`eval gate: ${gate.message}`);
   // The model card carries the numbers it was published (or refused) with.
   const cardPath = join(ctx.paths.modelDir, "model.json");
   const card = JSON.parse(await readFile(cardPath, "utf8")) as Record<string, unknown>;
-  card.metrics = { heldOutQueries: set.queries.length, candidate: flatMetrics(candidate), active: activeMetrics ? { release: active!.release, ...flatMetrics(activeMetrics) } : null, gate };
+  card.metrics = { heldOutQueries: held.queries.length, candidate: flatMetrics(candidate), active: activeMetrics ? { release: active!.release, ...flatMetrics(activeMetrics) } : null, gate };
   await writeFile(`${cardPath}.tmp`, `${JSON.stringify(card, null, 2)}\n`);
-  const { rename } = await import("node:fs/promises");
   await rename(`${cardPath}.tmp`, cardPath);
   return { state: "succeeded", metrics: { ...flatMetrics(candidate), ...(activeMetrics ? flatMetrics(activeMetrics, "active ") : {}) }, gate };
 }

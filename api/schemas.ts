@@ -44,7 +44,11 @@ const RetrievedItemSchema = z.object({
   price: z.number().nullable(),
   image: z.string().nullable(),
   source: z.enum(["qid", "ann"]),
+  channels: z.object({ vector: z.number().nullable(), lexical: z.number().nullable() }).optional(),
+  relaxed: z.literal(true).optional(),
 });
+
+const ConstraintSchema = z.object({ field: z.enum(["brand", "category"]), value: z.string(), term: z.string() });
 
 /** Output of retrieve. */
 export const RetrieveResultSchema = z.object({
@@ -54,10 +58,13 @@ export const RetrieveResultSchema = z.object({
   qid: z.number().int(),
   terms: z.string(),
   constraints: z.object({
-    fromQuery: z.array(z.object({ field: z.enum(["brand", "category"]), value: z.string(), term: z.string() })),
+    fromQuery: z.array(ConstraintSchema),
     fromCaller: FilterExprSchema.nullable(),
     applied: FilterExprSchema.nullable(),
+    relaxed: z.array(ConstraintSchema),
   }),
+  channels: z.array(z.enum(["vector", "lexical"])),
+  blend: z.object({ method: z.enum(["convex", "rrf"]), weight: z.number(), rrfK: z.number().optional() }).optional(),
   timings: z.record(z.string(), z.number()),
 });
 

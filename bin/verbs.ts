@@ -38,7 +38,9 @@ vitrine import --dataset DIR --out DIR
   --dataset DIR       take catalog.jsonl, clicks.jsonl, clicks-eval.jsonl, judgments.jsonl from DIR
                       (the layout \`vitrine datasets\` writes)
   --out DIR           data directory (store/, rejects.jsonl, import.json, cache/)
-  --eval-fraction X   share of clicks held out when no eval file is given (default 0.1)
+  --eval-fraction X   share held out when no eval file is given (default 0.1)
+  --split MODE        how: pair (default; every row of a held-out (query, item) pair, so no held-out
+                      pair occurs in training), time (the latest rows by ts), row (random rows: leaks)
   --seed N            seed of that split (default 0)
   --no-images         import every item text-only
   --cache-dir DIR     image cache (default DIR/cache/images)

@@ -4,6 +4,7 @@ export { normalize } from "./normalize.ts";
 export { segment } from "./segment.ts";
 export { murmur3 } from "./murmur3.ts";
 export { queryId, canonicalTerms, type QueryId } from "./qid.ts";
+export { pairHeldOut, rowHeldOut, timeCutoff, tuningPair, SPLIT_MODES, type SplitMode } from "./holdout.ts";
 export { LIMITS, ATTRIBUTE_KEY } from "./limits.ts";
 export * from "./schemas.ts";
 export * from "./filter-schema.ts";
@@ -13,3 +14,17 @@ export { zodIssues, formatIssues, parseOrThrow, type FieldIssue } from "./zod-er
 export { buildLexicon, understandQuery, andFilters, type Lexicon, type QueryConstraint } from "./lexicon.ts";
 export type { TextEncoder } from "./encoder.ts";
 export { createHashEncoder, HASH_ENCODER_NAME, type HashEncoder, type HashEncoderOptions } from "./hash-encoder.ts";
+// Retrieval: candidate rows from filters, the exact top-K over them, the lexical (BM25) channel,
+// fusion with the vector channel, the one retrieve algorithm, and the blend fitted per release.
+export { matchingRows, estimateMatches, type FilterColumns } from "./candidates.ts";
+export { exactTopK, dotRow, TopKHeap } from "./top-k-heap.ts";
+export { LexicalIndex, lexicalTerms, lexicalDocTerms, type LexicalDoc, type Bm25Options, type LexicalHit, type LexicalSearchOptions } from "./lexical-index.ts";
+export { fuse, parseBlend, BLEND_GRID, RRF_K, type Blend, type BlendMethod, type ScoredRow, type FusedRow } from "./fusion.ts";
+export {
+  runRetrieve, liveSearch, liveChannels, constraintsFilter, LIVE_DEPTH, RELAX_ORDER,
+  type SearchIndex, type QidList, type EngineRequest, type EngineOptions, type EngineHit, type EngineResult,
+} from "./retrieve-engine.ts";
+export { buildSearchIndex, qidListsFromMap, VECTOR_ONLY_BLEND, type ItemColumns, type SearchIndexOptions } from "./search-index.ts";
+export { fitBlend, precomputeQidLists, DEFAULT_BLEND, MIN_TUNING_QUERIES, type BlendFit, type BlendGridPoint, type TuningQuery } from "./blend-fit.ts";
+// Offline metrics (seed 001 §4.1, seed 003): Recall/HitRate@K, NDCG@10, relevance, category consistency.
+export * from "./metrics.ts";

@@ -1,4 +1,5 @@
 import type { FilterExpr } from "./filter-schema.ts";
+import { fold } from "./fold.ts";
 import { segment } from "./segment.ts";
 
 /** A constraint derived from the query text (seed 001 §3.2: "Nike shoes" → brand = Nike AND category = Shoes). */
@@ -17,16 +18,6 @@ export interface Lexicon {
   entries: Map<string, { field: "brand" | "category"; values: string[] }>;
   /** Longest key in terms, bounding the match window. */
   maxTerms: number;
-}
-
-// English plural folding on both sides, so "dresses" in a query meets the "Dresses" category and
-// "dress" does too. Short words and -ss endings are left alone ("dress", "bus").
-function fold(term: string): string {
-  if (term.length <= 3 || !/^[a-z]+$/.test(term)) return term;
-  if (term.endsWith("ies") && term.length > 4) return `${term.slice(0, -3)}y`;
-  if (/(ss|x|ch|sh)es$/.test(term)) return term.slice(0, -2);
-  if (term.endsWith("s") && !term.endsWith("ss")) return term.slice(0, -1);
-  return term;
 }
 
 function key(text: string): string[] {

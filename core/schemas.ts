@@ -61,6 +61,8 @@ export const RetrieveRequestSchema = z.object({
   release: z.string().regex(/^r\d{3,}$/, { error: "release must look like r001" }).optional(),
   /** Skip query understanding (brand/category constraints from the query text). */
   understand: z.boolean().default(true),
+  /** When constraints derived from the query leave fewer than k items, relax them (category, then brand) and mark what came from relaxing; false keeps them hard. */
+  relax: z.boolean().default(true),
 });
 export type RetrieveRequest = z.infer<typeof RetrieveRequestSchema>;
 export type RetrieveRequestInput = z.input<typeof RetrieveRequestSchema>;

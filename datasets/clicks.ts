@@ -1,5 +1,7 @@
 // Query, click and judgment generation shared by both datasets: one intent distribution,
 // independent RNG streams for the training and the held-out log.
+import { pairHeldOut } from "../core/holdout.ts";
+import { canonicalTerms } from "../core/qid.ts";
 import { stream, type Rng } from "../core/rng.ts";
 import type { ClickRow, Intent, JudgmentRow, QueryRow } from "./types.ts";
 
@@ -27,9 +29,9 @@ export interface ClickItem {
 export interface ClickOptions {
   /** Dataset seed. */
   seed: number;
-  /** Training rows to write. */
+  /** Rows sampled over the first 80 days. */
   trainRows: number;
-  /** Held-out rows to write. */
+  /** Rows sampled over the last 10 days; then all rows are split by (query, item) pair in this proportion. */
   evalRows: number;
   /** Query templates. */
   templates: readonly QueryTemplate[];
@@ -39,7 +41,7 @@ export interface ClickOptions {
 export interface ClickOutput {
   /** Training click log. */
   train: ClickRow[];
-  /** Held-out click log (later days, fresh sessions). */
+  /** Held-out click log: every row of the held-out (query, item) pairs. */
   eval: ClickRow[];
   /** Every distinct query used, sorted. */
   queries: QueryRow[];
@@ -203,8 +205,14 @@ export function generateClicks(items: readonly ClickItem[], opts: ClickOptions):
   order.forEach((item, rank) => {
     itemWeight[item] = 1 / Math.pow(rank + 1, 0.8);
   });
-  const train = sampleSessions(stream(opts.seed, "clicks-train"), items, entries, entryCum, itemWeight, opts.trainRows, 0, 80);
-  const evalLog = sampleSessions(stream(opts.seed, "clicks-eval"), items, entries, entryCum, itemWeight, opts.evalRows, 80, 90);
+  const early = sampleSessions(stream(opts.seed, "clicks-train"), items, entries, entryCum, itemWeight, opts.trainRows, 0, 80);
+  const late = sampleSessions(stream(opts.seed, "clicks-eval"), items, entries, entryCum, itemWeight, opts.evalRows, 80, 90);
+  // Held out by (query, item) pair, as import's default split: no held-out pair occurs in the
+  // training log, so the eval measures generalisation rather than memory (DESIGN §8).
+  const fraction = opts.evalRows / Math.max(1, opts.trainRows + opts.evalRows);
+  const train: ClickRow[] = [];
+  const evalLog: ClickRow[] = [];
+  for (const r of [...early, ...late]) (pairHeldOut(canonicalTerms(r.query), r.item_id, opts.seed, fraction) ? evalLog : train).push(r);
 
   const byQuery = new Map<string, Entry>();
   for (const e of entries) for (const v of e.variants) byQuery.set(v, e);

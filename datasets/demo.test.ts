@@ -1,3 +1,4 @@
+import { canonicalTerms } from "../core/qid.ts";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import sharp from "sharp";
@@ -68,9 +69,17 @@ describe("demo dataset", () => {
     expect((await readJsonl(join(a.dir, "clicks-eval.jsonl"))).length).toBe(manifest.counts.clicksEval);
     expect((await readJsonl(join(a.dir, "queries.jsonl"))).length).toBe(manifest.counts.queries);
     expect((await readJsonl(join(a.dir, "judgments.jsonl"))).length).toBe(manifest.counts.judgments);
-    expect(manifest.counts.clicksEval / manifest.counts.clicks).toBeGreaterThan(0.1);
-    expect(manifest.counts.clicksEval / manifest.counts.clicks).toBeLessThan(0.15);
+    expect(manifest.counts.clicksEval / manifest.counts.clicks).toBeGreaterThan(0.04);
+    expect(manifest.counts.clicksEval / manifest.counts.clicks).toBeLessThan(0.25);
     expect(progress.at(-1)).toBe(120);
+  });
+
+  it("holds out whole (query, item) pairs: no held-out pair occurs in the training log", async () => {
+    const pair = (r: { query: string; item_id: string }) => `${canonicalTerms(r.query)}|${r.item_id}`;
+    const train = new Set((await readJsonl<{ query: string; item_id: string }>(join(a.dir, "clicks.jsonl"))).map(pair));
+    const held = (await readJsonl<{ query: string; item_id: string }>(join(a.dir, "clicks-eval.jsonl"))).map(pair);
+    expect(held.length).toBeGreaterThan(20);
+    expect(held.filter((p) => train.has(p))).toEqual([]);
   });
 
   it("writes valid catalog rows with decodable 128×128 images and no colour/pattern in attributes", async () => {
@@ -118,10 +127,9 @@ describe("demo dataset", () => {
     const intent = (queries.get(one.query) as QueryRow).intent;
     const expected = [...ids].filter((id) => matchesIntent(truthOf(id), intent));
     expect(judgments.filter((j) => j.query === one.query).map((j) => j.item_id)).toEqual(expected);
-    // Eval sessions are dated after training; queries mostly repeat.
-    expect((evalRows[0] as ClickRow).ts >= (train.at(-1) as ClickRow).ts).toBe(true);
+    // Held-out pairs, not held-out days: queries mostly repeat (head queries), items differ.
     const trainQueries = new Set(train.map((r) => r.query));
-    expect(evalRows.filter((r) => trainQueries.has(r.query)).length / evalRows.length).toBeGreaterThan(0.5);
+    expect(evalRows.filter((r) => trainQueries.has(r.query)).length / evalRows.length).toBeGreaterThan(0.3);
   });
 
   it("refuses to overwrite a non-empty folder that is not a dataset", async () => {

@@ -3,6 +3,7 @@ import { createReadStream } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import cliProgress from "cli-progress";
+import { SPLIT_MODES, type SplitMode } from "../core/index.ts";
 import { importData, type ImportOptions } from "./import-data.ts";
 import { formatSummary } from "./summary.ts";
 
@@ -74,6 +75,7 @@ function parseImportArgs(argv: string[]): ImportOptions {
       dataset: { type: "string" },
       out: { type: "string" },
       "eval-fraction": { type: "string" },
+      split: { type: "string" },
       seed: { type: "string" },
       "no-images": { type: "boolean" },
       "cache-dir": { type: "string" },
@@ -99,6 +101,11 @@ function parseImportArgs(argv: string[]): ImportOptions {
   if (!catalog) throw new UsageError("--catalog FILE is required (or --dataset DIR)");
   const evalFraction = values["eval-fraction"] === undefined ? undefined : Number(values["eval-fraction"]);
   if (evalFraction !== undefined && !(evalFraction >= 0 && evalFraction < 1)) throw new UsageError(`--eval-fraction must be in [0, 1), got "${values["eval-fraction"]}"`);
+  const split = values.split;
+  if (split !== undefined && !(SPLIT_MODES as readonly string[]).includes(split)) {
+    throw new UsageError(`--split must be one of ${SPLIT_MODES.join(", ")}, got "${split}" (pair: no held-out (query, item) pair occurs in training)`);
+  }
+  if (split !== undefined && evalClicks) throw new UsageError("--split applies when held-out clicks are split off --clicks; it cannot be combined with --eval-clicks FILE");
   const size = intFlag(values["image-size"], "image-size");
   if (size !== undefined && (size < 4 || size % 4 !== 0)) throw new UsageError(`--image-size must be a multiple of 4 (the patch grid), got ${size}`);
   const imageOptions: NonNullable<ImportOptions["imageOptions"]> = {};
@@ -116,6 +123,7 @@ function parseImportArgs(argv: string[]): ImportOptions {
     ...(evalClicks ? { evalClicks } : {}),
     ...(judgments ? { judgments } : {}),
     ...(evalFraction !== undefined ? { evalFraction } : {}),
+    ...(split !== undefined ? { split: split as SplitMode } : {}),
     ...(values.seed !== undefined ? { seed: intFlag(values.seed, "seed")! } : {}),
     ...(values["no-images"] ? { images: false } : {}),
     ...(values["cache-dir"] ? { cacheDir: values["cache-dir"] } : {}),

@@ -206,6 +206,46 @@ describe("importData: formats and re-runs", () => {
     expect(first.eval.length).toBe(s1.clicksEval.imported);
   });
 
+  it("splits held-out clicks by pair (default), by time, or by row, and says how many held-out pairs training saw", async () => {
+    const catalog = join(dir, "split.jsonl");
+    await writeFile(catalog, rows.map((r) => JSON.stringify(r)).join("\n"));
+    const clicks = join(dir, "split-clicks.jsonl");
+    // 60 queries × 2 items, each pair clicked 5 times on different days: a log that repeats pairs.
+    const log: string[] = [];
+    for (let rep = 0; rep < 5; rep++) for (let q = 0; q < 60; q++) for (const id of ["p1", "p2"]) {
+      log.push(JSON.stringify({ query: `q${q} tee`, item_id: id, ts: new Date(Date.UTC(2026, 0, 1 + rep * 10 + (q % 7))).toISOString() }));
+    }
+    await writeFile(clicks, log.join("\n"));
+    const pairsOf = async (out: string, table: string) => {
+      const db = await openStore(out);
+      return new Set((await (await db.openTable(table)).query().toArray()).map((r) => `${r.terms}|${r.item_id}`));
+    };
+    const run = async (split: "pair" | "time" | "row") => {
+      const out = join(dir, `out-split-${split}`);
+      const summary = await importData({ catalog, clicks, out, images: false, evalFraction: 0.2, split });
+      const train = await pairsOf(out, "clicks");
+      const held = await pairsOf(out, "clicks_eval");
+      return { summary, seen: [...held].filter((p) => train.has(p)).length, held: held.size, manifest: await readImportManifest(out) };
+    };
+    const pair = await run("pair");
+    expect(pair.held).toBeGreaterThan(10);
+    expect(pair.seen).toBe(0);
+    expect(pair.summary.split).toEqual({ mode: "pair", fraction: 0.2, heldOutPairs: pair.held, heldOutPairsSeenInTraining: 0 });
+    expect(pair.summary.clicksEval.imported).toBe(pair.held * 5);
+    expect(pair.manifest.split).toBe("pair");
+    const row = await run("row");
+    // The row split leaks: most held-out pairs were also trained on.
+    expect(row.seen / row.held).toBeGreaterThan(0.5);
+    expect(row.summary.split.heldOutPairsSeenInTraining).toBe(row.seen);
+    const time = await run("time");
+    expect(time.summary.clicksEval.imported).toBeGreaterThanOrEqual(0.2 * 600);
+    expect(time.summary.clicksEval.imported).toBeLessThan(0.3 * 600);
+    // No ts at all: the time split refuses with the fix.
+    const noTs = join(dir, "split-nots.jsonl");
+    await writeFile(noTs, JSON.stringify({ query: "tee", item_id: "p1" }));
+    await expect(importData({ catalog, clicks: noTs, out: join(dir, "out-split-nots"), images: false, split: "time" })).rejects.toThrow(/--split time needs a ts/);
+  });
+
   it("leaves a manifest that readers refuse when the import dies midway", async () => {
     const catalog = join(dir, "crash.jsonl");
     await writeFile(catalog, rows.map((r) => JSON.stringify(r)).join("\n"));

@@ -1,6 +1,6 @@
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import { murmur3, type Item } from "../core/index.ts";
+import { pairHeldOut, rowHeldOut, timeCutoff, type Item, type SplitMode } from "../core/index.ts";
 import { openStore } from "../lancedb/connect.ts";
 import {
   CATALOG_SCHEMA, CLICK_SCHEMA, IMPORT_TABLES, JUDGMENT_SCHEMA, TableWriter,
@@ -33,8 +33,10 @@ export interface ImportOptions {
   judgments?: string;
   /** Data directory: receives store/, rejects.jsonl, import.json and cache/. */
   out: string;
-  /** Share of click rows held out for evaluation when no evalClicks file is given (default 0.1). */
+  /** Share held out for evaluation when no evalClicks file is given (default 0.1): of (query, item) pairs, rows, or the latest rows. */
   evalFraction?: number;
+  /** How held-out clicks are chosen (default "pair": no held-out pair occurs in training; "time": the latest rows by `ts`; "row": random rows). */
+  split?: SplitMode;
   /** Seed of the train/eval split (default 0). */
   seed?: number;
   /** Load images (default true); false imports every item text-only. */
@@ -69,6 +71,7 @@ export async function importData(opts: ImportOptions): Promise<ImportSummary> {
     clicks: { read: 0, imported: 0, rejected: 0 },
     clicksEval: { read: 0, imported: 0, rejected: 0 },
     judgments: { read: 0, imported: 0, rejected: 0 },
+    split: { mode: "pair", fraction: null, heldOutPairs: 0, heldOutPairsSeenInTraining: 0 },
     seconds: 0,
   };
 
@@ -132,9 +135,20 @@ export async function importData(opts: ImportOptions): Promise<ImportSummary> {
   // Clicks: the training log, split into train and held-out eval unless an eval file is given.
   const train = new TableWriter<ClickRow>(db, IMPORT_TABLES.clicks, CLICK_SCHEMA);
   const held = new TableWriter<ClickRow>(db, IMPORT_TABLES.clicksEval, CLICK_SCHEMA);
+  const split = opts.split ?? "pair";
+  const seed = opts.seed ?? 0;
+  const splitting = Boolean(opts.clicks && !opts.evalClicks && evalFraction > 0);
+  // The time split needs the cut-off before the first row is placed: one cheap pass over the ts values.
+  const cutoff = splitting && split === "time" ? await clickTimeCutoff(opts.clicks!, evalFraction) : null;
+  const heldPairs = new Set<string>();
+  const trainPairs = new Set<string>();
+  const heldOut = (line: number, terms: string, itemId: string, ts: string | undefined): boolean => {
+    if (split === "pair") return pairHeldOut(terms, itemId, seed, evalFraction);
+    if (split === "row") return rowHeldOut(line, terms, itemId, seed, evalFraction);
+    return ts !== undefined && cutoff !== null && Date.parse(ts) >= cutoff;
+  };
   const readClicks = async (file: string, kind: RejectKind, split: boolean) => {
     const stats = kind === "clicks" ? summary.clicks : summary.clicksEval;
-    const seed = opts.seed ?? 0;
     for await (const row of readRows(file)) {
       stats.read++;
       const checked = "error" in row ? { ok: false as const, reason: row.error } : checkClick(row.value, known);
@@ -146,8 +160,9 @@ export async function importData(opts: ImportOptions): Promise<ImportSummary> {
       }
       const c = checked.value;
       const rec: ClickRow = { query: c.query, item_id: c.item_id, clicks: c.clicks, purchases: c.purchases ?? null, ts: c.ts ?? null, qid: c.qid, terms: c.terms, line: row.line };
-      // Split by a hash of the row (seeded), so the split is stable across re-imports.
-      const toEval = kind === "clicks_eval" || (split && murmur3(`${row.line}\u0000${c.terms}\u0000${c.item_id}`, seed) / 2 ** 32 < evalFraction);
+      // Seeded hashes (or the time cut-off), so the split is stable across re-imports.
+      const toEval = kind === "clicks_eval" || (split && heldOut(row.line, c.terms, c.item_id, c.ts));
+      (toEval ? heldPairs : trainPairs).add(`${c.terms}\u0000${c.item_id}`);
       if (toEval) {
         await held.push(rec);
         if (kind === "clicks") summary.clicksEval.imported++;
@@ -156,11 +171,19 @@ export async function importData(opts: ImportOptions): Promise<ImportSummary> {
       if (stats.read % 5_000 === 0) opts.onProgress?.({ stage: kind as ImportProgress["stage"], done: stats.read });
     }
   };
-  if (opts.clicks) await readClicks(opts.clicks, "clicks", !opts.evalClicks);
+  if (opts.clicks) await readClicks(opts.clicks, "clicks", splitting);
   if (opts.clicks && !opts.evalClicks) summary.clicks.imported -= summary.clicksEval.imported;
   if (opts.evalClicks) await readClicks(opts.evalClicks, "clicks_eval", false);
   versions[IMPORT_TABLES.clicks] = await train.close();
   versions[IMPORT_TABLES.clicksEval] = await held.close();
+  let seenPairs = 0;
+  for (const p of heldPairs) if (trainPairs.has(p)) seenPairs++;
+  summary.split = {
+    mode: opts.evalClicks ? "file" : split,
+    fraction: opts.evalClicks ? null : evalFraction,
+    heldOutPairs: heldPairs.size,
+    heldOutPairsSeenInTraining: seenPairs,
+  };
 
   if (opts.judgments) {
     const judg = new TableWriter<JudgmentRow>(db, IMPORT_TABLES.judgments, JUDGMENT_SCHEMA);
@@ -189,6 +212,7 @@ export async function importData(opts: ImportOptions): Promise<ImportSummary> {
     version: 1,
     sources: { catalog: resolve(opts.catalog), clicks: opts.clicks && resolve(opts.clicks), evalClicks: opts.evalClicks && resolve(opts.evalClicks), judgments: opts.judgments && resolve(opts.judgments) },
     evalFraction: opts.evalClicks ? null : evalFraction,
+    split: opts.evalClicks ? "file" : split,
     seed: opts.seed ?? 0,
     imageSize: opts.imageOptions?.size ?? 64,
     grid: opts.imageOptions?.grid ?? 4,
@@ -196,6 +220,23 @@ export async function importData(opts: ImportOptions): Promise<ImportSummary> {
     summary,
   });
   return summary;
+}
+
+/** The time split's cut-off over a click file's valid `ts` values; fails when none has one. */
+async function clickTimeCutoff(file: string, fraction: number): Promise<number> {
+  const ts: number[] = [];
+  let rows = 0;
+  for await (const row of readRows(file)) {
+    if ("error" in row) continue;
+    rows++;
+    const t = typeof row.value.ts === "string" ? Date.parse(row.value.ts) : NaN;
+    if (Number.isFinite(t)) ts.push(t);
+  }
+  const cut = timeCutoff(ts, fraction);
+  if (cut === null) {
+    throw new ImportError("BAD_OPTION", `--split time needs a ts on click rows, and none of the ${rows} rows in ${file} has one; use --split pair (the default) or add ts`);
+  }
+  return cut;
 }
 
 // Attribute objects are stored as JSON text with sorted keys so re-imports write identical rows.

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { SplitMode } from "../core/index.ts";
 import { StoreError } from "../lancedb/errors.ts";
 
 /** File name of the import manifest inside a data directory. */
@@ -25,8 +26,22 @@ export interface ImportSummary {
   clicksEval: RowCounts;
   /** Graded judgments. */
   judgments: RowCounts;
+  /** How held-out clicks were chosen and how many of their pairs also occur in training. */
+  split: SplitSummary;
   /** Wall time of the import. */
   seconds: number;
+}
+
+/** The train / held-out split an import made. */
+export interface SplitSummary {
+  /** "pair", "time" or "row" when split off the click log; "file" when held-out clicks came from their own file. */
+  mode: SplitMode | "file";
+  /** Share held out (null for "file"). */
+  fraction: number | null;
+  /** Distinct (query terms, item) pairs in the held-out clicks. */
+  heldOutPairs: number;
+  /** Of those, pairs that also occur in the training clicks (0 under the pair split). */
+  heldOutPairsSeenInTraining: number;
 }
 
 /** The manifest written first as "running" and last as "complete": readers trust only the latter. */
@@ -37,6 +52,8 @@ export type ImportManifest =
       version: 1;
       sources: Record<string, string | undefined>;
       evalFraction: number | null;
+      /** Split mode (absent in imports made before splits had modes: those split by row). */
+      split?: SplitMode | "file";
       seed: number;
       imageSize: number;
       grid: number;

@@ -21,6 +21,20 @@ export function formatSummary(s: ImportSummary, rejectsPath: string): string {
     "",
     `images: ${s.catalog.imagesOk} ok (${s.catalog.imageCacheHits} from cache), ${s.catalog.imagesFailed} unusable; ${s.catalog.textOnly} items text-only`,
     `time: ${s.seconds.toFixed(1)} s (${rate} catalog rows/s)`,
+    splitLine(s),
     rejected > 0 ? `rejects: ${rejected} rows in ${rejectsPath} (file, line, reason)` : "rejects: none",
   ].join("\n");
+}
+
+function splitLine(s: ImportSummary): string {
+  const sp = s.split;
+  if (sp.mode === "file") {
+    return `held-out clicks: from their own file; ${sp.heldOutPairs} (query, item) pairs, ${sp.heldOutPairsSeenInTraining} of them also in the training clicks`;
+  }
+  if (s.clicks.imported + s.clicksEval.imported === 0) return "held-out clicks: none (no click log)";
+  if (s.clicksEval.imported === 0) {
+    return `held-out clicks: none — --split ${sp.mode} with --eval-fraction ${sp.fraction} held out nothing from ${s.clicks.imported} rows; eval and the retrain gate need held-out clicks: raise --eval-fraction or pass --eval-clicks FILE`;
+  }
+  const by = sp.mode === "pair" ? "by (query, item) pair: none of them occurs in training" : sp.mode === "time" ? "the latest rows by ts" : "random rows";
+  return `held-out clicks: ${s.clicksEval.imported} rows, ${sp.heldOutPairs} pairs (${by}; ${sp.heldOutPairsSeenInTraining} pairs also in training)`;
 }

@@ -1,7 +1,7 @@
 // Reads what a release is built from: the imported catalog and the distinct logged queries,
 // pinned to the table versions the import manifest recorded.
 import type * as lancedb from "@lancedb/lancedb";
-import { ATTRIBUTE_KEY } from "../core/limits.ts";
+import { ATTRIBUTE_KEY, tuningPair, type ItemColumns, type TuningQuery } from "../core/index.ts";
 import { IMPORT_TABLES } from "./import-tables.ts";
 import { allTableNames } from "./connect.ts";
 import { StoreError } from "./errors.ts";
@@ -83,4 +83,30 @@ export async function readLoggedQueries(db: lancedb.Connection, version?: number
   // Two different term strings can share a qid (a hash collision): both get their own row.
   for (let i = 0; i < qids.length; i++) seen.set(`${qids[i]}\u0000${terms[i]}`, { qid: qids[i]!, terms: terms[i]! });
   return [...seen.values()].sort((x, y) => x.qid - y.qid || (x.terms < y.terms ? -1 : x.terms > y.terms ? 1 : 0));
+}
+
+/** The held-out clicks' pairs of the tuning half (core `tuningPair`), grouped by query, as catalog rows. */
+export async function readTuningQueries(db: lancedb.Connection, rowOf: ReadonlyMap<string, number>, version?: number): Promise<TuningQuery[]> {
+  const t = await openPinned(db, IMPORT_TABLES.clicksEval, version);
+  if (!t) return [];
+  const a = await t.query().select(["terms", "item_id"]).toArrow();
+  if (a.numRows === 0) return [];
+  const terms = column<string>(a, "terms");
+  const items = column<string>(a, "item_id");
+  const byTerms = new Map<string, Set<number>>();
+  for (let i = 0; i < terms.length; i++) {
+    const row = rowOf.get(items[i]!);
+    if (row === undefined || !tuningPair(terms[i]!, items[i]!)) continue;
+    let s = byTerms.get(terms[i]!);
+    if (!s) byTerms.set(terms[i]!, (s = new Set()));
+    s.add(row);
+  }
+  return [...byTerms.keys()].sort().map((q) => ({ terms: q, targets: byTerms.get(q)! }));
+}
+
+/** The catalog as the search index's item columns (attribute values by key). */
+export function itemColumnsOf(cat: CatalogColumns): ItemColumns {
+  const attributeColumns = new Map<string, (string | null)[]>();
+  for (const k of cat.attributeKeys) attributeColumns.set(k, cat.attributes.map((a) => a?.[k] ?? null));
+  return { titles: cat.titles, brands: cat.brands, categories: cat.categories, prices: cat.prices, attributeColumns };
 }

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createHashEncoder } from "../core/hash-encoder.ts";
+import { createHashEncoder, runRetrieve } from "../core/index.ts";
 import { queryId } from "../core/qid.ts";
 import { openStore } from "./connect.ts";
 import { StoreError } from "./errors.ts";
-import { getActiveRelease, listReleases, openRelease, publishRelease } from "./index.ts";
+import { getActiveRelease, listReleases, loadReleaseIndex, openRelease, publishRelease } from "./index.ts";
 import { importedShop, type ShopItem } from "./test-fixtures.ts";
 import { dot } from "./top-k.ts";
 
@@ -28,7 +28,9 @@ describe("publishRelease", () => {
     const info = await publishRelease({ dataDir: shop.dataDir, encoder: createHashEncoder(), topK: 50, onProgress: (p) => stages.add(p.stage) });
     expect(info).toMatchObject({ id: "r001", active: true, items: 400, dim: 128, model: "hash-bow-v1", index: { kind: "exact" } });
     expect(info.qids).toBeGreaterThan(40);
-    expect([...stages]).toEqual(["catalog", "vectors", "items", "index", "qids", "lexicon", "activate"]);
+    expect([...stages]).toEqual(["catalog", "vectors", "items", "index", "blend", "qids", "lexicon", "activate"]);
+    // No held-out clicks in this import: nothing to fit the blend on, so the default even blend serves.
+    expect((await openRelease(shop.dataDir)).retrieval).toMatchObject({ lexical: true, blend: { method: "convex", weight: 0.5 } });
     expect((await getActiveRelease(shop.dataDir))?.id).toBe("r001");
     expect((await listReleases(shop.dataDir)).map((r) => [r.id, r.active])).toEqual([["r001", true]]);
 
@@ -46,7 +48,7 @@ describe("publishRelease", () => {
     expect(rel.lexicon.categories.reduce((n, c) => n + c.count, 0)).toBe(shop.items.filter((i) => i.category).length);
   });
 
-  it("stores each qid's list exactly as a brute-force recomputation", async () => {
+  it("stores each qid's list as the live search ranks it, and as brute force when the blend is vectors alone", async () => {
     const rel = await openRelease(shop.dataDir, "r001");
     const { qid, terms } = queryId("classic dress");
     const rows = await rel.qids.query().where(`qid = ${qid}`).toArray();
@@ -55,9 +57,21 @@ describe("publishRelease", () => {
     expect(row).toBeDefined();
     if (rows[0]) expect(row.terms).toBe(terms);
     expect(queryId(row.terms).qid).toBe(row.qid);
-    const want = bruteForce(shop.items, row.terms, 50);
-    expect([...row.item_ids]).toEqual(want.ids);
-    expect(Array.from(row.scores as Iterable<number>)).toEqual(want.scores);
+    // The list is the engine's unconstrained live ranking (both channels, the release's blend).
+    const idx = await loadReleaseIndex(rel);
+    const live = await runRetrieve(idx, { query: row.terms, k: 50, understand: false }, {
+      encode: async (t) => createHashEncoder().encode([t])[0]!, exactLimit: 100_000, useQidLists: false,
+    });
+    expect([...row.item_ids]).toEqual(live.hits.map((h) => idx.ids[h.row]));
+    expect(Array.from(row.scores as Iterable<number>)).toEqual(live.hits.map((h) => Math.fround(h.score)));
+    expect(live.channels).toEqual(["lexical", "vector"]);
+
+    // Vectors alone: the list is the brute-force inner-product order.
+    const info = await publishRelease({ dataDir: shop.dataDir, encoder: createHashEncoder(), topK: 50, blend: { method: "convex", weight: 1 }, lexical: false, activate: false });
+    const rel2 = await openRelease(shop.dataDir, info.id);
+    expect(rel2.retrieval).toMatchObject({ lexical: false, blend: { method: "convex", weight: 1 } });
+    const [row2] = await rel2.qids.query().where(`qid = ${row.qid}`).toArray();
+    expect([...row2.item_ids]).toEqual(bruteForce(shop.items, row.terms, 50).ids);
   });
 
   it("serves an item's record with its attribute struct", async () => {
@@ -78,12 +92,12 @@ describe("publishRelease", () => {
     await expect(publishRelease({ dataDir: shop.dataDir, encoder: enc, itemVectors: vectors(shop.items, 8), activate: false })).rejects.toThrow(StoreError);
     const info = await publishRelease({ dataDir: shop.dataDir, encoder: enc, itemVectors: vectors(shop.items), activate: false, topK: 5 });
     // Bad vectors are caught before any table is written: no id was spent on the failures.
-    expect(info).toMatchObject({ id: "r002", active: false, dim: 16 });
+    expect(info).toMatchObject({ id: "r003", active: false, dim: 16 });
     expect((await getActiveRelease(shop.dataDir))?.id).toBe("r001");
-    const rel = await openRelease(shop.dataDir, "r002");
+    const rel = await openRelease(shop.dataDir, "r003");
     const [v] = await rel.items.query().select(["vector"]).limit(1).toArray();
     expect(Array.from(v.vector as Iterable<number>)[0]).toBeCloseTo(0.25, 6); // normalised: 1/sqrt(16)
-    expect((await (await openStore(shop.dataDir)).tableNames()).filter((t) => t.startsWith("items_"))).toEqual(["items_r001", "items_r002"]);
+    expect((await (await openStore(shop.dataDir)).tableNames()).filter((t) => t.startsWith("items_"))).toEqual(["items_r001", "items_r002", "items_r003"]);
   });
 
   it("refuses a data directory without an import", async () => {

@@ -2,12 +2,12 @@
 // then record it in `releases`, then flip the pointer. Until the `releases` row exists the
 // release is invisible; until the pointer moves, readers keep the previous one.
 import type { ReleaseInfo } from "../api/service/types.ts";
-import type { TextEncoder } from "../core/encoder.ts";
+import { buildSearchIndex, fitBlend, parseBlend, type Blend, type BlendFit, type TextEncoder } from "../core/index.ts";
 import { readImportManifest } from "../ingest/manifest.ts";
-import { readCatalog, readLoggedQueries } from "./catalog-source.ts";
+import { itemColumnsOf, readCatalog, readLoggedQueries, readTuningQueries } from "./catalog-source.ts";
 import { allTableNames, openStore } from "./connect.ts";
 import { StoreError } from "./errors.ts";
-import { collectItemVectors, encodeItems } from "./item-vectors.ts";
+import { checkedUnitVectors, collectItemVectors, encodeItems } from "./item-vectors.ts";
 import { assertIndexesComplete, buildScalarIndexes, planScalarIndexes, writeItemsTable } from "./items-table.ts";
 import { buildLexicon, writeLexiconTable } from "./lexicon-table.ts";
 import { writeQidsTable } from "./qids-table.ts";
@@ -17,7 +17,7 @@ import { IMPORT_TABLES } from "./import-tables.ts";
 import { buildVectorIndex, planVectorIndex, type VectorIndexOptions } from "./vector-index.ts";
 
 /** Publish stages, in order, for a progress bar. */
-export type PublishStage = "catalog" | "vectors" | "items" | "index" | "qids" | "lexicon" | "activate";
+export type PublishStage = "catalog" | "vectors" | "items" | "index" | "blend" | "qids" | "lexicon" | "activate";
 
 /** Progress of a running publish. */
 export interface PublishProgress {
@@ -45,6 +45,12 @@ export interface PublishOptions {
   exactThreshold?: number;
   /** ANN index kind above the threshold (default "ivf_hnsw_sq"). */
   ann?: VectorIndexOptions["ann"];
+  /** Channel blend: "fit" (default) fits the vector weight on the tuning half of the held-out clicks; or a fixed blend. */
+  blend?: "fit" | Blend;
+  /** Build the lexical (BM25) channel (default true); false serves vectors alone. */
+  lexical?: boolean;
+  /** Exact-scan limit used by the live search when precomputing and fitting (default 100,000, as serving). */
+  exactLimit?: number;
   /** Point readers at the new release when complete (default true). */
   activate?: boolean;
   /** Called as stages advance. */
@@ -89,9 +95,25 @@ export async function publishRelease(opts: PublishOptions): Promise<ReleaseInfo>
   await assertIndexesComplete(items, [...Object.keys(scalar).map((c) => `${c}_idx`), ...(vindex.kind === "exact" ? [] : ["vector_idx"])]);
   progress("index", 1, 1);
 
+  // The in-memory index serving will load: the blend is fitted on it and the qid lists come from it.
+  const exactLimit = opts.exactLimit ?? 100_000;
+  const lexical = opts.lexical ?? true;
+  const idx = buildSearchIndex(itemColumnsOf(cat), { vectors, dim, lexical });
+  progress("blend", 0, 1);
+  let fit: BlendFit;
+  if (opts.blend && opts.blend !== "fit") fit = { blend: parseBlend(opts.blend), queries: 0, grid: [], reason: "fixed by the publisher" };
+  else {
+    const rowOf = new Map(cat.ids.map((x, i) => [x, i]));
+    const tuning = await readTuningQueries(db, rowOf, manifest.tables[IMPORT_TABLES.clicksEval]);
+    const encode = async (ts: readonly string[]) => checkedUnitVectors(await encoder.encode([...ts]), dim, "query");
+    fit = await fitBlend(idx, tuning, { encode, exactLimit });
+  }
+  idx.blend = fit.blend;
+  progress("blend", 1, 1);
+
   const queries = await readLoggedQueries(db, manifest.tables[IMPORT_TABLES.clicks]);
   progress("qids", 0, queries.length);
-  const qids = await writeQidsTable(db, names.qids, queries, encoder, cat.ids, vectors, { topK, onProgress: (d) => progress("qids", d, queries.length) });
+  const qids = await writeQidsTable(db, names.qids, queries, encoder, cat.ids, idx, { topK, exactLimit, onProgress: (d) => progress("qids", d, queries.length) });
   if (queries.length > 0) await assertIndexesComplete(qids, ["qid_idx"]);
 
   progress("lexicon", 0, 1);
@@ -105,6 +127,7 @@ export async function publishRelease(opts: PublishOptions): Promise<ReleaseInfo>
     model_config: JSON.stringify(encoder.config ?? {}), index_kind: vindex.kind, index_params: JSON.stringify(vindex.params),
     scalar_indexes: JSON.stringify(scalar), top_k: topK, attribute_keys: JSON.stringify(cat.attributeKeys),
     import_tables: JSON.stringify(manifest.tables), publish_seconds: (performance.now() - started) / 1000, state: "complete",
+    retrieval: JSON.stringify({ lexical, blend: fit.blend, fit: { queries: fit.queries, grid: fit.grid, ...(fit.reason ? { reason: fit.reason } : {}) } }),
   };
   await appendReleaseRow(db, row);
   let active = (await readPointer(db))?.release ?? null;

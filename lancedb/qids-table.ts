@@ -1,12 +1,12 @@
-// `qids_rNNN`: the precomputed top-K list of every distinct logged query (seed 001 §3.1), by exact
-// brute force over all item vectors, so a qid hit serves exactly what an exact search would.
+// `qids_rNNN`: the precomputed top-K list of every distinct logged query (seed 001 §3.1): core's
+// live search (exact vector channel + BM25, fused by the release's blend), so a qid hit serves
+// exactly what a live search without constraints would.
 import * as lancedb from "@lancedb/lancedb";
-import type { TextEncoder } from "../core/encoder.ts";
+import { precomputeQidLists, type SearchIndex, type TextEncoder } from "../core/index.ts";
 import { float32ListColumn, tableOf, uint32Column, utf8Column, utf8ListColumn } from "./arrow.ts";
 import type { LoggedQuery } from "./catalog-source.ts";
 import { checkedUnitVectors } from "./item-vectors.ts";
 import { QIDS_SCHEMA } from "./release-schemas.ts";
-import { topKInnerProduct } from "./top-k.ts";
 
 /** Options of the qid precompute. */
 export interface QidsTableOptions {
@@ -16,12 +16,14 @@ export interface QidsTableOptions {
   chunk?: number;
   /** Called after each chunk with the queries done so far. */
   onProgress?: (done: number) => void;
+  /** Exact-scan limit of the live search (default 100,000). */
+  exactLimit?: number;
 }
 
-/** Encode every logged query, take its exact top-K against `vectors`, write `qids_<id>` with a qid index. */
+/** Encode every logged query, rank it with the release's index, write `qids_<id>` with a qid index. */
 export async function writeQidsTable(
   db: lancedb.Connection, name: string, queries: readonly LoggedQuery[], encoder: TextEncoder,
-  ids: readonly string[], vectors: Float32Array, opts: QidsTableOptions,
+  ids: readonly string[], idx: SearchIndex, opts: QidsTableOptions,
 ): Promise<lancedb.Table> {
   const chunk = opts.chunk ?? 2_048;
   let table: lancedb.Table | null = null;
@@ -29,12 +31,12 @@ export async function writeQidsTable(
     const part = queries.slice(s, s + chunk);
     // The canonical terms are what the qid hashes, so every spelling of a query shares one list.
     const qv = checkedUnitVectors(await encoder.encode(part.map((q) => q.terms)), encoder.dim, "query");
-    const tops = topKInnerProduct(vectors, encoder.dim, qv, opts.topK);
+    const tops = await precomputeQidLists(idx, part, qv, opts.topK, opts.exactLimit ?? 100_000);
     const data = tableOf(QIDS_SCHEMA, {
       qid: uint32Column(Uint32Array.from(part, (q) => q.qid)),
       terms: utf8Column(part.map((q) => q.terms)),
-      item_ids: utf8ListColumn(tops.map((t) => Array.from(t.indices, (i) => ids[i]!))),
-      scores: float32ListColumn(tops.map((t) => t.scores)),
+      item_ids: utf8ListColumn(tops.map((t) => Array.from(t.list.rows, (i) => ids[i]!))),
+      scores: float32ListColumn(tops.map((t) => t.list.scores)),
     });
     if (table) await table.add(data);
     else table = await db.createTable(name, data, { mode: "create" });

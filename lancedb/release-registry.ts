@@ -40,6 +40,8 @@ export interface ReleaseRow {
   publish_seconds: number;
   /** Always "complete": rows are written only once every table and index exists. */
   state: "complete";
+  /** JSON { lexical, blend, fit } (null in releases published before hybrid retrieval). */
+  retrieval?: string | null;
 }
 
 /** The active pointer. */
@@ -81,11 +83,17 @@ export async function appendReleaseRow(db: lancedb.Connection, row: ReleaseRow):
   const cols: Record<string, ReturnType<typeof utf8Column>> = {};
   for (const f of RELEASES_SCHEMA.fields) {
     const v = row[f.name as keyof ReleaseRow];
-    cols[f.name] = typeof v === "number" ? arrow.vectorFromArray([v], f.type).data[0]! : utf8Column([v]);
+    cols[f.name] = typeof v === "number" ? arrow.vectorFromArray([v], f.type).data[0]! : utf8Column([v ?? null]);
   }
   const data = tableOf(RELEASES_SCHEMA, cols);
   const t = await openIfExists(db, RELEASE_TABLES.releases);
-  if (t) await t.add(data);
+  if (t) {
+    // A store made by an older version lacks newer nullable columns: add them (null) first.
+    const have = new Set((await t.schema()).fields.map((f) => f.name));
+    const missing = RELEASES_SCHEMA.fields.filter((f) => !have.has(f.name));
+    if (missing.length) await t.addColumns(missing.map((f) => ({ name: f.name, valueSql: "CAST(NULL AS STRING)" })));
+    await t.add(data);
+  }
   else await db.createTable(RELEASE_TABLES.releases, data, { mode: "create" });
 }
 

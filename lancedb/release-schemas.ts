@@ -60,6 +60,9 @@ export const RELEASES_SCHEMA: Schema = new ArrowSchema([
   new Field("import_tables", str(), false),
   new Field("publish_seconds", new Float64(), false),
   new Field("state", str(), false),
+  // JSON { lexical, blend, fit }: the retrieval channels and the blend fitted at publish. Null in
+  // releases published before hybrid retrieval (they serve vectors alone).
+  new Field("retrieval", str(), true),
 ]);
 
 /** Schema of `active_release`: the single-row pointer readers follow. */

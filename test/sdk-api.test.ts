@@ -50,7 +50,11 @@ describe("SDK ↔ API over HTTP on a real release", () => {
     expect(r.items).toHaveLength(5);
     const f = await app.retrieve("dress", { k: 50, filters: { brand: "Zed", price: { lte: 9 } } });
     expect(f.items.length).toBeGreaterThan(0);
-    expect(f.items.every((x) => x.brand === "Zed" && x.price! <= 9 && x.category === "Women>Dresses")).toBe(true);
+    // The caller's filter always holds; the category "dress" implies holds except on items marked relaxed.
+    expect(f.items.every((x) => x.brand === "Zed" && x.price! <= 9)).toBe(true);
+    expect(f.items.filter((x) => !x.relaxed).every((x) => x.category === "Women>Dresses")).toBe(true);
+    expect(f.items.filter((x) => !x.relaxed).length).toBeGreaterThan(0);
+    expect(f.constraints.relaxed.map((c) => c.field)).toEqual(["category"]);
     expect(await app.lookup("dress red")).toMatchObject({ hit: true, terms: "dress red" });
     const got = await app.items.get(["p3", "nope", "p1"]);
     expect(got.map((x) => x.id)).toEqual(["p3", "p1"]);

@@ -1,4 +1,4 @@
-// The edge's retrieve: the origin's qid path (api/service/retrieve.ts, steps 1–2) over a list read
+// The edge's retrieve: the origin's qid path (core/retrieve-engine.ts, steps 1–2) over a list read
 // from KV. It answers only when the list alone yields k items; anything the origin would top up
 // with vector search (a miss, too few after filtering) returns null and goes to the origin. Same
 // query understanding, same filter predicate, same list and scores, so the same items in the same
@@ -48,7 +48,8 @@ export async function answerFromKv(store: EdgeStore, req: RetrieveRequest): Prom
     release,
     qid,
     terms,
-    constraints: { fromQuery: understood.constraints, fromCaller: req.filters ?? null, applied },
+    constraints: { fromQuery: understood.constraints, fromCaller: req.filters ?? null, applied, relaxed: [] },
+    channels: [],
     timings,
   };
 }

@@ -34,7 +34,8 @@ beforeAll(async () => {
   await writeFile(join(dir, "clicks.jsonl"), clicks.map((x) => JSON.stringify(x)).join("\n"));
   const data = join(dir, "data");
   await importData({ catalog: join(dir, "catalog.jsonl"), clicks: join(dir, "clicks.jsonl"), out: data, images: false, evalFraction: 0 });
-  await publishRelease({ dataDir: data, encoder: createHashEncoder(), topK: 50 });
+  // Vectors alone decide the order (weight 1), so a miss can be checked against brute force.
+  await publishRelease({ dataDir: data, encoder: createHashEncoder(), topK: 50, blend: { method: "convex", weight: 1 } });
   service = await createRetrievalService({ dataDir: data, pollMs: 50 });
 });
 afterAll(async () => {
@@ -85,13 +86,22 @@ describe("retrieval service on LanceDB", () => {
 
   it("turns brand and type words into hard constraints (relevance control)", async () => {
     for (const brand of BRANDS) for (const t of TYPES) {
-      const r = await service.retrieve(req({ query: `${brand} ${t.word.toLowerCase()}`, k: 50 }));
+      const r = await service.retrieve(req({ query: `${brand} ${t.word.toLowerCase()}`, k: 50, relax: false }));
       expect(r.constraints.fromQuery.map((c) => c.field).sort()).toEqual(["brand", "category"]);
       expect(r.items.length).toBe(20);
       for (const x of r.items) {
         expect(x.brand).toBe(brand);
         expect(x.category).toBe(t.category);
       }
+      // With relaxation (the default): the same 20 first, then the category, then the brand dropped.
+      const relaxed = await service.retrieve(req({ query: `${brand} ${t.word.toLowerCase()}`, k: 50 }));
+      expect(relaxed.items.slice(0, 20).map((x) => x.id)).toEqual(r.items.map((x) => x.id));
+      expect(relaxed.items.slice(0, 20).every((x) => x.relaxed === undefined)).toBe(true);
+      expect(relaxed.items.slice(20).every((x) => x.relaxed === true)).toBe(true);
+      expect(relaxed.items.length).toBe(50);
+      // 60 items of the brand: category relaxed alone fills k; brand stays.
+      expect(relaxed.constraints.relaxed.map((c) => c.field)).toEqual(["category"]);
+      expect(relaxed.items.every((x) => x.brand === brand)).toBe(true);
     }
   });
 

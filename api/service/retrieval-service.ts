@@ -5,7 +5,7 @@ import {
   activateRelease, getActiveRelease, listReleases, openRelease, rollbackRelease, StoreError,
 } from "../../lancedb/index.ts";
 import { queryEncoderFor } from "./query-encoder.ts";
-import { loadReleaseIndex, type ReleaseIndex } from "./release-index.ts";
+import { loadReleaseIndex, type ReleaseIndex } from "../../lancedb/index.ts";
 import { retrieveFrom } from "./retrieve.ts";
 import { ServiceError, type ItemRecord, type LookupResult, type ReleaseInfo, type RetrievalService, type RetrieveResult } from "./types.ts";
 

@@ -1,6 +1,6 @@
 // The contract between the HTTP layer (api/app, tRPC router, REST, SDK) and the retrieval
 // service behind it (api/service, on lancedb/). Runtime-agnostic: types only.
-import type { FilterExpr, RetrieveRequest } from "../../core/index.ts";
+import type { Blend, FilterExpr, RetrieveRequest } from "../../core/index.ts";
 
 /** One retrieved item as the API returns it. */
 export interface RetrievedItem {
@@ -18,8 +18,12 @@ export interface RetrievedItem {
   price: number | null;
   /** Image reference as imported (URL or path), when the item has one. */
   image: string | null;
-  /** Which stage produced the item: the precomputed qid list or the ANN search. */
+  /** Which stage produced the item: the precomputed qid list or the live search ("ann": vector and lexical channels). */
   source: "qid" | "ann";
+  /** Live-search items: the raw score of each channel (null when that channel did not return the item). */
+  channels?: { vector: number | null; lexical: number | null };
+  /** Present (true) when the item is there only because query-derived constraints were relaxed. */
+  relaxed?: true;
 }
 
 /** A constraint query understanding derived from the query text (seed 001 §3.2). */
@@ -43,8 +47,15 @@ export interface RetrieveResult {
   /** qid of the query and its canonical terms. */
   qid: number;
   terms: string;
-  /** Constraints applied: from the query text, from the caller, and the AND of both. */
-  constraints: { fromQuery: DerivedConstraint[]; fromCaller: FilterExpr | null; applied: FilterExpr | null };
+  /**
+   * Constraints applied: from the query text, from the caller, and the AND of both; `relaxed` lists
+   * query-derived constraints dropped (category first, then brand) because they left fewer than k items.
+   */
+  constraints: { fromQuery: DerivedConstraint[]; fromCaller: FilterExpr | null; applied: FilterExpr | null; relaxed: DerivedConstraint[] };
+  /** Channels that returned items in the live search ([] when the precomputed list answered alone). */
+  channels: ("vector" | "lexical")[];
+  /** The release's channel blend, when the live search ran. */
+  blend?: Blend;
   /** Per-stage wall times in ms (understand, qid, encode, ann, total). */
   timings: Record<string, number>;
 }

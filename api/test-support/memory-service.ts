@@ -52,7 +52,8 @@ export function memoryService(): RetrievalService & { calls: string[] } {
         release: rel,
         qid: q.qid,
         terms: q.terms,
-        constraints: { fromQuery: [], fromCaller: (req.filters as FilterExpr | undefined) ?? null, applied: (req.filters as FilterExpr | undefined) ?? null },
+        constraints: { fromQuery: [], fromCaller: (req.filters as FilterExpr | undefined) ?? null, applied: (req.filters as FilterExpr | undefined) ?? null, relaxed: [] },
+        channels: ["lexical"],
         timings: { total: 0.1 },
       };
     },

@@ -16,7 +16,7 @@ import { loadLatestCheckpoint, restoreInto } from "../train/checkpoint.ts";
 import { encodeItemVectors, encodeQueryVectors, queryTargets } from "../train/encode-all.ts";
 import type { PretrainConfig } from "../train/pretrain-config.ts";
 import { buildEvalQueries, type JudgmentInput } from "./eval-queries.ts";
-import { evaluateRankings, type Slice } from "./metrics.ts";
+import { evaluateRankings, type Slice } from "../../core/metrics.ts";
 import { exactTopK } from "./rank.ts";
 import type { ExampleQuery, VariantResult } from "./report.ts";
 import { loadTitleOmitsSlice } from "./slices.ts";

@@ -3,7 +3,7 @@ export {
   DEFAULT_KS, recallAtK, hitRateAtK, ndcgAtK, ndcgAt10, relevanceRate, categoryConsistency, intentCategoryOf,
   metricSet, applySlice, evaluateRankings,
   type EvalQuery, type Slice, type EvaluateInput, type MetricSet, type MetricsTable,
-} from "./metrics.ts";
+} from "../../core/metrics.ts";
 export { exactTopK, type ExactTopKOptions, type TopKResult } from "./rank.ts";
 export { buildEvalQueries, type BuildEvalQueriesOptions, type JudgmentInput } from "./eval-queries.ts";
 export {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { canonicalTerms } from "../../core/qid.ts";
 import { buildEvalQueries } from "./eval-queries.ts";
-import { evaluateRankings } from "./metrics.ts";
+import { evaluateRankings } from "../../core/metrics.ts";
 import { loadTitleOmitsSlice, readDatasetTruth, titleOmitsQueriedAttribute } from "./slices.ts";
 
 const jsonl = (rows: object[]) => rows.map((r) => JSON.stringify(r)).join("\n") + "\n";

@@ -6,7 +6,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { canonicalTerms } from "../../core/qid.ts";
 import type { Intent, QueryRow, TruthRow } from "../../datasets/types.ts";
-import type { Slice } from "./metrics.ts";
+import type { Slice } from "../../core/metrics.ts";
 
 /** Attributes a title may omit. */
 export type QueriedAttribute = "type" | "colour" | "pattern";

@@ -79,7 +79,7 @@ export async function candidateRanker(dataDir: string, encoder: TextEncoder): Pr
 export async function activeRanker(dataDir: string): Promise<(Ranker & { release: string }) | null> {
   const { getActiveRelease, openRelease } = await import("../../lancedb/index.ts");
   if (!(await getActiveRelease(dataDir))) return null;
-  const { loadReleaseIndex } = await import("../../api/service/release-index.ts");
+  const { loadReleaseIndex } = await import("../../lancedb/release-index.ts");
   const { queryEncoderFor } = await import("../../api/service/query-encoder.ts");
   const handles = await openRelease(dataDir);
   const index = await loadReleaseIndex(handles);

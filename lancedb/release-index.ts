@@ -3,26 +3,14 @@
 // LanceDB's ANN index serves unselective vector searches (DESIGN §6, §10).
 import type { Table as ArrowTable } from "apache-arrow";
 import type * as lancedb from "@lancedb/lancedb";
-import { buildLexicon, type FilterableItem, type Lexicon } from "../../core/index.ts";
-import type { ReleaseHandles } from "../../lancedb/index.ts";
-import type { FilterColumns } from "./candidates.ts";
-import type { ItemRecord, ReleaseInfo } from "./types.ts";
+import { buildSearchIndex, type QidList, type SearchIndex } from "../core/index.ts";
+import type { ReleaseHandles } from "./open-release.ts";
+import type { ItemRecord, ReleaseInfo } from "../api/service/types.ts";
 
-/** A precomputed qid list, decoded to item rows. */
-export interface QidList {
-  /** Canonical terms the list was computed for (a hit requires equal terms). */
-  terms: string;
-  /** Item rows, best first. */
-  rows: Uint32Array;
-  /** Scores, parallel to rows. */
-  scores: Float32Array;
-}
-
-/** A loaded release: everything retrieval reads per request. */
-export interface ReleaseIndex extends FilterColumns {
+/** A loaded release: everything retrieval reads per request (the engine's SearchIndex and the item records). */
+export interface ReleaseIndex extends SearchIndex {
   info: ReleaseInfo;
   handles: ReleaseHandles;
-  dim: number;
   ids: string[];
   rowOf: Map<string, number>;
   titles: string[];
@@ -34,12 +22,6 @@ export interface ReleaseIndex extends FilterColumns {
   attributeKeys: string[];
   /** Attribute values by key, one entry per row. */
   attributeColumns: Map<string, (string | null)[]>;
-  /** Row-major vectors, n × dim. */
-  vectors: Float32Array;
-  /** Query-understanding lexicon built from the release's brands and categories. */
-  lexicon: Lexicon;
-  /** Look up a qid's precomputed list (decoded on first use, then cached). */
-  qidList(qid: number, terms: string): QidList | null;
   /** Number of qid lists. */
   qidCount: number;
   /** The stored record of a row. */
@@ -67,17 +49,6 @@ function flatVectors(t: ArrowTable, dim: number): Float32Array {
   return out;
 }
 
-function postingsOf(values: (string | null)[]): Map<string, Uint32Array> {
-  const lists = new Map<string, number[]>();
-  values.forEach((v, r) => {
-    if (v === null) return;
-    let l = lists.get(v);
-    if (!l) lists.set(v, (l = []));
-    l.push(r);
-  });
-  return new Map([...lists].map(([k, l]) => [k, Uint32Array.from(l)]));
-}
-
 async function loadQids(table: lancedb.Table): Promise<ArrowTable> {
   return (await table.query().select(["qid", "terms", "item_ids", "scores"]).toArrow()) as unknown as ArrowTable;
 }
@@ -96,7 +67,6 @@ export async function loadReleaseIndex(handles: ReleaseHandles): Promise<Release
   const rowOf = new Map(ids.map((id, r) => [id, r]));
   const brands = strings(items, "brand");
   const categories = strings(items, "category");
-  const prices = [...(items.getChild("price") ?? [])] as (number | null)[];
   const attributeKeys = [...handles.knownAttributes].sort();
   const attributeColumns = new Map<string, (string | null)[]>();
   if (hasAttrs) {
@@ -124,14 +94,25 @@ export async function loadReleaseIndex(handles: ReleaseHandles): Promise<Release
   const scoresCol = qids.getChild("scores")!;
   const decoded = new Map<number, QidList>();
 
+  const titles = strings(items, "title") as string[];
+  const prices = [...(items.getChild("price") ?? [])] as (number | null)[];
+  const base = buildSearchIndex(
+    { titles, brands, categories, prices, attributeColumns },
+    {
+      vectors: flatVectors(items, dim),
+      dim,
+      blend: handles.retrieval.blend,
+      lexical: handles.retrieval.lexical,
+      lexiconValues: { brands: handles.lexicon.brands.map((e) => e.value), categories: handles.lexicon.categories.map((e) => e.value) },
+    },
+  );
   const index: ReleaseIndex = {
+    ...base,
     info: handles.info,
     handles,
-    dim,
-    n,
     ids,
     rowOf,
-    titles: strings(items, "title") as string[],
+    titles,
     brands,
     categories,
     prices,
@@ -139,18 +120,7 @@ export async function loadReleaseIndex(handles: ReleaseHandles): Promise<Release
     textOnly: [...(items.getChild("text_only") ?? [])] as boolean[],
     attributeKeys,
     attributeColumns,
-    vectors: flatVectors(items, dim),
-    lexicon: buildLexicon(handles.lexicon.brands.map((e) => e.value), handles.lexicon.categories.map((e) => e.value)),
-    postings: { brand: postingsOf(brands), category: postingsOf(categories) },
     qidCount: qids.numRows,
-    item(r: number): FilterableItem {
-      let attributes: Record<string, string | null> | null = null;
-      if (attributeKeys.length) {
-        attributes = {};
-        for (const k of attributeKeys) attributes[k] = attributeColumns.get(k)![r]!;
-      }
-      return { brand: brands[r], category: categories[r], price: prices[r], attributes };
-    },
     qidList(qid: number, terms: string): QidList | null {
       const rowsOfQid = qidRow.get(qid);
       if (!rowsOfQid) return null;

@@ -1,4 +1,5 @@
-import { filterToPredicate, type FilterExpr, type FilterableItem } from "../../core/index.ts";
+import { filterToPredicate, type FilterableItem } from "./filter-predicate.ts";
+import type { FilterExpr } from "./filter-schema.ts";
 
 /** Columns of a release held in memory, as candidate selection needs them. */
 export interface FilterColumns {

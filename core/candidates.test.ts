@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { filterToPredicate, type FilterExpr, type FilterableItem } from "../../core/index.ts";
+import { filterToPredicate, type FilterableItem } from "./filter-predicate.ts";
+import type { FilterExpr } from "./filter-schema.ts";
 import { estimateMatches, matchingRows, type FilterColumns } from "./candidates.ts";
 
 // The postings shortcut must return exactly the rows the SQL-semantics predicate accepts.

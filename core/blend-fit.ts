@@ -1,0 +1,98 @@
+// Fitting the channel blend per release on held-out clicks (DESIGN §6), and the precomputed qid
+// lists that serve with it. A fixed blend loses on some shops (lexical wins the top of the list
+// where titles hold the query's words, vectors where titles are sparse), so the weight is chosen
+// on the tuning half of the held-out pairs; the other half stays for evaluation and the gate.
+import { BLEND_GRID, fuse, type Blend, type BlendMethod, type ScoredRow } from "./fusion.ts";
+import { understandQuery } from "./lexicon.ts";
+import { ndcgAt10, recallAtK, type EvalQuery } from "./metrics.ts";
+import { liveChannels, liveSearch, LIVE_DEPTH, type QidList, type SearchIndex } from "./retrieve-engine.ts";
+
+/** Weight used when there is nothing to fit on (no lexical channel aside, an even split). */
+export const DEFAULT_BLEND: Blend = { method: "convex", weight: 0.5 };
+
+/** Fewer tuning queries than this and the default blend is kept. */
+export const MIN_TUNING_QUERIES = 10;
+
+/** One tuning query: canonical terms and the rows its held-out clicks chose. */
+export interface TuningQuery {
+  /** Canonical terms. */
+  terms: string;
+  /** Clicked rows. */
+  targets: ReadonlySet<number>;
+}
+
+/** How one grid weight scored. */
+export interface BlendGridPoint {
+  /** Vector-channel weight. */
+  weight: number;
+  /** Mean NDCG@10 over the tuning queries. */
+  ndcg10: number;
+  /** Mean Recall@100. */
+  recall100: number;
+}
+
+/** The fitted blend and the evidence for it (stored with the release). */
+export interface BlendFit {
+  /** The blend chosen. */
+  blend: Blend;
+  /** Tuning queries it was fitted on. */
+  queries: number;
+  /** Every weight tried (empty when not fitted). */
+  grid: BlendGridPoint[];
+  /** Why the blend was not fitted, when it was not. */
+  reason?: string;
+}
+
+/** Options of fitBlend. */
+export interface FitBlendOptions {
+  /** Encode canonical terms to unit vectors, in order. */
+  encode(terms: readonly string[]): Promise<Float32Array[]>;
+  /** Exact-scan limit, as serving uses it. */
+  exactLimit: number;
+  /** Fusion method (default convex). */
+  method?: BlendMethod;
+}
+
+/**
+ * Choose the vector weight on BLEND_GRID that maximises NDCG@10 + Recall@100 on the tuning queries,
+ * each ranked as serving ranks a miss (query understanding, constraints, both channels). Ties go to
+ * the larger vector weight.
+ */
+export async function fitBlend(idx: SearchIndex, tuning: readonly TuningQuery[], opts: FitBlendOptions): Promise<BlendFit> {
+  const method = opts.method ?? "convex";
+  const queries = tuning.filter((t) => t.targets.size > 0);
+  if (!idx.lexical) return { blend: { method, weight: 1 }, queries: queries.length, grid: [], reason: "no lexical channel: vectors alone" };
+  if (queries.length < MIN_TUNING_QUERIES) {
+    return { blend: { ...DEFAULT_BLEND, method }, queries: queries.length, grid: [], reason: `${queries.length} tuning queries (< ${MIN_TUNING_QUERIES}): default blend` };
+  }
+  const vecs = await opts.encode(queries.map((t) => t.terms));
+  const channels: { vector: ScoredRow[]; lexical: ScoredRow[] }[] = [];
+  for (let i = 0; i < queries.length; i++) {
+    const filter = understandQuery(idx.lexicon, queries[i]!.terms).filter;
+    channels.push(await liveChannels(idx, vecs[i]!, queries[i]!.terms, filter, LIVE_DEPTH, { exactLimit: opts.exactLimit }));
+  }
+  const grid: BlendGridPoint[] = BLEND_GRID.map((weight) => {
+    const evalQueries: EvalQuery[] = queries.map((t, i) => ({
+      ranking: fuse(channels[i]!.vector, channels[i]!.lexical, { method, weight }, LIVE_DEPTH).map((f) => f.row),
+      targets: t.targets,
+    }));
+    return { weight, ndcg10: ndcgAt10(evalQueries) ?? 0, recall100: recallAtK(evalQueries, 100) ?? 0 };
+  });
+  let best = grid[grid.length - 1]!;
+  for (let i = grid.length - 1; i >= 0; i--) if (grid[i]!.ndcg10 + grid[i]!.recall100 > best.ndcg10 + best.recall100 + 1e-12) best = grid[i]!;
+  return { blend: { method, weight: best.weight }, queries: queries.length, grid };
+}
+
+/** The precomputed list of each logged query: the unconstrained live ranking (serving filters it per request). */
+export async function precomputeQidLists(
+  idx: SearchIndex, queries: readonly { qid: number; terms: string }[], vectors: readonly Float32Array[], topK: number, exactLimit: number,
+): Promise<{ qid: number; list: QidList }[]> {
+  const out: { qid: number; list: QidList }[] = [];
+  for (let i = 0; i < queries.length; i++) {
+    const { qid, terms } = queries[i]!;
+    const { fused } = await liveSearch(idx, vectors[i]!, terms, null, Math.max(topK, LIVE_DEPTH), { exactLimit });
+    const top = fused.slice(0, topK);
+    out.push({ qid, list: { terms, rows: Uint32Array.from(top, (f) => f.row), scores: Float32Array.from(top, (f) => f.score) } });
+  }
+  return out;
+}

@@ -1,0 +1,112 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { BLEND_GRID, fuse, parseBlend, type ScoredRow } from "./fusion.ts";
+
+const list = (...pairs: [number, number][]): ScoredRow[] => pairs.map(([row, score]) => ({ row, score }));
+const rows = (xs: { row: number }[]) => xs.map((x) => x.row);
+
+// Vector rows 2 and 9 tie on raw score (list order 2, 9); lexical rows 11 and 7 tie (order 11, 7).
+const V = list([5, 0.9], [2, 0.8], [9, 0.8], [7, 0.1]);
+const L = list([9, 3], [11, 2], [7, 2], [4, 1]);
+
+describe("fuse", () => {
+  it("weight 1 reproduces the vector order, then lexical-only rows in lexical order", () => {
+    for (const method of ["convex", "rrf"] as const) {
+      expect(rows(fuse(V, L, { method, weight: 1 }, 10))).toEqual([5, 2, 9, 7, 11, 4]);
+    }
+  });
+
+  it("weight 0 reproduces the lexical order, then vector-only rows in vector order", () => {
+    for (const method of ["convex", "rrf"] as const) {
+      expect(rows(fuse(V, L, { method, weight: 0 }, 10))).toEqual([9, 11, 7, 4, 5, 2]);
+    }
+  });
+
+  it("computes a convex blend of min–max normalised scores", () => {
+    // vector 0.9, 0.7, 0.5 → 1, 0.5, 0; lexical 10, 6, 2 → 1, 0.5, 0; w = 0.6
+    const out = fuse(list([1, 0.9], [2, 0.7], [3, 0.5]), list([3, 10], [4, 6], [1, 2]), { method: "convex", weight: 0.6 }, 10);
+    expect(rows(out)).toEqual([1, 3, 2, 4]);
+    const score = Object.fromEntries(out.map((r) => [r.row, r.score]));
+    expect(score[1]).toBeCloseTo(0.6, 12); //  0.6·1   + 0.4·0
+    expect(score[3]).toBeCloseTo(0.4, 12); //  0.6·0   + 0.4·1
+    expect(score[2]).toBeCloseTo(0.3, 12); //  0.6·0.5 + absent
+    expect(score[4]).toBeCloseTo(0.2, 12); //  absent  + 0.4·0.5
+    expect(out[0]).toEqual({ row: 1, score: expect.closeTo(0.6, 12), vector: 0.9, lexical: 2 });
+    expect(out.find((r) => r.row === 4)).toEqual({ row: 4, score: expect.closeTo(0.2, 12), vector: null, lexical: 6 });
+  });
+
+  it("maps a flat channel to 1 and ignores an empty one", () => {
+    const out = fuse(list([4, 0.5], [8, 0.5]), [], { method: "convex", weight: 0.3 }, 10);
+    expect(out).toEqual([
+      { row: 4, score: expect.closeTo(0.3, 12), vector: 0.5, lexical: null },
+      { row: 8, score: expect.closeTo(0.3, 12), vector: 0.5, lexical: null },
+    ]);
+    expect(fuse([], [], { method: "convex", weight: 0.5 }, 10)).toEqual([]);
+  });
+
+  it("computes reciprocal-rank fusion with 1-based ranks", () => {
+    const v = list([1, 0.9], [2, 0.7], [3, 0.5]);
+    const l = list([3, 10], [4, 6], [1, 2]);
+    const out = fuse(v, l, { method: "rrf", weight: 0.5 }, 10);
+    // rows 1 and 3 tie (1/61 + 1/63, halved), as do 2 and 4 (1/62, halved): the vector rank decides at w = 0.5
+    expect(rows(out)).toEqual([1, 3, 2, 4]);
+    expect(out[0]!.score).toBeCloseTo(0.5 / 61 + 0.5 / 63, 15);
+    expect(out[2]!.score).toBeCloseTo(0.5 / 62, 15);
+    const k10 = fuse(v, l, { method: "rrf", weight: 0.7, rrfK: 10 }, 10);
+    expect(k10.map((r) => [r.row, r.score])).toEqual([
+      [1, expect.closeTo(0.7 / 11 + 0.3 / 13, 15)],
+      [3, expect.closeTo(0.7 / 13 + 0.3 / 11, 15)], // ≈ 0.0811
+      [2, expect.closeTo(0.7 / 12, 15)], //              ≈ 0.0583
+      [4, expect.closeTo(0.3 / 12, 15)],
+    ]);
+  });
+
+  it("merges a row found by both channels once and truncates to k", () => {
+    const out = fuse(V, L, { method: "convex", weight: 0.5 }, 100);
+    expect(out).toHaveLength(6);
+    expect(out.filter((r) => r.row === 9)).toEqual([{ row: 9, score: expect.any(Number), vector: 0.8, lexical: 3 }]);
+    expect(fuse(V, L, { method: "convex", weight: 0.5 }, 3)).toEqual(out.slice(0, 3));
+    expect(fuse(V, L, { method: "rrf", weight: 0.5 }, 0)).toEqual([]);
+  });
+
+  it("rejects a weight outside [0, 1]", () => {
+    expect(() => fuse(V, L, { method: "convex", weight: 1.5 }, 5)).toThrow(/weight/);
+  });
+
+  it("returns sorted, distinct rows, at most k (property)", () => {
+    const channel = fc
+      .uniqueArray(fc.record({ row: fc.nat(40), score: fc.double({ min: -5, max: 5, noNaN: true }) }), { selector: (h) => h.row, maxLength: 25 })
+      .map((xs) => xs.sort((a, b) => b.score - a.score || a.row - b.row));
+    fc.assert(
+      fc.property(channel, channel, fc.constantFrom("convex", "rrf"), fc.double({ min: 0, max: 1, noNaN: true }), fc.integer({ min: 0, max: 60 }), (v, l, method, weight, k) => {
+        const out = fuse(v, l, { method, weight }, k);
+        const union = new Set([...v, ...l].map((h) => h.row));
+        expect(out.length).toBe(Math.min(k, union.size));
+        expect(new Set(rows(out)).size).toBe(out.length);
+        for (let i = 1; i < out.length; i++) expect(out[i - 1]!.score).toBeGreaterThanOrEqual(out[i]!.score);
+        for (const r of out) {
+          expect(r.vector).toBe(v.find((h) => h.row === r.row)?.score ?? null);
+          expect(r.lexical).toBe(l.find((h) => h.row === r.row)?.score ?? null);
+        }
+      }),
+      { numRuns: 300, seed: 7 },
+    );
+  });
+});
+
+describe("blend", () => {
+  it("has an 11-step grid of exact decimals", () => {
+    expect(BLEND_GRID).toEqual([0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1]);
+  });
+
+  it("parses a valid blend and names the bad field otherwise", () => {
+    expect(parseBlend({ method: "convex", weight: 0.3 })).toEqual({ method: "convex", weight: 0.3 });
+    expect(parseBlend({ method: "rrf", weight: 1, rrfK: 20 })).toEqual({ method: "rrf", weight: 1, rrfK: 20 });
+    expect(() => parseBlend({ method: "convex", weight: 1.2 })).toThrow(/weight: weight must be ≤ 1/);
+    expect(() => parseBlend({ method: "max", weight: 0.5 })).toThrow(/method: method must be "convex" or "rrf"/);
+    expect(() => parseBlend({ method: "rrf", weight: 0.5, rrfK: 0 })).toThrow(/rrfK: rrfK must be > 0/);
+    expect(() => parseBlend({ method: "rrf" })).toThrow(/weight/);
+    expect(() => parseBlend({ method: "rrf", weight: 0.5, wieght: 1 })).toThrow(/wieght/);
+    expect(() => parseBlend(null)).toThrow(/invalid blend/);
+  });
+});

@@ -1,0 +1,123 @@
+// Fusion of the vector and lexical channels (DESIGN §6): a convex combination of min–max
+// normalised scores (the default, with a weight fitted per release) or reciprocal-rank fusion.
+import { z } from "zod";
+import { parseOrThrow } from "./zod-error.ts";
+
+/** How the two channels' scores are combined. */
+export type BlendMethod = "convex" | "rrf";
+
+/** A blend of the vector and lexical channels. */
+export interface Blend {
+  /** Convex combination of normalised scores, or reciprocal-rank fusion. */
+  method: BlendMethod;
+  /** Weight of the vector channel in [0, 1]; the lexical channel gets 1 − weight. */
+  weight: number;
+  /** RRF constant (default 60). */
+  rrfK?: number;
+}
+
+/** One row of a channel's best-first list. */
+export interface ScoredRow {
+  /** Item row. */
+  row: number;
+  /** The channel's raw score (higher is better). */
+  score: number;
+}
+
+/** One fused row, with the raw channel scores that made it. */
+export interface FusedRow {
+  /** Item row. */
+  row: number;
+  /** Fused score. */
+  score: number;
+  /** Raw vector score, null when the vector channel did not return the row. */
+  vector: number | null;
+  /** Raw lexical score, null when the lexical channel did not return the row. */
+  lexical: number | null;
+}
+
+/** The weights a blend is fitted over: 0, 0.1, …, 1 (exact decimals). */
+export const BLEND_GRID: readonly number[] = Object.freeze(Array.from({ length: 11 }, (_, i) => i / 10));
+
+/** Default RRF constant (Cormack et al.). */
+export const RRF_K = 60;
+
+const blendSchema = z
+  .object({
+    method: z.enum(["convex", "rrf"], { error: 'method must be "convex" or "rrf"' }),
+    weight: z
+      .number({ error: "weight must be a number in [0, 1] (the vector channel's share)" })
+      .min(0, { error: "weight must be ≥ 0" })
+      .max(1, { error: "weight must be ≤ 1" }),
+    rrfK: z.number({ error: "rrfK must be a number > 0" }).positive({ error: "rrfK must be > 0" }).optional(),
+  })
+  .strict();
+
+/** Validate a blend (from config or a release); throws a CoreError naming the bad field. */
+export function parseBlend(x: unknown): Blend {
+  const b = parseOrThrow(blendSchema, x, "blend");
+  return b.rrfK === undefined ? { method: b.method, weight: b.weight } : { method: b.method, weight: b.weight, rrfK: b.rrfK };
+}
+
+interface Entry {
+  row: number;
+  vector: number | null;
+  lexical: number | null;
+  /** 1-based rank in each list; Infinity when absent. */
+  vRank: number;
+  lRank: number;
+  score: number;
+}
+
+/** Fuse two best-first lists into the top k (fused desc; ties → the heavier channel's rank, then the other's, then lower row). */
+export function fuse(vector: readonly ScoredRow[], lexical: readonly ScoredRow[], blend: Blend, k: number): FusedRow[] {
+  const w = blend.weight;
+  if (!(w >= 0 && w <= 1)) throw new RangeError(`blend weight must be in [0, 1], got ${w}`);
+  const rrfK = blend.rrfK ?? RRF_K;
+  if (blend.method === "rrf" && !(rrfK > 0 && Number.isFinite(rrfK))) throw new RangeError(`rrfK must be a finite number > 0, got ${rrfK}`);
+  if (!(k >= 1)) return [];
+  const byRow = new Map<number, Entry>();
+  // A row repeated inside one list keeps its first (best) place.
+  vector.forEach((h, i) => {
+    if (!byRow.has(h.row)) byRow.set(h.row, { row: h.row, vector: h.score, lexical: null, vRank: i + 1, lRank: Infinity, score: 0 });
+  });
+  lexical.forEach((h, i) => {
+    const e = byRow.get(h.row);
+    if (!e) byRow.set(h.row, { row: h.row, vector: null, lexical: h.score, vRank: Infinity, lRank: i + 1, score: 0 });
+    else if (e.lexical === null) {
+      e.lexical = h.score;
+      e.lRank = i + 1;
+    }
+  });
+  const entries = [...byRow.values()];
+  if (blend.method === "convex") {
+    const nv = normaliser(vector);
+    const nl = normaliser(lexical);
+    for (const e of entries) e.score = w * (e.vector === null ? 0 : nv(e.vector)) + (1 - w) * (e.lexical === null ? 0 : nl(e.lexical));
+  } else {
+    for (const e of entries) e.score = w / (rrfK + e.vRank) + (1 - w) / (rrfK + e.lRank); // x / ∞ = 0 when absent
+  }
+  // A channel's minimum normalises to 0, the same as absence, so ties are common: break them by
+  // the heavier channel's list order first. Weight 1 then reproduces the vector list followed by
+  // lexical-only rows in lexical order; weight 0 the lexical list, then vector-only rows.
+  const vectorFirst = w >= 0.5;
+  entries.sort((a, b) => {
+    if (a.score !== b.score) return b.score - a.score;
+    const [a1, b1, a2, b2] = vectorFirst ? [a.vRank, b.vRank, a.lRank, b.lRank] : [a.lRank, b.lRank, a.vRank, b.vRank];
+    if (a1 !== b1) return a1 < b1 ? -1 : 1;
+    if (a2 !== b2) return a2 < b2 ? -1 : 1;
+    return a.row - b.row;
+  });
+  return entries.slice(0, Math.floor(k)).map(({ row, score, vector: v, lexical: l }) => ({ row, score, vector: v, lexical: l }));
+}
+
+/** Min–max normalisation over one channel's list; a flat list maps to 1. */
+function normaliser(list: readonly ScoredRow[]): (x: number) => number {
+  let lo = Infinity, hi = -Infinity;
+  for (const h of list) {
+    if (h.score < lo) lo = h.score;
+    if (h.score > hi) hi = h.score;
+  }
+  const span = hi - lo;
+  return span > 0 ? (x) => (x - lo) / span : () => 1;
+}

@@ -1,0 +1,301 @@
+// The lexical channel of hybrid retrieval (DESIGN §6): BM25 over each item's title, brand, category
+// levels and attribute values. Postings are CSR typed arrays (one rows array and one tf array for
+// all terms, sliced by term offsets) so 1M items stay compact and build without per-term objects.
+import { fold } from "./fold.ts";
+import { segment } from "./segment.ts";
+
+/** One item's text fields; the row is its position in the input. */
+export interface LexicalDoc {
+  /** Item title. */
+  title: string;
+  /** Brand name. */
+  brand?: string | null;
+  /** Category path, levels joined by ">" (every level is indexed). */
+  category?: string | null;
+  /** Attributes: values are indexed, keys are not. */
+  attributes?: Record<string, string | null> | null;
+}
+
+/** BM25 parameters (Lucene's form). */
+export interface Bm25Options {
+  /** Term-frequency saturation, ≥ 0 (default 1.2). */
+  k1?: number;
+  /** Length normalisation in [0, 1] (default 0.75). */
+  b?: number;
+}
+
+/** Restrictions of one search; scores of the rows that pass are the same as without them. */
+export interface LexicalSearchOptions {
+  /** Ascending candidate rows (a filter's exact rows): only these may be returned. */
+  rows?: Uint32Array | null;
+  /** Test on a candidate row before it enters the top-k (filters postings cannot express); must not search this index. */
+  accept?: ((row: number) => boolean) | null;
+}
+
+/** One search hit. */
+export interface LexicalHit {
+  /** Item row. */
+  row: number;
+  /** BM25 score, > 0. */
+  score: number;
+}
+
+/** Index terms of a text: segmented (NFKC, lower case, CJK by dictionary), then plural-folded. */
+export function lexicalTerms(text: string): string[] {
+  return segment(text).map(fold);
+}
+
+/** Index terms of an item: title, brand, every category level and the attribute values, in that order. */
+export function lexicalDocTerms(doc: LexicalDoc): string[] {
+  // Fields are segmented apart so jieba never joins words across a field boundary.
+  const out = lexicalTerms(doc.title);
+  if (doc.brand) out.push(...lexicalTerms(doc.brand));
+  if (doc.category) for (const level of doc.category.split(">")) out.push(...lexicalTerms(level));
+  if (doc.attributes) for (const v of Object.values(doc.attributes)) if (v) out.push(...lexicalTerms(v));
+  return out;
+}
+
+const MAX_TF = 0xffff; // tf is stored in 16 bits; BM25 saturates long before this
+
+/** Appendable Uint32Array (doubling), for the build's flat (term, tf) pairs. */
+class U32Buffer {
+  data = new Uint32Array(1 << 12);
+  length = 0;
+  push(x: number): void {
+    if (this.length === this.data.length) {
+      const next = new Uint32Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.length++] = x;
+  }
+}
+
+/** First index in [lo, hi) with a[i] ≥ x (a ascending): galloping, cheap when successive targets are near. */
+function lowerBound(a: Uint32Array, x: number, lo: number, hi: number): number {
+  if (lo >= hi || a[lo]! >= x) return lo;
+  let left = lo; // a[left] < x throughout
+  let step = 1;
+  while (left + step < hi && a[left + step]! < x) {
+    left += step;
+    step *= 2;
+  }
+  let right = Math.min(left + step, hi); // right === hi or a[right] ≥ x
+  while (right - left > 1) {
+    const mid = (left + right) >>> 1;
+    if (a[mid]! < x) left = mid;
+    else right = mid;
+  }
+  return right;
+}
+
+/** Min-heap of the k best (score, row) pairs; rows arrive in any order, so ties are compared by row. */
+class HitHeap {
+  private readonly scores: Float64Array;
+  private readonly rows: Uint32Array;
+  private size = 0;
+  constructor(private readonly k: number) {
+    this.scores = new Float64Array(k);
+    this.rows = new Uint32Array(k);
+  }
+  // i is worse than j: lower score, or equal score and higher row.
+  private worse(i: number, j: number): boolean {
+    const a = this.scores[i]!, b = this.scores[j]!;
+    return a < b || (a === b && this.rows[i]! > this.rows[j]!);
+  }
+  private swap(i: number, j: number): void {
+    const s = this.scores[i]!, r = this.rows[i]!;
+    this.scores[i] = this.scores[j]!; this.rows[i] = this.rows[j]!;
+    this.scores[j] = s; this.rows[j] = r;
+  }
+  offer(score: number, row: number): void {
+    if (this.size < this.k) {
+      let i = this.size++;
+      this.scores[i] = score; this.rows[i] = row;
+      while (i > 0) {
+        const p = (i - 1) >> 1;
+        if (!this.worse(i, p)) break;
+        this.swap(i, p); i = p;
+      }
+      return;
+    }
+    const top = this.scores[0]!;
+    if (score < top || (score === top && row > this.rows[0]!)) return;
+    this.scores[0] = score; this.rows[0] = row;
+    for (let i = 0; ;) {
+      const l = 2 * i + 1, r = l + 1;
+      let m = i;
+      if (l < this.k && this.worse(l, m)) m = l;
+      if (r < this.k && this.worse(r, m)) m = r;
+      if (m === i) break;
+      this.swap(i, m); i = m;
+    }
+  }
+  /** Kept hits, best first (ties → lower row). */
+  drain(): LexicalHit[] {
+    const out: LexicalHit[] = [];
+    for (let i = 0; i < this.size; i++) out.push({ row: this.rows[i]!, score: this.scores[i]! });
+    return out.sort((a, b) => b.score - a.score || a.row - b.row);
+  }
+}
+
+/** BM25 index over item text; rows are positions in the docs given to `build`. */
+export class LexicalIndex {
+  /** Number of items (rows). */
+  readonly n: number;
+  private readonly k1: number;
+  private readonly b: number;
+  private readonly avgdl: number;
+  // Scratch reused by every search (searches are synchronous): per-row score accumulators, the
+  // rows touched (so a reset costs what the search touched, not n), and a lazily made row mask.
+  private readonly acc: Float64Array;
+  private readonly touched: Uint32Array;
+  private mask: Uint8Array | null = null;
+
+  private constructor(
+    private readonly dict: Map<string, number>,
+    private readonly termStart: Uint32Array,
+    private readonly postRows: Uint32Array,
+    private readonly postTf: Uint16Array,
+    private readonly idf: Float64Array,
+    private readonly docLen: Float32Array,
+    totalLen: number,
+    opts: Required<Bm25Options>,
+  ) {
+    this.n = docLen.length;
+    this.k1 = opts.k1;
+    this.b = opts.b;
+    this.avgdl = this.n > 0 && totalLen > 0 ? totalLen / this.n : 1;
+    this.acc = new Float64Array(this.n);
+    this.touched = new Uint32Array(this.n);
+  }
+
+  /** Build the index over `docs` (row = array index). */
+  static build(docs: readonly LexicalDoc[], opts: Bm25Options = {}): LexicalIndex {
+    const k1 = opts.k1 ?? 1.2;
+    const b = opts.b ?? 0.75;
+    if (!(Number.isFinite(k1) && k1 >= 0)) throw new RangeError(`bm25 k1 must be a finite number ≥ 0, got ${k1}`);
+    if (!(b >= 0 && b <= 1)) throw new RangeError(`bm25 b must be in [0, 1], got ${b}`);
+    const n = docs.length;
+    const dict = new Map<string, number>();
+    const df: number[] = [];
+    // Pass 1: each doc's distinct term ids with their tf, as flat pairs (doc i owns [docEnd[i-1], docEnd[i])).
+    const pairTerm = new U32Buffer();
+    const pairTf = new U32Buffer();
+    const docEnd = new Uint32Array(n);
+    const docLen = new Float32Array(n);
+    let totalLen = 0;
+    const ids: number[] = [];
+    for (let i = 0; i < n; i++) {
+      ids.length = 0;
+      for (const term of lexicalDocTerms(docs[i]!)) {
+        let id = dict.get(term);
+        if (id === undefined) {
+          id = df.length;
+          dict.set(term, id);
+          df.push(0);
+        }
+        ids.push(id);
+      }
+      docLen[i] = ids.length;
+      totalLen += ids.length;
+      ids.sort((x, y) => x - y);
+      for (let j = 0; j < ids.length; ) {
+        const id = ids[j]!;
+        let e = j + 1;
+        while (e < ids.length && ids[e] === id) e++;
+        pairTerm.push(id);
+        pairTf.push(Math.min(e - j, MAX_TF));
+        df[id]!++;
+        j = e;
+      }
+      docEnd[i] = pairTerm.length;
+    }
+    // Pass 2: scatter the pairs into per-term slices; docs go in row order, so each slice is ascending.
+    const terms = df.length;
+    const termStart = new Uint32Array(terms + 1);
+    for (let t = 0; t < terms; t++) termStart[t + 1] = termStart[t]! + df[t]!;
+    const cursor = termStart.slice(0, terms);
+    const postRows = new Uint32Array(pairTerm.length);
+    const postTf = new Uint16Array(pairTerm.length);
+    for (let i = 0, p = 0; i < n; i++) {
+      for (const end = docEnd[i]!; p < end; p++) {
+        const at = cursor[pairTerm.data[p]!]!++;
+        postRows[at] = i;
+        postTf[at] = pairTf.data[p]!;
+      }
+    }
+    const idf = Float64Array.from(df, (d) => Math.log(1 + (n - d + 0.5) / (d + 0.5)));
+    return new LexicalIndex(dict, termStart, postRows, postTf, idf, docLen, totalLen, { k1, b });
+  }
+
+  /** Terms the index knows (for tests and diagnostics). */
+  termCount(): number {
+    return this.dict.size;
+  }
+
+  /** Top-k rows by BM25 for the query, best first; only rows with score > 0; ties → lower row. */
+  search(query: string, k: number, opts: LexicalSearchOptions = {}): LexicalHit[] {
+    const kk = Math.min(Math.floor(k), this.n);
+    const rows = opts.rows ?? null;
+    const accept = opts.accept ?? null;
+    if (!(kk >= 1) || (rows && rows.length === 0)) return [];
+    // Distinct known terms in query order: a repeated word counts once, an unknown one not at all.
+    const termIds: number[] = [];
+    for (const t of lexicalTerms(query)) {
+      const id = this.dict.get(t);
+      if (id !== undefined && !termIds.includes(id)) termIds.push(id);
+    }
+    if (termIds.length === 0) return [];
+    const { acc, touched, postRows, postTf, docLen, k1, b, avgdl } = this;
+    const k1p1 = k1 + 1;
+    let nt = 0;
+    let masked = false;
+    // Every path adds a row's contributions in the same term order with the same formula (the two
+    // `acc[row] +=` lines must stay identical), so a row's score does not depend on `rows` or
+    // `accept`. Every contribution is > 0, so an accumulator at 0 marks a row not yet touched.
+    try {
+      for (const id of termIds) {
+        const s = this.termStart[id]!, e = this.termStart[id + 1]!;
+        const idf = this.idf[id]!;
+        if (rows && rows.length * 8 < e - s) {
+          // Few candidates against a long postings list: gallop through it once per candidate.
+          let lo = s;
+          for (let j = 0; j < rows.length && lo < e; j++) {
+            const row = rows[j]!;
+            lo = lowerBound(postRows, row, lo, e);
+            if (lo === e || postRows[lo] !== row) continue;
+            const tf = postTf[lo]!;
+            if (acc[row] === 0) touched[nt++] = row;
+            acc[row]! += (idf * (tf * k1p1)) / (tf + k1 * (1 - b + (b * docLen[row]!) / avgdl));
+          }
+          continue;
+        }
+        let mask: Uint8Array | null = null;
+        if (rows) {
+          mask = this.mask ??= new Uint8Array(this.n);
+          if (!masked) for (let j = 0; j < rows.length; j++) mask[rows[j]!] = 1;
+          masked = true;
+        }
+        for (let p = s; p < e; p++) {
+          const row = postRows[p]!;
+          if (mask !== null && mask[row] === 0) continue;
+          const tf = postTf[p]!;
+          if (acc[row] === 0) touched[nt++] = row;
+          acc[row]! += (idf * (tf * k1p1)) / (tf + k1 * (1 - b + (b * docLen[row]!) / avgdl));
+        }
+      }
+      const heap = new HitHeap(kk);
+      for (let j = 0; j < nt; j++) {
+        const row = touched[j]!;
+        if (accept && !accept(row)) continue;
+        heap.offer(acc[row]!, row);
+      }
+      return heap.drain();
+    } finally {
+      // Reset only what this search touched (also when `accept` throws).
+      for (let j = 0; j < nt; j++) acc[touched[j]!] = 0;
+      if (masked && rows) for (let j = 0; j < rows.length; j++) this.mask![rows[j]!] = 0;
+    }
+  }
+}

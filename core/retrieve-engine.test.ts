@@ -1,0 +1,118 @@
+import { describe, expect, it } from "vitest";
+import { fitBlend } from "./blend-fit.ts";
+import { filterToPredicate } from "./filter-predicate.ts";
+import { queryId } from "./qid.ts";
+import { runRetrieve, type QidList } from "./retrieve-engine.ts";
+import { buildSearchIndex, qidListsFromMap, type ItemColumns } from "./search-index.ts";
+import { exactTopK } from "./top-k-heap.ts";
+
+// A small shop: 2 brands × 2 categories × 10 items. Vectors are 2-d unit vectors at an angle that
+// grows with the row, so the vector order of a query is known; titles say what lexical finds.
+const BRANDS = ["Acme", "Zed"];
+const CATS = ["Women>Dresses", "Accessories>Hats"];
+function shop(): { cols: ItemColumns; vectors: Float32Array } {
+  const titles: string[] = [];
+  const brands: string[] = [];
+  const categories: string[] = [];
+  const prices: number[] = [];
+  for (const b of BRANDS) for (const c of CATS) for (let v = 0; v < 10; v++) {
+    titles.push(`${b} ${c.endsWith("Dresses") ? "dress" : "hat"} ${v === 3 ? "floral" : "plain"} ${v}`);
+    brands.push(b);
+    categories.push(c);
+    prices.push(10 + v);
+  }
+  const n = titles.length;
+  const vectors = new Float32Array(n * 2);
+  for (let r = 0; r < n; r++) {
+    const a = (r / n) * Math.PI * 0.9;
+    vectors[2 * r] = Math.cos(a);
+    vectors[2 * r + 1] = Math.sin(a);
+  }
+  return { cols: { titles, brands, categories, prices, attributeColumns: new Map() }, vectors };
+}
+const Q = Float32Array.from([1, 0]); // prefers low rows
+const encode = async () => Q;
+
+describe("the retrieve engine", () => {
+  it("with vector weight 1 ranks exactly as the exact top-K, and says the vector channel answered", async () => {
+    const { cols, vectors } = shop();
+    const idx = buildSearchIndex(cols, { vectors, dim: 2, blend: { method: "convex", weight: 1 } });
+    const r = await runRetrieve(idx, { query: "plain", k: 10, understand: false }, { encode, exactLimit: 1e6 });
+    expect(r.hits.map((h) => h.row)).toEqual(exactTopK(vectors, 2, Q, 10, null, 40).map((h) => h.row));
+    expect(r.path).toBe("ann");
+    expect(r.channels).toEqual(["lexical", "vector"]);
+  });
+
+  it("with vector weight 0 puts the lexical channel's matches first", async () => {
+    const { cols, vectors } = shop();
+    const idx = buildSearchIndex(cols, { vectors, dim: 2, blend: { method: "convex", weight: 0 } });
+    const r = await runRetrieve(idx, { query: "floral", k: 6, understand: false }, { encode, exactLimit: 1e6 });
+    // The four "floral" items (row 3 of each brand × category block) lead, then vector order.
+    expect(r.hits.slice(0, 4).map((h) => cols.titles[h.row]!.includes("floral"))).toEqual([true, true, true, true]);
+    expect(r.hits.slice(0, 4).every((h) => h.lexical !== null && h.lexical > 0)).toBe(true);
+    expect(r.hits.slice(4).map((h) => h.row)).toEqual([0, 1]);
+  });
+
+  it("applies constraints to both channels, and relaxes category before brand, never the caller's filter", async () => {
+    const { cols, vectors } = shop();
+    const idx = buildSearchIndex(cols, { vectors, dim: 2, blend: { method: "convex", weight: 0.5 } });
+    // "zed dress" → brand = Zed AND category = Women>Dresses: 10 items; k = 25 needs relaxing.
+    const r = await runRetrieve(idx, { query: "zed dress", k: 25 }, { encode, exactLimit: 1e6 });
+    expect(r.constraints.fromQuery.map((c) => c.field).sort()).toEqual(["brand", "category"]);
+    const strict = r.hits.filter((h) => !h.relaxed);
+    expect(strict).toHaveLength(10);
+    expect(strict.every((h) => cols.brands[h.row] === "Zed" && cols.categories[h.row] === "Women>Dresses")).toBe(true);
+    // Category relaxed: the other 10 Zed items; still short of 25, so brand goes too.
+    expect(r.constraints.relaxed.map((c) => c.field)).toEqual(["category", "brand"]);
+    expect(r.hits.slice(10, 20).every((h) => h.relaxed && cols.brands[h.row] === "Zed")).toBe(true);
+    expect(r.hits).toHaveLength(25);
+    expect(new Set(r.hits.map((h) => h.row)).size).toBe(25);
+
+    // A caller filter stays hard through relaxation.
+    const price = { op: "range" as const, field: "price" as const, lte: 12 };
+    const c = await runRetrieve(idx, { query: "zed dress", k: 25, filters: price }, { encode, exactLimit: 1e6 });
+    const pred = filterToPredicate(price);
+    expect(c.hits.every((h) => pred(idx.item(h.row)))).toBe(true);
+    expect(c.hits.length).toBe(12); // 3 prices ≤ 12 × 4 blocks
+    const off = await runRetrieve(idx, { query: "zed dress", k: 25, relax: false }, { encode, exactLimit: 1e6 });
+    expect(off.hits).toHaveLength(10);
+    expect(off.constraints.relaxed).toEqual([]);
+  });
+
+  it("answers from a qid list filtered by the constraints, then tops up from the live search", async () => {
+    const { cols, vectors } = shop();
+    const { qid, terms } = queryId("acme hat");
+    const list: QidList = { terms, rows: Uint32Array.from([39, 15, 12, 0]), scores: Float32Array.from([0.9, 0.8, 0.7, 0.6]) };
+    const idx = buildSearchIndex(cols, { vectors, dim: 2, qidList: qidListsFromMap(new Map([[terms, list]])) });
+    expect(idx.qidList(qid, terms)).toBe(list);
+    const r = await runRetrieve(idx, { query: "hat acme", k: 4 }, { encode, exactLimit: 1e6 });
+    // Rows 10..19 are Acme hats: 15 and 12 pass the constraints, 39 (Zed) and 0 (dress) do not.
+    expect(r.hits.slice(0, 2).map((h) => [h.row, h.source])).toEqual([[15, "qid"], [12, "qid"]]);
+    expect(r.hits.slice(2).every((h) => h.source === "ann" && h.row >= 10 && h.row < 20)).toBe(true);
+    expect(r.path).toBe("qid+ann");
+    const full = await runRetrieve(idx, { query: "acme hat", k: 2 }, { encode: async () => { throw new Error("no encode on a full qid hit"); }, exactLimit: 1e6 });
+    expect(full.path).toBe("qid");
+    expect(full.channels).toEqual([]);
+  });
+});
+
+describe("fitBlend", () => {
+  it("picks a lexical-heavy blend where titles hold the answer and a vector-heavy one where vectors do", async () => {
+    const { cols, vectors } = shop();
+    const idx = buildSearchIndex(cols, { vectors, dim: 2 });
+    // Clicks on the floral items: lexical finds them, the vector (preferring low rows) does not.
+    const floral = new Set([3, 13, 23, 33]);
+    const tuning = Array.from({ length: 12 }, () => ({ terms: "floral", targets: floral }));
+    const lex = await fitBlend(idx, tuning, { encode: async (ts) => ts.map(() => Q), exactLimit: 1e6 });
+    expect(lex.queries).toBe(12);
+    expect(lex.grid).toHaveLength(11);
+    expect(lex.blend.weight).toBeLessThanOrEqual(0.5);
+    // Clicks on rows 0 and 1 for a word every item has: only the vector tells them apart.
+    const first = Array.from({ length: 12 }, () => ({ terms: "plain", targets: new Set([0, 1]) }));
+    const vec = await fitBlend(idx, first, { encode: async (ts) => ts.map(() => Q), exactLimit: 1e6 });
+    expect(vec.blend.weight).toBeGreaterThanOrEqual(0.5);
+    // Too few queries: the default blend, and it says why.
+    const few = await fitBlend(idx, first.slice(0, 3), { encode: async (ts) => ts.map(() => Q), exactLimit: 1e6 });
+    expect(few).toMatchObject({ blend: { weight: 0.5 }, grid: [], reason: expect.stringMatching(/3 tuning queries/) });
+  });
+});

@@ -1,0 +1,224 @@
+// The one retrieve algorithm (DESIGN §6), shared by the API, `vitrine eval` and the retrain gate so
+// a model is measured exactly as it serves: query understanding → the precomputed qid list
+// filtered by the constraints → a live search (vector and lexical channels, fused by the release's
+// blend) with the constraints as a prefilter → relaxation of query-derived constraints when fewer
+// than k remain. Runtime-agnostic: the ANN index and the query encoder come in as functions.
+import { matchingRows, type FilterColumns } from "./candidates.ts";
+import { filterToPredicate } from "./filter-predicate.ts";
+import type { FilterExpr } from "./filter-schema.ts";
+import { fuse, type Blend, type ScoredRow } from "./fusion.ts";
+import type { LexicalIndex } from "./lexical-index.ts";
+import { andFilters, understandQuery, type Lexicon, type QueryConstraint } from "./lexicon.ts";
+import { queryId } from "./qid.ts";
+import { exactTopK } from "./top-k-heap.ts";
+
+/** Each channel contributes its best `LIVE_DEPTH` rows (or k, when larger) to the fusion. */
+export const LIVE_DEPTH = 200;
+
+/** The order query-derived constraints are relaxed in when they leave fewer than k items. */
+export const RELAX_ORDER: readonly QueryConstraint["field"][] = ["category", "brand"];
+
+/** A precomputed qid list, decoded to item rows. */
+export interface QidList {
+  /** Canonical terms the list was computed for (a hit requires equal terms). */
+  terms: string;
+  /** Item rows, best first. */
+  rows: Uint32Array;
+  /** Scores, parallel to rows. */
+  scores: Float32Array;
+}
+
+/** What the engine reads of a release held in memory. */
+export interface SearchIndex extends FilterColumns {
+  /** Vector dimension. */
+  dim: number;
+  /** Row-major item vectors, n × dim (unit length). */
+  vectors: Float32Array;
+  /** Brand and category names for query understanding. */
+  lexicon: Lexicon;
+  /** BM25 over the items' text; null = vector channel only. */
+  lexical: LexicalIndex | null;
+  /** How the two channels are fused (fitted per release). */
+  blend: Blend;
+  /** The precomputed list of a logged query, or null on a miss. */
+  qidList(qid: number, terms: string): QidList | null;
+}
+
+/** One retrieve call as the engine takes it (already validated). */
+export interface EngineRequest {
+  /** The user's query text. */
+  query: string;
+  /** Items wanted. */
+  k: number;
+  /** The caller's filter (never relaxed). */
+  filters?: FilterExpr | null;
+  /** Derive brand/category constraints from the query text (default true). */
+  understand?: boolean;
+  /** Relax query-derived constraints when they leave fewer than k items (default true). */
+  relax?: boolean;
+}
+
+/** How the engine reaches what is outside the index. */
+export interface EngineOptions {
+  /** Encode canonical query terms into a unit vector (called at most once per request). */
+  encode(terms: string): Promise<Float32Array>;
+  /** Filters matching at most this many rows are searched exactly (recall 1.0); more go to `ann`. */
+  exactLimit: number;
+  /** Approximate vector search with `filter` as a prefilter, for unselective searches on large releases. */
+  ann?: (q: Float32Array, k: number, filter: FilterExpr | null) => Promise<ScoredRow[]>;
+  /** Use the precomputed qid lists (default true; false when fitting a blend before lists exist). */
+  useQidLists?: boolean;
+  /** Blend to use instead of the index's own (blend fitting). */
+  blend?: Blend;
+}
+
+/** One retrieved row. */
+export interface EngineHit {
+  /** Item row in the index. */
+  row: number;
+  /** Fused score (qid lists hold fused scores too). */
+  score: number;
+  /** Which stage produced it: the precomputed list or the live search. */
+  source: "qid" | "ann";
+  /** Raw vector-channel score, null when the row came from the lexical channel alone (or from a qid list). */
+  vector: number | null;
+  /** Raw BM25 score, null when the lexical channel did not return the row (or it came from a qid list). */
+  lexical: number | null;
+  /** True when the row is there only because query-derived constraints were relaxed. */
+  relaxed: boolean;
+}
+
+/** The engine's answer. */
+export interface EngineResult {
+  /** Rows, best first, no duplicates, at most k. */
+  hits: EngineHit[];
+  /** qid of the query and its canonical terms. */
+  qid: number;
+  terms: string;
+  /** Which path answered: the qid list alone, the live search alone, or the list topped up by it. */
+  path: "qid" | "ann" | "qid+ann";
+  /** Constraints from the query, the caller's filter, their AND, and the query constraints dropped to reach k. */
+  constraints: { fromQuery: QueryConstraint[]; fromCaller: FilterExpr | null; applied: FilterExpr | null; relaxed: QueryConstraint[] };
+  /** Channels that returned rows in the live search ([] when the qid list answered alone). */
+  channels: ("vector" | "lexical")[];
+  /** The blend the live search used. */
+  blend: Blend;
+  /** Per-stage wall times in ms. */
+  timings: Record<string, number>;
+}
+
+const ms = (t: number) => Math.round((performance.now() - t) * 1000) / 1000;
+
+/** AND of eq/in filters over the constraints' fields (values of one field OR-ed), or null. */
+export function constraintsFilter(constraints: readonly QueryConstraint[]): FilterExpr | null {
+  const byField = new Map<QueryConstraint["field"], Set<string>>();
+  for (const c of constraints) (byField.get(c.field) ?? byField.set(c.field, new Set()).get(c.field)!).add(c.value);
+  const parts: FilterExpr[] = [...byField].map(([field, vals]) =>
+    vals.size === 1 ? { op: "eq", field, value: [...vals][0]! } : { op: "in", field, values: [...vals].sort() },
+  );
+  return parts.length === 0 ? null : parts.length === 1 ? parts[0]! : { op: "and", filters: parts };
+}
+
+/** The two channels' best rows for a query under a filter (the raw material of fusion and blend fitting). */
+export async function liveChannels(
+  idx: SearchIndex, q: Float32Array, terms: string, filter: FilterExpr | null, depth: number, opts: Pick<EngineOptions, "exactLimit" | "ann">,
+): Promise<{ vector: ScoredRow[]; lexical: ScoredRow[] }> {
+  const pred = filter ? filterToPredicate(filter) : null;
+  const rows = filter ? matchingRows(filter, idx, opts.exactLimit) : null;
+  let vector: ScoredRow[];
+  if (rows || (!filter && (idx.n <= opts.exactLimit || !opts.ann))) vector = exactTopK(idx.vectors, idx.dim, q, depth, rows, idx.n);
+  else if (opts.ann) {
+    // The ANN prefilter and the predicate are the same expression; check anyway so a stale or
+    // approximate index can never leak an item that breaks a hard constraint.
+    vector = (await opts.ann(q, depth, filter)).filter((h) => !pred || pred(idx.item(h.row)));
+  } else vector = exactTopK(idx.vectors, idx.dim, q, depth, matchingRows(filter!, idx), idx.n);
+  const lexical = idx.lexical ? idx.lexical.search(terms, depth, { rows, ...(pred && !rows ? { accept: (r: number) => pred(idx.item(r)) } : {}) }) : [];
+  return { vector, lexical };
+}
+
+/** The live search: both channels fused by the blend, best first, at most `depth` rows. */
+export async function liveSearch(
+  idx: SearchIndex, q: Float32Array, terms: string, filter: FilterExpr | null, depth: number, opts: Pick<EngineOptions, "exactLimit" | "ann"> & { blend?: Blend },
+) {
+  const ch = await liveChannels(idx, q, terms, filter, depth, opts);
+  return { fused: fuse(ch.vector, ch.lexical, opts.blend ?? idx.blend, depth), vector: ch.vector.length > 0, lexical: ch.lexical.length > 0 };
+}
+
+/** Answer one retrieve request from an index. */
+export async function runRetrieve(idx: SearchIndex, req: EngineRequest, opts: EngineOptions): Promise<EngineResult> {
+  const t0 = performance.now();
+  const timings: Record<string, number> = {};
+  const { qid, terms } = queryId(req.query);
+  const understood = req.understand === false ? { constraints: [] as QueryConstraint[], filter: null } : understandQuery(idx.lexicon, req.query);
+  const caller = req.filters ?? null;
+  const applied = andFilters(understood.filter, caller);
+  const blend = opts.blend ?? idx.blend;
+  timings.understand = ms(t0);
+
+  const hits: EngineHit[] = [];
+  const seen = new Set<number>();
+  const list = opts.useQidLists === false ? null : idx.qidList(qid, terms);
+  const channels = new Set<"vector" | "lexical">();
+  let q: Float32Array | null = null;
+  let live = 0;
+
+  // One pass under a filter: the qid list first, then the live search; `relaxed` marks the rows.
+  const collect = async (filter: FilterExpr | null, relaxed: boolean) => {
+    const pred = filter ? filterToPredicate(filter) : null;
+    const t1 = performance.now();
+    if (list) {
+      for (let i = 0; i < list.rows.length && hits.length < req.k; i++) {
+        const row = list.rows[i]!;
+        if (seen.has(row) || (pred && !pred(idx.item(row)))) continue;
+        seen.add(row);
+        hits.push({ row, score: list.scores[i]!, source: "qid", vector: null, lexical: null, relaxed });
+      }
+    }
+    timings.qid = (timings.qid ?? 0) + ms(t1);
+    if (hits.length >= req.k) return;
+    if (!q) {
+      const t2 = performance.now();
+      q = await opts.encode(terms);
+      timings.encode = ms(t2);
+    }
+    const t3 = performance.now();
+    const r = await liveSearch(idx, q, terms, filter, Math.max(LIVE_DEPTH, req.k + seen.size), { ...opts, blend });
+    if (r.vector) channels.add("vector");
+    if (r.lexical) channels.add("lexical");
+    for (const f of r.fused) {
+      if (hits.length >= req.k) break;
+      if (seen.has(f.row)) continue;
+      seen.add(f.row);
+      hits.push({ row: f.row, score: f.score, source: "ann", vector: f.vector, lexical: f.lexical, relaxed });
+      live++;
+    }
+    timings.search = (timings.search ?? 0) + ms(t3);
+  };
+
+  await collect(applied, false);
+  // Relax only what the query text implied, never the caller's filter: category first, then brand.
+  const relaxed: QueryConstraint[] = [];
+  if (req.relax !== false) {
+    let kept = understood.constraints;
+    for (const field of RELAX_ORDER) {
+      if (hits.length >= req.k) break;
+      const dropped = kept.filter((c) => c.field === field);
+      if (dropped.length === 0) continue;
+      kept = kept.filter((c) => c.field !== field);
+      relaxed.push(...dropped);
+      await collect(andFilters(constraintsFilter(kept), caller), true);
+    }
+  }
+  timings.total = ms(t0);
+  const fromQid = hits.length - live;
+  return {
+    hits,
+    qid,
+    terms,
+    path: fromQid === 0 ? "ann" : live > 0 ? "qid+ann" : "qid",
+    constraints: { fromQuery: understood.constraints, fromCaller: caller, applied, relaxed },
+    channels: [...channels].sort(),
+    blend,
+    timings,
+  };
+}

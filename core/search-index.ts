@@ -1,0 +1,92 @@
+// An in-memory SearchIndex from plain columns: what a loaded release, a candidate model under
+// evaluation, and publish's qid precompute all rank with, so they rank the same way.
+import type { FilterableItem } from "./filter-predicate.ts";
+import type { Blend } from "./fusion.ts";
+import { LexicalIndex, type Bm25Options } from "./lexical-index.ts";
+import { buildLexicon } from "./lexicon.ts";
+import type { QidList, SearchIndex } from "./retrieve-engine.ts";
+
+/** The blend of a release published before hybrid retrieval: vectors alone decide the order. */
+export const VECTOR_ONLY_BLEND: Blend = { method: "convex", weight: 1 };
+
+/** Item columns, one entry per row. */
+export interface ItemColumns {
+  /** Titles. */
+  titles: readonly string[];
+  /** Brands (null when absent). */
+  brands: readonly (string | null)[];
+  /** Category paths (null when absent). */
+  categories: readonly (string | null)[];
+  /** Prices (null when absent). */
+  prices: readonly (number | null)[];
+  /** Attribute values by key, one entry per row (empty map when the catalog has none). */
+  attributeColumns: ReadonlyMap<string, readonly (string | null)[]>;
+}
+
+/** Options of buildSearchIndex. */
+export interface SearchIndexOptions {
+  /** Row-major unit item vectors, n × dim. */
+  vectors: Float32Array;
+  /** Vector dimension. */
+  dim: number;
+  /** Channel blend (default VECTOR_ONLY_BLEND). */
+  blend?: Blend;
+  /** Build the BM25 channel (default true). */
+  lexical?: boolean;
+  /** BM25 parameters. */
+  bm25?: Bm25Options;
+  /** Brand and category values for query understanding (default: the distinct values of the columns). */
+  lexiconValues?: { brands: Iterable<string>; categories: Iterable<string> };
+  /** qid → precomputed list lookup (default: none, every query is a miss). */
+  qidList?: (qid: number, terms: string) => QidList | null;
+}
+
+function postingsOf(values: readonly (string | null)[]): Map<string, Uint32Array> {
+  const lists = new Map<string, number[]>();
+  values.forEach((v, r) => {
+    if (v === null) return;
+    let l = lists.get(v);
+    if (!l) lists.set(v, (l = []));
+    l.push(r);
+  });
+  return new Map([...lists].map(([k, l]) => [k, Uint32Array.from(l)]));
+}
+
+/** Build the index: postings for filters, the lexicon, the BM25 channel and the vectors. */
+export function buildSearchIndex(cols: ItemColumns, opts: SearchIndexOptions): SearchIndex {
+  const n = cols.titles.length;
+  if (opts.vectors.length !== n * opts.dim) throw new RangeError(`vectors hold ${opts.vectors.length / opts.dim} rows, the columns ${n}`);
+  const keys = [...cols.attributeColumns.keys()].sort();
+  const notNull = (xs: readonly (string | null)[]) => xs.filter((x): x is string => x !== null);
+  const lexiconValues = opts.lexiconValues ?? { brands: new Set(notNull(cols.brands)), categories: new Set(notNull(cols.categories)) };
+  const attributesOf = (r: number): Record<string, string | null> | null => {
+    if (keys.length === 0) return null;
+    const a: Record<string, string | null> = {};
+    for (const k of keys) a[k] = cols.attributeColumns.get(k)![r] ?? null;
+    return a;
+  };
+  const lexical = opts.lexical === false
+    ? null
+    : LexicalIndex.build(
+        Array.from({ length: n }, (_, r) => ({ title: cols.titles[r]!, brand: cols.brands[r] ?? null, category: cols.categories[r] ?? null, attributes: attributesOf(r) })),
+        opts.bm25,
+      );
+  return {
+    n,
+    dim: opts.dim,
+    vectors: opts.vectors,
+    postings: { brand: postingsOf(cols.brands), category: postingsOf(cols.categories) },
+    lexicon: buildLexicon(lexiconValues.brands, lexiconValues.categories),
+    lexical,
+    blend: opts.blend ?? VECTOR_ONLY_BLEND,
+    item(r: number): FilterableItem {
+      return { brand: cols.brands[r], category: cols.categories[r], price: cols.prices[r], attributes: attributesOf(r) };
+    },
+    qidList: opts.qidList ?? (() => null),
+  };
+}
+
+/** A qid lookup over lists held in a map keyed by canonical terms (evaluation of unpublished models). */
+export function qidListsFromMap(lists: ReadonlyMap<string, QidList>): (qid: number, terms: string) => QidList | null {
+  return (_qid, terms) => lists.get(terms) ?? null;
+}

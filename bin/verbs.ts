@@ -110,25 +110,35 @@ Items without a usable image go through the same graph with the image side maske
   },
   eval: {
     summary: "evaluate on held-out clicks: Recall@K, HitRate@K, NDCG@10, relevance, category consistency",
-    usage: `vitrine eval --data DIR [--run-dir DIR ...] [--out DIR] [--ann]
-vitrine eval --data DIR --ablations [--preset tiny|cpu|base] [--steps N] [--seed N] [--concurrency 1] [--only a,b]
+    usage: `vitrine eval --data DIR [--run-dir DIR ...] [--release rNNN|active|none] [--clicks FILE] [--judgments FILE] [--out DIR] [--ann]
+vitrine eval --data DIR --api URL [--key KEY] [--clicks FILE] [--judgments FILE]
+vitrine eval --data DIR --ablations [--preset tiny|cpu|base] [--steps N] [--seeds 1,2,3] [--concurrency 1] [--only a,b]
 
   --data DIR       data directory with held-out clicks (and judgments, if imported)
-  --run-dir DIR    pre-training run(s) to evaluate, repeatable (default DIR/runs/pretrain)
+  --run-dir DIR    pre-training run(s) to evaluate, repeatable (default DIR/runs/pretrain if present)
+  --release R      also score a published release exactly as it serves (default active; none: skip)
+  --clicks FILE    evaluate on this click log instead of the import's held-out clicks (same format
+                   as the click log; unknown items are counted and listed, never fatal)
+  --judgments FILE graded judgments { query, item_id, grade } instead of the imported ones
+  --api URL        score a running API through REST /v1/retrieve (edge included): what it serves
+  --key KEY        API key with read access for --api (default: VITRINE_API_KEY)
   --out DIR        report folder (default DIR/eval; DIR/eval/ablations with --ablations)
   --ann            also search through the IVF_HNSW_SQ index publish builds and report its recall
                    against exact top-K
-  --ablations      train (as \`vitrine pretrain\` child processes, DIR/runs/ablation-<variant>) and
-                   compare seed 003's item towers (text-only, concat, fusion without / with stage 1)
+  --ablations      train (as \`vitrine pretrain\` child processes, DIR/runs/ablation-<variant>-s<seed>)
+                   and compare seed 003's item towers (text-only, concat, fusion without / with stage 1)
                    and seed 001's negatives and MPM (in-batch, +MBNS, +CDNS, both; regression vs
                    contrastive MPM); finished runs with the same config anywhere under DIR/runs are
-                   reused, partial ones resumed
+                   reused, partial ones resumed; rows are means ± sd over --seeds
+  --seeds a,b,c    training seeds of every ablation row (default 1,2,3)
   --only a,b       ablation rows to run (text, concat, fusion-no-stage1, fusion, in-batch, mbns,
                    cdns, both, mpm-regression, mpm-contrastive)
-  --concurrency N  ablation trainings at once (default 1); --preset, --steps, --seed as for pretrain
+  --concurrency N  ablation trainings at once (default 1); --preset, --steps as for pretrain
 
-Exact top-200 search, overall and for items whose titles omit the queried attribute; a table,
-report.md and report.html. Not built: --clicks/--judgments files and --api URL (DESIGN §8).`,
+Every model is ranked as the API serves it (query understanding, precomputed qid lists, the vector
+and BM25 channels with the blend fitted on the tuning half of the held-out pairs, relaxation), on
+the test half, exact search (--ann measures the ANN index apart). Tables overall and per slice:
+unseen / seen pairs, head / tail queries, cold items, titles that omit the queried attribute.`,
     load: async () => (await import("../gpu-jobs/eval/eval-command.ts")).evalCommand,
   },
   publish: {
@@ -192,16 +202,20 @@ vitrine retrain --data DIR --resume JOB_ID
   --data DIR           data directory a \`vitrine import\` completed in (and the store that is served)
   --preset P           model preset (default cpu); --steps N, --fusion F, --seed N override pre-training
   --finetune-steps N   fine-tuning steps (0 skips it; default by preset: tiny 20, cpu 1500, base 2000)
-  --gate-metric M      recall@10|50|100|200, hitrate@10|100, ndcg@10 (default recall@100)
-  --tolerance X        largest drop below the active release allowed, absolute (default 0.01)
+  --gate-metric M      recall@10|50|100|200, hitrate@10|100, ndcg@10; repeatable, each must hold
+                       (default ndcg@10 and recall@100)
+  --tolerance X        largest drop below the active release allowed per metric, absolute (default 0.01)
+  --min-pairs N        fewest unseen held-out pairs the gate decides on (default 30)
   --force              publish even when the gate refuses (the decision is still recorded)
   --backend B          force a TF.js backend
   --resume JOB_ID      continue a failed, cancelled or interrupted retrain from its checkpoints
   --logs               print the job's log lines under the progress bars
 
 Runs as a job (records, log and runs in DIR/jobs/<id>) through the same manager as the API's
-jobs.trigger; the new release is published only if its held-out metric does not fall below the
-active release's by more than the tolerance.`,
+jobs.trigger. The candidate is published inactive, and it and the active release are ranked as
+they serve on the test half of the held-out clicks; it is activated only if, on the (query, item)
+pairs training never saw, no gate metric falls below the active release's by more than the
+tolerance. A refused candidate stays as an inactive release.`,
     load: async () => (await import("../api/jobs/retrain-command.ts")).retrainCommand,
   },
   jobs: {
@@ -212,7 +226,7 @@ vitrine jobs watch|get|cancel|resume|logs <job-id> [--tail N]
 
   --url URL     the API (default $VITRINE_URL or http://127.0.0.1:8787)
   --key KEY     API key (default $VITRINE_KEY); admin for trigger, cancel and resume
-  --config JSON job configuration, e.g. '{"preset":"cpu","gate":{"metric":"recall@100","tolerance":0.01}}'
+  --config JSON job configuration, e.g. '{"preset":"cpu","gate":{"metrics":["ndcg@10","recall@100"],"tolerance":0.01}}'
 
 trigger and watch show a progress bar per stage and end with the eval table; Ctrl-C stops watching,
 not the job.`,

@@ -3,10 +3,10 @@
 import { join, resolve } from "node:path";
 import * as ort from "onnxruntime-node";
 import type { TextEncoder } from "../core/index.ts";
+import { ONNX_ENCODER_NAME } from "./names.ts";
 import { openSession, readModelDir, rowsOf } from "./onnx-model.ts";
 
-/** Model name recorded in releases whose vectors come from an exported ONNX model. */
-export const ONNX_ENCODER_NAME = "vitrine-onnx-v1";
+export { ONNX_ENCODER_NAME } from "./names.ts";
 
 /** Open `<modelDir>/query.onnx` as a query encoder. */
 export async function createOnnxQueryEncoder(modelDir: string): Promise<TextEncoder & { provider: string }> {

@@ -39,37 +39,41 @@ describe("vitrine eval --ablations", () => {
     const own = vitrine("pretrain", "--data", data, ...TINY, "--fusion", "text", "--seed", "1", "--run-dir", join(data, "runs", "my-text"), "--quiet");
     expect(own.status, own.stderr.slice(-2000)).toBe(0);
 
-    const first = vitrine("eval", "--data", data, "--ablations", ...TINY, "--only", "text,fusion,both");
+    const first = vitrine("eval", "--data", data, "--ablations", ...TINY, "--seeds", "1,2", "--only", "text,fusion,both");
     expect(first.status, first.stderr.slice(-2000)).toBe(0);
-    expect(first.stderr).toMatch(/text: reuse runs\/my-text \(step 6\)/);
-    expect(first.stderr).toMatch(/fusion: train into runs\/ablation-fusion/);
-    expect(first.stderr.match(/^training /gm)).toHaveLength(1); // "both" is the fusion run
-    expect(existsSync(join(data, "runs", "ablation-text"))).toBe(false);
+    expect(first.stderr).toMatch(/text-s1: reuse runs\/my-text \(step 6\)/);
+    expect(first.stderr).toMatch(/fusion-s1: train into runs\/ablation-fusion-s1/);
+    expect(first.stderr).toMatch(/text-s2: train into runs\/ablation-text-s2/);
+    expect(first.stderr.match(/^training /gm)).toHaveLength(3); // fusion ×2 seeds, text seed 2; "both" is the fusion run
+    expect(existsSync(join(data, "runs", "ablation-text-s1"))).toBe(false);
 
-    expect(first.stdout).toMatch(/Item tower \(seed 003\)/);
-    expect(first.stdout).toMatch(/Negatives and MPM \(seed 001\)/);
-    for (const label of ["hash baseline (lexical, untrained)", "text-only", "fusion, two stages", "+MBNS +CDNS (both)"]) expect(rowOf(first.stdout, label), label).toBeDefined();
-    expect(rowOf(first.stdout, "+MBNS +CDNS (both)")).toEqual(rowOf(first.stdout, "fusion, two stages"));
-    expect(rowOf(first.stdout, "concat")).toBeUndefined();
-    expect(rowOf(first.stdout, "fusion, two stages")!.length).toBe(12); // queries + 4 recall + 4 hit rate + NDCG + relevance + category
+    expect(first.stdout).toMatch(/Item tower \(seed 003\).* — as served/);
+    expect(first.stdout).toMatch(/Negatives and MPM \(seed 001\).* — vector channel alone/);
+    for (const label of ["lexical (BM25)", "text-only (2 seeds)", "fusion, two stages (2 seeds)", "+MBNS +CDNS (both) (2 seeds)"]) expect(rowOf(first.stdout, label), label).toBeDefined();
+    expect(rowOf(first.stdout, "+MBNS +CDNS (both) (2 seeds)")).toEqual(rowOf(first.stdout, "fusion, two stages (2 seeds)"));
+    expect(rowOf(first.stdout, "concat (2 seeds)")).toBeUndefined();
+    expect(rowOf(first.stdout, "fusion, two stages (2 seeds)")!.length).toBe(12); // queries + 4 recall + 4 hit rate + NDCG + relevance + category
+    // The decision table: mean ± sd over the seeds on unseen pairs and the title-omits slice.
+    expect(first.stdout).toMatch(/\| text-only \| 1,2 \| [0-9.,]+ \| \d+\.\d ± \d+\.\d \|/);
+    expect(first.stdout).toMatch(/unseen NDCG@10/);
 
     const md = await readFile(join(data, "eval", "ablations", "report.md"), "utf8");
-    expect(md).toMatch(/## Item tower \(seed 003\)[\s\S]*### Overall[\s\S]*\| text-only \|[\s\S]*### Slice: title omits queried attribute/);
-    expect(md).toMatch(/## Negatives and MPM \(seed 001\)[\s\S]*\| \+MBNS \+CDNS \(both\) \|/);
-    expect(md).toMatch(/text ← runs\/my-text; fusion ← runs\/ablation-fusion/);
+    expect(md).toMatch(/## Item tower \(seed 003\)[^\n]*as served[\s\S]*### Overall[\s\S]*\| text-only \(2 seeds\) \|[\s\S]*### Slice: unseen pairs[\s\S]*### Slice: title omits queried attribute/);
+    expect(md).toMatch(/## Negatives and MPM \(seed 001\)[\s\S]*\| \+MBNS \+CDNS \(both\) \(2 seeds\) \|/);
+    expect(md).toMatch(/text-s1 ← runs\/my-text; text-s2 ← runs\/ablation-text-s2; fusion-s1 ← runs\/ablation-fusion-s1/);
     expect(await readFile(join(data, "eval", "ablations", "report.html"), "utf8")).toMatch(/<h2>Negatives and MPM \(seed 001\)/);
 
-    const ckpt = join(data, "runs", "ablation-fusion", (await readFile(join(data, "runs", "ablation-fusion", "latest"), "utf8")).trim(), "weights.bin");
+    const ckpt = join(data, "runs", "ablation-fusion-s1", (await readFile(join(data, "runs", "ablation-fusion-s1", "latest"), "utf8")).trim(), "weights.bin");
     const before = (await stat(ckpt)).mtimeMs;
-    const second = vitrine("eval", "--data", data, "--ablations", ...TINY, "--only", "both,text", "--ann");
+    const second = vitrine("eval", "--data", data, "--ablations", ...TINY, "--seeds", "1,2", "--only", "both,text", "--ann");
     expect(second.status, second.stderr.slice(-2000)).toBe(0);
-    expect(second.stderr).toMatch(/fusion: reuse runs\/ablation-fusion \(step 6\)/);
+    expect(second.stderr).toMatch(/fusion-s1: reuse runs\/ablation-fusion-s1 \(step 6\)/);
     expect(second.stderr).not.toMatch(/^training /m);
     expect((await stat(ckpt)).mtimeMs).toBe(before);
-    expect(rowOf(second.stdout, "+MBNS +CDNS (both)")).toEqual(rowOf(first.stdout, "+MBNS +CDNS (both)"));
+    expect(rowOf(second.stdout, "+MBNS +CDNS (both) (2 seeds)")).toEqual(rowOf(first.stdout, "+MBNS +CDNS (both) (2 seeds)"));
     // --ann: each run's vectors also go through the release ANN index; its recall is reported.
-    expect(await readFile(join(data, "eval", "ablations", "report.md"), "utf8")).toMatch(/ANN recall vs exact \(fusion\): @10 \d+\.\d%, @100 \d+\.\d% over \d+ queries — ivf_hnsw_sq/);
-  }, 120_000);
+    expect(await readFile(join(data, "eval", "ablations", "report.md"), "utf8")).toMatch(/ANN recall vs exact \(fusion-s1\): @10 \d+\.\d%, @100 \d+\.\d% over \d+ queries — ivf_hnsw_sq/);
+  }, 240_000);
 
   it("rejects bad flags by name before training anything", async () => {
     // In-process: usage errors return before any data is read, so no CLI start-up per case.
@@ -79,6 +83,10 @@ describe("vitrine eval --ablations", () => {
       [["--ablations", "--only", "text,bogus"], /--only: unknown variant "bogus"/],
       [["--ablations", "--preset", "huge"], /--preset must be one of tiny, cpu, base/],
       [["--ablations", "--steps", "1.5"], /--steps must be a whole number/],
+      [["--ablations", "--seeds", "1,x"], /--seeds must be a whole number/],
+      [["--seeds", "1"], /--seeds only applies with --ablations/],
+      [["--key", "k"], /--key goes with --api URL/],
+      [["--release", "latest"], /--release must be a release id like r002/],
       [["--ablations", "--concurrency", "0"], /--concurrency must be a whole number ≥ 1/],
       [["--ablations", "--run-dir", "x"], /--run-dir cannot be combined with --ablations/],
       [["--only", "text"], /--only only applies with --ablations/],
@@ -101,19 +109,20 @@ describe("vitrine eval --ablations", () => {
     await writeFile(wrapper, `if (process.argv.includes("--no-cdns") && process.argv.includes("--no-mbns")) { console.error("simulated crash in the child"); process.exit(3); }\nawait import(${JSON.stringify(resolve("bin/vitrine.js"))});\n`);
     const lines: string[] = [];
     const r = await runAblations({
-      dataDir: data, outDir: join(dir, "failed-report"), preset: "tiny", steps: 6, concurrency: 1, only: "text,in-batch", backend: "wasm",
+      dataDir: data, outDir: join(dir, "failed-report"), preset: "tiny", steps: 6, seeds: [1], concurrency: 1, only: "text,in-batch", backend: "wasm",
       trainCommand: { file: process.execPath, args: [wrapper] }, command: "test", log: (m) => lines.push(m),
     });
     expect(r.failures).toHaveLength(1);
-    expect(r.failures[0]!.run).toBe("in-batch");
+    expect(r.failures[0]!.run).toBe("in-batch-s1");
     expect(r.failures[0]!.rows).toEqual(["in-batch only"]);
-    expect(r.failures[0]!.message).toMatch(/training in-batch failed \(exit 3\)[\s\S]*simulated crash in the child/);
+    expect(r.failures[0]!.message).toMatch(/training in-batch-s1 failed \(exit 3\)[\s\S]*simulated crash in the child/);
+    // Seed 003's tables keep text-only; seed 001's only row failed, so it has no table.
     expect(r.groups.map((g) => g.variants.map((v) => v.name))).toEqual([
-      ["hash baseline (lexical, untrained)", "text-only"],
-      ["hash baseline (lexical, untrained)"],
+      ["lexical (BM25)", "text-only (1 seed)"],
+      ["text-only (1 seed)"],
     ]);
     const md = await readFile(join(dir, "failed-report", "report.md"), "utf8");
-    expect(md).toMatch(/Failed \(in-batch only\): training in-batch failed \(exit 3\)/);
-    expect(md).toMatch(/\| text-only \|/);
+    expect(md).toMatch(/Failed \(in-batch only\): training in-batch-s1 failed \(exit 3\)/);
+    expect(md).toMatch(/\| text-only \(1 seed\) \|/);
   }, 60_000);
 });

@@ -29,9 +29,13 @@ describe("vitrine eval", () => {
     expect(p.status, p.stderr).toBe(0);
     const r = vitrine("eval", "--data", data);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/hash baseline \(lexical\)/);
-    expect(r.stdout).toMatch(/trained fusion \(tiny, step 30\)/);
-    expect(r.stdout).toMatch(/title omits queried attribute/);
+    expect(r.stdout).toMatch(/lexical \(BM25\)/);
+    expect(r.stdout).toMatch(/hash vectors \+ BM25 \(w [01]\.?\d*\)/);
+    expect(r.stdout).toMatch(/trained fusion \(tiny, step 30\), vectors/);
+    expect(r.stdout).toMatch(/trained fusion \(tiny, step 30\) \+ BM25 \(w [01]\.?\d*\)/);
+    for (const slice of ["unseen pairs", "seen pairs", "head queries", "tail queries", "cold items", "title omits queried attribute"]) expect(r.stdout).toMatch(new RegExp(`Slice: ${slice}`));
+    // The generator holds out whole pairs: every held-out pair is unseen, none seen.
+    expect(r.stdout).toMatch(/Unseen \(query, item\) pairs among them: \d+/);
     const md = await readFile(join(data, "eval", "report.md"), "utf8");
     expect(md).toMatch(/Recall@100/);
     const html = await readFile(join(data, "eval", "report.html"), "utf8");

@@ -68,15 +68,19 @@ function summary(m: Record<string, number | string | null>): string {
 
 const fmt = (v: number | string) => (typeof v === "number" ? (Number.isInteger(v) ? String(v) : Math.abs(v) < 1e-2 ? v.toExponential(1) : v.toFixed(3)) : v);
 
-/** The eval stage's numbers as a table: candidate vs the active release. */
+/** The eval stage's numbers as a table: candidate vs the active release, unseen pairs first (what the gate decides on). */
 export function evalTable(job: JobRecord): string | null {
   const m = job.stages.find((s) => s.name === "eval")?.metrics;
   if (!m || m["recall@100"] === undefined) return null;
-  const rows = ["recall@10", "recall@50", "recall@100", "recall@200", "hitrate@10", "hitrate@100", "ndcg@10"];
+  const rows = [
+    "unseen ndcg@10", "unseen recall@10", "unseen recall@100", "unseen hitrate@10",
+    "ndcg@10", "recall@10", "recall@100", "recall@200", "hitrate@10",
+  ];
   const hasActive = m["active recall@100"] !== undefined;
   const pct = (v: number | string | null | undefined) => (typeof v === "number" ? (100 * v).toFixed(1) : "-");
-  const head = `| metric (held-out, %) | new model |${hasActive ? ` active ${job.gate?.activeRelease ?? ""} |` : ""}`;
+  const label = (r: string) => (r.startsWith("unseen ") ? `${r.slice(7)}, unseen pairs` : `${r}, all test pairs`);
+  const head = `| metric (held-out test half, %) | new model${m["candidate release"] ? ` ${m["candidate release"]}` : ""} |${hasActive ? ` active ${job.gate?.activeRelease ?? ""} |` : ""}`;
   const sep = `| --- | ---: |${hasActive ? " ---: |" : ""}`;
-  const body = rows.map((r) => `| ${r} | ${pct(m[r])} |${hasActive ? ` ${pct(m[`active ${r}`])} |` : ""}`);
-  return [head, sep, ...body, "", `${m.queries ?? "?"} held-out queries.${job.gate ? ` Gate: ${job.gate.message}` : ""}`].join("\n");
+  const body = rows.filter((r) => m[r] !== undefined).map((r) => `| ${label(r)} | ${pct(m[r])} |${hasActive ? ` ${pct(m[`active ${r}`])} |` : ""}`);
+  return [head, sep, ...body, "", `${m.queries ?? "?"} test queries, ${m["unseen pairs"] ?? "?"} unseen pairs.${job.gate ? ` Gate: ${job.gate.message}` : ""}`].join("\n");
 }

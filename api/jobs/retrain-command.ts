@@ -14,7 +14,7 @@ const num = (v: string | undefined, flag: string): number | undefined => {
 };
 
 /** Build a retrain config from CLI flags (validated by the same schema as the API's). */
-export function retrainConfigFromFlags(v: Record<string, string | boolean | undefined>): JobConfig {
+export function retrainConfigFromFlags(v: Record<string, string | string[] | boolean | undefined>): JobConfig {
   const raw: Record<string, unknown> = {};
   if (v.preset) raw.preset = v.preset;
   if (v.backend) raw.backend = v.backend;
@@ -25,8 +25,9 @@ export function retrainConfigFromFlags(v: Record<string, string | boolean | unde
   if (Object.keys(pretrain).length) raw.pretrain = pretrain;
   if (v["finetune-steps"] !== undefined) raw.finetune = { steps: num(v["finetune-steps"] as string, "finetune-steps") };
   const gate: Record<string, unknown> = {};
-  if (v["gate-metric"]) gate.metric = v["gate-metric"];
+  if (v["gate-metric"]) gate.metrics = [v["gate-metric"]].flat();
   if (v.tolerance !== undefined) gate.tolerance = num(v.tolerance as string, "tolerance");
+  if (v["min-pairs"] !== undefined) gate.minPairs = num(v["min-pairs"] as string, "min-pairs");
   if (v.force) gate.force = true;
   if (Object.keys(gate).length) raw.gate = gate;
   const r = JobConfigSchema.safeParse(raw);
@@ -43,7 +44,7 @@ export async function retrainCommand(argv: string[]): Promise<number> {
       args: argv,
       options: {
         data: { type: "string" }, preset: { type: "string" }, steps: { type: "string" }, fusion: { type: "string" }, seed: { type: "string" },
-        "finetune-steps": { type: "string" }, "gate-metric": { type: "string" }, tolerance: { type: "string" }, force: { type: "boolean" },
+        "finetune-steps": { type: "string" }, "gate-metric": { type: "string", multiple: true }, "min-pairs": { type: "string" }, tolerance: { type: "string" }, force: { type: "boolean" },
         backend: { type: "string" }, resume: { type: "string" }, logs: { type: "boolean" },
       },
     }).values;

@@ -10,9 +10,15 @@ export type JobKind = (typeof JOB_KINDS)[number];
 export const JOB_STATES = ["queued", "running", "succeeded", "failed", "cancelled", "interrupted"] as const;
 export type JobState = (typeof JOB_STATES)[number];
 
-/** Metrics the eval gate can compare. */
+/** Metrics the eval gate can compare (on unseen held-out pairs). */
 export const GATE_METRICS = ["recall@10", "recall@50", "recall@100", "recall@200", "hitrate@10", "hitrate@100", "ndcg@10"] as const;
 export type GateMetric = (typeof GATE_METRICS)[number];
+
+/** What the gate compares unless told otherwise: the top of the list and the depth of it. */
+export const DEFAULT_GATE_METRICS: readonly GateMetric[] = ["ndcg@10", "recall@100"];
+
+/** Fewest unseen held-out pairs the gate decides on by default. */
+export const DEFAULT_GATE_MIN_PAIRS = 30;
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 const frac = z.number().min(0).max(1);
@@ -57,10 +63,12 @@ export const JobConfigSchema = z
     embed: z.object({ batchSize: int(1, 65_536) }).partial().strict().optional(),
     gate: z
       .object({
-        /** Metric compared against the active release. */
-        metric: z.enum(GATE_METRICS),
-        /** Largest drop allowed, absolute (0.01 = one point of Recall). */
+        /** Metrics compared against the active release on unseen held-out pairs; each must hold (default ndcg@10 and recall@100). */
+        metrics: z.array(z.enum(GATE_METRICS)).min(1).max(GATE_METRICS.length),
+        /** Largest drop allowed per metric, absolute (0.01 = one point). */
         tolerance: z.number().min(0).max(1),
+        /** Fewest unseen held-out pairs the gate decides on (default 30); fewer → refused unless force. */
+        minPairs: int(1, 10_000_000),
         /** Publish even when the gate refuses (the decision is still recorded). */
         force: z.boolean(),
       })

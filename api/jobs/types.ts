@@ -49,20 +49,36 @@ export interface JobProgress {
   detail: Record<string, number | string>;
 }
 
+/** One metric the gate compared. */
+export interface GateCheck {
+  /** The metric, e.g. "ndcg@10". */
+  metric: string;
+  /** The candidate's value on the gate's slice. */
+  candidate: number;
+  /** The active release's value, or null when none was active. */
+  active: number | null;
+  /** Whether the candidate is within tolerance of the active release on it. */
+  passed: boolean;
+}
+
 /** What the eval gate decided before publishing. */
 export interface GateDecision {
-  /** The metric compared, e.g. "recall@100". */
-  metric: string;
-  /** The candidate model's value on the held-out clicks. */
-  candidate: number;
-  /** The active release's value on the same clicks, or null when none was active. */
-  active: number | null;
+  /** The slice decided on: "unseen pairs" (held-out pairs never in the training clicks). */
+  slice: string;
+  /** Each metric compared (default NDCG@10 and Recall@100). */
+  checks: GateCheck[];
+  /** Held-out (query, item) pairs in the slice: below the minimum the gate does not decide. */
+  pairs: number;
+  /** The candidate, published inactive and scored exactly as it would serve. */
+  candidateRelease: string | null;
   /** The active release compared against. */
   activeRelease: string | null;
-  /** Largest drop allowed (absolute). */
+  /** Largest drop allowed per metric (absolute). */
   tolerance: number;
   /** Whether the candidate may be published. */
   passed: boolean;
+  /** Published although refused (gate.force). */
+  forced: boolean;
   /** One sentence for people. */
   message: string;
 }

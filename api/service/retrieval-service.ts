@@ -4,7 +4,7 @@ import { queryId, type RetrieveRequest, type TextEncoder } from "../../core/inde
 import {
   activateRelease, getActiveRelease, listReleases, openRelease, rollbackRelease, StoreError,
 } from "../../lancedb/index.ts";
-import { queryEncoderFor } from "./query-encoder.ts";
+import { EncoderUnavailableError, queryEncoderFor } from "../../encoders/release-encoder.ts";
 import { loadReleaseIndex, type ReleaseIndex } from "../../lancedb/index.ts";
 import { retrieveFrom } from "./retrieve.ts";
 import { ServiceError, type ItemRecord, type LookupResult, type ReleaseInfo, type RetrievalService, type RetrieveResult } from "./types.ts";
@@ -47,7 +47,10 @@ export async function createRetrievalService(opts: RetrievalServiceOptions): Pro
 
   async function load(id?: string): Promise<Loaded> {
     const handles = await openRelease(opts.dataDir, id).catch(mapStoreError);
-    const [index, encoder] = await Promise.all([loadReleaseIndex(handles), queryEncoderFor(handles)]);
+    const encoderOf = queryEncoderFor(handles.encoder, handles.info.id).catch((e: unknown) => {
+      throw e instanceof EncoderUnavailableError ? new ServiceError("UNAVAILABLE", e.message) : e;
+    });
+    const [index, encoder] = await Promise.all([loadReleaseIndex(handles), encoderOf]);
     return { index, encoder };
   }
 

@@ -1,14 +1,17 @@
-// `vitrine eval --ablations`: get a finished pre-training run for every ablation config (reuse one
-// with the same config, resume a partial one, or train it in a child process), then evaluate
-// them all on the held-out clicks and print seed 003's and seed 001's tables.
+// `vitrine eval --ablations`: get a finished pre-training run for every ablation config and seed
+// (reuse one with the same config, resume a partial one, or train it in a child process), then rank
+// the test half of the held-out clicks as serving would and print seed 003's and seed 001's tables
+// as means over the seeds, with a mean ± sd summary of the slices that decide (DESIGN §8).
 import { join, relative } from "node:path";
 import type { PresetName } from "../model/config.ts";
 import { selectBackend, type BackendName } from "../tf/backend.ts";
 import { resolvePretrainConfig, type PretrainConfig } from "../train/pretrain-config.ts";
 import { runTrainJobs, type TrainJob } from "./ablation-train.ts";
 import { ABLATION_TABLES, selectAblationRows, uniqueRuns, type AblationRun } from "./ablation-variants.ts";
-import { encodeRun, exampleQueries, hashBaselineVectors, loadEvalContext, scoreVectors, type EncodedVectors } from "./eval-context.ts";
+import { candidateIndex, exampleQueries, hashBaselineVectors, loadEvalContext, scoreIndex } from "./eval-context.ts";
 import { formatTable, writeReport, type ExampleQuery, type ReportGroup, type VariantResult } from "./report.ts";
+import { encodeRun } from "./run-vectors.ts";
+import { meanMetrics, seedSummary, type SeedRow } from "./seed-summary.ts";
 import { listFinishedRuns, planRun, readRunStatus, sameTraining, type RunPlan } from "./run-lookup.ts";
 
 /** Options of `vitrine eval --ablations`. */
@@ -19,8 +22,8 @@ export interface AblationsOptions {
   preset: PresetName;
   /** Steps per run (default: the preset's). */
   steps?: number;
-  /** Training seed (default: the config default). */
-  seed?: number;
+  /** Training seeds: every row is trained and scored once per seed (default 1, 2, 3). */
+  seeds?: number[];
   /** Training runs at once. */
   concurrency: number;
   /** Comma-separated row names (default: every row). */
@@ -29,8 +32,8 @@ export interface AblationsOptions {
   outDir: string;
   /** TF.js backend for training and evaluation. */
   backend?: BackendName;
-  /** Called with every run's vectors and exact rankings after scoring (the ANN check hooks in here); a returned line goes into the report. */
-  onVectors?: (name: string, v: EncodedVectors, exact: Int32Array[]) => Promise<string | null>;
+  /** Also measure the ANN index's recall on each run's vectors (first seed). */
+  ann?: boolean;
   /** Program that runs the CLI for training (default: this Node with bin/vitrine.js; tests swap it). */
   trainCommand?: { file: string; args: string[] };
   /** The command line, for the report. */
@@ -49,10 +52,13 @@ export interface AblationsResult {
   plans: Map<string, RunPlan>;
 }
 
-/** The config a row's run must have, given the command's preset/steps/seed. */
-export function targetConfig(run: AblationRun, opts: Pick<AblationsOptions, "preset" | "steps" | "seed">): PretrainConfig {
-  return resolvePretrainConfig(opts.preset, { ...run.overrides, ...(opts.steps !== undefined ? { steps: opts.steps } : {}), ...(opts.seed !== undefined ? { seed: opts.seed } : {}) });
+/** The config a row's run must have, given the command's preset/steps and one seed. */
+export function targetConfig(run: AblationRun, opts: Pick<AblationsOptions, "preset" | "steps">, seed: number): PretrainConfig {
+  return resolvePretrainConfig(opts.preset, { ...run.overrides, ...(opts.steps !== undefined ? { steps: opts.steps } : {}), seed });
 }
+
+/** Default training seeds of the ablation rows. */
+export const DEFAULT_SEEDS: readonly number[] = [1, 2, 3];
 
 // Paths relative to the data directory: runs/<name>.
 const describePlan = (p: RunPlan, dataDir: string) => {
@@ -64,30 +70,33 @@ const describePlan = (p: RunPlan, dataDir: string) => {
 export async function runAblations(opts: AblationsOptions): Promise<AblationsResult> {
   const rows = selectAblationRows(opts.only);
   const runs = uniqueRuns(rows);
+  const seeds = opts.seeds?.length ? opts.seeds : [...DEFAULT_SEEDS];
   // Before any training: an import without held-out clicks fails here, not after hours of it.
   const ctx = await loadEvalContext(opts.dataDir);
   const runsDir = join(opts.dataDir, "runs");
-  const targets = new Map(runs.map((r) => [r.id, targetConfig(r, opts)]));
+  // One training per (run, seed), keyed "<run>-s<seed>".
+  const units = runs.flatMap((r) => seeds.map((seed) => ({ run: r, seed, key: `${r.id}-s${seed}` })));
+  const targets = new Map(units.map((u) => [u.key, targetConfig(u.run, opts, u.seed)]));
   const finished = await listFinishedRuns(runsDir);
   const plans = new Map<string, RunPlan>();
-  for (const r of runs) {
-    const plan = await planRun(join(runsDir, `ablation-${r.id}`), targets.get(r.id)!, finished);
-    plans.set(r.id, plan);
-    opts.log(`${r.id}: ${describePlan(plan, opts.dataDir)}`);
+  for (const u of units) {
+    const plan = await planRun(join(runsDir, `ablation-${u.key}`), targets.get(u.key)!, finished);
+    plans.set(u.key, plan);
+    opts.log(`${u.key}: ${describePlan(plan, opts.dataDir)}`);
   }
 
   // Train (or resume) what no finished run covers, one child process per run.
   const failures: AblationsResult["failures"] = [];
   const rowsOf = (id: string) => rows.filter((x) => x.run.id === id).map((x) => x.label);
-  const toTrain = runs.filter((r) => plans.get(r.id)!.kind !== "reuse");
-  const jobs: TrainJob[] = toTrain.map((r) => {
-    const plan = plans.get(r.id)!;
-    const t = targets.get(r.id)!;
+  const unitOf = new Map(units.map((u) => [u.key, u]));
+  const jobs: TrainJob[] = units.filter((u) => plans.get(u.key)!.kind !== "reuse").map((u) => {
+    const plan = plans.get(u.key)!;
+    const t = targets.get(u.key)!;
     return {
-      name: r.id,
+      name: u.key,
       logFile: `${plan.dir}.log`,
       args: [
-        "pretrain", "--data", opts.dataDir, "--preset", opts.preset, "--steps", String(t.steps), "--seed", String(t.seed), ...r.flags,
+        "pretrain", "--data", opts.dataDir, "--preset", opts.preset, "--steps", String(t.steps), "--seed", String(t.seed), ...u.run.flags,
         "--run-dir", plan.dir, "--quiet", ...(plan.kind === "resume" ? ["--resume"] : []), ...(opts.backend ? ["--backend", opts.backend] : []),
       ],
     };
@@ -100,61 +109,90 @@ export async function runAblations(opts: AblationsOptions): Promise<AblationsRes
     if (!ok) {
       failed.add(o.job.name);
       const why = o.code === 0 ? "exited 0 but left no finished checkpoint with the expected config" : `exit ${o.code ?? o.signal}`;
-      failures.push({ run: o.job.name, rows: rowsOf(o.job.name), message: `training ${o.job.name} failed (${why}); log ${o.job.logFile}${o.tail ? `:\n${o.tail}` : ""}` });
+      failures.push({ run: o.job.name, rows: rowsOf(unitOf.get(o.job.name)!.run.id), message: `training ${o.job.name} failed (${why}); log ${o.job.logFile}${o.tail ? `:\n${o.tail}` : ""}` });
     } else plans.set(o.job.name, { kind: "reuse", dir: status.dir, step: status.step });
   }
 
-  // Evaluate every finished run once (rows that share a config share its scores).
+  // Evaluate every finished (run, seed) once, as served (fitted blend) and by its vector channel alone.
   await selectBackend({ ...(opts.backend ? { prefer: opts.backend } : {}), log: () => undefined });
-  const baseline: VariantResult = scoreVectors(ctx, "hash baseline (lexical, untrained)", hashBaselineVectors(ctx)).variant;
-  const scored = new Map<string, { metrics: VariantResult["metrics"]; rows: Int32Array[] }>();
+  const hash = hashBaselineVectors(ctx);
+  const lexical = (await scoreIndex(ctx, "lexical (BM25)", (await candidateIndex(ctx, hash, { blend: { method: "convex", weight: 0 } })).index, hash.encode)).variant;
+  const served = new Map<string, SeedRow>();
+  const vectors = new Map<string, SeedRow>();
   const notes: string[] = [];
-  for (const r of runs) {
-    if (failed.has(r.id)) continue;
-    const plan = plans.get(r.id)!;
+  let lastRows: Int32Array[] | null = null;
+  for (const u of units) {
+    if (failed.has(u.key)) continue;
+    const plan = plans.get(u.key)!;
     try {
       const v = await encodeRun(ctx, plan.dir);
       if (!v) throw new Error(`no checkpoint in ${plan.dir}`);
-      const s = scoreVectors(ctx, r.id, v);
-      scored.set(r.id, { metrics: s.variant.metrics, rows: s.rows });
-      const extra = await opts.onVectors?.(r.id, v, s.rows);
-      if (extra) notes.push(extra);
+      const alone = await scoreIndex(ctx, u.key, (await candidateIndex(ctx, v, { blend: { method: "convex", weight: 1 } })).index, v.encode);
+      const fitted = await candidateIndex(ctx, v);
+      const hyb = await scoreIndex(ctx, u.key, fitted.index, v.encode);
+      const add = (m: Map<string, SeedRow>, t: VariantResult["metrics"], extra?: number) => {
+        const row = m.get(u.run.id) ?? { label: u.run.id, seeds: [], tables: [], weights: [] };
+        row.seeds.push(u.seed);
+        row.tables.push(t);
+        if (extra !== undefined) row.weights!.push(extra);
+        m.set(u.run.id, row);
+      };
+      add(vectors, alone.variant.metrics);
+      add(served, hyb.variant.metrics, fitted.fit.blend.weight);
+      lastRows = hyb.rows;
+      if (opts.ann && u.seed === seeds[0]) {
+        const { annRecall, formatAnnRecall } = await import("./ann-recall.ts");
+        const { exactTopK } = await import("./rank.ts");
+        const q = await v.encode(ctx.queries);
+        const flat = new Float32Array(q.length * v.dim);
+        q.forEach((x, i) => flat.set(x, i * v.dim));
+        notes.push(formatAnnRecall(u.key, await annRecall({ items: v.items, queries: flat, dim: v.dim, exact: exactTopK({ items: v.items, queries: flat, dim: v.dim, k: 200 }).rows })));
+      }
     } catch (e) {
-      failed.add(r.id);
-      failures.push({ run: r.id, rows: rowsOf(r.id), message: `evaluating ${r.id} (${plan.dir}) failed: ${(e as Error).message}` });
+      failed.add(u.key);
+      failures.push({ run: u.key, rows: rowsOf(u.run.id), message: `evaluating ${u.key} (${plan.dir}) failed: ${(e as Error).message}` });
     }
   }
 
   const groups: ReportGroup[] = [];
+  const summaries: string[] = [];
   for (const table of ["seed003", "seed001"] as const) {
-    const inTable = rows.filter((x) => x.table === table);
+    const inTable = rows.filter((x) => x.table === table && served.has(x.run.id));
     if (inTable.length === 0) continue;
-    const variants = inTable.filter((x) => scored.has(x.run.id)).map((x): VariantResult => ({ name: x.label, metrics: scored.get(x.run.id)!.metrics }));
-    groups.push({ title: ABLATION_TABLES[table], variants: [baseline, ...variants] });
+    const label = (x: (typeof inTable)[number], m: Map<string, SeedRow>) => {
+      const n = m.get(x.run.id)!.seeds.length;
+      return `${x.label} (${n} seed${n === 1 ? "" : "s"})`;
+    };
+    groups.push({ title: `${ABLATION_TABLES[table]} — as served (vectors + BM25, blend fitted per run), mean over seeds`, variants: [lexical, ...inTable.map((x) => ({ name: label(x, served), metrics: meanMetrics(served.get(x.run.id)!.tables) }))] });
+    groups.push({ title: `${ABLATION_TABLES[table]} — vector channel alone, mean over seeds`, variants: inTable.map((x) => ({ name: label(x, vectors), metrics: meanMetrics(vectors.get(x.run.id)!.tables) })) });
+    const relabel = (m: Map<string, SeedRow>) => inTable.map((x) => ({ ...m.get(x.run.id)!, label: x.label }));
+    summaries.push(`${ABLATION_TABLES[table]}: mean ± sd over seeds (%), as served\n\n${seedSummary(relabel(served))}`);
+    summaries.push(`${ABLATION_TABLES[table]}: mean ± sd over seeds (%), vector channel alone\n\n${seedSummary(relabel(vectors))}`);
   }
 
   for (const g of groups) console.log(`${g.title}\n\n${formatTable(g.variants)}\n`);
-  const sources = runs.map((r) => `${r.id} ← ${failed.has(r.id) ? "FAILED" : relative(opts.dataDir, plans.get(r.id)!.dir)}`);
+  for (const s of summaries) console.log(`${s}\n`);
+  const sources = units.map((u) => `${u.key} ← ${failed.has(u.key) ? "FAILED" : relative(opts.dataDir, plans.get(u.key)!.dir)}`);
   const trained = outcomes.filter((o) => !failed.has(o.job.name)).map((o) => `${o.job.name} (${(o.seconds / 60).toFixed(1)} min)`);
   for (const f of failures) console.error(`vitrine eval: ${f.message}\n`);
-  const last = [...rows].reverse().find((x) => scored.has(x.run.id));
-  const examples: ExampleQuery[] = last ? exampleQueries(ctx, last.label, scored.get(last.run.id)!.rows) : [];
+  const last = [...rows].reverse().find((x) => served.has(x.run.id));
+  const examples: ExampleQuery[] = last && lastRows ? exampleQueries(ctx, last.label, lastRows) : [];
   const written = await writeReport(opts.outDir, {
-    title: `Vitrine ablations — ${ctx.sourceDir}, ${opts.preset} preset`,
+    title: `Vitrine ablations — ${opts.preset} preset, seeds ${seeds.join(", ")}`,
     meta: {
-      "held-out queries": String(ctx.queries.length),
+      "test queries": String(ctx.queries.length),
+      "unseen pairs": String(ctx.unseenPairs),
       judgments: String(ctx.judgments.length),
       runs: sources.join("; "),
       ...(trained.length ? { "trained now": trained.join(", ") } : {}),
       command: opts.command,
     },
-    variants: [baseline],
+    variants: [lexical],
     groups,
-    notes: [...notes, ...failures.map((f) => `Failed (${f.rows.join(", ")}): ${f.message.split("\n")[0]}`)],
+    notes: [...summaries, ...notes, ...failures.map((f) => `Failed (${f.rows.join(", ")}): ${f.message.split("\n")[0]}`)],
     examples,
   });
   console.log(`runs: ${sources.join("; ")}`);
   console.log(`report: ${written.markdown}  ${written.html}`);
   return { groups, failures, plans };
 }
-

@@ -1,28 +1,39 @@
-// What every `vitrine eval` mode shares: the held-out queries of a data directory, judgments,
-// the title-omits slice, and scoring of vectors (hash baseline or a pre-training run's towers)
-// by exact top-200.
+// What every `vitrine eval` mode and the retrain gate share: the held-out queries of a data
+// directory (the test half of the held-out pairs, or a file the user passes), the training log the
+// slices are cut against, and ranking through core's retrieve engine — the same algorithm, qid
+// lists and channel blend the API serves with, so a model is measured as it would serve.
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import * as tf from "@tensorflow/tfjs";
-import { createHashEncoder } from "../../core/index.ts";
+import {
+  buildSearchIndex, createHashEncoder, evaluateRankings, fitBlend, precomputeQidLists, qidListsFromMap, runRetrieve, tuningPair,
+  type Blend, type BlendFit, type QidList, type SearchIndex, type Slice, type TuningQuery,
+} from "../../core/index.ts";
 import { readImportManifest } from "../../ingest/manifest.ts";
 import { allTableNames, openStore } from "../../lancedb/connect.ts";
+import { itemColumnsOf, readCatalog, readLoggedQueries, type CatalogColumns, type LoggedQuery } from "../../lancedb/catalog-source.ts";
+import { IMPORT_TABLES } from "../../lancedb/import-tables.ts";
 import { loadTrainingData, type TrainingData } from "../data/index.ts";
-import type { ModelConfig } from "../model/config.ts";
-import { createModel } from "../model/towers.ts";
-import { Tokenizer } from "../tokenizer/index.ts";
-import { loadLatestCheckpoint, restoreInto } from "../train/checkpoint.ts";
-import { encodeItemVectors, encodeQueryVectors, queryTargets } from "../train/encode-all.ts";
-import type { PretrainConfig } from "../train/pretrain-config.ts";
+import { TrainError } from "../errors.ts";
+import { queryTargets } from "../train/encode-all.ts";
+import { loadEvalFile, type EvalSet } from "./eval-file.ts";
 import { buildEvalQueries, type JudgmentInput } from "./eval-queries.ts";
-import { evaluateRankings, type Slice } from "../../core/metrics.ts";
-import { exactTopK } from "./rank.ts";
 import type { ExampleQuery, VariantResult } from "./report.ts";
 import { loadTitleOmitsSlice } from "./slices.ts";
 
-/** Cut-off of the exact ranking (the largest K of the metrics). */
+/** Cut-off of every eval ranking (the largest K of the metrics). */
 export const EVAL_TOP_K = 200;
+
+/** Exact-scan limit while evaluating: exact everywhere (ANN recall is measured apart, `--ann`). */
+const EVAL_EXACT_LIMIT = Number.MAX_SAFE_INTEGER;
+
+/** Slice names, as the reports show them. */
+export const SLICES = {
+  unseen: "unseen pairs",
+  seen: "seen pairs",
+  head: "head queries",
+  tail: "tail queries",
+  cold: "cold items",
+} as const;
 
 /** The held-out side of a data directory, loaded once per eval. */
 export interface EvalContext {
@@ -30,94 +41,190 @@ export interface EvalContext {
   dataDir: string;
   /** Folder of the imported catalog file (generated datasets keep images/ and truth.jsonl there). */
   sourceDir: string;
-  /** Catalog and pairs as training sees them. */
+  /** Catalog and pairs as training sees them (row i = catalog row i). */
   data: TrainingData;
-  /** Distinct held-out queries (canonical terms). */
+  /** The catalog with prices and attributes, as a release holds it. */
+  catalog: CatalogColumns;
+  /** Distinct test queries (canonical terms). */
   queries: string[];
-  /** Clicked item rows per query. */
+  /** Clicked item rows per test query. */
   targets: Set<number>[];
-  /** Graded judgments (empty when none were imported). */
+  /** The tuning half of the held-out pairs, by query (a candidate's blend is fitted on it). */
+  tuning: TuningQuery[];
+  /** Distinct logged training queries (a candidate's precomputed qid lists). */
+  logged: LoggedQuery[];
+  /** Graded judgments (empty when none). */
   judgments: JudgmentInput[];
-  /** The title-omits-queried-attribute slice, when the dataset has truth.jsonl. */
-  slice: Slice | null;
+  /** Slices reported beside overall: unseen/seen pairs, head/tail queries, cold items, title omits. */
+  slices: Slice[];
+  /** (query, item) pairs in the test queries whose pair never occurs in the training clicks. */
+  unseenPairs: number;
+  /** Where the test queries came from: the import's held-out clicks or a file. */
+  source: string;
+  /** The file's eval set, when the queries came from `--clicks FILE`. */
+  file?: EvalSet;
 }
 
-/** Vectors of one model: items and eval queries, row-major. */
-export interface EncodedVectors {
-  /** n × dim item vectors. */
-  items: Float32Array;
-  /** queries × dim query vectors. */
-  queries: Float32Array;
-  /** Vector dimension. */
-  dim: number;
+/** Where test queries come from instead of the import's held-out clicks. */
+export interface EvalSourceOptions {
+  /** A click log to evaluate on (`vitrine eval --clicks FILE`); every pair counts as a test pair. */
+  clicks?: string;
+  /** Graded judgments to use instead of the imported ones. */
+  judgments?: string;
 }
 
-/** A pre-training run's vectors plus what its checkpoint says. */
-export interface EncodedRun extends EncodedVectors {
-  /** Steps of the checkpoint used. */
-  step: number;
-  /** Model config saved with it. */
-  modelConfig: ModelConfig;
-  /** Job config saved with it (absent in very old runs). */
-  config?: Partial<PretrainConfig>;
-}
+const pairKey = (terms: string, id: string) => `${terms}\u0000${id}`;
 
-/** Load the held-out queries, judgments and slice; throws when the import holds no held-out clicks. */
-export async function loadEvalContext(dataDir: string): Promise<EvalContext> {
+/** Load the test queries, tuning queries, judgments and slices; throws when there is nothing to evaluate. */
+export async function loadEvalContext(dataDir: string, src: EvalSourceOptions = {}): Promise<EvalContext> {
   const data = await loadTrainingData(dataDir);
-  const { queries, targets } = queryTargets(data.evalPairs);
-  if (queries.length === 0) throw new Error("this import holds no held-out clicks; re-import with --eval-clicks FILE or --eval-fraction > 0");
   const manifest = await readImportManifest(dataDir);
   const sourceDir = dirname(manifest.sources.catalog ?? dataDir);
   const db = await openStore(dataDir);
-  const judgments: JudgmentInput[] = (await allTableNames(db)).includes("judgments")
-    ? ((await (await db.openTable("judgments")).query().select(["terms", "item_id", "grade"]).toArray()) as JudgmentInput[])
-    : [];
-  const slice = await loadTitleOmitsSlice(sourceDir, { queries, itemIds: data.items.ids });
-  return { dataDir, sourceDir, data, queries, targets, judgments, slice };
-}
-
-/** Exact top-200 of the vectors and every metric (overall and slice); also returns the rankings. */
-export function scoreVectors(ctx: EvalContext, name: string, v: EncodedVectors): { variant: VariantResult; rows: Int32Array[] } {
-  const top = exactTopK({ items: v.items, queries: v.queries, dim: v.dim, k: EVAL_TOP_K });
-  const evalQueries = buildEvalQueries({ queries: ctx.queries, targets: ctx.targets, rankings: top.rows, itemIds: ctx.data.items.ids, judgments: ctx.judgments });
-  const metrics = evaluateRankings({ queries: evalQueries, itemCategories: ctx.data.items.categories, ...(ctx.slice ? { slices: [ctx.slice] } : {}) });
-  return { variant: { name, metrics }, rows: top.rows };
-}
-
-const flat = (vs: Float32Array[], dim: number) => {
-  const out = new Float32Array(vs.length * dim);
-  vs.forEach((v, i) => out.set(v, i * dim));
-  return out;
-};
-
-/** The untrained lexical hash baseline's vectors (title + brand + category vs the query). */
-export function hashBaselineVectors(ctx: EvalContext): EncodedVectors {
-  const hash = createHashEncoder();
-  const items = ctx.data.items;
-  const itemTexts = items.titles.map((t, i) => [t, items.brands[i], items.categories[i]].filter(Boolean).join(" "));
-  return { items: flat(hash.encode(itemTexts), hash.dim), queries: flat(hash.encode(ctx.queries), hash.dim), dim: hash.dim };
-}
-
-/** Encode the catalog and the eval queries with a run's newest checkpoint (TF.js); null when it has none. */
-export async function encodeRun(ctx: EvalContext, runDir: string): Promise<EncodedRun | null> {
-  const ckpt = await loadLatestCheckpoint<{ modelConfig: ModelConfig; config?: Partial<PretrainConfig> }>(runDir);
-  if (!ckpt) return null;
-  const tokenizer = Tokenizer.fromJSON(await readFile(join(runDir, "tokenizer.json"), "utf8"));
-  const model = createModel(ckpt.state.modelConfig);
-  try {
-    await restoreInto(tf, ckpt, model.variables, null);
-    return {
-      items: encodeItemVectors(model, tokenizer, ctx.data.items),
-      queries: encodeQueryVectors(model, tokenizer, ctx.queries),
-      dim: ckpt.state.modelConfig.dim,
-      step: ckpt.step,
-      modelConfig: ckpt.state.modelConfig,
-      ...(ckpt.state.config ? { config: ckpt.state.config } : {}),
-    };
-  } finally {
-    model.dispose();
+  const catalog = await readCatalog(db, manifest.tables[IMPORT_TABLES.catalog]);
+  if (catalog.ids.length !== data.items.ids.length || catalog.ids.some((id, i) => id !== data.items.ids[i])) {
+    throw new TrainError("BAD_CONFIG", `the catalog rows of ${dataDir} changed while loading; run eval again`);
   }
+  const ids = data.items.ids;
+  const held = queryTargets(data.evalPairs);
+  // The held-out pairs split in two by a fixed hash: the tuning half fits a candidate's blend, the
+  // test half is scored, so no blend is ever measured on the pairs that chose it.
+  const split = (keep: (terms: string, id: string) => boolean) => {
+    const qs: string[] = [];
+    const ts: Set<number>[] = [];
+    held.queries.forEach((q, i) => {
+      const t = new Set([...held.targets[i]!].filter((r) => keep(q, ids[r]!)));
+      if (t.size === 0) return;
+      qs.push(q);
+      ts.push(t);
+    });
+    return { queries: qs, targets: ts };
+  };
+  const tuningSplit = split((q, id) => tuningPair(q, id));
+  const tuning = tuningSplit.queries.map((terms, i) => ({ terms, targets: tuningSplit.targets[i]! }));
+
+  let queries: string[];
+  let targets: Set<number>[];
+  let judgments: JudgmentInput[];
+  let file: EvalSet | undefined;
+  let source: string;
+  if (src.clicks) {
+    file = await loadEvalFile({ clicks: src.clicks, ...(src.judgments ? { judgments: src.judgments } : {}), itemIds: ids });
+    ({ queries, targets, judgments } = file);
+    source = `${src.clicks}${src.judgments ? ` + ${src.judgments}` : ""}`;
+  } else {
+    const test = split((q, id) => !tuningPair(q, id));
+    ({ queries, targets } = test);
+    source = `held-out clicks of the import (test half)${src.judgments ? ` + ${src.judgments}` : ""}`;
+    if (src.judgments) {
+      file = await loadEvalFile({ judgments: src.judgments, itemIds: ids });
+      judgments = file.judgments;
+    } else {
+      judgments = (await allTableNames(db)).includes(IMPORT_TABLES.judgments)
+        ? ((await (await db.openTable(IMPORT_TABLES.judgments)).query().select(["terms", "item_id", "grade"]).toArray()) as JudgmentInput[])
+        : [];
+    }
+  }
+  if (queries.length === 0) {
+    throw new TrainError("NO_TRAINING_DATA", src.clicks
+      ? `${src.clicks} has no usable (query, item) rows for this catalog; see the skipped rows above`
+      : `this import holds no held-out clicks to evaluate on; re-import with --eval-fraction > 0 (default 0.1) or --eval-clicks FILE, or pass vitrine eval --clicks FILE`);
+  }
+
+  // Slices against the training log: a pair clicked in training, a query typed in training, an item clicked in training.
+  const trainPairs = new Set<string>();
+  const trainQueries = new Set<string>();
+  const trainItems = new Set<number>();
+  for (let i = 0; i < data.pairs.query.length; i++) {
+    const row = data.pairs.item[i]!;
+    trainPairs.add(pairKey(data.pairs.query[i]!, ids[row]!));
+    trainQueries.add(data.pairs.query[i]!);
+    trainItems.add(row);
+  }
+  const seenPair = (q: number, row: number) => trainPairs.has(pairKey(queries[q]!, ids[row]!));
+  const slices: Slice[] = [
+    { name: SLICES.unseen, item: (q, row) => !seenPair(q, row) },
+    { name: SLICES.seen, item: seenPair },
+    { name: SLICES.head, query: (q) => trainQueries.has(queries[q]!) },
+    { name: SLICES.tail, query: (q) => !trainQueries.has(queries[q]!) },
+    { name: SLICES.cold, item: (_q, row) => !trainItems.has(row) },
+  ];
+  const omits = await loadTitleOmitsSlice(sourceDir, { queries, itemIds: ids });
+  if (omits) slices.push(omits);
+  let unseenPairs = 0;
+  targets.forEach((t, q) => t.forEach((row) => void (seenPair(q, row) ? 0 : unseenPairs++)));
+  const logged = await readLoggedQueries(db, manifest.tables[IMPORT_TABLES.clicks]);
+  return { dataDir, sourceDir, data, catalog, queries, targets, tuning, logged, judgments, slices, unseenPairs, source, ...(file ? { file } : {}) };
+}
+
+/** Encodes canonical query terms to unit vectors, in order. */
+export type QueryEncode = (terms: readonly string[]) => Promise<Float32Array[]>;
+
+/** A model's vectors: the catalog's (row-major, catalog order) and its query encoder. */
+export interface ModelVectors {
+  /** n × dim item vectors in catalog row order. */
+  items: Float32Array;
+  /** Vector dimension. */
+  dim: number;
+  /** Query encoder. */
+  encode: QueryEncode;
+}
+
+/** How an unpublished model's index is built, as publish would build it. */
+export interface IndexChoice {
+  /** "fit" (default): fit on the tuning half as publish does; or a fixed blend. */
+  blend?: "fit" | Blend;
+  /** The lexical channel (default true). */
+  lexical?: boolean;
+}
+
+/** The index a publish of these vectors would serve from: blend fitted on the tuning half, qid lists precomputed. */
+export async function candidateIndex(ctx: EvalContext, v: ModelVectors, choice: IndexChoice = {}): Promise<{ index: SearchIndex; fit: BlendFit }> {
+  const index = buildSearchIndex(itemColumnsOf(ctx.catalog), { vectors: v.items, dim: v.dim, lexical: choice.lexical ?? true });
+  const fit = choice.blend && choice.blend !== "fit"
+    ? { blend: choice.blend, queries: 0, grid: [], reason: "fixed" }
+    : await fitBlend(index, ctx.tuning, { encode: v.encode, exactLimit: EVAL_EXACT_LIMIT });
+  index.blend = fit.blend;
+  const lists = new Map<string, QidList>();
+  const CHUNK = 512;
+  for (let s = 0; s < ctx.logged.length; s += CHUNK) {
+    const part = ctx.logged.slice(s, s + CHUNK);
+    for (const { list } of await precomputeQidLists(index, part, await v.encode(part.map((q) => q.terms)), EVAL_TOP_K, EVAL_EXACT_LIMIT)) lists.set(list.terms, list);
+  }
+  index.qidList = qidListsFromMap(lists);
+  return { index, fit };
+}
+
+/** Rank every test query through the retrieve engine (understanding, qid lists, both channels, relaxation); rows per query. */
+export async function rankQueries(ctx: EvalContext, index: SearchIndex, encode: QueryEncode): Promise<Int32Array[]> {
+  const out: Int32Array[] = [];
+  for (const q of ctx.queries) {
+    const r = await runRetrieve(index, { query: q, k: EVAL_TOP_K }, { encode: async (t) => (await encode([t]))[0]!, exactLimit: EVAL_EXACT_LIMIT });
+    out.push(Int32Array.from(r.hits, (h) => h.row));
+  }
+  return out;
+}
+
+/** Every metric, overall and per slice, of rankings of the test queries. */
+export function scoreRankings(ctx: EvalContext, name: string, rows: readonly Int32Array[]): VariantResult {
+  const evalQueries = buildEvalQueries({ queries: ctx.queries, targets: ctx.targets, rankings: rows, itemIds: ctx.data.items.ids, judgments: ctx.judgments });
+  return { name, metrics: evaluateRankings({ queries: evalQueries, itemCategories: ctx.data.items.categories, slices: ctx.slices }) };
+}
+
+/** Rank through an index and score: the variant row and the rankings. */
+export async function scoreIndex(ctx: EvalContext, name: string, index: SearchIndex, encode: QueryEncode): Promise<{ variant: VariantResult; rows: Int32Array[] }> {
+  const rows = await rankQueries(ctx, index, encode);
+  return { variant: scoreRankings(ctx, name, rows), rows };
+}
+
+/** The untrained lexical hash encoder's vectors (title + brand + category vs the query). */
+export function hashBaselineVectors(ctx: EvalContext): ModelVectors {
+  const hash = createHashEncoder();
+  const c = ctx.catalog;
+  const texts = c.titles.map((t, i) => [t, c.brands[i], c.categories[i]].filter(Boolean).join(" "));
+  const items = new Float32Array(texts.length * hash.dim);
+  hash.encode(texts).forEach((v, i) => items.set(v, i * hash.dim));
+  return { items, dim: hash.dim, encode: async (ts) => hash.encode([...ts]) };
 }
 
 /** The first `n` queries' top 5 as report examples (images where the generated dataset has them). */

@@ -12,8 +12,8 @@ import type { JudgmentInput } from "./eval-queries.ts";
 
 /** Options of loadEvalFile. */
 export interface EvalFileOptions {
-  /** Click log to evaluate on (JSONL, CSV or Parquet; the import click-log format). */
-  clicks: string;
+  /** Click log to evaluate on (JSONL, CSV or Parquet; the import click-log format); absent = judgments only. */
+  clicks?: string;
   /** Optional graded judgments `{ query, item_id, grade }` (same formats). */
   judgments?: string;
   /** Item id of every catalog row (row → id), to resolve item ids to rows. */
@@ -73,6 +73,8 @@ async function* rowsOf(flag: Flag, file: string): AsyncGenerator<RawRow> {
   }
 }
 
+async function* noRows(): AsyncGenerator<RawRow> {}
+
 /** Read a click log (and judgments) the user passed into an eval set against the catalog's ids. */
 export async function loadEvalFile(opts: EvalFileOptions): Promise<EvalSet> {
   const rowOf = new Map<string, number>();
@@ -90,10 +92,10 @@ export async function loadEvalFile(opts: EvalFileOptions): Promise<EvalSet> {
 
   // terms → item id → summed clicks.
   const clicked = new Map<string, Map<string, number>>();
-  for await (const row of rowsOf("--clicks", opts.clicks)) {
+  for await (const row of opts.clicks === undefined ? noRows() : rowsOf("--clicks", opts.clicks)) {
     counts.clickRows++;
     if ("error" in row) {
-      skipInvalid(opts.clicks, row, row.error);
+      skipInvalid(opts.clicks!, row, row.error);
       continue;
     }
     const c = checkClick(row.value, known);
@@ -101,8 +103,8 @@ export async function loadEvalFile(opts: EvalFileOptions): Promise<EvalSet> {
       // checkClick validates the schema before the catalog, so an item_id failure on a row the
       // schema accepts is an unknown item (counted), not a malformed row.
       const parsed = c.field === "item_id" ? ClickSchema.safeParse(row.value) : null;
-      if (parsed?.success && !known.has(parsed.data.item_id)) skipUnknown(opts.clicks, row.line, parsed.data.item_id);
-      else skipInvalid(opts.clicks, row, c.reason);
+      if (parsed?.success && !known.has(parsed.data.item_id)) skipUnknown(opts.clicks!, row.line, parsed.data.item_id);
+      else skipInvalid(opts.clicks!, row, c.reason);
       continue;
     }
     counts.usedClickRows++;

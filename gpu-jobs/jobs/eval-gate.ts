@@ -1,48 +1,23 @@
-// The eval stage of retrain: the candidate (an exported model's query graph and `vitrine embed`'s
-// item vectors) and the active release (its stored vectors and the query encoder it serves with)
-// ranked by exact top-K on the same held-out clicks, and the gate's decision from one metric.
-import type { GateDecision } from "../../api/jobs/types.ts";
-import type { GateMetric } from "../../api/jobs/schemas.ts";
-import type { TextEncoder } from "../../core/index.ts";
-import { readEmbeddings } from "../embed/embed-catalog.ts";
-import { scoreVectors, type EvalContext } from "../eval/eval-context.ts";
-import type { MetricSet } from "../eval/index.ts";
-import { TrainError } from "../errors.ts";
+// The retrain gate: the candidate, published as an inactive release, and the active release are
+// both ranked exactly as they serve (gpu-jobs/eval: core's retrieve engine over each release's
+// qid lists, blend and query encoder) on the test half of the held-out clicks, and compared on the
+// pairs training never saw — the top of the list (NDCG@10) and its depth (Recall@100) by default.
+// A memorising model wins on seen pairs and loses here, so it is refused.
+import { DEFAULT_GATE_METRICS, DEFAULT_GATE_MIN_PAIRS, type GateMetric } from "../../api/jobs/schemas.ts";
+import type { GateCheck, GateDecision } from "../../api/jobs/types.ts";
+import type { MetricSet, MetricsTable } from "../../core/index.ts";
+import { SLICES } from "../eval/eval-context.ts";
 
-/** Item vectors by id (any order) and the encoder for queries. */
-export interface Ranker {
-  /** What is being evaluated, for messages. */
-  name: string;
-  /** Item vectors, row-major in `ids` order. */
-  vectors: Float32Array;
-  /** Item id per row. */
-  ids: string[];
-  dim: number;
-  /** Query encoder. */
-  encoder: TextEncoder;
-}
-
-/** Reorder a ranker's vectors to the eval set's rows; items the ranker lacks get a zero vector (never ranked first). */
-function aligned(ctx: EvalContext, r: Ranker): Float32Array {
-  const itemIds = ctx.data.items.ids;
-  const rowOf = new Map(r.ids.map((id, i) => [id, i]));
-  const out = new Float32Array(itemIds.length * r.dim);
-  let missing = 0;
-  itemIds.forEach((id, i) => {
-    const j = rowOf.get(id);
-    if (j === undefined) missing++;
-    else out.set(r.vectors.subarray(j * r.dim, (j + 1) * r.dim), i * r.dim);
-  });
-  if (missing > itemIds.length / 2) throw new TrainError("BAD_CONFIG", `${r.name}: ${missing} of ${itemIds.length} catalog items have no vector; embed the current catalog first`);
-  return out;
-}
-
-/** Rank the held-out queries with one ranker, exactly as `vitrine eval` does; the overall metrics. */
-export async function evaluateRanker(ctx: EvalContext, r: Ranker): Promise<MetricSet> {
-  const qv = await r.encoder.encode(ctx.queries);
-  const queries = new Float32Array(qv.length * r.dim);
-  qv.forEach((v, i) => queries.set(v, i * r.dim));
-  return scoreVectors(ctx, r.name, { items: aligned(ctx, r), queries, dim: r.dim }).variant.metrics.overall;
+/** How the gate decides. */
+export interface GateOptions {
+  /** Metrics that must each hold (default NDCG@10 and Recall@100). */
+  metrics?: readonly GateMetric[];
+  /** Largest drop allowed per metric, absolute. */
+  tolerance: number;
+  /** Fewest unseen held-out pairs to decide on (default 30). */
+  minPairs?: number;
+  /** Publish even when refused. */
+  force?: boolean;
 }
 
 /** One metric out of a metric set, by its gate name. */
@@ -62,46 +37,43 @@ export function flatMetrics(m: MetricSet, prefix = ""): Record<string, number | 
   return out;
 }
 
-/** The candidate's ranker: `vitrine embed`'s vectors and the model's query graph. */
-export async function candidateRanker(dataDir: string, encoder: TextEncoder): Promise<Ranker> {
-  const ids: string[] = [];
-  const chunks: Float32Array[] = [];
-  for await (const row of readEmbeddings(dataDir)) {
-    ids.push(row.id);
-    chunks.push(row.vector);
-  }
-  const vectors = new Float32Array(ids.length * encoder.dim);
-  chunks.forEach((v, i) => vectors.set(v, i * encoder.dim));
-  return { name: "candidate model", vectors, ids, dim: encoder.dim, encoder };
+/** The metric set the gate decides on: unseen pairs (the whole set when the slice is absent). */
+export function gateSet(t: MetricsTable): MetricSet {
+  return t.slices[SLICES.unseen] ?? t.overall;
 }
 
-/** The active release's ranker (null when no release is active). */
-export async function activeRanker(dataDir: string): Promise<(Ranker & { release: string }) | null> {
-  const { getActiveRelease, openRelease } = await import("../../lancedb/index.ts");
-  if (!(await getActiveRelease(dataDir))) return null;
-  const { loadReleaseIndex } = await import("../../lancedb/release-index.ts");
-  const { queryEncoderFor } = await import("../../api/service/query-encoder.ts");
-  const handles = await openRelease(dataDir);
-  const index = await loadReleaseIndex(handles);
-  return { name: `release ${handles.info.id}`, release: handles.info.id, vectors: index.vectors, ids: index.ids, dim: index.dim, encoder: await queryEncoderFor(handles) };
-}
+const pct = (x: number) => (100 * x).toFixed(1);
 
-/** The gate: publish unless the candidate falls below the active release by more than `tolerance`. */
-export function decide(metric: GateMetric, candidate: number, active: number | null, activeRelease: string | null, tolerance: number): GateDecision {
-  const pct = (x: number) => `${(100 * x).toFixed(1)}`;
-  if (active === null) {
-    return { metric, candidate, active, activeRelease, tolerance, passed: true, message: `no active release to compare with; ${metric} ${pct(candidate)}` };
+/** Decide: every metric within tolerance of the active release on unseen pairs, with enough pairs to tell. */
+export function decide(
+  candidate: MetricsTable, active: MetricsTable | null, releases: { candidate: string | null; active: string | null }, pairs: number, opts: GateOptions,
+): GateDecision {
+  const metrics = opts.metrics?.length ? opts.metrics : DEFAULT_GATE_METRICS;
+  const minPairs = opts.minPairs ?? DEFAULT_GATE_MIN_PAIRS;
+  const c = gateSet(candidate);
+  const a = active ? gateSet(active) : null;
+  const checks: GateCheck[] = metrics.map((metric) => {
+    const cv = metricValue(c, metric);
+    const av = a ? metricValue(a, metric) : null;
+    return { metric, candidate: cv, active: av, passed: av === null || cv >= av - opts.tolerance - 1e-12 };
+  });
+  const base = { slice: SLICES.unseen, checks, pairs, candidateRelease: releases.candidate, activeRelease: releases.active, tolerance: opts.tolerance };
+  const line = checks
+    .map((k) => `${k.metric} ${pct(k.candidate)}${k.active === null ? "" : ` vs ${pct(k.active)} (${k.candidate - k.active >= 0 ? "+" : ""}${pct(k.candidate - k.active)})`}`)
+    .join(", ");
+  const force = opts.force === true;
+  if (!a) {
+    return { ...base, passed: true, forced: false, message: `no active release to compare with; on ${pairs} unseen held-out pairs: ${line}` };
   }
-  const passed = candidate >= active - tolerance - 1e-12;
-  const delta = candidate - active;
-  const verdict = passed ? "passes" : "refused: the active release stays";
-  return {
-    metric,
-    candidate,
-    active,
-    activeRelease,
-    tolerance,
-    passed,
-    message: `${metric} ${pct(candidate)} vs ${pct(active)} for ${activeRelease} (${delta >= 0 ? "+" : ""}${pct(delta)} points, tolerance ${pct(tolerance)}): ${verdict}`,
-  };
+  if (pairs < minPairs) {
+    return {
+      ...base, passed: false, forced: force,
+      message: `only ${pairs} unseen held-out pairs (fewer than ${minPairs}): too few to tell the models apart, so the gate does not decide; ` +
+        `hold out more clicks (--eval-fraction) or pass --force to publish anyway${force ? " (forced: published)" : ""}`,
+    };
+  }
+  const passed = checks.every((k) => k.passed);
+  const failedOn = checks.filter((k) => !k.passed).map((k) => k.metric).join(" and ");
+  const verdict = passed ? "passes" : `refused (${failedOn} fell more than ${pct(opts.tolerance)} points): ${releases.active} stays active${force ? "; forced: published anyway" : ""}`;
+  return { ...base, passed, forced: !passed && force, message: `on ${pairs} unseen held-out pairs vs ${releases.active}: ${line}; ${verdict}` };
 }

@@ -129,39 +129,59 @@ async function embed(ctx: StageContext): Promise<StageOutcome> {
 }
 
 async function evalStage(ctx: StageContext): Promise<StageOutcome> {
-  const { evaluateRanker, candidateRanker, activeRanker, metricValue, flatMetrics, decide } = await import("./eval-gate.ts");
-  const { loadEvalContext } = await import("../eval/eval-context.ts");
-  const { createOnnxQueryEncoder } = await import("../../encoders/onnx-query-encoder.ts");
+  const { decide, flatMetrics, gateSet } = await import("./eval-gate.ts");
+  const { loadEvalContext, SLICES } = await import("../eval/eval-context.ts");
+  const { scoreRelease } = await import("../eval/eval-command.ts");
+  const { getActiveRelease } = await import("../../lancedb/index.ts");
   const g = ctx.config.gate ?? {};
-  const metric = g.metric ?? "recall@100";
-  const tolerance = g.tolerance ?? 0.01;
-  ctx.report({ done: 0, total: 2, unit: "models", rate: null, detail: {} });
+  ctx.report({ done: 0, total: 3, unit: "steps", rate: null, detail: { step: "stage candidate" } });
+  // The candidate is published inactive, with its blend fitted and its qid lists precomputed, so it
+  // is measured exactly as it would serve; publish activates it if the gate lets it through.
+  const active = await getActiveRelease(ctx.paths.dataDir);
+  const staged = await publishCandidate(ctx, false);
+  ctx.log(`eval: candidate staged as ${staged.id} (inactive)`);
+  ctx.report({ done: 1, total: 3, unit: "steps", rate: null, detail: { step: "score candidate" } });
   const held = await loadEvalContext(ctx.paths.dataDir);
-  const candidate = await evaluateRanker(held, await candidateRanker(ctx.paths.dataDir, await createOnnxQueryEncoder(ctx.paths.modelDir)));
-  ctx.report({ done: 1, total: 2, unit: "models", rate: null, detail: {} });
-  const active = await activeRanker(ctx.paths.dataDir);
-  const activeMetrics = active ? await evaluateRanker(held, active) : null;
-  ctx.report({ done: 2, total: 2, unit: "models", rate: null, detail: {} });
-  const gate = decide(metric, metricValue(candidate, metric), activeMetrics ? metricValue(activeMetrics, metric) : null, active?.release ?? null, tolerance);
+  const candidate = await scoreRelease(held, staged.id);
+  ctx.report({ done: 2, total: 3, unit: "steps", rate: null, detail: { step: "score active" } });
+  const activeScore = active ? await scoreRelease(held, active.id) : null;
+  ctx.report({ done: 3, total: 3, unit: "steps", rate: null, detail: {} });
+  const gate = decide(candidate!.variant.metrics, activeScore?.variant.metrics ?? null, { candidate: staged.id, active: active?.id ?? null }, held.unseenPairs, {
+    tolerance: g.tolerance ?? 0.01,
+    ...(g.metrics ? { metrics: g.metrics } : {}),
+    ...(g.minPairs !== undefined ? { minPairs: g.minPairs } : {}),
+    ...(g.force ? { force: true } : {}),
+  });
   ctx.log(`eval gate: ${gate.message}`);
-  // The model card carries the numbers it was published (or refused) with.
+  const cm = candidate!.variant.metrics;
+  const am = activeScore?.variant.metrics ?? null;
+  const slices = (m: typeof cm) => Object.fromEntries(Object.entries(m.slices).map(([k, v]) => [k, flatMetrics(v)]));
+  // The model card carries the numbers it was published (or refused) with, overall and per slice.
   const cardPath = join(ctx.paths.modelDir, "model.json");
   const card = JSON.parse(await readFile(cardPath, "utf8")) as Record<string, unknown>;
-  card.metrics = { heldOutQueries: held.queries.length, candidate: flatMetrics(candidate), active: activeMetrics ? { release: active!.release, ...flatMetrics(activeMetrics) } : null, gate };
+  card.metrics = {
+    testQueries: held.queries.length, unseenPairs: held.unseenPairs, source: held.source,
+    candidate: { release: staged.id, ...flatMetrics(cm.overall), slices: slices(cm) },
+    active: am ? { release: active!.id, ...flatMetrics(am.overall), slices: slices(am) } : null,
+    gate,
+  };
   await writeFile(`${cardPath}.tmp`, `${JSON.stringify(card, null, 2)}\n`);
   await rename(`${cardPath}.tmp`, cardPath);
-  return { state: "succeeded", metrics: { ...flatMetrics(candidate), ...(activeMetrics ? flatMetrics(activeMetrics, "active ") : {}) }, gate };
+  return {
+    state: "succeeded",
+    metrics: {
+      "candidate release": staged.id, "unseen pairs": held.unseenPairs,
+      ...flatMetrics(cm.overall), ...flatMetrics(gateSet(cm), "unseen "),
+      ...(cm.slices[SLICES.tail] ? { "tail recall@100": cm.slices[SLICES.tail]!.recall[100] ?? null } : {}),
+      ...(am ? { ...flatMetrics(am.overall, "active "), ...flatMetrics(gateSet(am), "active unseen ") } : {}),
+    },
+    gate,
+  };
 }
 
-async function publish(ctx: StageContext): Promise<StageOutcome> {
-  const gate = ctx.gate;
-  if (gate && !gate.passed && !ctx.config.gate?.force) {
-    ctx.log(`publish skipped: the eval gate refused the model (${gate.message})`);
-    return { state: "skipped", metrics: { published: "no", reason: gate.message } };
-  }
+/** Publish the exported model (or the hash encoder when none was exported) as a release. */
+async function publishCandidate(ctx: StageContext, activate: boolean) {
   const { publishRelease } = await import("../../lancedb/publish.ts");
-  // Edge credentials are checked before publishing, so a missing one fails in a second.
-  const edgePlan = ctx.config.publish?.edge ? (await import("../../lancedb/edge-cli.ts")).edgePlanFromFlags({ edge: true }, process.env) : null;
   const hasModel = existsSync(join(ctx.paths.modelDir, "model.json"));
   let encoder;
   let itemVectors;
@@ -175,15 +195,33 @@ async function publish(ctx: StageContext): Promise<StageOutcome> {
     ctx.log(`no exported model in ${ctx.paths.modelDir}: publishing with the lexical hash encoder`);
     encoder = createHashEncoder();
   }
-  const stages = ["catalog", "vectors", "items", "index", "qids", "lexicon", "activate"];
-  const info = await publishRelease({
+  const stages = ["catalog", "vectors", "items", "index", "blend", "qids", "lexicon", "activate"];
+  return publishRelease({
     dataDir: ctx.paths.dataDir,
     encoder,
     ...(itemVectors ? { itemVectors } : {}),
     ...(ctx.config.publish?.topK ? { topK: ctx.config.publish.topK } : {}),
-    activate: ctx.config.publish?.activate ?? true,
+    activate,
     onProgress: (p) => ctx.report({ done: stages.indexOf(p.stage), total: stages.length, unit: "publish steps", rate: null, detail: { step: p.stage, [p.stage]: `${p.done}/${p.total}` } }),
   });
+}
+
+async function publish(ctx: StageContext): Promise<StageOutcome> {
+  const gate = ctx.gate;
+  if (gate && !gate.passed && !gate.forced) {
+    const kept = gate.candidateRelease ? `; the candidate stays as inactive ${gate.candidateRelease} (\`vitrine releases activate ${gate.candidateRelease}\` serves it anyway)` : "";
+    ctx.log(`publish skipped: the eval gate refused the model (${gate.message})${kept}`);
+    return { state: "skipped", metrics: { published: "no", reason: gate.message, ...(gate.candidateRelease ? { "candidate release": gate.candidateRelease } : {}) } };
+  }
+  // Edge credentials are checked before publishing, so a missing one fails in a second.
+  const edgePlan = ctx.config.publish?.edge ? (await import("../../lancedb/edge-cli.ts")).edgePlanFromFlags({ edge: true }, process.env) : null;
+  const activate = ctx.config.publish?.activate ?? true;
+  let info;
+  if (gate?.candidateRelease) {
+    // The eval stage staged it: activating is one pointer write.
+    const { activateRelease, listReleases } = await import("../../lancedb/index.ts");
+    info = activate ? await activateRelease(ctx.paths.dataDir, gate.candidateRelease) : (await listReleases(ctx.paths.dataDir)).find((r) => r.id === gate.candidateRelease)!;
+  } else info = await publishCandidate(ctx, activate);
   const metrics: Record<string, string | number> = { release: info.id, items: info.items, qids: info.qids, model: info.model, active: info.active ? "yes" : "no" };
   if (edgePlan) {
     const { pushReleaseToEdge } = await import("../../lancedb/edge-push.ts");

@@ -1,0 +1,83 @@
+// Ablation rows over several training seeds: metric tables averaged per field, and a compact
+// mean ± sd table of the numbers a default is chosen by (unseen pairs, the top of the list, the
+// title-omits slice), so one lucky seed cannot decide a default (DESIGN §8).
+import type { MetricSet, MetricsTable } from "../../core/index.ts";
+import { SLICES } from "./eval-context.ts";
+import { TITLE_OMITS_SLICE } from "./slices.ts";
+
+/** One ablation row's results, one entry per seed. */
+export interface SeedRow {
+  /** Row label. */
+  label: string;
+  /** Seeds, parallel to `tables`. */
+  seeds: number[];
+  /** Metrics per seed. */
+  tables: MetricsTable[];
+  /** Fitted vector weight per seed (served rows). */
+  weights?: number[];
+}
+
+const meanOf = (xs: (number | null)[]): number | null => {
+  const v = xs.filter((x): x is number => x !== null);
+  return v.length === xs.length && v.length > 0 ? v.reduce((a, b) => a + b, 0) / v.length : null;
+};
+
+/** Sample standard deviation (n − 1); 0 for one value, null when any value is undefined. */
+export function sd(xs: (number | null)[]): number | null {
+  const v = xs.filter((x): x is number => x !== null);
+  if (v.length !== xs.length || v.length === 0) return null;
+  if (v.length === 1) return 0;
+  const m = v.reduce((a, b) => a + b, 0) / v.length;
+  return Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1));
+}
+
+function meanSet(sets: MetricSet[]): MetricSet {
+  const byK = (pick: (m: MetricSet) => Record<number, number | null>) =>
+    Object.fromEntries(Object.keys(pick(sets[0]!)).map((k) => [k, meanOf(sets.map((m) => pick(m)[Number(k)] ?? null))])) as Record<number, number | null>;
+  return {
+    queries: sets[0]!.queries,
+    recall: byK((m) => m.recall),
+    hitRate: byK((m) => m.hitRate),
+    ndcg10: meanOf(sets.map((m) => m.ndcg10)),
+    relevance: byK((m) => m.relevance),
+    categoryConsistency: byK((m) => m.categoryConsistency),
+  };
+}
+
+/** Field-wise mean of several seeds' tables (same queries and slices). */
+export function meanMetrics(tables: readonly MetricsTable[]): MetricsTable {
+  if (tables.length === 0) throw new RangeError("meanMetrics needs at least one table");
+  const slices: Record<string, MetricSet> = {};
+  for (const name of Object.keys(tables[0]!.slices)) slices[name] = meanSet(tables.map((t) => t.slices[name]!));
+  return { ks: tables[0]!.ks, overall: meanSet(tables.map((t) => t.overall)), slices };
+}
+
+type Pick = { head: string; get: (t: MetricsTable) => number | null | undefined };
+
+const COLUMNS: Pick[] = [
+  { head: "unseen R@10", get: (t) => t.slices[SLICES.unseen]?.recall[10] },
+  { head: "unseen R@100", get: (t) => t.slices[SLICES.unseen]?.recall[100] },
+  { head: "unseen NDCG@10", get: (t) => t.slices[SLICES.unseen]?.ndcg10 },
+  { head: "tail R@100", get: (t) => t.slices[SLICES.tail]?.recall[100] },
+  { head: "cold R@100", get: (t) => t.slices[SLICES.cold]?.recall[100] },
+  { head: "title-omits R@100", get: (t) => t.slices[TITLE_OMITS_SLICE]?.recall[100] },
+  { head: "overall NDCG@10", get: (t) => t.overall.ndcg10 },
+];
+
+const fmt = (m: number | null, s: number | null) => (m === null ? "—" : `${(100 * m).toFixed(1)} ± ${s === null ? "?" : (100 * s).toFixed(1)}`);
+
+/** A markdown table: one row per ablation row, mean ± sd over its seeds of the deciding metrics. */
+export function seedSummary(rows: readonly SeedRow[]): string {
+  const cols = COLUMNS.filter((c) => rows.some((r) => r.tables.some((t) => c.get(t) != null)));
+  const withW = rows.some((r) => r.weights?.length);
+  const head = ["Variant", "Seeds", ...(withW ? ["blend w"] : []), ...cols.map((c) => c.head)];
+  const lines = rows.map((r) => {
+    const w = r.weights ?? [];
+    const cells = cols.map((c) => {
+      const xs = r.tables.map((t) => c.get(t) ?? null);
+      return fmt(meanOf(xs), sd(xs));
+    });
+    return [r.label, r.seeds.join(","), ...(withW ? [w.length ? w.map((x) => x.toFixed(1)).join(",") : "—"] : []), ...cells];
+  });
+  return [`| ${head.join(" | ")} |`, `|${head.map((_, i) => (i < 2 ? "---" : "---:")).join("|")}|`, ...lines.map((l) => `| ${l.join(" | ")} |`)].join("\n");
+}

@@ -35,6 +35,8 @@ export const ItemsGetInputSchema = z.object({
 /** Input of releases.activate. */
 export const ActivateInputSchema = z.object({ release: ReleaseIdSchema });
 
+const BlendSchema = z.object({ method: z.enum(["convex", "rrf"]), weight: z.number(), rrfK: z.number().optional() });
+
 const RetrievedItemSchema = z.object({
   id: z.string(),
   score: z.number(),
@@ -64,7 +66,7 @@ export const RetrieveResultSchema = z.object({
     relaxed: z.array(ConstraintSchema),
   }),
   channels: z.array(z.enum(["vector", "lexical"])),
-  blend: z.object({ method: z.enum(["convex", "rrf"]), weight: z.number(), rrfK: z.number().optional() }).optional(),
+  blend: BlendSchema.optional(),
   timings: z.record(z.string(), z.number()),
 });
 
@@ -101,6 +103,7 @@ export const ReleaseInfoSchema = z.object({
   index: z.object({ kind: z.enum(["exact", "ivf_pq", "ivf_hnsw_sq"]), params: z.record(z.string(), z.union([z.number(), z.string()])) }),
   model: z.string(),
   dim: z.number().int(),
+  retrieval: z.object({ lexical: z.boolean(), blend: BlendSchema }),
 });
 
 /** Output of releases.list. */

@@ -143,7 +143,8 @@ unseen / seen pairs, head / tail queries, cold items, titles that omit the queri
   },
   publish: {
     summary: "publish a release (items + vector index, qid top-K lists, lexicon) to LanceDB",
-    usage: `vitrine publish --data DIR [--encoder hash|onnx] [--model DIR] [--dim N] [--seed N] [--top-k N] [--exact-threshold N] [--ann hnsw|pq] [--no-activate] [--keep N]
+    usage: `vitrine publish --data DIR [--encoder hash|onnx] [--model DIR] [--dim N] [--seed N] [--top-k N] [--blend fit|W|rrf:W] [--no-lexical]
+       [--exact-threshold N] [--ann hnsw|pq] [--no-activate] [--keep N]
        [--edge [--release rNNN|active] [--edge-list-length N] [--edge-no-flip]]
 
   --data DIR            data directory a \`vitrine import\` completed in
@@ -152,6 +153,10 @@ unseen / seen pairs, head / tail queries, cold items, titles that omit the queri
                         query.onnx); --model DIR implies onnx (default DIR/model)
   --dim N, --seed N     hash encoder dimension (default 128) and seed (default 0)
   --top-k N             length of each precomputed qid list (default 200)
+  --blend fit|W|rrf:W   how the vector and BM25 channels are fused: "fit" (default) picks the vector
+                        weight on the tuning half of the held-out clicks; W fixes it (1 = vectors
+                        alone decide, 0 = BM25 first); rrf:W uses reciprocal-rank fusion instead
+  --no-lexical          no BM25 channel: vectors alone
   --exact-threshold N   below this many items no ANN index is built (default 50000)
   --ann hnsw|pq         ANN index above the threshold (default hnsw: IVF_HNSW_SQ, cosine)
   --no-activate         publish without pointing readers at the new release

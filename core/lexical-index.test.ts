@@ -56,6 +56,11 @@ describe("LexicalIndex BM25", () => {
     expect(rows(cjk.search("连衣裙", 5))).toEqual([0, 2]);
     expect(rows(cjk.search("红色", 5))).toEqual([0]);
     expect(cjk.search("连", 5)).toEqual([]); // not a word of the segmentation
+    // Fields never join into one word: 中 (title) + 国 (brand) is not 中国.
+    const apart = LexicalIndex.build([{ title: "中", brand: "国" }, { title: "中国" }]);
+    expect(lexicalDocTerms({ title: "中", brand: "国" })).toEqual(["中", "国"]);
+    expect(rows(apart.search("中国", 5))).toEqual([1]);
+    expect(rows(apart.search("国", 5))).toEqual([0]);
   });
 
   it("counts a repeated query term once and ignores unknown terms", () => {

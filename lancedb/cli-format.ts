@@ -15,10 +15,18 @@ function indexText(i: ReleaseInfo["index"]): string {
   return p.length ? `${i.kind} (${p.map(([k, v]) => `${k}=${v}`).join(", ")})` : i.kind;
 }
 
+/** "vectors 0.7 + BM25 0.3", or "vectors alone". */
+export function blendText(r: ReleaseInfo): string {
+  const { lexical, blend } = r.retrieval;
+  if (!lexical) return "vectors alone";
+  const w = blend.weight;
+  return `${blend.method === "rrf" ? "rrf " : ""}vectors ${w.toFixed(1)} + BM25 ${(1 - w).toFixed(1)}`;
+}
+
 /** The end-of-publish summary. */
 export function formatPublished(r: ReleaseInfo, seconds: number): string {
   return [
-    table(["release", "items", "qids", "dim", "model", "index", "active"], [[r.id, String(r.items), String(r.qids), String(r.dim), r.model, indexText(r.index), r.active ? "yes" : "no"]]),
+    table(["release", "items", "qids", "dim", "model", "index", "blend", "active"], [[r.id, String(r.items), String(r.qids), String(r.dim), r.model, indexText(r.index), blendText(r), r.active ? "yes" : "no"]]),
     "",
     `time: ${seconds.toFixed(1)} s`,
     r.active ? `serving ${r.id} now (roll back with \`vitrine releases rollback\`)` : `not activated; activate with \`vitrine releases activate ${r.id}\``,

@@ -38,6 +38,17 @@ async function guarded(verb: string, body: () => Promise<number>): Promise<numbe
   }
 }
 
+/** `--blend fit` (default: fit the vector weight on held-out clicks), `--blend 0.7` (fixed convex weight), `--blend rrf:0.5` (reciprocal-rank fusion). */
+function parseBlendFlag(v: string | undefined): PublishOptions["blend"] | undefined {
+  if (v === undefined || v === "fit") return undefined;
+  const m = /^(?:(convex|rrf):)?([0-9]*\.?[0-9]+)$/.exec(v);
+  const w = m ? Number(m[2]) : NaN;
+  if (!m || !(w >= 0 && w <= 1)) {
+    throw new UsageError(`--blend must be "fit", a vector weight in [0, 1] such as 0.7, or rrf:W / convex:W, got "${v}"`);
+  }
+  return { method: (m[1] ?? "convex") as "convex" | "rrf", weight: w };
+}
+
 /** Encoders `--encoder` can name: the lexical hash baseline, or the exported ONNX towers. */
 function makeEncoder(name: string, dim: number | undefined, seed: number | undefined): TextEncoder | "onnx" {
   if (name === "hash") return createHashEncoder({ ...(dim !== undefined ? { dim } : {}), ...(seed !== undefined ? { seed } : {}) });
@@ -72,6 +83,8 @@ export async function publishCommand(argv: string[]): Promise<number> {
         "exact-threshold": { type: "string" },
         ann: { type: "string" },
         "no-activate": { type: "boolean" },
+        blend: { type: "string" },
+        "no-lexical": { type: "boolean" },
         keep: { type: "string" },
         ...EDGE_FLAGS,
       },
@@ -99,6 +112,7 @@ export async function publishCommand(argv: string[]): Promise<number> {
       encoder = await createOnnxQueryEncoder(modelDir);
       itemVectors = readEmbeddings(values.data);
     } else encoder = chosen;
+    const blend = parseBlendFlag(values.blend);
     const topK = intFlag(values["top-k"], "top-k", 1);
     if (topK !== undefined && topK > 10_000) throw new UsageError(`--top-k must be at most 10000, got ${topK}`);
     const exactThreshold = intFlag(values["exact-threshold"], "exact-threshold", 0);
@@ -114,6 +128,8 @@ export async function publishCommand(argv: string[]): Promise<number> {
       dataDir: values.data, encoder, ...(itemVectors ? { itemVectors } : {}),
       ...(topK !== undefined ? { topK } : {}), ...(exactThreshold !== undefined ? { exactThreshold } : {}), ...(ann ? { ann } : {}),
       activate: !values["no-activate"],
+      ...(blend ? { blend } : {}),
+      ...(values["no-lexical"] ? { lexical: false } : {}),
       onProgress: (p) => {
         if (!stage) bar.start(Math.max(p.total, 1), p.done, { stage: p.stage, release: p.release });
         else if (p.stage !== stage) bar.setTotal(Math.max(p.total, 1));

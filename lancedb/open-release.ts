@@ -1,12 +1,12 @@
 // Handles on one release for the retrieval service.
 import type * as lancedb from "@lancedb/lancedb";
 import type { ReleaseInfo } from "../api/service/types.ts";
-import { parseBlend, VECTOR_ONLY_BLEND, type Blend, type BlendGridPoint } from "../core/index.ts";
 import { openStore } from "./connect.ts";
 import { StoreError } from "./errors.ts";
 import { readLexicon, type Lexicon } from "./lexicon-table.ts";
 import { releaseTables } from "./release-names.ts";
 import { readPointer, readReleaseRows, requireComplete, toReleaseInfo } from "./release-registry.ts";
+import { parseRetrieval, type ReleaseRetrieval } from "./release-retrieval.ts";
 import type { ScalarIndexPlan } from "./items-table.ts";
 
 /** An open release: its tables and what a reader needs to query them. */
@@ -29,23 +29,6 @@ export interface ReleaseHandles {
   topK: number;
   /** Retrieval channels: the lexical channel on or off and the blend fitted at publish. */
   retrieval: ReleaseRetrieval;
-}
-
-/** What the release row records about its channels. */
-export interface ReleaseRetrieval {
-  /** Whether the lexical (BM25) channel serves beside the vectors. */
-  lexical: boolean;
-  /** The channel blend. */
-  blend: Blend;
-  /** How the blend was chosen (tuning queries, the grid scores, or why it was not fitted). */
-  fit: { queries: number; grid: BlendGridPoint[]; reason?: string } | null;
-}
-
-/** A release row's retrieval JSON; releases from before hybrid retrieval serve vectors alone. */
-export function parseRetrieval(json: string | null | undefined): ReleaseRetrieval {
-  if (!json) return { lexical: false, blend: VECTOR_ONLY_BLEND, fit: null };
-  const r = JSON.parse(json) as { lexical?: boolean; blend?: unknown; fit?: ReleaseRetrieval["fit"] };
-  return { lexical: r.lexical ?? false, blend: r.blend ? parseBlend(r.blend) : VECTOR_ONLY_BLEND, fit: r.fit ?? null };
 }
 
 /** Open release `id` (default: the active one) for reading. */

@@ -7,6 +7,7 @@ import { allTableNames } from "./connect.ts";
 import { StoreError } from "./errors.ts";
 import { releaseNumber, releaseTables } from "./release-names.ts";
 import { ACTIVE_SCHEMA, RELEASES_SCHEMA, RELEASE_TABLES } from "./release-schemas.ts";
+import { parseRetrieval } from "./release-retrieval.ts";
 
 /** One row of the `releases` table as stored. */
 export interface ReleaseRow {
@@ -122,6 +123,7 @@ export function toReleaseInfo(row: ReleaseRow, activeId: string | null): Release
     index: { kind: row.index_kind, params: JSON.parse(row.index_params) as Record<string, number | string> },
     model: row.model,
     dim: row.dim,
+    retrieval: (({ lexical, blend }) => ({ lexical, blend }))(parseRetrieval(row.retrieval)),
   };
 }
 

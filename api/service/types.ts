@@ -102,6 +102,8 @@ export interface ReleaseInfo {
   model: string;
   /** Vector dimension. */
   dim: number;
+  /** Retrieval channels: BM25 beside the vectors or not, and the blend fitted at publish. */
+  retrieval: { lexical: boolean; blend: Blend };
 }
 
 /** Everything the API needs from retrieval; implemented on LanceDB in api/service. */

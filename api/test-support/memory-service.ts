@@ -20,6 +20,7 @@ const release = (id: string, active: boolean): ReleaseInfo => ({
   index: { kind: "exact", params: {} },
   model: "memory",
   dim: 4,
+  retrieval: { lexical: true, blend: { method: "convex", weight: 0.5 } },
 });
 
 /** A fresh in-memory service with releases r001 and r002 (r002 active). */

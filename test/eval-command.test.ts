@@ -1,10 +1,15 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { writeFile } from "node:fs/promises";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateDataset } from "../datasets/index.ts";
 import { importData } from "../ingest/import-data.ts";
+import { serveNode } from "../api/node.ts";
+import { createRetrievalService } from "../api/service/index.ts";
+import { createHashEncoder } from "../core/index.ts";
+import { publishRelease } from "../lancedb/index.ts";
 
 // datasets → import → pretrain (tiny) → eval, as a user runs it.
 let dir: string;
@@ -41,5 +46,46 @@ describe("vitrine eval", () => {
     const html = await readFile(join(data, "eval", "report.html"), "utf8");
     expect(html).toMatch(/<svg/);
     expect(html).toMatch(/<img /);
+  }, 300_000);
+
+  it("scores a running API over REST exactly as it scores the same release from the store, and takes click files", async () => {
+    const data = join(dir, "data");
+    const info = await publishRelease({ dataDir: data, encoder: createHashEncoder() });
+    const service = await createRetrievalService({ dataDir: data, pollMs: 0 });
+    const key = "eval-read-key-0123456789abcdef";
+    const server = await serveNode({ service, port: 0, config: { keys: [{ id: "eval", key, role: "read" }], logLevel: "silent", rateLimit: null } });
+    try {
+      // The CLI runs in a child process while this process serves: spawn, not spawnSync.
+      const run = (...args: string[]) =>
+        new Promise<{ status: number | null; stdout: string; stderr: string }>((res) => {
+          const p = spawn(process.execPath, ["bin/vitrine.js", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+          let stdout = "";
+          let stderr = "";
+          p.stdout.on("data", (b: Buffer) => (stdout += b.toString()));
+          p.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
+          p.on("exit", (status) => res({ status, stdout, stderr }));
+        });
+      const api = await run("eval", "--data", data, "--api", server.url, "--key", key, "--out", join(dir, "api-report"));
+      expect(api.status, api.stderr).toBe(0);
+      const store = await run("eval", "--data", data, "--release", info.id, "--out", join(dir, "store-report"));
+      expect(store.status, store.stderr).toBe(0);
+      const cells = (out: string, label: RegExp) => out.split("\n").filter((l) => label.test(l)).map((l) => l.replace(label, "").trim()).filter((c) => /^\d/.test(c));
+      const viaApi = cells(api.stdout, new RegExp(`^API ${server.url.replace(/[.]/g, "\\.")} \\(${info.id}\\)`));
+      const viaStore = cells(store.stdout, new RegExp(`^release ${info.id} as served \\([^)]*\\)`));
+      expect(viaApi.length).toBe(7); // overall + 6 slices
+      expect(viaApi).toEqual(viaStore);
+      expect(api.stdout).toMatch(/paths (qid|ann|qid\+ann) ×\d+/);
+
+      // A click file with an item the catalog lacks and a broken row: counted and listed, not fatal.
+      const file = join(dir, "my-clicks.jsonl");
+      await writeFile(file, [JSON.stringify({ query: "red dress", item_id: "demo-000001" }), JSON.stringify({ query: "red dress", item_id: "sku-gone" }), "{broken"].join("\n"));
+      const fromFile = await run("eval", "--data", data, "--clicks", file, "--release", "none", "--out", join(dir, "file-report"));
+      expect(fromFile.status, fromFile.stderr).toBe(0);
+      expect(fromFile.stderr).toMatch(/sku-gone/);
+      expect(fromFile.stdout).toMatch(/Queries: .*my-clicks\.jsonl/);
+    } finally {
+      await server.close();
+      await service.close();
+    }
   }, 300_000);
 });

@@ -130,3 +130,21 @@ describe("metric properties", () => {
     );
   });
 });
+
+describe("filtered slices", () => {
+  it("takes excluded rows out of the ranking before scoring", () => {
+    // Rows 7 and 8 are known (excluded) positives ranked first; the held-out target 3 comes third.
+    const queries = [{ ranking: [7, 8, 3, 4], targets: new Set([3]) }];
+    const t = evaluateRankings({
+      queries, ks: [1, 2],
+      slices: [
+        { name: "plain", item: (_q, r) => r === 3 },
+        { name: "filtered", item: (_q, r) => r === 3, exclude: (_q, r) => r === 7 || r === 8 },
+      ],
+    });
+    expect(t.slices.plain!.recall[1]).toBe(0);
+    expect(t.slices.filtered!.recall[1]).toBe(1);
+    expect(t.slices.plain!.ndcg10).toBeCloseTo(0.5, 10); // 1 / log2(4)
+    expect(t.slices.filtered!.ndcg10).toBe(1);
+  });
+});

@@ -30,6 +30,12 @@ export interface Slice {
    * rate, NDCG) and the retrieved items counted by relevance rate and category consistency.
    */
   item?: (q: number, row: number) => boolean;
+  /**
+   * Rows taken out of the ranking before scoring ("filtered" evaluation): e.g. items the query was
+   * clicked on in training, so ranking those known positives first neither helps nor hurts the
+   * score of the held-out ones.
+   */
+  exclude?: (q: number, row: number) => boolean;
 }
 
 /** What evaluateRankings scores. */
@@ -198,11 +204,13 @@ export function applySlice(queries: readonly EvalQuery[], slice: Slice, itemCate
   queries.forEach((q, qi) => {
     if (slice.query && !slice.query(qi)) return;
     const keep = slice.item;
-    if (!keep) return void out.push(q);
+    const drop = slice.exclude;
+    const ranking = drop ? Array.from(q.ranking).filter((r) => !drop(qi, r)) : q.ranking;
+    if (!keep) return void out.push(drop ? { ...q, ranking } : q);
     const grades = q.grades && new Map([...q.grades].filter(([r]) => keep(qi, r)));
     const prev = q.counted;
     out.push({
-      ranking: q.ranking,
+      ranking,
       targets: new Set([...q.targets].filter((r) => keep(qi, r))),
       ...(grades ? { grades } : {}),
       // The intent category comes from all the query's clicks, not only the sliced ones.

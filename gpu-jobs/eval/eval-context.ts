@@ -143,7 +143,9 @@ export async function loadEvalContext(dataDir: string, src: EvalSourceOptions = 
   }
   const seenPair = (q: number, row: number) => trainPairs.has(pairKey(queries[q]!, ids[row]!));
   const slices: Slice[] = [
-    { name: SLICES.unseen, item: (q, row) => !seenPair(q, row) },
+    // Filtered: the query's training clicks leave the ranking, so a model is not marked down for
+    // ranking known-relevant items first, nor credited for it (that is memory, not generalisation).
+    { name: SLICES.unseen, item: (q, row) => !seenPair(q, row), exclude: seenPair },
     { name: SLICES.seen, item: seenPair },
     { name: SLICES.head, query: (q) => trainQueries.has(queries[q]!) },
     { name: SLICES.tail, query: (q) => !trainQueries.has(queries[q]!) },

@@ -112,7 +112,7 @@ Items without a usable image go through the same graph with the image side maske
     summary: "evaluate on held-out clicks: Recall@K, HitRate@K, NDCG@10, relevance, category consistency",
     usage: `vitrine eval --data DIR [--run-dir DIR ...] [--release rNNN|active|none] [--clicks FILE] [--judgments FILE] [--out DIR] [--ann]
 vitrine eval --data DIR --api URL [--key KEY] [--clicks FILE] [--judgments FILE]
-vitrine eval --data DIR --ablations [--preset tiny|cpu|base] [--steps N] [--seeds 1,2,3] [--concurrency 1] [--only a,b]
+vitrine eval --data DIR --ablations [--preset tiny|cpu|base] [--steps N] [--seeds 1,2,3] [--finetune-steps N] [--concurrency 1] [--only a,b]
 
   --data DIR       data directory with held-out clicks (and judgments, if imported)
   --run-dir DIR    pre-training run(s) to evaluate, repeatable (default DIR/runs/pretrain if present)
@@ -131,6 +131,8 @@ vitrine eval --data DIR --ablations [--preset tiny|cpu|base] [--steps N] [--seed
                    contrastive MPM); finished runs with the same config anywhere under DIR/runs are
                    reused, partial ones resumed; rows are means ± sd over --seeds
   --seeds a,b,c    training seeds of every ablation row (default 1,2,3)
+  --finetune-steps N  also fine-tune every run as retrain does (default: the preset's retrain
+                   steps: tiny 20, cpu 1500) and report "+ fine-tuned" rows; 0 skips them
   --only a,b       ablation rows to run (text, concat, fusion-no-stage1, fusion, in-batch, mbns,
                    cdns, both, mpm-regression, mpm-contrastive)
   --concurrency N  ablation trainings at once (default 1); --preset, --steps as for pretrain

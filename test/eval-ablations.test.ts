@@ -39,7 +39,7 @@ describe("vitrine eval --ablations", () => {
     const own = vitrine("pretrain", "--data", data, ...TINY, "--fusion", "text", "--seed", "1", "--run-dir", join(data, "runs", "my-text"), "--quiet");
     expect(own.status, own.stderr.slice(-2000)).toBe(0);
 
-    const first = vitrine("eval", "--data", data, "--ablations", ...TINY, "--seeds", "1,2", "--only", "text,fusion,both");
+    const first = vitrine("eval", "--data", data, "--ablations", ...TINY, "--seeds", "1,2", "--finetune-steps", "0", "--only", "text,fusion,both");
     expect(first.status, first.stderr.slice(-2000)).toBe(0);
     expect(first.stderr).toMatch(/text-s1: reuse runs\/my-text \(step 6\)/);
     expect(first.stderr).toMatch(/fusion-s1: train into runs\/ablation-fusion-s1/);
@@ -65,7 +65,7 @@ describe("vitrine eval --ablations", () => {
 
     const ckpt = join(data, "runs", "ablation-fusion-s1", (await readFile(join(data, "runs", "ablation-fusion-s1", "latest"), "utf8")).trim(), "weights.bin");
     const before = (await stat(ckpt)).mtimeMs;
-    const second = vitrine("eval", "--data", data, "--ablations", ...TINY, "--seeds", "1,2", "--only", "both,text", "--ann");
+    const second = vitrine("eval", "--data", data, "--ablations", ...TINY, "--seeds", "1,2", "--finetune-steps", "0", "--only", "both,text", "--ann");
     expect(second.status, second.stderr.slice(-2000)).toBe(0);
     expect(second.stderr).toMatch(/fusion-s1: reuse runs\/ablation-fusion-s1 \(step 6\)/);
     expect(second.stderr).not.toMatch(/^training /m);
@@ -109,7 +109,7 @@ describe("vitrine eval --ablations", () => {
     await writeFile(wrapper, `if (process.argv.includes("--no-cdns") && process.argv.includes("--no-mbns")) { console.error("simulated crash in the child"); process.exit(3); }\nawait import(${JSON.stringify(resolve("bin/vitrine.js"))});\n`);
     const lines: string[] = [];
     const r = await runAblations({
-      dataDir: data, outDir: join(dir, "failed-report"), preset: "tiny", steps: 6, seeds: [1], concurrency: 1, only: "text,in-batch", backend: "wasm",
+      dataDir: data, outDir: join(dir, "failed-report"), preset: "tiny", steps: 6, seeds: [1], finetuneSteps: 4, concurrency: 1, only: "text,in-batch", backend: "wasm",
       trainCommand: { file: process.execPath, args: [wrapper] }, command: "test", log: (m) => lines.push(m),
     });
     expect(r.failures).toHaveLength(1);
@@ -117,10 +117,12 @@ describe("vitrine eval --ablations", () => {
     expect(r.failures[0]!.rows).toEqual(["in-batch only"]);
     expect(r.failures[0]!.message).toMatch(/training in-batch-s1 failed \(exit 3\)[\s\S]*simulated crash in the child/);
     // Seed 003's tables keep text-only; seed 001's only row failed, so it has no table.
+    // Fine-tuning ran for the run that trained: its "+ fine-tuned" rows sit under it.
     expect(r.groups.map((g) => g.variants.map((v) => v.name))).toEqual([
-      ["lexical (BM25)", "text-only (1 seed)"],
-      ["text-only (1 seed)"],
+      ["lexical (BM25)", "text-only (1 seed)", "text-only + fine-tuned (4 steps) (1 seed)"],
+      ["text-only (1 seed)", "text-only + fine-tuned (4 steps) (1 seed)"],
     ]);
+    expect(lines).toContain("text-s1: fine-tune 4 steps into runs/ablation-text-s1-ft4");
     const md = await readFile(join(dir, "failed-report", "report.md"), "utf8");
     expect(md).toMatch(/Failed \(in-batch only\): training in-batch-s1 failed \(exit 3\)/);
     expect(md).toMatch(/\| text-only \(1 seed\) \|/);

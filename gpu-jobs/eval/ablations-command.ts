@@ -11,6 +11,10 @@ import { ABLATION_TABLES, selectAblationRows, uniqueRuns, type AblationRun } fro
 import { candidateIndex, exampleQueries, hashBaselineVectors, loadEvalContext, scoreIndex } from "./eval-context.ts";
 import { formatTable, writeReport, type ExampleQuery, type ReportGroup, type VariantResult } from "./report.ts";
 import { encodeRun } from "./run-vectors.ts";
+import { applyFinetune } from "./finetuned-vectors.ts";
+import { RETRAIN_FINETUNE_STEPS } from "../train/finetune-defaults.ts";
+import { existsSync } from "node:fs";
+import { readFile, writeFile } from "node:fs/promises";
 import { meanMetrics, seedSummary, type SeedRow } from "./seed-summary.ts";
 import { listFinishedRuns, planRun, readRunStatus, sameTraining, type RunPlan } from "./run-lookup.ts";
 
@@ -32,6 +36,8 @@ export interface AblationsOptions {
   outDir: string;
   /** TF.js backend for training and evaluation. */
   backend?: BackendName;
+  /** Fine-tuning steps of the fine-tuned rows (default: what retrain runs for the preset; 0: no such rows). */
+  finetuneSteps?: number;
   /** Also measure the ANN index's recall on each run's vectors (first seed). */
   ann?: boolean;
   /** Program that runs the CLI for training (default: this Node with bin/vitrine.js; tests swap it). */
@@ -55,6 +61,19 @@ export interface AblationsResult {
 /** The config a row's run must have, given the command's preset/steps and one seed. */
 export function targetConfig(run: AblationRun, opts: Pick<AblationsOptions, "preset" | "steps">, seed: number): PretrainConfig {
   return resolvePretrainConfig(opts.preset, { ...run.overrides, ...(opts.steps !== undefined ? { steps: opts.steps } : {}), seed });
+}
+
+const FT = "+ft";
+
+/** Whether a fine-tuning run folder holds a checkpoint at its last step. */
+async function finishedFinetune(dir: string, steps: number): Promise<boolean> {
+  try {
+    const name = (await readFile(join(dir, "latest"), "utf8")).trim();
+    const m = JSON.parse(await readFile(join(dir, name, "manifest.json"), "utf8")) as { step?: number };
+    return m.step === steps;
+  } catch {
+    return false;
+  }
 }
 
 /** Default training seeds of the ablation rows. */
@@ -113,6 +132,40 @@ export async function runAblations(opts: AblationsOptions): Promise<AblationsRes
     } else plans.set(o.job.name, { kind: "reuse", dir: status.dir, step: status.step });
   }
 
+  // Fine-tune every finished run as retrain would (seed 000's head), one child process each;
+  // a finished fine-tuning of the same pre-training run is reused.
+  const ftSteps = opts.finetuneSteps ?? RETRAIN_FINETUNE_STEPS[opts.preset];
+  const ftDirs = new Map<string, string>();
+  if (ftSteps > 0) {
+    const ftJobs: TrainJob[] = [];
+    for (const u of units) {
+      if (failed.has(u.key)) continue;
+      const from = plans.get(u.key)!.dir;
+      const dir = join(runsDir, `ablation-${u.key}-ft${ftSteps}`);
+      ftDirs.set(u.key, dir);
+      const source = existsSync(join(dir, "from.txt")) ? (await readFile(join(dir, "from.txt"), "utf8")).trim() : null;
+      if (source === from && (await finishedFinetune(dir, ftSteps))) {
+        opts.log(`${u.key}: reuse fine-tuning ${relative(opts.dataDir, dir)}`);
+        continue;
+      }
+      opts.log(`${u.key}: fine-tune ${ftSteps} steps into ${relative(opts.dataDir, dir)}`);
+      ftJobs.push({
+        name: `${u.key}-ft`,
+        logFile: `${dir}.log`,
+        args: ["finetune", "--data", opts.dataDir, "--pretrain-dir", from, "--run-dir", dir, "--steps", String(ftSteps), "--seed", String(u.seed), ...(opts.backend ? ["--backend", opts.backend] : [])],
+      });
+    }
+    for (const o of await runTrainJobs(ftJobs, { concurrency: opts.concurrency, log: opts.log, ...(opts.trainCommand ? { command: opts.trainCommand } : {}) })) {
+      const key = o.job.name.slice(0, -3);
+      const dir = ftDirs.get(key)!;
+      if (o.code === 0 && (await finishedFinetune(dir, ftSteps))) await writeFile(join(dir, "from.txt"), plans.get(key)!.dir);
+      else {
+        ftDirs.delete(key);
+        failures.push({ run: o.job.name, rows: rowsOf(unitOf.get(key)!.run.id).map((l) => `${l} + fine-tuned`), message: `fine-tuning ${key} failed (exit ${o.code ?? o.signal}); log ${o.job.logFile}${o.tail ? `:\n${o.tail}` : ""}` });
+      }
+    }
+  }
+
   // Evaluate every finished (run, seed) once, as served (fitted blend) and by its vector channel alone.
   await selectBackend({ ...(opts.backend ? { prefer: opts.backend } : {}), log: () => undefined });
   const hash = hashBaselineVectors(ctx);
@@ -130,16 +183,26 @@ export async function runAblations(opts: AblationsOptions): Promise<AblationsRes
       const alone = await scoreIndex(ctx, u.key, (await candidateIndex(ctx, v, { blend: { method: "convex", weight: 1 } })).index, v.encode);
       const fitted = await candidateIndex(ctx, v);
       const hyb = await scoreIndex(ctx, u.key, fitted.index, v.encode);
-      const add = (m: Map<string, SeedRow>, t: VariantResult["metrics"], extra?: number) => {
-        const row = m.get(u.run.id) ?? { label: u.run.id, seeds: [], tables: [], weights: [] };
+      const add = (m: Map<string, SeedRow>, t: VariantResult["metrics"], extra?: number, suffix = "") => {
+        const key = `${u.run.id}${suffix}`;
+        const row = m.get(key) ?? { label: key, seeds: [], tables: [], weights: [] };
         row.seeds.push(u.seed);
         row.tables.push(t);
         if (extra !== undefined) row.weights!.push(extra);
-        m.set(u.run.id, row);
+        m.set(key, row);
       };
       add(vectors, alone.variant.metrics);
       add(served, hyb.variant.metrics, fitted.fit.blend.weight);
       lastRows = hyb.rows;
+      const ftDir = ftDirs.get(u.key);
+      if (ftDir) {
+        const ft = await applyFinetune(v, ftDir, ctx.data.items.ids);
+        const ftAlone = await scoreIndex(ctx, u.key, (await candidateIndex(ctx, ft, { blend: { method: "convex", weight: 1 } })).index, ft.encode);
+        const ftFitted = await candidateIndex(ctx, ft);
+        const ftHyb = await scoreIndex(ctx, u.key, ftFitted.index, ft.encode);
+        add(vectors, ftAlone.variant.metrics, undefined, FT);
+        add(served, ftHyb.variant.metrics, ftFitted.fit.blend.weight, FT);
+      }
       if (opts.ann && u.seed === seeds[0]) {
         const { annRecall, formatAnnRecall } = await import("./ann-recall.ts");
         const { exactTopK } = await import("./rank.ts");
@@ -159,13 +222,16 @@ export async function runAblations(opts: AblationsOptions): Promise<AblationsRes
   for (const table of ["seed003", "seed001"] as const) {
     const inTable = rows.filter((x) => x.table === table && served.has(x.run.id));
     if (inTable.length === 0) continue;
-    const label = (x: (typeof inTable)[number], m: Map<string, SeedRow>) => {
-      const n = m.get(x.run.id)!.seeds.length;
-      return `${x.label} (${n} seed${n === 1 ? "" : "s"})`;
-    };
-    groups.push({ title: `${ABLATION_TABLES[table]} — as served (vectors + BM25, blend fitted per run), mean over seeds`, variants: [lexical, ...inTable.map((x) => ({ name: label(x, served), metrics: meanMetrics(served.get(x.run.id)!.tables) }))] });
-    groups.push({ title: `${ABLATION_TABLES[table]} — vector channel alone, mean over seeds`, variants: inTable.map((x) => ({ name: label(x, vectors), metrics: meanMetrics(vectors.get(x.run.id)!.tables) })) });
-    const relabel = (m: Map<string, SeedRow>) => inTable.map((x) => ({ ...m.get(x.run.id)!, label: x.label }));
+    // Each row, then its fine-tuned twin when there is one.
+    const entries = (m: Map<string, SeedRow>) =>
+      inTable.flatMap((x) => [
+        { label: x.label, row: m.get(x.run.id)! },
+        ...(m.has(`${x.run.id}${FT}`) ? [{ label: `${x.label} + fine-tuned (${ftSteps} steps)`, row: m.get(`${x.run.id}${FT}`)! }] : []),
+      ]);
+    const named = (e: { label: string; row: SeedRow }) => `${e.label} (${e.row.seeds.length} seed${e.row.seeds.length === 1 ? "" : "s"})`;
+    groups.push({ title: `${ABLATION_TABLES[table]} — as served (vectors + BM25, blend fitted per run), mean over seeds`, variants: [lexical, ...entries(served).map((e) => ({ name: named(e), metrics: meanMetrics(e.row.tables) }))] });
+    groups.push({ title: `${ABLATION_TABLES[table]} — vector channel alone, mean over seeds`, variants: entries(vectors).map((e) => ({ name: named(e), metrics: meanMetrics(e.row.tables) })) });
+    const relabel = (m: Map<string, SeedRow>) => entries(m).map((e) => ({ ...e.row, label: e.label }));
     summaries.push(`${ABLATION_TABLES[table]}: mean ± sd over seeds (%), as served\n\n${seedSummary(relabel(served))}`);
     summaries.push(`${ABLATION_TABLES[table]}: mean ± sd over seeds (%), vector channel alone\n\n${seedSummary(relabel(vectors))}`);
   }

@@ -17,7 +17,7 @@ import { encodeRun } from "./run-vectors.ts";
 
 class UsageError extends Error {}
 
-const ABLATION_ONLY_FLAGS = ["preset", "steps", "seeds", "concurrency", "only"] as const;
+const ABLATION_ONLY_FLAGS = ["preset", "steps", "seeds", "concurrency", "only", "finetune-steps"] as const;
 
 function wholeNumber(v: string | undefined, flag: string, min: number): number | undefined {
   if (v === undefined) return undefined;
@@ -40,6 +40,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
   let steps: number | undefined;
   let seeds: number[] | undefined;
   let concurrency = 1;
+  let finetuneSteps: number | undefined;
   try {
     v = parseArgs({
       args: argv,
@@ -47,7 +48,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
         data: { type: "string" }, "run-dir": { type: "string", multiple: true }, out: { type: "string" }, backend: { type: "string" },
         release: { type: "string" }, clicks: { type: "string" }, judgments: { type: "string" }, api: { type: "string" }, key: { type: "string" },
         ablations: { type: "boolean" }, preset: { type: "string" }, steps: { type: "string" }, seeds: { type: "string" },
-        concurrency: { type: "string" }, only: { type: "string" }, ann: { type: "boolean" },
+        concurrency: { type: "string" }, only: { type: "string" }, ann: { type: "boolean" }, "finetune-steps": { type: "string" },
       },
     }).values;
     if (!v.data) throw new UsageError("--data DIR is required (a data directory with held-out clicks)");
@@ -61,6 +62,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
       steps = wholeNumber(v.steps, "steps", 1);
       seeds = seedList(v.seeds);
       concurrency = wholeNumber(v.concurrency, "concurrency", 1) ?? 1;
+      finetuneSteps = wholeNumber(v["finetune-steps"], "finetune-steps", 0);
       selectAblationRows(v.only); // names are checked before anything trains
     } else {
       const stray = ABLATION_ONLY_FLAGS.find((f) => v![f] !== undefined);
@@ -84,6 +86,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
       preset: (v.preset ?? "cpu") as PresetName,
       ...(steps !== undefined ? { steps } : {}),
       ...(seeds ? { seeds } : {}),
+      ...(finetuneSteps !== undefined ? { finetuneSteps } : {}),
       ...(v.only !== undefined ? { only: v.only } : {}),
       ...(backend ? { backend } : {}),
       ...(v.ann ? { ann: true } : {}),

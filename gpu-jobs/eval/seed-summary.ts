@@ -22,11 +22,10 @@ const meanOf = (xs: (number | null)[]): number | null => {
   return v.length === xs.length && v.length > 0 ? v.reduce((a, b) => a + b, 0) / v.length : null;
 };
 
-/** Sample standard deviation (n − 1); 0 for one value, null when any value is undefined. */
+/** Sample standard deviation (n − 1); null for fewer than two values or when any value is undefined. */
 export function sd(xs: (number | null)[]): number | null {
   const v = xs.filter((x): x is number => x !== null);
-  if (v.length !== xs.length || v.length === 0) return null;
-  if (v.length === 1) return 0;
+  if (v.length !== xs.length || v.length < 2) return null;
   const m = v.reduce((a, b) => a + b, 0) / v.length;
   return Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1));
 }
@@ -64,7 +63,8 @@ const COLUMNS: Pick[] = [
   { head: "overall NDCG@10", get: (t) => t.overall.ndcg10 },
 ];
 
-const fmt = (m: number | null, s: number | null) => (m === null ? "—" : `${(100 * m).toFixed(1)} ± ${s === null ? "?" : (100 * s).toFixed(1)}`);
+// One seed has no spread to show: "n/a" says so rather than a misleading ± 0.0.
+const fmt = (m: number | null, s: number | null) => (m === null ? "—" : `${(100 * m).toFixed(1)} ± ${s === null ? "n/a" : (100 * s).toFixed(1)}`);
 
 /** A markdown table: one row per ablation row, mean ± sd over its seeds of the deciding metrics. */
 export function seedSummary(rows: readonly SeedRow[]): string {

@@ -24,6 +24,7 @@ export {
   runRetrieve, liveSearch, liveChannels, constraintsFilter, LIVE_DEPTH, RELAX_ORDER,
   type SearchIndex, type QidList, type EngineRequest, type EngineOptions, type EngineHit, type EngineResult,
 } from "./retrieve-engine.ts";
+export type { ItemRecord, ReleaseInfo } from "./release-info.ts";
 export { buildSearchIndex, qidListsFromMap, VECTOR_ONLY_BLEND, type ItemColumns, type SearchIndexOptions } from "./search-index.ts";
 export { fitBlend, precomputeQidLists, DEFAULT_BLEND, MIN_TUNING_QUERIES, type BlendFit, type BlendGridPoint, type TuningQuery } from "./blend-fit.ts";
 // Offline metrics (seed 001 §4.1, seed 003): Recall/HitRate@K, NDCG@10, relevance, category consistency.

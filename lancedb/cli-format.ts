@@ -1,5 +1,5 @@
 // Plain-text tables for `vitrine publish` and `vitrine releases`.
-import type { ReleaseInfo } from "../api/service/types.ts";
+import type { ReleaseInfo } from "../core/index.ts";
 import type { GcResult } from "./gc.ts";
 
 /** Left-aligned columns separated by two spaces, with a dashed rule under the header. */

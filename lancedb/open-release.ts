@@ -1,6 +1,6 @@
 // Handles on one release for the retrieval service.
 import type * as lancedb from "@lancedb/lancedb";
-import type { ReleaseInfo } from "../api/service/types.ts";
+import type { ReleaseInfo } from "../core/index.ts";
 import { openStore } from "./connect.ts";
 import { StoreError } from "./errors.ts";
 import { readLexicon, type Lexicon } from "./lexicon-table.ts";

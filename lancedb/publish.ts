@@ -1,8 +1,7 @@
 // Publish a release (DESIGN §5): build every table and index under the release's final name,
 // then record it in `releases`, then flip the pointer. Until the `releases` row exists the
 // release is invisible; until the pointer moves, readers keep the previous one.
-import type { ReleaseInfo } from "../api/service/types.ts";
-import { buildSearchIndex, fitBlend, parseBlend, type Blend, type BlendFit, type TextEncoder } from "../core/index.ts";
+import { buildSearchIndex, fitBlend, parseBlend, type Blend, type BlendFit, type ReleaseInfo, type TextEncoder } from "../core/index.ts";
 import { readImportManifest } from "../ingest/manifest.ts";
 import { itemColumnsOf, readCatalog, readLoggedQueries, readTuningQueries } from "./catalog-source.ts";
 import { allTableNames, openStore } from "./connect.ts";

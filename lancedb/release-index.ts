@@ -3,9 +3,8 @@
 // LanceDB's ANN index serves unselective vector searches (DESIGN §6, §10).
 import type { Table as ArrowTable } from "apache-arrow";
 import type * as lancedb from "@lancedb/lancedb";
-import { buildSearchIndex, type QidList, type SearchIndex } from "../core/index.ts";
+import { buildSearchIndex, type ItemRecord, type QidList, type ReleaseInfo, type SearchIndex } from "../core/index.ts";
 import type { ReleaseHandles } from "./open-release.ts";
-import type { ItemRecord, ReleaseInfo } from "../api/service/types.ts";
 
 /** A loaded release: everything retrieval reads per request (the engine's SearchIndex and the item records). */
 export interface ReleaseIndex extends SearchIndex {

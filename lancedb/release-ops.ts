@@ -1,5 +1,5 @@
 // Reading and switching releases: list, active, activate, rollback. Each switch is one pointer write.
-import type { ReleaseInfo } from "../api/service/types.ts";
+import type { ReleaseInfo } from "../core/index.ts";
 import { openStore } from "./connect.ts";
 import { StoreError } from "./errors.ts";
 import { readPointer, readReleaseRows, requireComplete, toReleaseInfo, writePointer } from "./release-registry.ts";

@@ -1,7 +1,7 @@
 // The `releases` table (one row per complete release) and the `active_release` pointer (one row,
 // replaced by a single overwrite commit, so readers see the old pointer or the new one, never half).
 import type * as lancedb from "@lancedb/lancedb";
-import type { ReleaseInfo } from "../api/service/types.ts";
+import type { ReleaseInfo } from "../core/index.ts";
 import { arrow, tableOf, utf8Column } from "./arrow.ts";
 import { allTableNames } from "./connect.ts";
 import { StoreError } from "./errors.ts";

@@ -2,7 +2,7 @@
 // DESIGN §10 (measured here): HNSW_SQ with "dot" is near-random, so cosine only; IVF_PQ needs a
 // refine step and more than the default 20 probes when a selective prefilter is applied.
 import * as lancedb from "@lancedb/lancedb";
-import type { ReleaseInfo } from "../api/service/types.ts";
+import type { ReleaseInfo } from "../core/index.ts";
 
 /** Vector index kinds a release can have. */
 export type VectorIndexKind = ReleaseInfo["index"]["kind"];

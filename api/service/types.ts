@@ -1,6 +1,9 @@
 // The contract between the HTTP layer (api/app, tRPC router, REST, SDK) and the retrieval
 // service behind it (api/service, on lancedb/). Runtime-agnostic: types only.
-import type { Blend, FilterExpr, RetrieveRequest } from "../../core/index.ts";
+import type { Blend, FilterExpr, ItemRecord, ReleaseInfo, RetrieveRequest } from "../../core/index.ts";
+
+// Defined in core (the store reads and writes them too); part of this contract as well.
+export type { ItemRecord, ReleaseInfo } from "../../core/index.ts";
 
 /** One retrieved item as the API returns it. */
 export interface RetrievedItem {
@@ -69,41 +72,6 @@ export interface LookupResult {
   /** Length of that list when hit. */
   listLength: number;
   release: string;
-}
-
-/** An item's stored record. */
-export interface ItemRecord {
-  id: string;
-  title: string;
-  brand: string | null;
-  category: string | null;
-  price: number | null;
-  image: string | null;
-  attributes: Record<string, string>;
-  /** True when the item was embedded from its title alone. */
-  textOnly: boolean;
-}
-
-/** A published release. */
-export interface ReleaseInfo {
-  /** Release id, r001, r002, ... */
-  id: string;
-  /** ISO time the release became complete. */
-  createdAt: string;
-  /** Whether readers are served from it now. */
-  active: boolean;
-  /** Items in the release. */
-  items: number;
-  /** Precomputed qid lists in the release. */
-  qids: number;
-  /** Vector index chosen for it and its parameters. */
-  index: { kind: "exact" | "ivf_pq" | "ivf_hnsw_sq"; params: Record<string, number | string> };
-  /** The model (or encoder) that produced the vectors. */
-  model: string;
-  /** Vector dimension. */
-  dim: number;
-  /** Retrieval channels: BM25 beside the vectors or not, and the blend fitted at publish. */
-  retrieval: { lexical: boolean; blend: Blend };
 }
 
 /** Everything the API needs from retrieval; implemented on LanceDB in api/service. */

@@ -9,7 +9,7 @@ import { parseArgs } from "node:util";
 import { createHashEncoder } from "../core/index.ts";
 import { generateDataset } from "../datasets/index.ts";
 import { importData } from "../ingest/import-data.ts";
-import { readImportManifest } from "../ingest/manifest.ts";
+import { readImportManifest } from "../lancedb/import-manifest.ts";
 import { formatSummary } from "../ingest/summary.ts";
 import { getActiveRelease, publishRelease } from "../lancedb/index.ts";
 

@@ -9,7 +9,7 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openStore } from "../lancedb/connect.ts";
 import { importData } from "./import-data.ts";
-import { readImportManifest } from "./manifest.ts";
+import { readImportManifest } from "../lancedb/import-manifest.ts";
 import type { Reject } from "./rejects.ts";
 
 let dir: string;

@@ -2,7 +2,7 @@
 // then record it in `releases`, then flip the pointer. Until the `releases` row exists the
 // release is invisible; until the pointer moves, readers keep the previous one.
 import { buildSearchIndex, fitBlend, parseBlend, type Blend, type BlendFit, type ReleaseInfo, type TextEncoder } from "../core/index.ts";
-import { readImportManifest } from "../ingest/manifest.ts";
+import { readImportManifest } from "./import-manifest.ts";
 import { itemColumnsOf, readCatalog, readLoggedQueries, readTuningQueries } from "./catalog-source.ts";
 import { allTableNames, openStore } from "./connect.ts";
 import { StoreError } from "./errors.ts";

@@ -3,7 +3,7 @@
 import type * as lancedb from "@lancedb/lancedb";
 import { allTableNames, openStore } from "../../lancedb/connect.ts";
 import { IMPORT_TABLES } from "../../lancedb/import-tables.ts";
-import { readImportManifest } from "../../ingest/manifest.ts";
+import { readImportManifest } from "../../lancedb/import-manifest.ts";
 import { TrainError } from "../errors.ts";
 
 /** The catalog as columns: row i of every field is item i, in catalog-file order. */

@@ -1,7 +1,9 @@
+// The import manifest belongs to the store: ingest writes it (running first, complete last) and every
+// reader of the import tables (publish, training, eval) trusts the tables only when it says complete.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { SplitMode } from "../core/index.ts";
-import { StoreError } from "../lancedb/errors.ts";
+import { StoreError } from "./errors.ts";
 
 /** File name of the import manifest inside a data directory. */
 export const IMPORT_MANIFEST = "import.json";

@@ -3,7 +3,7 @@
 // progress bars, then the eval table and how to call the API.
 import type { ServingContext } from "../api/cli.ts";
 import { evalTable, showJob } from "../api/jobs/job-view.ts";
-import type { JobRecord } from "../api/jobs/types.ts";
+import type { JobRecord } from "../core/jobs/types.ts";
 
 /** What to train; null: serve only. */
 export interface DemoTraining {

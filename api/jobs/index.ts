@@ -4,6 +4,4 @@ export { createJobManager, type JobManager, type JobManagerOptions, type JobLogg
 export { createContainerRunner, createLocalRunner, type ContainerRunnerOptions, type JobLaunch, type JobProcess, type JobRunner, type LocalRunnerOptions } from "./runners.ts";
 export { jobDir, jobsRoot, readJobRecords } from "./job-store.ts";
 export { JobError, type JobErrorCode } from "./errors.ts";
-export * from "./types.ts";
-export * from "./schemas.ts";
-export { EVENT_PREFIX, encodeEvent, parseEventLine, type ChildEvent } from "./protocol.ts";
+export type { JobEvent, JobsService } from "./types.ts";

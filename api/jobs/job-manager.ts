@@ -4,9 +4,11 @@
 // resumed; a job process killed from outside (kill -9, OOM) is marked `failed` with the signal.
 import { appendJobLog, jobDir, newJobId, readJobLog, readJobRecords, writeJobRecord } from "./job-store.ts";
 import { JobError } from "./errors.ts";
-import { parseEventLine, type ChildEvent } from "./protocol.ts";
+import { parseEventLine, type ChildEvent } from "../../core/jobs/protocol.ts";
 import { createLocalRunner, type JobProcess, type JobRunner } from "./runners.ts";
-import { JOB_STAGES, TERMINAL_STATES, type JobConfig, type JobEvent, type JobKind, type JobRecord, type JobsService } from "./types.ts";
+import type { JobConfig, JobKind } from "../../core/jobs/schemas.ts";
+import { JOB_STAGES, TERMINAL_STATES, type JobRecord } from "../../core/jobs/types.ts";
+import type { JobEvent, JobsService } from "./types.ts";
 
 /** Logger the manager reports to (pino-compatible subset). */
 export interface JobLogger {

@@ -3,7 +3,7 @@
 import { parseArgs } from "node:util";
 import { createJobManager } from "./job-manager.ts";
 import { evalTable, showJob } from "./job-view.ts";
-import { JobConfigSchema, type JobConfig } from "./schemas.ts";
+import { JobConfigSchema, type JobConfig } from "../../core/jobs/schemas.ts";
 import { createLocalRunner } from "./runners.ts";
 
 const num = (v: string | undefined, flag: string): number | undefined => {

@@ -2,7 +2,7 @@
 // watch a read key. watch is a tRPC subscription, streamed as server-sent events.
 import { adminProcedure, readProcedure, router } from "../trpc.ts";
 import { JobError } from "./errors.ts";
-import { JobLogsInputSchema, JobRefSchema, ListJobsInputSchema, TriggerInputSchema } from "./schemas.ts";
+import { JobLogsInputSchema, JobRefSchema, ListJobsInputSchema, TriggerInputSchema } from "../../core/jobs/schemas.ts";
 import type { JobsService } from "./types.ts";
 
 function jobsOf(ctx: { jobs: JobsService | null }): JobsService {

@@ -1,14 +1,14 @@
 // `vitrine job-run --job DIR [--resume]`: the process a job runs in (started by the API's job
 // manager, locally or inside the GPU container). Reads DIR/job.json, runs the kind's stages in
-// order and reports them as event lines on stdout (api/jobs/protocol.ts). DIR/state.json records
+// order and reports them as event lines on stdout (core/jobs/protocol.ts). DIR/state.json records
 // every finished stage, so a resumed job skips them and continues training from its checkpoints.
 import { existsSync } from "node:fs";
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { encodeEvent, type ChildEvent } from "../../api/jobs/protocol.ts";
-import { JobConfigSchema } from "../../api/jobs/schemas.ts";
-import { JOB_STAGES, type GateDecision, type JobProgress, type JobRecord, type StageName } from "../../api/jobs/types.ts";
+import { encodeEvent, type ChildEvent } from "../../core/jobs/protocol.ts";
+import { JobConfigSchema } from "../../core/jobs/schemas.ts";
+import { JOB_STAGES, type GateDecision, type JobProgress, type JobRecord, type StageName } from "../../core/jobs/types.ts";
 import { STAGES, type StageContext, type StagePaths } from "./stages.ts";
 
 /** What the job process keeps for itself across attempts. */

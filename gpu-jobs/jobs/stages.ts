@@ -3,8 +3,8 @@
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { JobConfig } from "../../api/jobs/schemas.ts";
-import type { GateDecision, JobProgress, StageName } from "../../api/jobs/types.ts";
+import type { JobConfig } from "../../core/jobs/schemas.ts";
+import type { GateDecision, JobProgress, StageName } from "../../core/jobs/types.ts";
 import { createHashEncoder } from "../../core/index.ts";
 import type { PresetName } from "../model/config.ts";
 import { resolvePretrainConfig, type PretrainOverrides } from "../train/pretrain-config.ts";

@@ -1,5 +1,6 @@
 // Zod schemas of the jobs API (DESIGN §7): what a caller may ask a job to do. Strict objects, so a
-// misspelt option is an error naming the field rather than a silent default.
+// misspelt option is an error naming the field rather than a silent default. The API validates
+// triggers with them and the job process (gpu-jobs/jobs) parses its config with the same schema.
 import { z } from "zod";
 
 /** The job kinds. retrain = pretrain → finetune → export → embed → eval → publish. */

@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
-import { Tokenizer } from "../gpu-jobs/tokenizer/tokenizer.ts";
+import { Tokenizer } from "./tokenizer.ts";
 
 /** What model.json records that inference needs. */
 export interface ModelCardLite {

@@ -1,4 +1,3 @@
-// WordPiece tokenizer: trained from titles + queries, saved with each checkpoint.
+// Tokenizer training: a WordPiece vocabulary from titles + queries, saved with each checkpoint. The
+// encode side (Tokenizer, pretokenize) is inference code and lives in encoders/.
 export { trainTokenizer, type TrainTokenizerOptions } from "./train-tokenizer.ts";
-export { Tokenizer, SPECIAL_TOKENS, SPECIAL_PIECES, TOKENIZER_FORMAT, type TokenizerJson, type TokenizerStats } from "./tokenizer.ts";
-export { pretokenize } from "./pretokenize.ts";

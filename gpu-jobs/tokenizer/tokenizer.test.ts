@@ -1,7 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { TokenizerError } from "../../encoders/errors.ts";
+import { SPECIAL_PIECES, SPECIAL_TOKENS, Tokenizer } from "../../encoders/tokenizer.ts";
 import { TrainError } from "../errors.ts";
-import { SPECIAL_PIECES, SPECIAL_TOKENS, Tokenizer, trainTokenizer } from "./index.ts";
+import { trainTokenizer } from "./index.ts";
 
 const TITLES = [
   "Red Floral Summer Dress for Women",
@@ -88,7 +90,7 @@ describe("trainTokenizer", () => {
     expect(batch.subarray(0, 16)).toEqual(t.encode(TITLES[0]!, 16));
     expect(batch.subarray(16, 32).every((x) => x === 0)).toBe(true);
     expect(batch.subarray(32, 48)).toEqual(t.encode(TITLES[5]!, 16));
-    expect(() => t.encode("x", 0)).toThrow(TrainError);
+    expect(() => t.encode("x", 0)).toThrow(TokenizerError);
   });
 
   it("round-trips through JSON with identical encodings", () => {
@@ -117,8 +119,8 @@ describe("trainTokenizer", () => {
           return e;
         }
       })();
-      expect(err).toBeInstanceOf(TrainError);
-      expect((err as TrainError).code).toBe("BAD_CHECKPOINT");
+      expect(err).toBeInstanceOf(TokenizerError);
+      expect((err as TokenizerError).code).toBe("BAD_CHECKPOINT");
     }
   });
 

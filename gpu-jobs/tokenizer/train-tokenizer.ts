@@ -1,8 +1,8 @@
 // Trains the tokenizer from the user's corpus (titles + queries) at pre-training (DESIGN §4).
 import { TrainError } from "../errors.ts";
 import { learnPieces } from "./learn-pieces.ts";
-import { countWords } from "./pretokenize.ts";
-import { SPECIAL_PIECES, TOKENIZER_FORMAT, Tokenizer } from "./tokenizer.ts";
+import { SPECIAL_PIECES, TOKENIZER_FORMAT, Tokenizer } from "../../encoders/tokenizer.ts";
+import { countWords } from "./count-words.ts";
 
 /** How to train. */
 export interface TrainTokenizerOptions {

@@ -4,7 +4,7 @@ import * as tf from "@tensorflow/tfjs";
 import { stream } from "../../core/rng.ts";
 import { patchesOf, type TrainingData } from "../data/index.ts";
 import type { ModelConfig } from "../model/config.ts";
-import { SPECIAL_TOKENS, type Tokenizer } from "../tokenizer/index.ts";
+import { SPECIAL_TOKENS, type Tokenizer } from "../../encoders/tokenizer.ts";
 
 /** A batch in typed arrays (B pairs). */
 export interface HostBatch {

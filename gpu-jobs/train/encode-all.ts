@@ -3,7 +3,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { patchesOf, type TrainingItems } from "../data/index.ts";
 import type { Model } from "../model/towers.ts";
-import type { Tokenizer } from "../tokenizer/index.ts";
+import type { Tokenizer } from "../../encoders/tokenizer.ts";
 
 /** Item vectors (n × dim, row-major) for `rows` (default: every item). */
 export function encodeItemVectors(model: Model, tokenizer: Tokenizer, items: TrainingItems, rows?: Int32Array, batch = 128): Float32Array {

@@ -8,7 +8,7 @@
 //     maxCharsPerWord: number,     // longer words encode as one [UNK]
 //     vocab: string[],             // id → piece; ids 0..4 are [PAD] [UNK] [CLS] [SEP] [MASK]
 //     stats: { ... } }             // how training went (informational; not used to encode)
-import { TrainError } from "../errors.ts";
+import { TokenizerError } from "./errors.ts";
 import { pretokenize } from "./pretokenize.ts";
 
 /** Special tokens and their fixed ids. */
@@ -75,7 +75,7 @@ export class Tokenizer {
     try {
       o = typeof json === "string" ? JSON.parse(json) : json;
     } catch (err) {
-      throw new TrainError("BAD_CHECKPOINT", `tokenizer JSON does not parse (${(err as Error).message})`);
+      throw new TokenizerError("BAD_CHECKPOINT", `tokenizer JSON does not parse (${(err as Error).message})`);
     }
     return new Tokenizer(checkJson(o));
   }
@@ -170,12 +170,12 @@ export class Tokenizer {
 }
 
 function checkLen(maxLen: number): number {
-  if (!Number.isInteger(maxLen) || maxLen < 1) throw new TrainError("BAD_CONFIG", `maxLen must be a positive integer, got ${maxLen}`);
+  if (!Number.isInteger(maxLen) || maxLen < 1) throw new TokenizerError("BAD_CONFIG", `maxLen must be a positive integer, got ${maxLen}`);
   return maxLen;
 }
 
 function checkJson(o: unknown): TokenizerJson {
-  const bad = (why: string) => new TrainError("BAD_CHECKPOINT", `tokenizer JSON is not ${TOKENIZER_FORMAT}: ${why}`);
+  const bad = (why: string) => new TokenizerError("BAD_CHECKPOINT", `tokenizer JSON is not ${TOKENIZER_FORMAT}: ${why}`);
   if (typeof o !== "object" || o === null) throw bad("not an object");
   const j = o as Partial<TokenizerJson>;
   if (j.format !== TOKENIZER_FORMAT) throw bad(`format is ${JSON.stringify(j.format)}`);

@@ -108,7 +108,7 @@ export async function publishCommand(argv: string[]): Promise<number> {
       const { join } = await import("node:path");
       const modelDir = await snapshotModel(values.data, values.model ?? join(values.data, "model"));
       const { createOnnxQueryEncoder } = await import("../encoders/onnx-query-encoder.ts");
-      const { readEmbeddings } = await import("../gpu-jobs/embed/embed-catalog.ts");
+      const { readEmbeddings } = await import("./embeddings.ts");
       encoder = await createOnnxQueryEncoder(modelDir);
       itemVectors = readEmbeddings(values.data);
     } else encoder = chosen;

@@ -3,6 +3,8 @@ export type StoreErrorCode =
   | "STORE_MISSING"
   | "TABLE_MISSING"
   | "IMPORT_INCOMPLETE"
+  /** `vitrine embed` has not completed in the data directory (publish --encoder onnx needs its vectors). */
+  | "EMBEDDINGS_INCOMPLETE"
   | "RELEASE_MISSING"
   | "RELEASE_INCOMPLETE"
   /** No release has been activated yet (publish one first). */

@@ -7,7 +7,8 @@ import { encodeItemVectors } from "../train/encode-all.ts";
 import { resolvePretrainConfig } from "../train/pretrain-config.ts";
 import { runPretrain } from "../train/pretrain.ts";
 import { makeTrainingCatalog } from "../train/test-catalog.ts";
-import { embedCatalog, readEmbeddings } from "./embed-catalog.ts";
+import { readEmbeddings } from "../../lancedb/embeddings.ts";
+import { embedCatalog } from "./embed-catalog.ts";
 
 let dir: string;
 let dataDir: string;

@@ -1,19 +1,16 @@
 // `vitrine embed`: every catalog item through item.onnx (ONNX Runtime: CUDA when present, else
 // CPU), batched, the next batch's patches prepared while the current one runs; vectors appended
-// to the `embeddings` table batch by batch, so an interrupted run resumes at the last batch.
-import { readFile, rename, writeFile } from "node:fs/promises";
+// to the `embeddings` table (lancedb/embeddings.ts) batch by batch, so an interrupted run resumes at
+// the last batch.
 import { join, resolve } from "node:path";
 import * as ort from "onnxruntime-node";
 import { makeArrowTable } from "@lancedb/lancedb";
 import { openSession, readModelDir } from "../../encoders/onnx-model.ts";
-import { arrow } from "../../lancedb/arrow.ts";
 import { applyItemHead, readItemHead } from "../onnx/finetune-head.ts";
 import { allTableNames, openStore } from "../../lancedb/connect.ts";
+import { EMBEDDINGS_TABLE, embeddingsSchema, readEmbedState, writeEmbedState } from "../../lancedb/embeddings.ts";
 import { loadTrainingData, patchesOf } from "../data/index.ts";
 import { TrainError } from "../errors.ts";
-
-/** Name of the table embed writes. */
-export const EMBEDDINGS_TABLE = "embeddings";
 
 /** Options of an embed run. */
 export interface EmbedOptions {
@@ -41,26 +38,6 @@ export interface EmbedResult {
   modelDir: string;
 }
 
-interface EmbedState {
-  modelDir: string;
-  createdAt: string;
-  state: "running" | "complete";
-  items: number;
-}
-
-async function readState(path: string): Promise<EmbedState | null> {
-  try {
-    return JSON.parse(await readFile(path, "utf8")) as EmbedState;
-  } catch {
-    return null;
-  }
-}
-
-async function writeState(path: string, s: EmbedState): Promise<void> {
-  await writeFile(`${path}.tmp`, JSON.stringify(s));
-  await rename(`${path}.tmp`, path);
-}
-
 /** Embed the whole catalog into the `embeddings` table. */
 export async function embedCatalog(opts: EmbedOptions): Promise<EmbedResult> {
   const modelDir = resolve(opts.modelDir ?? join(opts.dataDir, "model"));
@@ -74,23 +51,16 @@ export async function embedCatalog(opts: EmbedOptions): Promise<EmbedResult> {
   const n = items.ids.length;
   const { dim, maxTitleLen, patches: P, patchDim } = card.dims;
   const batch = opts.batchSize ?? 256;
-  const statePath = join(opts.dataDir, "embed.json");
   const db = await openStore(opts.dataDir);
-  const prev = await readState(statePath);
+  const prev = await readEmbedState(opts.dataDir);
   const same = prev !== null && prev.modelDir === modelDir && prev.createdAt === card.createdAt && prev.items === n;
   let start = 0;
   if (same && (opts.resume ?? true) && (await allTableNames(db)).includes(EMBEDDINGS_TABLE)) {
     start = await (await db.openTable(EMBEDDINGS_TABLE)).countRows();
   }
   if (same && prev.state === "complete" && start === n) return { items: n, textOnly: items.textOnly.filter(Boolean).length, resumedFrom: n, provider, itemsPerSec: 0, modelDir };
-  await writeState(statePath, { modelDir, createdAt: card.createdAt, state: "running", items: n });
-  // LanceDB's own apache-arrow copy: nested columns built with ours lose their children (arrow.ts).
-  const { Field, FixedSizeList, Float32, Schema, Utf8, Bool } = arrow;
-  const schema = new Schema([
-    new Field("id", new Utf8(), false),
-    new Field("vector", new FixedSizeList(dim, new Field("item", new Float32(), true)), false),
-    new Field("text_only", new Bool(), false),
-  ]);
+  await writeEmbedState(opts.dataDir, { modelDir, createdAt: card.createdAt, state: "running", items: n });
+  const schema = embeddingsSchema(dim);
   let table = start > 0 ? await db.openTable(EMBEDDINGS_TABLE) : null;
   const prepare = (from: number) => {
     const rows = Int32Array.from({ length: Math.min(batch, n - from) }, (_, i) => from + i);
@@ -122,20 +92,7 @@ export async function embedCatalog(opts: EmbedOptions): Promise<EmbedResult> {
     opts.onProgress?.(done, n);
     opts.afterBatch?.(done);
   }
-  await writeState(statePath, { modelDir, createdAt: card.createdAt, state: "complete", items: n });
+  await writeEmbedState(opts.dataDir, { modelDir, createdAt: card.createdAt, state: "complete", items: n });
   const secs = (performance.now() - t0) / 1000;
   return { items: n, textOnly: items.textOnly.filter(Boolean).length, resumedFrom: start, provider, itemsPerSec: secs > 0 ? (n - start) / secs : 0, modelDir };
-}
-
-/** Read the embeddings as an async iterable for publishRelease({ itemVectors }). */
-export async function* readEmbeddings(dataDir: string): AsyncGenerator<{ id: string; vector: Float32Array }> {
-  const s = await readState(join(dataDir, "embed.json"));
-  if (!s || s.state !== "complete") throw new TrainError("NO_TRAINING_DATA", `the embeddings in ${dataDir} are missing or incomplete; run \`vitrine embed\` first`);
-  const db = await openStore(dataDir);
-  const t = await db.openTable(EMBEDDINGS_TABLE);
-  for await (const b of t.query().select(["id", "vector"])) {
-    const ids = b.getChild("id")!;
-    const vecs = b.getChild("vector")!;
-    for (let i = 0; i < b.numRows; i++) yield { id: ids.get(i) as string, vector: Float32Array.from(vecs.get(i) as Iterable<number>) };
-  }
 }

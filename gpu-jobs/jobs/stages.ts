@@ -187,7 +187,7 @@ async function publishCandidate(ctx: StageContext, activate: boolean) {
   if (hasModel) {
     const { snapshotModel } = await import("../../encoders/model-snapshot.ts");
     const { createOnnxQueryEncoder } = await import("../../encoders/onnx-query-encoder.ts");
-    const { readEmbeddings } = await import("../embed/embed-catalog.ts");
+    const { readEmbeddings } = await import("../../lancedb/embeddings.ts");
     encoder = await createOnnxQueryEncoder(await snapshotModel(ctx.paths.dataDir, ctx.paths.modelDir));
     itemVectors = readEmbeddings(ctx.paths.dataDir);
   } else {

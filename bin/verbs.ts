@@ -175,7 +175,16 @@ unseen / seen pairs, head / tail queries, cold items, titles that omit the queri
   --edge-no-flip        write the keys but leave the edge's pointer where it is
 
 A release becomes visible only when every table and index is complete.`,
-    load: async () => (await import("../lancedb/cli.ts")).publishCommand,
+    load: async () => {
+      const { publishCommand } = await import("../lancedb/cli.ts");
+      // The store may not import encoders (DESIGN §1): publish gets the ONNX side from here,
+      // imported only when --encoder onnx runs (hash publishes never load ONNX Runtime).
+      return (argv) =>
+        publishCommand(argv, {
+          snapshotModel: async (dataDir, modelDir) => (await import("../encoders/model-snapshot.ts")).snapshotModel(dataDir, modelDir),
+          createQueryEncoder: async (modelDir) => (await import("../encoders/onnx-query-encoder.ts")).createOnnxQueryEncoder(modelDir),
+        });
+    },
   },
   releases: {
     summary: "list, activate, roll back and garbage-collect releases",

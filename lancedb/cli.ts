@@ -56,10 +56,21 @@ function makeEncoder(name: string, dim: number | undefined, seed: number | undef
   throw new UsageError(`--encoder must be "hash" or "onnx", got "${name}"`);
 }
 
-// A release keeps the model it was built with: encoders/model-snapshot.ts copies it once.
-async function snapshotModel(dataDir: string, modelDir: string): Promise<string> {
-  const { snapshotModel: snapshot } = await import("../encoders/model-snapshot.ts");
-  return snapshot(dataDir, modelDir).catch((e: unknown) => {
+/**
+ * What `publish --encoder onnx` needs from encoders/. The store may not import encoders (DESIGN §1),
+ * so the caller that wires verbs together (bin/verbs.ts) hands these in; they load ONNX Runtime
+ * only when called.
+ */
+export interface OnnxLoaders {
+  /** Copy an exported model folder into `<dataDir>/models/<createdAt>` once; returns that folder. */
+  snapshotModel(dataDir: string, modelDir: string): Promise<string>;
+  /** The trained query tower of a model folder, as a TextEncoder. */
+  createQueryEncoder(modelDir: string): Promise<TextEncoder>;
+}
+
+// A release keeps the model it was built with: the snapshot copies it once.
+async function snapshotModel(onnx: OnnxLoaders, dataDir: string, modelDir: string): Promise<string> {
+  return onnx.snapshotModel(dataDir, modelDir).catch((e: unknown) => {
     throw new UsageError(`--model ${(e as Error).message}`);
   });
 }
@@ -67,8 +78,9 @@ async function snapshotModel(dataDir: string, modelDir: string): Promise<string>
 /**
  * `vitrine publish --data DIR [--encoder hash] [--dim N] [--seed N] [--top-k 200] [--exact-threshold N] [--ann hnsw|pq] [--no-activate] [--keep N]
  *  [--edge [--release rNNN|active] [--edge-account ID] [--edge-namespace ID] [--edge-token T] [--edge-endpoint URL] [--edge-list-length N] [--edge-no-flip]]`
+ * `onnx`: the encoders' loaders, needed only for --encoder onnx / --model.
  */
-export async function publishCommand(argv: string[]): Promise<number> {
+export async function publishCommand(argv: string[], onnx?: OnnxLoaders): Promise<number> {
   return guarded("publish", async () => {
     const { values, positionals } = parseArgs({
       args: argv,
@@ -105,11 +117,11 @@ export async function publishCommand(argv: string[]): Promise<number> {
     let itemVectors: PublishOptions["itemVectors"];
     if (chosen === "onnx") {
       // Trained towers: items from `vitrine embed`, queries through the snapshot's query.onnx.
+      if (!onnx) throw new UsageError("--encoder onnx needs the ONNX encoders, which this caller did not provide (run it through the vitrine CLI)");
       const { join } = await import("node:path");
-      const modelDir = await snapshotModel(values.data, values.model ?? join(values.data, "model"));
-      const { createOnnxQueryEncoder } = await import("../encoders/onnx-query-encoder.ts");
+      const modelDir = await snapshotModel(onnx, values.data, values.model ?? join(values.data, "model"));
       const { readEmbeddings } = await import("./embeddings.ts");
-      encoder = await createOnnxQueryEncoder(modelDir);
+      encoder = await onnx.createQueryEncoder(modelDir);
       itemVectors = readEmbeddings(values.data);
     } else encoder = chosen;
     const blend = parseBlendFlag(values.blend);

@@ -42,7 +42,7 @@ describe("vitrine publish / releases", () => {
   it("publishes with a summary, lists, activates, rolls back and collects", async () => {
     const p1 = await run(publishCommand, ["--data", shop.dataDir, "--top-k", "20"]);
     expect(p1.code).toBe(0);
-    expect(p1.out).toMatch(/r001\s+120\s+\d+\s+128\s+hash-bow-v1\s+exact\s+yes/);
+    expect(p1.out).toMatch(/r001\s+120\s+\d+\s+128\s+hash-bow-v1\s+exact\s+vectors \d\.\d \+ BM25 \d\.\d\s+yes/);
     const p2 = await run(publishCommand, ["--data", shop.dataDir, "--no-activate", "--dim", "64"]);
     expect(p2.out).toMatch(/r002 .*no/);
     expect(p2.out).toMatch(/vitrine releases activate r002/);

@@ -18,7 +18,7 @@ import { loadReleaseIndex, type ReleaseIndex } from "../lancedb/release-index.ts
 import { matchingRows } from "../core/candidates.ts";
 import { annSearch } from "../api/service/retrieve.ts";
 import { liveChannels, type FilterExpr as Filter } from "../core/index.ts";
-import { exactTopK } from "../core/top-k-heap.ts";
+import { exactTopK } from "../core/top-k.ts";
 import type { RetrieveResult } from "../api/service/types.ts";
 import { BENCH_DATA, percentile, printTable, writeResults } from "./bench-utils.ts";
 import { clusterCentres, ensureRelease, gauss, generateQueries, perturbedCentre, rng, type SynthSpec } from "./support/retrieve-data.ts";

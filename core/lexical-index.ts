@@ -3,6 +3,7 @@
 // all terms, sliced by term offsets) so 1M items stay compact and build without per-term objects.
 import { fold } from "./fold.ts";
 import { segment } from "./segment.ts";
+import { TopKHeap } from "./top-k.ts";
 
 /** One item's text fields; the row is its position in the input. */
 export interface LexicalDoc {
@@ -89,56 +90,6 @@ function lowerBound(a: Uint32Array, x: number, lo: number, hi: number): number {
     else right = mid;
   }
   return right;
-}
-
-/** Min-heap of the k best (score, row) pairs; rows arrive in any order, so ties are compared by row. */
-class HitHeap {
-  private readonly scores: Float64Array;
-  private readonly rows: Uint32Array;
-  private size = 0;
-  constructor(private readonly k: number) {
-    this.scores = new Float64Array(k);
-    this.rows = new Uint32Array(k);
-  }
-  // i is worse than j: lower score, or equal score and higher row.
-  private worse(i: number, j: number): boolean {
-    const a = this.scores[i]!, b = this.scores[j]!;
-    return a < b || (a === b && this.rows[i]! > this.rows[j]!);
-  }
-  private swap(i: number, j: number): void {
-    const s = this.scores[i]!, r = this.rows[i]!;
-    this.scores[i] = this.scores[j]!; this.rows[i] = this.rows[j]!;
-    this.scores[j] = s; this.rows[j] = r;
-  }
-  offer(score: number, row: number): void {
-    if (this.size < this.k) {
-      let i = this.size++;
-      this.scores[i] = score; this.rows[i] = row;
-      while (i > 0) {
-        const p = (i - 1) >> 1;
-        if (!this.worse(i, p)) break;
-        this.swap(i, p); i = p;
-      }
-      return;
-    }
-    const top = this.scores[0]!;
-    if (score < top || (score === top && row > this.rows[0]!)) return;
-    this.scores[0] = score; this.rows[0] = row;
-    for (let i = 0; ;) {
-      const l = 2 * i + 1, r = l + 1;
-      let m = i;
-      if (l < this.k && this.worse(l, m)) m = l;
-      if (r < this.k && this.worse(r, m)) m = r;
-      if (m === i) break;
-      this.swap(i, m); i = m;
-    }
-  }
-  /** Kept hits, best first (ties → lower row). */
-  drain(): LexicalHit[] {
-    const out: LexicalHit[] = [];
-    for (let i = 0; i < this.size; i++) out.push({ row: this.rows[i]!, score: this.scores[i]! });
-    return out.sort((a, b) => b.score - a.score || a.row - b.row);
-  }
 }
 
 /** BM25 index over item text; rows are positions in the docs given to `build`. */
@@ -289,13 +240,13 @@ export class LexicalIndex {
           acc[row]! += (idf * (tf * k1p1)) / (tf + k1 * (1 - b + (b * docLen[row]!) / avgdl));
         }
       }
-      const heap = new HitHeap(kk);
+      const heap = new TopKHeap(kk);
       for (let j = 0; j < nt; j++) {
         const row = touched[j]!;
         if (accept && !accept(row)) continue;
         heap.offer(acc[row]!, row);
       }
-      return heap.drain();
+      return heap.sorted();
     } finally {
       // Reset only what this search touched (also when `accept` throws).
       for (let j = 0; j < nt; j++) acc[touched[j]!] = 0;

@@ -4,7 +4,7 @@ import { filterToPredicate } from "./filter-predicate.ts";
 import { queryId } from "./qid.ts";
 import { runRetrieve, type QidList } from "./retrieve-engine.ts";
 import { buildSearchIndex, qidListsFromMap, type ItemColumns } from "./search-index.ts";
-import { exactTopK } from "./top-k-heap.ts";
+import { exactTopK } from "./top-k.ts";
 
 // A small shop: 2 brands × 2 categories × 10 items. Vectors are 2-d unit vectors at an angle that
 // grows with the row, so the vector order of a query is known; titles say what lexical finds.

@@ -10,7 +10,7 @@ import { fuse, type Blend, type ScoredRow } from "./fusion.ts";
 import type { LexicalIndex } from "./lexical-index.ts";
 import { andFilters, understandQuery, type Lexicon, type QueryConstraint } from "./lexicon.ts";
 import { queryId } from "./qid.ts";
-import { exactTopK } from "./top-k-heap.ts";
+import { exactTopK } from "./top-k.ts";
 
 /** Each channel contributes its best `LIVE_DEPTH` rows (or k, when larger) to the fusion. */
 export const LIVE_DEPTH = 200;

@@ -5,7 +5,7 @@
 import { BLEND_GRID, fuse, type Blend, type BlendMethod, type ScoredRow } from "./fusion.ts";
 import { understandQuery } from "./lexicon.ts";
 import { ndcgAt10, recallAtK, type EvalQuery } from "./metrics.ts";
-import { liveChannels, liveSearch, LIVE_DEPTH, type QidList, type SearchIndex } from "./retrieve-engine.ts";
+import { liveChannels, liveSearchBatch, LIVE_DEPTH, type QidList, type SearchIndex } from "./retrieve-engine.ts";
 
 /** Weight used when there is nothing to fit on (no lexical channel aside, an even split). */
 export const DEFAULT_BLEND: Blend = { method: "convex", weight: 0.5 };
@@ -83,16 +83,28 @@ export async function fitBlend(idx: SearchIndex, tuning: readonly TuningQuery[],
   return { blend: { method, weight: best.weight }, queries: queries.length, grid };
 }
 
-/** The precomputed list of each logged query: the unconstrained live ranking (serving filters it per request). */
+/** Queries whose vector channels are scored together: bounds the channel lists held at once. */
+const PRECOMPUTE_CHUNK = 256;
+
+/**
+ * The precomputed list of each logged query: the unconstrained live ranking (serving filters it per
+ * request), exactly as `liveSearch(idx, q, terms, null, depth, { exactLimit })` ranks it, with the
+ * vector channel of a chunk of queries scored in one tiled scan. `exactLimit` does not change the
+ * lists: without an ANN the unconstrained vector channel is always the exact scan of all rows.
+ */
 export async function precomputeQidLists(
   idx: SearchIndex, queries: readonly { qid: number; terms: string }[], vectors: readonly Float32Array[], topK: number, exactLimit: number,
 ): Promise<{ qid: number; list: QidList }[]> {
+  if (vectors.length !== queries.length) throw new RangeError(`${queries.length} queries but ${vectors.length} vectors`);
   const out: { qid: number; list: QidList }[] = [];
-  for (let i = 0; i < queries.length; i++) {
-    const { qid, terms } = queries[i]!;
-    const { fused } = await liveSearch(idx, vectors[i]!, terms, null, Math.max(topK, LIVE_DEPTH), { exactLimit });
-    const top = fused.slice(0, topK);
-    out.push({ qid, list: { terms, rows: Uint32Array.from(top, (f) => f.row), scores: Float32Array.from(top, (f) => f.score) } });
+  const depth = Math.max(topK, LIVE_DEPTH);
+  for (let s = 0; s < queries.length; s += PRECOMPUTE_CHUNK) {
+    const part = queries.slice(s, s + PRECOMPUTE_CHUNK);
+    const live = liveSearchBatch(idx, vectors.slice(s, s + PRECOMPUTE_CHUNK), part.map((q) => q.terms), depth);
+    part.forEach(({ qid, terms }, i) => {
+      const top = live[i]!.fused.slice(0, topK);
+      out.push({ qid, list: { terms, rows: Uint32Array.from(top, (f) => f.row), scores: Float32Array.from(top, (f) => f.score) } });
+    });
   }
   return out;
 }

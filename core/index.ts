@@ -21,7 +21,7 @@ export { dot, exactTopK, exactTopKBatch, TopKHeap, type RowScore, type TopKBatch
 export { LexicalIndex, lexicalTerms, lexicalDocTerms, type LexicalDoc, type Bm25Options, type LexicalHit, type LexicalSearchOptions } from "./lexical-index.ts";
 export { fuse, parseBlend, BLEND_GRID, RRF_K, type Blend, type BlendMethod, type ScoredRow, type FusedRow } from "./fusion.ts";
 export {
-  runRetrieve, liveSearch, liveChannels, constraintsFilter, LIVE_DEPTH, RELAX_ORDER,
+  runRetrieve, liveSearch, liveSearchBatch, liveChannels, constraintsFilter, LIVE_DEPTH, RELAX_ORDER,
   type SearchIndex, type QidList, type EngineRequest, type EngineOptions, type EngineHit, type EngineResult,
 } from "./retrieve-engine.ts";
 export type { ItemRecord, ReleaseInfo } from "./release-info.ts";

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { fitBlend } from "./blend-fit.ts";
+import { fitBlend, precomputeQidLists } from "./blend-fit.ts";
 import { filterToPredicate } from "./filter-predicate.ts";
+import { mulberry32 } from "./rng.ts";
 import { queryId } from "./qid.ts";
-import { runRetrieve, type QidList } from "./retrieve-engine.ts";
+import { liveSearch, runRetrieve, type QidList } from "./retrieve-engine.ts";
 import { buildSearchIndex, qidListsFromMap, type ItemColumns } from "./search-index.ts";
 import { exactTopK } from "./top-k.ts";
 
@@ -114,5 +115,33 @@ describe("fitBlend", () => {
     // Too few queries: the default blend, and it says why.
     const few = await fitBlend(idx, first.slice(0, 3), { encode: async (ts) => ts.map(() => Q), exactLimit: 1e6 });
     expect(few).toMatchObject({ blend: { weight: 0.5 }, grid: [], reason: expect.stringMatching(/3 tuning queries/) });
+  });
+});
+
+describe("precomputeQidLists", () => {
+  it("stores each query's list exactly as the live search ranks it, ties included, across chunks", async () => {
+    // Vectors on a {−1, 0, 1} grid and titles from four words: vector and BM25 scores tie a lot.
+    const r = mulberry32(5);
+    const g = () => Math.floor(r() * 3) - 1;
+    const WORDS = ["red", "dress", "wool", "coat"];
+    const n = 400, dim = 3; // more rows than the live depth (200): the cut falls inside runs of tied scores
+    const titles = Array.from({ length: n }, () => Array.from({ length: 1 + Math.floor(r() * 3) }, () => WORDS[Math.floor(r() * 4)]!).join(" "));
+    const cols: ItemColumns = { titles, brands: titles.map(() => null), categories: titles.map(() => null), prices: titles.map(() => null), attributeColumns: new Map() };
+    const vectors = Float32Array.from({ length: n * dim }, g);
+    const queries = Array.from({ length: 300 }, (_, i) => ({ qid: i, terms: `${WORDS[i % 4]} ${WORDS[(i >> 2) % 4]}` }));
+    const qv = queries.map(() => Float32Array.from({ length: dim }, g));
+    for (const blend of [{ method: "convex", weight: 0.5 }, { method: "rrf", weight: 0.3 }, { method: "convex", weight: 1 }] as const) {
+      const idx = buildSearchIndex(cols, { vectors, dim, blend });
+      const lists = await precomputeQidLists(idx, queries, qv, 120, 1e6);
+      expect(lists.map((l) => l.qid)).toEqual(queries.map((q) => q.qid));
+      for (let i = 0; i < queries.length; i += 7) {
+        const live = await liveSearch(idx, qv[i]!, queries[i]!.terms, null, 200, { exactLimit: 1e6 });
+        const want = live.fused.slice(0, 120);
+        expect(Array.from(lists[i]!.list.rows)).toEqual(want.map((f) => f.row));
+        expect(Array.from(lists[i]!.list.scores)).toEqual(want.map((f) => Math.fround(f.score)));
+        const served = await runRetrieve(idx, { query: queries[i]!.terms, k: 120, understand: false }, { encode: async () => qv[i]!, exactLimit: 1e6, useQidLists: false });
+        expect(served.hits.map((h) => h.row)).toEqual(want.map((f) => f.row));
+      }
+    }
   });
 });

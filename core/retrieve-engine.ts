@@ -10,7 +10,7 @@ import { fuse, type Blend, type ScoredRow } from "./fusion.ts";
 import type { LexicalIndex } from "./lexical-index.ts";
 import { andFilters, understandQuery, type Lexicon, type QueryConstraint } from "./lexicon.ts";
 import { queryId } from "./qid.ts";
-import { exactTopK } from "./top-k.ts";
+import { exactTopK, exactTopKBatch } from "./top-k.ts";
 
 /** Each channel contributes its best `LIVE_DEPTH` rows (or k, when larger) to the fusion. */
 export const LIVE_DEPTH = 200;
@@ -132,16 +132,39 @@ export async function liveChannels(
     // approximate index can never leak an item that breaks a hard constraint.
     vector = (await opts.ann(q, depth, filter)).filter((h) => !pred || pred(idx.item(h.row)));
   } else vector = exactTopK(idx.vectors, idx.dim, q, depth, matchingRows(filter!, idx), idx.n);
-  const lexical = idx.lexical ? idx.lexical.search(terms, depth, { rows, ...(pred && !rows ? { accept: (r: number) => pred(idx.item(r)) } : {}) }) : [];
-  return { vector, lexical };
+  return { vector, lexical: lexicalChannel(idx, terms, depth, rows, pred) };
+}
+
+// BM25's best rows: over the filter's candidate rows when it has them, else tested by its predicate.
+function lexicalChannel(idx: SearchIndex, terms: string, depth: number, rows: Uint32Array | null, pred: ReturnType<typeof filterToPredicate> | null): ScoredRow[] {
+  return idx.lexical ? idx.lexical.search(terms, depth, { rows, ...(pred && !rows ? { accept: (r: number) => pred(idx.item(r)) } : {}) }) : [];
+}
+
+/** Both channels fused by the blend, best first, at most `depth` rows: the live search's answer. */
+function fuseChannels(ch: { vector: ScoredRow[]; lexical: ScoredRow[] }, blend: Blend, depth: number) {
+  return { fused: fuse(ch.vector, ch.lexical, blend, depth), vector: ch.vector.length > 0, lexical: ch.lexical.length > 0 };
 }
 
 /** The live search: both channels fused by the blend, best first, at most `depth` rows. */
 export async function liveSearch(
   idx: SearchIndex, q: Float32Array, terms: string, filter: FilterExpr | null, depth: number, opts: Pick<EngineOptions, "exactLimit" | "ann"> & { blend?: Blend },
 ) {
-  const ch = await liveChannels(idx, q, terms, filter, depth, opts);
-  return { fused: fuse(ch.vector, ch.lexical, opts.blend ?? idx.blend, depth), vector: ch.vector.length > 0, lexical: ch.lexical.length > 0 };
+  return fuseChannels(await liveChannels(idx, q, terms, filter, depth, opts), opts.blend ?? idx.blend, depth);
+}
+
+/**
+ * The unfiltered live search of many queries without an ANN — per query equal to
+ * `liveSearch(idx, q, terms, null, depth, { exactLimit })`, whose vector channel is then the exact
+ * scan of all rows — with that scan done for all queries at once by the tiled exactTopKBatch.
+ */
+export function liveSearchBatch(idx: SearchIndex, queries: readonly Float32Array[], terms: readonly string[], depth: number, blend: Blend = idx.blend) {
+  if (terms.length !== queries.length) throw new RangeError(`${queries.length} query vectors but ${terms.length} terms`);
+  const top = exactTopKBatch({ items: idx.vectors, queries, dim: idx.dim, k: depth });
+  return queries.map((_, i) => {
+    const rows = top.rows[i]!, scores = top.scores[i]!;
+    const vector: ScoredRow[] = Array.from(rows, (row, j) => ({ row, score: scores[j]! }));
+    return fuseChannels({ vector, lexical: lexicalChannel(idx, terms[i]!, depth, null, null) }, blend, depth);
+  });
 }
 
 /** Answer one retrieve request from an index. */

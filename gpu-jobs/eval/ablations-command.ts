@@ -205,7 +205,7 @@ export async function runAblations(opts: AblationsOptions): Promise<AblationsRes
       }
       if (opts.ann && u.seed === seeds[0]) {
         const { annRecall, formatAnnRecall } = await import("./ann-recall.ts");
-        const { exactTopK } = await import("./rank.ts");
+        const { exactTopKBatch: exactTopK } = await import("../../core/top-k.ts");
         const q = await v.encode(ctx.queries);
         const flat = new Float32Array(q.length * v.dim);
         q.forEach((x, i) => flat.set(x, i * v.dim));

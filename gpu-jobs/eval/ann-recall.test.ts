@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { annRecall, formatAnnRecall } from "./ann-recall.ts";
-import { exactTopK } from "./rank.ts";
+import { exactTopKBatch } from "../../core/top-k.ts";
 
 // Seeded unit vectors: clustered items so that neighbours are not all ties.
 function vectors(n: number, dim: number, seed: number): Float32Array {
@@ -20,7 +20,7 @@ describe("annRecall", () => {
     const dim = 16;
     const items = vectors(1500, dim, 1);
     const queries = vectors(40, dim, 2);
-    const exact = exactTopK({ items, queries, dim, k: 100 }).rows;
+    const exact = exactTopKBatch({ items, queries, dim, k: 100 }).rows;
     const r = await annRecall({ items, queries, dim, exact, ks: [10, 100] });
     expect(r.plan.kind).toBe("ivf_hnsw_sq");
     expect(r.queries).toBe(40);

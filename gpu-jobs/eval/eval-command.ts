@@ -192,10 +192,10 @@ export async function scoreRelease(ctx: EvalContext, release?: string): Promise<
 
 async function annNote(name: string, items: Float32Array, dim: number, queries: Float32Array[]): Promise<string> {
   const { annRecall, formatAnnRecall } = await import("./ann-recall.ts");
-  const { exactTopK } = await import("./rank.ts");
+  const { exactTopKBatch } = await import("../../core/top-k.ts");
   const flat = new Float32Array(queries.length * dim);
   queries.forEach((q, i) => flat.set(q, i * dim));
-  const exact = exactTopK({ items, queries: flat, dim, k: 200 }).rows;
+  const exact = exactTopKBatch({ items, queries: flat, dim, k: 200 }).rows;
   const line = formatAnnRecall(name, await annRecall({ items, queries: flat, dim, exact }));
   console.error(line);
   return line;

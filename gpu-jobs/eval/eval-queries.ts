@@ -17,7 +17,7 @@ export interface BuildEvalQueriesOptions {
   queries: readonly string[];
   /** Clicked rows per query, same order. */
   targets: readonly ReadonlySet<number>[];
-  /** Ranked rows per query, same order (e.g. exactTopK(...).rows). */
+  /** Ranked rows per query, same order (e.g. exactTopKBatch(...).rows). */
   rankings: readonly ArrayLike<number>[];
   /** Item id of every row (to resolve judgments). */
   itemIds: readonly string[];

@@ -4,7 +4,7 @@ export {
   metricSet, applySlice, evaluateRankings,
   type EvalQuery, type Slice, type EvaluateInput, type MetricSet, type MetricsTable,
 } from "../../core/metrics.ts";
-export { exactTopK, type ExactTopKOptions, type TopKResult } from "./rank.ts";
+export { exactTopKBatch, type TopKBatch, type TopKBatchOptions } from "../../core/top-k.ts";
 export { buildEvalQueries, type BuildEvalQueriesOptions, type JudgmentInput } from "./eval-queries.ts";
 export {
   TITLE_OMITS_SLICE, readDatasetTruth, titleOmitsQueriedAttribute, titleOmitsSlice, loadTitleOmitsSlice,

@@ -12,4 +12,3 @@ export type { Lexicon, LexiconEntry } from "./lexicon-table.ts";
 export type { ScalarIndexPlan } from "./items-table.ts";
 export { releaseTables, releaseId, releaseNumber } from "./release-names.ts";
 export { RELEASE_TABLES } from "./release-schemas.ts";
-export { topKInnerProduct, dot, type TopK } from "./top-k.ts";

@@ -5,7 +5,7 @@ import { openStore } from "./connect.ts";
 import { StoreError } from "./errors.ts";
 import { getActiveRelease, listReleases, loadReleaseIndex, openRelease, publishRelease } from "./index.ts";
 import { importedShop, type ShopItem } from "./test-fixtures.ts";
-import { dot } from "./top-k.ts";
+import { dot } from "../core/top-k.ts";
 
 let shop: Awaited<ReturnType<typeof importedShop>>;
 beforeAll(async () => {

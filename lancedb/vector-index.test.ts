@@ -3,7 +3,7 @@ import { createHashEncoder } from "../core/hash-encoder.ts";
 import { openRelease, publishRelease, searchItems } from "./index.ts";
 import { planVectorIndex } from "./vector-index.ts";
 import { importedShop, rng, type ShopItem } from "./test-fixtures.ts";
-import { dot } from "./top-k.ts";
+import { dot } from "../core/top-k.ts";
 
 const DIM = 32;
 let shop: Awaited<ReturnType<typeof importedShop>>;

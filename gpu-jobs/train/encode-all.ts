@@ -1,6 +1,7 @@
 // Batch encoding of a whole catalog and of query lists with a live model (TF.js), and the exact
 // top-K hit rate used to check training. Export/embed use ONNX Runtime instead (issue #4).
 import * as tf from "@tensorflow/tfjs";
+import { exactTopKBatch } from "../../core/top-k.ts";
 import { patchesOf, type TrainingItems } from "../data/index.ts";
 import type { Model } from "../model/towers.ts";
 import type { Tokenizer } from "../../encoders/tokenizer.ts";
@@ -41,21 +42,13 @@ export function encodeQueryVectors(model: Model, tokenizer: Tokenizer, queries: 
   return out;
 }
 
-/** Share of queries whose exact top-k items contain one of their clicked items. */
+/** Share of queries whose exact top-k items (core's top-K, as serving ranks) contain one of their clicked items. */
 export function hitRateAtK(itemVecs: Float32Array, queryVecs: Float32Array, dim: number, targets: ReadonlySet<number>[], k: number): number {
-  const n = itemVecs.length / dim;
+  const { rows } = exactTopKBatch({ items: itemVecs, queries: queryVecs.subarray(0, targets.length * dim), dim, k });
   let hits = 0;
-  const scores = new Float32Array(n);
-  for (let q = 0; q < targets.length; q++) {
-    for (let i = 0; i < n; i++) {
-      let s = 0;
-      for (let d = 0; d < dim; d++) s += itemVecs[i * dim + d]! * queryVecs[q * dim + d]!;
-      scores[i] = s;
-    }
-    // k-th largest score; ties at the threshold count as retrieved only if they are targets' equals.
-    const top = Array.from(scores.keys()).sort((a, b) => scores[b]! - scores[a]! || a - b).slice(0, k);
+  rows.forEach((top, q) => {
     if (top.some((i) => targets[q]!.has(i))) hits++;
-  }
+  });
   return targets.length ? hits / targets.length : 0;
 }
 

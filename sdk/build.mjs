@@ -129,10 +129,9 @@ async function bundleDeclarations(entry, title) {
   };
   const publicNames = exportsOf(entry);
 
-  const body = [];
+  const chunks = []; // { file, names, text } per declaration
   const declaredIn = new Map();
   for (const [file, sf] of files) {
-    const kept = [];
     for (const st of sf.statements) {
       if (ts.isImportDeclaration(st) || ts.isExportDeclaration(st)) continue; // relative: dissolved
       const names = ts.isVariableStatement(st) ? st.declarationList.declarations.map((d) => d.name.getText(sf)) : st.name ? [st.name.text] : [];
@@ -143,9 +142,15 @@ async function bundleDeclarations(entry, title) {
       let text = sf.text.slice(st.pos, st.end);
       const exp = hasExport(st) ? ts.getModifiers(st).find((m) => m.kind === ts.SyntaxKind.ExportKeyword) : null;
       if (exp) text = text.slice(0, exp.getStart(sf) - st.pos) + text.slice(exp.end - st.pos).replace(/^\s+/, "");
-      kept.push(text.replace(/^\n+/, "\n"));
+      chunks.push({ file, names, text: "\n" + text.replace(/^\s+/, "") });
     }
-    if (kept.length > 0) body.push(`// ── ${relative(SDK, file)}${kept.join("")}`);
+  }
+  // Declarations neither exported by the entry nor named by another one (toVitrineError) go.
+  const used = (c) => c.names.length === 0 || c.names.some((n) => publicNames.has(n) || chunks.some((o) => o !== c && new RegExp(`\\b${n}\\b`).test(o.text)));
+  const body = [];
+  for (const file of files.keys()) {
+    const kept = chunks.filter((c) => c.file === file && used(c));
+    if (kept.length > 0) body.push(`// ── ${relative(SDK, file)}${kept.map((c) => c.text).join("")}`);
   }
   const values = [...publicNames].filter(([, v]) => v).map(([n]) => n);
   const types = [...publicNames].filter(([, v]) => !v).map(([n]) => n);

@@ -2,3 +2,4 @@
 export { createClient, type ClientOptions, type VitrineClient } from "./client.ts";
 export { VitrineError } from "./errors.ts";
 export type * from "./types.ts";
+export type * from "./job-types.ts";

@@ -1,4 +1,4 @@
-// The SDK's hand-written public types (sdk/types.ts, no server imports, so the published .d.ts
+// The SDK's hand-written public types (sdk/types.ts, sdk/job-types.ts, no server imports, so the published .d.ts
 // stands alone) against the server's AppRouter: each pair must be identical, or this file fails
 // the type check — `npx tsc --noEmit -p .` in CI, and the test below runs tsc on this file alone.
 import { execFile } from "node:child_process";

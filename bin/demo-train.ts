@@ -20,8 +20,8 @@ function howToCall(ctx: ServingContext): string {
   return [
     `ready: ${ctx.url}`,
     `  curl -s ${ctx.url}/v1/retrieve -H 'authorization: Bearer ${key}' -H 'content-type: application/json' -d '{"query":"red floral dress","k":5}'`,
-    "  SDK (TypeScript, from this repo):",
-    `    import { createClient } from "./sdk/index.ts";`,
+    "  SDK (npm pack -w sdk, then npm install ./vitrine-sdk-0.1.0.tgz in your app):",
+    `    import { createClient } from "@vitrine/sdk";`,
     `    const vitrine = createClient({ url: "${ctx.url}", apiKey: "${key}" });`,
     `    const { items, path, release } = await vitrine.retrieve("red floral dress", { k: 5, filters: { brand: "Luma" } });`,
     `    for await (const e of vitrine.jobs.watch((await vitrine.jobs.trigger({ kind: "retrain" })).id)) console.log(e.job.state, e.job.progress);`,

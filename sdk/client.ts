@@ -3,7 +3,8 @@ import { createTRPCClient, httpLink, httpSubscriptionLink, splitLink } from "@tr
 import { EventSource } from "eventsource";
 import { toVitrineError } from "./errors.ts";
 import type { AppRouter } from "../api/router.ts";
-import type { Health, ItemRecord, JobConfig, JobEvent, JobKind, JobRecord, ListJobsOptions, LookupResult, ReleaseInfo, ReleaseOption, RetrieveOptions, RetrieveResult } from "./types.ts";
+import type { JobConfig, JobEvent, JobKind, JobRecord, ListJobsOptions } from "./job-types.ts";
+import type { Health, ItemRecord, LookupResult, ReleaseInfo, ReleaseOption, RetrieveOptions, RetrieveResult } from "./types.ts";
 
 /** Options of createClient. */
 export interface ClientOptions {

@@ -1,0 +1,193 @@
+// Builds the @vitrine/sdk package: dist/index.js (ESM), dist/index.cjs (CommonJS) and one
+// self-contained declaration file (dist/index.d.ts, copied to index.d.cts for `require`).
+//
+//   node sdk/build.mjs [--outdir DIR]      (npm run build -w sdk, npm run sdk:build, npm pack -w sdk)
+//
+// JS: esbuild bundles sdk/index.ts; the package's dependencies stay external, and the build fails
+// if anything outside sdk/ (server code, another package) would end up in the bundle.
+// Types: each sdk file's declarations come from TypeScript's isolated declaration emit (no program,
+// so the server's source is never read: sdk/types.ts writes the public types out in full), then are
+// merged into one module with index.ts's exports and checked to compile on their own.
+import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+import ts from "typescript";
+
+const SDK = dirname(fileURLToPath(import.meta.url));
+const ENTRY = join(SDK, "index.ts");
+
+/** Build the package into `outdir` (default sdk/dist); returns the files written and their sizes. */
+export async function buildSdk(outdir = join(SDK, "dist")) {
+  const pkg = JSON.parse(await readFile(join(SDK, "package.json"), "utf8"));
+  const external = Object.keys(pkg.dependencies ?? {});
+  await rm(outdir, { recursive: true, force: true });
+  await mkdir(outdir, { recursive: true });
+
+  for (const [format, file] of [["esm", "index.js"], ["cjs", "index.cjs"]]) {
+    const result = await build({
+      entryPoints: [ENTRY],
+      outfile: join(outdir, file),
+      bundle: true,
+      format,
+      platform: "neutral",
+      target: "es2020",
+      external,
+      metafile: true,
+      legalComments: "none",
+      logLevel: "silent",
+      banner: { js: `// ${pkg.name} ${pkg.version}` },
+    });
+    const foreign = Object.keys(result.metafile.inputs).filter((p) => !resolve(p).startsWith(SDK + "/"));
+    if (foreign.length > 0) throw new Error(`the ${format} bundle would contain code from outside sdk/: ${foreign.join(", ")}`);
+  }
+
+  const dts = await bundleDeclarations(ENTRY, `${pkg.name} ${pkg.version}`);
+  checkDeclarations(dts);
+  await writeFile(join(outdir, "index.d.ts"), dts);
+  await writeFile(join(outdir, "index.d.cts"), dts);
+
+  const files = ["index.js", "index.cjs", "index.d.ts", "index.d.cts"];
+  return Promise.all(files.map(async (f) => ({ file: join(outdir, f), bytes: (await stat(join(outdir, f))).size })));
+}
+
+const COMPILER_OPTIONS = { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, strict: true, allowImportingTsExtensions: true, verbatimModuleSyntax: true };
+
+function hasExport(node) {
+  return ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+}
+
+function isRelative(specifier) {
+  return specifier.startsWith("./") || specifier.startsWith("../");
+}
+
+/** The declarations of one source file, parsed; throws on anything the merge cannot represent. */
+async function declarationsOf(file) {
+  const text = await readFile(file, "utf8");
+  const out = ts.transpileDeclaration(text, { fileName: file, reportDiagnostics: true, compilerOptions: COMPILER_OPTIONS });
+  if (out.diagnostics?.length) {
+    const msgs = out.diagnostics.map((d) => `${relative(SDK, file)}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`);
+    throw new Error(`declaration emit failed (exported API needs explicit types):\n${msgs.join("\n")}`);
+  }
+  return ts.createSourceFile(file.replace(/\.ts$/, ".d.ts"), out.outputText, ts.ScriptTarget.Latest, true);
+}
+
+/**
+ * Merge the declarations of `entry` and every sdk file it reaches into one module: relative
+ * imports and re-exports dissolve, `export` modifiers go, and one export list (what `entry`
+ * exports) closes the file. A non-relative import (another package's types) is refused: the
+ * published types must stand alone.
+ */
+async function bundleDeclarations(entry, title) {
+  const files = new Map(); // source path → parsed declarations
+  const queue = [entry];
+  while (queue.length > 0) {
+    const file = queue.shift();
+    if (files.has(file)) continue;
+    const sf = await declarationsOf(file);
+    files.set(file, sf);
+    for (const st of sf.statements) {
+      const spec = (ts.isImportDeclaration(st) || ts.isExportDeclaration(st)) && st.moduleSpecifier && ts.isStringLiteral(st.moduleSpecifier) ? st.moduleSpecifier.text : null;
+      if (spec === null) continue;
+      if (!isRelative(spec)) throw new Error(`${relative(SDK, file)}: the published types would import "${spec}"; write the type out in sdk/types.ts`);
+      const target = resolve(dirname(file), spec);
+      if (!target.startsWith(SDK + "/")) throw new Error(`${relative(SDK, file)}: the published types would reach outside sdk/ ("${spec}")`);
+      queue.push(target);
+    }
+  }
+
+  // What each file exports: name → whether it is a value (class, function, variable) or a type only.
+  const exportsOf = (file, seen = new Set()) => {
+    const names = new Map();
+    if (seen.has(file)) return names;
+    seen.add(file);
+    const sf = files.get(file);
+    for (const st of sf.statements) {
+      if (ts.isExportDeclaration(st)) {
+        const from = exportsOf(resolve(dirname(file), st.moduleSpecifier.text), seen);
+        if (!st.exportClause) {
+          for (const [n, value] of from) names.set(n, value && !st.isTypeOnly);
+        } else if (ts.isNamedExports(st.exportClause)) {
+          for (const el of st.exportClause.elements) {
+            const source = (el.propertyName ?? el.name).text;
+            if (!from.has(source)) throw new Error(`${relative(SDK, file)}: "${source}" is not exported by ${st.moduleSpecifier.text}`);
+            if (el.propertyName) throw new Error(`${relative(SDK, file)}: renamed re-exports (${source} as ${el.name.text}) are not supported`);
+            names.set(el.name.text, from.get(source) && !st.isTypeOnly && !el.isTypeOnly);
+          }
+        } else {
+          throw new Error(`${relative(SDK, file)}: namespace re-exports are not supported`);
+        }
+      } else if (ts.isExportAssignment(st)) {
+        throw new Error(`${relative(SDK, file)}: default exports are not supported`);
+      } else if (hasExport(st)) {
+        const value = ts.isClassDeclaration(st) || ts.isFunctionDeclaration(st) || ts.isVariableStatement(st) || ts.isEnumDeclaration(st);
+        const declared = ts.isVariableStatement(st) ? st.declarationList.declarations.map((d) => d.name.getText(sf)) : [st.name.text];
+        for (const n of declared) names.set(n, value);
+      }
+    }
+    return names;
+  };
+  const publicNames = exportsOf(entry);
+
+  const chunks = []; // { file, names, text } per declaration
+  const declaredIn = new Map();
+  for (const [file, sf] of files) {
+    for (const st of sf.statements) {
+      if (ts.isImportDeclaration(st) || ts.isExportDeclaration(st)) continue; // relative: dissolved
+      const names = ts.isVariableStatement(st) ? st.declarationList.declarations.map((d) => d.name.getText(sf)) : st.name ? [st.name.text] : [];
+      for (const n of names) {
+        if (declaredIn.has(n) && declaredIn.get(n) !== file) throw new Error(`"${n}" is declared in both ${relative(SDK, declaredIn.get(n))} and ${relative(SDK, file)}`);
+        declaredIn.set(n, file);
+      }
+      let text = sf.text.slice(st.pos, st.end);
+      const exp = hasExport(st) ? ts.getModifiers(st).find((m) => m.kind === ts.SyntaxKind.ExportKeyword) : null;
+      if (exp) text = text.slice(0, exp.getStart(sf) - st.pos) + text.slice(exp.end - st.pos).replace(/^\s+/, "");
+      chunks.push({ file, names, text: "\n" + text.replace(/^\s+/, "") });
+    }
+  }
+  // Declarations neither exported by the entry nor named by another one (toVitrineError) go.
+  const used = (c) => c.names.length === 0 || c.names.some((n) => publicNames.has(n) || chunks.some((o) => o !== c && new RegExp(`\\b${n}\\b`).test(o.text)));
+  const body = [];
+  for (const file of files.keys()) {
+    const kept = chunks.filter((c) => c.file === file && used(c));
+    if (kept.length > 0) body.push(`// ── ${relative(SDK, file)}${kept.map((c) => c.text).join("")}`);
+  }
+  const values = [...publicNames].filter(([, v]) => v).map(([n]) => n);
+  const types = [...publicNames].filter(([, v]) => !v).map(([n]) => n);
+  return [
+    `// Type declarations of ${title}. Generated by sdk/build.mjs from sdk/*.ts; self-contained.`,
+    ...body,
+    "",
+    `export { ${values.join(", ")} };`,
+    `export type { ${types.join(", ")} };`,
+    "",
+  ].join("\n");
+}
+
+/** The declarations must compile alone: strict, no skipLibCheck, only the ES and DOM libs. */
+function checkDeclarations(text) {
+  const name = "/__vitrine_sdk_check__/index.d.ts";
+  const options = { strict: true, noEmit: true, skipLibCheck: false, types: [], lib: ["lib.es2022.d.ts", "lib.dom.d.ts"], module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext };
+  const host = ts.createCompilerHost(options);
+  const read = host.getSourceFile.bind(host);
+  host.getSourceFile = (f, lang, ...rest) => (f === name ? ts.createSourceFile(f, text, lang) : read(f, lang, ...rest));
+  host.fileExists = ((exists) => (f) => f === name || exists(f))(host.fileExists.bind(host));
+  const program = ts.createProgram([name], options, host);
+  const diagnostics = ts.getPreEmitDiagnostics(program);
+  if (diagnostics.length > 0) {
+    const msgs = diagnostics.map((d) => {
+      const at = d.file && d.start !== undefined ? `line ${d.file.getLineAndCharacterOfPosition(d.start).line + 1}: ` : "";
+      return at + ts.flattenDiagnosticMessageText(d.messageText, "\n");
+    });
+    throw new Error(`the bundled declarations do not compile:\n${msgs.join("\n")}\n---\n${text}`);
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const i = process.argv.indexOf("--outdir");
+  const outdir = i > 0 ? resolve(process.argv[i + 1]) : undefined;
+  const t0 = performance.now();
+  const written = await buildSdk(outdir);
+  for (const w of written) console.log(`${relative(process.cwd(), w.file).padEnd(28)} ${(w.bytes / 1024).toFixed(1).padStart(6)} KB`);
+  console.log(`built in ${Math.round(performance.now() - t0)} ms`);
+}

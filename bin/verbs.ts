@@ -64,7 +64,8 @@ Unreadable images leave the item text-only (flagged). Re-running on the same inp
   --query-tower shared|separate                    query tower (default shared)
   --mpm contrastive|regression                     masked patch modelling (default contrastive)
   --no-mbns, --no-cdns                             switch off memory-bank / cross-device negatives
-  --stage1-fraction X   share of steps for stage 1 (vision adaptation; default 0.2)
+  --stage1-fraction X   share of steps for stage 1 (vision adaptation, seed 003; default 0: it lost
+                        on held-out pairs here, QUALITY.md; 0.2 is the two-stage ablation)
   --checkpoint-every N  steps between checkpoints
   --backend node-gpu|node|wasm|cpu                 force a TF.js backend (default: best available)
   --resume              continue from the newest checkpoint in the run folder

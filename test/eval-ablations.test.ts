@@ -39,20 +39,20 @@ describe("vitrine eval --ablations", () => {
     const own = vitrine("pretrain", "--data", data, ...TINY, "--fusion", "text", "--seed", "1", "--run-dir", join(data, "runs", "my-text"), "--quiet");
     expect(own.status, own.stderr.slice(-2000)).toBe(0);
 
-    const first = vitrine("eval", "--data", data, "--ablations", ...TINY, "--seeds", "1,2", "--finetune-steps", "0", "--only", "text,fusion,both");
+    const first = vitrine("eval", "--data", data, "--ablations", ...TINY, "--seeds", "1,2", "--finetune-steps", "0", "--only", "text,fusion-no-stage1,both");
     expect(first.status, first.stderr.slice(-2000)).toBe(0);
     expect(first.stderr).toMatch(/text-s1: reuse runs\/my-text \(step 6\)/);
-    expect(first.stderr).toMatch(/fusion-s1: train into runs\/ablation-fusion-s1/);
+    expect(first.stderr).toMatch(/fusion-no-stage1-s1: train into runs\/ablation-fusion-no-stage1-s1/);
     expect(first.stderr).toMatch(/text-s2: train into runs\/ablation-text-s2/);
-    expect(first.stderr.match(/^training /gm)).toHaveLength(3); // fusion ×2 seeds, text seed 2; "both" is the fusion run
+    expect(first.stderr.match(/^training /gm)).toHaveLength(3); // the default ×2 seeds, text seed 2; "both" is the default run
     expect(existsSync(join(data, "runs", "ablation-text-s1"))).toBe(false);
 
     expect(first.stdout).toMatch(/Item tower \(seed 003\).* — as served/);
     expect(first.stdout).toMatch(/Negatives and MPM \(seed 001\).* — vector channel alone/);
-    for (const label of ["lexical (BM25)", "text-only (2 seeds)", "fusion, two stages (2 seeds)", "+MBNS +CDNS (both) (2 seeds)"]) expect(rowOf(first.stdout, label), label).toBeDefined();
-    expect(rowOf(first.stdout, "+MBNS +CDNS (both) (2 seeds)")).toEqual(rowOf(first.stdout, "fusion, two stages (2 seeds)"));
+    for (const label of ["lexical (BM25)", "text-only (2 seeds)", "fusion, no stage 1 (2 seeds)", "+MBNS +CDNS (both) (2 seeds)"]) expect(rowOf(first.stdout, label), label).toBeDefined();
+    expect(rowOf(first.stdout, "+MBNS +CDNS (both) (2 seeds)")).toEqual(rowOf(first.stdout, "fusion, no stage 1 (2 seeds)"));
     expect(rowOf(first.stdout, "concat (2 seeds)")).toBeUndefined();
-    expect(rowOf(first.stdout, "fusion, two stages (2 seeds)")!.length).toBe(12); // queries + 4 recall + 4 hit rate + NDCG + relevance + category
+    expect(rowOf(first.stdout, "fusion, no stage 1 (2 seeds)")!.length).toBe(12); // queries + 4 recall + 4 hit rate + NDCG + relevance + category
     // The decision table: mean ± sd over the seeds on unseen pairs and the title-omits slice.
     expect(first.stdout).toMatch(/\| text-only \| 1,2 \| [0-9.,]+ \| \d+\.\d ± \d+\.\d \|/);
     expect(first.stdout).toMatch(/unseen NDCG@10/);
@@ -60,19 +60,19 @@ describe("vitrine eval --ablations", () => {
     const md = await readFile(join(data, "eval", "ablations", "report.md"), "utf8");
     expect(md).toMatch(/## Item tower \(seed 003\)[^\n]*as served[\s\S]*### Overall[\s\S]*\| text-only \(2 seeds\) \|[\s\S]*### Slice: unseen pairs[\s\S]*### Slice: title omits queried attribute/);
     expect(md).toMatch(/## Negatives and MPM \(seed 001\)[\s\S]*\| \+MBNS \+CDNS \(both\) \(2 seeds\) \|/);
-    expect(md).toMatch(/text-s1 ← runs\/my-text; text-s2 ← runs\/ablation-text-s2; fusion-s1 ← runs\/ablation-fusion-s1/);
+    expect(md).toMatch(/text-s1 ← runs\/my-text; text-s2 ← runs\/ablation-text-s2; fusion-no-stage1-s1 ← runs\/ablation-fusion-no-stage1-s1/);
     expect(await readFile(join(data, "eval", "ablations", "report.html"), "utf8")).toMatch(/<h2>Negatives and MPM \(seed 001\)/);
 
-    const ckpt = join(data, "runs", "ablation-fusion-s1", (await readFile(join(data, "runs", "ablation-fusion-s1", "latest"), "utf8")).trim(), "weights.bin");
+    const ckpt = join(data, "runs", "ablation-fusion-no-stage1-s1", (await readFile(join(data, "runs", "ablation-fusion-no-stage1-s1", "latest"), "utf8")).trim(), "weights.bin");
     const before = (await stat(ckpt)).mtimeMs;
     const second = vitrine("eval", "--data", data, "--ablations", ...TINY, "--seeds", "1,2", "--finetune-steps", "0", "--only", "both,text", "--ann");
     expect(second.status, second.stderr.slice(-2000)).toBe(0);
-    expect(second.stderr).toMatch(/fusion-s1: reuse runs\/ablation-fusion-s1 \(step 6\)/);
+    expect(second.stderr).toMatch(/fusion-no-stage1-s1: reuse runs\/ablation-fusion-no-stage1-s1 \(step 6\)/);
     expect(second.stderr).not.toMatch(/^training /m);
     expect((await stat(ckpt)).mtimeMs).toBe(before);
     expect(rowOf(second.stdout, "+MBNS +CDNS (both) (2 seeds)")).toEqual(rowOf(first.stdout, "+MBNS +CDNS (both) (2 seeds)"));
     // --ann: each run's vectors also go through the release ANN index; its recall is reported.
-    expect(await readFile(join(data, "eval", "ablations", "report.md"), "utf8")).toMatch(/ANN recall vs exact \(fusion-s1\): @10 \d+\.\d%, @100 \d+\.\d% over \d+ queries — ivf_hnsw_sq/);
+    expect(await readFile(join(data, "eval", "ablations", "report.md"), "utf8")).toMatch(/ANN recall vs exact \(fusion-no-stage1-s1\): @10 \d+\.\d%, @100 \d+\.\d% over \d+ queries — ivf_hnsw_sq/);
   }, 240_000);
 
   it("rejects bad flags by name before training anything", async () => {

@@ -149,7 +149,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
         console.error(`vitrine eval: no pre-training checkpoint in ${runDir}; skipped`);
         continue;
       }
-      const stages = run.modelConfig.fusion !== "text" && run.config?.stage1Fraction === 0 ? ", no stage 1" : "";
+      const stages = run.modelConfig.fusion !== "text" && (run.config?.stage1Fraction ?? 0) > 0 ? ", two stages" : "";
       const name = `trained ${run.modelConfig.fusion} (${run.config?.preset ?? "?"}, step ${run.step}${stages})`;
       const alone = await candidateIndex(ctx, run, { blend: { method: "convex", weight: 1 } });
       const vec = await scoreIndex(ctx, `${name}, vectors`, alone.index, run.encode);

@@ -49,7 +49,10 @@ const DEFAULTS: Omit<PretrainConfig, "preset" | "steps" | "batchSize" | "lr" | "
   fusion: "fusion",
   queryTower: "shared",
   dim: 128,
-  stage1Fraction: 0.2,
+  // Stage 1 off by default: with stage-1 steps taken from a fixed budget it lost on held-out pairs
+  // on both built-in datasets (QUALITY.md: demo unseen NDCG@10 80.1 vs 72.4 over seeds, fashion-mnist
+  // 91.1 vs 88.6). `--stage1-fraction 0.2` brings seed 003's two stages back.
+  stage1Fraction: 0,
   clipNorm: 2,
   seed: 1,
   weights: { mlm: 0.5, mpm: 0.5, qic: 0.5, qim: 1, qim2: 0.5 },

@@ -27,9 +27,10 @@ afterAll(async () => {
 
 describe("ablation rows", () => {
   it("maps the three default-config rows to one run and keeps table order", () => {
-    const rows = selectAblationRows("contrastive,both,two-stages,text");
-    expect(rows.map((r) => r.id)).toEqual(["text", "fusion", "both", "mpm-contrastive"]);
-    expect(uniqueRuns(rows).map((r) => r.id)).toEqual(["text", "fusion"]);
+    const rows = selectAblationRows("contrastive,both,no-stage1,text,two-stages");
+    expect(rows.map((r) => r.id)).toEqual(["text", "fusion-no-stage1", "fusion", "both", "mpm-contrastive"]);
+    // "both" and "contrastive" are the default config, which is fusion without stage 1.
+    expect(uniqueRuns(rows).map((r) => r.id)).toEqual(["text", "fusion-no-stage1", "fusion"]);
     expect(uniqueRuns(ABLATION_ROWS)).toHaveLength(8);
   });
 

@@ -25,10 +25,13 @@ export function murmur3(input: string | Uint8Array, seed = 0): number {
 
   const tail = nblocks << 2;
   let k1 = 0;
+  // The tail cases fall through by design (MurmurHash3 mixes 3, 2 then 1 trailing bytes).
   switch (len & 3) {
+    // biome-ignore lint/suspicious/noFallthroughSwitchClause: MurmurHash3's tail
     case 3:
       k1 ^= data[tail + 2]! << 16;
     // falls through
+    // biome-ignore lint/suspicious/noFallthroughSwitchClause: MurmurHash3's tail
     case 2:
       k1 ^= data[tail + 1]! << 8;
     // falls through

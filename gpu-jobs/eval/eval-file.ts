@@ -3,7 +3,7 @@
 // unreadable file — rows that cannot be used are listed with why, so a person sees what was dropped.
 import { stat } from "node:fs/promises";
 import { basename } from "node:path";
-import { ClickSchema, JudgmentSchema, queryId } from "../../core/index.ts";
+import { ClickSchema, JudgmentSchema } from "../../core/index.ts";
 import { ImportError } from "../../ingest/errors.ts";
 import { readRows, type RawRow } from "../../ingest/read-rows.ts";
 import { checkClick, checkJudgment } from "../../ingest/validate.ts";

@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { TrainError } from "../errors.ts";
 import { logQSoftmaxLoss } from "../losses/logq-softmax.ts";
-import { BACKENDS, leakedBy, useBackend } from "../losses/test-support.ts";
+import { leakedBy, useBackend } from "../losses/test-support.ts";
 import { crossDeviceIds, crossDeviceNegatives, replicaRows, splitReplicas } from "./cross-device.ts";
 
 describe("splitReplicas", () => {

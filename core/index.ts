@@ -11,7 +11,7 @@ export * from "./filter-schema.ts";
 export { filterToSql, sqlString, type SqlOptions } from "./filter-sql.ts";
 export { filterToPredicate, type FilterableItem } from "./filter-predicate.ts";
 export { zodIssues, formatIssues, parseOrThrow, type FieldIssue } from "./zod-error.ts";
-export { buildLexicon, understandQuery, andFilters, type Lexicon, type QueryConstraint } from "./lexicon.ts";
+export { buildLexicon, understandQuery, constraintsFilter, andFilters, type Lexicon, type QueryConstraint } from "./lexicon.ts";
 export type { TextEncoder } from "./encoder.ts";
 export { createHashEncoder, HASH_ENCODER_NAME, type HashEncoder, type HashEncoderOptions } from "./hash-encoder.ts";
 // Retrieval: candidate rows from filters, the exact top-K over them, the lexical (BM25) channel,
@@ -21,7 +21,7 @@ export { dot, exactTopK, exactTopKBatch, TopKHeap, type RowScore, type TopKBatch
 export { LexicalIndex, lexicalTerms, lexicalDocTerms, type LexicalDoc, type Bm25Options, type LexicalHit, type LexicalSearchOptions } from "./lexical-index.ts";
 export { fuse, parseBlend, BLEND_GRID, RRF_K, type Blend, type BlendMethod, type ScoredRow, type FusedRow } from "./fusion.ts";
 export {
-  runRetrieve, liveSearch, liveSearchBatch, liveChannels, constraintsFilter, LIVE_DEPTH, RELAX_ORDER,
+  runRetrieve, liveSearch, liveSearchBatch, liveChannels, LIVE_DEPTH, RELAX_ORDER,
   type SearchIndex, type QidList, type EngineRequest, type EngineOptions, type EngineHit, type EngineResult,
 } from "./retrieve-engine.ts";
 export type { ItemRecord, ReleaseInfo } from "./release-info.ts";

@@ -59,12 +59,17 @@ export function understandQuery(lexicon: Lexicon, query: string): { constraints:
     }
     i += matched || 1;
   }
-  const byField = new Map<"brand" | "category", Set<string>>();
+  return { constraints, filter: constraintsFilter(constraints) };
+}
+
+/** AND of eq/in filters over the constraints' fields (values of one field OR-ed), or null. */
+export function constraintsFilter(constraints: readonly QueryConstraint[]): FilterExpr | null {
+  const byField = new Map<QueryConstraint["field"], Set<string>>();
   for (const c of constraints) (byField.get(c.field) ?? byField.set(c.field, new Set()).get(c.field)!).add(c.value);
   const parts: FilterExpr[] = [...byField].map(([field, vals]) =>
     vals.size === 1 ? { op: "eq", field, value: [...vals][0]! } : { op: "in", field, values: [...vals].sort() },
   );
-  return { constraints, filter: parts.length === 0 ? null : parts.length === 1 ? parts[0]! : { op: "and", filters: parts } };
+  return parts.length === 0 ? null : parts.length === 1 ? parts[0]! : { op: "and", filters: parts };
 }
 
 /** AND two optional filters. */

@@ -8,7 +8,7 @@ import { filterToPredicate } from "./filter-predicate.ts";
 import type { FilterExpr } from "./filter-schema.ts";
 import { fuse, type Blend, type ScoredRow } from "./fusion.ts";
 import type { LexicalIndex } from "./lexical-index.ts";
-import { andFilters, understandQuery, type Lexicon, type QueryConstraint } from "./lexicon.ts";
+import { andFilters, constraintsFilter, understandQuery, type Lexicon, type QueryConstraint } from "./lexicon.ts";
 import { queryId } from "./qid.ts";
 import { exactTopK, exactTopKBatch } from "./top-k.ts";
 
@@ -108,16 +108,6 @@ export interface EngineResult {
 }
 
 const ms = (t: number) => Math.round((performance.now() - t) * 1000) / 1000;
-
-/** AND of eq/in filters over the constraints' fields (values of one field OR-ed), or null. */
-export function constraintsFilter(constraints: readonly QueryConstraint[]): FilterExpr | null {
-  const byField = new Map<QueryConstraint["field"], Set<string>>();
-  for (const c of constraints) (byField.get(c.field) ?? byField.set(c.field, new Set()).get(c.field)!).add(c.value);
-  const parts: FilterExpr[] = [...byField].map(([field, vals]) =>
-    vals.size === 1 ? { op: "eq", field, value: [...vals][0]! } : { op: "in", field, values: [...vals].sort() },
-  );
-  return parts.length === 0 ? null : parts.length === 1 ? parts[0]! : { op: "and", filters: parts };
-}
 
 /** The two channels' best rows for a query under a filter (the raw material of fusion and blend fitting). */
 export async function liveChannels(

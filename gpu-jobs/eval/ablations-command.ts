@@ -204,12 +204,8 @@ export async function runAblations(opts: AblationsOptions): Promise<AblationsRes
         add(served, ftHyb.variant.metrics, ftFitted.fit.blend.weight, FT);
       }
       if (opts.ann && u.seed === seeds[0]) {
-        const { annRecall, formatAnnRecall } = await import("./ann-recall.ts");
-        const { exactTopKBatch: exactTopK } = await import("../../core/top-k.ts");
-        const q = await v.encode(ctx.queries);
-        const flat = new Float32Array(q.length * v.dim);
-        q.forEach((x, i) => flat.set(x, i * v.dim));
-        notes.push(formatAnnRecall(u.key, await annRecall({ items: v.items, queries: flat, dim: v.dim, exact: exactTopK({ items: v.items, queries: flat, dim: v.dim, k: 200 }).rows })));
+        const { annRecallLine } = await import("./ann-recall.ts");
+        notes.push(await annRecallLine(u.key, v.items, v.dim, await v.encode(ctx.queries)));
       }
     } catch (e) {
       failed.add(u.key);

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import * as lancedb from "@lancedb/lancedb";
 import { arrow, tableOf, uint32Column, vectorColumn, vectorType } from "../../lancedb/arrow.ts";
 import { buildVectorIndex, planVectorIndex, searchItems, type VectorIndexPlan } from "../../lancedb/vector-index.ts";
+import { exactTopKBatch } from "../../core/top-k.ts";
 
 /** Options of annRecall. */
 export interface AnnRecallOptions {
@@ -83,4 +84,12 @@ export function formatAnnRecall(variant: string, r: AnnRecall): string {
   const params = ["m", "ef_construction", "num_partitions", "nprobes", "ef", "refine_factor"].filter((k) => p[k] !== undefined).map((k) => `${k} ${p[k]}`).join(", ");
   const rec = Object.entries(r.recall).map(([k, v]) => `@${k} ${(100 * v).toFixed(1)}%`).join(", ");
   return `ANN recall vs exact (${variant}): ${rec} over ${r.queries} queries — ${r.plan.kind} (${params}, cosine), built in ${r.buildSeconds.toFixed(1)} s, ${r.msPerQuery.toFixed(1)} ms/query`;
+}
+
+/** ANN recall of a model's item vectors for the eval's queries, against exact top-200, as one report line. */
+export async function annRecallLine(name: string, items: Float32Array, dim: number, queries: readonly Float32Array[]): Promise<string> {
+  const flat = new Float32Array(queries.length * dim);
+  queries.forEach((q, i) => flat.set(q, i * dim));
+  const exact = exactTopKBatch({ items, queries: flat, dim, k: 200 }).rows;
+  return formatAnnRecall(name, await annRecall({ items, queries: flat, dim, exact }));
 }

@@ -11,7 +11,7 @@ import { parseBackendName, selectBackend, type BackendName } from "../tf/backend
 import { runAblations } from "./ablations-command.ts";
 import { selectAblationRows } from "./ablation-variants.ts";
 import { formatEvalFileSummary } from "./eval-file.ts";
-import { candidateIndex, exampleQueries, hashBaselineVectors, loadEvalContext, scoreIndex, scoreRankings, type EvalContext } from "./eval-context.ts";
+import { candidateIndex, exampleQueries, hashBaselineVectors, loadEvalContext, rankQueries, scoreIndex, scoreRankings, type EvalContext } from "./eval-context.ts";
 import { formatTable, writeReport, type ExampleQuery, type VariantResult } from "./report.ts";
 import { encodeRun } from "./run-vectors.ts";
 
@@ -184,19 +184,14 @@ export async function scoreRelease(ctx: EvalContext, release?: string): Promise<
   const encoder = await queryEncoderFor(handles.encoder, handles.info.id);
   // The release's rows are its own order: map them to the eval's catalog rows by id.
   const rowOf = new Map(ctx.data.items.ids.map((id, i) => [id, i]));
-  const { rankQueries } = await import("./eval-context.ts");
   const rows = (await rankQueries(ctx, index, async (ts) => encoder.encode([...ts]))).map((r) => Int32Array.from([...r].map((x) => rowOf.get(index.ids[x]!) ?? -1).filter((x) => x >= 0)));
   const name = `release ${handles.info.id} as served (${handles.encoder.name}, w ${handles.retrieval.blend.weight}${handles.retrieval.lexical ? "" : ", no BM25"})`;
   return { variant: scoreRankings(ctx, name, rows), rows };
 }
 
 async function annNote(name: string, items: Float32Array, dim: number, queries: Float32Array[]): Promise<string> {
-  const { annRecall, formatAnnRecall } = await import("./ann-recall.ts");
-  const { exactTopKBatch } = await import("../../core/top-k.ts");
-  const flat = new Float32Array(queries.length * dim);
-  queries.forEach((q, i) => flat.set(q, i * dim));
-  const exact = exactTopKBatch({ items, queries: flat, dim, k: 200 }).rows;
-  const line = formatAnnRecall(name, await annRecall({ items, queries: flat, dim, exact }));
+  const { annRecallLine } = await import("./ann-recall.ts");
+  const line = await annRecallLine(name, items, dim, queries);
   console.error(line);
   return line;
 }

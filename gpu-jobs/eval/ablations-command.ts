@@ -82,7 +82,7 @@ export const DEFAULT_SEEDS: readonly number[] = [1, 2, 3];
 // Paths relative to the data directory: runs/<name>.
 const describePlan = (p: RunPlan, dataDir: string) => {
   const d = relative(dataDir, p.dir);
-  return p.kind === "reuse" ? `reuse ${d} (step ${p.step})` : p.kind === "resume" ? `resume ${d} from step ${p.step}` : `train into ${d}${p.replaced ? " (replacing a run with another config)" : ""}`;
+  return p.kind === "reuse" ? `reuse ${d} (step ${p.step})` : p.kind === "resume" ? `resume ${d} from step ${p.step}` : `train into ${d}${p.replaced ? " (replacing an unfinished run with another config)" : p.kept ? ` (keeping ${relative(dataDir, p.kept)}, a finished run with another config)` : ""}`;
 };
 
 /** Train what is missing, evaluate, print both tables and write the report. */

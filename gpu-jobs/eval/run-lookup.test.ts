@@ -62,8 +62,13 @@ describe("planRun", () => {
     expect(await planRun(join(runs, "ablation-text"), cpu({ fusion: "text" }), finished)).toEqual({ kind: "reuse", dir: join(runs, "pretrain-text"), step: 600 });
     expect(await planRun(join(runs, "ablation-concat"), cpu({ fusion: "concat" }), finished)).toEqual({ kind: "train", dir: join(runs, "ablation-concat"), replaced: false });
     expect(await planRun(ownHalf, cpu({ mbns: { enabled: false }, cdns: { enabled: false } }), finished)).toEqual({ kind: "resume", dir: ownHalf, step: 200 });
-    // Same folder, other seed: trained afresh (pretrain without --resume clears the folder).
-    expect(await planRun(ownOther, cpu({ mbns: { enabled: false } }), finished)).toEqual({ kind: "train", dir: ownOther, replaced: true });
+    // Same folder, finished with another seed: kept; the new run goes beside it.
+    expect(await planRun(ownOther, cpu({ mbns: { enabled: false } }), finished)).toEqual({ kind: "train", dir: `${ownOther}-2`, replaced: false, kept: ownOther });
+    // ... and a partial run of the new config there is resumed, not trained again.
+    await fakeRun("ablation-cdns-2", 100, cpu({ mbns: { enabled: false } }));
+    expect(await planRun(ownOther, cpu({ mbns: { enabled: false } }), finished)).toEqual({ kind: "resume", dir: `${ownOther}-2`, step: 100 });
+    // Same folder, unfinished with another config: nothing finished is lost, so it is replaced.
+    expect(await planRun(ownHalf, cpu({ seed: 5 }), finished)).toEqual({ kind: "train", dir: ownHalf, replaced: true });
   });
 });
 

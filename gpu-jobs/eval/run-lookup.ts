@@ -19,7 +19,7 @@ export interface RunStatus {
 export type RunPlan =
   | { kind: "reuse"; dir: string; step: number }
   | { kind: "resume"; dir: string; step: number }
-  | { kind: "train"; dir: string; replaced: boolean };
+  | { kind: "train"; dir: string; replaced: boolean; kept?: string };
 
 /** The newest checkpoint's step and config of a run folder, or null (no run, no tokenizer, unreadable). */
 export async function readRunStatus(dir: string): Promise<RunStatus | null> {
@@ -72,8 +72,9 @@ export async function listFinishedRuns(runsDir: string): Promise<RunStatus[]> {
 
 /**
  * Decide how to get a finished run of `target` into `dir`: its own finished run, else any finished
- * run with the same config among `finished`, else resume its own partial run, else train afresh
- * (replacing whatever other config was there).
+ * run with the same config among `finished`, else resume its own partial run, else train afresh.
+ * A finished run with another config in `dir` is kept (someone's hours of training, and a row of an
+ * older report): the new run goes to the first free `<dir>-N`. Only an unfinished one is replaced.
  */
 export async function planRun(dir: string, target: PretrainConfig, finished: readonly RunStatus[]): Promise<RunPlan> {
   const own = await readRunStatus(dir);
@@ -82,5 +83,13 @@ export async function planRun(dir: string, target: PretrainConfig, finished: rea
   const other = finished.find((r) => r.dir !== dir && sameTraining(r.config, target));
   if (other) return { kind: "reuse", dir: other.dir, step: other.step };
   if (ownMatches) return { kind: "resume", dir, step: own.step };
+  if (own !== null && own.step >= own.config.steps) {
+    for (let n = 2; ; n++) {
+      const alt = `${dir}-${n}`;
+      const s = await readRunStatus(alt);
+      if (s === null && !existsSync(alt)) return { kind: "train", dir: alt, replaced: false, kept: dir };
+      if (s !== null && sameTraining(s.config, target)) return { kind: "resume", dir: alt, step: s.step };
+    }
+  }
   return { kind: "train", dir, replaced: own !== null };
 }

@@ -2,11 +2,17 @@
 // parsed with zod at start. A bad value throws a ConfigError naming the variable or file field.
 // Runtime-agnostic (the caller reads the file), so a Worker can parse its env the same way.
 import { z } from "zod";
-import { formatIssues, zodIssues } from "../core/index.ts";
+import { CodedError, formatIssues, zodIssues, type ErrorKind } from "../core/index.ts";
 
 /** A configuration value that cannot be used; the message names where it came from. */
-export class ConfigError extends Error {
+export class ConfigError extends CodedError<"BAD_CONFIG"> {
   override readonly name = "ConfigError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("BAD_CONFIG", message, options);
+  }
+  get kind(): ErrorKind {
+    return "input";
+  }
 }
 
 /** One API key as configured. */

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The CLI: a thin dispatcher. Each verb's module is imported lazily (see verbs.ts).
+import { exitCodeOf } from "../core/index.ts";
 import { VERBS } from "./verbs.ts";
 
 function listVerbs(): string {
@@ -33,10 +34,11 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    // Central handler: typed errors of every layer carry a message meant for people.
+    // Central handler: typed errors of every layer carry a message meant for people, and their
+    // kind decides the exit code (core/errors.ts EXIT_CODES).
     const e = err as Error & { code?: string };
     console.error(`vitrine: ${e.code ? `${e.code}: ` : ""}${e.message ?? String(err)}`);
     if (process.env.VITRINE_DEBUG) console.error(e.stack);
-    process.exitCode = 1;
+    process.exitCode = exitCodeOf(err);
   },
 );

@@ -1,5 +1,5 @@
 // Runtime-agnostic core: no Node APIs, imported by every other part and importing none of them.
-export { CoreError, type CoreErrorCode } from "./errors.ts";
+export { CodedError, CoreError, EXIT_CODES, exitCodeOf, type CoreErrorCode, type ErrorKind } from "./errors.ts";
 export { normalize } from "./normalize.ts";
 export { segment } from "./segment.ts";
 export { murmur3 } from "./murmur3.ts";

@@ -144,7 +144,7 @@ export async function datasetsCommand(argv: string[], io: CliIo = process): Prom
   } catch (err) {
     if (err instanceof DatasetError) {
       io.stderr.write(`vitrine datasets: ${err.message}\n`);
-      return err.code === "INVALID_OPTION" || err.code === "UNKNOWN_DATASET" ? 2 : 1;
+      return err.code === "BAD_OPTION" || err.code === "UNKNOWN_DATASET" ? 2 : 1;
     }
     throw err;
   }

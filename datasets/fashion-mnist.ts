@@ -105,7 +105,7 @@ export function renderFashionPng(pixels: Uint8Array): Promise<Buffer> {
 export async function fashionItems(opts: FashionCatalogOptions): Promise<GeneratedItem[]> {
   const src = await loadFashionMnist(opts.sourceDir);
   if (opts.items > src.count) {
-    throw new DatasetError("INVALID_OPTION", `fashion-mnist has ${src.count} training images; --items ${opts.items} is too many`);
+    throw new DatasetError("BAD_OPTION", `fashion-mnist has ${src.count} training images; --items ${opts.items} is too many`);
   }
   // Partial Fisher–Yates: the first k picks do not depend on how many are taken.
   const order = new Int32Array(src.count);

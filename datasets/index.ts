@@ -24,7 +24,7 @@ export const DEFAULT_TITLE_ATTR_RATE = 0.4;
 export const CLICKS_PER_ITEM = 7.5;
 
 function invalid(field: string, why: string): DatasetError {
-  return new DatasetError("INVALID_OPTION", `${field} ${why}`);
+  return new DatasetError("BAD_OPTION", `${field} ${why}`);
 }
 
 /** Checks and fills in defaults; a bad value fails with its name. */

@@ -3,6 +3,7 @@
 import { createHashEncoder, HASH_ENCODER_NAME, type TextEncoder } from "../core/index.ts";
 // The name alone: importing onnx-query-encoder.ts would load ONNX Runtime on hash-only servers.
 import { ONNX_ENCODER_NAME } from "./names.ts";
+import { EncoderUnavailableError } from "./errors.ts";
 
 /** The encoder record of a release (name, dimension, config). */
 export interface EncoderRecord {
@@ -14,11 +15,7 @@ export interface EncoderRecord {
   config: Record<string, number | string>;
 }
 
-/** Thrown when a release names an encoder this process cannot rebuild. */
-export class EncoderUnavailableError extends Error {
-  override readonly name = "EncoderUnavailableError";
-  readonly code = "ENCODER_UNAVAILABLE";
-}
+export { EncoderUnavailableError };
 
 /** Rebuild the query encoder from a release's encoder record. */
 export async function queryEncoderFor(enc: EncoderRecord, release: string): Promise<TextEncoder> {

@@ -170,7 +170,7 @@ export class Tokenizer {
 }
 
 function checkLen(maxLen: number): number {
-  if (!Number.isInteger(maxLen) || maxLen < 1) throw new TokenizerError("BAD_CONFIG", `maxLen must be a positive integer, got ${maxLen}`);
+  if (!Number.isInteger(maxLen) || maxLen < 1) throw new TokenizerError("BAD_OPTION", `maxLen must be a positive integer, got ${maxLen}`);
   return maxLen;
 }
 

@@ -1,13 +1,14 @@
+import { CodedError, type ErrorKind } from "../core/index.ts";
+
 /** Error codes of the import layer. */
 export type ImportErrorCode = "SOURCE_MISSING" | "UNSUPPORTED_FORMAT" | "SOURCE_UNREADABLE" | "BAD_OPTION";
 
+const KINDS: Record<ImportErrorCode, ErrorKind> = { SOURCE_MISSING: "missing", UNSUPPORTED_FORMAT: "input", SOURCE_UNREADABLE: "input", BAD_OPTION: "usage" };
+
 /** The one typed error of the import layer: something that stops the whole import (bad rows never do). */
-export class ImportError extends Error {
+export class ImportError extends CodedError<ImportErrorCode> {
   override readonly name = "ImportError";
-  constructor(
-    readonly code: ImportErrorCode,
-    message: string,
-  ) {
-    super(message);
+  get kind(): ErrorKind {
+    return KINDS[this.code];
   }
 }

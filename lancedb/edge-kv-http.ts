@@ -3,19 +3,17 @@
 // API's limits, retries on 429/5xx/network failures with backoff (Retry-After honoured), and
 // re-sends keys the API reports as unsuccessful. `endpoint` and `fetch` are injectable so tests
 // point it at Miniflare's KV.
+import { CodedError, type ErrorKind } from "../core/index.ts";
 import type { KvEntry } from "./edge-export.ts";
 
 /** Error codes of an edge push. */
 export type EdgePushErrorCode = "BAD_OPTION" | "KV_AUTH" | "KV_REJECTED" | "KV_UNAVAILABLE" | "KV_LIMIT";
 
 /** The one typed error of the edge push (publish → Workers KV). */
-export class EdgePushError extends Error {
+export class EdgePushError extends CodedError<EdgePushErrorCode> {
   override readonly name = "EdgePushError";
-  constructor(
-    readonly code: EdgePushErrorCode,
-    message: string,
-  ) {
-    super(message);
+  get kind(): ErrorKind {
+    return this.code === "BAD_OPTION" ? "usage" : this.code === "KV_UNAVAILABLE" ? "unavailable" : "input";
   }
 }
 

@@ -1,3 +1,5 @@
+import { CodedError, type ErrorKind } from "../core/index.ts";
+
 /** Error codes of the store layer. */
 export type StoreErrorCode =
   | "STORE_MISSING"
@@ -18,13 +20,24 @@ export type StoreErrorCode =
   /** Another publish claimed the same release id at the same time. */
   | "RELEASE_CONFLICT";
 
+const KINDS: Record<StoreErrorCode, ErrorKind> = {
+  STORE_MISSING: "missing",
+  TABLE_MISSING: "missing",
+  IMPORT_INCOMPLETE: "missing",
+  EMBEDDINGS_INCOMPLETE: "missing",
+  RELEASE_MISSING: "missing",
+  RELEASE_INCOMPLETE: "missing",
+  NO_ACTIVE_RELEASE: "missing",
+  NO_PREVIOUS_RELEASE: "missing",
+  BAD_VECTORS: "input",
+  BAD_OPTION: "usage",
+  RELEASE_CONFLICT: "conflict",
+};
+
 /** The one typed error of the store layer. */
-export class StoreError extends Error {
+export class StoreError extends CodedError<StoreErrorCode> {
   override readonly name = "StoreError";
-  constructor(
-    readonly code: StoreErrorCode,
-    message: string,
-  ) {
-    super(message);
+  get kind(): ErrorKind {
+    return KINDS[this.code];
   }
 }

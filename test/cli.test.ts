@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { EXIT_CODES } from "../core/index.ts";
 import { describe, expect, it } from "vitest";
 import { VERBS } from "../bin/verbs.ts";
 
@@ -32,9 +33,9 @@ describe("vitrine CLI", () => {
     expect(vitrine("nonsense").code).toBe(2);
   });
 
-  it("reports a missing catalog file as an error naming the path", () => {
+  it("reports a missing catalog file as an error naming the path, with the 'missing' exit code", () => {
     const r = vitrine("import", "--catalog", "/nonexistent/catalog.jsonl", "--out", "/tmp/vitrine-cli-missing");
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(EXIT_CODES.missing);
     expect(r.err).toMatch(/SOURCE_MISSING: \/nonexistent\/catalog.jsonl: cannot read/);
   });
 });

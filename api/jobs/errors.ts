@@ -1,13 +1,11 @@
+import { CodedError, type ErrorKind } from "../../core/index.ts";
 // The one typed error of the jobs layer; api/errors.ts maps it to HTTP statuses.
 export type JobErrorCode = "JOB_NOT_FOUND" | "CONFLICT" | "UNAVAILABLE";
 
 /** A jobs request that cannot be done as asked. */
-export class JobError extends Error {
+export class JobError extends CodedError<JobErrorCode> {
   override readonly name = "JobError";
-  constructor(
-    readonly code: JobErrorCode,
-    message: string,
-  ) {
-    super(message);
+  get kind(): ErrorKind {
+    return this.code === "JOB_NOT_FOUND" ? "missing" : this.code === "CONFLICT" ? "conflict" : "unavailable";
   }
 }

@@ -1,6 +1,6 @@
 // The contract between the HTTP layer (api/app, tRPC router, REST, SDK) and the retrieval
 // service behind it (api/service, on lancedb/). Runtime-agnostic: types only.
-import type { Blend, FilterExpr, ItemRecord, ReleaseInfo, RetrieveRequest } from "../../core/index.ts";
+import { CodedError, type Blend, type ErrorKind, type FilterExpr, type ItemRecord, type ReleaseInfo, type RetrieveRequest } from "../../core/index.ts";
 
 // Defined in core (the store reads and writes them too); part of this contract as well.
 export type { ItemRecord, ReleaseInfo } from "../../core/index.ts";
@@ -98,12 +98,11 @@ export interface RetrievalService {
 export type ServiceErrorCode = "NO_RELEASE" | "RELEASE_NOT_FOUND" | "BAD_REQUEST" | "UNAVAILABLE";
 
 /** The one typed error of the service layer. */
-export class ServiceError extends Error {
+export class ServiceError extends CodedError<ServiceErrorCode> {
   override readonly name = "ServiceError";
-  constructor(
-    readonly code: ServiceErrorCode,
-    message: string,
-  ) {
-    super(message);
+  get kind(): ErrorKind {
+    return SERVICE_KINDS[this.code];
   }
 }
+
+const SERVICE_KINDS: Record<ServiceErrorCode, ErrorKind> = { NO_RELEASE: "missing", RELEASE_NOT_FOUND: "missing", BAD_REQUEST: "input", UNAVAILABLE: "unavailable" };

@@ -52,8 +52,8 @@ export interface PairSampler extends Iterable<Int32Array> {
 export function createPairSampler(opts: PairSamplerOptions): PairSampler {
   const { n, batchSize } = opts;
   if (!Number.isInteger(n) || n < 1) throw new TrainError("NO_TRAINING_DATA", `the pair sampler needs at least one pair, got n = ${n}`);
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new TrainError("BAD_CONFIG", `batchSize must be a positive integer, got ${batchSize}`);
-  if (!Number.isInteger(opts.seed) || opts.seed < 0 || opts.seed > 0xffffffff) throw new TrainError("BAD_CONFIG", `seed must be an integer in 0..4294967295, got ${opts.seed}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new TrainError("BAD_OPTION", `batchSize must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(opts.seed) || opts.seed < 0 || opts.seed > 0xffffffff) throw new TrainError("BAD_OPTION", `seed must be an integer in 0..4294967295, got ${opts.seed}`);
   const seed = opts.seed;
   const alias = opts.weights ? buildAlias(opts.weights, n) : null;
   let epoch = 0;
@@ -120,14 +120,14 @@ export function createPairSampler(opts: PairSamplerOptions): PairSampler {
 
 /** Vose's alias table: O(1) draws ∝ weights. */
 function buildAlias(weights: ArrayLike<number>, n: number): { prob: Float64Array; alias: Int32Array } {
-  if (weights.length !== n) throw new TrainError("BAD_CONFIG", `sampler weights has ${weights.length} entries for ${n} pairs`);
+  if (weights.length !== n) throw new TrainError("BAD_OPTION", `sampler weights has ${weights.length} entries for ${n} pairs`);
   let total = 0;
   for (let i = 0; i < n; i++) {
     const w = weights[i]!;
-    if (!(w >= 0) || !Number.isFinite(w)) throw new TrainError("BAD_CONFIG", `sampler weight ${i} is ${w}; weights must be finite and ≥ 0`);
+    if (!(w >= 0) || !Number.isFinite(w)) throw new TrainError("BAD_OPTION", `sampler weight ${i} is ${w}; weights must be finite and ≥ 0`);
     total += w;
   }
-  if (!(total > 0)) throw new TrainError("BAD_CONFIG", "sampler weights are all zero");
+  if (!(total > 0)) throw new TrainError("BAD_OPTION", "sampler weights are all zero");
   const scaled = new Float64Array(n);
   for (let i = 0; i < n; i++) scaled[i] = (weights[i]! * n) / total;
   const prob = new Float64Array(n);

@@ -42,9 +42,8 @@ export interface ApiRankings {
   msPerQuery: { p50: number; p95: number };
 }
 
-// No TrainError code names a failing remote service; BAD_CONFIG (the --api/--key options) is the
-// closest. Kept in one place so a dedicated code can replace it.
-const CODE: TrainErrorCode = "BAD_CONFIG";
+// Bad --api/--key options are the user's to fix; a failing API is REMOTE_FAILED (retrying may work).
+const CODE: TrainErrorCode = "BAD_OPTION";
 const DEFAULT_K = 200;
 const MAX_RETRY_WAIT_MS = 2_000;
 const DEFAULT_RETRY_WAIT_MS = 250;
@@ -138,7 +137,7 @@ export async function rankThroughApi(opts: ApiRankerOptions): Promise<ApiRanking
   }
   const key = opts.key;
   const scrub = (s: string) => s.split(key).join("<key>");
-  const fail = (msg: string, cause?: unknown) => new TrainError(CODE, scrub(msg), cause === undefined ? undefined : { cause });
+  const fail = (msg: string, cause?: unknown) => new TrainError("REMOTE_FAILED", scrub(msg), cause === undefined ? undefined : { cause });
   const doFetch = opts.fetch ?? fetch;
   const rowOf = new Map<string, number>();
   opts.itemIds.forEach((id, row) => rowOf.set(id, row));

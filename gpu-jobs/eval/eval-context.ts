@@ -83,7 +83,7 @@ export async function loadEvalContext(dataDir: string, src: EvalSourceOptions = 
   const db = await openStore(dataDir);
   const catalog = await readCatalog(db, manifest.tables[IMPORT_TABLES.catalog]);
   if (catalog.ids.length !== data.items.ids.length || catalog.ids.some((id, i) => id !== data.items.ids[i])) {
-    throw new TrainError("BAD_CONFIG", `the catalog rows of ${dataDir} changed while loading; run eval again`);
+    throw new TrainError("BAD_OPTION", `the catalog rows of ${dataDir} changed while loading; run eval again`);
   }
   const ids = data.items.ids;
   const held = queryTargets(data.evalPairs);

@@ -58,7 +58,7 @@ async function assertReadable(flag: Flag, file: string): Promise<void> {
     if (!(await stat(file)).isFile()) throw new Error("not a regular file");
   } catch (e) {
     const why = (e as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : (e as Error).message;
-    throw new TrainError("BAD_CONFIG", `${flag} ${file}: ${why}; pass the path of a .jsonl, .csv or .parquet file`);
+    throw new TrainError("BAD_OPTION", `${flag} ${file}: ${why}; pass the path of a .jsonl, .csv or .parquet file`);
   }
 }
 
@@ -68,7 +68,7 @@ async function* rowsOf(flag: Flag, file: string): AsyncGenerator<RawRow> {
   try {
     yield* readRows(file);
   } catch (e) {
-    if (e instanceof ImportError) throw new TrainError("BAD_CONFIG", `${flag} ${e.message}`, { cause: e });
+    if (e instanceof ImportError) throw new TrainError("BAD_OPTION", `${flag} ${e.message}`, { cause: e });
     throw e;
   }
 }

@@ -41,7 +41,7 @@ export async function encodeRun(ctx: EvalContext, runDir: string): Promise<RunVe
       encode: async (ts) =>
         ts.map((t) => {
           const v = byTerms.get(t);
-          if (!v) throw new TrainError("BAD_CONFIG", `query "${t}" was not encoded with the run (eval asked for a query outside its set)`);
+          if (!v) throw new TrainError("BAD_OPTION", `query "${t}" was not encoded with the run (eval asked for a query outside its set)`);
           return v;
         }),
       step: ckpt.step,

@@ -56,7 +56,7 @@ describe.each(BACKENDS)("amSoftmaxLoss on %s", (backend) => {
     tf.dispose([q, items, labels]);
   });
 
-  it("rejects a bad margin/scale with BAD_CONFIG and a bad label dtype with RangeError", () => {
+  it("rejects a bad margin/scale with BAD_OPTION and a bad label dtype with RangeError", () => {
     tf.tidy(() => {
       const q = tf.tensor2d(qRows);
       const it3 = tf.tensor2d(itemRows);

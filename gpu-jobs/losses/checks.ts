@@ -1,20 +1,20 @@
 // Argument checks shared by the losses and the negative samplers. A bad config value (a
-// temperature, a weight) is the user's to fix → TrainError BAD_CONFIG; a tensor of the wrong
+// temperature, a weight) is the user's to fix → TrainError BAD_OPTION; a tensor of the wrong
 // shape is a bug in the caller → RangeError, as in tf/fast-ops.ts.
 import type * as tf from "@tensorflow/tfjs";
 import { TrainError } from "../errors.ts";
 
-/** Throw BAD_CONFIG unless `value` is a finite number > 0. */
+/** Throw BAD_OPTION unless `value` is a finite number > 0. */
 export function requirePositive(name: string, value: number): void {
   if (!Number.isFinite(value) || value <= 0) {
-    throw new TrainError("BAD_CONFIG", `${name} must be a finite number > 0; got ${value}`);
+    throw new TrainError("BAD_OPTION", `${name} must be a finite number > 0; got ${value}`);
   }
 }
 
-/** Throw BAD_CONFIG unless `value` is a finite number ≥ 0. */
+/** Throw BAD_OPTION unless `value` is a finite number ≥ 0. */
 export function requireNonNegative(name: string, value: number): void {
   if (!Number.isFinite(value) || value < 0) {
-    throw new TrainError("BAD_CONFIG", `${name} must be a finite number >= 0; got ${value}`);
+    throw new TrainError("BAD_OPTION", `${name} must be a finite number >= 0; got ${value}`);
   }
 }
 

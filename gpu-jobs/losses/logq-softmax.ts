@@ -90,6 +90,6 @@ export function logQSoftmaxLoss(input: LogQSoftmaxInput): tf.Scalar {
 }
 
 function need(t: tf.Tensor1D | undefined, name: string, with_: string): tf.Tensor1D {
-  if (!t) throw new TrainError("BAD_CONFIG", `${name} is required when ${with_} is given`);
+  if (!t) throw new TrainError("BAD_OPTION", `${name} is required when ${with_} is given`);
   return t;
 }

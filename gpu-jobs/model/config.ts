@@ -73,7 +73,7 @@ export const PRESETS: Readonly<Record<"tiny" | "cpu" | "base", Readonly<ModelCon
 export type PresetName = keyof typeof PRESETS;
 
 function bad(field: string, why: string, value: unknown): never {
-  throw new TrainError("BAD_CONFIG", `model config: ${field} ${why}; got ${JSON.stringify(value)}`);
+  throw new TrainError("BAD_OPTION", `model config: ${field} ${why}; got ${JSON.stringify(value)}`);
 }
 
 function positiveInt(cfg: ModelConfig, field: keyof ModelConfig): void {
@@ -81,7 +81,7 @@ function positiveInt(cfg: ModelConfig, field: keyof ModelConfig): void {
   if (typeof v !== "number" || !Number.isInteger(v) || v < 1) bad(field, "must be a positive integer", v);
 }
 
-/** Check every field; throws TrainError BAD_CONFIG naming the first bad one. */
+/** Check every field; throws TrainError BAD_OPTION naming the first bad one. */
 export function validateConfig(cfg: ModelConfig): ModelConfig {
   for (const f of ["vocabSize", "hidden", "layers", "heads", "ffn", "maxTitleLen", "maxQueryLen", "dim", "patchGrid", "patchSize"] as const) {
     positiveInt(cfg, f);

@@ -13,7 +13,7 @@ describe("splitReplicas", () => {
     expect(splitReplicas(3, 3)).toEqual([{ start: 0, end: 1 }, { start: 1, end: 2 }, { start: 2, end: 3 }]);
   });
 
-  it("rejects impossible splits with BAD_CONFIG", () => {
+  it("rejects impossible splits with BAD_OPTION", () => {
     expect(() => splitReplicas(2, 3)).toThrow(TrainError);
     expect(() => splitReplicas(4, 0)).toThrow(/replicas/);
     expect(() => splitReplicas(4.5, 2)).toThrow(TrainError);

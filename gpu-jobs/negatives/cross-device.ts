@@ -19,10 +19,10 @@ export interface ReplicaRange {
 /** Split batchSize rows into `replicas` contiguous ranges whose sizes differ by at most one. */
 export function splitReplicas(batchSize: number, replicas: number): ReplicaRange[] {
   if (!Number.isInteger(replicas) || replicas < 1) {
-    throw new TrainError("BAD_CONFIG", `CDNS replicas must be an integer >= 1; got ${replicas}`);
+    throw new TrainError("BAD_OPTION", `CDNS replicas must be an integer >= 1; got ${replicas}`);
   }
   if (!Number.isInteger(batchSize) || batchSize < replicas) {
-    throw new TrainError("BAD_CONFIG", `batch size ${batchSize} cannot be split over ${replicas} replicas (need >= 1 row each)`);
+    throw new TrainError("BAD_OPTION", `batch size ${batchSize} cannot be split over ${replicas} replicas (need >= 1 row each)`);
   }
   const base = Math.floor(batchSize / replicas);
   const extra = batchSize % replicas;

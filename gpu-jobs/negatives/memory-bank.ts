@@ -39,7 +39,7 @@ export class MemoryBank {
 
   constructor(opts: MemoryBankOptions) {
     if (!Number.isInteger(opts.capacity) || opts.capacity < 1) {
-      throw new TrainError("BAD_CONFIG", `memory bank capacity must be an integer >= 1; got ${opts.capacity}`);
+      throw new TrainError("BAD_OPTION", `memory bank capacity must be an integer >= 1; got ${opts.capacity}`);
     }
     this.capacity = opts.capacity;
   }

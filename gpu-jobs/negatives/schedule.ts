@@ -5,10 +5,10 @@ import { TrainError } from "../errors.ts";
 /** First 0-based step at which a switch with this start fraction is on: ⌈fraction · total⌉. */
 export function startStep(totalSteps: number, startFraction: number): number {
   if (!Number.isInteger(totalSteps) || totalSteps < 1) {
-    throw new TrainError("BAD_CONFIG", `totalSteps must be an integer >= 1; got ${totalSteps}`);
+    throw new TrainError("BAD_OPTION", `totalSteps must be an integer >= 1; got ${totalSteps}`);
   }
   if (!(startFraction >= 0 && startFraction <= 1)) {
-    throw new TrainError("BAD_CONFIG", `start fraction must be in [0, 1]; got ${startFraction}`);
+    throw new TrainError("BAD_OPTION", `start fraction must be in [0, 1]; got ${startFraction}`);
   }
   // The small slack keeps 0.3 · 10 = 3.0000000000000004 at step 3, not 4.
   return Math.ceil(startFraction * totalSteps - 1e-9);

@@ -1,4 +1,5 @@
 // The typed error of the ONNX export: a code and a message a person can act on.
+import { CodedError, type ErrorKind } from "../../core/index.ts";
 import type { ParityResult } from "./parity.ts";
 
 /** Why an export failed. */
@@ -11,14 +12,17 @@ export type ExportErrorCode =
   | "BAD_RUN_DIR";
 
 /** An export failure; `parity` holds the measured differences when the parity check failed. */
-export class ExportError extends Error {
+export class ExportError extends CodedError<ExportErrorCode> {
   override readonly name = "ExportError";
   constructor(
-    readonly code: ExportErrorCode,
+    code: ExportErrorCode,
     message: string,
     readonly parity: ParityResult | null = null,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(code, message, options);
+  }
+  get kind(): ErrorKind {
+    return this.code === "BAD_RUN_DIR" ? "missing" : "internal";
   }
 }

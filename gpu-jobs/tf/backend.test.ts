@@ -49,7 +49,7 @@ describe("selectBackend", () => {
     expect(await selectBackend()).toBe(c);
   });
 
-  it("parseBackendName accepts the four names and rejects others with BAD_CONFIG", () => {
+  it("parseBackendName accepts the four names and rejects others with BAD_OPTION", () => {
     expect(parseBackendName("wasm")).toBe("wasm");
     expect(() => parseBackendName("gpu")).toThrow(/node-gpu, node, wasm, cpu/);
   });

@@ -23,11 +23,11 @@ export function trainTokenizer(texts: Iterable<string>, opts: TrainTokenizerOpti
   const sortTerms = opts.sortTerms ?? true;
   const maxCharsPerWord = opts.maxCharsPerWord ?? 100;
   if (!Number.isInteger(vocabSize) || vocabSize <= SPECIAL_PIECES.length) {
-    throw new TrainError("BAD_CONFIG", `tokenizer vocabSize must be an integer above ${SPECIAL_PIECES.length}, got ${vocabSize}`);
+    throw new TrainError("BAD_OPTION", `tokenizer vocabSize must be an integer above ${SPECIAL_PIECES.length}, got ${vocabSize}`);
   }
-  if (!Number.isInteger(minFreq) || minFreq < 1) throw new TrainError("BAD_CONFIG", `tokenizer minFreq must be a positive integer, got ${minFreq}`);
+  if (!Number.isInteger(minFreq) || minFreq < 1) throw new TrainError("BAD_OPTION", `tokenizer minFreq must be a positive integer, got ${minFreq}`);
   if (!Number.isInteger(maxCharsPerWord) || maxCharsPerWord < 1) {
-    throw new TrainError("BAD_CONFIG", `tokenizer maxCharsPerWord must be a positive integer, got ${maxCharsPerWord}`);
+    throw new TrainError("BAD_OPTION", `tokenizer maxCharsPerWord must be a positive integer, got ${maxCharsPerWord}`);
   }
   let count = 0;
   const counted = (function* () {

@@ -81,7 +81,7 @@ export type PretrainOverrides = Partial<Omit<PretrainConfig, "weights" | "maskRa
 };
 
 function bad(field: string, why: string, value: unknown): never {
-  throw new TrainError("BAD_CONFIG", `pretrain config: ${field} ${why}; got ${JSON.stringify(value)}`);
+  throw new TrainError("BAD_OPTION", `pretrain config: ${field} ${why}; got ${JSON.stringify(value)}`);
 }
 
 /** Resolve a preset plus overrides into a validated config. */

@@ -194,7 +194,7 @@ export async function runPretrain(opts: PretrainOptions): Promise<PretrainResult
     for (const [k, v] of Object.entries(result!.parts)) parts[k] = (await v.data())[0]!;
     if (bank && stage === 2) tf.tidy(() => bank.push(result!.itemVectors, tf.tensor1d(Array.from(h.items, (r) => logQ[r]!)), h.items));
     tf.dispose([value, ...Object.values(grads), ...Object.values(ordered), ...Object.values(t), ...Object.values(result!.parts), result!.itemVectors]);
-    if (!Number.isFinite(loss)) throw new TrainError("BAD_CONFIG", `loss became ${loss} at step ${step}; lower the learning rate (--lr)`);
+    if (!Number.isFinite(loss)) throw new TrainError("BAD_OPTION", `loss became ${loss} at step ${step}; lower the learning rate (--lr)`);
     last = {
       step: step + 1, steps: cfg.steps, stage, loss, parts, samplesPerSec: (h.b * 1000) / (t3 - t0),
       ms: { batch: t1 - t0, forwardBackward: t2 - t1, optimizer: t3 - t2 }, mbns: mbnsOn, cdns: cdnsOn, tensors: tf.memory().numTensors,

@@ -180,11 +180,8 @@ A release becomes visible only when every table and index is complete.`,
       const { publishCommand } = await import("../lancedb/cli.ts");
       // The store may not import encoders (DESIGN §1): publish gets the ONNX side from here,
       // imported only when --encoder onnx runs (hash publishes never load ONNX Runtime).
-      return (argv) =>
-        publishCommand(argv, {
-          snapshotModel: async (dataDir, modelDir) => (await import("../encoders/model-snapshot.ts")).snapshotModel(dataDir, modelDir),
-          createQueryEncoder: async (modelDir) => (await import("../encoders/onnx-query-encoder.ts")).createOnnxQueryEncoder(modelDir),
-        });
+      const { onnxLoaders } = await import("../encoders/index.ts");
+      return (argv) => publishCommand(argv, onnxLoaders);
     },
   },
   releases: {

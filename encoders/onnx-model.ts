@@ -4,7 +4,7 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import * as ort from "onnxruntime-node";
+import type * as Ort from "onnxruntime-node";
 import { Tokenizer } from "./tokenizer.ts";
 
 /** What model.json records that inference needs. */
@@ -22,8 +22,17 @@ function wantCuda(): boolean {
   return existsSync("/proc/driver/nvidia/version");
 }
 
+let ortModule: Promise<typeof Ort> | null = null;
+
+/** ONNX Runtime, loaded on first use: importing encoders/ must not load it on hash-only servers. */
+export function loadOrt(): Promise<typeof Ort> {
+  ortModule ??= import("onnxruntime-node");
+  return ortModule;
+}
+
 /** Open an ONNX session, preferring CUDA when a GPU is present; returns the provider that started. */
-export async function openSession(path: string): Promise<{ session: ort.InferenceSession; provider: string }> {
+export async function openSession(path: string): Promise<{ session: Ort.InferenceSession; provider: string }> {
+  const ort = await loadOrt();
   if (wantCuda()) {
     try {
       return { session: await ort.InferenceSession.create(path, { executionProviders: ["cuda"] }), provider: "cuda" };

@@ -1,10 +1,9 @@
 // The trained query tower as a TextEncoder: tokenizer (padded to the graph's fixed length) →
 // query.onnx. Publish computes the qid lists with it, the API encodes qid misses with it.
 import { join, resolve } from "node:path";
-import * as ort from "onnxruntime-node";
 import type { TextEncoder } from "../core/index.ts";
 import { ONNX_ENCODER_NAME } from "./names.ts";
-import { openSession, readModelDir, rowsOf } from "./onnx-model.ts";
+import { loadOrt, openSession, readModelDir, rowsOf } from "./onnx-model.ts";
 
 export { ONNX_ENCODER_NAME } from "./names.ts";
 
@@ -13,6 +12,7 @@ export async function createOnnxQueryEncoder(modelDir: string): Promise<TextEnco
   const dir = resolve(modelDir);
   const { card, tokenizer } = await readModelDir(dir);
   const { session, provider } = await openSession(join(dir, "query.onnx"));
+  const ort = await loadOrt();
   const { dim, maxQueryLen } = card.dims;
   return {
     name: ONNX_ENCODER_NAME,

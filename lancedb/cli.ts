@@ -10,6 +10,7 @@ import { EdgePushError } from "./edge-kv-http.ts";
 import { StoreError } from "./errors.ts";
 import { gcReleases } from "./gc.ts";
 import { publishRelease, type PublishOptions } from "./publish.ts";
+import { publishTrainedModel, type OnnxLoaders } from "./publish-trained.ts";
 import { activateRelease, listReleases, rollbackRelease } from "./release-ops.ts";
 
 class UsageError extends Error {}
@@ -56,23 +57,15 @@ function makeEncoder(name: string, dim: number | undefined, seed: number | undef
   throw new UsageError(`--encoder must be "hash" or "onnx", got "${name}"`);
 }
 
-/**
- * What `publish --encoder onnx` needs from encoders/. The store may not import encoders (DESIGN §1),
- * so the caller that wires verbs together (bin/verbs.ts) hands these in; they load ONNX Runtime
- * only when called.
- */
-export interface OnnxLoaders {
-  /** Copy an exported model folder into `<dataDir>/models/<createdAt>` once; returns that folder. */
-  snapshotModel(dataDir: string, modelDir: string): Promise<string>;
-  /** The trained query tower of a model folder, as a TextEncoder. */
-  createQueryEncoder(modelDir: string): Promise<TextEncoder>;
-}
-
-// A release keeps the model it was built with: the snapshot copies it once.
-async function snapshotModel(onnx: OnnxLoaders, dataDir: string, modelDir: string): Promise<string> {
-  return onnx.snapshotModel(dataDir, modelDir).catch((e: unknown) => {
-    throw new UsageError(`--model ${(e as Error).message}`);
-  });
+// A model folder that cannot be snapshotted is the --model flag's fault.
+function modelFlagLoaders(onnx: OnnxLoaders): OnnxLoaders {
+  return {
+    ...onnx,
+    snapshotModel: (dataDir, modelDir) =>
+      onnx.snapshotModel(dataDir, modelDir).catch((e: unknown) => {
+        throw new UsageError(`--model ${(e as Error).message}`);
+      }),
+  };
 }
 
 /**
@@ -113,17 +106,7 @@ export async function publishCommand(argv: string[], onnx?: OnnxLoaders): Promis
     const ann = values.ann === undefined ? undefined : values.ann === "hnsw" ? "ivf_hnsw_sq" : values.ann === "pq" ? "ivf_pq" : null;
     if (ann === null) throw new UsageError(`--ann must be "hnsw" or "pq", got "${values.ann}"`);
     const chosen = makeEncoder(values.model ? "onnx" : values.encoder, intFlag(values.dim, "dim", 2), intFlag(values.seed, "seed", 0));
-    let encoder: TextEncoder;
-    let itemVectors: PublishOptions["itemVectors"];
-    if (chosen === "onnx") {
-      // Trained towers: items from `vitrine embed`, queries through the snapshot's query.onnx.
-      if (!onnx) throw new UsageError("--encoder onnx needs the ONNX encoders, which this caller did not provide (run it through the vitrine CLI)");
-      const { join } = await import("node:path");
-      const modelDir = await snapshotModel(onnx, values.data, values.model ?? join(values.data, "model"));
-      const { readEmbeddings } = await import("./embeddings.ts");
-      encoder = await onnx.createQueryEncoder(modelDir);
-      itemVectors = readEmbeddings(values.data);
-    } else encoder = chosen;
+    if (chosen === "onnx" && !onnx) throw new UsageError("--encoder onnx needs the ONNX encoders, which this caller did not provide (run it through the vitrine CLI)");
     const blend = parseBlendFlag(values.blend);
     const topK = intFlag(values["top-k"], "top-k", 1);
     if (topK !== undefined && topK > 10_000) throw new UsageError(`--top-k must be at most 10000, got ${topK}`);
@@ -136,8 +119,8 @@ export async function publishCommand(argv: string[], onnx?: OnnxLoaders): Promis
     );
     let stage = "";
     const started = performance.now();
-    const opts: PublishOptions = {
-      dataDir: values.data, encoder, ...(itemVectors ? { itemVectors } : {}),
+    const opts: Omit<PublishOptions, "encoder"> = {
+      dataDir: values.data,
       ...(topK !== undefined ? { topK } : {}), ...(exactThreshold !== undefined ? { exactThreshold } : {}), ...(ann ? { ann } : {}),
       activate: !values["no-activate"],
       ...(blend ? { blend } : {}),
@@ -150,7 +133,11 @@ export async function publishCommand(argv: string[], onnx?: OnnxLoaders): Promis
       },
     };
     try {
-      const info = await publishRelease(opts);
+      // Trained towers: items from `vitrine embed`, queries through the snapshot's query.onnx.
+      const info =
+        chosen === "onnx"
+          ? await publishTrainedModel({ ...opts, onnx: modelFlagLoaders(onnx!), ...(values.model ? { modelDir: values.model } : {}) })
+          : await publishRelease({ ...opts, encoder: chosen });
       bar.stop();
       console.log(formatPublished(info, (performance.now() - started) / 1000));
       if (edge) console.log(formatEdgePush(await runEdgePush(values.data, edge, info)));

@@ -2,6 +2,7 @@
 export { StoreError, type StoreErrorCode } from "./errors.ts";
 export { openStore, storePath, allTableNames } from "./connect.ts";
 export { publishRelease, type PublishOptions, type PublishProgress, type PublishStage } from "./publish.ts";
+export { publishTrainedModel, type OnnxLoaders, type PublishTrainedOptions } from "./publish-trained.ts";
 export { listReleases, getActiveRelease, activateRelease, rollbackRelease } from "./release-ops.ts";
 export { gcReleases, type GcOptions, type GcResult } from "./gc.ts";
 export { openRelease, type ReleaseHandles } from "./open-release.ts";

@@ -4,7 +4,7 @@ import { queryId, type RetrieveRequest, type TextEncoder } from "../../core/inde
 import {
   activateRelease, getActiveRelease, listReleases, openRelease, rollbackRelease, StoreError,
 } from "../../lancedb/index.ts";
-import { EncoderUnavailableError, queryEncoderFor } from "../../encoders/release-encoder.ts";
+import { EncoderUnavailableError, queryEncoderFor } from "../../encoders/index.ts";
 import { loadReleaseIndex, type ReleaseIndex } from "../../lancedb/index.ts";
 import { retrieveFrom } from "./retrieve.ts";
 import { ServiceError, type ItemRecord, type LookupResult, type ReleaseInfo, type RetrievalService, type RetrieveResult } from "./types.ts";

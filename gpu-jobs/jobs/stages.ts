@@ -6,6 +6,7 @@ import { join } from "node:path";
 import type { JobConfig } from "../../core/jobs/schemas.ts";
 import type { GateDecision, JobProgress, StageName } from "../../core/jobs/types.ts";
 import { createHashEncoder } from "../../core/index.ts";
+import type { PublishProgress } from "../../lancedb/index.ts";
 import type { PresetName } from "../model/config.ts";
 import { resolvePretrainConfig, type PretrainOverrides } from "../train/pretrain-config.ts";
 import { loadLatestCheckpoint } from "../train/checkpoint.ts";
@@ -180,29 +181,20 @@ async function evalStage(ctx: StageContext): Promise<StageOutcome> {
 
 /** Publish the exported model (or the hash encoder when none was exported) as a release. */
 async function publishCandidate(ctx: StageContext, activate: boolean) {
-  const { publishRelease } = await import("../../lancedb/publish.ts");
-  const hasModel = existsSync(join(ctx.paths.modelDir, "model.json"));
-  let encoder;
-  let itemVectors;
-  if (hasModel) {
-    const { snapshotModel } = await import("../../encoders/model-snapshot.ts");
-    const { createOnnxQueryEncoder } = await import("../../encoders/onnx-query-encoder.ts");
-    const { readEmbeddings } = await import("../../lancedb/embeddings.ts");
-    encoder = await createOnnxQueryEncoder(await snapshotModel(ctx.paths.dataDir, ctx.paths.modelDir));
-    itemVectors = readEmbeddings(ctx.paths.dataDir);
-  } else {
-    ctx.log(`no exported model in ${ctx.paths.modelDir}: publishing with the lexical hash encoder`);
-    encoder = createHashEncoder();
-  }
+  const { publishRelease, publishTrainedModel } = await import("../../lancedb/index.ts");
   const stages = ["catalog", "vectors", "items", "index", "blend", "qids", "lexicon", "activate"];
-  return publishRelease({
+  const opts = {
     dataDir: ctx.paths.dataDir,
-    encoder,
-    ...(itemVectors ? { itemVectors } : {}),
     ...(ctx.config.publish?.topK ? { topK: ctx.config.publish.topK } : {}),
     activate,
-    onProgress: (p) => ctx.report({ done: stages.indexOf(p.stage), total: stages.length, unit: "publish steps", rate: null, detail: { step: p.stage, [p.stage]: `${p.done}/${p.total}` } }),
-  });
+    onProgress: (p: PublishProgress) => ctx.report({ done: stages.indexOf(p.stage), total: stages.length, unit: "publish steps", rate: null, detail: { step: p.stage, [p.stage]: `${p.done}/${p.total}` } }),
+  };
+  if (existsSync(join(ctx.paths.modelDir, "model.json"))) {
+    const { onnxLoaders } = await import("../../encoders/index.ts");
+    return publishTrainedModel({ ...opts, modelDir: ctx.paths.modelDir, onnx: onnxLoaders });
+  }
+  ctx.log(`no exported model in ${ctx.paths.modelDir}: publishing with the lexical hash encoder`);
+  return publishRelease({ ...opts, encoder: createHashEncoder() });
 }
 
 async function publish(ctx: StageContext): Promise<StageOutcome> {

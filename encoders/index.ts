@@ -1,0 +1,22 @@
+// Encoders: the serving side of a trained model (tokenizer encode, ONNX query tower, model
+// snapshots) and rebuilding a release's query encoder. Importing this loads no ONNX Runtime: the
+// sessions load it on first use.
+
+// Errors.
+export { TokenizerError, EncoderUnavailableError, type TokenizerErrorCode } from "./errors.ts";
+// Tokenizer (encode side) and the pre-tokenizer training shares with it.
+export { Tokenizer } from "./tokenizer.ts";
+export { pretokenize } from "./pretokenize.ts";
+// ONNX model folders and the trained query tower.
+export { ONNX_ENCODER_NAME } from "./names.ts";
+export { loadOrt, openSession, readModelDir, rowsOf, type ModelCardLite } from "./onnx-model.ts";
+export { createOnnxQueryEncoder } from "./onnx-query-encoder.ts";
+export { snapshotModel } from "./model-snapshot.ts";
+// The query encoder a release was published with.
+export { queryEncoderFor, type EncoderRecord } from "./release-encoder.ts";
+
+import { snapshotModel } from "./model-snapshot.ts";
+import { createOnnxQueryEncoder } from "./onnx-query-encoder.ts";
+
+/** The loaders the store's publishTrainedModel takes (lancedb may not import encoders, DESIGN §1). */
+export const onnxLoaders = { snapshotModel, createQueryEncoder: createOnnxQueryEncoder };

@@ -1,0 +1,36 @@
+// Publishing a trained model: snapshot the exported model folder into the data directory, serve
+// queries through its query tower and items from `vitrine embed`'s vectors. The one path for
+// `vitrine publish --encoder onnx` and the retrain job's stages.
+import { join } from "node:path";
+import type { ReleaseInfo, TextEncoder } from "../core/index.ts";
+import { readEmbeddings } from "./embeddings.ts";
+import { publishRelease, type PublishOptions } from "./publish.ts";
+
+/**
+ * What publishing a trained model needs from encoders/. The store may not import encoders
+ * (DESIGN §1), so the caller that may (bin/, gpu-jobs/) hands these in; they load ONNX Runtime only
+ * when called.
+ */
+export interface OnnxLoaders {
+  /** Copy an exported model folder into `<dataDir>/models/<createdAt>` once; returns that folder. */
+  snapshotModel(dataDir: string, modelDir: string): Promise<string>;
+  /** The trained query tower of a model folder, as a TextEncoder. */
+  createQueryEncoder(modelDir: string): Promise<TextEncoder>;
+}
+
+/** Options of publishTrainedModel: publish's own, less the encoder and vectors it derives. */
+export interface PublishTrainedOptions extends Omit<PublishOptions, "encoder" | "itemVectors"> {
+  /** Exported model folder (default `<dataDir>/model`). */
+  modelDir?: string;
+  /** The encoders' loaders. */
+  onnx: OnnxLoaders;
+}
+
+/** Publish the exported model with the item vectors `vitrine embed` wrote. */
+export async function publishTrainedModel(opts: PublishTrainedOptions): Promise<ReleaseInfo> {
+  const { modelDir, onnx, ...publish } = opts;
+  // A release keeps the model it was built with: the snapshot copies it once.
+  const snapshot = await onnx.snapshotModel(opts.dataDir, modelDir ?? join(opts.dataDir, "model"));
+  const encoder = await onnx.createQueryEncoder(snapshot);
+  return publishRelease({ ...publish, encoder, itemVectors: readEmbeddings(opts.dataDir) });
+}

@@ -2,7 +2,7 @@
 // encoders later (issues 3/4). Publish and serve depend on this interface only.
 
 /** Turns texts into L2-normalised vectors of a fixed dimension. */
-export interface TextEncoder {
+export interface TextEmbedder {
   /** Model name recorded in each release (e.g. "hash-bow-v1", or an ONNX model's name). */
   name: string;
   /** Vector dimension. */

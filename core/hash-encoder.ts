@@ -1,6 +1,6 @@
 // A lexical baseline encoder: hashed bag of words plus character trigrams. It lets publish and
 // serve run end to end before a trained model exists, and it is the floor a model must beat.
-import type { TextEncoder } from "./encoder.ts";
+import type { TextEmbedder } from "./encoder.ts";
 import { murmur3 } from "./murmur3.ts";
 import { segment } from "./segment.ts";
 
@@ -50,8 +50,8 @@ function encodeOne(text: string, dim: number, seed: number, trigramWeight: numbe
   return v;
 }
 
-/** The hash encoder: a TextEncoder whose encode is synchronous. */
-export interface HashEncoder extends TextEncoder {
+/** The hash encoder: a TextEmbedder whose encode is synchronous. */
+export interface HashEncoder extends TextEmbedder {
   /** Always "hash-bow-v1". */
   name: typeof HASH_ENCODER_NAME;
   /** Encode texts synchronously. */

@@ -11,8 +11,8 @@ export * from "./filter-schema.ts";
 export { filterToSql, sqlString, type SqlOptions } from "./filter-sql.ts";
 export { filterToPredicate, type FilterableItem } from "./filter-predicate.ts";
 export { zodIssues, formatIssues, parseOrThrow, type FieldIssue } from "./zod-error.ts";
-export { buildLexicon, understandQuery, constraintsFilter, andFilters, type Lexicon, type QueryConstraint } from "./lexicon.ts";
-export type { TextEncoder } from "./encoder.ts";
+export { buildLexicon, understandQuery, constraintsFilter, andFilters, countLexiconValues, byCount, type Lexicon, type LexiconEntry, type LexiconValues, type QueryConstraint } from "./lexicon.ts";
+export type { TextEmbedder } from "./encoder.ts";
 export { createHashEncoder, HASH_ENCODER_NAME, type HashEncoder, type HashEncoderOptions } from "./hash-encoder.ts";
 // Retrieval: candidate rows from filters, the exact top-K over them, the lexical (BM25) channel,
 // fusion with the vector channel, the one retrieve algorithm, and the blend fitted per release.

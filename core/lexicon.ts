@@ -12,7 +12,37 @@ export interface QueryConstraint {
   term: string;
 }
 
-/** Brand and category names from a catalog, indexed by their folded term sequences. */
+/** One brand or category value of a catalog. */
+export interface LexiconEntry {
+  /** Value exactly as stored on items (so an eq filter on it matches). */
+  value: string;
+  /** Items carrying it. */
+  count: number;
+}
+
+/** The distinct brand and category values of a catalog with their item counts, most frequent first: what a release stores, and what its Lexicon is built from. */
+export interface LexiconValues {
+  brands: LexiconEntry[];
+  categories: LexiconEntry[];
+}
+
+function counts(values: Iterable<string | null>): LexiconEntry[] {
+  const m = new Map<string, number>();
+  for (const v of values) if (v !== null && v !== "") m.set(v, (m.get(v) ?? 0) + 1);
+  return [...m].map(([value, count]) => ({ value, count })).sort(byCount);
+}
+
+/** Most frequent first, then by value: one order wherever the values are listed. */
+export function byCount(a: LexiconEntry, b: LexiconEntry): number {
+  return b.count - a.count || (a.value < b.value ? -1 : 1);
+}
+
+/** Count the distinct brands and category paths of a catalog's items (null and "" skipped). */
+export function countLexiconValues(brands: Iterable<string | null>, categories: Iterable<string | null>): LexiconValues {
+  return { brands: counts(brands), categories: counts(categories) };
+}
+
+/** Brand and category names from a catalog, indexed by their folded term sequences: the query matcher. */
 export interface Lexicon {
   /** Folded term key ("north peak") → the field and catalog values it names. */
   entries: Map<string, { field: "brand" | "category"; values: string[] }>;

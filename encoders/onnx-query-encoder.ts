@@ -1,14 +1,14 @@
-// The trained query tower as a TextEncoder: tokenizer (padded to the graph's fixed length) →
+// The trained query tower as a TextEmbedder: tokenizer (padded to the graph's fixed length) →
 // query.onnx. Publish computes the qid lists with it, the API encodes qid misses with it.
 import { join, resolve } from "node:path";
-import type { TextEncoder } from "../core/index.ts";
+import type { TextEmbedder } from "../core/index.ts";
 import { ONNX_ENCODER_NAME } from "./names.ts";
 import { loadOrt, openSession, readModelDir, rowsOf } from "./onnx-model.ts";
 
 export { ONNX_ENCODER_NAME } from "./names.ts";
 
 /** Open `<modelDir>/query.onnx` as a query encoder. */
-export async function createOnnxQueryEncoder(modelDir: string): Promise<TextEncoder & { provider: string }> {
+export async function createOnnxQueryEncoder(modelDir: string): Promise<TextEmbedder & { provider: string }> {
   const dir = resolve(modelDir);
   const { card, tokenizer } = await readModelDir(dir);
   const { session, provider } = await openSession(join(dir, "query.onnx"));

@@ -1,6 +1,6 @@
 // The query encoder a release's vectors were made with, rebuilt from the encoder record stored on
 // the release: serving encodes qid misses with it, the retrain gate scores the active release with it.
-import { createHashEncoder, HASH_ENCODER_NAME, type TextEncoder } from "../core/index.ts";
+import { createHashEncoder, HASH_ENCODER_NAME, type TextEmbedder } from "../core/index.ts";
 // The name alone: importing onnx-query-encoder.ts would load ONNX Runtime on hash-only servers.
 import { ONNX_ENCODER_NAME } from "./names.ts";
 import { EncoderUnavailableError } from "./errors.ts";
@@ -17,7 +17,7 @@ export interface EncoderRecord {
 
 
 /** Rebuild the query encoder from a release's encoder record. */
-export async function queryEncoderFor(enc: EncoderRecord, release: string): Promise<TextEncoder> {
+export async function queryEncoderFor(enc: EncoderRecord, release: string): Promise<TextEmbedder> {
   const { name, dim, config } = enc;
   if (name === HASH_ENCODER_NAME) {
     return createHashEncoder({

@@ -3,7 +3,7 @@
 import { parseArgs } from "node:util";
 import cliProgress from "cli-progress";
 import { createHashEncoder } from "../core/hash-encoder.ts";
-import type { TextEncoder } from "../core/encoder.ts";
+import type { TextEmbedder } from "../core/encoder.ts";
 import { formatGc, formatPublished, formatReleases } from "./cli-format.ts";
 import { EDGE_FLAGS, edgePlanFromFlags, formatEdgePush, runEdgePush } from "./edge-cli.ts";
 import { EdgePushError } from "./edge-kv-http.ts";
@@ -51,7 +51,7 @@ function parseBlendFlag(v: string | undefined): PublishOptions["blend"] | undefi
 }
 
 /** Encoders `--encoder` can name: the lexical hash baseline, or the exported ONNX towers. */
-function makeEncoder(name: string, dim: number | undefined, seed: number | undefined): TextEncoder | "onnx" {
+function makeEncoder(name: string, dim: number | undefined, seed: number | undefined): TextEmbedder | "onnx" {
   if (name === "hash") return createHashEncoder({ ...(dim !== undefined ? { dim } : {}), ...(seed !== undefined ? { seed } : {}) });
   if (name === "onnx") return "onnx";
   throw new UsageError(`--encoder must be "hash" or "onnx", got "${name}"`);

@@ -9,7 +9,6 @@ export { openRelease, type ReleaseHandles } from "./open-release.ts";
 export { parseRetrieval, type ReleaseRetrieval } from "./release-retrieval.ts";
 export { loadReleaseIndex, type ReleaseIndex } from "./release-index.ts";
 export { searchItems, planVectorIndex, DEFAULT_EXACT_THRESHOLD, type VectorIndexPlan, type VectorIndexKind, type VectorIndexOptions } from "./vector-index.ts";
-export type { Lexicon, LexiconEntry } from "./lexicon-table.ts";
 export type { ScalarIndexPlan } from "./items-table.ts";
 export { releaseTables, releaseId, releaseNumber } from "./release-names.ts";
 export { RELEASE_TABLES } from "./release-schemas.ts";

@@ -1,6 +1,6 @@
 // Item vectors for a release: from the caller (a trained model's embeddings) or the encoder,
 // checked and L2-normalised so inner product, cosine and LanceDB's cosine distance all agree.
-import type { TextEncoder } from "../core/encoder.ts";
+import type { TextEmbedder } from "../core/encoder.ts";
 import type { CatalogColumns } from "./catalog-source.ts";
 import { StoreError } from "./errors.ts";
 
@@ -32,7 +32,7 @@ export function itemText(cat: CatalogColumns, i: number): string {
 }
 
 /** Encode every item's text with `encoder` into one flat n×dim matrix, catalog order. */
-export async function encodeItems(cat: CatalogColumns, encoder: TextEncoder, onProgress?: (done: number) => void): Promise<Float32Array> {
+export async function encodeItems(cat: CatalogColumns, encoder: TextEmbedder, onProgress?: (done: number) => void): Promise<Float32Array> {
   const n = cat.ids.length;
   const out = new Float32Array(n * encoder.dim);
   for (let s = 0; s < n; s += ENCODE_BATCH) {

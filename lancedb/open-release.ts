@@ -3,7 +3,8 @@ import type * as lancedb from "@lancedb/lancedb";
 import type { ReleaseInfo } from "../core/index.ts";
 import { openStore } from "./connect.ts";
 import { StoreError } from "./errors.ts";
-import { readLexicon, type Lexicon } from "./lexicon-table.ts";
+import type { LexiconValues } from "../core/index.ts";
+import { readLexiconValues } from "./lexicon-table.ts";
 import { releaseTables } from "./release-names.ts";
 import { readPointer, readReleaseRows, requireComplete, toReleaseInfo } from "./release-registry.ts";
 import { parseRetrieval, type ReleaseRetrieval } from "./release-retrieval.ts";
@@ -18,7 +19,7 @@ export interface ReleaseHandles {
   /** `qids_rNNN`: qid, terms, item_ids, scores. */
   qids: lancedb.Table;
   /** Brand and category values with counts, for query understanding. */
-  lexicon: Lexicon;
+  lexicon: LexiconValues;
   /** Children of the items' attribute struct: pass to filterToSql as `knownAttributes`. */
   knownAttributes: Set<string>;
   /** The encoder the vectors came from and its config: rebuild the query encoder from it. */
@@ -44,7 +45,7 @@ export async function openRelease(dataDir: string, id?: string): Promise<Release
     info: toReleaseInfo(row, ptr?.release ?? null),
     items,
     qids,
-    lexicon: await readLexicon(lexTable),
+    lexicon: await readLexiconValues(lexTable),
     knownAttributes: new Set(JSON.parse(row.attribute_keys) as string[]),
     encoder: { name: row.model, dim: row.dim, config: JSON.parse(row.model_config) as Record<string, number | string> },
     scalarIndexes: JSON.parse(row.scalar_indexes) as ScalarIndexPlan,

@@ -2,7 +2,7 @@
 // queries through its query tower and items from `vitrine embed`'s vectors. The one path for
 // `vitrine publish --encoder onnx` and the retrain job's stages.
 import { join } from "node:path";
-import type { ReleaseInfo, TextEncoder } from "../core/index.ts";
+import type { ReleaseInfo, TextEmbedder } from "../core/index.ts";
 import { readEmbeddings } from "./embeddings.ts";
 import { publishRelease, type PublishOptions } from "./publish.ts";
 
@@ -14,8 +14,8 @@ import { publishRelease, type PublishOptions } from "./publish.ts";
 export interface OnnxLoaders {
   /** Copy an exported model folder into `<dataDir>/models/<createdAt>` once; returns that folder. */
   snapshotModel(dataDir: string, modelDir: string): Promise<string>;
-  /** The trained query tower of a model folder, as a TextEncoder. */
-  createQueryEncoder(modelDir: string): Promise<TextEncoder>;
+  /** The trained query tower of a model folder, as a TextEmbedder. */
+  createQueryEncoder(modelDir: string): Promise<TextEmbedder>;
 }
 
 /** Options of publishTrainedModel: publish's own, less the encoder and vectors it derives. */

@@ -1,14 +1,14 @@
 // Publish a release (DESIGN §5): build every table and index under the release's final name,
 // then record it in `releases`, then flip the pointer. Until the `releases` row exists the
 // release is invisible; until the pointer moves, readers keep the previous one.
-import { buildSearchIndex, fitBlend, parseBlend, type Blend, type BlendFit, type ReleaseInfo, type TextEncoder } from "../core/index.ts";
+import { buildSearchIndex, countLexiconValues, fitBlend, parseBlend, type Blend, type BlendFit, type ReleaseInfo, type TextEmbedder } from "../core/index.ts";
 import { readImportManifest } from "./import-manifest.ts";
 import { itemColumnsOf, readCatalog, readLoggedQueries, readTuningQueries } from "./catalog-source.ts";
 import { allTableNames, openStore } from "./connect.ts";
 import { StoreError } from "./errors.ts";
 import { checkedUnitVectors, collectItemVectors, encodeItems } from "./item-vectors.ts";
 import { assertIndexesComplete, buildScalarIndexes, planScalarIndexes, writeItemsTable } from "./items-table.ts";
-import { buildLexicon, writeLexiconTable } from "./lexicon-table.ts";
+import { writeLexiconTable } from "./lexicon-table.ts";
 import { writeQidsTable } from "./qids-table.ts";
 import { nextReleaseId, releaseTables } from "./release-names.ts";
 import { appendReleaseRow, readPointer, readReleaseRows, toReleaseInfo, writePointer, type ReleaseRow } from "./release-registry.ts";
@@ -35,7 +35,7 @@ export interface PublishOptions {
   /** Data directory an import completed in. */
   dataDir: string;
   /** Query encoder (and item encoder when `itemVectors` is absent). */
-  encoder: TextEncoder;
+  encoder: TextEmbedder;
   /** Precomputed item vectors (a trained item tower's output); default: encode title + brand + category. */
   itemVectors?: AsyncIterable<{ id: string; vector: Float32Array }>;
   /** Length of each precomputed qid list (default 200). */
@@ -116,7 +116,7 @@ export async function publishRelease(opts: PublishOptions): Promise<ReleaseInfo>
   if (queries.length > 0) await assertIndexesComplete(qids, ["qid_idx"]);
 
   progress("lexicon", 0, 1);
-  await writeLexiconTable(db, names.lexicon, buildLexicon(cat));
+  await writeLexiconTable(db, names.lexicon, countLexiconValues(cat.brands, cat.categories));
   progress("lexicon", 1, 1);
 
   await opts.beforeActivate?.();

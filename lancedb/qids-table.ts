@@ -2,7 +2,7 @@
 // live search (exact vector channel + BM25, fused by the release's blend), so a qid hit serves
 // exactly what a live search without constraints would.
 import * as lancedb from "@lancedb/lancedb";
-import { precomputeQidLists, type SearchIndex, type TextEncoder } from "../core/index.ts";
+import { precomputeQidLists, type SearchIndex, type TextEmbedder } from "../core/index.ts";
 import { float32ListColumn, tableOf, uint32Column, utf8Column, utf8ListColumn } from "./arrow.ts";
 import type { LoggedQuery } from "./catalog-source.ts";
 import { checkedUnitVectors } from "./item-vectors.ts";
@@ -22,7 +22,7 @@ export interface QidsTableOptions {
 
 /** Encode every logged query, rank it with the release's index, write `qids_<id>` with a qid index. */
 export async function writeQidsTable(
-  db: lancedb.Connection, name: string, queries: readonly LoggedQuery[], encoder: TextEncoder,
+  db: lancedb.Connection, name: string, queries: readonly LoggedQuery[], encoder: TextEmbedder,
   ids: readonly string[], idx: SearchIndex, opts: QidsTableOptions,
 ): Promise<lancedb.Table> {
   const chunk = opts.chunk ?? 2_048;

@@ -1,6 +1,6 @@
 // The retrieval service on the embedded LanceDB: keeps the active release loaded in memory,
 // follows the active pointer (hot reload without a failed request), and answers the API.
-import { queryId, type RetrieveRequest, type TextEncoder } from "../../core/index.ts";
+import { queryId, type RetrieveRequest, type TextEmbedder } from "../../core/index.ts";
 import {
   activateRelease, getActiveRelease, listReleases, openRelease, rollbackRelease, StoreError,
 } from "../../lancedb/index.ts";
@@ -25,7 +25,7 @@ export interface RetrievalServiceOptions {
 
 interface Loaded {
   index: ReleaseIndex;
-  encoder: TextEncoder;
+  encoder: TextEmbedder;
 }
 
 function mapStoreError(e: unknown): never {

@@ -1,6 +1,6 @@
 // Serving's side of the one retrieve algorithm (core/retrieve-engine.ts): the LanceDB ANN index for
 // unselective searches on large releases, the release's query encoder, and the API's answer shape.
-import { filterToSql, runRetrieve, type FilterExpr, type RetrieveRequest, type ScoredRow, type TextEncoder } from "../../core/index.ts";
+import { filterToSql, runRetrieve, type FilterExpr, type RetrieveRequest, type ScoredRow, type TextEmbedder } from "../../core/index.ts";
 import { searchItems, type ReleaseIndex } from "../../lancedb/index.ts";
 import type { RetrievedItem, RetrieveResult } from "./types.ts";
 
@@ -24,7 +24,7 @@ export async function annSearch(idx: ReleaseIndex, q: Float32Array, k: number, f
 }
 
 /** Answer one retrieve request from a loaded release. */
-export async function retrieveFrom(idx: ReleaseIndex, encoder: TextEncoder, req: RetrieveRequest, opts: SearchOptions): Promise<RetrieveResult> {
+export async function retrieveFrom(idx: ReleaseIndex, encoder: TextEmbedder, req: RetrieveRequest, opts: SearchOptions): Promise<RetrieveResult> {
   const r = await runRetrieve(idx, { query: req.query, k: req.k, filters: req.filters ?? null, understand: req.understand, relax: req.relax }, {
     encode: async (terms) => (await encoder.encode([terms]))[0]!,
     exactLimit: opts.exactLimit,

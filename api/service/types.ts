@@ -1,6 +1,6 @@
 // The contract between the HTTP layer (api/app, tRPC router, REST, SDK) and the retrieval
 // service behind it (api/service, on lancedb/). Runtime-agnostic: types only.
-import { CodedError, type Blend, type ErrorKind, type FilterExpr, type ItemRecord, type ReleaseInfo, type RetrieveRequest } from "../../core/index.ts";
+import { CodedError, type Blend, type ErrorKind, type FilterExpr, type ItemRecord, type QueryConstraint, type ReleaseInfo, type RetrieveRequest } from "../../core/index.ts";
 
 // Defined in core (the store reads and writes them too); part of this contract as well.
 export type { ItemRecord, ReleaseInfo } from "../../core/index.ts";
@@ -29,16 +29,6 @@ export interface RetrievedItem {
   relaxed?: true;
 }
 
-/** A constraint query understanding derived from the query text (seed 001 §3.2). */
-export interface DerivedConstraint {
-  /** The constrained field. */
-  field: "brand" | "category";
-  /** The catalog value it must equal. */
-  value: string;
-  /** The query term(s) that matched the lexicon. */
-  term: string;
-}
-
 /** The answer to one retrieve call. */
 export interface RetrieveResult {
   /** Items, best first, no duplicates, at most k. */
@@ -54,7 +44,7 @@ export interface RetrieveResult {
    * Constraints applied: from the query text, from the caller, and the AND of both; `relaxed` lists
    * query-derived constraints dropped (category first, then brand) because they left fewer than k items.
    */
-  constraints: { fromQuery: DerivedConstraint[]; fromCaller: FilterExpr | null; applied: FilterExpr | null; relaxed: DerivedConstraint[] };
+  constraints: { fromQuery: QueryConstraint[]; fromCaller: FilterExpr | null; applied: FilterExpr | null; relaxed: QueryConstraint[] };
   /** Channels that returned items in the live search ([] when the precomputed list answered alone). */
   channels: ("vector" | "lexical")[];
   /** The release's channel blend, when the live search ran. */

@@ -10,7 +10,8 @@ import { arrow, float32ListColumn, tableOf, uint32Column, utf8Column, utf8ListCo
 import type { CatalogColumns } from "../../lancedb/catalog-source.ts";
 import { openStore } from "../../lancedb/connect.ts";
 import { assertIndexesComplete, buildScalarIndexes, planScalarIndexes, writeItemsTable } from "../../lancedb/items-table.ts";
-import { buildLexicon, writeLexiconTable } from "../../lancedb/lexicon-table.ts";
+import { writeLexiconTable } from "../../lancedb/lexicon-table.ts";
+import { countLexiconValues } from "../../core/index.ts";
 import { appendReleaseRow, writePointer, type ReleaseRow } from "../../lancedb/release-registry.ts";
 import { releaseTables } from "../../lancedb/release-names.ts";
 import { QIDS_SCHEMA } from "../../lancedb/release-schemas.ts";
@@ -239,7 +240,7 @@ export async function ensureRelease(dir: string, spec: SynthSpec, log: (s: strin
   await timed(`vector index (${vindex.kind})`, () => buildVectorIndex(items, vindex));
   await assertIndexesComplete(items, [...Object.keys(scalar).map((c) => `${c}_idx`), ...(vindex.kind === "exact" ? [] : ["vector_idx"])]);
   await timed("qids table + index", () => writeSyntheticQids(db, names.qids, spec, clusterOf));
-  await timed("lexicon", () => writeLexiconTable(db, names.lexicon, buildLexicon(cat)));
+  await timed("lexicon", () => writeLexiconTable(db, names.lexicon, countLexiconValues(cat.brands, cat.categories)));
   const enc = createHashEncoder({ dim: spec.dim });
   const row: ReleaseRow = {
     id, created_at: new Date().toISOString(), items: spec.items, qids: spec.qids, dim: spec.dim, model: HASH_ENCODER_NAME,

@@ -112,7 +112,43 @@ export function expandShorthand(s: FilterShorthand): FilterExpr {
   return parts.length === 1 ? parts[0]! : { op: "and", filters: parts };
 }
 
+/**
+ * Why a raw filter is too costly to even validate, or null. One iterative walk, stopping at the
+ * first limit passed, before the recursive schema runs: a filter's cost (validation, SQL, the JS
+ * predicate per candidate) grows with its nodes and values, so each request's is bounded here.
+ */
+export function filterBudgetProblem(raw: unknown): string | null {
+  let nodes = 0;
+  let values = 0;
+  const stack: [unknown, number][] = [[raw, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (Array.isArray(v)) {
+      for (const c of v) {
+        if (typeof c === "object" && c !== null) stack.push([c, depth]);
+        else if (++values > LIMITS.filterValues) return `a filter holds at most ${LIMITS.filterValues} values in all; split the request or use fewer in-values`;
+      }
+    } else if (typeof v === "object" && v !== null) {
+      if (depth > LIMITS.filterDepth) return `filters nest at most ${LIMITS.filterDepth} levels deep; flatten and/or chains into one list`;
+      if (++nodes > LIMITS.filterNodes) return `a filter has at most ${LIMITS.filterNodes} nodes in all; combine conditions with in-lists`;
+      for (const [k, c] of Object.entries(v)) {
+        if (typeof c === "object" && c !== null) stack.push([c, depth + 1]);
+        else if (k === "value" && ++values > LIMITS.filterValues) return `a filter holds at most ${LIMITS.filterValues} values in all; split the request or use fewer in-values`;
+      }
+    }
+  }
+  return null;
+}
+
 /** A filter as the API accepts it: the expression tree or the shorthand; output is always the tree. */
-export const FilterSchema = z.union([FilterExprSchema, FilterShorthandSchema.transform(expandShorthand)], {
-  error: "filters must be an expression ({ op: ... }) or the shorthand ({ brand, category, price, attributes })",
-});
+export const FilterSchema = z
+  .unknown()
+  .superRefine((raw, ctx) => {
+    const problem = filterBudgetProblem(raw);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  })
+  .pipe(
+    z.union([FilterExprSchema, FilterShorthandSchema.transform(expandShorthand)], {
+      error: "filters must be an expression ({ op: ... }) or the shorthand ({ brand, category, price, attributes })",
+    }),
+  ) as unknown as z.ZodType<FilterExpr, unknown>;

@@ -9,6 +9,7 @@ import { FilterSchema, type FilterExpr } from "./filter-schema.ts";
 import { filterToPredicate } from "./filter-predicate.ts";
 import { filterToSql } from "./filter-sql.ts";
 import { zodIssues } from "./zod-error.ts";
+import { LIMITS } from "./limits.ts";
 
 // Values chosen to break naive quoting: quotes, backslashes, SQL fragments, NUL, unicode.
 const HOSTILE = [
@@ -45,7 +46,8 @@ function makeRows(): Row[] {
 
 const text = fc.oneof(fc.constantFrom(...HOSTILE), fc.string({ maxLength: 6 }).filter((x) => x.isWellFormed()));
 const num = fc.oneof(fc.constantFrom(...FILTER_NUMS), fc.double({ noNaN: true, noDefaultInfinity: true, min: -10, max: 2e6 }));
-const textField = fc.constantFrom("brand", "category", "attributes.material", "attributes.size", "attributes.colour");
+// "constructor" is a valid attribute key and a property of every JS object: a hostile field name.
+const textField = fc.constantFrom("brand", "category", "attributes.material", "attributes.size", "attributes.colour", "attributes.constructor");
 
 const leaf: fc.Arbitrary<FilterExpr> = fc.oneof(
   fc.record({ op: fc.constant("eq" as const), field: textField, value: text }) as fc.Arbitrary<FilterExpr>,
@@ -110,6 +112,14 @@ describe("filter → SQL and JS predicate", () => {
     expect(await sqlIds({ op: "eq", field: "attributes.colour", value: "red" })).toEqual([]);
   });
 
+  it("an attribute named like an Object.prototype property matches no row in either form", async () => {
+    // Reproduction (issue 13 C): the JS predicate read Object.prototype.constructor, so not(eq) matched every row.
+    const f = FilterSchema.parse({ op: "not", filter: { op: "eq", field: "attributes.constructor", value: "a" } });
+    expect(await sqlIds(f)).toEqual([]);
+    expect(jsIds(f)).toEqual([]);
+    expect(jsIds({ op: "in", field: "attributes.constructor", values: ["function Object() { [native code] }"] })).toEqual([]);
+  });
+
   it("random filter trees give the same rows in LanceDB and in JS (property)", async () => {
     await fc.assert(
       fc.asyncProperty(expr, async (f) => {
@@ -132,6 +142,27 @@ describe("filter schema", () => {
         { op: "eq", field: "attributes.material", value: "wool" },
       ],
     });
+  });
+
+  it("refuses a filter past its budget before validating it: depth, nodes, values across the tree", () => {
+    const message = (input: unknown) => {
+      const r = FilterSchema.safeParse(input);
+      return r.success ? "accepted" : zodIssues(r.error).map((i) => i.message).join(" | ");
+    };
+    const chain = (depth: number): unknown => (depth === 1 ? { op: "eq", field: "brand", value: "x" } : { op: "not", filter: chain(depth - 1) });
+    expect(message(chain(LIMITS.filterDepth))).toBe("accepted");
+    expect(message(chain(LIMITS.filterDepth + 1))).toMatch(/nest at most 8 levels/);
+    // 30 deep was accepted before; 10,000 deep must not reach the recursive schema (stack) at all.
+    expect(message(chain(30))).toMatch(/nest at most/);
+    expect(message(chain(10_000))).toMatch(/nest at most/);
+    // The reproduction of issue 13 A: not(or(64 × in 1,000 prices)).
+    const bomb = { op: "not", filter: { op: "or", filters: Array.from({ length: 64 }, (_, i) => ({ op: "in", field: "price", values: Array.from({ length: 1000 }, (_, j) => i * 1000 + j) })) } };
+    expect(message(bomb)).toMatch(/at most 1000 values in all/);
+    const wide = { op: "or", filters: Array.from({ length: 64 }, () => ({ op: "and", filters: [{ op: "eq", field: "brand", value: "a" }, { op: "eq", field: "brand", value: "b" }] })) };
+    expect(message(wide)).toMatch(/at most 128 nodes/);
+    const eqs = { op: "or", filters: Array.from({ length: 64 }, (_, i) => ({ op: "eq", field: "brand", value: `b${i}` })) };
+    expect(message(eqs)).toBe("accepted");
+    expect(message({ brand: Array.from({ length: 1001 }, (_, i) => `b${i}`) })).toMatch(/at most 1000 values/);
   });
 
   it("names the field and the fix on bad input", () => {

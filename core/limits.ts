@@ -10,8 +10,12 @@ export const LIMITS = {
   attributeValueLength: 500,
   queryLength: 500,
   maxK: 1_000,
+  /** Deepest nesting of filter nodes (and/or/not chains). */
   filterDepth: 8,
+  /** Values across the whole filter tree (every in-list and eq together). */
   filterValues: 1_000,
+  /** Objects (filter nodes) across the whole filter tree. */
+  filterNodes: 128,
 } as const;
 
 /** Attribute keys become column names in the store, so only this alphabet is accepted. */

@@ -38,7 +38,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const imageOptions = { timeoutMs: 300, retries: 1, backoffMs: 10 };
+const imageOptions = { timeoutMs: 300, retries: 1, backoffMs: 10, allowPrivateHosts: true };
 
 async function rejectsOf(out: string): Promise<Reject[]> {
   return (await readFile(join(out, "rejects.jsonl"), "utf8")).trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));

@@ -12,6 +12,10 @@ export interface HttpFetchOptions {
   fetch: typeof fetch;
   /** Called once before each retry (for the loader's counters). */
   onRetry?: () => void;
+  /** Checks every URL before it is requested, the first and each redirect's: a reason refuses it (permanently). */
+  checkUrl?: (url: string) => Promise<string | null>;
+  /** Redirects followed per attempt (default 5); more is a permanent failure. */
+  maxRedirects?: number;
 }
 
 /** Outcome of fetching one URL. */
@@ -71,6 +75,9 @@ async function readBody(body: ReadableStream<Uint8Array> | null, maxBytes: numbe
   return bytes;
 }
 
+// DNS answers that will not change on a retry.
+const PERMANENT_NETWORK = new Set(["ENOTFOUND", "ERR_INVALID_URL"]);
+
 async function attempt(url: string, options: HttpFetchOptions): Promise<Attempt> {
   const controller = new AbortController();
   let timedOut = false;
@@ -78,8 +85,23 @@ async function attempt(url: string, options: HttpFetchOptions): Promise<Attempt>
     timedOut = true;
     controller.abort();
   }, options.timeoutMs);
+  const maxRedirects = options.maxRedirects ?? 5;
   try {
-    const response = await options.fetch(url, { signal: controller.signal, headers: { accept: "image/*,*/*;q=0.8" } });
+    // Redirects are followed here, not by fetch, so every hop's host is checked before it is requested.
+    let response: Response;
+    let current = url;
+    for (let hops = 0; ; hops++) {
+      const refused = options.checkUrl ? await options.checkUrl(current) : null;
+      if (refused !== null) return { ok: false, reason: refused, retryable: false };
+      response = await options.fetch(current, { signal: controller.signal, redirect: "manual", headers: { accept: "image/*,*/*;q=0.8" } });
+      const location = response.status >= 300 && response.status < 400 ? response.headers.get("location") : null;
+      if (location === null) break;
+      await response.body?.cancel().catch(() => undefined);
+      if (hops >= maxRedirects) return { ok: false, reason: `too many redirects (more than ${maxRedirects})`, retryable: false };
+      const next = new URL(location, current);
+      if (next.protocol !== "http:" && next.protocol !== "https:") return { ok: false, reason: `redirect to unsupported scheme ${next.protocol}`, retryable: false };
+      current = next.href;
+    }
     if (!response.ok) {
       // Free the connection; the error body is of no use.
       await response.body?.cancel().catch(() => undefined);
@@ -99,7 +121,8 @@ async function attempt(url: string, options: HttpFetchOptions): Promise<Attempt>
   } catch (error) {
     if (error instanceof TooLarge) return { ok: false, reason: error.message, retryable: false };
     if (timedOut) return { ok: false, reason: `timeout after ${options.timeoutMs} ms`, retryable: true };
-    return { ok: false, reason: `network error: ${describeNetworkError(error)}`, retryable: true };
+    const what = describeNetworkError(error);
+    return { ok: false, reason: `network error: ${what}`, retryable: !PERMANENT_NETWORK.has(what) };
   } finally {
     clearTimeout(timer);
   }

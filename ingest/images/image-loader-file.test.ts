@@ -36,8 +36,12 @@ describe("image loader: local files", () => {
     expect(result.thumb.length).toBe(32 * 32 * 3);
     expect(pixel(result.thumb, 32, 16, 16)).toEqual([255, 0, 0]);
     expect(result.key).toMatch(/^[0-9a-f]{64}$/);
-    const jpeg = await loader.load(path.join(catalogDir, "img", "green.jpg"), "/elsewhere");
-    expect(jpeg.ok).toBe(true);
+    // An absolute path is read only inside the catalog's folder, or anywhere with allowOutsidePaths.
+    const jpeg = path.join(catalogDir, "img", "green.jpg");
+    expect((await loader.load(jpeg, catalogDir)).ok).toBe(true);
+    expect(await loader.load(jpeg, "/elsewhere")).toMatchObject({ ok: false, reason: expect.stringMatching(/outside the catalog's folder/) });
+    const anywhere = createImageLoader({ cacheDir: cacheDir("relative"), size: 32, grid: 4, allowOutsidePaths: true });
+    expect((await anywhere.load(jpeg, "/elsewhere")).ok).toBe(true);
   });
 
   it("answers a second load from the thumbnail cache, also from a new loader on the same cacheDir", async () => {

@@ -62,6 +62,16 @@ beforeAll(async () => {
       for (let i = 0; i < big.length; i += 1000) res.write(big.subarray(i, i + 1000));
       res.end();
     },
+    "/to-red.png": (_req, res) => {
+      res.writeHead(302, { location: "/red.png" }).end();
+    },
+    "/loop.png": (_req, res) => {
+      res.writeHead(302, { location: "/loop.png" }).end();
+    },
+    // Set per test: a redirect to the loopback address itself.
+    "/to-private.png": (_req, res) => {
+      res.writeHead(302, { location: `${server.base}/red.png` }).end();
+    },
     "/html.png": (_req, res) => {
       res.setHeader("content-type", "text/html");
       res.end("<html>oops</html>");
@@ -85,7 +95,8 @@ let n = 0;
 /** A fresh cache folder per loader, so tests do not share hits. */
 function fresh(options: Omit<Parameters<typeof createImageLoader>[0], "cacheDir"> = {}) {
   const cacheDir = path.join(root, `cache-${n++}`);
-  return { cacheDir, loader: createImageLoader({ cacheDir, backoffMs: 5, ...options }) };
+  // The test server is on loopback, which only allowPrivateHosts lets the loader reach.
+  return { cacheDir, loader: createImageLoader({ cacheDir, backoffMs: 5, allowPrivateHosts: true, ...options }) };
 }
 
 describe("image loader: http", () => {
@@ -95,6 +106,40 @@ describe("image loader: http", () => {
     expect(result).toMatchObject({ ok: true, source: "http", cached: false, size: 16 });
     if (result.ok) expect(pixel(result.thumb, 16, 8, 8)).toEqual([255, 0, 0]);
     expect(loader.stats()).toMatchObject({ loaded: 1, httpFetches: 1, retries: 0, bytesFetched: red.length });
+  });
+
+  it("refuses loopback and private hosts unless allowed, however the address is spelled (issue 13 E)", async () => {
+    const port = new URL(server.base).port;
+    const guarded = createImageLoader({ cacheDir: path.join(root, `cache-${n++}`), backoffMs: 5 });
+    const before = server.hits.get("/red.png") ?? 0;
+    for (const url of [`${server.base}/red.png`, `http://0x7f000001:${port}/red.png`, `http://2130706433:${port}/red.png`, `http://[::1]:${port}/red.png`, `http://[::ffff:127.0.0.1]:${port}/red.png`, `http://localhost:${port}/red.png`]) {
+      const r = await guarded.load(url, "/");
+      expect(r, url).toMatchObject({ ok: false, reason: expect.stringMatching(/loopback or private address; pass --allow-private-hosts/) });
+    }
+    // A public-looking name that resolves to a private address is refused after resolution.
+    const rebound = createImageLoader({ cacheDir: path.join(root, `cache-${n++}`), lookup: async () => ["10.1.2.3"] });
+    expect(await rebound.load("http://images.shop.test/a.png", "/")).toMatchObject({ ok: false, reason: expect.stringMatching(/images\.shop\.test \(10\.1\.2\.3\)/) });
+    expect(server.hits.get("/red.png") ?? 0).toBe(before);
+    expect(guarded.stats()).toMatchObject({ retries: 0 });
+  });
+
+  it("checks every redirect hop, and fails a redirect loop once, without retries", async () => {
+    // "public.test" resolves to a public address for the check; the fetch reaches the test server.
+    const port = new URL(server.base).port;
+    const viaPublicName = createImageLoader({
+      cacheDir: path.join(root, `cache-${n++}`),
+      backoffMs: 5,
+      lookup: async () => ["93.184.216.34"],
+      fetch: (input, init) => globalThis.fetch(String(input).replace(`public.test:${port}`, `127.0.0.1:${port}`), init),
+    });
+    const redBefore = server.hits.get("/red.png") ?? 0;
+    expect(await viaPublicName.load(`http://public.test:${port}/to-private.png`, "/")).toMatchObject({ ok: false, reason: expect.stringMatching(/127\.0\.0\.1 is a loopback or private address/) });
+    expect(server.hits.get("/red.png") ?? 0).toBe(redBefore);
+    expect(await viaPublicName.load(`http://public.test:${port}/to-red.png`, "/")).toMatchObject({ ok: true });
+    const { loader } = fresh();
+    expect(await loader.load(`${server.base}/loop.png`, "/")).toEqual({ ok: false, reason: "too many redirects (more than 5)" });
+    expect(server.hits.get("/loop.png")).toBe(6);
+    expect(loader.stats()).toMatchObject({ retries: 0 });
   });
 
   it("does not retry a 404 or a 403", async () => {

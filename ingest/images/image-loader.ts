@@ -4,6 +4,7 @@ import path from "node:path";
 import { decodeThumbnail } from "./decode-thumbnail.ts";
 import { readCacheFile, sha256Hex, writeFileAtomic } from "./disk-cache.ts";
 import { fetchImageBytes } from "./http-fetch.ts";
+import { privateHostProblem, type HostLookup } from "./host-guard.ts";
 import { resolveImageSource } from "./resolve-source.ts";
 import { Semaphore } from "./semaphore.ts";
 import type { ImageLoader, ImageLoaderOptions, ImageLoaderStats, ImageResult } from "./types.ts";
@@ -18,7 +19,7 @@ const DEFAULTS = {
   maxBytes: 20 * 1024 * 1024,
 } as const;
 
-type Settings = Required<Omit<ImageLoaderOptions, "fetch">> & { fetch: typeof fetch };
+type Settings = Required<Omit<ImageLoaderOptions, "fetch" | "lookup">> & { fetch: typeof fetch; lookup: HostLookup | undefined };
 type Bytes = { ok: true; bytes: Uint8Array; fromNetwork: boolean } | { ok: false; reason: string };
 
 function checkInteger(name: string, value: number, min: number): void {
@@ -43,6 +44,9 @@ function settle(options: ImageLoaderOptions): Settings {
     maxBytes: options.maxBytes ?? DEFAULTS.maxBytes,
     // A wrapper, not the bare global: some fetch implementations need `this` to be globalThis.
     fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    allowPrivateHosts: options.allowPrivateHosts ?? false,
+    allowOutsidePaths: options.allowOutsidePaths ?? false,
+    lookup: options.lookup,
   };
   checkInteger("size", s.size, 1);
   checkInteger("grid", s.grid, 1);
@@ -130,6 +134,7 @@ export function createImageLoader(options: ImageLoaderOptions): ImageLoader {
       maxBytes: s.maxBytes,
       fetch: s.fetch,
       onRetry: () => void counters.retries++,
+      ...(s.allowPrivateHosts ? {} : { checkUrl: (u: string) => privateHostProblem(u, s.lookup) }),
     });
     if (!fetched.ok) return fetched;
     counters.bytesFetched += fetched.bytes.length;
@@ -168,7 +173,7 @@ export function createImageLoader(options: ImageLoaderOptions): ImageLoader {
   }
 
   async function load(src: string, baseDir: string): Promise<ImageResult> {
-    const source = resolveImageSource(src, baseDir);
+    const source = resolveImageSource(src, baseDir, { allowOutsidePaths: s.allowOutsidePaths });
     let result: ImageResult;
     if (source.kind === "invalid") {
       result = { ok: false, reason: source.reason };

@@ -16,7 +16,17 @@ describe("resolveImageSource", () => {
   it("resolves relative paths against baseDir and normalises absolute ones", () => {
     expect(resolveImageSource("img/a.png", "/data/catalog")).toEqual({ kind: "file", path: "/data/catalog/img/a.png" });
     expect(resolveImageSource("./img/../b.png", "/data/catalog")).toEqual({ kind: "file", path: "/data/catalog/b.png" });
-    expect(resolveImageSource("/srv//images/./c.png", "/data")).toEqual({ kind: "file", path: "/srv/images/c.png" });
+    expect(resolveImageSource("/data/images/./c.png", "/data")).toEqual({ kind: "file", path: "/data/images/c.png" });
+    expect(resolveImageSource("/srv//images/./c.png", "/data", { allowOutsidePaths: true })).toEqual({ kind: "file", path: "/srv/images/c.png" });
+  });
+
+  it("confines local paths to the catalog's folder unless allowed (issue 13 E)", () => {
+    for (const outside of ["/etc/passwd", "../secrets/key.png", "img/../../x.png", "/proc/self/environ", "/data/catalog-other/a.png"]) {
+      const r = resolveImageSource(outside, "/data/catalog");
+      expect(r.kind, outside).toBe("invalid");
+      if (r.kind === "invalid") expect(r.reason).toMatch(/outside the catalog's folder.*--allow-outside-paths/);
+    }
+    expect(resolveImageSource("../secrets/key.png", "/data/catalog", { allowOutsidePaths: true })).toEqual({ kind: "file", path: "/data/secrets/key.png" });
   });
 
   it("rejects other schemes, empty values and protocol-relative URLs with a reason", () => {

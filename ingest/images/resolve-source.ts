@@ -9,8 +9,12 @@ function echo(value: string): string {
   return value.length > ECHO_LIMIT ? `${value.slice(0, ECHO_LIMIT)}…` : value;
 }
 
-/** Resolve a catalog `image` value: http(s) URL, absolute path, or a path relative to `baseDir`. */
-export function resolveImageSource(src: string, baseDir: string): ImageSource {
+/**
+ * Resolve a catalog `image` value: http(s) URL, absolute path, or a path relative to `baseDir`.
+ * Local paths must lie inside `baseDir` (the catalog's folder) unless `allowOutsidePaths`: a
+ * catalog is outside input, and "../../etc/passwd" must not make the importer open it.
+ */
+export function resolveImageSource(src: string, baseDir: string, opts: { allowOutsidePaths?: boolean } = {}): ImageSource {
   if (typeof src !== "string") throw new TypeError("resolveImageSource: src must be a string");
   if (typeof baseDir !== "string") throw new TypeError("resolveImageSource: baseDir must be a string");
   const value = src.trim();
@@ -38,5 +42,11 @@ export function resolveImageSource(src: string, baseDir: string): ImageSource {
     return { kind: "invalid", reason: `protocol-relative URL (add http: or https:): ${echo(value)}` };
   }
   const resolved = path.isAbsolute(value) ? path.normalize(value) : path.resolve(baseDir, value);
+  if (!opts.allowOutsidePaths) {
+    const rel = path.relative(path.resolve(baseDir), resolved);
+    if (rel === "" || rel.startsWith("..") || path.isAbsolute(rel)) {
+      return { kind: "invalid", reason: `image path outside the catalog's folder: ${echo(value)}; move the images beside the catalog or pass --allow-outside-paths` };
+    }
+  }
   return { kind: "file", path: resolved };
 }

@@ -1,3 +1,5 @@
+import type { HostLookup } from "./host-guard.ts";
+
 /** Options for {@link createImageLoader}; every field but `cacheDir` has a default. */
 export interface ImageLoaderOptions {
   /** Folder for the on-disk caches (fetched bytes and thumbnails); created if absent. */
@@ -18,6 +20,12 @@ export interface ImageLoaderOptions {
   maxBytes?: number;
   /** fetch implementation (default globalThis.fetch); injectable for runtimes/tests. */
   fetch?: typeof fetch;
+  /** Fetch from loopback, private and link-local addresses too (default false: refused, as SSRF protection). */
+  allowPrivateHosts?: boolean;
+  /** Read local image paths outside the catalog file's folder (default false: confined to it). */
+  allowOutsidePaths?: boolean;
+  /** Host name → addresses, for the private-host check (default the system resolver; injectable for tests). */
+  lookup?: HostLookup;
 }
 
 /** One image's outcome: a thumbnail, or the reason the item stays text-only. */

@@ -11,6 +11,8 @@ import { openStore } from "../lancedb/connect.ts";
 import { importData } from "./import-data.ts";
 import { readImportManifest } from "../lancedb/import-manifest.ts";
 import type { Reject } from "./rejects.ts";
+import { columnPreset, parseColumnMap } from "./column-map.ts";
+import type { ImportError } from "./errors.ts";
 
 let dir: string;
 let server: Server;
@@ -254,6 +256,43 @@ describe("importData: formats and re-runs", () => {
     await expect(
       importData({ catalog, out, images: false, onProgress: () => { throw new Error("injected crash"); } }),
     ).rejects.toThrow("injected crash");
-    await expect(readImportManifest(out)).rejects.toThrow(/did not finish/);
+    // An error ends the manifest "failed" with its reason (issue 13 F: it used to stay "running").
+    expect(JSON.parse(await readFile(join(out, "import.json"), "utf8"))).toMatchObject({ state: "failed", error: "injected crash" });
+    await expect(readImportManifest(out)).rejects.toThrow(/last import into .* failed \(injected crash\)/);
+  });
+
+  it("names missing required columns and the preset that maps them, and exits as failed (a Shopify export)", async () => {
+    const csv = join(dir, "shopify.csv");
+    await writeFile(csv, ["Handle,Title,Body (HTML),Vendor,Type,Variant Price,Image Src", "red-dress,Red dress,<p>x</p>,Acme,Dresses,19.50,", "red-dress,,,,,21.00,", "blue-bag,Blue bag,,Acme,Bags,5,"].join("\n"));
+    const out = join(dir, "out-shopify");
+    const err = await importData({ catalog: csv, out, images: false }).catch((e: unknown) => e as ImportError);
+    expect(err).toMatchObject({ code: "MISSING_COLUMNS" });
+    expect((err as Error).message).toMatch(/no "id" or "title" column \(columns: Handle, Title, .*--map id=Column,title=Column; these look like a shopify export: add --columns shopify/);
+    expect(JSON.parse(await readFile(join(out, "import.json"), "utf8"))).toMatchObject({ state: "failed" });
+
+    const s = await importData({ catalog: csv, out, images: false, columns: columnPreset("shopify") });
+    expect(s.catalog).toMatchObject({ read: 3, imported: 2, rejected: 0 });
+    expect(s.warnings).toEqual([
+      expect.stringMatching(/^catalog columns ignored: Body \(HTML\); map one with --map/),
+      "1 catalog rows repeated an earlier id without a title (variant/image rows of a platform export) and were skipped",
+    ]);
+    const manifest = await readImportManifest(out);
+    expect(manifest.summary.catalog.imported).toBe(2);
+  });
+
+  it("maps columns by hand, keeps the first of a listed value, and refuses a catalog with nothing importable", async () => {
+    const jsonl = join(dir, "woo.jsonl");
+    await writeFile(jsonl, [JSON.stringify({ ID: "7", Name: "Wool hat", "Regular price": 12, Images: "https://cdn.test/a.jpg, https://cdn.test/b.jpg", Categories: "Hats > Wool, Sale" })].join("\n"));
+    const s = await importData({ catalog: jsonl, out: join(dir, "out-woo"), images: false, columns: columnPreset("woocommerce") });
+    expect(s.catalog.imported).toBe(1);
+    const byHand = parseColumnMap("id=ID, title=Name");
+    expect(byHand).toEqual({ columns: { id: "ID", title: "Name" } });
+    expect(() => parseColumnMap("sku=ID")).toThrow(/unknown field "sku"; map one of id, title/);
+    expect(() => parseColumnMap("id")).toThrow(/not field=Column/);
+    expect(() => columnPreset("magento")).toThrow(/use shopify or woocommerce/);
+
+    const bad = join(dir, "all-bad.jsonl");
+    await writeFile(bad, [JSON.stringify({ id: "a", title: "" }), JSON.stringify({ id: "b", title: "" })].join("\n"));
+    await expect(importData({ catalog: bad, out: join(dir, "out-bad"), images: false })).rejects.toMatchObject({ code: "NOTHING_IMPORTED", message: expect.stringMatching(/none of the 2 rows could be imported \(first: line 1: .*title is empty/) });
   });
 });

@@ -10,6 +10,7 @@ import {
 import { ImportError } from "./errors.ts";
 import { createImageLoader, type ImageLoaderOptions } from "./images/index.ts";
 import { readRows } from "./read-rows.ts";
+import { CATALOG_FIELDS, presetHint, type ColumnMap } from "./column-map.ts";
 import { RejectsWriter, type RejectKind } from "./rejects.ts";
 import { checkClick, checkItem, checkJudgment } from "./validate.ts";
 
@@ -45,6 +46,8 @@ export interface ImportOptions {
   cacheDir?: string;
   /** Image loader settings: thumbnail size, timeouts, retries, concurrency. */
   imageOptions?: Omit<ImageLoaderOptions, "cacheDir">;
+  /** Catalog columns to rename to Vitrine's fields first (`--map`, `--columns shopify`). */
+  columns?: ColumnMap;
   /** Called as rows are handled. */
   onProgress?: (p: ImportProgress) => void;
 }
@@ -53,15 +56,28 @@ export interface ImportOptions {
 // memory stays flat on 100k-item catalogs.
 const IMAGE_CHUNK = 256;
 
+const KNOWN_CATALOG_KEYS = new Set<string>(CATALOG_FIELDS);
+
 /** Import a catalog and click logs into `<out>/store`; bad rows go to `<out>/rejects.jsonl`. */
 export async function importData(opts: ImportOptions): Promise<ImportSummary> {
-  const started = performance.now();
   const evalFraction = opts.evalFraction ?? 0.1;
   if (!(evalFraction >= 0 && evalFraction < 1)) throw new ImportError("BAD_OPTION", `evalFraction must be in [0, 1), got ${evalFraction}`);
   const out = resolve(opts.out);
   await mkdir(out, { recursive: true });
-  // Mark the import as running first: a crash leaves a manifest that readers refuse.
+  // Mark the import as running first: a crash leaves a manifest that readers refuse, and an error
+  // leaves it "failed" with the reason.
   await writeManifest(out, { state: "running", version: 1 });
+  try {
+    return await importInto(out, opts, evalFraction);
+  } catch (e) {
+    await writeManifest(out, { state: "failed", version: 1, error: (e as Error).message ?? String(e), failedAt: new Date().toISOString() }).catch(() => undefined);
+    throw e;
+  }
+}
+
+async function importInto(out: string, opts: ImportOptions, evalFraction: number): Promise<ImportSummary> {
+  const started = performance.now();
+  const warnings: string[] = [];
 
   const db = await openStore(out);
   const rejects = new RejectsWriter(join(out, "rejects.jsonl"));
@@ -79,6 +95,9 @@ export async function importData(opts: ImportOptions): Promise<ImportSummary> {
   const catalogDir = dirname(resolve(opts.catalog));
   const items = new TableWriter<CatalogRow>(db, IMPORT_TABLES.catalog, CATALOG_SCHEMA);
   const seen = new Map<string, number>();
+  const columnsSeen = new Set<string>();
+  let continuationRows = 0;
+  let firstReject: string | null = null;
   let chunk: { item: Item; line: number }[] = [];
   const flushChunk = async () => {
     const withImage = chunk.filter((c) => c.item.image !== undefined && loader);
@@ -103,14 +122,22 @@ export async function importData(opts: ImportOptions): Promise<ImportSummary> {
     chunk = [];
     opts.onProgress?.({ stage: "catalog", done: summary.catalog.read });
   };
-  for await (const row of readRows(opts.catalog)) {
+  for await (const row of readRows(opts.catalog, opts.columns)) {
     summary.catalog.read++;
     const reject = (reason: string, field?: string, id?: string) => {
       summary.catalog.rejected++;
+      firstReject ??= `line ${row.line}: ${reason}`;
       rejects.add({ kind: "catalog", file: opts.catalog, line: row.line, reason, ...(field ? { field } : {}), ...(id ? { id } : {}) });
     };
     if ("error" in row) {
       reject(row.error);
+      continue;
+    }
+    for (const k of Object.keys(row.value)) columnsSeen.add(k);
+    // A row repeating an earlier id with no title is a platform export's variant/image row (Shopify).
+    const title = row.value.title;
+    if ((title === undefined || title === "") && typeof row.value.id === "string" && seen.has(row.value.id)) {
+      continuationRows++;
       continue;
     }
     const checked = checkItem(row.value);
@@ -129,6 +156,21 @@ export async function importData(opts: ImportOptions): Promise<ImportSummary> {
     if (chunk.length >= IMAGE_CHUNK) await flushChunk();
   }
   await flushChunk();
+  if (summary.catalog.imported === 0 && summary.catalog.read > 0) {
+    const missing = ["id", "title"].filter((c) => !columnsSeen.has(c));
+    if (missing.length > 0) {
+      throw new ImportError(
+        "MISSING_COLUMNS",
+        `${opts.catalog}: no ${missing.map((c) => `"${c}"`).join(" or ")} column (columns: ${[...columnsSeen].slice(0, 20).join(", ") || "none"}); rename them, or map them with --map id=Column,title=Column${presetHint(columnsSeen)}`,
+      );
+    }
+    throw new ImportError("NOTHING_IMPORTED", `${opts.catalog}: none of the ${summary.catalog.read} rows could be imported (first: ${firstReject}); see ${join(out, "rejects.jsonl")}`);
+  }
+  const ignored = [...columnsSeen].filter((k) => !KNOWN_CATALOG_KEYS.has(k));
+  if (ignored.length > 0) {
+    warnings.push(`catalog columns ignored: ${ignored.slice(0, 12).join(", ")}${ignored.length > 12 ? `, … (${ignored.length} in all)` : ""}; map one with --map field=Column, or name it attr.<key> to keep it as an attribute`);
+  }
+  if (continuationRows > 0) warnings.push(`${continuationRows} catalog rows repeated an earlier id without a title (variant/image rows of a platform export) and were skipped`);
   const versions: Record<string, number> = { [IMPORT_TABLES.catalog]: await items.close() };
   const known = new Set(seen.keys());
 
@@ -207,6 +249,7 @@ export async function importData(opts: ImportOptions): Promise<ImportSummary> {
   await rejects.close();
   if (loader) summary.catalog.imageCacheHits = loader.stats().cacheHits;
   summary.seconds = (performance.now() - started) / 1000;
+  if (warnings.length > 0) summary.warnings = warnings;
   await writeManifest(out, {
     state: "complete",
     version: 1,

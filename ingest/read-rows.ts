@@ -5,6 +5,7 @@ import { createInterface } from "node:readline";
 import { parse as parseCsv } from "csv-parse";
 import { ImportError } from "./errors.ts";
 import { readParquetRows } from "./read-parquet.ts";
+import { applyColumnMap, type ColumnMap } from "./column-map.ts";
 
 /** One row read from a source file: a parsed record, or the reason it could not be parsed. */
 export type RawRow = { line: number; value: Record<string, unknown> } | { line: number; error: string };
@@ -24,8 +25,16 @@ export function detectFormat(file: string): SourceFormat {
   throw new ImportError("UNSUPPORTED_FORMAT", `${file}: unsupported file type "${ext}"; use .jsonl, .csv or .parquet`);
 }
 
-/** Stream the rows of a JSONL, CSV or Parquet file with their 1-based line (or row) numbers. */
-export async function* readRows(file: string): AsyncGenerator<RawRow> {
+/** Stream the rows of a JSONL, CSV or Parquet file with their 1-based line (or row) numbers; `columns` renames mapped columns first. */
+export async function* readRows(file: string, columns?: ColumnMap): AsyncGenerator<RawRow> {
+  if (!columns) {
+    yield* readRowsAsIs(file);
+    return;
+  }
+  for await (const row of readRowsAsIs(file, columns)) yield "value" in row && detectFormat(file) !== "csv" ? { line: row.line, value: applyColumnMap(row.value, columns) } : row;
+}
+
+async function* readRowsAsIs(file: string, columns?: ColumnMap): AsyncGenerator<RawRow> {
   const format = detectFormat(file);
   try {
     const st = await stat(file);
@@ -34,7 +43,7 @@ export async function* readRows(file: string): AsyncGenerator<RawRow> {
     throw new ImportError("SOURCE_MISSING", `${file}: cannot read (${(e as Error).message}); check the path`);
   }
   if (format === "jsonl") yield* readJsonl(file);
-  else if (format === "csv") yield* readCsv(file);
+  else if (format === "csv") yield* readCsv(file, columns);
   else yield* readParquetRows(await readFile(file), file);
 }
 
@@ -63,7 +72,7 @@ async function* readJsonl(file: string): AsyncGenerator<RawRow> {
   }
 }
 
-async function* readCsv(file: string): AsyncGenerator<RawRow> {
+async function* readCsv(file: string, columns?: ColumnMap): AsyncGenerator<RawRow> {
   const skipped: RawRow[] = [];
   const parser = parseCsv({
     columns: (header: string[]) => header.map((h) => h.trim()),
@@ -80,7 +89,8 @@ async function* readCsv(file: string): AsyncGenerator<RawRow> {
   createReadStream(file).pipe(parser);
   for await (const rec of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
     while (skipped.length) yield skipped.shift()!;
-    yield { line: rec.info.lines, value: coerceCsv(rec.record) };
+    // Mapped before coercion, so a mapped "Variant Price" is coerced as price.
+    yield { line: rec.info.lines, value: coerceCsv(columns ? applyColumnMap(rec.record, columns) : rec.record) };
   }
   while (skipped.length) yield skipped.shift()!;
 }

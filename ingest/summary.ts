@@ -23,6 +23,7 @@ export function formatSummary(s: ImportSummary, rejectsPath: string): string {
     `time: ${s.seconds.toFixed(1)} s (${rate} catalog rows/s)`,
     splitLine(s),
     rejected > 0 ? `rejects: ${rejected} rows in ${rejectsPath} (file, line, reason)` : "rejects: none",
+    ...(s.warnings ?? []).map((w) => `warning: ${w}`),
   ].join("\n");
 }
 

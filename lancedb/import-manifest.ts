@@ -32,6 +32,8 @@ export interface ImportSummary {
   split: SplitSummary;
   /** Wall time of the import. */
   seconds: number;
+  /** Things the operator should know that did not stop the import (ignored columns, an empty held-out split). */
+  warnings?: string[];
 }
 
 /** The train / held-out split an import made. */
@@ -49,6 +51,8 @@ export interface SplitSummary {
 /** The manifest written first as "running" and last as "complete": readers trust only the latter. */
 export type ImportManifest =
   | { state: "running"; version: 1 }
+  /** The import stopped with an error; the tables may be partial. */
+  | { state: "failed"; version: 1; error: string; failedAt: string }
   | {
       state: "complete";
       version: 1;
@@ -70,6 +74,9 @@ export async function readImportManifest(dataDir: string): Promise<Extract<Impor
     m = JSON.parse(await readFile(join(dataDir, IMPORT_MANIFEST), "utf8")) as ImportManifest;
   } catch {
     throw new StoreError("STORE_MISSING", `${dataDir} holds no imported data; run \`vitrine import --catalog FILE --clicks FILE --out ${dataDir}\` first`);
+  }
+  if (m.state === "failed") {
+    throw new StoreError("IMPORT_INCOMPLETE", `the last import into ${dataDir} failed (${m.error}); fix that and run \`vitrine import\` again`);
   }
   if (m.state !== "complete") {
     throw new StoreError("IMPORT_INCOMPLETE", `the import into ${dataDir} did not finish (it crashed or is still running); run \`vitrine import\` again`);

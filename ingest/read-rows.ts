@@ -72,27 +72,82 @@ async function* readJsonl(file: string): AsyncGenerator<RawRow> {
   }
 }
 
+/** Most re-parses after broken quoting per file; past it the rest of the file is one reject. */
+const MAX_CSV_RESTARTS = 1_000;
+
+// A quote opened and never properly closed swallows every following line into one field until a
+// later quote happens to close it; csv-parse then reports one error where it noticed, many lines on.
+// So an error on a record that spans lines is reported at the line the record began, and parsing
+// starts again on the line after it: one bad line costs one reject, not the ten after it.
 async function* readCsv(file: string, columns?: ColumnMap): AsyncGenerator<RawRow> {
-  const skipped: RawRow[] = [];
-  const parser = parseCsv({
-    columns: (header: string[]) => header.map((h) => h.trim()),
-    bom: true,
-    info: true,
-    skip_empty_lines: true,
-    max_record_size: MAX_ROW_BYTES,
-    // A malformed record (wrong column count, bad quoting) is rejected, never fatal.
-    skip_records_with_error: true,
-  });
-  parser.on("skip", (err: Error & { lines?: number }) => {
-    skipped.push({ line: err.lines ?? 0, error: `malformed CSV: ${err.message}` });
-  });
-  createReadStream(file).pipe(parser);
-  for await (const rec of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
+  let header: string[] | null = null;
+  let fromLine = 1;
+  let fromByte = 0;
+  for (let restarts = 0; ; restarts++) {
+    const skipped: RawRow[] = [];
+    // csv-parse counts lines from where its input starts; the file's line is that plus `shift`.
+    const shift = fromLine - 1;
+    // Last line of the last record parsed (the header's line before the first).
+    let lastEnd = fromLine === 1 ? 1 : shift;
+    let restartAt: number | null = null;
+    const parser = parseCsv({
+      columns: header ?? ((h: string[]) => (header = h.map((x) => x.trim()))),
+      bom: fromByte === 0,
+      info: true,
+      skip_empty_lines: true,
+      max_record_size: MAX_ROW_BYTES,
+      // A malformed record (wrong column count, bad quoting) is rejected, never fatal.
+      skip_records_with_error: true,
+      on_record: (record: unknown, context: { lines: number }) => {
+        lastEnd = context.lines + shift;
+        return record;
+      },
+    });
+    // The restart reads from the byte where its line begins: csv-parse's from_line would still
+    // tokenise the skipped lines, and the unclosed quote in them.
+    const source = createReadStream(file, { start: fromByte });
+    parser.on("skip", (err: Error & { lines?: number }) => {
+      if (restartAt !== null) return;
+      const at = (err.lines ?? 0) + shift;
+      const began = lastEnd + 1;
+      if (at > began && restarts < MAX_CSV_RESTARTS) {
+        skipped.push({ line: began, error: `malformed CSV: a quoted field opened on line ${began} is not closed properly (noticed on line ${at}: ${err.message}); fix the quoting` });
+        restartAt = began + 1;
+        source.destroy();
+        parser.end();
+      } else {
+        skipped.push({ line: at, error: `malformed CSV: ${err.message}` });
+        lastEnd = at;
+      }
+    });
+    source.pipe(parser);
+    for await (const rec of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
+      const line = rec.info.lines + shift;
+      if (restartAt !== null && line >= restartAt) break;
+      // The parser runs ahead of this loop, so rejects are yielded in line order, not as noticed.
+      while (skipped.length && skipped[0]!.line <= line) yield skipped.shift()!;
+      // Mapped before coercion, so a mapped "Variant Price" is coerced as price.
+      yield { line, value: coerceCsv(columns ? applyColumnMap(rec.record, columns) : rec.record) };
+    }
     while (skipped.length) yield skipped.shift()!;
-    // Mapped before coercion, so a mapped "Variant Price" is coerced as price.
-    yield { line: rec.info.lines, value: coerceCsv(columns ? applyColumnMap(rec.record, columns) : rec.record) };
+    if (restartAt === null) return;
+    fromLine = restartAt;
+    fromByte = await lineOffset(file, fromLine);
   }
-  while (skipped.length) yield skipped.shift()!;
+}
+
+/** Byte offset where 1-based `line` of a file begins (the file's size when it has fewer lines). */
+async function lineOffset(file: string, line: number): Promise<number> {
+  let newlines = 0;
+  let offset = 0;
+  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
+    let i = -1;
+    while ((i = chunk.indexOf(10, i + 1)) !== -1) {
+      if (++newlines === line - 1) return offset + i + 1;
+    }
+    offset += chunk.length;
+  }
+  return offset;
 }
 
 const NUMERIC = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;

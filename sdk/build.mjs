@@ -5,17 +5,23 @@
 //
 // JS: esbuild bundles sdk/index.ts; the package's dependencies stay external, and the build fails
 // if anything outside sdk/ (server code, another package) would end up in the bundle.
-// Types: each sdk file's declarations come from TypeScript's isolated declaration emit (no program,
-// so the server's source is never read: sdk/types.ts writes the public types out in full), then are
-// merged into one module with index.ts's exports and checked to compile on their own.
+// Types: sdk/types.ts and sdk/job-types.ts derive the public types from the server's AppRouter;
+// materialize-types.mjs writes each out in full (a TypeScript program over the server's source), the
+// other sdk files' declarations come from isolated declaration emit, and all are merged into one
+// module with index.ts's exports, checked to compile on their own and to equal the types they were
+// written from.
 import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import ts from "typescript";
+import { materializeTypes } from "./materialize-types.mjs";
 
 const SDK = dirname(fileURLToPath(import.meta.url));
+const ROOT = dirname(SDK);
 const ENTRY = join(SDK, "index.ts");
+/** Files whose exported types are written out from the server's (see materialize-types.mjs). */
+const DERIVED = [join(SDK, "types.ts"), join(SDK, "job-types.ts")];
 
 /** Build the package into `outdir` (default sdk/dist); returns the files written and their sizes. */
 export async function buildSdk(outdir = join(SDK, "dist")) {
@@ -42,13 +48,41 @@ export async function buildSdk(outdir = join(SDK, "dist")) {
     if (foreign.length > 0) throw new Error(`the ${format} bundle would contain code from outside sdk/: ${foreign.join(", ")}`);
   }
 
-  const dts = await bundleDeclarations(ENTRY, `${pkg.name} ${pkg.version}`);
+  const title = `${pkg.name} ${pkg.version}`;
+  const program = createServerProgram(DERIVED);
+  const { declarations: derived } = materializeTypes(program, DERIVED);
+  const dts = await bundleDeclarations(ENTRY, title, derived);
   checkDeclarations(dts);
+  checkPublished(dts, derived, program);
   await writeFile(join(outdir, "index.d.ts"), dts);
   await writeFile(join(outdir, "index.d.cts"), dts);
 
   const files = ["index.js", "index.cjs", "index.d.ts", "index.d.cts"];
   return Promise.all(files.map(async (f) => ({ file: join(outdir, f), bytes: (await stat(join(outdir, f))).size })));
+}
+
+/** A program over `roots` with the repository's compiler options (tsconfig.json); throws on a type error in a root. */
+function createServerProgram(roots) {
+  const options = projectOptions();
+  const program = ts.createProgram({ rootNames: roots, options });
+  const files = roots.map((f) => program.getSourceFile(f));
+  const diagnostics = [...program.getOptionsDiagnostics(), ...program.getGlobalDiagnostics(), ...files.flatMap((f) => [...program.getSyntacticDiagnostics(f), ...program.getSemanticDiagnostics(f)])];
+  if (diagnostics.length > 0) throw new Error(`type errors:\n${formatDiagnostics(diagnostics)}`);
+  return program;
+}
+
+function projectOptions() {
+  const host = { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => { throw new Error(ts.flattenDiagnosticMessageText(d.messageText, "\n")); } };
+  return ts.getParsedCommandLineOfConfigFile(join(ROOT, "tsconfig.json"), {}, host).options;
+}
+
+function formatDiagnostics(diagnostics) {
+  return diagnostics
+    .map((d) => {
+      const at = d.file && d.start !== undefined ? `${relative(ROOT, d.file.fileName)}:${d.file.getLineAndCharacterOfPosition(d.start).line + 1}: ` : "";
+      return at + ts.flattenDiagnosticMessageText(d.messageText, "\n");
+    })
+    .join("\n");
 }
 
 const COMPILER_OPTIONS = { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, strict: true, allowImportingTsExtensions: true, verbatimModuleSyntax: true };
@@ -61,8 +95,18 @@ function isRelative(specifier) {
   return specifier.startsWith("./") || specifier.startsWith("../");
 }
 
-/** The declarations of one source file, parsed; throws on anything the merge cannot represent. */
-async function declarationsOf(file) {
+/**
+ * The declarations of one source file, parsed; throws on anything the merge cannot represent. A
+ * DERIVED file's are the types materialize-types.mjs wrote out (its imports reach the server).
+ */
+async function declarationsOf(file, derived) {
+  if (DERIVED.includes(file)) {
+    const text = derived
+      .filter((d) => d.file === file)
+      .map((d) => d.text.replace(/^(interface|type) /m, "export $1 "))
+      .join("\n");
+    return ts.createSourceFile(file.replace(/\.ts$/, ".d.ts"), text, ts.ScriptTarget.Latest, true);
+  }
   const text = await readFile(file, "utf8");
   const out = ts.transpileDeclaration(text, { fileName: file, reportDiagnostics: true, compilerOptions: COMPILER_OPTIONS });
   if (out.diagnostics?.length) {
@@ -78,18 +122,18 @@ async function declarationsOf(file) {
  * exports) closes the file. A non-relative import (another package's types) is refused: the
  * published types must stand alone.
  */
-async function bundleDeclarations(entry, title) {
+async function bundleDeclarations(entry, title, derived) {
   const files = new Map(); // source path → parsed declarations
   const queue = [entry];
   while (queue.length > 0) {
     const file = queue.shift();
     if (files.has(file)) continue;
-    const sf = await declarationsOf(file);
+    const sf = await declarationsOf(file, derived);
     files.set(file, sf);
     for (const st of sf.statements) {
       const spec = (ts.isImportDeclaration(st) || ts.isExportDeclaration(st)) && st.moduleSpecifier && ts.isStringLiteral(st.moduleSpecifier) ? st.moduleSpecifier.text : null;
       if (spec === null) continue;
-      if (!isRelative(spec)) throw new Error(`${relative(SDK, file)}: the published types would import "${spec}"; write the type out in sdk/types.ts`);
+      if (!isRelative(spec)) throw new Error(`${relative(SDK, file)}: the published types would import "${spec}"; derive the type in sdk/types.ts`);
       const target = resolve(dirname(file), spec);
       if (!target.startsWith(SDK + "/")) throw new Error(`${relative(SDK, file)}: the published types would reach outside sdk/ ("${spec}")`);
       queue.push(target);
@@ -155,7 +199,7 @@ async function bundleDeclarations(entry, title) {
   const values = [...publicNames].filter(([, v]) => v).map(([n]) => n);
   const types = [...publicNames].filter(([, v]) => !v).map(([n]) => n);
   return [
-    `// Type declarations of ${title}. Generated by sdk/build.mjs from sdk/*.ts; self-contained.`,
+    `// Type declarations of ${title}. Generated by sdk/build.mjs from sdk/*.ts (the data types written out from the server's AppRouter); self-contained.`,
     ...body,
     "",
     `export { ${values.join(", ")} };`,
@@ -180,6 +224,58 @@ function checkDeclarations(text) {
       return at + ts.flattenDiagnosticMessageText(d.messageText, "\n");
     });
     throw new Error(`the bundled declarations do not compile:\n${msgs.join("\n")}\n---\n${text}`);
+  }
+}
+
+/**
+ * The published declarations must equal what they were written from. A program with dist's
+ * index.d.ts beside sdk/index.ts asserts, for every written-out type X, Equal<Published.X, Sdk.X>
+ * (member by member for objects) and that each is assignable to the other under
+ * exactOptionalPropertyTypes (so `x?: T` and `x?: T | undefined` count as different).
+ */
+function checkPublished(dts, derived, oldProgram) {
+  const dir = join(SDK, "__vitrine_sdk_check__");
+  const index = join(dir, "index.d.ts");
+  const check = join(dir, "check.ts");
+  const lines = [
+    `import type * as P from "./index.js";`,
+    `import type * as S from ${JSON.stringify(ENTRY)};`,
+    "type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;",
+    "type Expect<T extends true> = T;",
+    "// An intersection is not identical to the one object it amounts to: objects compare member by member.",
+    "type Members<T> = { [K in keyof T]: T[K] };",
+    "// Equal does not tell `x?: T` from `x?: T | undefined`; assignability under exactOptionalPropertyTypes does.",
+    "type Mutual<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;",
+  ];
+  const checks = [];
+  const add = (label, text) => {
+    checks.push({ label, line: lines.length });
+    lines.push(text);
+  };
+  for (const d of derived) {
+    const [p, q] = d.isObject ? [`Members<P.${d.name}>`, `Members<S.${d.name}>`] : [`P.${d.name}`, `S.${d.name}`];
+    add(d.name, `export type ${d.name} = [Expect<Equal<${p}, ${q}>>, Expect<Mutual<P.${d.name}, S.${d.name}>>];`);
+  }
+  const virtual = new Map([
+    [index, dts],
+    [check, lines.join("\n")],
+  ]);
+  // skipLibCheck off, so the declaration file is checked too.
+  const options = { ...projectOptions(), exactOptionalPropertyTypes: true, skipLibCheck: false };
+  const host = ts.createCompilerHost(options);
+  const read = host.getSourceFile.bind(host);
+  host.getSourceFile = (f, lang, ...rest) => (virtual.has(f) ? ts.createSourceFile(f, virtual.get(f), lang) : read(f, lang, ...rest));
+  host.fileExists = ((exists) => (f) => virtual.has(f) || exists(f))(host.fileExists.bind(host));
+  host.directoryExists = ((exists) => (d) => d === dir || exists(d))(host.directoryExists.bind(host));
+  const program = ts.createProgram({ rootNames: [check], options, host, oldProgram });
+  const diagnostics = [...virtual.keys()].flatMap((f) => {
+    const sf = program.getSourceFile(f);
+    if (!sf) throw new Error(`${f} was not loaded by the check`);
+    return [...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf)];
+  });
+  if (diagnostics.length > 0) {
+    const failed = diagnostics.map((d) => (d.file?.fileName === check && d.start !== undefined ? checks.find((c) => c.line === d.file.getLineAndCharacterOfPosition(d.start).line)?.label : relative(SDK, d.file?.fileName ?? "")));
+    throw new Error(`the published declarations differ from what they were written from (${[...new Set(failed)].join(", ")}):\n${formatDiagnostics(diagnostics)}`);
   }
 }
 

@@ -3,8 +3,11 @@
 //
 //   node sdk/build.mjs [--outdir DIR]      (npm run build -w sdk, npm run sdk:build, npm pack -w sdk)
 //
-// JS: esbuild bundles sdk/index.ts; the package's dependencies stay external, and the build fails
-// if anything outside sdk/ (server code, another package) would end up in the bundle.
+// JS: esbuild bundles sdk/index.ts with tRPC's client inside (@trpc/client and the parts of
+// @trpc/server it loads: error codes, observables, the stream reader), so an app installs no tRPC
+// package and so no TypeScript, which both declare a required peer; their MIT notice heads the
+// bundle. The package's dependencies (eventsource) stay external, and the build fails if anything
+// else from outside sdk/ (server code, another package, tRPC's server runtime) would be bundled.
 // Types: sdk/types.ts and sdk/job-types.ts derive the public types from the server's AppRouter;
 // materialize-types.mjs writes each out in full (a TypeScript program over the server's source), the
 // other sdk files' declarations come from isolated declaration emit, and all are merged into one
@@ -22,6 +25,10 @@ const ROOT = dirname(SDK);
 const ENTRY = join(SDK, "index.ts");
 /** Files whose exported types are written out from the server's (see materialize-types.mjs). */
 const DERIVED = [join(SDK, "types.ts"), join(SDK, "job-types.ts")];
+/** Packages bundled into dist (sdk/package.json's devDependencies, pinned to the installed version). */
+const BUNDLED = ["@trpc/client", "@trpc/server"];
+/** Modules of BUNDLED that are tRPC's server runtime: none of their code may reach the bundle. */
+const SERVER_RUNTIME = /@trpc\/server\/dist\/(initTRPC|contentTypeParsers|parseTRPCMessage|adapters)/;
 
 /** Build the package into `outdir` (default sdk/dist); returns the files written and their sizes. */
 export async function buildSdk(outdir = join(SDK, "dist")) {
@@ -30,6 +37,7 @@ export async function buildSdk(outdir = join(SDK, "dist")) {
   await rm(outdir, { recursive: true, force: true });
   await mkdir(outdir, { recursive: true });
 
+  const notices = await bundledNotices(pkg);
   for (const [format, file] of [["esm", "index.js"], ["cjs", "index.cjs"]]) {
     const result = await build({
       entryPoints: [ENTRY],
@@ -39,13 +47,22 @@ export async function buildSdk(outdir = join(SDK, "dist")) {
       platform: "neutral",
       target: "es2020",
       external,
+      mainFields: ["module", "main"],
+      // Module comments in the bundle name paths from the repository root, however the build is run.
+      absWorkingDir: ROOT,
+      preserveSymlinks: true,
       metafile: true,
       legalComments: "none",
       logLevel: "silent",
-      banner: { js: `// ${pkg.name} ${pkg.version}` },
+      banner: { js: `// ${pkg.name} ${pkg.version}\n${notices}` },
     });
-    const foreign = Object.keys(result.metafile.inputs).filter((p) => !resolve(p).startsWith(SDK + "/"));
-    if (foreign.length > 0) throw new Error(`the ${format} bundle would contain code from outside sdk/: ${foreign.join(", ")}`);
+    const inputs = Object.keys(result.metafile.inputs);
+    const allowed = (p) => resolve(ROOT, p).startsWith(SDK + "/") || BUNDLED.some((b) => p.startsWith(`node_modules/${b}/`));
+    const foreign = inputs.filter((p) => !allowed(p));
+    if (foreign.length > 0) throw new Error(`the ${format} bundle would contain code from outside sdk/ and ${BUNDLED.join(", ")}: ${foreign.join(", ")}`);
+    const output = Object.values(result.metafile.outputs)[0];
+    const server = Object.entries(output.inputs).filter(([p, v]) => v.bytesInOutput > 0 && SERVER_RUNTIME.test(p));
+    if (server.length > 0) throw new Error(`the ${format} bundle would contain tRPC's server runtime: ${server.map(([p]) => p).join(", ")}`);
   }
 
   const title = `${pkg.name} ${pkg.version}`;
@@ -59,6 +76,23 @@ export async function buildSdk(outdir = join(SDK, "dist")) {
 
   const files = ["index.js", "index.cjs", "index.d.ts", "index.d.cts"];
   return Promise.all(files.map(async (f) => ({ file: join(outdir, f), bytes: (await stat(join(outdir, f))).size })));
+}
+
+/**
+ * The license notices of the bundled packages, as one comment; each must be installed at the
+ * version sdk/package.json pins (devDependencies), so what is bundled is what the package says.
+ */
+async function bundledNotices(pkg) {
+  const texts = new Map(); // license text → packages
+  for (const name of BUNDLED) {
+    const dir = join(ROOT, "node_modules", name);
+    const installed = JSON.parse(await readFile(join(dir, "package.json"), "utf8"));
+    const pinned = pkg.devDependencies?.[name];
+    if (pinned !== installed.version) throw new Error(`${name}: sdk/package.json pins ${pinned ?? "nothing"} (devDependencies) but ${installed.version} is installed`);
+    const text = (await readFile(join(dir, "LICENSE"), "utf8")).trim();
+    texts.set(text, [...(texts.get(text) ?? []), `${name} ${installed.version}`]);
+  }
+  return [...texts].map(([text, names]) => `/*!\n * Bundled: ${names.join(", ")} (${text.split("\n")[0].trim()})\n *\n${text.split("\n").map((l) => ` * ${l}`.trimEnd()).join("\n")}\n */`).join("\n");
 }
 
 /** A program over `roots` with the repository's compiler options (tsconfig.json); throws on a type error in a root. */

@@ -150,23 +150,26 @@ describe("@vitrine/sdk as a package", () => {
     expect(packed.files.map((f) => f.path).sort()).toEqual(["README.md", "dist/index.cjs", "dist/index.d.cts", "dist/index.d.ts", "dist/index.js", "package.json"]);
     const installed = join(esmApp(), "node_modules", "@vitrine", "sdk");
     const manifest = JSON.parse(await readFile(join(installed, "package.json"), "utf8")) as Record<string, Record<string, string> | undefined>;
-    expect(Object.keys(manifest.dependencies ?? {}).sort()).toEqual(["@trpc/client", "@trpc/server", "eventsource"]);
+    // tRPC's client is bundled into dist.
+    expect(Object.keys(manifest.dependencies ?? {}).sort()).toEqual(["eventsource"]);
     for (const field of ["dependencies", "peerDependencies", "optionalDependencies"]) expect(Object.keys(manifest[field] ?? {}).filter((d) => HEAVY.test(d))).toEqual([]);
     // Nothing heavy arrives transitively either: the app's whole node_modules.
     const top = await readdir(join(esmApp(), "node_modules"));
     const scoped = await Promise.all(top.filter((n) => n.startsWith("@")).map(async (s) => (await readdir(join(esmApp(), "node_modules", s))).map((n) => `${s}/${n}`)));
     const all = [...top.filter((n) => !n.startsWith("@") && !n.startsWith(".")), ...scoped.flat()].sort();
     expect(all.filter((n) => HEAVY.test(n))).toEqual([]);
-    // @trpc/client and @trpc/server declare typescript (>=5.7.2) a required peer, so npm adds it
-    // (with its platform binary package, @typescript/<platform>) unless told legacy-peer-deps;
-    // nothing else comes.
-    const peer = (n: string) => n === "typescript" || n.startsWith("@typescript/");
-    expect(all.filter((n) => !peer(n))).toEqual(["@trpc/client", "@trpc/server", "@vitrine/sdk", "eventsource", "eventsource-parser"]);
+    // No tRPC package, and so no TypeScript (both tRPC packages declare it a required peer): only eventsource and its parser come.
+    expect(all).toEqual(["@vitrine/sdk", "eventsource", "eventsource-parser"]);
     // The types stand alone: no import of anything, no server path.
     const dts = await readFile(join(installed, "dist", "index.d.ts"), "utf8");
     expect(dts).not.toMatch(/^\s*import\b|from\s+["']|import\(/m);
     expect(dts).toContain("declare function createClient(options: ClientOptions): VitrineClient;");
-    for (const f of ["index.js", "index.cjs"]) expect(await readFile(join(installed, "dist", f), "utf8")).not.toMatch(/\b(api|core|lancedb)\//);
+    for (const f of ["index.js", "index.cjs"]) {
+      const js = await readFile(join(installed, "dist", f), "utf8");
+      expect(js).not.toMatch(/\b(api|core|lancedb)\//);
+      // tRPC's client is inside, under its license notice.
+      expect(js).toMatch(/Bundled: @trpc\/client [\d.]+, @trpc\/server [\d.]+ \(MIT License\)/);
+    }
   });
 
   it.each([

@@ -1,5 +1,6 @@
-// Builds the @vitrine/sdk package: dist/index.js (ESM), dist/index.cjs (CommonJS) and one
-// self-contained declaration file (dist/index.d.ts, copied to index.d.cts for `require`).
+// Builds the @vitrine/sdk package: dist/index.js (ESM), dist/index.cjs (CommonJS), one
+// self-contained declaration file (dist/index.d.ts, copied to index.d.cts for `require`) and the
+// server's router type for the `@vitrine/sdk/router` entry (dist/router.d.ts and router.d.cts).
 //
 //   node sdk/build.mjs [--outdir DIR]      (npm run build -w sdk, npm run sdk:build, npm pack -w sdk)
 //
@@ -12,7 +13,8 @@
 // materialize-types.mjs writes each out in full (a TypeScript program over the server's source), the
 // other sdk files' declarations come from isolated declaration emit, and all are merged into one
 // module with index.ts's exports, checked to compile on their own and to equal the types they were
-// written from.
+// written from. The router entry is TypeScript's declaration emit of api/router.ts with the server's
+// types replaced by the public ones (see routerDeclarations), checked against the server's router.
 import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -25,6 +27,8 @@ const ROOT = dirname(SDK);
 const ENTRY = join(SDK, "index.ts");
 /** Files whose exported types are written out from the server's (see materialize-types.mjs). */
 const DERIVED = [join(SDK, "types.ts"), join(SDK, "job-types.ts")];
+/** The server's router: its type is published as `@vitrine/sdk/router` (dist/router.d.ts). */
+const ROUTER = join(ROOT, "api", "router.ts");
 /** Packages bundled into dist (sdk/package.json's devDependencies, pinned to the installed version). */
 const BUNDLED = ["@trpc/client", "@trpc/server"];
 /** Modules of BUNDLED that are tRPC's server runtime: none of their code may reach the bundle. */
@@ -66,15 +70,18 @@ export async function buildSdk(outdir = join(SDK, "dist")) {
   }
 
   const title = `${pkg.name} ${pkg.version}`;
-  const program = createServerProgram(DERIVED);
-  const { declarations: derived } = materializeTypes(program, DERIVED);
+  const program = createServerProgram([...DERIVED, ROUTER]);
+  const { declarations: derived, nameOf } = materializeTypes(program, DERIVED);
   const dts = await bundleDeclarations(ENTRY, title, derived);
   checkDeclarations(dts);
-  checkPublished(dts, derived, program);
+  const router = routerDeclarations(program, nameOf, title);
+  checkPublished(dts, router.esm, derived, program);
   await writeFile(join(outdir, "index.d.ts"), dts);
   await writeFile(join(outdir, "index.d.cts"), dts);
+  await writeFile(join(outdir, "router.d.ts"), router.esm);
+  await writeFile(join(outdir, "router.d.cts"), router.cjs);
 
-  const files = ["index.js", "index.cjs", "index.d.ts", "index.d.cts"];
+  const files = ["index.js", "index.cjs", "index.d.ts", "index.d.cts", "router.d.ts", "router.d.cts"];
   return Promise.all(files.map(async (f) => ({ file: join(outdir, f), bytes: (await stat(join(outdir, f))).size })));
 }
 
@@ -95,9 +102,12 @@ async function bundledNotices(pkg) {
   return [...texts].map(([text, names]) => `/*!\n * Bundled: ${names.join(", ")} (${text.split("\n")[0].trim()})\n *\n${text.split("\n").map((l) => ` * ${l}`.trimEnd()).join("\n")}\n */`).join("\n");
 }
 
-/** A program over `roots` with the repository's compiler options (tsconfig.json); throws on a type error in a root. */
+/**
+ * A program over `roots` with the repository's compiler options (tsconfig.json), able to emit
+ * declarations; throws on a type error in a root.
+ */
 function createServerProgram(roots) {
-  const options = projectOptions();
+  const options = { ...projectOptions(), noEmit: false, declaration: true, emitDeclarationOnly: true };
   const program = ts.createProgram({ rootNames: roots, options });
   const files = roots.map((f) => program.getSourceFile(f));
   const diagnostics = [...program.getOptionsDiagnostics(), ...program.getGlobalDiagnostics(), ...files.flatMap((f) => [...program.getSyntacticDiagnostics(f), ...program.getSemanticDiagnostics(f)])];
@@ -262,24 +272,107 @@ function checkDeclarations(text) {
 }
 
 /**
- * The published declarations must equal what they were written from. A program with dist's
- * index.d.ts beside sdk/index.ts asserts, for every written-out type X, Equal<Published.X, Sdk.X>
- * (member by member for objects) and that each is assignable to the other under
- * exactOptionalPropertyTypes (so `x?: T` and `x?: T | undefined` count as different).
+ * The server's AppRouter for the `@vitrine/sdk/router` entry (dist/router.d.ts and .d.cts, which
+ * differ only in the file they import the public types from). TypeScript's declaration emit of
+ * api/router.ts spells appRouter's type out, procedure by procedure with their inputs; each server
+ * type it names (import("./service/types.ts").RetrieveResult) becomes the public type it equals,
+ * tRPC's own types are imported from @trpc/server (the entry's one requirement: an optional peer),
+ * and the router's ctx (the server's Context: services, auth, rate limiter) becomes `object`, which
+ * no client reads.
  */
-function checkPublished(dts, derived, oldProgram) {
+function routerDeclarations(program, nameOf, title) {
+  const checker = program.getTypeChecker();
+  let emitted = null;
+  const result = program.emit(program.getSourceFile(ROUTER), (name, text) => (emitted = name.endsWith(".d.ts") ? text : emitted), undefined, true);
+  if (result.diagnostics.length > 0 || emitted === null) throw new Error(`declaration emit of api/router.ts failed:\n${formatDiagnostics(result.diagnostics)}`);
+  const sf = ts.createSourceFile(join(ROOT, "api", "router.d.ts"), emitted, ts.ScriptTarget.Latest, true);
+  const declaration = sf.statements
+    .filter(ts.isVariableStatement)
+    .flatMap((st) => st.declarationList.declarations)
+    .find((d) => d.name.getText(sf) === "appRouter");
+  if (!declaration?.type) throw new Error("api/router.ts: no `appRouter` declaration emitted");
+
+  /** The type a module of the server exports as `name`. */
+  const serverType = (file, name) => {
+    const module = checker.getSymbolAtLocation(program.getSourceFile(file));
+    let symbol = module && checker.getExportsOfModule(module).find((e) => e.name === name);
+    if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
+    if (!symbol) throw new Error(`${relative(ROOT, file)} exports no ${name}`);
+    return checker.getDeclaredTypeOfSymbol(symbol);
+  };
+  const trpc = new Set();
+  const publicTypes = new Set();
+  const edits = [];
+  const visit = (node) => {
+    if (ts.isImportTypeNode(node)) {
+      const spec = ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal) ? node.argument.literal.text : null;
+      if (spec === null || node.isTypeOf || !node.qualifier || !ts.isIdentifier(node.qualifier)) throw new Error(`api/router.d.ts: cannot publish ${node.getText(sf)}`);
+      const name = node.qualifier.text;
+      if (spec === "@trpc/server") {
+        trpc.add(name);
+        edits.push({ start: node.getStart(sf), end: node.qualifier.getStart(sf), text: "" }); // keep the type arguments, rewritten below
+      } else if (ts.isPropertySignature(node.parent) && node.parent.name.getText(sf) === "ctx") {
+        edits.push({ start: node.getStart(sf), end: node.end, text: "object" });
+        return;
+      } else {
+        const publicName = nameOf(serverType(resolve(dirname(ROUTER), spec), name));
+        if (!publicName) throw new Error(`api/router.ts: the router names ${name} (${spec}), which is none of the SDK's public types; derive it in sdk/types.ts`);
+        publicTypes.add(publicName);
+        edits.push({ start: node.getStart(sf), end: node.end, text: publicName });
+        return;
+      }
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(declaration.type);
+  const start = declaration.type.getStart(sf);
+  let type = emitted.slice(start, declaration.type.end);
+  for (const e of edits.sort((a, b) => b.start - a.start)) type = type.slice(0, e.start - start) + e.text + type.slice(e.end - start);
+  const file = (index) =>
+    [
+      `// The server's tRPC router type for ${title}, for apps that call the API with their own tRPC client.`,
+      "// Generated by sdk/build.mjs from api/router.ts; needs @trpc/server (an optional peer dependency).",
+      `import type { ${[...trpc].sort().join(", ")} } from "@trpc/server";`,
+      `import type { ${[...publicTypes].sort().join(", ")} } from "${index}";`,
+      "/**",
+      " * The Vitrine API as tRPC procedures (api/router.ts's AppRouter; the server's context left out):",
+      ' * `createTRPCClient<AppRouter>({ links: [httpLink({ url: "http://127.0.0.1:8787/trpc", headers: { authorization: "Bearer <key>" } })] })`.',
+      " */",
+      `export type AppRouter = ${type};`,
+      "",
+    ].join("\n");
+  return { esm: file("./index.js"), cjs: file("./index.cjs") };
+}
+
+/**
+ * The published declarations must equal what they were written from. A program with dist's
+ * index.d.ts and router.d.ts beside sdk/index.ts and api/router.ts asserts, under
+ * exactOptionalPropertyTypes (so `x?: T` and `x?: T | undefined` count as different):
+ *  - Equal<Published.X, Sdk.X> (member by member for objects) and mutual assignability, for every
+ *    written-out type X;
+ *  - the same for the router's inputs, outputs and errors against the server's AppRouter, and that
+ *    a tRPC client typed by the published router answers retrieve with the server's output.
+ */
+function checkPublished(dts, routerDts, derived, oldProgram) {
   const dir = join(SDK, "__vitrine_sdk_check__");
   const index = join(dir, "index.d.ts");
+  const router = join(dir, "router.d.ts");
   const check = join(dir, "check.ts");
   const lines = [
+    `import type { createTRPCClient } from "@trpc/client";`,
+    `import type { inferRouterError, inferRouterInputs, inferRouterOutputs } from "@trpc/server";`,
     `import type * as P from "./index.js";`,
+    `import type { AppRouter as PublishedRouter } from "./router.js";`,
     `import type * as S from ${JSON.stringify(ENTRY)};`,
+    `import type { AppRouter as ServerRouter } from ${JSON.stringify(ROUTER)};`,
     "type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;",
     "type Expect<T extends true> = T;",
     "// An intersection is not identical to the one object it amounts to: objects compare member by member.",
     "type Members<T> = { [K in keyof T]: T[K] };",
     "// Equal does not tell `x?: T` from `x?: T | undefined`; assignability under exactOptionalPropertyTypes does.",
     "type Mutual<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;",
+    "type Same<A, B> = Equal<A, B> extends true ? Mutual<A, B> : false;",
+    "type Client = ReturnType<typeof createTRPCClient<PublishedRouter>>;",
   ];
   const checks = [];
   const add = (label, text) => {
@@ -290,11 +383,16 @@ function checkPublished(dts, derived, oldProgram) {
     const [p, q] = d.isObject ? [`Members<P.${d.name}>`, `Members<S.${d.name}>`] : [`P.${d.name}`, `S.${d.name}`];
     add(d.name, `export type ${d.name} = [Expect<Equal<${p}, ${q}>>, Expect<Mutual<P.${d.name}, S.${d.name}>>];`);
   }
+  add("AppRouter inputs", "export type RouterInputs = Expect<Same<inferRouterInputs<PublishedRouter>, inferRouterInputs<ServerRouter>>>;");
+  add("AppRouter outputs", "export type RouterOutputs = Expect<Same<inferRouterOutputs<PublishedRouter>, inferRouterOutputs<ServerRouter>>>;");
+  add("AppRouter errors", "export type RouterErrors = Expect<Same<inferRouterError<PublishedRouter>, inferRouterError<ServerRouter>>>;");
+  add("a tRPC client of AppRouter", `export type ClientRetrieve = Expect<Same<Awaited<ReturnType<Client["retrieve"]["query"]>>, inferRouterOutputs<ServerRouter>["retrieve"]>>;`);
   const virtual = new Map([
     [index, dts],
+    [router, routerDts],
     [check, lines.join("\n")],
   ]);
-  // skipLibCheck off, so the declaration file is checked too.
+  // skipLibCheck off, so the two declaration files are checked too.
   const options = { ...projectOptions(), exactOptionalPropertyTypes: true, skipLibCheck: false };
   const host = ts.createCompilerHost(options);
   const read = host.getSourceFile.bind(host);

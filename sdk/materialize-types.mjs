@@ -30,7 +30,7 @@ const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 /**
  * Print the exported type aliases and interfaces of `files` (absolute paths in `program`) in full.
  * Returns `declarations`, [{ name, file, text, isObject }] in declaration order (`text`: a
- * declaration without `export`).
+ * declaration without `export`), and `nameOf(type)`, the public name a type prints as, if any.
  */
 export function materializeTypes(program, files) {
   const checker = program.getTypeChecker();
@@ -193,5 +193,13 @@ export function materializeTypes(program, files) {
     return { name: e.name, file: e.file, isObject: Boolean(isObject), text: docBlock(e.doc, "") + text };
   });
 
-  return { declarations };
+  /** The public name of a type (one of the written-out types, or identical to one), if it has one. */
+  function nameOf(t) {
+    if (named.has(t)) return named.get(t);
+    if (t.flags & TypeFlags.Object) return sameObject(t);
+    if (t.flags & TypeFlags.Union) return namedUnions.find((u) => u.members.size === t.types.length && t.types.every((m) => u.members.has(m)))?.name;
+    return undefined;
+  }
+
+  return { declarations, nameOf };
 }

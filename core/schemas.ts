@@ -51,15 +51,19 @@ export type Judgment = z.infer<typeof JudgmentSchema>;
 
 /** A retrieve request as the API and SDK take it. */
 export const RetrieveRequestSchema = z.object({
+  /** The user's search text. */
   query: text("query", LIMITS.queryLength).refine((v) => v.trim().length > 0, { error: "query is empty; send the user's search text" }),
+  /** How many items (default 50). */
   k: z
     .int({ error: "k must be a whole number" })
     .min(1, { error: "k must be ≥ 1" })
     .max(LIMITS.maxK, { error: `k must be ≤ ${LIMITS.maxK}` })
     .default(50),
+  /** Hard constraints (the expression tree or the shorthand), ANDed with those query understanding derives from the query text. */
   filters: FilterSchema.optional(),
+  /** Release id such as r002 (default: the active release). */
   release: z.string().regex(/^r\d{3,}$/, { error: "release must look like r001" }).optional(),
-  /** Skip query understanding (brand/category constraints from the query text). */
+  /** Derive brand/category constraints from the query text (query understanding; default true, false skips it). */
   understand: z.boolean().default(true),
   /** When constraints derived from the query leave fewer than k items, relax them (category, then brand) and mark what came from relaxing; false keeps them hard. */
   relax: z.boolean().default(true),

@@ -1,9 +1,10 @@
 // @vitrine/sdk as an app gets it: sdk/build.mjs builds it (into a temp copy of the package, so the
 // work tree is left alone), `npm pack` packs it, and two fresh apps — one "type": "module" that
 // imports it, one CommonJS that requires it — install the tarball with npm, run with plain `node`
-// against a real served release, and type-check with the tsconfig `tsc --init` writes.
+// against a real served release, and type-check with the tsconfig `tsc --init` writes. A third app
+// types its own tRPC client with the package's `@vitrine/sdk/router` entry.
 import { execFile } from "node:child_process";
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -43,6 +44,7 @@ let packed: { filename: string; size: number; files: { path: string }[] };
 let tarball: string;
 const esmApp = () => join(dir, "app-esm");
 const cjsApp = () => join(dir, "app-cjs");
+const trpcApp = () => join(dir, "app-trpc");
 
 /** A small shop, imported and published with the hash encoder, served on 127.0.0.1. */
 async function startServer(): Promise<void> {
@@ -132,10 +134,37 @@ async function makeApp(at: string, type: "module" | "commonjs"): Promise<void> {
   await node([TSC, "--init"], at);
 }
 
+// An app with its own tRPC client, typed by the router entry (tRPC's packages are linked from this
+// repository's node_modules: what the app's own `npm install @trpc/client` would bring).
+const TRPC_APP = `import { createTRPCClient, httpLink } from "@trpc/client";
+import type { RetrieveResult } from "@vitrine/sdk";
+import type { AppRouter } from "@vitrine/sdk/router";
+const trpc = createTRPCClient<AppRouter>({ links: [httpLink({ url: "http://127.0.0.1:8787/trpc", headers: { authorization: "Bearer read-key" } })] });
+export async function search(query: string): Promise<string[]> {
+  const r: RetrieveResult = await trpc.retrieve.query({ query, k: 20 });
+  // @ts-expect-error k is a number
+  await trpc.retrieve.query({ query, k: "20" });
+  const job = await trpc.jobs.trigger.mutate({ kind: "retrain", config: { preset: "cpu" } });
+  // @ts-expect-error releases.activate takes { release }
+  await trpc.releases.activate.mutate("r002");
+  return [...r.items.map((i) => i.title), job.state];
+}
+`;
+
+async function makeTrpcApp(at: string): Promise<void> {
+  await mkdir(at);
+  await writeFile(join(at, "package.json"), JSON.stringify({ name: "vitrine-sdk-trpc-app", version: "1.0.0", private: true, type: "module" }, null, 2));
+  await npm(["install", "--prefer-offline", "--ignore-scripts", tarball], at);
+  await mkdir(join(at, "node_modules", "@trpc"));
+  for (const p of ["client", "server"]) await symlink(join(ROOT, "node_modules", "@trpc", p), join(at, "node_modules", "@trpc", p), "dir");
+  await writeFile(join(at, "app.ts"), TRPC_APP);
+  await node([TSC, "--init"], at);
+}
+
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "vitrine-sdk-pkg-"));
   await Promise.all([startServer(), buildAndPack()]);
-  await Promise.all([makeApp(esmApp(), "module"), makeApp(cjsApp(), "commonjs")]);
+  await Promise.all([makeApp(esmApp(), "module"), makeApp(cjsApp(), "commonjs"), makeTrpcApp(trpcApp())]);
 }, 120_000);
 
 afterAll(async () => {
@@ -147,26 +176,35 @@ afterAll(async () => {
 describe("@vitrine/sdk as a package", () => {
   it("the tarball is under 100 KB, holds only the build, and depends on no ML or DB package", async () => {
     expect(packed.size).toBeLessThan(100_000);
-    expect(packed.files.map((f) => f.path).sort()).toEqual(["README.md", "dist/index.cjs", "dist/index.d.cts", "dist/index.d.ts", "dist/index.js", "package.json"]);
+    expect(packed.files.map((f) => f.path).sort()).toEqual(["README.md", "dist/index.cjs", "dist/index.d.cts", "dist/index.d.ts", "dist/index.js", "dist/router.d.cts", "dist/router.d.ts", "package.json"]);
     const installed = join(esmApp(), "node_modules", "@vitrine", "sdk");
-    const manifest = JSON.parse(await readFile(join(installed, "package.json"), "utf8")) as Record<string, Record<string, string> | undefined>;
-    expect(Object.keys(manifest.dependencies ?? {}).sort()).toEqual(["@trpc/client", "@trpc/server", "eventsource"]);
+    const manifest = JSON.parse(await readFile(join(installed, "package.json"), "utf8")) as Record<string, Record<string, unknown> | undefined>;
+    // tRPC's client is bundled into dist; @trpc/server is an optional peer, for the router entry's types only.
+    expect(Object.keys(manifest.dependencies ?? {}).sort()).toEqual(["eventsource"]);
+    expect(manifest.peerDependencies).toEqual({ "@trpc/server": expect.any(String) });
+    expect(manifest.peerDependenciesMeta).toEqual({ "@trpc/server": { optional: true } });
     for (const field of ["dependencies", "peerDependencies", "optionalDependencies"]) expect(Object.keys(manifest[field] ?? {}).filter((d) => HEAVY.test(d))).toEqual([]);
     // Nothing heavy arrives transitively either: the app's whole node_modules.
     const top = await readdir(join(esmApp(), "node_modules"));
     const scoped = await Promise.all(top.filter((n) => n.startsWith("@")).map(async (s) => (await readdir(join(esmApp(), "node_modules", s))).map((n) => `${s}/${n}`)));
     const all = [...top.filter((n) => !n.startsWith("@") && !n.startsWith(".")), ...scoped.flat()].sort();
     expect(all.filter((n) => HEAVY.test(n))).toEqual([]);
-    // @trpc/client and @trpc/server declare typescript (>=5.7.2) a required peer, so npm adds it
-    // (with its platform binary package, @typescript/<platform>) unless told legacy-peer-deps;
-    // nothing else comes.
-    const peer = (n: string) => n === "typescript" || n.startsWith("@typescript/");
-    expect(all.filter((n) => !peer(n))).toEqual(["@trpc/client", "@trpc/server", "@vitrine/sdk", "eventsource", "eventsource-parser"]);
+    // No tRPC package, and so no TypeScript (both tRPC packages declare it a required peer): only eventsource and its parser come.
+    expect(all).toEqual(["@vitrine/sdk", "eventsource", "eventsource-parser"]);
     // The types stand alone: no import of anything, no server path.
     const dts = await readFile(join(installed, "dist", "index.d.ts"), "utf8");
     expect(dts).not.toMatch(/^\s*import\b|from\s+["']|import\(/m);
     expect(dts).toContain("declare function createClient(options: ClientOptions): VitrineClient;");
-    for (const f of ["index.js", "index.cjs"]) expect(await readFile(join(installed, "dist", f), "utf8")).not.toMatch(/\b(api|core|lancedb)\//);
+    for (const f of ["index.js", "index.cjs"]) {
+      const js = await readFile(join(installed, "dist", f), "utf8");
+      expect(js).not.toMatch(/\b(api|core|lancedb)\//);
+      // tRPC's client is inside, under its license notice.
+      expect(js).toMatch(/Bundled: @trpc\/client [\d.]+, @trpc\/server [\d.]+ \(MIT License\)/);
+    }
+    // The router entry imports @trpc/server's types and the public types, nothing of the server's source.
+    const router = await readFile(join(installed, "dist", "router.d.ts"), "utf8");
+    expect([...router.matchAll(/from\s+"([^"]+)"/g)].map((m) => m[1])).toEqual(["@trpc/server", "./index.js"]);
+    expect(router).not.toMatch(/import\(/);
   });
 
   it.each([
@@ -192,5 +230,11 @@ describe("@vitrine/sdk as a package", () => {
     await node([TSC, "--noEmit", "-p", "."], app());
     const files = (await node([TSC, "--noEmit", "-p", ".", "--listFilesOnly"], app())).split("\n").filter((f) => f.length > 0 && !/\/typescript\/lib\//.test(f));
     expect(files.map((f) => f.slice(app().length + 1)).sort()).toEqual(["app.ts", `node_modules/@vitrine/sdk/dist/index.d.${app === esmApp ? "ts" : "cts"}`]);
+  });
+
+  it("an app's own tRPC client is typed by @vitrine/sdk/router (tsc --init's defaults)", async () => {
+    await node([TSC, "--noEmit", "-p", "."], trpcApp());
+    const files = (await node([TSC, "--noEmit", "-p", ".", "--listFilesOnly"], trpcApp())).split("\n");
+    expect(files.filter((f) => f.includes("@vitrine/sdk")).map((f) => f.slice(f.indexOf("@vitrine/sdk"))).sort()).toEqual(["@vitrine/sdk/dist/index.d.ts", "@vitrine/sdk/dist/router.d.ts"]);
   });
 });

@@ -1,6 +1,11 @@
-// The SDK's hand-written public types (sdk/types.ts, sdk/job-types.ts, no server imports, so the published .d.ts
-// stands alone) against the server's AppRouter: each pair must be identical, or this file fails
-// the type check — `npx tsc --noEmit -p .` in CI, and the test below runs tsc on this file alone.
+// The SDK's public types against what the API really sends and takes. sdk/types.ts and
+// sdk/job-types.ts derive them from the server's AppRouter, from each procedure's raw input and
+// output (sdk/build.mjs checks that the published .d.ts writes out exactly these); what this file
+// guards is that those are the wire types: the outputs as tRPC's JSON serialization types them
+// (a Date, a Map or an undefined field would differ), the error data, and the filter shorthand,
+// which the SDK writes out itself because the server types `filters` as unknown. Any pair that is
+// not identical fails the type check — `npx tsc --noEmit -p .` in CI, and the test below runs tsc
+// on this file alone.
 import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -18,7 +23,7 @@ import type * as Sdk from "../sdk/index.ts";
 type In = inferRouterInputs<AppRouter>;
 type Out = inferRouterOutputs<AppRouter>;
 
-/** true only when A and B are the same type (optional, readonly and `| undefined` included). */
+/** true only when A and B are the same type (optional and readonly included; `x?: T` and `x?: T | undefined` count as one, as they are without exactOptionalPropertyTypes). */
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 type Expect<T extends true> = T;
 /** Each assignable to the other (for wire types tRPC rewrites through its JSON serializer). */
@@ -46,10 +51,13 @@ export type OutputChecks = [
 ];
 
 // Inputs. The server types `filters` as unknown (its schema validates at run time), so the SDK's
-// Filters are checked against core's expression tree and shorthand instead.
+// Filters (its shorthand is written out in sdk/types.ts) are checked against core's expression
+// tree and shorthand instead.
 export type InputChecks = [
   Expect<Equal<Omit<Sdk.RetrieveOptions, "filters">, Omit<In["retrieve"], "query" | "filters">>>,
   Expect<Equal<Sdk.Filters, ServerFilterExpr | z.input<typeof FilterShorthandSchema>>>,
+  Expect<Equal<Sdk.FilterShorthand, z.input<typeof FilterShorthandSchema>>>,
+  Expect<Equal<Sdk.PriceRange, Exclude<NonNullable<z.input<typeof FilterShorthandSchema>["price"]>, number>>>,
   Expect<Equal<Sdk.ReleaseOption, Omit<In["lookup"], "query">>>,
   Expect<Equal<Sdk.ReleaseOption, Omit<In["items"]["get"], "ids">>>,
   Expect<Equal<Sdk.JobKind, In["jobs"]["trigger"]["kind"]>>,

@@ -107,7 +107,9 @@ export const JobRefSchema = z.object({ id: JobIdSchema });
 /** Input of jobs.list. */
 export const ListJobsInputSchema = z
   .object({
+    /** At most this many (default 100). */
     limit: int(1, 1000).optional(),
+    /** Only jobs in this state. */
     state: z.enum(JOB_STATES).optional(),
   })
   .optional();

@@ -1,4 +1,4 @@
-// The one typed error of the jobs layer; api/errors.ts maps it to HTTP statuses.
+// The one typed error of the jobs layer; api/http/errors.ts maps it to HTTP statuses.
 export type JobErrorCode = "JOB_NOT_FOUND" | "CONFLICT" | "UNAVAILABLE";
 
 /** A jobs request that cannot be done as asked. */

@@ -5,10 +5,10 @@ import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { pino } from "pino";
-import { ConfigError, parseConfig, type ServerConfig } from "./config.ts";
-import { serveNode } from "./node.ts";
+import { ConfigError, parseConfig, type ServerConfig } from "./http/index.ts";
+import { serveNode } from "./node/index.ts";
 import type { RetrievalService } from "./service/types.ts";
-import type { JobManager } from "./jobs/job-manager.ts";
+import type { JobManager } from "./jobs/index.ts";
 
 /** What api/service/index.ts must export. */
 interface ServiceModule {

@@ -9,7 +9,7 @@
 // Usage: npm run bench -- edge [--items 5000] [--queries 400] [--top-k 200] [--k 50] [--rounds 5]
 import { parseArgs } from "node:util";
 import { destination, pino } from "pino";
-import { serveNode } from "../api/node.ts";
+import { serveNode } from "../api/node/index.ts";
 import { createRetrievalService } from "../api/service/index.ts";
 import { createHashEncoder } from "../core/index.ts";
 import { publishRelease } from "../lancedb/index.ts";

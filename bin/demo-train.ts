@@ -2,7 +2,7 @@
 // job through the API's own job manager — so an app can watch it with jobs.watch too — show its
 // progress bars, then the eval table and how to call the API.
 import type { ServingContext } from "../api/cli.ts";
-import { evalTable, showJob } from "../api/jobs/job-view.ts";
+import { evalTable, showJob } from "../api/jobs/index.ts";
 import type { JobRecord } from "../core/jobs/types.ts";
 
 /** What to train; null: serve only. */

@@ -1,7 +1,7 @@
 // `vitrine jobs <list|get|trigger|watch|cancel|resume|logs>`: the jobs API of a running server from
 // a terminal, through the SDK (the same calls an app makes).
 import { parseArgs } from "node:util";
-import { evalTable, showJob } from "../api/jobs/job-view.ts";
+import { evalTable, showJob } from "../api/jobs/index.ts";
 import { createClient, VitrineError, type JobConfig, type JobKind, type JobRecord } from "../sdk/index.ts";
 
 const ACTIONS = ["list", "get", "trigger", "watch", "cancel", "resume", "logs"] as const;

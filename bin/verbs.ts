@@ -230,7 +230,7 @@ jobs.trigger. The candidate is published inactive, and it and the active release
 they serve on the test half of the held-out clicks; it is activated only if, on the (query, item)
 pairs training never saw, no gate metric falls below the active release's by more than the
 tolerance. A refused candidate stays as an inactive release.`,
-    load: async () => (await import("../api/jobs/retrain-command.ts")).retrainCommand,
+    load: async () => (await import("../api/jobs/index.ts")).retrainCommand,
   },
   jobs: {
     summary: "list, trigger, watch, cancel or resume jobs of a running API (through the SDK)",

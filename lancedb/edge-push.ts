@@ -1,4 +1,4 @@
-// Push a release to Workers KV for the edge Worker (api/worker.ts): its qid lists and lexicon in
+// Push a release to Workers KV for the edge Worker (api/edge/worker.ts): its qid lists and lexicon in
 // bulk batches, then its meta record, then — only once every batch is stored — the `active`
 // pointer. A push that dies part-way leaves keys nothing points at; the edge keeps serving the
 // release the pointer names.

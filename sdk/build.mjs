@@ -13,7 +13,7 @@
 // materialize-types.mjs writes each out in full (a TypeScript program over the server's source), the
 // other sdk files' declarations come from isolated declaration emit, and all are merged into one
 // module with index.ts's exports, checked to compile on their own and to equal the types they were
-// written from. The router entry is TypeScript's declaration emit of api/router.ts with the server's
+// written from. The router entry is TypeScript's declaration emit of api/http/router.ts with the server's
 // types replaced by the public ones (see routerDeclarations), checked against the server's router.
 import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
@@ -28,7 +28,7 @@ const ENTRY = join(SDK, "index.ts");
 /** Files whose exported types are written out from the server's (see materialize-types.mjs). */
 const DERIVED = [join(SDK, "types.ts"), join(SDK, "job-types.ts")];
 /** The server's router: its type is published as `@vitrine/sdk/router` (dist/router.d.ts). */
-const ROUTER = join(ROOT, "api", "router.ts");
+const ROUTER = join(ROOT, "api", "http", "router.ts");
 /** Packages bundled into dist (sdk/package.json's devDependencies, pinned to the installed version). */
 const BUNDLED = ["@trpc/client", "@trpc/server"];
 /** Modules of BUNDLED that are tRPC's server runtime: none of their code may reach the bundle. */
@@ -274,7 +274,7 @@ function checkDeclarations(text) {
 /**
  * The server's AppRouter for the `@vitrine/sdk/router` entry (dist/router.d.ts and .d.cts, which
  * differ only in the file they import the public types from). TypeScript's declaration emit of
- * api/router.ts spells appRouter's type out, procedure by procedure with their inputs; each server
+ * api/http/router.ts spells appRouter's type out, procedure by procedure with their inputs; each server
  * type it names (import("./service/types.ts").RetrieveResult) becomes the public type it equals,
  * tRPC's own types are imported from @trpc/server (the entry's one requirement: an optional peer),
  * and the router's ctx (the server's Context: services, auth, rate limiter) becomes `object`, which
@@ -284,13 +284,13 @@ function routerDeclarations(program, nameOf, title) {
   const checker = program.getTypeChecker();
   let emitted = null;
   const result = program.emit(program.getSourceFile(ROUTER), (name, text) => (emitted = name.endsWith(".d.ts") ? text : emitted), undefined, true);
-  if (result.diagnostics.length > 0 || emitted === null) throw new Error(`declaration emit of api/router.ts failed:\n${formatDiagnostics(result.diagnostics)}`);
-  const sf = ts.createSourceFile(join(ROOT, "api", "router.d.ts"), emitted, ts.ScriptTarget.Latest, true);
+  if (result.diagnostics.length > 0 || emitted === null) throw new Error(`declaration emit of api/http/router.ts failed:\n${formatDiagnostics(result.diagnostics)}`);
+  const sf = ts.createSourceFile(join(ROOT, "api", "http", "router.d.ts"), emitted, ts.ScriptTarget.Latest, true);
   const declaration = sf.statements
     .filter(ts.isVariableStatement)
     .flatMap((st) => st.declarationList.declarations)
     .find((d) => d.name.getText(sf) === "appRouter");
-  if (!declaration?.type) throw new Error("api/router.ts: no `appRouter` declaration emitted");
+  if (!declaration?.type) throw new Error("api/http/router.ts: no `appRouter` declaration emitted");
 
   /** The type a module of the server exports as `name`. */
   const serverType = (file, name) => {
@@ -306,7 +306,7 @@ function routerDeclarations(program, nameOf, title) {
   const visit = (node) => {
     if (ts.isImportTypeNode(node)) {
       const spec = ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal) ? node.argument.literal.text : null;
-      if (spec === null || node.isTypeOf || !node.qualifier || !ts.isIdentifier(node.qualifier)) throw new Error(`api/router.d.ts: cannot publish ${node.getText(sf)}`);
+      if (spec === null || node.isTypeOf || !node.qualifier || !ts.isIdentifier(node.qualifier)) throw new Error(`api/http/router.d.ts: cannot publish ${node.getText(sf)}`);
       const name = node.qualifier.text;
       if (spec === "@trpc/server") {
         trpc.add(name);
@@ -316,7 +316,7 @@ function routerDeclarations(program, nameOf, title) {
         return;
       } else {
         const publicName = nameOf(serverType(resolve(dirname(ROUTER), spec), name));
-        if (!publicName) throw new Error(`api/router.ts: the router names ${name} (${spec}), which is none of the SDK's public types; derive it in sdk/types.ts`);
+        if (!publicName) throw new Error(`api/http/router.ts: the router names ${name} (${spec}), which is none of the SDK's public types; derive it in sdk/types.ts`);
         publicTypes.add(publicName);
         edits.push({ start: node.getStart(sf), end: node.end, text: publicName });
         return;
@@ -331,11 +331,11 @@ function routerDeclarations(program, nameOf, title) {
   const file = (index) =>
     [
       `// The server's tRPC router type for ${title}, for apps that call the API with their own tRPC client.`,
-      "// Generated by sdk/build.mjs from api/router.ts; needs @trpc/server (an optional peer dependency).",
+      "// Generated by sdk/build.mjs from api/http/router.ts; needs @trpc/server (an optional peer dependency).",
       `import type { ${[...trpc].sort().join(", ")} } from "@trpc/server";`,
       `import type { ${[...publicTypes].sort().join(", ")} } from "${index}";`,
       "/**",
-      " * The Vitrine API as tRPC procedures (api/router.ts's AppRouter; the server's context left out):",
+      " * The Vitrine API as tRPC procedures (api/http/router.ts's AppRouter; the server's context left out):",
       ' * `createTRPCClient<AppRouter>({ links: [httpLink({ url: "http://127.0.0.1:8787/trpc", headers: { authorization: "Bearer <key>" } })] })`.',
       " */",
       `export type AppRouter = ${type};`,
@@ -346,7 +346,7 @@ function routerDeclarations(program, nameOf, title) {
 
 /**
  * The published declarations must equal what they were written from. A program with dist's
- * index.d.ts and router.d.ts beside sdk/index.ts and api/router.ts asserts, under
+ * index.d.ts and router.d.ts beside sdk/index.ts and api/http/router.ts asserts, under
  * exactOptionalPropertyTypes (so `x?: T` and `x?: T | undefined` count as different):
  *  - Equal<Published.X, Sdk.X> (member by member for objects) and mutual assignability, for every
  *    written-out type X;

@@ -2,7 +2,7 @@
 import { createTRPCClient, httpLink, httpSubscriptionLink, splitLink } from "@trpc/client";
 import { EventSource } from "eventsource";
 import { toVitrineError } from "./errors.ts";
-import type { AppRouter } from "../api/router.ts";
+import type { AppRouter } from "../api/http/index.ts";
 import type { JobConfig, JobEvent, JobKind, JobRecord, ListJobsOptions } from "./job-types.ts";
 import type { Health, ItemRecord, LookupResult, ReleaseInfo, ReleaseOption, RetrieveOptions, RetrieveResult } from "./types.ts";
 

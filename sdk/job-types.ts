@@ -1,7 +1,7 @@
 // The SDK's public job types (jobs.trigger, get, list, watch), derived from the server's AppRouter
 // like sdk/types.ts and written out in full into the published .d.ts by sdk/build.mjs.
 import type { inferProcedureInput, inferProcedureOutput } from "@trpc/server";
-import type { AppRouter } from "../api/router.ts";
+import type { AppRouter } from "../api/http/index.ts";
 
 type Jobs = AppRouter["jobs"];
 

@@ -2,9 +2,9 @@
 import { build } from "esbuild";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { serveNode, type NodeServer } from "../api/node.ts";
-import { memoryService } from "../api/test-support/memory-service.ts";
-import { ADMIN_KEY, KEYS, READ_KEY } from "../api/test-support/fixtures.ts";
+import { serveNode, type NodeServer } from "../api/node/index.ts";
+import { memoryService } from "../api/http/test-support/memory-service.ts";
+import { ADMIN_KEY, KEYS, READ_KEY } from "../api/http/test-support/fixtures.ts";
 import { createClient, VitrineError } from "./index.ts";
 
 const silent = pino({ level: "silent" });

@@ -1,11 +1,11 @@
-// The SDK's public data types, derived from the server's AppRouter (api/router.ts): each is a path
+// The SDK's public data types, derived from the server's AppRouter (api/http/router.ts): each is a path
 // into a procedure's input or output, so the server's contract is their one home. sdk/build.mjs
 // writes them out in full into the published .d.ts (with the server's doc comments on each field),
 // so an app type-checks without the server's source, zod or tRPC, and checks that what it wrote
 // is exactly these types. The job types are in sdk/job-types.ts. Only the filter shorthand is
 // written out here: the server types `filters` as unknown (its schema validates at run time).
 import type { inferProcedureInput, inferProcedureOutput, inferRouterError } from "@trpc/server";
-import type { AppRouter } from "../api/router.ts";
+import type { AppRouter } from "../api/http/index.ts";
 
 type RetrieveInput = inferProcedureInput<AppRouter["retrieve"]>;
 

@@ -2,7 +2,7 @@ import { Writable } from "node:stream";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createJobManager, createLocalRunner } from "../api/jobs/index.ts";
-import { serveNode, type NodeServer } from "../api/node.ts";
+import { serveNode, type NodeServer } from "../api/node/index.ts";
 import { createRetrievalService, type RetrievalService } from "../api/service/index.ts";
 import { createHashEncoder, queryId, type FilterExpr, type FilterShorthand } from "../core/index.ts";
 import { publishRelease } from "../lancedb/index.ts";

@@ -9,9 +9,9 @@ import { EncoderUnavailableError, TokenizerError } from "../encoders/errors.ts";
 import { TrainError } from "../gpu-jobs/errors.ts";
 import { ExportError } from "../gpu-jobs/onnx/errors.ts";
 import { EdgePushError } from "../lancedb/edge-kv-http.ts";
-import { JobError } from "../api/jobs/errors.ts";
-import { ServiceError } from "../api/service/types.ts";
-import { ConfigError } from "../api/config.ts";
+import { JobError } from "../api/jobs/index.ts";
+import { ServiceError } from "../api/service/index.ts";
+import { ConfigError } from "../api/http/index.ts";
 
 describe("CodedError", () => {
   const cause = new Error("disk full");

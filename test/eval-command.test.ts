@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateDataset } from "../datasets/index.ts";
 import { importData } from "../ingest/import-data.ts";
-import { serveNode } from "../api/node.ts";
+import { serveNode } from "../api/node/index.ts";
 import { createRetrievalService } from "../api/service/index.ts";
 import { createHashEncoder } from "../core/index.ts";
 import { publishRelease } from "../lancedb/index.ts";

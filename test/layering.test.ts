@@ -4,11 +4,13 @@
 // test-helpers.ts, ...) while only test code imports it (testOnlyFiles): tests may import anything
 // (the table's last row), and such files never run in production. Today that skips only
 // lancedb/test-fixtures.ts's import of ingest (it builds a store the way `vitrine import` does).
+// Within api/, a second check: code outside a subfolder (http, node, edge, service, jobs) reaches it
+// through its index.ts only (see API_CONTRACTS in support/layering.ts for the one exception).
 import { readdirSync, readFileSync } from "node:fs";
 import { join, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { checkFile, isTestCode, LAYERED, testOnlyFiles } from "./support/layering.ts";
+import { checkApiEntries, checkFile, isTestCode, LAYERED, testOnlyFiles } from "./support/layering.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const SOURCE = /\.[cm]?[jt]sx?$/;
@@ -44,18 +46,18 @@ describe("layering (DESIGN §1)", () => {
   it("the checker reports forbidden edges: static, type-only, re-export and dynamic, not comments", () => {
     const text = [
       `import { readEmbeddings } from "../gpu-jobs/embed/embed-catalog.ts";`,
-      `import type { ReleaseInfo } from "../api/service/types.ts";`,
+      `import type { ReleaseInfo } from "../api/service/index.ts";`,
       `export { ingest } from "../ingest/import-data.ts";`,
       `import { createHashEncoder } from "../core/index.ts";`,
       `import { openStore } from "./connect.ts";`,
       `import * as lancedb from "@lancedb/lancedb";`,
-      `// import "../api/app.ts" in a comment is not an import`,
-      `const s = "import('../api/app.ts')";`,
+      `// import "../api/http/app.ts" in a comment is not an import`,
+      `const s = "import('../api/http/app.ts')";`,
       `export async function f() { return (await import("../encoders/onnx-model.ts")).openSession; }`,
     ].join("\n");
     expect(checkFile("lancedb/example.ts", text).map((v) => v.message)).toEqual([
       `lancedb/example.ts: import "../gpu-jobs/embed/embed-catalog.ts" — lancedb may not import gpu-jobs (DESIGN §1)`,
-      `lancedb/example.ts: import "../api/service/types.ts" — lancedb may not import api (DESIGN §1)`,
+      `lancedb/example.ts: import "../api/service/index.ts" — lancedb may not import api (DESIGN §1)`,
       `lancedb/example.ts: import "../ingest/import-data.ts" — lancedb may not import ingest (DESIGN §1)`,
       `lancedb/example.ts: import "../encoders/onnx-model.ts" — lancedb may not import encoders (DESIGN §1)`,
     ]);
@@ -66,16 +68,16 @@ describe("layering (DESIGN §1)", () => {
 
   it("sdk may reach api with `import type` only", () => {
     const ok = [
-      `import type { AppRouter } from "../api/router.ts";`,
-      `export type { JobEvent } from "../api/jobs/types.ts";`,
-      `type R = import("../api/router.ts").AppRouter;`,
+      `import type { AppRouter } from "../api/http/index.ts";`,
+      `export type { JobEvent } from "../api/jobs/index.ts";`,
+      `type R = import("../api/http/index.ts").AppRouter;`,
     ].join("\n");
     expect(checkFile("sdk/types.ts", ok)).toEqual([]);
     // `import { type X }` still loads the module under verbatimModuleSyntax, so it counts as a runtime import.
-    const bad = `import { type AppRouter } from "../api/router.ts";\nimport { createApp } from "../api/app.ts";\nimport type { Item } from "../core/index.ts";`;
+    const bad = `import { type AppRouter } from "../api/http/index.ts";\nimport { serveNode } from "../api/node/index.ts";\nimport type { Item } from "../core/index.ts";`;
     expect(checkFile("sdk/client.ts", bad).map((v) => v.message)).toEqual([
-      `sdk/client.ts: import "../api/router.ts" — sdk may not import api (DESIGN §1)`,
-      `sdk/client.ts: import "../api/app.ts" — sdk may not import api (DESIGN §1)`,
+      `sdk/client.ts: import "../api/http/index.ts" — sdk may not import api (DESIGN §1)`,
+      `sdk/client.ts: import "../api/node/index.ts" — sdk may not import api (DESIGN §1)`,
       `sdk/client.ts: import "../core/index.ts" — sdk may not import core (DESIGN §1)`,
     ]);
   });
@@ -93,7 +95,37 @@ describe("layering (DESIGN §1)", () => {
     expect(testOnlyFiles(used).has("lancedb/test-fixtures.ts")).toBe(false);
     expect(checkFile("lancedb/test-fixtures.ts", fixture)).toHaveLength(1);
     // Production code that tests alone import by literal specifier (api/cli.ts loads it through a URL) is still checked.
-    const byUrl = new Map([["api/service/index.ts", `export * from "./types.ts";`], ["api/app.test.ts", `import { x } from "./service/index.ts";`]]);
+    const byUrl = new Map([["api/service/index.ts", `export * from "./types.ts";`], ["api/http/app.test.ts", `import { x } from "../service/index.ts";`]]);
     expect(testOnlyFiles(byUrl).size).toBe(0);
+  });
+
+  it("api/'s subfolders are imported through their index.ts (within api/, also their contract, types.ts)", () => {
+    const sources = readSources();
+    const violations = [...sources].flatMap(([f, text]) => checkApiEntries(f, text)).map((v) => v.message);
+    expect(violations, `imports past an entry:\n${violations.join("\n")}`).toEqual([]);
+  });
+
+  it("the entry checker reports imports past an entry", () => {
+    const outside = [
+      `import { serveNode } from "../api/node/index.ts";`,
+      `import { serveCommand } from "../api/cli.ts";`,
+      `import type { AppRouter } from "../api/http/router.ts";`,
+      `import { createJobManager } from "../api/jobs/job-manager.ts";`,
+    ].join("\n");
+    expect(checkApiEntries("bin/x.ts", outside).map((v) => v.spec)).toEqual(["../api/http/router.ts", "../api/jobs/job-manager.ts"]);
+    expect(checkApiEntries("test/x.test.ts", `import { memoryService } from "../api/http/test-support/memory-service.ts";`)).toEqual([]);
+    expect(checkApiEntries("bin/x.ts", `import { memoryService } from "../api/http/test-support/memory-service.ts";`)).toHaveLength(1);
+    const inside = [
+      `import { ServiceError } from "../service/types.ts";`,
+      `import { createApp } from "../http/index.ts";`,
+      `import { answerFromKv } from "./answer.ts";`,
+      `import { jobDir } from "../jobs/job-store.ts";`,
+      `import { toApiError } from "../http/errors.ts";`,
+    ].join("\n");
+    expect(checkApiEntries("api/edge/x.ts", inside).map((v) => v.message)).toEqual([
+      `api/edge/x.ts: import "../jobs/job-store.ts" — another api/ subfolder is imported through its index.ts (or its contract, types.ts)`,
+      `api/edge/x.ts: import "../http/errors.ts" — another api/ subfolder is imported through its index.ts (or its contract, types.ts)`,
+    ]);
+    expect(checkApiEntries("api/edge/x.test.ts", inside)).toEqual([]);
   });
 });

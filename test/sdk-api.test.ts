@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { serveNode, type NodeServer } from "../api/node.ts";
+import { serveNode, type NodeServer } from "../api/node/index.ts";
 import { createRetrievalService, type RetrievalService } from "../api/service/index.ts";
 import { createHashEncoder } from "../core/index.ts";
 import { importData } from "../ingest/import-data.ts";

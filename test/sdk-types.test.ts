@@ -15,8 +15,8 @@ import { promisify } from "node:util";
 import type { inferRouterError, inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
-import type { AppRouter } from "../api/router.ts";
-import type { JobEvent as ServerJobEvent } from "../api/jobs/types.ts";
+import type { AppRouter } from "../api/http/index.ts";
+import type { JobEvent as ServerJobEvent } from "../api/jobs/index.ts";
 import type { FilterExpr as ServerFilterExpr, FilterShorthandSchema } from "../core/index.ts";
 import type * as Sdk from "../sdk/index.ts";
 

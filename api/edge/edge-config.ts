@@ -1,11 +1,8 @@
 // The Worker's configuration from its env (wrangler.toml vars and secrets), parsed with zod at the
 // first request; a bad value throws ConfigError naming the variable. Keys, rate limit and body
-// limit use the origin's parser (api/config.ts), so VITRINE_API_KEYS has one format everywhere.
+// limit use the origin's parser (api/http/config.ts), so VITRINE_API_KEYS has one format everywhere.
 import { z } from "zod";
-import { ConfigError, parseConfig } from "../config.ts";
-import type { ApiKey } from "../auth.ts";
-import type { RateLimitOptions } from "../rate-limit.ts";
-import type { AppLogger } from "../telemetry.ts";
+import { ConfigError, parseConfig, type ApiKey, type AppLogger, type RateLimitOptions } from "../http/index.ts";
 import type { KvNamespaceReader } from "./kv-store.ts";
 
 /** The Worker's bindings (see wrangler.toml). */

@@ -6,13 +6,7 @@
 // caller's key.
 import type { Hono } from "hono";
 import { RetrieveRequestSchema, type RetrieveRequest } from "../../core/index.ts";
-import { createApp } from "../app.ts";
-import { createAuthenticator, type ApiKey } from "../auth.ts";
-import { ApiError } from "../errors.ts";
-import { assertInputDepth } from "../input-guard.ts";
-import type { RateLimitOptions } from "../rate-limit.ts";
-import { silentLogger, type AppLogger } from "../telemetry.ts";
-import type { AppEnv } from "../app-env.ts";
+import { ApiError, assertInputDepth, createApp, createAuthenticator, silentLogger, type ApiKey, type AppEnv, type AppLogger, type RateLimitOptions } from "../http/index.ts";
 import type { RetrieveResult } from "../service/types.ts";
 import { answerFromKv } from "./answer.ts";
 import { AnswerStash, createEdgeService } from "./edge-service.ts";

@@ -1,7 +1,7 @@
 // Forwarding to the origin (the Node API): same method, path, query, body and headers — the
 // caller's API key included, so the origin authorises and rate-limits the caller as if it had
 // called directly. Hop-by-hop headers are dropped; the response streams back unchanged.
-import { ApiError, JSONRPC_CODE, trpcCodeFor } from "../errors.ts";
+import { ApiError, JSONRPC_CODE, trpcCodeFor } from "../http/index.ts";
 
 // Headers that describe one connection, not the request (RFC 9110 §7.6.1), plus Host, which fetch
 // sets from the origin's URL.

@@ -1,5 +1,5 @@
 import { CodedError, type ErrorKind } from "../../core/index.ts";
-// The one typed error of the jobs layer; api/errors.ts maps it to HTTP statuses.
+// The one typed error of the jobs layer; api/http/errors.ts maps it to HTTP statuses.
 export type JobErrorCode = "JOB_NOT_FOUND" | "CONFLICT" | "UNAVAILABLE";
 
 /** A jobs request that cannot be done as asked. */

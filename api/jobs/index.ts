@@ -1,7 +1,20 @@
-// The jobs layer on Node: the manager, its runners and the record store (the router and the
-// types are runtime-agnostic and imported directly by the app and the SDK).
+// The jobs layer on Node: the manager, its runners, the record store and the terminal view.
+// The portable layers (api/http, api/edge) import the contract file, types.ts, instead of this
+// entry, so the Worker never bundles child processes or the file system.
+//
+// Exports:
+//   createJobManager, JobManager, JobManagerOptions, JobLogger   the queue and its compute slot
+//   transition, newJobRecord, JobTransition, JobExit, NewJob     a record's changes, as pure functions
+//   createLocalRunner, createContainerRunner, JobRunner,         how job processes start
+//     JobProcess, JobLaunch, LocalRunnerOptions, ContainerRunnerOptions
+//   jobDir, jobsRoot, readJobRecords                             records under <data>/jobs
+//   showJob, evalTable, ShowJobOptions                           a job on a terminal
+//   retrainCommand                                               `vitrine retrain`
+//   types.ts, the contract: JobsService, JobEvent, JobError, JobErrorCode
 export { createJobManager, type JobManager, type JobManagerOptions, type JobLogger } from "./job-manager.ts";
+export { newJobRecord, transition, type JobExit, type JobTransition, type NewJob } from "./job-transitions.ts";
 export { createContainerRunner, createLocalRunner, type ContainerRunnerOptions, type JobLaunch, type JobProcess, type JobRunner, type LocalRunnerOptions } from "./runners.ts";
 export { jobDir, jobsRoot, readJobRecords } from "./job-store.ts";
-export { JobError, type JobErrorCode } from "./errors.ts";
-export type { JobEvent, JobsService } from "./types.ts";
+export { evalTable, showJob, type ShowJobOptions } from "./job-view.ts";
+export { retrainCommand } from "./retrain-command.ts";
+export * from "./types.ts";

@@ -2,12 +2,15 @@
 // started by a runner, records persisted under <dataDir>/jobs so they survive an API restart.
 // A job that was running when the API died is marked `interrupted` on the next start and can be
 // resumed; a job process killed from outside (kill -9, OOM) is marked `failed` with the signal.
+// The manager schedules (queue, processes, persistence, watchers); what each event does to a
+// record, and which events a state allows, is job-transitions.ts's.
 import { appendJobLog, jobDir, newJobId, readJobLog, readJobRecords, writeJobRecord } from "./job-store.ts";
 import { JobError } from "./errors.ts";
 import { parseEventLine, type ChildEvent } from "../../core/jobs/protocol.ts";
 import { createLocalRunner, type JobProcess, type JobRunner } from "./runners.ts";
 import type { JobConfig, JobKind } from "../../core/jobs/schemas.ts";
-import { JOB_STAGES, TERMINAL_STATES, type JobRecord } from "../../core/jobs/types.ts";
+import { TERMINAL_STATES, type JobRecord } from "../../core/jobs/types.ts";
+import { newJobRecord, transition, type JobTransition } from "./job-transitions.ts";
 import type { JobEvent, JobsService } from "./types.ts";
 
 /** Logger the manager reports to (pino-compatible subset). */
@@ -90,6 +93,12 @@ export async function createJobManager(opts: JobManagerOptions): Promise<JobMana
     if (!j) throw new JobError("JOB_NOT_FOUND", `no job "${id}" in ${dataDir}; list them with jobs.list`);
     return j;
   };
+  /** Apply a transition to the held record now, and hold the result (throws as transition does). */
+  const update = (id: string, t: JobTransition): JobRecord => {
+    const next = transition(jobs.get(id)!, t, isoNow());
+    jobs.set(id, next);
+    return next;
+  };
   const checkIdle = () => {
     if (current || queue.length) return;
     const ws = idleWaiters;
@@ -99,24 +108,31 @@ export async function createJobManager(opts: JobManagerOptions): Promise<JobMana
 
   // Records from earlier runs of the API.
   for (const rec of await readJobRecords(dataDir, (id, err) => log.warn({ job: id, err }, "unreadable job record skipped"))) {
+    let job = rec;
     if (rec.state === "running") {
-      rec.state = "interrupted";
-      rec.finishedAt = isoNow();
-      rec.error = `the API stopped while this job was running (attempt ${rec.attempts}); resume it with jobs.resume`;
-      rec.resumable = true;
-      rec.progress = null;
-      rec.pid = null;
-      for (const s of rec.stages) if (s.state === "running") s.state = "failed";
-      await persist(rec);
-      log.warn({ job: rec.id }, "job was running when the API stopped: marked interrupted");
+      job = transition(rec, { type: "orphaned" }, isoNow());
+      await persist(job);
+      log.warn({ job: job.id }, "job was running when the API stopped: marked interrupted");
     }
-    jobs.set(rec.id, rec);
-    if (rec.state === "queued") queue.push(rec.id);
+    jobs.set(job.id, job);
+    if (job.state === "queued") queue.push(job.id);
   }
 
-  const applyEvent = (job: JobRecord, e: ChildEvent, run: Running) => {
+  const applyEvent = (id: string, e: ChildEvent, run: Running) => {
+    const before = jobs.get(id)!;
+    let job: JobRecord;
+    try {
+      job = transition(before, { type: "report", event: e }, isoNow());
+    } catch (err) {
+      // Only a running job's process reports: a line read after its end must not reopen the record.
+      if (!(err instanceof JobError)) throw err;
+      log.warn({ job: id, err }, "event from a job that is no longer running ignored");
+      return;
+    }
+    // A stage the job does not have: nothing to record or tell.
+    if (job === before && e.t === "stage") return;
+    jobs.set(id, job);
     if (e.t === "progress") {
-      job.progress = e.progress;
       emit(job, "progress");
       const now = Date.now();
       if (now - run.lastPersist >= persistEveryMs) {
@@ -125,16 +141,6 @@ export async function createJobManager(opts: JobManagerOptions): Promise<JobMana
       }
       return;
     }
-    if (e.t === "stage") {
-      const s = job.stages.find((x) => x.name === e.stage);
-      if (!s) return;
-      s.state = e.state;
-      job.progress = null;
-      if (e.state === "running") s.startedAt = isoNow();
-      else s.finishedAt = isoNow();
-      if (e.metrics) s.metrics = { ...s.metrics, ...e.metrics };
-    } else if (e.t === "gate") job.gate = e.gate;
-    else if (e.t === "release") job.release = e.release;
     void persist(job);
     emit(job, "stage");
   };
@@ -150,30 +156,11 @@ export async function createJobManager(opts: JobManagerOptions): Promise<JobMana
 
   const finish = async (run: Running, exit: { code: number | null; signal: string | null }) => {
     await flushLogs(run);
-    const job = jobs.get(run.id)!;
-    job.exit = exit;
-    job.pid = null;
-    job.finishedAt = isoNow();
-    job.progress = null;
-    if (run.cancelRequested) {
-      job.state = "cancelled";
-      job.error = "cancelled by request";
-    } else if (closed) {
-      job.state = "interrupted";
-      job.error = "the API stopped while this job was running; resume it with jobs.resume";
-    } else if (exit.code === 0) {
-      job.state = "succeeded";
-      job.error = null;
-    } else {
-      job.state = "failed";
-      const tail = (await readJobLog(dataDir, run.id, 40)).filter((l) => /error|failed|refus/i.test(l)).at(-1);
-      job.error = exit.signal
-        ? `the job process was killed by ${exit.signal}${exit.signal === "SIGKILL" ? " (kill -9 or out of memory)" : ""}; resume it with jobs.resume`
-        : `the job process exited with code ${exit.code}${tail ? `: ${tail.slice(0, 500)}` : ""}`;
-    }
-    for (const s of job.stages) if (s.state === "running") s.state = job.state === "succeeded" ? "succeeded" : "failed";
-    // Training resumes from checkpoints and finished stages are skipped, so any stopped job can go on.
-    job.resumable = job.state !== "succeeded";
+    // Why it stopped is the manager's to know: a cancel it was asked for, or its own shutdown.
+    const stoppedBy = run.cancelRequested ? "cancel" : closed ? "shutdown" : null;
+    // A failure's reason is read from the end of its log.
+    const logTail = stoppedBy === null && exit.code !== 0 ? await readJobLog(dataDir, run.id, 40) : [];
+    const job = update(run.id, { type: "exit", exit, stoppedBy, logTail });
     await persist(job);
     log.info({ job: job.id, kind: job.kind, state: job.state, exit }, "job finished");
     emit(job, "state");
@@ -187,15 +174,8 @@ export async function createJobManager(opts: JobManagerOptions): Promise<JobMana
     if (current || closed) return;
     const id = queue.shift();
     if (!id) return;
-    const job = jobs.get(id)!;
     const resume = resumeNext.delete(id);
-    job.state = "running";
-    job.startedAt ??= isoNow();
-    job.finishedAt = null;
-    job.attempts += 1;
-    job.exit = null;
-    job.error = null;
-    job.resumable = false;
+    const job = update(id, { type: "start" });
     const dir = jobDir(dataDir, id);
     // The record is on disk before the process reads it.
     const ready = persist(job);
@@ -211,17 +191,17 @@ export async function createJobManager(opts: JobManagerOptions): Promise<JobMana
       log.info({ job: id, kind: job.kind, runner: runner.name, resume }, "job started");
       const proc = runner.start({ id, jobDir: dir, dataDir, resume }, (line) => {
         const event = parseEventLine(line);
-        if (event) applyEvent(job, event, run);
+        if (event) applyEvent(id, event, run);
         else {
           run.logBuffer.push(line);
           if (run.logBuffer.length >= 50) void flushLogs(run);
-          emit(job, "log", line);
+          emit(jobs.get(id)!, "log", line);
         }
       });
       run.proc = proc;
-      job.pid = proc.pid;
-      void persist(job);
-      emit(job, "state");
+      const spawned = update(id, { type: "spawned", pid: proc.pid });
+      void persist(spawned);
+      emit(spawned, "state");
       const timer = setInterval(() => void flushLogs(run), 500);
       void proc.exited.then((exit) => {
         clearInterval(timer);
@@ -235,31 +215,14 @@ export async function createJobManager(opts: JobManagerOptions): Promise<JobMana
     async trigger(kind: JobKind, config: JobConfig, triggeredBy: string | null) {
       if (closed) throw new JobError("UNAVAILABLE", "the job manager is shutting down; try again once the API is back");
       const id = newJobId();
-      const job: JobRecord = {
-        id,
-        kind,
-        config,
-        state: "queued",
-        createdAt: isoNow(),
-        startedAt: null,
-        finishedAt: null,
-        stages: JOB_STAGES[kind].map((name) => ({ name, state: "pending", startedAt: null, finishedAt: null, metrics: {} })),
-        progress: null,
-        gate: null,
-        release: null,
-        error: null,
-        attempts: 0,
-        pid: null,
-        exit: null,
-        resumable: false,
-        triggeredBy,
-      };
+      const job = newJobRecord({ id, kind, config, triggeredBy }, isoNow());
       jobs.set(id, job);
       await persist(job);
       queue.push(id);
       log.info({ job: id, kind, position: queue.length }, "job queued");
       pump();
-      return clone(job);
+      // As it is now: running already when the slot was free.
+      return clone(jobs.get(id)!);
     },
     async get(id) {
       return clone(mustGet(id));
@@ -270,19 +233,18 @@ export async function createJobManager(opts: JobManagerOptions): Promise<JobMana
     },
     async cancel(id) {
       const job = mustGet(id);
+      // Throws CONFLICT for a finished job; a running one comes back unchanged, to be stopped here.
+      const next = transition(job, { type: "cancel" }, isoNow());
       if (job.state === "queued") {
         queue.splice(queue.indexOf(id), 1);
         resumeNext.delete(id);
-        job.state = "cancelled";
-        job.finishedAt = isoNow();
-        job.error = "cancelled by request before it started";
-        job.resumable = job.attempts > 0;
-        await persist(job);
-        emit(job, "state");
+        jobs.set(id, next);
+        await persist(next);
+        emit(next, "state");
         checkIdle();
-        return clone(job);
+        return clone(jobs.get(id)!);
       }
-      if (job.state !== "running" || current?.id !== id) throw new JobError("CONFLICT", `job ${id} is ${job.state}; only queued or running jobs can be cancelled`);
+      if (current?.id !== id) throw new JobError("CONFLICT", `job ${id} is ${job.state}; only queued or running jobs can be cancelled`);
       const run = current;
       run.cancelRequested = true;
       // Not started yet: pump() sees the flag and records the cancel without starting it.
@@ -295,20 +257,15 @@ export async function createJobManager(opts: JobManagerOptions): Promise<JobMana
       return clone(jobs.get(id)!);
     },
     async resume(id) {
-      const job = mustGet(id);
-      if (!TERMINAL_STATES.includes(job.state) || job.state === "succeeded" || !job.resumable) {
-        throw new JobError("CONFLICT", `job ${id} is ${job.state}; only failed, cancelled or interrupted jobs can be resumed`);
-      }
-      job.state = "queued";
-      job.error = null;
-      job.finishedAt = null;
-      for (const s of job.stages) if (s.state === "failed" || s.state === "running") s.state = "pending";
+      mustGet(id);
+      const job = update(id, { type: "resume" });
       await persist(job);
       resumeNext.add(id);
       queue.push(id);
       emit(job, "state");
       pump();
-      return clone(job);
+      // As it is now: running already when the slot was free.
+      return clone(jobs.get(id)!);
     },
     async logs(id, tail = 200) {
       mustGet(id);

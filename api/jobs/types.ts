@@ -1,7 +1,11 @@
-// What the HTTP layer needs from a job manager, and the events jobs.watch streams. The records
-// these carry are the jobs contract in core/jobs/ (shared with the job process).
+// What the HTTP layer needs from a job manager, the events jobs.watch streams and the error it
+// maps to statuses: the jobs contract of api/, runtime-agnostic, so api/http imports this file
+// rather than index.ts. The records these carry are the jobs contract in core/jobs/ (shared with
+// the job process).
 import type { JobConfig, JobKind, JobState } from "../../core/jobs/schemas.ts";
 import type { JobRecord } from "../../core/jobs/types.ts";
+
+export { JobError, type JobErrorCode } from "./errors.ts";
 
 /** One event of jobs.watch: a fresh copy of the record, and a log line when one came. */
 export interface JobEvent {

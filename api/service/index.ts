@@ -1,3 +1,13 @@
 // The retrieval service: the LanceDB-backed implementation of the RetrievalService contract.
+// Node only (LanceDB, ONNX Runtime). The portable layers (api/http, api/edge) import the contract
+// file, types.ts, instead of this entry, so the Worker never bundles the store.
+//
+// Exports:
+//   createRetrievalService, RetrievalServiceOptions   open the service on a data directory
+//                                                     (api/cli.ts loads this file by URL)
+//   annSearch, SearchOptions                          the vector channel alone (bench/retrieve.ts)
+//   types.ts, the contract: RetrievalService, ServiceError, ServiceErrorCode, RetrieveResult,
+//     RetrievedItem, DerivedConstraint, LookupResult, ItemRecord, ReleaseInfo
 export { createRetrievalService, type RetrievalServiceOptions } from "./retrieval-service.ts";
+export { annSearch, type SearchOptions } from "./retrieve.ts";
 export * from "./types.ts";

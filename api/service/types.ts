@@ -1,5 +1,6 @@
-// The contract between the HTTP layer (api/app, tRPC router, REST, SDK) and the retrieval
-// service behind it (api/service, on lancedb/). Runtime-agnostic: types only.
+// The contract between the HTTP layer (api/http: the app, tRPC router, REST; the SDK) and the
+// retrieval service behind it (api/service, on lancedb/). Runtime-agnostic — types and
+// ServiceError only — so api/http and api/edge import this file rather than index.ts.
 import { CodedError, type Blend, type ErrorKind, type FilterExpr, type ItemRecord, type QueryConstraint, type ReleaseInfo, type RetrieveRequest } from "../../core/index.ts";
 
 // Defined in core (the store reads and writes them too); part of this contract as well.

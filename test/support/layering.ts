@@ -150,3 +150,36 @@ export function checkFile(file: string, text: string): Violation[] {
   }
   return out;
 }
+
+/**
+ * api/'s own entries: outside api/, each subfolder is reached through its index.ts (api/cli.ts, the
+ * `vitrine serve` verb, is a file of its own). Inside api/, subfolders reach each other through
+ * index.ts too, except that the portable layers (http, edge: the Worker bundles them) reach the
+ * Node-side subsystems through their contract file, which loads no Node module.
+ */
+export const API_CONTRACTS: readonly string[] = ["api/service/types.ts", "api/jobs/types.ts"];
+
+/** The api/ subfolder of a repository path ("api/http/app.ts" → "http"), or null (api/cli.ts, not api). */
+function apiSubfolder(path: string): string | null {
+  const parts = posix.normalize(path).split("/");
+  return parts[0] === "api" && parts.length > 2 ? parts[1]! : null;
+}
+
+/** Imports in `file` that reach into an api/ subfolder past its entry. Tests beside api/'s code may reach anything. */
+export function checkApiEntries(file: string, text: string): Violation[] {
+  const inApi = topFolder(file) === "api";
+  if (inApi && isTestCode(file)) return [];
+  const out: Violation[] = [];
+  for (const ref of extractImports(file, text)) {
+    const to = resolveImport(file, ref.spec);
+    if (to === null || topFolder(to) !== "api") continue;
+    const sub = apiSubfolder(to);
+    if (sub === null || to === `api/${sub}/index.ts`) continue;
+    // Test support beside the code (api/http/test-support/) is for tests anywhere.
+    if (isTestCode(file) && isSupportName(to)) continue;
+    if (inApi && (apiSubfolder(file) === sub || API_CONTRACTS.includes(to))) continue;
+    const rule = inApi ? "another api/ subfolder is imported through its index.ts (or its contract, types.ts)" : `import api/${sub} through api/${sub}/index.ts`;
+    out.push({ file, spec: ref.spec, from: inApi ? `api/${apiSubfolder(file) ?? ""}` : topFolder(file), to: `api/${sub}`, message: `${file}: import "${ref.spec}" — ${rule}` });
+  }
+  return out;
+}

@@ -1,7 +1,7 @@
 // prom-client behind the app's MetricsRecorder: a request counter and a latency histogram by
 // method, route and status, plus the default process metrics. Node only.
 import { collectDefaultMetrics, Counter, Histogram, Registry } from "prom-client";
-import type { MetricsRecorder } from "./telemetry.ts";
+import type { MetricsRecorder } from "../http/index.ts";
 
 /** Options of createPromMetrics. */
 export interface PromMetricsOptions {

@@ -1,5 +1,5 @@
-// The Hono app factory. No runtime-specific imports (no node:, pino or prom-client): node.ts and
-// the Worker entry plug in their logger and metrics through AppOptions.
+// The Hono app factory. No runtime-specific imports (no node:, pino or prom-client): api/node and
+// the Worker entry (api/edge/worker.ts) plug in their logger and metrics through AppOptions.
 import { Hono, type Context as HonoContext } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { trpcServer } from "@hono/trpc-server";
@@ -12,8 +12,8 @@ import { appRouter, PROCEDURE_PATHS } from "./router.ts";
 import { noopMetrics, silentLogger, type AppLogger, type MetricsRecorder } from "./telemetry.ts";
 import type { AppEnv } from "./app-env.ts";
 import type { Context as TrpcContext, ErrorData } from "./trpc.ts";
-import type { RetrievalService } from "./service/types.ts";
-import type { JobsService } from "./jobs/types.ts";
+import type { RetrievalService } from "../service/types.ts";
+import type { JobsService } from "../jobs/types.ts";
 
 /** Options of createApp. */
 export interface AppOptions {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseConfig } from "./config.ts";
-import { serveCommand } from "./cli.ts";
+import { serveCommand } from "../cli.ts";
 
 const KEY = "0123456789abcdef0123";
 

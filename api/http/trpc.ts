@@ -4,10 +4,10 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import { admit, type Auth, type Credential, type Role } from "./auth.ts";
 import { toApiError, trpcCodeFor, type ApiErrorCode } from "./errors.ts";
 import { assertInputDepth } from "./input-guard.ts";
-import type { FieldIssue } from "../core/index.ts";
+import type { FieldIssue } from "../../core/index.ts";
 import type { RateLimiter } from "./rate-limit.ts";
-import type { RetrievalService } from "./service/types.ts";
-import type { JobsService } from "./jobs/types.ts";
+import type { RetrievalService } from "../service/types.ts";
+import type { JobsService } from "../jobs/types.ts";
 
 /** What every procedure sees. */
 export interface Context {
@@ -28,7 +28,7 @@ export interface Context {
 /** The `data` of every tRPC error: the same code, issues and requestId as a REST error body. */
 // A type alias, not an interface: tRPC infers the error shape only from index-compatible types.
 export type ErrorData = {
-  /** Our error code (see api/errors.ts ERROR_STATUS). */
+  /** Our error code (see errors.ts ERROR_STATUS). */
   code: ApiErrorCode;
   /** HTTP status sent. */
   httpStatus: number;

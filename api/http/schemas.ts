@@ -2,8 +2,8 @@
 // validated with them (tRPC and REST alike); outputs only document the API (OpenAPI) and are
 // checked against the service contract's types at compile time below.
 import { z } from "zod";
-import { FilterExprSchema, LIMITS, RetrieveRequestSchema } from "../core/index.ts";
-import type { ItemRecord, LookupResult, ReleaseInfo, RetrieveResult } from "./service/types.ts";
+import { FilterExprSchema, LIMITS, RetrieveRequestSchema } from "../../core/index.ts";
+import type { ItemRecord, LookupResult, ReleaseInfo, RetrieveResult } from "../service/types.ts";
 import type { ErrorBody } from "./errors.ts";
 
 /** Most ids one items.get call takes. */

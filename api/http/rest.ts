@@ -2,7 +2,7 @@
 // that drives both the Hono handlers and the OpenAPI document (so the two cannot drift).
 import type { Context as HonoContext, Hono } from "hono";
 import type { z } from "zod";
-import { RetrieveRequestSchema } from "../core/index.ts";
+import { RetrieveRequestSchema } from "../../core/index.ts";
 import { admit, type Auth } from "./auth.ts";
 import { ApiError, fromZodError } from "./errors.ts";
 import { assertInputDepth } from "./input-guard.ts";
@@ -17,7 +17,7 @@ import {
   RetrieveResultSchema,
 } from "./schemas.ts";
 import type { AppEnv } from "./app-env.ts";
-import type { RetrievalService } from "./service/types.ts";
+import type { RetrievalService } from "../service/types.ts";
 
 /** Who may call a route: anyone, a read (or admin) key, or an admin key. */
 export type Access = "public" | "read" | "admin";

@@ -1,12 +1,11 @@
 // Cloudflare Workers entry (wrangler.toml): the edge handler over the KV binding, built from the
-// env at the first request. Thin by design: the logic is in api/edge/.
+// env at the first request. Thin by design: the logic is in the modules beside it.
 import { initSync } from "jieba-wasm/web";
 // A CompiledWasm module (wrangler.toml [[rules]]): a WebAssembly.Module, not bytes.
-import jiebaWasm from "../node_modules/jieba-wasm/pkg/web/jieba_rs_wasm_bg.wasm";
-import { ConfigError } from "./config.ts";
-import { ApiError } from "./errors.ts";
-import { consoleLogger, createEdgeHandler, createEdgeStore, parseEdgeConfig, type EdgeEnv, type EdgeHandler } from "./edge/index.ts";
-import { edgeErrorResponse } from "./edge/forward.ts";
+import jiebaWasm from "../../node_modules/jieba-wasm/pkg/web/jieba_rs_wasm_bg.wasm";
+import { ApiError, ConfigError } from "../http/index.ts";
+import { consoleLogger, createEdgeHandler, createEdgeStore, parseEdgeConfig, type EdgeEnv, type EdgeHandler } from "./index.ts";
+import { edgeErrorResponse } from "./forward.ts";
 
 let handler: EdgeHandler | null = null;
 

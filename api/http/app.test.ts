@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { createApp } from "./app.ts";
 import { memoryService } from "./test-support/memory-service.ts";
 import { ADMIN_KEY, KEYS, READ_KEY, testApp, trpcQuery, withKey } from "./test-support/fixtures.ts";
-import { ServiceError } from "./service/types.ts";
+import { ServiceError } from "../service/types.ts";
 import type { AppLogger, MetricsRecorder, RequestSample } from "./telemetry.ts";
 
 type Json = Record<string, any>;

@@ -1,8 +1,8 @@
 // The tRPC AppRouter: the operations of DESIGN §6 and §7's jobs. The SDK takes
 // `import type { AppRouter }` from here; REST under /v1 calls the same service methods.
-import { RetrieveRequestSchema } from "../core/index.ts";
+import { RetrieveRequestSchema } from "../../core/index.ts";
 import { ActivateInputSchema, ItemsGetInputSchema, LookupInputSchema } from "./schemas.ts";
-import { jobsRouter } from "./jobs/router.ts";
+import { jobsRouter } from "./jobs-router.ts";
 import { adminProcedure, publicProcedure, readProcedure, router } from "./trpc.ts";
 
 /** releases.*: list (read), activate and rollback (admin). */

@@ -2,7 +2,7 @@
 // parsed with zod at start. A bad value throws a ConfigError naming the variable or file field.
 // Runtime-agnostic (the caller reads the file), so a Worker can parse its env the same way.
 import { z } from "zod";
-import { CodedError, formatIssues, zodIssues, type ErrorKind } from "../core/index.ts";
+import { CodedError, formatIssues, zodIssues, type ErrorKind } from "../../core/index.ts";
 
 /** A configuration value that cannot be used; the message names where it came from. */
 export class ConfigError extends CodedError<"BAD_CONFIG"> {

@@ -3,9 +3,9 @@
 import { z } from "zod";
 import { HTTPException } from "hono/http-exception";
 import { TRPCError } from "@trpc/server";
-import { CoreError, formatIssues, zodIssues, type FieldIssue } from "../core/index.ts";
-import { ServiceError } from "./service/types.ts";
-import { JobError } from "./jobs/errors.ts";
+import { CoreError, formatIssues, zodIssues, type FieldIssue } from "../../core/index.ts";
+import { ServiceError } from "../service/types.ts";
+import { JobError } from "../jobs/types.ts";
 
 /** HTTP status of every error code the API sends. */
 export const ERROR_STATUS = {

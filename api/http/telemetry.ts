@@ -1,4 +1,4 @@
-// What the app needs from logging and metrics, as small interfaces: node.ts plugs in pino and
+// What the app needs from logging and metrics, as small interfaces: api/node plugs in pino and
 // prom-client, a Worker can plug in console and nothing; the app imports neither.
 
 /** Structured logger (pino's call shape: fields first, then the message). */

@@ -4,12 +4,10 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { pino, type Logger } from "pino";
-import { createApp } from "./app.ts";
-import { ServerConfigSchema, type ServerConfig } from "./config.ts";
+import { createApp, ServerConfigSchema, type MetricsRecorder, type ServerConfig } from "../http/index.ts";
 import { createPromMetrics } from "./prom-metrics.ts";
-import type { MetricsRecorder } from "./telemetry.ts";
-import type { RetrievalService } from "./service/types.ts";
-import type { JobsService } from "./jobs/types.ts";
+import type { RetrievalService } from "../service/index.ts";
+import type { JobsService } from "../jobs/index.ts";
 
 /** Options of serveNode. */
 export interface ServeNodeOptions {

@@ -3,7 +3,7 @@
 // Schema 2020-12) because the filter schema is recursive, which @hono/zod-openapi's generator
 // cannot walk (it overflows the stack).
 import { z } from "zod";
-import { FilterExprSchema } from "../core/index.ts";
+import { FilterExprSchema } from "../../core/index.ts";
 import { ERROR_STATUS } from "./errors.ts";
 import { ErrorResponseSchema, HealthSchema } from "./schemas.ts";
 import type { RestRoute } from "./rest.ts";

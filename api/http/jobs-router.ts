@@ -1,9 +1,8 @@
 // jobs.* procedures (DESIGN §7): trigger, cancel and resume need an admin key; get, list, logs and
 // watch a read key. watch is a tRPC subscription, streamed as server-sent events.
-import { adminProcedure, readProcedure, router } from "../trpc.ts";
-import { JobError } from "./errors.ts";
+import { adminProcedure, readProcedure, router } from "./trpc.ts";
+import { JobError, type JobsService } from "../jobs/types.ts";
 import { JobLogsInputSchema, JobRefSchema, ListJobsInputSchema, TriggerInputSchema } from "../../core/jobs/schemas.ts";
-import type { JobsService } from "./types.ts";
 
 function jobsOf(ctx: { jobs: JobsService | null }): JobsService {
   if (!ctx.jobs) throw new JobError("UNAVAILABLE", "this server runs no jobs (the edge forwards them to the origin; a Node API serves them)");

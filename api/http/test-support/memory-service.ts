@@ -1,7 +1,7 @@
 // A RetrievalService over an in-memory array: a test double for the HTTP layer only (the real
 // service on LanceDB lives in api/service and is tested against a real store).
-import { canonicalTerms, filterToPredicate, queryId, type FilterExpr } from "../../core/index.ts";
-import { ServiceError, type ItemRecord, type ReleaseInfo, type RetrievalService } from "../service/types.ts";
+import { canonicalTerms, filterToPredicate, queryId, type FilterExpr } from "../../../core/index.ts";
+import { ServiceError, type ItemRecord, type ReleaseInfo, type RetrievalService } from "../../service/types.ts";
 
 /** A small catalog: two brands × two categories. */
 export const MEMORY_ITEMS: ItemRecord[] = [

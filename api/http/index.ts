@@ -1,0 +1,27 @@
+// The HTTP layer: the Hono app (tRPC + REST + OpenAPI), auth, rate limit, errors, server config.
+// Runtime-agnostic — no node:, pino or prom-client (http/portability.test.ts) — so both runtimes
+// build on this one entry: api/node (serveNode) and api/edge (the Worker).
+//
+// Exports:
+//   createApp, AppOptions, AppEnv           the app factory and its Hono environment
+//   AppRouter                               the tRPC router's type (the SDK's one `import type`)
+//   ApiError, ApiErrorCode, ErrorBody,      the error vocabulary: code → status, REST body shape,
+//     ERROR_STATUS, toApiError,             tRPC code and JSON-RPC code
+//     trpcCodeFor, JSONRPC_CODE
+//   createAuthenticator, ApiKey, Role       API keys
+//   RateLimitOptions                        the per-key token bucket's settings
+//   assertInputDepth, MAX_INPUT_DEPTH       the nesting guard run before schema validation
+//   AppLogger, MetricsRecorder,             what the app needs from logging and metrics, and
+//     RequestSample, MetricsText,           the do-nothing defaults
+//     silentLogger, noopMetrics
+//   parseConfig, ConfigError,               server configuration from env + file (Node and Worker)
+//     ServerConfig, ServerConfigSchema
+export { createApp, type AppOptions } from "./app.ts";
+export type { AppEnv } from "./app-env.ts";
+export type { AppRouter } from "./router.ts";
+export { ApiError, ERROR_STATUS, JSONRPC_CODE, toApiError, trpcCodeFor, type ApiErrorCode, type ErrorBody } from "./errors.ts";
+export { createAuthenticator, type ApiKey, type Role } from "./auth.ts";
+export type { RateLimitOptions } from "./rate-limit.ts";
+export { assertInputDepth, MAX_INPUT_DEPTH } from "./input-guard.ts";
+export { noopMetrics, silentLogger, type AppLogger, type MetricsRecorder, type MetricsText, type RequestSample } from "./telemetry.ts";
+export { ConfigError, parseConfig, ServerConfigSchema, type ServerConfig } from "./config.ts";

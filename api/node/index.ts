@@ -1,0 +1,8 @@
+// The app on Node: @hono/node-server, pino and prom-client around the runtime-agnostic app of
+// api/http. Kept out of api/http so that the Worker, which builds on api/http, never bundles them.
+//
+// Exports:
+//   serveNode, ServeNodeOptions, NodeServer   listen, log one JSON line per request, close
+//   createPromMetrics, PromMetricsOptions      prom-client behind the app's MetricsRecorder
+export { serveNode, type NodeServer, type ServeNodeOptions } from "./serve-node.ts";
+export { createPromMetrics, type PromMetricsOptions } from "./prom-metrics.ts";

@@ -11,7 +11,7 @@ import { ExportError } from "../gpu-jobs/onnx/errors.ts";
 import { EdgePushError } from "../lancedb/edge-kv-http.ts";
 import { JobError } from "../api/jobs/index.ts";
 import { ServiceError } from "../api/service/index.ts";
-import { ConfigError } from "../api/http/index.ts";
+import { ConfigError, toApiError } from "../api/http/index.ts";
 
 describe("CodedError", () => {
   const cause = new Error("disk full");
@@ -43,6 +43,26 @@ describe("CodedError", () => {
     expect(new StoreError("RELEASE_MISSING", "x", { cause }).cause).toBe(cause);
     expect(exitCodeOf(new Error("boom"))).toBe(EXIT_CODES.internal);
     expect(exitCodeOf("a string")).toBe(EXIT_CODES.internal);
+  });
+
+  it("one mapping to HTTP: the API's own codes as themselves, any other layer's by kind; causes never sent", () => {
+    const http = (e: unknown) => {
+      const a = toApiError(e);
+      return [a.status, a.code, a.message];
+    };
+    expect(http(new CoreError("INVALID_FILTER", "bad filter", "filters.brand"))).toEqual([400, "INVALID_FILTER", "bad filter"]);
+    expect(toApiError(new CoreError("INVALID_FILTER", "bad filter", "filters.brand")).extra.issues).toEqual([{ field: "filters.brand", message: "bad filter" }]);
+    expect(http(new ServiceError("NO_RELEASE", "publish one"))).toEqual([503, "NO_RELEASE", "publish one"]);
+    expect(http(new JobError("CONFLICT", "job j1 is running"))).toEqual([409, "CONFLICT", "job j1 is running"]);
+    expect(http(new StoreError("RELEASE_MISSING", "no release r009"))).toEqual([404, "NOT_FOUND", "no release r009"]);
+    expect(http(new StoreError("BAD_OPTION", "topK must be ≤ 10000"))).toEqual([400, "BAD_REQUEST", "topK must be ≤ 10000"]);
+    expect(http(new TrainError("REMOTE_FAILED", "502 from upstream"))).toEqual([503, "UNAVAILABLE", "502 from upstream"]);
+    const internal = toApiError(new ExportError("PARITY_FAILED", "graph differs at /srv/models/x"));
+    expect([internal.status, internal.code]).toEqual([500, "INTERNAL"]);
+    expect(internal.message).not.toMatch(/srv|graph/);
+    expect(internal.extra.internal).toBeInstanceOf(ExportError);
+    // ApiError is a CodedError too, so a CLI that meets one exits by its kind.
+    expect(exitCodeOf(toApiError(new StoreError("RELEASE_MISSING", "x")))).toBe(EXIT_CODES.missing);
   });
 
   it("the exit codes are distinct", () => {

@@ -3,9 +3,7 @@
 import { z } from "zod";
 import { HTTPException } from "hono/http-exception";
 import { TRPCError } from "@trpc/server";
-import { CoreError, formatIssues, zodIssues, type FieldIssue } from "../../core/index.ts";
-import { ServiceError } from "../service/types.ts";
-import { JobError } from "../jobs/types.ts";
+import { CodedError, CoreError, formatIssues, zodIssues, type ErrorKind, type FieldIssue } from "../../core/index.ts";
 
 /** HTTP status of every error code the API sends. */
 export const ERROR_STATUS = {
@@ -49,11 +47,11 @@ const MAX_ISSUES = 20;
 const MAX_MESSAGE = 1_000;
 
 /** An error the API answers with: a code, its status, and a message safe to show a client. */
-export class ApiError extends Error {
+export class ApiError extends CodedError<ApiErrorCode> {
   override readonly name = "ApiError";
   readonly status: number;
   constructor(
-    readonly code: ApiErrorCode,
+    code: ApiErrorCode,
     message: string,
     readonly extra: {
       /** Per-field problems. */
@@ -64,8 +62,13 @@ export class ApiError extends Error {
       internal?: unknown;
     } = {},
   ) {
-    super(message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE)}…` : message);
+    super(code, message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE)}…` : message);
     this.status = ERROR_STATUS[code];
+  }
+
+  get kind(): ErrorKind {
+    const s = this.status;
+    return s === 404 ? "missing" : s === 409 ? "conflict" : s === 429 || s === 503 ? "unavailable" : s >= 500 ? "internal" : s === 401 || s === 403 ? "usage" : "input";
   }
 
   /** The client-facing body for this error. */
@@ -82,28 +85,36 @@ export function fromZodError(error: z.core.$ZodError): ApiError {
   return new ApiError(code, formatIssues(issues) || "invalid input", { issues });
 }
 
-const SERVICE_CODES: Record<ServiceError["code"], ApiErrorCode> = {
-  NO_RELEASE: "NO_RELEASE",
-  RELEASE_NOT_FOUND: "RELEASE_NOT_FOUND",
-  BAD_REQUEST: "BAD_REQUEST",
-  UNAVAILABLE: "UNAVAILABLE",
-};
-
 const NOT_JSON = "request body is not JSON; send a JSON object with Content-Type: application/json";
 
 /** Map anything thrown anywhere in a request to the ApiError the client gets. */
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof z.core.$ZodError) return fromZodError(err);
-  if (err instanceof CoreError) {
-    if (err.code === "SEGMENTER_UNAVAILABLE") return new ApiError("SEGMENTER_UNAVAILABLE", err.message, { internal: err });
-    return new ApiError(err.code, err.message, err.field !== undefined ? { issues: [{ field: err.field, message: err.message }] } : {});
-  }
-  if (err instanceof ServiceError) return new ApiError(SERVICE_CODES[err.code] ?? "INTERNAL", err.message);
-  if (err instanceof JobError) return new ApiError(err.code, err.message);
+  if (err instanceof CodedError) return fromCodedError(err);
   if (err instanceof TRPCError) return fromTrpcError(err);
   if (err instanceof HTTPException) return fromHttpException(err);
   return internalError(err);
+}
+
+// A layer's code the API does not send as itself goes out as its kind's code.
+const KIND_CODES: Record<ErrorKind, ApiErrorCode> = {
+  usage: "BAD_REQUEST",
+  input: "BAD_REQUEST",
+  missing: "NOT_FOUND",
+  conflict: "CONFLICT",
+  unavailable: "UNAVAILABLE",
+  internal: "INTERNAL",
+};
+
+/** Any layer's typed error: its own code when the API sends it, else by its kind (one mapping for every layer). */
+function fromCodedError(err: CodedError): ApiError {
+  const own = Object.hasOwn(ERROR_STATUS, err.code) ? (err.code as ApiErrorCode) : null;
+  const code = own ?? KIND_CODES[err.kind];
+  // Unavailable dependencies and internal failures keep their cause for the log only.
+  if (code === "INTERNAL") return internalError(err);
+  const issues = err instanceof CoreError && err.field !== undefined ? { issues: [{ field: err.field, message: err.message }] } : {};
+  return new ApiError(code, err.message, { ...issues, ...(err.kind === "unavailable" ? { internal: err } : {}) });
 }
 
 /** A 500 whose message says nothing about the cause; the cause goes to the log. */
@@ -115,7 +126,7 @@ function fromTrpcError(err: TRPCError): ApiError {
   // Errors raised inside procedures arrive wrapped; the cause says what really happened.
   if (err.cause !== undefined && err.cause !== err && !(err.cause instanceof TRPCError)) {
     const cause = err.cause;
-    if (cause instanceof ApiError || cause instanceof z.core.$ZodError || cause instanceof CoreError || cause instanceof ServiceError || cause instanceof JobError) {
+    if (cause instanceof ApiError || cause instanceof z.core.$ZodError || cause instanceof CodedError) {
       return toApiError(cause);
     }
   }

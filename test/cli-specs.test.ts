@@ -30,6 +30,16 @@ describe("verb tables", () => {
     expect(named.filter((n) => !own.has(n))).toEqual([]);
     const help = formatHelp(spec);
     for (const name of Object.keys(spec.flags)) expect(help).toMatch(new RegExp(`^  (-\\w, )?--${name}\\b`, "m"));
+    for (const line of help.split("\n")) expect(line.length, line).toBeLessThanOrEqual(100);
+  });
+
+  it.each(specs.map((s) => [s.name, s] as const))("%s: requires and subverbs name flags and sub-verbs it has", (_, spec) => {
+    const subverbs = Object.keys(spec.subverbs ?? {});
+    if (spec.defaultSubverb !== undefined) expect(subverbs).toContain(spec.defaultSubverb);
+    for (const f of Object.values(spec.flags)) {
+      if (f.requires !== undefined) expect(Object.keys(spec.flags)).toContain(f.requires);
+      for (const s of f.subverbs ?? []) expect(subverbs).toContain(s);
+    }
   });
 
   it.each(specs.flatMap((s) => (s.examples ?? []).map((e) => [e, s] as const)))("the example `%s` parses", (example, spec) => {

@@ -11,9 +11,9 @@ export const EVAL = defineVerb({
   name: "eval",
   summary: "evaluate on held-out clicks: Recall@K, HitRate@K, NDCG@10, relevance, category consistency",
   usage: [
-    "--data DIR [--run-dir DIR ...] [--release rNNN|active|none] [--clicks FILE] [--judgments FILE] [--out DIR] [--ann]",
+    "--data DIR [--run-dir DIR ...] [--release rNNN|active|none] [options]",
     "--data DIR --api URL [--key KEY] [--clicks FILE] [--judgments FILE]",
-    "--data DIR --ablations [--preset P] [--steps N] [--seeds 1,2,3] [--finetune-steps N] [--concurrency N] [--only a,b]",
+    "--data DIR --ablations [--preset P] [--seeds 1,2,3] [--only a,b] [options]",
   ],
   description: `Every model is ranked as the API serves it (query understanding, precomputed qid lists, the
 vector and BM25 channels with the blend fitted on the tuning half of the held-out pairs,
@@ -70,6 +70,6 @@ queried attribute; a terminal table, report.md and report.html.`,
     "vitrine eval --data data/demo --release r003",
     "vitrine eval --data data/demo --clicks my-clicks.jsonl --judgments my-judgments.jsonl",
     "vitrine eval --data data/demo --api http://127.0.0.1:8787 --key KEY",
-    "vitrine eval --data data/demo --ablations --preset cpu --seeds 1,2,3 --only fusion-no-stage1,fusion",
+    "vitrine eval --data data/demo --ablations --seeds 1,2,3 --only fusion-no-stage1,fusion",
   ],
 });

@@ -5,7 +5,7 @@ import { defineVerb } from "../spec.ts";
 export const IMPORT = defineVerb({
   name: "import",
   summary: "validate and import a catalog and click logs into a data directory",
-  usage: ["--catalog FILE [--clicks FILE] [--eval-clicks FILE] [--judgments FILE] --out DIR [options]", "--dataset DIR --out DIR [options]"],
+  usage: ["--catalog FILE [--clicks FILE] [--eval-clicks FILE] --out DIR [options]", "--dataset DIR --out DIR [options]"],
   flags: {
     catalog: { type: "string", value: "FILE", help: "items: .jsonl, .csv or .parquet ({ id, title, image?, brand?, category?, price?, attributes? })" },
     clicks: { type: "string", value: "FILE", help: "click log ({ query, item_id, clicks?, purchases?, ts? })" },

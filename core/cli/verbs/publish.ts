@@ -8,7 +8,7 @@ export const PUBLISH = defineVerb({
   name: "publish",
   summary: "publish a release (items + vector index, qid top-K lists, lexicon) to LanceDB",
   usage: [
-    "--data DIR [--encoder hash|onnx] [--model DIR] [--top-k N] [--blend fit|W|rrf:W] [--no-activate] [--keep N] [options]",
+    "--data DIR [--encoder hash|onnx] [--model DIR] [--no-activate] [options]",
     "--data DIR --edge [--release rNNN|active] [edge options]",
   ],
   flags: {

@@ -1,10 +1,12 @@
 // `vitrine serve --data DIR [--port 8787]`: load the retrieval service lazily, serve the API,
-// print where and how to call it, and shut down cleanly on SIGINT/SIGTERM.
+// print where and how to call it, and shut down cleanly on SIGINT/SIGTERM. Flags and help come from
+// the verb's table (core/cli/verbs/serve.ts).
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { pino } from "pino";
+import { runVerb, UsageError, type ArgsOf } from "../core/cli/index.ts";
+import { SERVE } from "../core/cli/verbs/serve.ts";
 import { ConfigError, parseConfig, type ServerConfig } from "./http/index.ts";
 import { serveNode } from "./node/index.ts";
 import type { RetrievalService } from "./service/types.ts";
@@ -20,18 +22,16 @@ interface ServiceModule {
   }): RetrievalService | Promise<RetrievalService>;
 }
 
-class UsageError extends Error {}
-
 const SERVICE_MODULE = new URL("./service/index.ts", import.meta.url);
 
 /** Import the service module only when serving (so --help and config errors stay fast). */
 async function loadServiceModule(): Promise<ServiceModule> {
   if (!existsSync(fileURLToPath(SERVICE_MODULE))) {
-    throw new UsageError("the retrieval service is not built yet: api/service/index.ts is missing (it must export createRetrievalService({ dataDir }))");
+    throw new Error("the retrieval service is not built yet: api/service/index.ts is missing (it must export createRetrievalService({ dataDir }))");
   }
   const mod = (await import(SERVICE_MODULE.href)) as Partial<ServiceModule>;
   if (typeof mod.createRetrievalService !== "function") {
-    throw new UsageError("api/service/index.ts does not export createRetrievalService({ dataDir })");
+    throw new Error("api/service/index.ts does not export createRetrievalService({ dataDir })");
   }
   return mod as ServiceModule;
 }
@@ -50,26 +50,26 @@ async function readConfigFile(path: string): Promise<unknown> {
   }
 }
 
-/** Parse flags and environment into the server configuration. */
-async function resolveConfig(argv: string[], env: Record<string, string | undefined>): Promise<ServerConfig> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { data: { type: "string" }, port: { type: "string" }, host: { type: "string" }, config: { type: "string" } },
-  });
-  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-  const configPath = values.config ?? env.VITRINE_CONFIG;
-  const file = configPath ? await readConfigFile(configPath) : {};
-  // Flags win over the environment, which wins over the file.
+/**
+ * Flags and environment into the server configuration. The flags' table already read VITRINE_DATA,
+ * VITRINE_PORT, VITRINE_HOST and VITRINE_CONFIG when the flag was absent; flags win over the
+ * environment, which wins over the file.
+ */
+async function resolveConfig(values: ArgsOf<typeof SERVE>["values"], env: Record<string, string | undefined>): Promise<ServerConfig> {
+  const configPath = values.config;
   const overlay = { ...env };
-  if (values.port !== undefined) {
-    if (!/^\d+$/.test(values.port)) throw new UsageError(`--port must be a whole number, got "${values.port}"`);
-    overlay.VITRINE_PORT = values.port;
-  }
+  if (values.port !== undefined) overlay.VITRINE_PORT = String(values.port);
   if (values.host !== undefined) overlay.VITRINE_HOST = values.host;
   if (values.data !== undefined) overlay.VITRINE_DATA = values.data;
+  // A bad value from VITRINE_* or the config file is a ConfigError (kind input, exit 3).
+  const file = configPath ? await readConfigFile(configPath) : {};
   const config = parseConfig(overlay, file, configPath ? `config file ${configPath}` : "config");
-  if (!config.dataDir) throw new UsageError("--data DIR is required (or VITRINE_DATA): the data directory `vitrine publish` wrote");
+  if (!config.dataDir) throw new UsageError("MISSING_FLAG", "--data DIR is required (or VITRINE_DATA, or dataDir in the config file): the data directory `vitrine publish` wrote");
+  // Serving a folder that does not exist used to create it and answer "no release" forever.
+  if (!existsSync(config.dataDir)) {
+    const { StoreError } = await import("../lancedb/index.ts");
+    throw new StoreError("STORE_MISSING", `--data ${config.dataDir}: no such directory; pass the data directory \`vitrine import\` and \`vitrine publish\` wrote (npm start uses data/demo)`);
+  }
   return config;
 }
 
@@ -96,19 +96,13 @@ export interface ServeHooks {
 }
 
 /** `vitrine serve`: resolves to the exit code once the server has shut down. */
-export async function serveCommand(argv: string[], env: Record<string, string | undefined> = process.env, hooks: ServeHooks = {}): Promise<number> {
-  let config: ServerConfig;
-  let mod: ServiceModule;
-  try {
-    config = await resolveConfig(argv, env);
-    mod = await loadServiceModule();
-  } catch (e) {
-    if (e instanceof UsageError || e instanceof ConfigError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-      console.error(`vitrine serve: ${(e as Error).message}\n(see vitrine serve --help)`);
-      return 2;
-    }
-    throw e;
-  }
+export function serveCommand(argv: string[], env: Record<string, string | undefined> = process.env, hooks: ServeHooks = {}): Promise<number> {
+  return runVerb(SERVE, argv, ({ values }) => serve(values, env, hooks), { env });
+}
+
+async function serve(values: ArgsOf<typeof SERVE>["values"], env: Record<string, string | undefined>, hooks: ServeHooks): Promise<number> {
+  let config = await resolveConfig(values, env);
+  const mod = await loadServiceModule();
 
   // No keys configured: a one-off admin key for this run, so the API is never open by default.
   let devKey: string | null = null;

@@ -5,7 +5,8 @@
 // the trained release and serves in seconds; an interrupted retrain is resumed.
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { runVerb, type ArgsOf } from "../core/cli/index.ts";
+import { DEMO } from "../core/cli/verbs/demo.ts";
 import { createHashEncoder } from "../core/index.ts";
 import { generateDataset } from "../datasets/index.ts";
 import { importData } from "../ingest/import-data.ts";
@@ -15,32 +16,16 @@ import { getActiveRelease, publishRelease } from "../lancedb/index.ts";
 
 const step = (msg: string) => console.error(`\n▸ ${msg}`);
 
-/** Run the demo end to end; resolves when the server stops. */
-export async function demoCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      data: { type: "string", default: ".vitrine/demo" },
-      port: { type: "string", default: "8787" },
-      items: { type: "string" },
-      seed: { type: "string" },
-      preset: { type: "string", default: "cpu" },
-      "no-train": { type: "boolean" },
-      retrain: { type: "boolean" },
-    },
-  });
-  if (!["tiny", "cpu", "base"].includes(values.preset)) {
-    console.error(`vitrine demo: --preset must be tiny, cpu or base, got "${values.preset}"`);
-    return 2;
-  }
+/** Run the demo end to end; resolves when the server stops. Flags: core/cli/verbs/demo.ts. */
+export function demoCommand(argv: string[]): Promise<number> {
+  return runVerb(DEMO, argv, ({ values }) => demo(values), { env: process.env });
+}
+
+async function demo(values: ArgsOf<typeof DEMO>["values"]): Promise<number> {
   const root = resolve(values.data);
   const src = join(root, "source");
   const data = join(root, "data");
-  const items = values.items === undefined ? undefined : Number(values.items);
-  if (items !== undefined && !(Number.isInteger(items) && items > 0)) {
-    console.error(`vitrine demo: --items must be a positive whole number, got "${values.items}"`);
-    return 2;
-  }
+  const items = values.items;
 
   if (existsSync(join(src, "dataset.json"))) step(`demo dataset: reusing ${src}`);
   else {
@@ -49,7 +34,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
     const m = await generateDataset("demo", {
       out: src,
       ...(items ? { items } : {}),
-      ...(values.seed ? { seed: Number(values.seed) } : {}),
+      ...(values.seed !== undefined ? { seed: values.seed } : {}),
       onProgress: (done, total) => {
         const pct = Math.floor((100 * done) / total);
         if (pct >= last + 10 || done === total) {
@@ -92,8 +77,8 @@ export async function demoCommand(argv: string[]): Promise<number> {
   step(`serving on port ${values.port}`);
   const { serveCommand } = await import("../api/cli.ts");
   const { trainAndReport } = await import("./demo-train.ts");
-  const train = values["no-train"] ? null : { preset: values.preset as "cpu", force: values.retrain === true };
+  const train = values["no-train"] ? null : { preset: values.preset, force: values.retrain };
   // Request and job logs stay quiet under the progress bars unless asked for.
   const env = { VITRINE_LOG_LEVEL: "warn", ...process.env };
-  return serveCommand(["--data", data, "--port", values.port], env, { onListening: (ctx) => trainAndReport(ctx, train) });
+  return serveCommand(["--data", data, "--port", String(values.port)], env, { onListening: (ctx) => trainAndReport(ctx, train) });
 }

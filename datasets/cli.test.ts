@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { EXIT_CODES } from "../core/index.ts";
 import { datasetsCommand, type CliIo } from "./cli.ts";
 import { tempDir } from "./test-helpers.ts";
 
@@ -27,7 +28,9 @@ describe("datasets CLI", () => {
     [["demo", "--out", "x", "--seed", "-1"], "--seed"],
     [["demo", "--out", "x", "--title-attr-rate", "2"], "--title-attr-rate"],
     [["demo", "--out", "x", "--colour"], "--colour"],
-    [["shoes", "--out", "x"], "shoes"],
+    [["shoes", "--out", "x"], 'unknown dataset "shoes"'],
+    [["demo", "--out", "x", "--source", "y"], '--source applies to "datasets fashion-mnist" only'],
+    [["demo", "--out", "x", "--item", "3"], "did you mean --items?"],
   ])("rejects %j naming the problem, exit 2", async (argv, named) => {
     const io = capture();
     expect(await datasetsCommand(argv, io)).toBe(2);
@@ -48,11 +51,11 @@ describe("datasets CLI", () => {
     }
   });
 
-  it("exits 1 with the install hint when fashion-mnist is missing", async () => {
+  it("exits 4 (missing) with the install hint when fashion-mnist is missing", async () => {
     const t = await tempDir("cli-fm");
     try {
       const io = capture();
-      expect(await datasetsCommand(["fashion-mnist", "--out", join(t.dir, "o"), "--source", join(t.dir, "none")], io)).toBe(1);
+      expect(await datasetsCommand(["fashion-mnist", "--out", join(t.dir, "o"), "--source", join(t.dir, "none")], io)).toBe(EXIT_CODES.missing);
       expect(io.err).toContain("apt-get install dataset-fashion-mnist");
     } finally {
       await t.cleanup();

@@ -1,9 +1,11 @@
+// `vitrine import`: a progress bar and the summary. Flags and help come from the verb's table
+// (core/cli/verbs/import.ts).
 import { existsSync } from "node:fs";
 import { createReadStream } from "node:fs";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import cliProgress from "cli-progress";
-import { SPLIT_MODES, type SplitMode } from "../core/index.ts";
+import { runVerb, UsageError, type ArgsOf } from "../core/cli/index.ts";
+import { IMPORT } from "../core/cli/verbs/import.ts";
 import { importData, type ImportOptions } from "./import-data.ts";
 import { formatSummary } from "./summary.ts";
 
@@ -18,27 +20,12 @@ async function countLines(file: string): Promise<number> {
   return n;
 }
 
-function intFlag(v: string | undefined, name: string): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} must be a whole number ≥ 0, got "${v}"`);
-  return n;
+/** `vitrine import`: parse flags, run the import with a progress bar, print the summary. */
+export function importCommand(argv: string[]): Promise<number> {
+  return runVerb(IMPORT, argv, (args) => runImport(importOptions(args)), { env: process.env });
 }
 
-class UsageError extends Error {}
-
-/** `vitrine import`: parse flags, run the import with a progress bar, print the summary. */
-export async function importCommand(argv: string[]): Promise<number> {
-  let opts: ImportOptions;
-  try {
-    opts = parseImportArgs(argv);
-  } catch (e) {
-    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-      console.error(`vitrine import: ${(e as Error).message}\n(see vitrine import --help)`);
-      return 2;
-    }
-    throw e;
-  }
+async function runImport(opts: ImportOptions): Promise<number> {
   const total = opts.catalog.endsWith(".parquet") ? 0 : await countLines(opts.catalog);
   const bar = new cliProgress.SingleBar(
     { format: " {stage} [{bar}] {value}/{total} rows  {speed} rows/s", stream: process.stderr, hideCursor: true, noTTYOutput: false },
@@ -63,30 +50,8 @@ export async function importCommand(argv: string[]): Promise<number> {
   }
 }
 
-function parseImportArgs(argv: string[]): ImportOptions {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      catalog: { type: "string" },
-      clicks: { type: "string" },
-      "eval-clicks": { type: "string" },
-      judgments: { type: "string" },
-      dataset: { type: "string" },
-      out: { type: "string" },
-      "eval-fraction": { type: "string" },
-      split: { type: "string" },
-      seed: { type: "string" },
-      "no-images": { type: "boolean" },
-      "cache-dir": { type: "string" },
-      "image-size": { type: "string" },
-      "timeout-ms": { type: "string" },
-      retries: { type: "string" },
-      concurrency: { type: "string" },
-    },
-  });
-  if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-  if (!values.out) throw new UsageError("--out DIR is required (the data directory to import into)");
+/** The import's options from the parsed flags; the checks the table cannot express. */
+function importOptions({ values, given }: ArgsOf<typeof IMPORT>): ImportOptions {
   let { catalog, clicks, judgments } = values;
   let evalClicks = values["eval-clicks"];
   if (values.dataset) {
@@ -96,35 +61,28 @@ function parseImportArgs(argv: string[]): ImportOptions {
     clicks ??= pick("clicks.jsonl");
     evalClicks ??= pick("clicks-eval.jsonl");
     judgments ??= pick("judgments.jsonl");
-    if (!catalog) throw new UsageError(`--dataset ${d} has no catalog.jsonl; generate one with \`vitrine datasets demo --out ${d}\``);
+    if (!catalog) throw new UsageError("BAD_FLAG", `--dataset ${d} has no catalog.jsonl; generate one with \`vitrine datasets demo --out ${d}\``);
   }
-  if (!catalog) throw new UsageError("--catalog FILE is required (or --dataset DIR)");
-  const evalFraction = values["eval-fraction"] === undefined ? undefined : Number(values["eval-fraction"]);
-  if (evalFraction !== undefined && !(evalFraction >= 0 && evalFraction < 1)) throw new UsageError(`--eval-fraction must be in [0, 1), got "${values["eval-fraction"]}"`);
-  const split = values.split;
-  if (split !== undefined && !(SPLIT_MODES as readonly string[]).includes(split)) {
-    throw new UsageError(`--split must be one of ${SPLIT_MODES.join(", ")}, got "${split}" (pair: no held-out (query, item) pair occurs in training)`);
+  if (!catalog) throw new UsageError("MISSING_FLAG", "--catalog FILE is required (or --dataset DIR)");
+  if (given.has("split") && evalClicks) {
+    throw new UsageError("BAD_FLAG", "--split applies when held-out clicks are split off --clicks; it cannot be combined with --eval-clicks FILE");
   }
-  if (split !== undefined && evalClicks) throw new UsageError("--split applies when held-out clicks are split off --clicks; it cannot be combined with --eval-clicks FILE");
-  const size = intFlag(values["image-size"], "image-size");
-  if (size !== undefined && (size < 4 || size % 4 !== 0)) throw new UsageError(`--image-size must be a multiple of 4 (the patch grid), got ${size}`);
+  const size = values["image-size"];
+  if (size !== undefined && size % 4 !== 0) throw new UsageError("BAD_FLAG", `--image-size must be a multiple of 4 (the patch grid), got ${size}`);
   const imageOptions: NonNullable<ImportOptions["imageOptions"]> = {};
   if (size !== undefined) imageOptions.size = size;
-  const t = intFlag(values["timeout-ms"], "timeout-ms");
-  if (t !== undefined) imageOptions.timeoutMs = t;
-  const r = intFlag(values.retries, "retries");
-  if (r !== undefined) imageOptions.retries = r;
-  const c = intFlag(values.concurrency, "concurrency");
-  if (c !== undefined) imageOptions.concurrency = Math.max(1, c);
+  if (values["timeout-ms"] !== undefined) imageOptions.timeoutMs = values["timeout-ms"];
+  if (values.retries !== undefined) imageOptions.retries = values.retries;
+  if (values.concurrency !== undefined) imageOptions.concurrency = values.concurrency;
   return {
     catalog,
     out: values.out,
     ...(clicks ? { clicks } : {}),
     ...(evalClicks ? { evalClicks } : {}),
     ...(judgments ? { judgments } : {}),
-    ...(evalFraction !== undefined ? { evalFraction } : {}),
-    ...(split !== undefined ? { split: split as SplitMode } : {}),
-    ...(values.seed !== undefined ? { seed: intFlag(values.seed, "seed")! } : {}),
+    ...(values["eval-fraction"] !== undefined ? { evalFraction: values["eval-fraction"] } : {}),
+    ...(values.split !== undefined ? { split: values.split } : {}),
+    seed: values.seed,
     ...(values["no-images"] ? { images: false } : {}),
     ...(values["cache-dir"] ? { cacheDir: values["cache-dir"] } : {}),
     imageOptions,

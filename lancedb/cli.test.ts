@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { EXIT_CODES } from "../core/index.ts";
 import { publishCommand, releasesCommand } from "./cli.ts";
 import { importedShop } from "./test-fixtures.ts";
 
@@ -27,6 +28,8 @@ describe("vitrine publish / releases", () => {
       [["--data", shop.dataDir, "--encoder", "bert"], /--encoder/],
       [["--data", shop.dataDir, "--ann", "flat"], /--ann/],
       [["--data", shop.dataDir, "--bogus"], /--bogus/],
+      [["--data", shop.dataDir, "--top-kk", "5"], /unknown flag --top-kk \(did you mean --top-k\?\)/],
+      [["--data", shop.dataDir, "--edge-list-length", "5"], /--edge-list-length only applies with --edge/],
       [["--top-k", "5"], /--data/],
     ];
     for (const [argv, re] of cases) {
@@ -37,6 +40,7 @@ describe("vitrine publish / releases", () => {
     expect((await run(releasesCommand, ["frobnicate", "--data", shop.dataDir])).code).toBe(2);
     expect((await run(releasesCommand, ["activate", "latest", "--data", shop.dataDir])).err).toMatch(/r003/);
     expect((await run(releasesCommand, ["gc", "--data", shop.dataDir])).err).toMatch(/--keep/);
+    expect((await run(releasesCommand, ["list", "--keep", "2", "--data", shop.dataDir])).err).toMatch(/--keep applies to "releases gc" only/);
   });
 
   it("publishes with a summary, lists, activates, rolls back and collects", async () => {
@@ -50,8 +54,9 @@ describe("vitrine publish / releases", () => {
     expect((await run(releasesCommand, ["activate", "r002", "--data", shop.dataDir])).out).toBe("active: r002");
     expect((await run(releasesCommand, ["rollback", "--data", shop.dataDir])).out).toBe("active: r001 (rolled back)");
     const missing = await run(releasesCommand, ["activate", "r009", "--data", shop.dataDir]);
-    expect(missing).toMatchObject({ code: 1 });
-    expect(missing.err).toMatch(/no release r009.*RELEASE_MISSING/);
+    // A store error exits by its kind (EXIT_CODES), the same as through the vitrine dispatcher.
+    expect(missing).toMatchObject({ code: EXIT_CODES.missing });
+    expect(missing.err).toMatch(/^vitrine releases: RELEASE_MISSING: no release r009/);
     const p3 = await run(publishCommand, ["--data", shop.dataDir, "--keep", "0"]);
     expect(p3.code).toBe(0);
     // r003 active, r001 its rollback target: r002 goes.

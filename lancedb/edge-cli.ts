@@ -1,22 +1,11 @@
-// The `--edge` options of `vitrine publish`: credentials from flags or the environment, a progress
-// bar on stderr, and the summary line. The work is pushReleaseToEdge (edge-push.ts).
+// The `--edge` options of `vitrine publish` (flags in core/cli/verbs/publish.ts): credentials from
+// flags or the environment, a progress bar on stderr, and the summary line. The work is
+// pushReleaseToEdge (edge-push.ts).
 import cliProgress from "cli-progress";
 import { createCloudflareKvWriter, EdgePushError, type KvBulkWriter } from "./edge-kv-http.ts";
 import { pushReleaseToEdge, type EdgePushResult } from "./edge-push.ts";
 
-/** parseArgs option specs of the edge flags. */
-export const EDGE_FLAGS = {
-  edge: { type: "boolean" },
-  release: { type: "string" },
-  "edge-account": { type: "string" },
-  "edge-namespace": { type: "string" },
-  "edge-token": { type: "string" },
-  "edge-endpoint": { type: "string" },
-  "edge-list-length": { type: "string" },
-  "edge-no-flip": { type: "boolean" },
-} as const;
-
-/** The edge flags as parsed. */
+/** The edge flags as parsed (the publish table checks their types, and that they come with --edge). */
 export interface EdgeFlagValues {
   /** Push to Workers KV. */
   edge?: boolean;
@@ -31,7 +20,7 @@ export interface EdgeFlagValues {
   /** API base URL (else VITRINE_EDGE_KV_ENDPOINT, else Cloudflare's). */
   "edge-endpoint"?: string;
   /** Items per list pushed. */
-  "edge-list-length"?: string;
+  "edge-list-length"?: number;
   /** Do not move the edge's pointer. */
   "edge-no-flip"?: boolean;
 }
@@ -48,23 +37,10 @@ export interface EdgePlan {
   flip?: boolean;
 }
 
-/** Validate the edge flags; null when --edge is absent. Throws EdgePushError("BAD_OPTION") on bad values. */
+/** The push the edge flags ask for; null when --edge is absent. Throws EdgePushError("BAD_OPTION") when credentials are missing. */
 export function edgePlanFromFlags(v: EdgeFlagValues, env: Record<string, string | undefined>): EdgePlan | null {
-  if (!v.edge) {
-    const stray = Object.keys(EDGE_FLAGS).filter((k) => k !== "edge" && v[k as keyof EdgeFlagValues] !== undefined);
-    if (stray.length) throw new EdgePushError("BAD_OPTION", `--${stray[0]} needs --edge`);
-    return null;
-  }
-  if (v.release !== undefined && v.release !== "active" && !/^r\d{3,}$/.test(v.release)) {
-    throw new EdgePushError("BAD_OPTION", `--release must be a release id like r003 or "active", got "${v.release}"`);
-  }
-  let maxListLength: number | undefined;
-  if (v["edge-list-length"] !== undefined) {
-    maxListLength = Number(v["edge-list-length"]);
-    if (!Number.isInteger(maxListLength) || maxListLength < 1) {
-      throw new EdgePushError("BAD_OPTION", `--edge-list-length must be a whole number ≥ 1, got "${v["edge-list-length"]}"`);
-    }
-  }
+  if (!v.edge) return null;
+  const maxListLength = v["edge-list-length"];
   const need = (flag: string, name: string, value: string | undefined) => {
     if (!value) throw new EdgePushError("BAD_OPTION", `--edge needs ${flag} or ${name}`);
     return value;

@@ -1,7 +1,12 @@
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { afterEach, describe, expect, it } from "vitest";
+import { main } from "../bin/dispatch.ts";
+import { VERBS, type Verb } from "../bin/verbs.ts";
+import { formatHelp } from "../core/cli/index.ts";
 import { EXIT_CODES } from "../core/index.ts";
-import { describe, expect, it } from "vitest";
-import { VERBS } from "../bin/verbs.ts";
+import { extractImports, resolveImport } from "./support/layering.ts";
 
 // Runs the real CLI entry (the npm bin shim) in a child process, as a user would.
 function vitrine(...args: string[]) {
@@ -9,21 +14,67 @@ function vitrine(...args: string[]) {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
+/** The dispatcher in this process, its output captured. */
+async function dispatch(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, { out: (t) => void out.push(t), err: (t) => void err.push(t), env: {} });
+  return { code, out: out.join("\n"), err: err.join("\n") };
+}
+
+/** Replace every verb's loader with one that fails the test, so a test proves no verb module loads. */
+const loaders = new Map<string, Verb["load"]>();
+function forbidLoading(): void {
+  for (const [name, verb] of Object.entries(VERBS)) {
+    loaders.set(name, verb.load);
+    verb.load = () => Promise.reject(new Error(`${name}'s module was loaded`));
+  }
+}
+afterEach(() => {
+  for (const [name, load] of loaders) VERBS[name]!.load = load;
+  loaders.clear();
+});
+
 describe("vitrine CLI", () => {
-  it("lists every planned verb", () => {
+  it("lists every planned verb, the exit codes, and --version", () => {
     const r = vitrine("--help");
     expect(r.code).toBe(0);
-    for (const verb of ["import", "datasets", "pretrain", "finetune", "export", "embed", "publish", "eval", "serve", "demo", "retrain"]) {
-      expect(r.out).toContain(verb);
+    for (const verb of ["import", "datasets", "pretrain", "finetune", "export", "embed", "publish", "eval", "serve", "demo", "retrain", "releases", "jobs"]) {
+      expect(r.out).toMatch(new RegExp(`^  ${verb} +\\S`, "m"));
+    }
+    expect(r.out).toContain(`exit codes: 0 ok, 1 internal, 2 usage, 3 input, 4 missing, 5 conflict, 6 unavailable`);
+    const pkg = JSON.parse(readFileSync("package.json", "utf8")) as { version: string };
+    const v = vitrine("--version");
+    expect(v).toMatchObject({ code: 0, out: `vitrine ${pkg.version}\n` });
+  });
+
+  it("prints every verb's --help from its table without loading the verb's module", async () => {
+    forbidLoading();
+    for (const [name, verb] of Object.entries(VERBS)) {
+      for (const argv of [[name, "--help"], [name, "-h"], ["help", name], [name, "--data", "x", "--help"]]) {
+        const r = await dispatch(...argv);
+        expect(r.err, argv.join(" ")).toBe("");
+        expect(r.code, argv.join(" ")).toBe(0);
+        expect(r.out).toBe(formatHelp(verb.spec));
+        expect(r.out).toContain(`usage: vitrine ${name}`);
+      }
     }
   });
 
-  it("prints --help for every verb and exits 0", () => {
-    for (const name of Object.keys(VERBS)) {
-      const r = vitrine(name, "--help");
-      expect(r.code, name).toBe(0);
-      expect(r.out, name).toContain(`vitrine ${name}`);
-    }
+  it("checks the command line against the table before the verb's module loads", async () => {
+    forbidLoading();
+    const r = await dispatch("pretrain", "--data", "x", "--stesp", "3");
+    expect(r.code).toBe(EXIT_CODES.usage);
+    expect(r.err).toBe("vitrine pretrain: unknown flag --stesp (did you mean --steps?)\n(see vitrine pretrain --help)");
+    expect((await dispatch("releases", "activate", "latest", "--data", "x")).err).toMatch(/rNNN must be a release id like r003, got "latest"/);
+    expect(await dispatch("eval", "--data", "x", "--ablations", "--preset", "huge")).toMatchObject({ code: EXIT_CODES.usage, err: expect.stringMatching(/--preset must be one of tiny, cpu, base/) });
+  });
+
+  it("suggests the verb meant, and rejects flags before a verb", async () => {
+    const r = await dispatch("pubish", "--data", "x");
+    expect(r).toMatchObject({ code: EXIT_CODES.usage, err: 'vitrine: unknown verb "pubish" (did you mean "publish"?)\n(see vitrine --help)' });
+    expect((await dispatch("--verison")).err).toMatch(/unknown option --verison \(did you mean --version\?\)/);
+    expect((await dispatch()).code).toBe(EXIT_CODES.usage); // no verb: the list, and a usage exit
   });
 
   it("names the bad flag and exits 2", () => {
@@ -37,5 +88,28 @@ describe("vitrine CLI", () => {
     const r = vitrine("import", "--catalog", "/nonexistent/catalog.jsonl", "--out", "/tmp/vitrine-cli-missing");
     expect(r.code).toBe(EXIT_CODES.missing);
     expect(r.err).toMatch(/SOURCE_MISSING: \/nonexistent\/catalog.jsonl: cannot read/);
+  });
+
+  it("the verb list and the tables import no package and nothing outside core (so --help stays fast)", () => {
+    // Walk the static, runtime imports of the dispatcher; the runners are dynamic imports and lazy.
+    const root = fileURLToPath(new URL("..", import.meta.url));
+    const seen = new Set<string>();
+    const packages = new Set<string>();
+    const walk = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      for (const ref of extractImports(file, readFileSync(`${root}/${file}`, "utf8"))) {
+        if (ref.typeOnly || ref.dynamic) continue;
+        const to = resolveImport(file, ref.spec);
+        if (to === null) packages.add(ref.spec);
+        else walk(to);
+      }
+    };
+    walk("bin/dispatch.ts");
+    expect([...packages]).toEqual(["node:fs"]);
+    const outside = [...seen].filter((f) => !f.startsWith("core/") && !["bin/dispatch.ts", "bin/verbs.ts"].includes(f));
+    expect(outside).toEqual([]);
+    expect(seen.has("core/index.ts")).toBe(false); // core's index would load zod and the rest of core
+    expect(seen.size).toBeLessThan(40);
   });
 });

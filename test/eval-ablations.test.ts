@@ -85,7 +85,7 @@ describe("vitrine eval --ablations", () => {
       [["--ablations", "--steps", "1.5"], /--steps must be a whole number/],
       [["--ablations", "--seeds", "1,x"], /--seeds must be a whole number/],
       [["--seeds", "1"], /--seeds only applies with --ablations/],
-      [["--key", "k"], /--key goes with --api URL/],
+      [["--key", "k"], /--key only applies with --api/],
       [["--release", "latest"], /--release must be a release id like r002/],
       [["--ablations", "--concurrency", "0"], /--concurrency must be a whole number ≥ 1/],
       [["--ablations", "--run-dir", "x"], /--run-dir cannot be combined with --ablations/],

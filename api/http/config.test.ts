@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseConfig } from "./config.ts";
 import { serveCommand } from "../cli.ts";
+import { existsSync } from "node:fs";
+import { EXIT_CODES } from "../../core/index.ts";
 
 const KEY = "0123456789abcdef0123";
 
@@ -43,19 +45,22 @@ describe("parseConfig", () => {
 });
 
 describe("vitrine serve", () => {
-  it("exits 2 with a clear message on bad flags or config, before loading the service", async () => {
+  it("exits with a clear message on bad flags (2), bad config (3) or a missing data directory (4), before loading the service", async () => {
     const errors: string[] = [];
     const orig = console.error;
     console.error = (m: string) => void errors.push(m);
     try {
-      expect(await serveCommand([], {})).toBe(2);
-      expect(await serveCommand(["--data", "/tmp/x", "--port", "abc"], {})).toBe(2);
-      expect(await serveCommand(["--data", "/tmp/x"], { VITRINE_API_KEYS: "nope" })).toBe(2);
+      expect(await serveCommand([], {})).toBe(EXIT_CODES.usage);
+      expect(await serveCommand(["--data", "/tmp", "--port", "abc"], {})).toBe(EXIT_CODES.usage);
+      expect(await serveCommand(["--data", "/tmp"], { VITRINE_API_KEYS: "nope" })).toBe(EXIT_CODES.input);
+      expect(await serveCommand(["--data", "/nonexistent/vitrine-data"], {})).toBe(EXIT_CODES.missing);
     } finally {
       console.error = orig;
     }
     expect(errors[0]).toContain("--data DIR is required");
     expect(errors[1]).toContain("--port must be a whole number");
     expect(errors[2]).toContain("VITRINE_API_KEYS: entry 1 must be id:key:role");
+    expect(errors[3]).toMatch(/STORE_MISSING: --data \/nonexistent\/vitrine-data: no such directory/);
+    expect(existsSync("/nonexistent/vitrine-data")).toBe(false);
   });
 });

@@ -2,24 +2,10 @@
 // misspelt option is an error naming the field rather than a silent default. The API validates
 // triggers with them and the job process (gpu-jobs/jobs) parses its config with the same schema.
 import { z } from "zod";
+import { BACKEND_NAMES, GATE_METRICS, JOB_KINDS, JOB_STATES, PRESET_NAMES } from "./constants.ts";
 
-/** The job kinds. retrain = pretrain → finetune → export → embed → eval → publish. */
-export const JOB_KINDS = ["pretrain", "finetune", "export", "embed", "eval", "publish", "retrain"] as const;
-export type JobKind = (typeof JOB_KINDS)[number];
-
-/** Where a job is in its life (`interrupted`: the API stopped while it ran; resume it). */
-export const JOB_STATES = ["queued", "running", "succeeded", "failed", "cancelled", "interrupted"] as const;
-export type JobState = (typeof JOB_STATES)[number];
-
-/** Metrics the eval gate can compare (on unseen held-out pairs). */
-export const GATE_METRICS = ["recall@10", "recall@50", "recall@100", "recall@200", "hitrate@10", "hitrate@100", "ndcg@10"] as const;
-export type GateMetric = (typeof GATE_METRICS)[number];
-
-/** What the gate compares unless told otherwise: the top of the list and the depth of it. */
-export const DEFAULT_GATE_METRICS: readonly GateMetric[] = ["ndcg@10", "recall@100"];
-
-/** Fewest unseen held-out pairs the gate decides on by default. */
-export const DEFAULT_GATE_MIN_PAIRS = 30;
+// The names live in constants.ts (no zod); every importer of the schemas still finds them here.
+export * from "./constants.ts";
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 const frac = z.number().min(0).max(1);
@@ -28,9 +14,9 @@ const frac = z.number().min(0).max(1);
 export const JobConfigSchema = z
   .object({
     /** Model preset: tiny (tests), cpu (2 cores), base (GPU). */
-    preset: z.enum(["tiny", "cpu", "base"]).optional(),
+    preset: z.enum(PRESET_NAMES).optional(),
     /** Force a TF.js backend. */
-    backend: z.enum(["node-gpu", "node", "wasm", "cpu"]).optional(),
+    backend: z.enum(BACKEND_NAMES).optional(),
     pretrain: z
       .object({
         steps: int(1, 10_000_000),

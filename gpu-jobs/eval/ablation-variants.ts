@@ -1,5 +1,6 @@
 // The ablation rows of `vitrine eval --ablations` (DESIGN §8): seed 003's item-tower table and
 // seed 001's negatives / MPM table. Rows that train the same config share one run.
+import { UsageError } from "../../core/cli/index.ts";
 import type { PretrainOverrides } from "../train/pretrain-config.ts";
 
 /** One training configuration: the `vitrine pretrain` flags and the overrides they resolve to. */
@@ -71,11 +72,11 @@ export function ablationNames(): string[] {
 export function selectAblationRows(only: string | undefined): AblationRow[] {
   if (only === undefined) return [...ABLATION_ROWS];
   const names = only.split(",").map((s) => s.trim().toLowerCase()).filter(Boolean);
-  if (names.length === 0) throw new Error(`--only needs at least one variant name (one of ${ablationNames().join(", ")})`);
+  if (names.length === 0) throw new UsageError("BAD_FLAG", `--only needs at least one variant name (one of ${ablationNames().join(", ")})`);
   const picked = new Set<AblationRow>();
   for (const n of names) {
     const row = ABLATION_ROWS.find((r) => r.id === n || r.aliases.includes(n));
-    if (!row) throw new Error(`--only: unknown variant "${n}" (one of ${ablationNames().join(", ")})`);
+    if (!row) throw new UsageError("BAD_FLAG", `--only: unknown variant "${n}" (one of ${ablationNames().join(", ")})`);
     picked.add(row);
   }
   // Keep table order whatever order the names came in.

@@ -5,9 +5,10 @@
 // seed 001 variants over several seeds instead (ablations-command.ts).
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
-import { PRESETS, type PresetName } from "../model/config.ts";
-import { parseBackendName, selectBackend, type BackendName } from "../tf/backend.ts";
+import { runVerb, UsageError, type ArgsOf } from "../../core/cli/index.ts";
+import { EVAL } from "../../core/cli/verbs/eval.ts";
+import { StoreError } from "../../lancedb/errors.ts";
+import { selectBackend } from "../tf/backend.ts";
 import { runAblations } from "./ablations-command.ts";
 import { selectAblationRows } from "./ablation-variants.ts";
 import { formatEvalFileSummary } from "./eval-file.ts";
@@ -15,79 +16,40 @@ import { candidateIndex, exampleQueries, hashBaselineVectors, loadEvalContext, r
 import { formatTable, writeReport, type ExampleQuery, type VariantResult } from "./report.ts";
 import { encodeRun } from "./run-vectors.ts";
 
-class UsageError extends Error {}
-
-const ABLATION_ONLY_FLAGS = ["preset", "steps", "seeds", "concurrency", "only", "finetune-steps"] as const;
-
-function wholeNumber(v: string | undefined, flag: string, min: number): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${flag} must be a whole number ≥ ${min}, got "${v}"`);
-  return n;
+/** `vitrine eval --data DIR [...]`; resolves to the exit code. Flags and help: core/cli/verbs/eval.ts. */
+export function evalCommand(argv: string[]): Promise<number> {
+  return runVerb(EVAL, argv, (args) => runEval(args, argv), { env: process.env });
 }
 
-function seedList(v: string | undefined): number[] | undefined {
-  if (v === undefined) return undefined;
-  const seeds = v.split(",").map((s) => s.trim()).filter(Boolean).map((s) => wholeNumber(s, "seeds", 0)!);
-  if (seeds.length === 0) throw new UsageError(`--seeds needs at least one whole number, e.g. --seeds 1,2,3`);
-  return [...new Set(seeds)];
-}
-
-/** `vitrine eval --data DIR [...]`; resolves to the exit code. */
-export async function evalCommand(argv: string[]): Promise<number> {
-  let v;
-  let backend: BackendName | undefined;
-  let steps: number | undefined;
-  let seeds: number[] | undefined;
-  let concurrency = 1;
-  let finetuneSteps: number | undefined;
-  try {
-    v = parseArgs({
-      args: argv,
-      options: {
-        data: { type: "string" }, "run-dir": { type: "string", multiple: true }, out: { type: "string" }, backend: { type: "string" },
-        release: { type: "string" }, clicks: { type: "string" }, judgments: { type: "string" }, api: { type: "string" }, key: { type: "string" },
-        ablations: { type: "boolean" }, preset: { type: "string" }, steps: { type: "string" }, seeds: { type: "string" },
-        concurrency: { type: "string" }, only: { type: "string" }, ann: { type: "boolean" }, "finetune-steps": { type: "string" },
-      },
-    }).values;
-    if (!v.data) throw new UsageError("--data DIR is required (a data directory with held-out clicks)");
-    if (v.backend) backend = parseBackendName(v.backend);
-    if (v.release !== undefined && !/^(r\d{3,}|active|none)$/.test(v.release)) throw new UsageError(`--release must be a release id like r002, "active" or "none", got "${v.release}"`);
-    if (v.key !== undefined && v.api === undefined) throw new UsageError("--key goes with --api URL");
-    if (v.ablations) {
-      if (v["run-dir"]) throw new UsageError("--run-dir cannot be combined with --ablations (ablation runs live in DIR/runs/ablation-<variant>-s<seed>)");
-      if (v.api || v.clicks || v.release) throw new UsageError("--api, --clicks and --release do not apply with --ablations (they score the held-out test half)");
-      if (v.preset !== undefined && !(v.preset in PRESETS)) throw new UsageError(`--preset must be one of ${Object.keys(PRESETS).join(", ")}, got "${v.preset}"`);
-      steps = wholeNumber(v.steps, "steps", 1);
-      seeds = seedList(v.seeds);
-      concurrency = wholeNumber(v.concurrency, "concurrency", 1) ?? 1;
-      finetuneSteps = wholeNumber(v["finetune-steps"], "finetune-steps", 0);
-      selectAblationRows(v.only); // names are checked before anything trains
-    } else {
-      const stray = ABLATION_ONLY_FLAGS.find((f) => v![f] !== undefined);
-      if (stray) throw new UsageError(`--${stray} only applies with --ablations`);
-    }
-    if (v.api) {
-      if (v["run-dir"]) throw new UsageError("--run-dir does not apply with --api (the API serves its own release)");
-      if (!(v.key ?? process.env.VITRINE_API_KEY)) throw new UsageError("--api needs an API key with read access: --key KEY or VITRINE_API_KEY");
-    }
-  } catch (e) {
-    console.error(`vitrine eval: ${(e as Error).message}\n(see vitrine eval --help)`);
-    return 2;
+/** The combinations the table cannot express (flags that exclude each other). */
+function checkCombinations(v: ArgsOf<typeof EVAL>["values"]): void {
+  if (v.ablations) {
+    if (v["run-dir"]) throw new UsageError("BAD_FLAG", "--run-dir cannot be combined with --ablations (ablation runs live in DIR/runs/ablation-<variant>-s<seed>)");
+    if (v.api || v.clicks || v.release) throw new UsageError("BAD_FLAG", "--api, --clicks and --release do not apply with --ablations (they score the held-out test half)");
+    selectAblationRows(v.only?.join(",")); // names are checked before anything trains
   }
-  const dataDir = v.data!;
+  if (v.api) {
+    if (v["run-dir"]) throw new UsageError("BAD_FLAG", "--run-dir does not apply with --api (the API serves its own release)");
+    if (!v.key) throw new UsageError("MISSING_FLAG", "--api needs an API key with read access: --key KEY or VITRINE_API_KEY");
+  }
+}
+
+async function runEval({ values: v }: ArgsOf<typeof EVAL>, argv: readonly string[]): Promise<number> {
+  checkCombinations(v);
+  const backend = v.backend;
+  const dataDir = v.data;
   // Ablation reports get their own folder so a plain eval's report is not overwritten.
   const outDir = v.out ?? (v.ablations ? join(dataDir, "eval", "ablations") : join(dataDir, "eval"));
 
   if (v.ablations) {
     const r = await runAblations({
-      dataDir, outDir, concurrency,
-      preset: (v.preset ?? "cpu") as PresetName,
-      ...(steps !== undefined ? { steps } : {}),
-      ...(seeds ? { seeds } : {}),
-      ...(finetuneSteps !== undefined ? { finetuneSteps } : {}),
-      ...(v.only !== undefined ? { only: v.only } : {}),
+      dataDir, outDir,
+      concurrency: v.concurrency,
+      preset: v.preset,
+      ...(v.steps !== undefined ? { steps: v.steps } : {}),
+      ...(v.seeds ? { seeds: [...new Set(v.seeds)] } : {}),
+      ...(v["finetune-steps"] !== undefined ? { finetuneSteps: v["finetune-steps"] } : {}),
+      ...(v.only !== undefined ? { only: v.only.join(",") } : {}),
       ...(backend ? { backend } : {}),
       ...(v.ann ? { ann: true } : {}),
       command: `vitrine eval ${argv.join(" ")}`,
@@ -97,13 +59,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
     return r.failures.length ? 1 : 0;
   }
 
-  let ctx: EvalContext;
-  try {
-    ctx = await loadEvalContext(dataDir, { ...(v.clicks ? { clicks: v.clicks } : {}), ...(v.judgments ? { judgments: v.judgments } : {}) });
-  } catch (e) {
-    console.error(`vitrine eval: ${(e as Error).message}`);
-    return 2;
-  }
+  const ctx = await loadEvalContext(dataDir, { ...(v.clicks ? { clicks: v.clicks } : {}), ...(v.judgments ? { judgments: v.judgments } : {}) });
   if (ctx.file) console.error(formatEvalFileSummary(ctx.file));
   const variants: VariantResult[] = [];
   const notes: string[] = [`Queries: ${ctx.source}. Unseen (query, item) pairs among them: ${ctx.unseenPairs}.`];
@@ -111,13 +67,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
 
   if (v.api) {
     const { rankThroughApi } = await import("./api-ranker.ts");
-    let r;
-    try {
-      r = await rankThroughApi({ url: v.api, key: v.key ?? process.env.VITRINE_API_KEY!, queries: ctx.queries, itemIds: ctx.data.items.ids });
-    } catch (e) {
-      console.error(`vitrine eval: ${(e as Error).message}`);
-      return 1;
-    }
+    const r = await rankThroughApi({ url: v.api, key: v.key!, queries: ctx.queries, itemIds: ctx.data.items.ids });
     const name = `API ${v.api}${r.release ? ` (${r.release})` : ""}`;
     variants.push(scoreRankings(ctx, name, r.rows));
     examples = exampleQueries(ctx, name, r.rows);
@@ -136,8 +86,9 @@ export async function evalCommand(argv: string[]): Promise<number> {
         variants.push(served.variant);
         examples = exampleQueries(ctx, served.variant.name, served.rows);
       } else if (v.release) {
-        console.error(`vitrine eval: no ${release === "active" ? "active release" : `release ${release}`} in ${dataDir}`);
-        return 2;
+        throw release === "active"
+          ? new StoreError("NO_ACTIVE_RELEASE", `no active release in ${dataDir}; publish one (vitrine publish) or pass --release none`)
+          : new StoreError("RELEASE_MISSING", `no release ${release} in ${dataDir}; see vitrine releases list --data ${dataDir}`);
       }
     }
 

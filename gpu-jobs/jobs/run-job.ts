@@ -5,7 +5,8 @@
 import { existsSync } from "node:fs";
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { runVerb } from "../../core/cli/index.ts";
+import { JOB_RUN } from "../../core/cli/verbs/job-run.ts";
 import { encodeEvent, type ChildEvent } from "../../core/jobs/protocol.ts";
 import { JobConfigSchema } from "../../core/jobs/schemas.ts";
 import { JOB_STAGES, type GateDecision, type JobProgress, type JobRecord, type StageName } from "../../core/jobs/types.ts";
@@ -40,17 +41,13 @@ export function stagePaths(job: Pick<JobRecord, "kind">, jobDirPath: string, dat
   return { dataDir, pretrainDir: join(dataDir, "runs", "pretrain"), finetuneDir: join(dataDir, "runs", "finetune"), modelDir: join(dataDir, "model") };
 }
 
-/** Run the job in DIR; resolves to the exit code. */
-export async function jobRunCommand(argv: string[]): Promise<number> {
-  let values;
-  try {
-    values = parseArgs({ args: argv, options: { job: { type: "string" }, resume: { type: "boolean" } } }).values;
-    if (!values.job) throw new Error("--job DIR is required (a folder the job manager wrote job.json into)");
-  } catch (e) {
-    console.error(`vitrine job-run: ${(e as Error).message}`);
-    return 2;
-  }
-  const dir = resolve(values.job!);
+/** Run the job in DIR; resolves to the exit code. Flags: core/cli/verbs/job-run.ts. */
+export function jobRunCommand(argv: string[]): Promise<number> {
+  return runVerb(JOB_RUN, argv, ({ values }) => runJob(values.job, values.resume), { env: process.env });
+}
+
+async function runJob(jobDir: string, resumeFlag: boolean): Promise<number> {
+  const dir = resolve(jobDir);
   const job = JSON.parse(await readFile(join(dir, "job.json"), "utf8")) as JobRecord;
   const config = JobConfigSchema.parse(job.config ?? {});
   // <dataDir>/jobs/<id>: the data directory is two levels up (the same path inside a container).
@@ -80,7 +77,7 @@ export async function jobRunCommand(argv: string[]): Promise<number> {
     return {
       paths,
       config,
-      resume: values!.resume === true || existsSync(statePath),
+      resume: resumeFlag || existsSync(statePath),
       gate: state.gate,
       log: (line) => console.error(line),
       report: () => undefined,

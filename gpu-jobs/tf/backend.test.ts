@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
 import { TrainError } from "../errors.ts";
-import { currentBackend, parseBackendName, selectBackend } from "./backend.ts";
+import { currentBackend, selectBackend } from "./backend.ts";
 
 function installed(pkg: string): boolean {
   try {
@@ -47,10 +47,5 @@ describe("selectBackend", () => {
     expect(lines).toEqual(["tf backend: cpu (requested)"]);
     expect(await selectBackend({ prefer: "cpu" })).toBe(c);
     expect(await selectBackend()).toBe(c);
-  });
-
-  it("parseBackendName accepts the four names and rejects others with BAD_OPTION", () => {
-    expect(parseBackendName("wasm")).toBe("wasm");
-    expect(() => parseBackendName("gpu")).toThrow(/node-gpu, node, wasm, cpu/);
   });
 });

@@ -44,12 +44,6 @@ type Attempt = { ok: true; tf: Tf } | { ok: false; reason: string };
 // The selection in force: what was asked for, and (once started) the backend that runs.
 let current: { asked: BackendName | undefined; name: BackendName | undefined; promise: Promise<SelectedBackend> } | null = null;
 
-/** Parse a `--backend` value; fails with BAD_OPTION naming the choices. */
-export function parseBackendName(value: string): BackendName {
-  if ((BACKEND_NAMES as readonly string[]).includes(value)) return value as BackendName;
-  throw new TrainError("BAD_OPTION", `--backend must be one of ${BACKEND_NAMES.join(", ")}; got ${JSON.stringify(value)}`);
-}
-
 /** Select (once per process) the fastest TF.js backend that starts, or the preferred one. */
 export async function selectBackend(opts: SelectBackendOptions = {}): Promise<SelectedBackend> {
   // A later call without a preference, or with the one in force, gets the selection already made;

@@ -1,0 +1,23 @@
+// `vitrine finetune`: the table (the runner is gpu-jobs/cli.ts).
+import { defineVerb } from "../spec.ts";
+import { BACKEND_FLAG } from "./common.ts";
+
+export const FINETUNE = defineVerb({
+  name: "finetune",
+  summary: "fine-tune: FC projection + item-ID embeddings, sampled softmax with logQ (seed 000)",
+  flags: {
+    data: { type: "string", value: "DIR", required: true, help: "data directory with a finished `vitrine pretrain` (<data>/runs/pretrain)" },
+    steps: { type: "int", min: 1, defaultText: "300", help: "training steps" },
+    "batch-size": { type: "int", min: 1, defaultText: "128", help: "pairs per step" },
+    negatives: { type: "int", min: 1, defaultText: "512", help: "negatives sampled per step in proportion to click frequency" },
+    lr: { type: "number", defaultText: "0.005", help: "learning rate" },
+    seed: { type: "int", min: 0, defaultText: "1", help: "seed of sampling and initialisation" },
+    "checkpoint-every": { type: "int", min: 1, defaultText: "100", help: "steps between checkpoints" },
+    "pretrain-dir": { type: "string", value: "DIR", defaultText: "<data>/runs/pretrain", help: "the pre-training run to start from" },
+    "run-dir": { type: "string", value: "DIR", defaultText: "<data>/runs/finetune", help: "this run's folder" },
+    backend: BACKEND_FLAG,
+    resume: { type: "boolean", help: "continue from the newest checkpoint in the run folder" },
+  },
+  notes: "The pre-trained towers stay frozen; prints held-out HitRate@10 before and after.",
+  examples: ["vitrine finetune --data data/demo", "vitrine finetune --data data/demo --steps 1500 --pretrain-dir data/demo/runs/ablation-fusion-s1"],
+});

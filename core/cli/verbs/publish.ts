@@ -1,0 +1,82 @@
+// `vitrine publish`: the table (the runner is lancedb/cli.ts; the edge flags go to lancedb/edge-cli.ts).
+import { defineVerb } from "../spec.ts";
+import { MAX_SEED } from "./common.ts";
+
+const EDGE = "edge (--edge)";
+
+export const PUBLISH = defineVerb({
+  name: "publish",
+  summary: "publish a release (items + vector index, qid top-K lists, lexicon) to LanceDB",
+  usage: [
+    "--data DIR [--encoder hash|onnx] [--model DIR] [--no-activate] [options]",
+    "--data DIR --edge [--release rNNN|active] [edge options]",
+  ],
+  flags: {
+    data: { type: "string", value: "DIR", required: true, help: "data directory a `vitrine import` completed in" },
+    encoder: {
+      type: "enum",
+      choices: ["hash", "onnx"],
+      default: "hash",
+      help: 'hash: the lexical baseline (hashed words + character trigrams); onnx: the trained towers (items from `vitrine embed`, queries through query.onnx)',
+    },
+    model: { type: "string", value: "DIR", defaultText: "<data>/model", help: "exported model folder; implies --encoder onnx" },
+    dim: { type: "int", min: 2, defaultText: "128", help: "hash encoder dimension" },
+    seed: { type: "int", min: 0, max: MAX_SEED, defaultText: "0", help: "hash encoder seed" },
+    "top-k": { type: "int", min: 1, max: 10_000, defaultText: "200", help: "length of each precomputed qid list" },
+    blend: {
+      type: "string",
+      value: "fit|W|rrf:W",
+      pattern: /^(fit|(convex:|rrf:)?(\d*\.?\d+))$/,
+      expect: '"fit", a vector weight in [0, 1] such as 0.7, or rrf:W / convex:W',
+      default: "fit",
+      help: "how the vector and BM25 channels are fused: fit picks the vector weight on the tuning half of the held-out clicks; W fixes it (1: vectors alone decide, 0: BM25 first); rrf:W uses reciprocal-rank fusion",
+    },
+    "no-lexical": { type: "boolean", help: "no BM25 channel: vectors alone" },
+    "exact-threshold": { type: "int", min: 0, defaultText: "50000", help: "below this many items no ANN index is built" },
+    ann: { type: "enum", choices: ["hnsw", "pq"], defaultText: "hnsw", help: "ANN index above the threshold: hnsw (IVF_HNSW_SQ, cosine) or pq (IVF_PQ)" },
+    "no-activate": { type: "boolean", help: "publish without pointing readers at the new release" },
+    keep: { type: "int", min: 0, help: "afterwards, garbage-collect all but the active release, its rollback target and the N newest" },
+    edge: {
+      type: "boolean",
+      help: "after publishing, push the release's qid lists (with item attributes) and lexicon to Workers KV for the edge Worker, then point the edge at it (only when the release is active: with --no-activate the keys are staged)",
+      group: EDGE,
+    },
+    release: {
+      type: "string",
+      value: "rNNN|active",
+      pattern: /^(r\d{3,}|active)$/,
+      expect: 'a release id like r003 or "active"',
+      requires: "edge",
+      help: "push that existing release instead of publishing one",
+      group: EDGE,
+    },
+    "edge-account": { type: "string", value: "ID", env: "CLOUDFLARE_ACCOUNT_ID", requires: "edge", help: "Cloudflare account id", group: EDGE },
+    "edge-namespace": { type: "string", value: "ID", env: "VITRINE_EDGE_KV_NAMESPACE", requires: "edge", help: "id of the KV namespace bound as QIDS in wrangler.toml", group: EDGE },
+    "edge-token": {
+      type: "string",
+      value: "TOKEN",
+      env: "CLOUDFLARE_API_TOKEN",
+      requires: "edge",
+      help: 'API token with "Workers KV Storage: Edit" (prefer the variable: flags land in shell history)',
+      group: EDGE,
+    },
+    "edge-endpoint": {
+      type: "string",
+      value: "URL",
+      env: "VITRINE_EDGE_KV_ENDPOINT",
+      requires: "edge",
+      defaultText: "https://api.cloudflare.com/client/v4",
+      help: "API base",
+      group: EDGE,
+    },
+    "edge-list-length": { type: "int", min: 1, requires: "edge", help: "push at most N items per list (smaller values; larger k are forwarded)", group: EDGE },
+    "edge-no-flip": { type: "boolean", requires: "edge", help: "write the keys but leave the edge's pointer where it is", group: EDGE },
+  },
+  notes: "A release becomes visible only when every table and index is complete.",
+  examples: [
+    "vitrine publish --data data/demo",
+    "vitrine publish --data data/demo --encoder onnx --no-activate",
+    "vitrine publish --data data/demo --blend rrf:0.5 --keep 3",
+    "vitrine publish --data data/demo --edge --release active",
+  ],
+});

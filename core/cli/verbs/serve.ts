@@ -1,0 +1,18 @@
+// `vitrine serve`: the table (the runner is api/cli.ts).
+import { defineVerb } from "../spec.ts";
+
+export const SERVE = defineVerb({
+  name: "serve",
+  summary: "serve the API (tRPC at /trpc, REST at /v1, /healthz, /metrics) on the embedded LanceDB",
+  usage: ["--data DIR [--port N] [--host H] [--config FILE]"],
+  flags: {
+    data: { type: "string", value: "DIR", env: "VITRINE_DATA", help: "data directory with a published release (or dataDir in the config file)" },
+    port: { type: "int", min: 0, max: 65_535, env: "VITRINE_PORT", defaultText: "8787", help: "port (0: any free one)" },
+    host: { type: "string", value: "H", env: "VITRINE_HOST", defaultText: "127.0.0.1", help: "interface to bind" },
+    config: { type: "string", value: "FILE", env: "VITRINE_CONFIG", help: "JSON config; flags win over the environment, which wins over the file" },
+  },
+  notes: `Keys: VITRINE_API_KEYS="id:key:read,id2:key2:admin". With none configured, a one-off admin key is
+generated and printed. The active release is followed: activating another one switches the
+server without a failed request.`,
+  examples: ["vitrine serve --data data/demo --port 8787"],
+});

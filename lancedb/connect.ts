@@ -1,5 +1,7 @@
 import "./quiet-log.ts";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { StoreError } from "./errors.ts";
 import * as lancedb from "@lancedb/lancedb";
 
 /** Path of the LanceDB database inside a Vitrine data directory. */
@@ -7,8 +9,15 @@ export function storePath(dataDir: string): string {
   return join(dataDir, "store");
 }
 
-/** Open (creating if needed) the LanceDB database of a data directory. */
+/**
+ * Open the LanceDB database of a data directory. The data directory must exist (LanceDB would
+ * create it, so a mistyped --data used to list "no releases" and leave an empty folder behind);
+ * the store inside it is created on first write.
+ */
 export async function openStore(dataDir: string): Promise<lancedb.Connection> {
+  if (!existsSync(dataDir)) {
+    throw new StoreError("STORE_MISSING", `${dataDir}: no such data directory; check --data, or run \`vitrine import --out ${dataDir}\` first`);
+  }
   return lancedb.connect(storePath(dataDir));
 }
 

@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
@@ -82,6 +83,14 @@ describe("vitrine CLI", () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/--out DIR is required/);
     expect(vitrine("nonsense").code).toBe(2);
+  });
+
+  it("read-only verbs refuse a data directory that does not exist, and do not create it (issue 13 F)", () => {
+    const dir = "/tmp/vitrine-cli-no-such-dir/data";
+    const r = vitrine("releases", "list", "--data", dir);
+    expect(r.code).toBe(EXIT_CODES.missing);
+    expect(r.err).toMatch(/STORE_MISSING: .*no such data directory; check --data/);
+    expect(existsSync(dir)).toBe(false);
   });
 
   it("reports a missing catalog file as an error naming the path, with the 'missing' exit code", () => {

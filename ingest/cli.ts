@@ -7,6 +7,7 @@ import cliProgress from "cli-progress";
 import { runVerb, UsageError, type ArgsOf } from "../core/cli/index.ts";
 import { IMPORT } from "../core/cli/verbs/import.ts";
 import { importData, type ImportOptions } from "./import-data.ts";
+import { columnPreset, parseColumnMap } from "./column-map.ts";
 import { formatSummary } from "./summary.ts";
 
 /** Count newline-terminated rows cheaply, for the progress bar's total. */
@@ -74,7 +75,13 @@ function importOptions({ values, given }: ArgsOf<typeof IMPORT>): ImportOptions 
   if (values["timeout-ms"] !== undefined) imageOptions.timeoutMs = values["timeout-ms"];
   if (values.retries !== undefined) imageOptions.retries = values.retries;
   if (values.concurrency !== undefined) imageOptions.concurrency = values.concurrency;
+  if (values["allow-private-hosts"]) imageOptions.allowPrivateHosts = true;
+  if (values["allow-outside-paths"]) imageOptions.allowOutsidePaths = true;
+  const preset = values.columns ? columnPreset(values.columns) : null;
+  const byHand = values.map ? parseColumnMap(values.map) : null;
+  const columns = preset || byHand ? { columns: { ...preset?.columns, ...byHand?.columns }, ...(preset?.firstOfList ? { firstOfList: preset.firstOfList } : {}) } : null;
   return {
+    ...(columns ? { columns } : {}),
     catalog,
     out: values.out,
     ...(clicks ? { clicks } : {}),

@@ -3,12 +3,13 @@
 import { describe, expect, it } from "vitest";
 import { VERBS } from "../bin/verbs.ts";
 import { formatHelp, parseArgv } from "../core/cli/index.ts";
-import { ABLATION_ROW_IDS, DATASETS, DEMO, PRETRAIN, PUBLISH, RETRAIN } from "../core/cli/verbs/index.ts";
+import { ABLATION_ROW_IDS, DATASETS, DEMO, IMPORT, PRETRAIN, PUBLISH, RETRAIN } from "../core/cli/verbs/index.ts";
 import { DATASET_NAMES, DEFAULT_ITEMS, DEFAULT_SEED, DEFAULT_TITLE_ATTR_RATE } from "../datasets/index.ts";
 import { FASHION_MNIST_DIR } from "../datasets/fashion-mnist.ts";
 import { ABLATION_ROWS } from "../gpu-jobs/eval/ablation-variants.ts";
 import { PRESETS } from "../gpu-jobs/model/config.ts";
 import { BACKEND_NAMES } from "../gpu-jobs/tf/backend.ts";
+import { COLUMN_PRESETS } from "../ingest/column-map.ts";
 import { DEFAULT_EXACT_THRESHOLD } from "../lancedb/vector-index.ts";
 
 /** Split an example command line like a shell would, for the quoting the examples use. */
@@ -58,6 +59,7 @@ describe("verb tables", () => {
     expect(DEMO.flags.seed.defaultText).toBe(String(DEFAULT_SEED));
     expect([...PRETRAIN.flags.preset.choices]).toEqual(Object.keys(PRESETS));
     expect([...PRETRAIN.flags.backend.choices]).toEqual([...BACKEND_NAMES]);
+    expect([...IMPORT.flags.columns.choices]).toEqual(Object.keys(COLUMN_PRESETS));
     expect(RETRAIN.flags.backend.choices).toBe(PRETRAIN.flags.backend.choices);
     expect([...ABLATION_ROW_IDS]).toEqual(ABLATION_ROWS.map((r) => r.id));
     expect(PUBLISH.flags["exact-threshold"].defaultText).toBe(String(DEFAULT_EXACT_THRESHOLD));

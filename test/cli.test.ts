@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { main } from "../bin/dispatch.ts";
@@ -91,6 +92,24 @@ describe("vitrine CLI", () => {
     expect(r.code).toBe(EXIT_CODES.missing);
     expect(r.err).toMatch(/STORE_MISSING: .*no such data directory; check --data/);
     expect(existsSync(dir)).toBe(false);
+  });
+
+  it("imports a Shopify export with --columns shopify, and without it names the missing columns and the flag (exit 3)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "vitrine-cli-shopify-"));
+    try {
+      const csv = join(dir, "products_export.csv");
+      writeFileSync(csv, ["Handle,Title,Vendor,Type,Variant Price,Image Src", "red-dress,Red dress,Acme,Dresses,19.50,", "red-dress,,,,21.00,", "blue-bag,Blue bag,Acme,Bags,5,"].join("\n"));
+      const bare = vitrine("import", "--catalog", csv, "--out", join(dir, "a"), "--no-images");
+      expect(bare.code).toBe(EXIT_CODES.input);
+      expect(bare.err).toMatch(/MISSING_COLUMNS: .*no "id" or "title" column .*add --columns shopify/);
+      const mapped = vitrine("import", "--catalog", csv, "--out", join(dir, "b"), "--no-images", "--columns", "shopify");
+      expect(mapped.code).toBe(0);
+      expect(mapped.out).toMatch(/catalog\s+3\s+2\s+0/);
+      expect(mapped.out).toMatch(/warning: 1 catalog rows repeated an earlier id/);
+      expect(vitrine("import", "--catalog", csv, "--out", join(dir, "c"), "--map", "sku=Handle").err).toMatch(/unknown field "sku"/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("reports a missing catalog file as an error naming the path, with the 'missing' exit code", () => {

@@ -25,12 +25,16 @@ export const IMPORT = defineVerb({
       help: "how held-out clicks are split off --clicks: pair (every row of a held-out (query, item) pair, so no held-out pair occurs in training), time (the latest rows by ts), row (random rows: leaks)",
     },
     seed: { type: "int", min: 0, default: 0, help: "seed of that split" },
+    map: { type: "string", value: "F=COL,...", help: "catalog columns to read as Vitrine's fields, e.g. id=Handle,title=Title (columns may hold spaces)" },
+    columns: { type: "enum", choices: ["shopify", "woocommerce"], help: "map a shop platform's product export (--map overrides single fields)" },
     "no-images": { type: "boolean", help: "import every item text-only" },
     "cache-dir": { type: "string", value: "DIR", defaultText: "<out>/cache/images", help: "image cache", group: "images" },
     "image-size": { type: "int", min: 4, defaultText: "64", help: "thumbnail side in pixels, divisible by 4 (the patch grid)", group: "images" },
     "timeout-ms": { type: "int", min: 0, defaultText: "10000", help: "per-attempt image download timeout", group: "images" },
     retries: { type: "int", min: 0, defaultText: "2", help: "extra download attempts on a timeout or 5xx", group: "images" },
     concurrency: { type: "int", min: 1, defaultText: "8", help: "images fetched and decoded at once", group: "images" },
+    "allow-private-hosts": { type: "boolean", help: "fetch image URLs on loopback and private addresses too (refused by default)", group: "images" },
+    "allow-outside-paths": { type: "boolean", help: "read local image paths outside the catalog's folder (refused by default)", group: "images" },
   },
   notes: `Bad rows never stop an import: they go to <out>/rejects.jsonl with file, line and reason.
 Unreadable images leave the item text-only (flagged). Re-running on the same input is idempotent.`,
@@ -38,5 +42,6 @@ Unreadable images leave the item text-only (flagged). Re-running on the same inp
     "vitrine import --dataset data/demo-src --out data/demo",
     "vitrine import --catalog catalog.jsonl --clicks clicks.jsonl --out data/shop",
     "vitrine import --catalog items.parquet --clicks clicks.csv --split time --out data/shop",
+    "vitrine import --catalog products_export.csv --columns shopify --out data/shop",
   ],
 });

@@ -61,6 +61,10 @@ describe("vitrine eval --ablations", () => {
     expect(md).toMatch(/## Item tower \(seed 003\)[^\n]*as served[\s\S]*### Overall[\s\S]*\| text-only \(2 seeds\) \|[\s\S]*### Slice: unseen pairs[\s\S]*### Slice: title omits queried attribute/);
     expect(md).toMatch(/## Negatives and MPM \(seed 001\)[\s\S]*\| \+MBNS \+CDNS \(both\) \(2 seeds\) \|/);
     expect(md).toMatch(/text-s1 ← runs\/my-text; text-s2 ← runs\/ablation-text-s2; fusion-no-stage1-s1 ← runs\/ablation-fusion-no-stage1-s1/);
+    // The linear probe of every row's item vectors (issue #17), as published and with the title masked.
+    expect(md).toMatch(/\| CategoryCons@10 \| probe acc \| probe acc, title masked \|/);
+    expect(md).toMatch(/\| text-only \(2 seeds\) \|[^\n]*\| \d+\.\d ± \d+\.\d \| \d+\.\d ± \d+\.\d \|\n/);
+    expect(md).toMatch(/Probe of text-only \(2 seeds\): item vectors → category, \d+\.\d% ± \d+\.\d over 2 seeds/);
     expect(await readFile(join(data, "eval", "ablations", "report.html"), "utf8")).toMatch(/<h2>Negatives and MPM \(seed 001\)/);
 
     const ckpt = join(data, "runs", "ablation-fusion-no-stage1-s1", (await readFile(join(data, "runs", "ablation-fusion-no-stage1-s1", "latest"), "utf8")).trim(), "weights.bin");

@@ -47,7 +47,7 @@ export function meanProbe(probes: readonly ModelProbe[]): ModelProbe {
     const acc = ok.map((r) => r.accuracy);
     const m = acc.reduce((a, b) => a + b, 0) / acc.length;
     const sd = Math.sqrt(acc.reduce((a, b) => a + (b - m) ** 2, 0) / (acc.length - 1));
-    return { ...ok[0]!, accuracy: m, sd, foldAccuracy: acc, majority: ok.reduce((a, r) => a + r.majority, 0) / ok.length };
+    return { ...ok[0]!, accuracy: m, sd, foldAccuracy: acc, majority: ok.reduce((a, r) => a + r.majority, 0) / ok.length, seeds: ok.length };
   };
   return { published: avg(probes.map((p) => p.published)), titleMasked: avg(probes.map((p) => p.titleMasked)) };
 }
@@ -60,7 +60,7 @@ export function probeCell(p: ProbeResult | null | undefined, sd: number | null |
 
 function describe(p: ProbeResult): string {
   const dropped = p.droppedClasses ? `, ${p.droppedClasses} class${p.droppedClasses === 1 ? "" : "es"} (${p.droppedItems} items) with fewer items than folds dropped` : "";
-  return `${(100 * p.accuracy).toFixed(1)}% ± ${p.sd === null ? "n/a" : (100 * p.sd).toFixed(1)} over ${p.folds} folds (${p.items} items, ${p.classes} classes${dropped}; majority class ${(100 * p.majority).toFixed(1)}%)`;
+  return `${(100 * p.accuracy).toFixed(1)}% ± ${p.sd === null ? "n/a" : (100 * p.sd).toFixed(1)} over ${p.seeds ? `${p.seeds} seeds (${p.folds} folds each)` : `${p.folds} folds`} (${p.items} items, ${p.classes} classes${dropped}; majority class ${(100 * p.majority).toFixed(1)}%)`;
 }
 
 /** One line per model: both probes with their sizes and majority baselines. */

@@ -62,6 +62,8 @@ export interface ProbeResult {
   droppedItems: number;
   /** What a class is. */
   label: "path" | "leaf";
+  /** Set when the figures are a mean over several seeds' models (sd and foldAccuracy are then over seeds). */
+  seeds?: number;
 }
 
 /** The class of a category string, or null when it has none. */

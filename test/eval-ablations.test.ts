@@ -52,7 +52,8 @@ describe("vitrine eval --ablations", () => {
     for (const label of ["lexical (BM25)", "text-only (2 seeds)", "fusion, no stage 1 (2 seeds)", "+MBNS +CDNS (both) (2 seeds)"]) expect(rowOf(first.stdout, label), label).toBeDefined();
     expect(rowOf(first.stdout, "+MBNS +CDNS (both) (2 seeds)")).toEqual(rowOf(first.stdout, "fusion, no stage 1 (2 seeds)"));
     expect(rowOf(first.stdout, "concat (2 seeds)")).toBeUndefined();
-    expect(rowOf(first.stdout, "fusion, no stage 1 (2 seeds)")!.length).toBe(12); // queries + 4 recall + 4 hit rate + NDCG + relevance + category
+    // queries + 4 recall + 4 hit rate + NDCG + relevance + category, then the two probe cells ("82.1 ± 0.9": 3 tokens each)
+    expect(rowOf(first.stdout, "fusion, no stage 1 (2 seeds)")!.length).toBe(12 + 6);
     // The decision table: mean ± sd over the seeds on unseen pairs and the title-omits slice.
     expect(first.stdout).toMatch(/\| text-only \| 1,2 \| [0-9.,]+ \| \d+\.\d ± \d+\.\d \|/);
     expect(first.stdout).toMatch(/unseen NDCG@10/);

@@ -52,7 +52,8 @@ describe("vitrine eval --ablations", () => {
     for (const label of ["lexical (BM25)", "text-only (2 seeds)", "fusion, no stage 1 (2 seeds)", "+MBNS +CDNS (both) (2 seeds)"]) expect(rowOf(first.stdout, label), label).toBeDefined();
     expect(rowOf(first.stdout, "+MBNS +CDNS (both) (2 seeds)")).toEqual(rowOf(first.stdout, "fusion, no stage 1 (2 seeds)"));
     expect(rowOf(first.stdout, "concat (2 seeds)")).toBeUndefined();
-    expect(rowOf(first.stdout, "fusion, no stage 1 (2 seeds)")!.length).toBe(12); // queries + 4 recall + 4 hit rate + NDCG + relevance + category
+    // queries + 4 recall + 4 hit rate + NDCG + relevance + category, then the two probe cells ("82.1 ± 0.9": 3 tokens each)
+    expect(rowOf(first.stdout, "fusion, no stage 1 (2 seeds)")!.length).toBe(12 + 6);
     // The decision table: mean ± sd over the seeds on unseen pairs and the title-omits slice.
     expect(first.stdout).toMatch(/\| text-only \| 1,2 \| [0-9.,]+ \| \d+\.\d ± \d+\.\d \|/);
     expect(first.stdout).toMatch(/unseen NDCG@10/);
@@ -61,6 +62,10 @@ describe("vitrine eval --ablations", () => {
     expect(md).toMatch(/## Item tower \(seed 003\)[^\n]*as served[\s\S]*### Overall[\s\S]*\| text-only \(2 seeds\) \|[\s\S]*### Slice: unseen pairs[\s\S]*### Slice: title omits queried attribute/);
     expect(md).toMatch(/## Negatives and MPM \(seed 001\)[\s\S]*\| \+MBNS \+CDNS \(both\) \(2 seeds\) \|/);
     expect(md).toMatch(/text-s1 ← runs\/my-text; text-s2 ← runs\/ablation-text-s2; fusion-no-stage1-s1 ← runs\/ablation-fusion-no-stage1-s1/);
+    // The linear probe of every row's item vectors (issue #17), as published and with the title masked.
+    expect(md).toMatch(/\| CategoryCons@10 \| probe acc \| probe acc, title masked \|/);
+    expect(md).toMatch(/\| text-only \(2 seeds\) \|[^\n]*\| \d+\.\d ± \d+\.\d \| \d+\.\d ± \d+\.\d \|\n/);
+    expect(md).toMatch(/Probe of text-only \(2 seeds\): item vectors → category, \d+\.\d% ± \d+\.\d over 2 seeds/);
     expect(await readFile(join(data, "eval", "ablations", "report.html"), "utf8")).toMatch(/<h2>Negatives and MPM \(seed 001\)/);
 
     const ckpt = join(data, "runs", "ablation-fusion-no-stage1-s1", (await readFile(join(data, "runs", "ablation-fusion-no-stage1-s1", "latest"), "utf8")).trim(), "weights.bin");

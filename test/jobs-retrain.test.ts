@@ -94,9 +94,11 @@ describe("jobs over the SDK", () => {
     expect(final.gate!.checks.map((c) => [c.metric, c.active])).toEqual([["recall@10", null]]);
     expect(final.release).toBe("r001");
     // The exported model carries the fine-tuned head and the eval numbers.
-    const card = JSON.parse(await readFile(join(dataDir, "jobs", job.id, "model", "model.json"), "utf8")) as { finetune?: { step: number }; metrics?: { gate: { passed: boolean } } };
+    const card = JSON.parse(await readFile(join(dataDir, "jobs", job.id, "model", "model.json"), "utf8")) as { finetune?: { step: number }; metrics?: { gate: { passed: boolean }; probe: unknown } };
     expect(card.finetune?.step).toBe(20);
     expect(card.metrics?.gate.passed).toBe(true);
+    // The probe ran (this catalog has no categories: nothing to tell apart, recorded as such).
+    expect(card.metrics?.probe).toEqual({ published: null, titleMasked: null });
 
     // The service picks the release up (hot reload) and answers from it through the SDK.
     await until("release r001 served", async () => ((await reader.health()).release === "r001" ? true : null), 20_000);

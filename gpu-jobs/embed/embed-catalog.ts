@@ -9,7 +9,8 @@ import { openSession, readModelDir } from "../../encoders/onnx-model.ts";
 import { applyItemHead, readItemHead } from "../onnx/finetune-head.ts";
 import { allTableNames, openStore } from "../../lancedb/connect.ts";
 import { EMBEDDINGS_TABLE, embeddingsSchema, readEmbedState, writeEmbedState } from "../../lancedb/embeddings.ts";
-import { loadTrainingData, patchesOf } from "../data/index.ts";
+import { loadTrainingData } from "../data/index.ts";
+import { itemFeeds } from "./item-feeds.ts";
 import { TrainError } from "../errors.ts";
 
 /** Options of an embed run. */
@@ -49,7 +50,7 @@ export async function embedCatalog(opts: EmbedOptions): Promise<EmbedResult> {
   const data = await loadTrainingData(opts.dataDir, { allowNoPairs: true });
   const items = data.items;
   const n = items.ids.length;
-  const { dim, maxTitleLen, patches: P, patchDim } = card.dims;
+  const { dim } = card.dims;
   const batch = opts.batchSize ?? 256;
   const db = await openStore(opts.dataDir);
   const prev = await readEmbedState(opts.dataDir);
@@ -64,15 +65,7 @@ export async function embedCatalog(opts: EmbedOptions): Promise<EmbedResult> {
   let table = start > 0 ? await db.openTable(EMBEDDINGS_TABLE) : null;
   const prepare = (from: number) => {
     const rows = Int32Array.from({ length: Math.min(batch, n - from) }, (_, i) => from + i);
-    const b = rows.length;
-    return {
-      rows,
-      feeds: {
-        title_tokens: new ort.Tensor("int32", tokenizer.encodeBatch(Array.from(rows, (r) => items.titles[r]!), maxTitleLen), [b, maxTitleLen]),
-        patches: new ort.Tensor("float32", items.thumbs.length ? patchesOf(items, rows, items.grid) : new Float32Array(b * P * patchDim), [b, P, patchDim]),
-        image_mask: new ort.Tensor("float32", Float32Array.from(rows, (r) => (items.textOnly[r] ? 0 : 1)), [b]),
-      },
-    };
+    return { rows, feeds: itemFeeds(ort, items, rows, tokenizer, card.dims) };
   };
   const t0 = performance.now();
   let next = start < n ? prepare(start) : null;

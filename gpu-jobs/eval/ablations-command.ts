@@ -12,6 +12,7 @@ import { candidateIndex, exampleQueries, hashBaselineVectors, loadEvalContext, s
 import { formatTable, writeReport, type ExampleQuery, type ReportGroup, type VariantResult } from "./report.ts";
 import { encodeRun } from "./run-vectors.ts";
 import { applyFinetune } from "./finetuned-vectors.ts";
+import { meanProbe, probeRun, type ModelProbe } from "./model-probe.ts";
 import { RETRAIN_FINETUNE_STEPS } from "../train/finetune-defaults.ts";
 import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
@@ -183,16 +184,19 @@ export async function runAblations(opts: AblationsOptions): Promise<AblationsRes
       const alone = await scoreIndex(ctx, u.key, (await candidateIndex(ctx, v, { blend: { method: "convex", weight: 1 } })).index, v.encode);
       const fitted = await candidateIndex(ctx, v);
       const hyb = await scoreIndex(ctx, u.key, fitted.index, v.encode);
-      const add = (m: Map<string, SeedRow>, t: VariantResult["metrics"], extra?: number, suffix = "") => {
+      // The probe of the run's item vectors (as published and with the title masked), on both its rows.
+      const probe = probeRun(ctx, v);
+      const add = (m: Map<string, SeedRow>, t: VariantResult["metrics"], p: ModelProbe, extra?: number, suffix = "") => {
         const key = `${u.run.id}${suffix}`;
-        const row = m.get(key) ?? { label: key, seeds: [], tables: [], weights: [] };
+        const row = m.get(key) ?? { label: key, seeds: [], tables: [], weights: [], probes: [] };
         row.seeds.push(u.seed);
         row.tables.push(t);
+        row.probes!.push(p);
         if (extra !== undefined) row.weights!.push(extra);
         m.set(key, row);
       };
-      add(vectors, alone.variant.metrics);
-      add(served, hyb.variant.metrics, fitted.fit.blend.weight);
+      add(vectors, alone.variant.metrics, probe);
+      add(served, hyb.variant.metrics, probe, fitted.fit.blend.weight);
       lastRows = hyb.rows;
       const ftDir = ftDirs.get(u.key);
       if (ftDir) {
@@ -200,8 +204,9 @@ export async function runAblations(opts: AblationsOptions): Promise<AblationsRes
         const ftAlone = await scoreIndex(ctx, u.key, (await candidateIndex(ctx, ft, { blend: { method: "convex", weight: 1 } })).index, ft.encode);
         const ftFitted = await candidateIndex(ctx, ft);
         const ftHyb = await scoreIndex(ctx, u.key, ftFitted.index, ft.encode);
-        add(vectors, ftAlone.variant.metrics, undefined, FT);
-        add(served, ftHyb.variant.metrics, ftFitted.fit.blend.weight, FT);
+        const ftProbe = probeRun(ctx, ft);
+        add(vectors, ftAlone.variant.metrics, ftProbe, undefined, FT);
+        add(served, ftHyb.variant.metrics, ftProbe, ftFitted.fit.blend.weight, FT);
       }
       if (opts.ann && u.seed === seeds[0]) {
         const { annRecallLine } = await import("./ann-recall.ts");
@@ -225,8 +230,9 @@ export async function runAblations(opts: AblationsOptions): Promise<AblationsRes
         ...(m.has(`${x.run.id}${FT}`) ? [{ label: `${x.label} + fine-tuned (${ftSteps} steps)`, row: m.get(`${x.run.id}${FT}`)! }] : []),
       ]);
     const named = (e: { label: string; row: SeedRow }) => `${e.label} (${e.row.seeds.length} seed${e.row.seeds.length === 1 ? "" : "s"})`;
-    groups.push({ title: `${ABLATION_TABLES[table]} — as served (vectors + BM25, blend fitted per run), mean over seeds`, variants: [lexical, ...entries(served).map((e) => ({ name: named(e), metrics: meanMetrics(e.row.tables) }))] });
-    groups.push({ title: `${ABLATION_TABLES[table]} — vector channel alone, mean over seeds`, variants: entries(vectors).map((e) => ({ name: named(e), metrics: meanMetrics(e.row.tables) })) });
+    const variant = (e: { label: string; row: SeedRow }): VariantResult => ({ name: named(e), metrics: meanMetrics(e.row.tables), ...(e.row.probes?.length ? { probe: meanProbe(e.row.probes) } : {}) });
+    groups.push({ title: `${ABLATION_TABLES[table]} — as served (vectors + BM25, blend fitted per run), mean over seeds`, variants: [lexical, ...entries(served).map(variant)] });
+    groups.push({ title: `${ABLATION_TABLES[table]} — vector channel alone, mean over seeds`, variants: entries(vectors).map(variant) });
     const relabel = (m: Map<string, SeedRow>) => entries(m).map((e) => ({ ...e.row, label: e.label }));
     summaries.push(`${ABLATION_TABLES[table]}: mean ± sd over seeds (%), as served\n\n${seedSummary(relabel(served))}`);
     summaries.push(`${ABLATION_TABLES[table]}: mean ± sd over seeds (%), vector channel alone\n\n${seedSummary(relabel(vectors))}`);

@@ -1,6 +1,7 @@
 // The metrics table shared by the terminal, report.md and report.html: one row per variant, one
 // column per metric, percentages with one decimal as in seed 003's table.
 import type { MetricSet, MetricsTable } from "../../core/metrics.ts";
+import { probeCell, type ModelProbe } from "./model-probe.ts";
 
 /** One model or ablation variant and its scores. */
 export interface VariantResult {
@@ -8,7 +9,12 @@ export interface VariantResult {
   name: string;
   /** Its metrics (overall and slices). */
   metrics: MetricsTable;
+  /** Linear probe of its item vectors (shown in the overall table when any variant has one). */
+  probe?: ModelProbe;
 }
+
+/** Column titles of the probe (overall table). */
+export const PROBE_COLUMNS = ["probe acc", "probe acc, title masked"] as const;
 
 /** Which table to build. */
 export interface TableOptions {
@@ -50,10 +56,16 @@ export function setOf(v: VariantResult, slice?: string): MetricSet | undefined {
 export function tableCells(variants: readonly VariantResult[], opts: TableOptions = {}): TableCells {
   const ks = ksOf(variants);
   const qk = opts.qualityK ?? 10;
-  const header = ["Variant", "Queries", ...ks.map((k) => `Recall@${k}`), ...ks.map((k) => `HitRate@${k}`), "NDCG@10", `Relevance@${qk}`, `CategoryCons@${qk}`];
+  // The probe is a property of the item vectors, not of a slice of queries: overall table only.
+  const probe = opts.slice === undefined && variants.some((v) => v.probe);
+  const header = [
+    "Variant", "Queries", ...ks.map((k) => `Recall@${k}`), ...ks.map((k) => `HitRate@${k}`), "NDCG@10", `Relevance@${qk}`, `CategoryCons@${qk}`,
+    ...(probe ? PROBE_COLUMNS : []),
+  ];
   const rows = variants.map((v) => {
     const m = setOf(v, opts.slice);
-    if (!m) return [v.name, ...header.slice(1).map(() => "—")];
+    const probeCells = probe ? [probeCell(v.probe?.published), probeCell(v.probe?.titleMasked)] : [];
+    if (!m) return [v.name, ...header.slice(1, header.length - probeCells.length).map(() => "—"), ...probeCells];
     return [
       v.name,
       String(m.queries),
@@ -62,6 +74,7 @@ export function tableCells(variants: readonly VariantResult[], opts: TableOption
       pct(m.ndcg10),
       pct(m.relevance[qk]),
       pct(m.categoryConsistency[qk]),
+      ...probeCells,
     ];
   });
   return { header, rows };

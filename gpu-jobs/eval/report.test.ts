@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { MetricSet, MetricsTable } from "../../core/metrics.ts";
 import { imageSrc } from "./report-html-util.ts";
+import type { ProbeResult } from "./probe.ts";
 import { formatTable, writeReport, type VariantResult } from "./report.ts";
 
 const KS = [10, 50, 100, 200];
@@ -106,6 +107,34 @@ describe("report", () => {
     const lines = t.split("\n").filter((l) => l.startsWith("fusion") || l.startsWith("text-only"));
     expect(new Set(lines.map((l) => l.length)).size).toBe(1); // columns aligned
     expect(t).toMatch(/no-slices\s+—/);
+  });
+
+  it("shows the probe columns in the overall table only, with a line per probed variant", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "vitrine-report-"));
+    dirs.push(dir);
+    const probe = (accuracy: number, sd: number | null): ProbeResult => ({
+      accuracy, sd, foldAccuracy: [accuracy], majority: 0.104, items: 5000, classes: 10, folds: 5, droppedClasses: 0, droppedItems: 0, label: "path",
+    });
+    const variants: VariantResult[] = [
+      { ...VARIANTS[0]!, probe: { published: probe(0.912, 0.0123), titleMasked: probe(0.104, 0.004) } },
+      { ...VARIANTS[2]!, probe: { published: probe(0.95, null), titleMasked: null } },
+      VARIANTS[1]!,
+    ];
+    const w = await writeReport(dir, { title: "eval", variants });
+    const md = await readFile(w.markdown, "utf8");
+    expect(md).toMatch(/\| Variant \| Queries \|[^\n]*\| CategoryCons@10 \| probe acc \| probe acc, title masked \|/);
+    expect(md).toMatch(/\| text-only \| 240 \|[^\n]*\| 91\.2 ± 1\.2 \| 10\.4 ± 0\.4 \|/);
+    expect(md).toMatch(/\| fusion <2 stages> \|[^\n]*\| 95\.0 ± n\/a \| — \|/);
+    expect(md).toMatch(/\| concat \|[^\n]*\| — \| — \|/);
+    // Slices have no probe columns.
+    const sliceTable = md.split("## Slice: title omits queried attribute")[1]!.split("\n\n")[1]!;
+    expect(sliceTable).toMatch(/^\| Variant \|/);
+    expect(sliceTable).not.toContain("probe acc");
+    expect(md).toContain("Probe of text-only: item vectors → category, 91.2% ± 1.2 over 5 folds (5000 items, 10 classes; majority class 10.4%); title masked: 10.4%");
+    expect(md).toContain("Probe of fusion <2 stages>: item vectors → category, 95.0% ± n/a");
+    expect(md).toMatch(/probe acc: a linear probe/);
+    expect(formatTable(variants).split("\n")[1]).toMatch(/probe acc {2}probe acc, title masked$/);
+    expect(tagProblem(await readFile(w.html, "utf8"))).toBeNull();
   });
 
   it("tag checker catches what it should", () => {

@@ -4,6 +4,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { recallChartSvg, type ChartSeries } from "./report-chart.ts";
 import { escapeHtml, imageSrc } from "./report-html-util.ts";
+import { probeLine } from "./model-probe.ts";
 import { ksOf, markdownTable, setOf, sliceNames, tableCells, type VariantResult } from "./report-table.ts";
 
 export { formatTable, markdownTable, type VariantResult } from "./report-table.ts";
@@ -71,6 +72,18 @@ const NOTE =
   "NDCG@10 is graded where judgments exist; relevance (eq. 5) and category consistency (eq. 6) are shares of the retrieved top K. " +
   "In a slice, targets, judged items and counted retrieved items are limited to the slice's (query, item) pairs. Values in %.";
 
+const PROBE_NOTE =
+  "probe acc: a linear probe (softmax regression, L2, 5-fold cross-validated, folds by a hash of the item id) tells each item's category path from its item vector alone; " +
+  "mean ± sd over folds (over seeds in rows averaged over several seeds). probe acc, title masked: the same on vectors the item tower computes from an empty title, " +
+  "so only the image side contributes (items with an image only; a text-only model scores the majority-class baseline there).";
+
+/** The probe's explanation and one line per probed variant; empty when no variant has a probe. */
+function probeNotes(report: EvalReport): string[] {
+  const probed = groupsOf(report).flatMap((g) => g.variants).filter((v) => v.probe);
+  // A row can appear in several tables (as served and vectors alone): one line each.
+  return probed.length ? [PROBE_NOTE, ...new Set(probed.map((v) => probeLine(v.name, v.probe!)))] : [];
+}
+
 /** Sections of the report: overall, then each slice. */
 function sections(variants: readonly VariantResult[]): { label: string; slice?: string }[] {
   return [{ label: "Overall" }, ...sliceNames(variants).map((s) => ({ label: `Slice: ${s}`, slice: s }))];
@@ -95,7 +108,7 @@ export function renderMarkdown(report: EvalReport): string {
       out.push(`${h} ${s.label}`, "", markdownTable(g.variants, { qualityK: qk, ...(s.slice !== undefined ? { slice: s.slice } : {}) }), "");
     }
   }
-  for (const n of report.notes ?? []) out.push(n, "");
+  for (const n of [...(report.notes ?? []), ...probeNotes(report)]) out.push(n, "");
   out.push(NOTE, "");
   return out.join("\n");
 }
@@ -142,7 +155,7 @@ export function renderHtml(dir: string, report: EvalReport): string {
       body.push(`<div class="chart">${recallChartSvg(seriesOf(g.variants, s.slice), { title: `Recall@K — ${s.label}` })}</div>`);
     }
   }
-  for (const n of report.notes ?? []) body.push(`<p>${escapeHtml(n)}</p>`);
+  for (const n of [...(report.notes ?? []), ...probeNotes(report)]) body.push(`<p>${escapeHtml(n)}</p>`);
   body.push(`<p class="note">${escapeHtml(NOTE)}</p>`);
   if (report.examples?.length) {
     body.push(`<h2>Example queries</h2>`, `<p class="note">Top 5 per query; a green border marks a clicked or relevant item.</p>`);

@@ -1,6 +1,7 @@
 // A pre-training run's towers as a model under evaluation: the catalog's item vectors and every
 // query the eval needs (test, tuning and logged training queries), encoded once with TF.js while
-// the checkpoint is loaded, then served from memory to the retrieve engine.
+// the checkpoint is loaded, then served from memory to the retrieve engine. The catalog is also
+// encoded with every title masked (only the image side reaches the vector), for the probe.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
@@ -21,10 +22,18 @@ export interface RunVectors extends ModelVectors {
   modelConfig: ModelConfig;
   /** Job config saved with it (absent in very old runs). */
   config?: Partial<PretrainConfig>;
+  /** n × dim item vectors with every title masked ([PAD] only), catalog order; absent when not asked for. */
+  maskedItems?: Float32Array;
+}
+
+/** What encodeRun computes besides the catalog and the queries. */
+export interface EncodeRunOptions {
+  /** Also encode the catalog with the title masked, for the probe (default true). */
+  maskedTitle?: boolean;
 }
 
 /** Encode the catalog and the eval's queries with a run's newest checkpoint; null when it has none. */
-export async function encodeRun(ctx: EvalContext, runDir: string): Promise<RunVectors | null> {
+export async function encodeRun(ctx: EvalContext, runDir: string, opts: EncodeRunOptions = {}): Promise<RunVectors | null> {
   const ckpt = await loadLatestCheckpoint<{ modelConfig: ModelConfig; config?: Partial<PretrainConfig> }>(runDir);
   if (!ckpt) return null;
   const tokenizer = Tokenizer.fromJSON(await readFile(join(runDir, "tokenizer.json"), "utf8"));
@@ -47,6 +56,7 @@ export async function encodeRun(ctx: EvalContext, runDir: string): Promise<RunVe
       step: ckpt.step,
       modelConfig: ckpt.state.modelConfig,
       ...(ckpt.state.config ? { config: ckpt.state.config } : {}),
+      ...(opts.maskedTitle ?? true ? { maskedItems: encodeItemVectors(model, tokenizer, ctx.data.items, undefined, { maskTitle: true }) } : {}),
     };
   } finally {
     model.dispose();

@@ -26,5 +26,19 @@ describe("seed summaries", () => {
     ]);
     expect(md).toMatch(/\| fusion \| 1,2 \| 0\.5,0\.7 \| 35\.0 ± 7\.1 \| 70\.0 ± 14\.1 \| 45\.0 ± 7\.1 \|/);
     expect(md).toMatch(/\| text \| 1 \| — \| 25\.0 ± n\/a \| 50\.0 ± n\/a \| 30\.0 ± n\/a \|/);
+    expect(md).not.toContain("probe");
+  });
+
+  it("adds the probe accuracies as mean ± sd over seeds", () => {
+    const probe = (accuracy: number) => ({ accuracy, sd: 0.01, foldAccuracy: [accuracy], majority: 0.1, items: 100, classes: 10, folds: 5, droppedClasses: 0, droppedItems: 0, label: "path" as const });
+    const md = seedSummary([
+      { label: "fusion", seeds: [1, 2], tables: [table(0.6, 0.4), table(0.8, 0.5)], probes: [{ published: probe(0.9), titleMasked: probe(0.8) }, { published: probe(0.92), titleMasked: probe(0.84) }] },
+      { label: "text", seeds: [1], tables: [table(0.5, 0.3)], probes: [{ published: probe(0.7), titleMasked: null }] },
+      { label: "lexical", seeds: [1], tables: [table(0.5, 0.3)] },
+    ]);
+    expect(md.split("\n")[0]).toMatch(/\| overall NDCG@10 \| probe acc \| probe acc, title masked \|$/);
+    expect(md).toMatch(/\| fusion \| 1,2 \|[^\n]*\| 91\.0 ± 1\.4 \| 82\.0 ± 2\.8 \|/);
+    expect(md).toMatch(/\| text \| 1 \|[^\n]*\| 70\.0 ± n\/a \| — \|/);
+    expect(md).toMatch(/\| lexical \| 1 \|[^\n]*\| — \| — \|/);
   });
 });

@@ -3,6 +3,8 @@
 // title-omits slice), so one lucky seed cannot decide a default (DESIGN §8).
 import type { MetricSet, MetricsTable } from "../../core/index.ts";
 import { SLICES } from "./eval-context.ts";
+import type { ModelProbe } from "./model-probe.ts";
+import { PROBE_COLUMNS } from "./report-table.ts";
 import { TITLE_OMITS_SLICE } from "./slices.ts";
 
 /** One ablation row's results, one entry per seed. */
@@ -15,6 +17,8 @@ export interface SeedRow {
   tables: MetricsTable[];
   /** Fitted vector weight per seed (served rows). */
   weights?: number[];
+  /** The linear probe of the row's item vectors per seed (parallel to `seeds`; absent: not probed). */
+  probes?: ModelProbe[];
 }
 
 const meanOf = (xs: (number | null)[]): number | null => {
@@ -70,14 +74,21 @@ const fmt = (m: number | null, s: number | null) => (m === null ? "—" : `${(10
 export function seedSummary(rows: readonly SeedRow[]): string {
   const cols = COLUMNS.filter((c) => rows.some((r) => r.tables.some((t) => c.get(t) != null)));
   const withW = rows.some((r) => r.weights?.length);
-  const head = ["Variant", "Seeds", ...(withW ? ["blend w"] : []), ...cols.map((c) => c.head)];
+  const withProbe = rows.some((r) => r.probes?.length);
+  const head = ["Variant", "Seeds", ...(withW ? ["blend w"] : []), ...cols.map((c) => c.head), ...(withProbe ? PROBE_COLUMNS : [])];
   const lines = rows.map((r) => {
     const w = r.weights ?? [];
     const cells = cols.map((c) => {
       const xs = r.tables.map((t) => c.get(t) ?? null);
       return fmt(meanOf(xs), sd(xs));
     });
-    return [r.label, r.seeds.join(","), ...(withW ? [w.length ? w.map((x) => x.toFixed(1)).join(",") : "—"] : []), ...cells];
+    // Probe accuracy over seeds: one value per seed, "—" when any seed lacks it.
+    const probe = (pick: (p: ModelProbe) => number | undefined) => {
+      const xs = r.probes?.length === r.seeds.length ? r.probes.map((p) => pick(p) ?? null) : [null];
+      return fmt(meanOf(xs), sd(xs));
+    };
+    const probes = withProbe ? [probe((p) => p.published?.accuracy), probe((p) => p.titleMasked?.accuracy)] : [];
+    return [r.label, r.seeds.join(","), ...(withW ? [w.length ? w.map((x) => x.toFixed(1)).join(",") : "—"] : []), ...cells, ...probes];
   });
   return [`| ${head.join(" | ")} |`, `|${head.map((_, i) => (i < 2 ? "---" : "---:")).join("|")}|`, ...lines.map((l) => `| ${l.join(" | ")} |`)].join("\n");
 }

@@ -11,6 +11,7 @@ import type { PresetName } from "../model/config.ts";
 import { resolvePretrainConfig, type PretrainOverrides } from "../train/pretrain-config.ts";
 import { loadLatestCheckpoint } from "../train/checkpoint.ts";
 import { RETRAIN_FINETUNE_STEPS } from "../train/finetune-defaults.ts";
+import { probeCard, probeLine, type ModelProbe } from "../eval/model-probe.ts";
 
 /** Where a job's stages read and write. */
 export interface StagePaths {
@@ -134,18 +135,27 @@ async function evalStage(ctx: StageContext): Promise<StageOutcome> {
   const { scoreRelease } = await import("../eval/eval-command.ts");
   const { getActiveRelease } = await import("../../lancedb/index.ts");
   const g = ctx.config.gate ?? {};
-  ctx.report({ done: 0, total: 3, unit: "steps", rate: null, detail: { step: "stage candidate" } });
+  ctx.report({ done: 0, total: 4, unit: "steps", rate: null, detail: { step: "stage candidate" } });
   // The candidate is published inactive, with its blend fitted and its qid lists precomputed, so it
   // is measured exactly as it would serve; publish activates it if the gate lets it through.
   const active = await getActiveRelease(ctx.paths.dataDir);
   const staged = await publishCandidate(ctx, false);
   ctx.log(`eval: candidate staged as ${staged.id} (inactive)`);
-  ctx.report({ done: 1, total: 3, unit: "steps", rate: null, detail: { step: "score candidate" } });
+  ctx.report({ done: 1, total: 4, unit: "steps", rate: null, detail: { step: "score candidate" } });
   const held = await loadEvalContext(ctx.paths.dataDir);
   const candidate = await scoreRelease(held, staged.id);
-  ctx.report({ done: 2, total: 3, unit: "steps", rate: null, detail: { step: "score active" } });
+  ctx.report({ done: 2, total: 4, unit: "steps", rate: null, detail: { step: "score active" } });
   const activeScore = active ? await scoreRelease(held, active.id) : null;
-  ctx.report({ done: 3, total: 3, unit: "steps", rate: null, detail: {} });
+  ctx.report({ done: 3, total: 4, unit: "steps", rate: null, detail: { step: "probe" } });
+  // The linear probe (issue #17): how well the item vectors alone tell an item's category, as
+  // published and with the title masked (the image side's share).
+  let probe: ModelProbe | null = null;
+  if (existsSync(join(ctx.paths.modelDir, "item.onnx"))) {
+    const { probeExportedModel } = await import("../eval/exported-probe.ts");
+    probe = await probeExportedModel({ dataDir: ctx.paths.dataDir, modelDir: ctx.paths.modelDir, items: held.data.items });
+    ctx.log(`eval: ${probeLine(staged.id, probe)}`);
+  }
+  ctx.report({ done: 4, total: 4, unit: "steps", rate: null, detail: {} });
   const gate = decide(candidate!.variant.metrics, activeScore?.variant.metrics ?? null, { candidate: staged.id, active: active?.id ?? null }, held.unseenPairs, {
     tolerance: g.tolerance ?? 0.01,
     ...(g.metrics ? { metrics: g.metrics } : {}),
@@ -163,6 +173,7 @@ async function evalStage(ctx: StageContext): Promise<StageOutcome> {
     testQueries: held.queries.length, unseenPairs: held.unseenPairs, source: held.source,
     candidate: { release: staged.id, ...flatMetrics(cm.overall), slices: slices(cm) },
     active: am ? { release: active!.id, ...flatMetrics(am.overall), slices: slices(am) } : null,
+    probe: probe ? probeCard(probe) : null,
     gate,
   };
   await writeFile(`${cardPath}.tmp`, `${JSON.stringify(card, null, 2)}\n`);
@@ -174,6 +185,7 @@ async function evalStage(ctx: StageContext): Promise<StageOutcome> {
       ...flatMetrics(cm.overall), ...flatMetrics(gateSet(cm), "unseen "),
       ...(cm.slices[SLICES.tail] ? { "tail recall@100": cm.slices[SLICES.tail]!.recall[100] ?? null } : {}),
       ...(am ? { ...flatMetrics(am.overall, "active "), ...flatMetrics(gateSet(am), "active unseen ") } : {}),
+      ...(probe ? { "probe acc": probe.published?.accuracy ?? null, "probe acc title masked": probe.titleMasked?.accuracy ?? null, "probe majority": probe.published?.majority ?? null } : {}),
     },
     gate,
   };

@@ -6,9 +6,18 @@ import { patchesOf, type TrainingItems } from "../data/index.ts";
 import type { Model } from "../model/towers.ts";
 import type { Tokenizer } from "../../encoders/tokenizer.ts";
 
+/** How encodeItemVectors runs. */
+export interface EncodeItemOptions {
+  /** Items per forward pass (default 128). */
+  batch?: number;
+  /** Feed an empty title (every position [PAD]) instead of each item's: only the image side reaches the vector (the probe's title-masked variant). */
+  maskTitle?: boolean;
+}
+
 /** Item vectors (n × dim, row-major) for `rows` (default: every item). */
-export function encodeItemVectors(model: Model, tokenizer: Tokenizer, items: TrainingItems, rows?: Int32Array, batch = 128): Float32Array {
+export function encodeItemVectors(model: Model, tokenizer: Tokenizer, items: TrainingItems, rows?: Int32Array, opts: EncodeItemOptions = {}): Float32Array {
   const cfg = model.config;
+  const batch = opts.batch ?? 128;
   const all = rows ?? Int32Array.from(items.ids, (_, i) => i);
   const out = new Float32Array(all.length * cfg.dim);
   const p = cfg.patchGrid * cfg.patchGrid;
@@ -17,7 +26,8 @@ export function encodeItemVectors(model: Model, tokenizer: Tokenizer, items: Tra
     const idx = all.subarray(o, o + batch);
     const b = idx.length;
     const v = tf.tidy(() => {
-      const titles = tf.tensor2d(tokenizer.encodeBatch(Array.from(idx, (r) => items.titles[r]!), cfg.maxTitleLen), [b, cfg.maxTitleLen], "int32");
+      const ids = opts.maskTitle ? new Int32Array(b * cfg.maxTitleLen).fill(cfg.padId) : tokenizer.encodeBatch(Array.from(idx, (r) => items.titles[r]!), cfg.maxTitleLen);
+      const titles = tf.tensor2d(ids, [b, cfg.maxTitleLen], "int32");
       const patches = tf.tensor3d(items.thumbs.length ? patchesOf(items, idx, cfg.patchGrid) : new Float32Array(b * p * pd), [b, p, pd]);
       const imageMask = tf.tensor1d(Array.from(idx, (r) => (items.textOnly[r] ? 0 : 1)));
       const res = model.encodeItem({ titleTokens: titles, patches, imageMask });

@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -131,5 +131,21 @@ describe("vitrine eval --ablations", () => {
     const md = await readFile(join(dir, "failed-report", "report.md"), "utf8");
     expect(md).toMatch(/Failed \(in-batch only\): training in-batch-s1 failed \(exit 3\)/);
     expect(md).toMatch(/\| text-only \(1 seed\) \|/);
-  }, 60_000);
+
+    // The fine-tuning is reused while its pre-training checkpoint is the one it started from, and
+    // redone once that run's checkpoint is rewritten in place (a retrain with another config did that).
+    const again = async () => {
+      const log: string[] = [];
+      await runAblations({
+        dataDir: data, outDir: join(dir, "failed-report"), preset: "tiny", steps: 6, seeds: [1], finetuneSteps: 4, concurrency: 1, only: "text", backend: "wasm", command: "test", log: (m) => log.push(m),
+      });
+      return log;
+    };
+    expect(await again()).toContain("text-s1: reuse fine-tuning runs/ablation-text-s1-ft4");
+    const source = r.plans.get("text-s1")!.dir;
+    const manifest = join(source, (await readFile(join(source, "latest"), "utf8")).trim(), "manifest.json");
+    const later = new Date(Date.now() + 5_000);
+    await utimes(manifest, later, later);
+    expect(await again()).toContain("text-s1: fine-tune 4 steps into runs/ablation-text-s1-ft4");
+  }, 120_000);
 });

@@ -43,6 +43,8 @@ describe("vitrine eval", () => {
     expect(r.stdout).toMatch(/Unseen \(query, item\) pairs among them: \d+/);
     const md = await readFile(join(data, "eval", "report.md"), "utf8");
     expect(md).toMatch(/Recall@100/);
+    // The trained run's vectors row carries the linear probe (issue #17), the + BM25 row does not.
+    expect(md).toMatch(/\| trained fusion \(tiny, step 30\), vectors \|[^\n]*\| \d+\.\d ± \d+\.\d \| \d+\.\d ± \d+\.\d \|\n/);
     const html = await readFile(join(data, "eval", "report.html"), "utf8");
     expect(html).toMatch(/<svg/);
     expect(html).toMatch(/<img /);

@@ -15,7 +15,7 @@ import { applyFinetune } from "./finetuned-vectors.ts";
 import { meanProbe, probeRun, type ModelProbe } from "./model-probe.ts";
 import { RETRAIN_FINETUNE_STEPS } from "../train/finetune-defaults.ts";
 import { existsSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile, stat, writeFile } from "node:fs/promises";
 import { meanMetrics, seedSummary, type SeedRow } from "./seed-summary.ts";
 import { listFinishedRuns, planRun, readRunStatus, sameTraining, type RunPlan } from "./run-lookup.ts";
 
@@ -75,6 +75,17 @@ async function finishedFinetune(dir: string, steps: number): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * Which pre-training checkpoint a fine-tuning started from: the run folder, its latest checkpoint
+ * and when that was written. The folder alone is not enough: a run retrained in place (another
+ * config) has the same folder, and its old fine-tuning must not be reused.
+ */
+async function sourceStamp(runDir: string): Promise<string> {
+  const latest = (await readFile(join(runDir, "latest"), "utf8")).trim();
+  const written = (await stat(join(runDir, latest, "manifest.json"))).mtime.toISOString();
+  return `${runDir}\n${latest}\n${written}`;
 }
 
 /** Default training seeds of the ablation rows. */
@@ -145,7 +156,7 @@ export async function runAblations(opts: AblationsOptions): Promise<AblationsRes
       const dir = join(runsDir, `ablation-${u.key}-ft${ftSteps}`);
       ftDirs.set(u.key, dir);
       const source = existsSync(join(dir, "from.txt")) ? (await readFile(join(dir, "from.txt"), "utf8")).trim() : null;
-      if (source === from && (await finishedFinetune(dir, ftSteps))) {
+      if (source === (await sourceStamp(from)) && (await finishedFinetune(dir, ftSteps))) {
         opts.log(`${u.key}: reuse fine-tuning ${relative(opts.dataDir, dir)}`);
         continue;
       }
@@ -159,7 +170,7 @@ export async function runAblations(opts: AblationsOptions): Promise<AblationsRes
     for (const o of await runTrainJobs(ftJobs, { concurrency: opts.concurrency, log: opts.log, ...(opts.trainCommand ? { command: opts.trainCommand } : {}) })) {
       const key = o.job.name.slice(0, -3);
       const dir = ftDirs.get(key)!;
-      if (o.code === 0 && (await finishedFinetune(dir, ftSteps))) await writeFile(join(dir, "from.txt"), plans.get(key)!.dir);
+      if (o.code === 0 && (await finishedFinetune(dir, ftSteps))) await writeFile(join(dir, "from.txt"), await sourceStamp(plans.get(key)!.dir));
       else {
         ftDirs.delete(key);
         failures.push({ run: o.job.name, rows: rowsOf(unitOf.get(key)!.run.id).map((l) => `${l} + fine-tuned`), message: `fine-tuning ${key} failed (exit ${o.code ?? o.signal}); log ${o.job.logFile}${o.tail ? `:\n${o.tail}` : ""}` });

@@ -15,6 +15,7 @@ import { formatEvalFileSummary } from "./eval-file.ts";
 import { candidateIndex, exampleQueries, hashBaselineVectors, loadEvalContext, rankQueries, scoreIndex, scoreRankings, type EvalContext } from "./eval-context.ts";
 import { formatTable, writeReport, type ExampleQuery, type VariantResult } from "./report.ts";
 import { encodeRun } from "./run-vectors.ts";
+import { probeRun } from "./model-probe.ts";
 
 /** `vitrine eval --data DIR [...]`; resolves to the exit code. Flags and help: core/cli/verbs/eval.ts. */
 export function evalCommand(argv: string[]): Promise<number> {
@@ -104,6 +105,8 @@ async function runEval({ values: v }: ArgsOf<typeof EVAL>, argv: readonly string
       const name = `trained ${run.modelConfig.fusion} (${run.config?.preset ?? "?"}, step ${run.step}${stages})`;
       const alone = await candidateIndex(ctx, run, { blend: { method: "convex", weight: 1 } });
       const vec = await scoreIndex(ctx, `${name}, vectors`, alone.index, run.encode);
+      // The linear probe (issue #17): how well the vectors alone tell an item's category.
+      vec.variant.probe = probeRun(ctx, run);
       variants.push(vec.variant);
       const fitted = await candidateIndex(ctx, run);
       const hyb = await scoreIndex(ctx, `${name} + BM25 (w ${fitted.fit.blend.weight})`, fitted.index, run.encode);

@@ -255,7 +255,7 @@ export async function runAblations(opts: AblationsOptions): Promise<AblationsRes
   const trained = outcomes.filter((o) => !failed.has(o.job.name)).map((o) => `${o.job.name} (${(o.seconds / 60).toFixed(1)} min)`);
   for (const f of failures) console.error(`vitrine eval: ${f.message}\n`);
   const last = [...rows].reverse().find((x) => served.has(x.run.id));
-  const examples: ExampleQuery[] = last && lastRows ? exampleQueries(ctx, last.label, lastRows) : [];
+  const examples: ExampleQuery[] = last && lastRows ? await exampleQueries(ctx, last.label, lastRows) : [];
   const written = await writeReport(opts.outDir, {
     title: `Vitrine ablations — ${opts.preset} preset, seeds ${seeds.join(", ")}`,
     meta: {

@@ -71,7 +71,7 @@ async function runEval({ values: v }: ArgsOf<typeof EVAL>, argv: readonly string
     const r = await rankThroughApi({ url: v.api, key: v.key!, queries: ctx.queries, itemIds: ctx.data.items.ids });
     const name = `API ${v.api}${r.release ? ` (${r.release})` : ""}`;
     variants.push(scoreRankings(ctx, name, r.rows));
-    examples = exampleQueries(ctx, name, r.rows);
+    examples = await exampleQueries(ctx, name, r.rows);
     notes.push(`${name}: paths ${Object.entries(r.paths).map(([p, n]) => `${p} ×${n}`).join(", ")}; ${r.msPerQuery.p50.toFixed(1)} ms p50 per query.`, ...r.warnings);
   } else {
     const hash = hashBaselineVectors(ctx);
@@ -85,7 +85,7 @@ async function runEval({ values: v }: ArgsOf<typeof EVAL>, argv: readonly string
       const served = await scoreRelease(ctx, release === "active" ? undefined : release);
       if (served) {
         variants.push(served.variant);
-        examples = exampleQueries(ctx, served.variant.name, served.rows);
+        examples = await exampleQueries(ctx, served.variant.name, served.rows);
       } else if (v.release) {
         throw release === "active"
           ? new StoreError("NO_ACTIVE_RELEASE", `no active release in ${dataDir}; publish one (vitrine publish) or pass --release none`)
@@ -112,7 +112,7 @@ async function runEval({ values: v }: ArgsOf<typeof EVAL>, argv: readonly string
       const hyb = await scoreIndex(ctx, `${name} + BM25 (w ${fitted.fit.blend.weight})`, fitted.index, run.encode);
       variants.push(hyb.variant);
       if (v.ann) notes.push(await annNote(name, run.items, run.dim, await run.encode(ctx.queries)));
-      if (runDir === runDirs.at(-1)) examples = exampleQueries(ctx, hyb.variant.name, hyb.rows);
+      if (runDir === runDirs.at(-1)) examples = await exampleQueries(ctx, hyb.variant.name, hyb.rows);
     }
   }
 

@@ -2,8 +2,8 @@
 // directory (the test half of the held-out pairs, or a file the user passes), the training log the
 // slices are cut against, and ranking through core's retrieve engine — the same algorithm, qid
 // lists and channel blend the API serves with, so a model is measured as it would serve.
-import { existsSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname } from "node:path";
+import sharp from "sharp";
 import {
   buildSearchIndex, createHashEncoder, evaluateRankings, fitBlend, precomputeQidLists, qidListsFromMap, runRetrieve, tuningPair,
   type Blend, type BlendFit, type QidList, type SearchIndex, type Slice, type TuningQuery,
@@ -229,21 +229,30 @@ export function hashBaselineVectors(ctx: EvalContext): ModelVectors {
   return { items, dim: hash.dim, encode: async (ts) => hash.encode([...ts]) };
 }
 
-/** The first `n` queries' top 5 as report examples (images where the generated dataset has them). */
-export function exampleQueries(ctx: EvalContext, variant: string, rows: readonly Int32Array[], n = 4): ExampleQuery[] {
-  const catalogDir = resolve(ctx.sourceDir);
-  // Generated datasets keep images at <catalog dir>/images/<id>.png; other catalogs show titles only.
-  const imageOf = (id: string) => {
-    const p = join(catalogDir, "images", `${id}.png`);
-    return existsSync(p) ? p : null;
-  };
+/**
+ * The first `n` queries' top 5 as report examples, each item with the thumbnail the import made of
+ * its image, inlined as a PNG data URI: it shows for any catalog (URLs, local paths, any layout),
+ * and the report neither links into the server's folders nor fetches anything.
+ */
+export async function exampleQueries(ctx: EvalContext, variant: string, rows: readonly Int32Array[], n = 4): Promise<ExampleQuery[]> {
   const items = ctx.data.items;
-  return ctx.queries.slice(0, n).map((query, q) => ({
-    query,
-    variant,
-    results: Array.from(rows[q]!.slice(0, 5), (row) => {
-      const image = imageOf(items.ids[row]!);
-      return { id: items.ids[row]!, title: items.titles[row]!, ...(image ? { image } : {}), clicked: ctx.targets[q]!.has(row) };
-    }),
-  }));
+  const S = items.thumbSize;
+  const bytes = S * S * 3;
+  const imageOf = async (row: number): Promise<string | null> => {
+    if (items.textOnly[row] || items.thumbs.length < (row + 1) * bytes) return null;
+    const png = await sharp(items.thumbs.subarray(row * bytes, (row + 1) * bytes), { raw: { width: S, height: S, channels: 3 } }).png().toBuffer();
+    return `data:image/png;base64,${png.toString("base64")}`;
+  };
+  return Promise.all(
+    ctx.queries.slice(0, n).map(async (query, q) => ({
+      query,
+      variant,
+      results: await Promise.all(
+        Array.from(rows[q]!.slice(0, 5), async (row) => {
+          const image = await imageOf(row);
+          return { id: items.ids[row]!, title: items.titles[row]!, ...(image ? { image } : {}), clicked: ctx.targets[q]!.has(row) };
+        }),
+      ),
+    })),
+  );
 }

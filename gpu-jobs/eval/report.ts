@@ -123,7 +123,8 @@ function htmlTable(variants: readonly VariantResult[], qualityK: number, slice?:
   const { header, rows } = tableCells(variants, { qualityK, ...(slice !== undefined ? { slice } : {}) });
   const th = header.map((h) => `<th>${escapeHtml(h)}</th>`).join("");
   const trs = rows.map((r) => `<tr>${r.map((c, i) => (i === 0 ? `<th scope="row">${escapeHtml(c)}</th>` : `<td>${escapeHtml(c)}</td>`)).join("")}</tr>`);
-  return `<table>\n<thead><tr>${th}</tr></thead>\n<tbody>\n${trs.join("\n")}\n</tbody>\n</table>`;
+  // Wide tables scroll inside their box instead of widening the page.
+  return `<div class="scroll"><table>\n<thead><tr>${th}</tr></thead>\n<tbody>\n${trs.join("\n")}\n</tbody>\n</table></div>`;
 }
 
 function htmlExample(dir: string, ex: ExampleQuery): string {
@@ -136,7 +137,7 @@ function htmlExample(dir: string, ex: ExampleQuery): string {
   return `<section class="example">\n<h3>“${escapeHtml(ex.query)}” <small>(${escapeHtml(ex.variant)})</small></h3>\n<div class="row">\n${items.join("\n")}\n</div>\n</section>`;
 }
 
-const CSS = `body{font-family:sans-serif;margin:2em;max-width:1200px}table{border-collapse:collapse;margin:1em 0}
+const CSS = `body{font-family:sans-serif;margin:2em;max-width:1200px}.scroll{overflow-x:auto;max-width:100%}.chart svg{max-width:100%;height:auto}table{border-collapse:collapse;margin:1em 0}
 th,td{border:1px solid #ccc;padding:4px 8px;text-align:right}thead th,tbody th{text-align:left}thead th{background:#f4f4f4}
 .row{display:flex;gap:12px;flex-wrap:wrap}figure{margin:0;width:120px;font-size:12px}figure img,.noimg{width:96px;height:96px;object-fit:contain;border:3px solid #ccc}
 figure.hit img,figure.hit .noimg{border-color:#2ca02c}.noimg{display:flex;align-items:center;justify-content:center;color:#888}.note{color:#555;font-size:13px}`;

@@ -99,14 +99,11 @@ describe("linearProbe", () => {
     expect(linearProbe({ ...s, categories }, { label: "leaf" })).toBeNull();
   });
 
-  it("probes 5,000 items × 128 dims × 10 classes in seconds", () => {
+  // Speed is not asserted here (speed goals live in benchmarks); this is the catalog-scale case.
+  it("learns a weak signal at catalog scale: 5,000 items × 128 dims × 10 classes", () => {
     const s = synthetic({ n: 5000, d: 128, classes: 10, signal: 0.3 });
-    const t0 = performance.now();
     const r = linearProbe(s)!;
-    const ms = performance.now() - t0;
     expect(r.items).toBe(5000);
     expect(r.accuracy).toBeGreaterThan(r.majority + 0.2);
-    // A few seconds on one free core; generous here, where training shares the cores.
-    expect(ms).toBeLessThan(20_000);
   }, 60_000);
 });

@@ -29,3 +29,8 @@ export { buildSearchIndex, qidListsFromMap, VECTOR_ONLY_BLEND, type ItemColumns,
 export { fitBlend, precomputeQidLists, DEFAULT_BLEND, MIN_TUNING_QUERIES, type BlendFit, type BlendGridPoint, type TuningQuery } from "./blend-fit.ts";
 // Offline metrics (seed 001 §4.1, seed 003): Recall/HitRate@K, NDCG@10, relevance, category consistency.
 export * from "./metrics.ts";
+// The Workers KV layout of a release pushed to the edge: written by lancedb, read by api/edge.
+export {
+  EDGE_FORMAT, EDGE_ACTIVE_KEY, edgeQidKey, edgeLexiconKey, edgeMetaKey,
+  type EdgeItem, type EdgeQidValue, type EdgeLexiconValue, type EdgeReleaseMeta, type EdgePointer,
+} from "./edge-layout.ts";

@@ -6,7 +6,7 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { runVerb, type ArgsOf } from "../core/cli/index.ts";
-import { DEMO } from "../core/cli/verbs/demo.ts";
+import { DEMO } from "../core/cli/verbs/index.ts";
 import { createHashEncoder } from "../core/index.ts";
 import { generateDataset } from "../datasets/index.ts";
 import { importData } from "../ingest/import-data.ts";

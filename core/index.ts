@@ -3,6 +3,8 @@ export { CodedError, CoreError, EXIT_CODES, exitCodeOf, type CoreErrorCode, type
 export { normalize } from "./normalize.ts";
 export { segment } from "./segment.ts";
 export { murmur3 } from "./murmur3.ts";
+// Seeded random streams (datasets, sampling, training): reproducible from a seed and a label.
+export { createRng, stream, mix32, mulberry32, weightedIndexSampler, type Rng } from "./rng.ts";
 export { queryId, canonicalTerms, type QueryId } from "./qid.ts";
 export { pairHeldOut, rowHeldOut, timeCutoff, tuningPair, SPLIT_MODES, type SplitMode } from "./holdout.ts";
 export { LIMITS, ATTRIBUTE_KEY } from "./limits.ts";

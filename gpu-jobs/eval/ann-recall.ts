@@ -7,7 +7,7 @@ import { join } from "node:path";
 import * as lancedb from "@lancedb/lancedb";
 import { arrow, tableOf, uint32Column, vectorColumn, vectorType } from "../../lancedb/arrow.ts";
 import { buildVectorIndex, planVectorIndex, searchItems, type VectorIndexPlan } from "../../lancedb/vector-index.ts";
-import { exactTopKBatch } from "../../core/top-k.ts";
+import { exactTopKBatch } from "../../core/index.ts";
 
 /** Options of annRecall. */
 export interface AnnRecallOptions {

@@ -3,8 +3,7 @@
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { JobConfig } from "../../core/jobs/schemas.ts";
-import type { GateDecision, JobProgress, StageName } from "../../core/jobs/types.ts";
+import type { GateDecision, JobConfig, JobProgress, StageName } from "../../core/jobs/index.ts";
 import { createHashEncoder } from "../../core/index.ts";
 import type { PublishProgress } from "../../lancedb/index.ts";
 import type { PresetName } from "../model/config.ts";

@@ -5,7 +5,7 @@
 import { appendFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { stream, weightedIndexSampler } from "../../core/rng.ts";
+import { stream, weightedIndexSampler } from "../../core/index.ts";
 import { createPairSampler, loadTrainingData, type TrainingData } from "../data/index.ts";
 import { TrainError } from "../errors.ts";
 import { sampledSoftmaxLoss } from "../losses/index.ts";

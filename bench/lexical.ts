@@ -6,7 +6,7 @@
 // sides see the same terms. Measures build time, query latency (unfiltered and with a selective
 // brand prefilter) and agreement of the two top-10 lists.
 // Usage: npm run bench -- lexical [--items 100000] [--queries 300] [--k 200] [--seed 1]
-import "../lancedb/quiet-log.ts";
+import "../lancedb/index.ts";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -9,8 +9,8 @@ import { FASHION_MNIST_DIR } from "../datasets/fashion-mnist.ts";
 import { ABLATION_ROWS } from "../gpu-jobs/eval/ablation-variants.ts";
 import { PRESETS } from "../gpu-jobs/model/config.ts";
 import { BACKEND_NAMES } from "../gpu-jobs/tf/backend.ts";
-import { COLUMN_PRESETS } from "../ingest/column-map.ts";
-import { DEFAULT_EXACT_THRESHOLD } from "../lancedb/vector-index.ts";
+import { COLUMN_PRESETS } from "../ingest/index.ts";
+import { DEFAULT_EXACT_THRESHOLD } from "../lancedb/index.ts";
 
 /** Split an example command line like a shell would, for the quoting the examples use. */
 function words(line: string): string[] {

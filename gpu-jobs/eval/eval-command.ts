@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { runVerb, UsageError, type ArgsOf } from "../../core/cli/index.ts";
 import { EVAL } from "../../core/cli/verbs/index.ts";
-import { StoreError } from "../../lancedb/errors.ts";
+import { StoreError } from "../../lancedb/index.ts";
 import { selectBackend } from "../tf/backend.ts";
 import { runAblations } from "./ablations-command.ts";
 import { selectAblationRows } from "./ablation-variants.ts";

@@ -5,7 +5,7 @@
 // nor image). Loads ONNX Runtime: import it lazily.
 import { join, resolve } from "node:path";
 import { loadOrt, openSession, readModelDir } from "../../encoders/onnx-model.ts";
-import { readEmbedState, readEmbeddings } from "../../lancedb/embeddings.ts";
+import { readEmbedState, readEmbeddings } from "../../lancedb/index.ts";
 import type { TrainingItems } from "../data/index.ts";
 import { itemFeeds } from "../embed/item-feeds.ts";
 import { applyItemHead, readItemHead } from "../onnx/finetune-head.ts";

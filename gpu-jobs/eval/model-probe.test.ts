@@ -5,7 +5,7 @@ import sharp from "sharp";
 import * as tf from "@tensorflow/tfjs";
 import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { importData } from "../../ingest/import-data.ts";
+import { importData } from "../../ingest/index.ts";
 import { readModelDir } from "../../encoders/onnx-model.ts";
 import { itemFeeds } from "../embed/item-feeds.ts";
 import { exportModel } from "../onnx/export.ts";

@@ -216,7 +216,7 @@ async function publish(ctx: StageContext): Promise<StageOutcome> {
     return { state: "skipped", metrics: { published: "no", reason: gate.message, ...(gate.candidateRelease ? { "candidate release": gate.candidateRelease } : {}) } };
   }
   // Edge credentials are checked before publishing, so a missing one fails in a second.
-  const edgePlan = ctx.config.publish?.edge ? (await import("../../lancedb/edge-cli.ts")).edgePlanFromFlags({ edge: true }, process.env) : null;
+  const edgePlan = ctx.config.publish?.edge ? (await import("../../lancedb/index.ts")).edgePlanFromFlags({ edge: true }, process.env) : null;
   const activate = ctx.config.publish?.activate ?? true;
   let info;
   if (gate?.candidateRelease) {
@@ -226,7 +226,7 @@ async function publish(ctx: StageContext): Promise<StageOutcome> {
   } else info = await publishCandidate(ctx, activate);
   const metrics: Record<string, string | number> = { release: info.id, items: info.items, qids: info.qids, model: info.model, active: info.active ? "yes" : "no" };
   if (edgePlan) {
-    const { pushReleaseToEdge } = await import("../../lancedb/edge-push.ts");
+    const { pushReleaseToEdge } = await import("../../lancedb/index.ts");
     const pushed = await pushReleaseToEdge({
       dataDir: ctx.paths.dataDir,
       writer: edgePlan.writer,

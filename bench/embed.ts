@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import * as ort from "onnxruntime-node";
 import * as tf from "@tensorflow/tfjs";
-import { openSession } from "../encoders/onnx-model.ts";
+import { openSession } from "../encoders/index.ts";
 import { loadTrainingData, patchesOf } from "../gpu-jobs/data/index.ts";
 import { resolveConfig } from "../gpu-jobs/model/config.ts";
 import { createModel } from "../gpu-jobs/model/towers.ts";

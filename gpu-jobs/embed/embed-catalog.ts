@@ -5,7 +5,7 @@
 import { join, resolve } from "node:path";
 import * as ort from "onnxruntime-node";
 import { makeArrowTable } from "@lancedb/lancedb";
-import { openSession, readModelDir } from "../../encoders/onnx-model.ts";
+import { openSession, readModelDir } from "../../encoders/index.ts";
 import { applyItemHead, readItemHead } from "../onnx/finetune-head.ts";
 import { allTableNames, EMBEDDINGS_TABLE, embeddingsSchema, openStore, readEmbedState, writeEmbedState } from "../../lancedb/index.ts";
 import { loadTrainingData } from "../data/index.ts";

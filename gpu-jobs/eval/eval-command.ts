@@ -132,7 +132,7 @@ async function runEval({ values: v }: ArgsOf<typeof EVAL>, argv: readonly string
 export async function scoreRelease(ctx: EvalContext, release?: string): Promise<{ variant: VariantResult; rows: Int32Array[] } | null> {
   const { getActiveRelease, listReleases, loadReleaseIndex, openRelease } = await import("../../lancedb/index.ts");
   if (release === undefined ? !(await getActiveRelease(ctx.dataDir)) : !(await listReleases(ctx.dataDir)).some((r) => r.id === release)) return null;
-  const { queryEncoderFor } = await import("../../encoders/release-encoder.ts");
+  const { queryEncoderFor } = await import("../../encoders/index.ts");
   const handles = await openRelease(ctx.dataDir, release);
   const index = await loadReleaseIndex(handles);
   const encoder = await queryEncoderFor(handles.encoder, handles.info.id);

@@ -6,7 +6,7 @@ import * as tf from "@tensorflow/tfjs";
 import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { importData } from "../../ingest/index.ts";
-import { readModelDir } from "../../encoders/onnx-model.ts";
+import { readModelDir } from "../../encoders/index.ts";
 import { itemFeeds } from "../embed/item-feeds.ts";
 import { exportModel } from "../onnx/export.ts";
 import { maxAbsDiff } from "../onnx/test-support.ts";

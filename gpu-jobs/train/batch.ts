@@ -4,7 +4,7 @@ import * as tf from "@tensorflow/tfjs";
 import { stream } from "../../core/index.ts";
 import { patchesOf, type TrainingData } from "../data/index.ts";
 import type { ModelConfig } from "../model/config.ts";
-import { SPECIAL_TOKENS, type Tokenizer } from "../../encoders/tokenizer.ts";
+import { SPECIAL_TOKENS, type Tokenizer } from "../../encoders/index.ts";
 
 /** A batch in typed arrays (B pairs). */
 export interface HostBatch {

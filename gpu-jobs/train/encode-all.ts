@@ -4,7 +4,7 @@ import * as tf from "@tensorflow/tfjs";
 import { exactTopKBatch } from "../../core/index.ts";
 import { patchesOf, type TrainingItems } from "../data/index.ts";
 import type { Model } from "../model/towers.ts";
-import type { Tokenizer } from "../../encoders/tokenizer.ts";
+import type { Tokenizer } from "../../encoders/index.ts";
 
 /** How encodeItemVectors runs. */
 export interface EncodeItemOptions {

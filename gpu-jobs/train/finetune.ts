@@ -13,7 +13,7 @@ import type { ModelConfig } from "../model/config.ts";
 import { createModel } from "../model/towers.ts";
 import { selectBackend, type BackendName } from "../tf/backend.ts";
 import { dense, embeddingLookup } from "../tf/fast-ops.ts";
-import { Tokenizer } from "../../encoders/tokenizer.ts";
+import { Tokenizer } from "../../encoders/index.ts";
 import { loadLatestCheckpoint, restoreInto, saveCheckpoint } from "./checkpoint.ts";
 import { encodeItemVectors, encodeQueryVectors, hitRateAtK, queryTargets } from "./encode-all.ts";
 

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { generateDataset } from "../datasets/index.ts";
-import { runAblations } from "../gpu-jobs/eval/ablations-command.ts";
+import { runAblations } from "../gpu-jobs/index.ts";
 import { evalCommand } from "../gpu-jobs/eval/eval-command.ts";
 import { importData } from "../ingest/index.ts";
 

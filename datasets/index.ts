@@ -11,7 +11,7 @@ export type * from "./types.ts";
 export { DATASET_FILES } from "./write-dataset.ts";
 export { FASHION_MNIST_DIR } from "./fashion-mnist.ts";
 // The demo shop's vocabulary: what its titles and queries are made of.
-export { DEMO_BRANDS, DEMO_TYPES, type DemoType } from "./demo-vocab.ts";
+export { DEMO_BRANDS, DEMO_TYPES } from "./demo-vocab.ts";
 
 /** Names generateDataset accepts. */
 export const DATASET_NAMES: readonly DatasetName[] = ["demo", "fashion-mnist"];

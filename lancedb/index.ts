@@ -25,9 +25,9 @@
 //   listReleases, getActiveRelease,              the releases table and the active pointer
 //     activateRelease, rollbackRelease,
 //     gcReleases, GcOptions, GcResult
-//   openRelease, ReleaseHandles, parseRetrieval, a published release, opened or loaded in memory
-//     ReleaseRetrieval, loadReleaseIndex,
-//     ReleaseIndex
+//   openRelease, ReleaseHandles,                 a published release, opened or loaded in memory
+//     parseRetrieval, ReleaseRetrieval,
+//     loadReleaseIndex, ReleaseIndex
 //   searchItems, planVectorIndex,                the items table's vector index
 //     buildVectorIndex, DEFAULT_EXACT_THRESHOLD,
 //     VectorIndexPlan, VectorIndexKind, VectorIndexOptions

@@ -6,7 +6,7 @@ import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { pino } from "pino";
 import { runVerb, UsageError, type ArgsOf } from "../core/cli/index.ts";
-import { SERVE } from "../core/cli/verbs/serve.ts";
+import { SERVE } from "../core/cli/verbs/index.ts";
 import { ConfigError, parseConfig, type ServerConfig } from "./http/index.ts";
 import { serveNode } from "./node/index.ts";
 import type { RetrievalService } from "./service/types.ts";

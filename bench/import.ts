@@ -6,7 +6,7 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { generateDataset } from "../datasets/index.ts";
-import { importData } from "../ingest/import-data.ts";
+import { importData } from "../ingest/index.ts";
 import { BENCH_DATA, printTable, writeResults } from "./bench-utils.ts";
 
 const { values } = parseArgs({ options: { items: { type: "string", default: "20000" } } });

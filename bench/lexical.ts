@@ -6,7 +6,7 @@
 // sides see the same terms. Measures build time, query latency (unfiltered and with a selective
 // brand prefilter) and agreement of the two top-10 lists.
 // Usage: npm run bench -- lexical [--items 100000] [--queries 300] [--k 200] [--seed 1]
-import "../lancedb/quiet-log.ts";
+import "../lancedb/index.ts";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,8 +14,7 @@ import { parseArgs } from "node:util";
 import v8 from "node:v8";
 import vm from "node:vm";
 import * as lancedb from "@lancedb/lancedb";
-import { LexicalIndex, lexicalDocTerms, lexicalTerms, type LexicalDoc } from "../core/lexical-index.ts";
-import { createRng, type Rng } from "../core/rng.ts";
+import { createRng, lexicalDocTerms, LexicalIndex, lexicalTerms, type LexicalDoc, type Rng } from "../core/index.ts";
 import { percentile, printTable, writeResults } from "./bench-utils.ts";
 
 // LanceDB sizes its CPU pool at cores − 2 (at least 1 thread); with one thread the FTS build

@@ -5,8 +5,7 @@
 // centres + noise), queries = perturbed items; k = 200 (the live search's depth).
 // Usage: npm run bench -- top-k [--items 100000] [--dim 128] [--queries 64] [--batch 512] [--rounds 5] [--k 200] [--seed 1]
 import { parseArgs } from "node:util";
-import { mulberry32 } from "../core/rng.ts";
-import { exactTopK, exactTopKBatch } from "../core/top-k.ts";
+import { exactTopK, exactTopKBatch, mulberry32 } from "../core/index.ts";
 import { percentile, printTable, writeResults } from "./bench-utils.ts";
 import { baselineTopK } from "./support/top-k-baseline.ts";
 

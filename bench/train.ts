@@ -3,14 +3,10 @@
 // Usage: npm run bench -- train [--steps 6] [--items 2000]
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs";
-import { loadTrainingData } from "../gpu-jobs/data/index.ts";
-import { resolveConfig } from "../gpu-jobs/model/config.ts";
-import { createModel } from "../gpu-jobs/model/towers.ts";
-import { selectBackend } from "../gpu-jobs/tf/backend.ts";
-import { trainTokenizer } from "../gpu-jobs/tokenizer/index.ts";
-import { buildBatch, toTensors } from "../gpu-jobs/train/batch.ts";
-import { resolvePretrainConfig } from "../gpu-jobs/train/pretrain-config.ts";
-import { pretrainLoss } from "../gpu-jobs/train/pretrain-loss.ts";
+import {
+  buildBatch, createModel, loadTrainingData, pretrainLoss, resolveConfig, resolvePretrainConfig, selectBackend,
+  toTensors, trainTokenizer,
+} from "../gpu-jobs/index.ts";
 import { printTable, writeResults } from "./bench-utils.ts";
 import { ensureDemoData } from "./support/demo-data.ts";
 

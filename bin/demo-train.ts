@@ -3,7 +3,7 @@
 // progress bars, then the eval table and how to call the API.
 import type { ServingContext } from "../api/cli.ts";
 import { evalTable, showJob } from "../api/jobs/index.ts";
-import type { JobRecord } from "../core/jobs/types.ts";
+import type { JobRecord } from "../core/jobs/index.ts";
 
 /** What to train; null: serve only. */
 export interface DemoTraining {

@@ -6,13 +6,11 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { runVerb, type ArgsOf } from "../core/cli/index.ts";
-import { DEMO } from "../core/cli/verbs/demo.ts";
+import { DEMO } from "../core/cli/verbs/index.ts";
 import { createHashEncoder } from "../core/index.ts";
 import { generateDataset } from "../datasets/index.ts";
-import { importData } from "../ingest/import-data.ts";
-import { readImportManifest } from "../lancedb/import-manifest.ts";
-import { formatSummary } from "../ingest/summary.ts";
-import { getActiveRelease, publishRelease } from "../lancedb/index.ts";
+import { formatSummary, importData } from "../ingest/index.ts";
+import { getActiveRelease, publishRelease, readImportManifest } from "../lancedb/index.ts";
 
 const step = (msg: string) => console.error(`\n▸ ${msg}`);
 

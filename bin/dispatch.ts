@@ -4,8 +4,7 @@
 // after TF.js started), then the verb. Every failure goes through the one reporter (core/cli
 // reportCliError): a message that names the fix, and the exit code of its kind (EXIT_CODES).
 import { readFileSync } from "node:fs";
-import { didYouMean, formatHelp, formatVerbList, parseArgv, reportCliError, UsageError, wantsHelp, type VerbIo } from "../core/cli/index.ts";
-import { EXIT_CODES } from "../core/errors.ts";
+import { didYouMean, EXIT_CODES, formatHelp, formatVerbList, parseArgv, reportCliError, UsageError, wantsHelp, type VerbIo } from "../core/cli/index.ts";
 import { VERBS, type Verb } from "./verbs.ts";
 
 /** The version in package.json. */

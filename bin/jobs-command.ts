@@ -3,7 +3,7 @@
 // the verb's table (core/cli/verbs/jobs.ts).
 import { evalTable, showJob } from "../api/jobs/index.ts";
 import { runVerb, UsageError, type ArgsOf } from "../core/cli/index.ts";
-import { JOBS } from "../core/cli/verbs/jobs.ts";
+import { JOBS } from "../core/cli/verbs/index.ts";
 import { CodedError, type ErrorKind } from "../core/index.ts";
 import { createClient, VitrineError, type JobConfig, type JobKind, type JobRecord } from "../sdk/index.ts";
 

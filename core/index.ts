@@ -3,6 +3,8 @@ export { CodedError, CoreError, EXIT_CODES, exitCodeOf, type CoreErrorCode, type
 export { normalize } from "./normalize.ts";
 export { segment } from "./segment.ts";
 export { murmur3 } from "./murmur3.ts";
+// Seeded random streams (datasets, sampling, training): reproducible from a seed and a label.
+export { createRng, stream, mix32, mulberry32, weightedIndexSampler, type Rng } from "./rng.ts";
 export { queryId, canonicalTerms, type QueryId } from "./qid.ts";
 export { pairHeldOut, rowHeldOut, timeCutoff, tuningPair, SPLIT_MODES, type SplitMode } from "./holdout.ts";
 export { LIMITS, ATTRIBUTE_KEY } from "./limits.ts";
@@ -29,3 +31,8 @@ export { buildSearchIndex, qidListsFromMap, VECTOR_ONLY_BLEND, type ItemColumns,
 export { fitBlend, precomputeQidLists, DEFAULT_BLEND, MIN_TUNING_QUERIES, type BlendFit, type BlendGridPoint, type TuningQuery } from "./blend-fit.ts";
 // Offline metrics (seed 001 §4.1, seed 003): Recall/HitRate@K, NDCG@10, relevance, category consistency.
 export * from "./metrics.ts";
+// The Workers KV layout of a release pushed to the edge: written by lancedb, read by api/edge.
+export {
+  EDGE_FORMAT, EDGE_ACTIVE_KEY, edgeQidKey, edgeLexiconKey, edgeMetaKey,
+  type EdgeItem, type EdgeQidValue, type EdgeLexiconValue, type EdgeReleaseMeta, type EdgePointer,
+} from "./edge-layout.ts";

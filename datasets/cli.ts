@@ -1,7 +1,7 @@
 // `vitrine datasets <demo|fashion-mnist> --out DIR …`: progress and summary. Flags and help come
 // from the verb's table (core/cli/verbs/datasets.ts).
 import { runVerb } from "../core/cli/index.ts";
-import { DATASETS } from "../core/cli/verbs/datasets.ts";
+import { DATASETS } from "../core/cli/verbs/index.ts";
 import { generateDataset } from "./index.ts";
 import type { DatasetOptions } from "./types.ts";
 

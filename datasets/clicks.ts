@@ -1,8 +1,6 @@
 // Query, click and judgment generation shared by both datasets: one intent distribution,
 // independent RNG streams for the training and the held-out log.
-import { pairHeldOut } from "../core/holdout.ts";
-import { canonicalTerms } from "../core/qid.ts";
-import { stream, type Rng } from "../core/rng.ts";
+import { canonicalTerms, pairHeldOut, stream, type Rng } from "../core/index.ts";
 import type { ClickRow, Intent, JudgmentRow, QueryRow } from "./types.ts";
 
 /** A query template: which intent attributes it fills and how it is phrased. */

@@ -2,7 +2,7 @@ import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import { DEMO_IMAGE_SIZE, DEMO_SHAPES, demoJitter, renderDemoPng, type DemoJitter } from "./demo-render.ts";
 import { DEMO_COLOURS } from "./demo-vocab.ts";
-import { createRng } from "../core/rng.ts";
+import { createRng } from "../core/index.ts";
 
 const still: DemoJitter = { dx: 0, dy: 0, scale: 1.1, rotate: 0, patternAngle: 0, patternScale: 1, bgHue: 200 };
 const rgbOf = (key: string): string => DEMO_COLOURS.find((c) => c.key === key)?.rgb as string;

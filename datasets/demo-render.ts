@@ -1,7 +1,7 @@
 // Demo product images: a type's silhouette filled with a colour and a pattern, drawn as SVG
 // and rendered by sharp. Seeded jitter keeps two items with the same attributes apart.
 import sharp from "sharp";
-import type { Rng } from "../core/rng.ts";
+import type { Rng } from "../core/index.ts";
 
 /** What one demo image shows. */
 export interface DemoImageSpec {

@@ -1,4 +1,4 @@
-import { canonicalTerms } from "../core/qid.ts";
+import { canonicalTerms } from "../core/index.ts";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import sharp from "sharp";

@@ -3,7 +3,7 @@ import type { QueryTemplate } from "./clicks.ts";
 import { demoJitter, renderDemoPng } from "./demo-render.ts";
 import { DEMO_BRANDS, DEMO_COLOURS, DEMO_PATTERNS, DEMO_TYPES, TITLE_FILLER } from "./demo-vocab.ts";
 import type { DemoColour, DemoPattern, DemoType } from "./demo-vocab.ts";
-import { stream, type Rng } from "../core/rng.ts";
+import { stream, type Rng } from "../core/index.ts";
 import type { CatalogRow, Intent, TruthRow } from "./types.ts";
 
 /** One generated item: its catalog row, hidden truth, and how to draw its image (absent: text-only). */

@@ -9,7 +9,7 @@ import { pickFiller, seededPrice, type GeneratedItem } from "./demo.ts";
 import { PNG_OPTIONS } from "./demo-render.ts";
 import { DatasetError } from "./errors.ts";
 import { readIdxGz } from "./idx.ts";
-import { stream } from "../core/rng.ts";
+import { stream } from "../core/index.ts";
 import type { CatalogRow } from "./types.ts";
 
 /** Where Debian's dataset-fashion-mnist package puts the files. */

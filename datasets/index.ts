@@ -10,6 +10,8 @@ export type { DatasetErrorCode } from "./errors.ts";
 export type * from "./types.ts";
 export { DATASET_FILES } from "./write-dataset.ts";
 export { FASHION_MNIST_DIR } from "./fashion-mnist.ts";
+// The demo shop's vocabulary: what its titles and queries are made of.
+export { DEMO_BRANDS, DEMO_TYPES } from "./demo-vocab.ts";
 
 /** Names generateDataset accepts. */
 export const DATASET_NAMES: readonly DatasetName[] = ["demo", "fashion-mnist"];

@@ -5,7 +5,7 @@
 // Errors.
 export { TokenizerError, EncoderUnavailableError, type TokenizerErrorCode } from "./errors.ts";
 // Tokenizer (encode side) and the pre-tokenizer training shares with it.
-export { Tokenizer } from "./tokenizer.ts";
+export { Tokenizer, SPECIAL_TOKENS, SPECIAL_PIECES, TOKENIZER_FORMAT } from "./tokenizer.ts";
 export { pretokenize } from "./pretokenize.ts";
 // ONNX model folders and the trained query tower.
 export { ONNX_ENCODER_NAME } from "./names.ts";

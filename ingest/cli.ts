@@ -5,7 +5,7 @@ import { createReadStream } from "node:fs";
 import { join } from "node:path";
 import cliProgress from "cli-progress";
 import { runVerb, UsageError, type ArgsOf } from "../core/cli/index.ts";
-import { IMPORT } from "../core/cli/verbs/import.ts";
+import { IMPORT } from "../core/cli/verbs/index.ts";
 import { importData, type ImportOptions } from "./import-data.ts";
 import { columnPreset, parseColumnMap } from "./column-map.ts";
 import { formatSummary } from "./summary.ts";

@@ -1,12 +1,10 @@
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { pairHeldOut, rowHeldOut, timeCutoff, type Item, type SplitMode } from "../core/index.ts";
-import { openStore } from "../lancedb/connect.ts";
-import { IMPORT_MANIFEST, type ImportManifest, type ImportSummary } from "../lancedb/import-manifest.ts";
 import {
-  CATALOG_SCHEMA, CLICK_SCHEMA, IMPORT_TABLES, JUDGMENT_SCHEMA, TableWriter,
-  type CatalogRow, type ClickRow, type JudgmentRow,
-} from "../lancedb/import-tables.ts";
+  CATALOG_SCHEMA, CLICK_SCHEMA, IMPORT_MANIFEST, IMPORT_TABLES, JUDGMENT_SCHEMA, openStore, TableWriter,
+  type CatalogRow, type ClickRow, type ImportManifest, type ImportSummary, type JudgmentRow,
+} from "../lancedb/index.ts";
 import { ImportError } from "./errors.ts";
 import { createImageLoader, type ImageLoaderOptions } from "./images/index.ts";
 import { readRows } from "./read-rows.ts";

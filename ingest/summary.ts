@@ -1,4 +1,4 @@
-import type { ImportSummary, RowCounts } from "../lancedb/import-manifest.ts";
+import type { ImportSummary, RowCounts } from "../lancedb/index.ts";
 
 /** The end-of-import table: counts per input, image outcomes, where the rejects are. */
 export function formatSummary(s: ImportSummary, rejectsPath: string): string {

@@ -4,8 +4,7 @@
 import cliProgress from "cli-progress";
 import { runVerb, UsageError, type ArgsOf } from "../core/cli/index.ts";
 import { PUBLISH, RELEASES } from "../core/cli/verbs/index.ts";
-import { createHashEncoder } from "../core/hash-encoder.ts";
-import type { TextEmbedder } from "../core/encoder.ts";
+import { createHashEncoder, type TextEmbedder } from "../core/index.ts";
 import { formatGc, formatPublished, formatReleases } from "./cli-format.ts";
 import { edgePlanFromFlags, formatEdgePush, runEdgePush } from "./edge-cli.ts";
 import { gcReleases } from "./gc.ts";

@@ -1,10 +1,10 @@
-// A release as Workers KV entries (layout: lancedb/edge-layout.ts): every qid's precomputed list
+// A release as Workers KV entries (layout: core/edge-layout.ts): every qid's precomputed list
 // with the attributes of its items, the lexicon, and the meta record. Streams the qids table, so a
 // large release is never held as KV values all at once.
 import type { RecordBatch, Table as ArrowTable } from "apache-arrow";
 import {
   EDGE_FORMAT, edgeLexiconKey, edgeMetaKey, edgeQidKey, type EdgeItem, type EdgeLexiconValue, type EdgeQidValue, type EdgeReleaseMeta,
-} from "./edge-layout.ts";
+} from "../core/index.ts";
 import type { ReleaseHandles } from "./open-release.ts";
 
 /** One key/value pair to write. */

@@ -3,7 +3,7 @@
 // pointer. A push that dies part-way leaves keys nothing points at; the edge keeps serving the
 // release the pointer names.
 import { openRelease } from "./open-release.ts";
-import { EDGE_ACTIVE_KEY, EDGE_FORMAT, type EdgePointer } from "./edge-layout.ts";
+import { EDGE_ACTIVE_KEY, EDGE_FORMAT, type EdgePointer } from "../core/index.ts";
 import { edgeEntries, edgeMetaEntry, type EdgeExportSummary } from "./edge-export.ts";
 import { kvBatches, type KV_BULK_LIMITS, type KvBatch, type KvBulkWriter } from "./edge-kv-http.ts";
 

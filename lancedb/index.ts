@@ -1,6 +1,56 @@
-// The store layer: import tables, and releases (publish, activate, rollback, gc, open). Node only.
+// The store layer: import tables, embeddings, and releases (publish, activate, rollback, gc, open,
+// push to the edge). Node only: importing it loads @lancedb/lancedb, so the edge Worker never does
+// (the edge's KV layout is core's, core/edge-layout.ts).
+//
+// Exports:
+//   StoreError, StoreErrorCode                   the store's errors
+//   openStore, storePath, allTableNames          a data directory's LanceDB connection
+//   IMPORT_MANIFEST, readImportManifest,         DIR/import.json, which every reader of the import
+//     ImportManifest, ImportSummary, RowCounts     tables checks
+//   IMPORT_TABLES, TableWriter, CATALOG_SCHEMA,  the import tables `vitrine import` writes, their
+//     CLICK_SCHEMA, JUDGMENT_SCHEMA,               schemas and rows
+//     CatalogRow, ClickRow, JudgmentRow
+//   readCatalog, readLoggedQueries,              the imported catalog and logged queries, read back
+//     itemColumnsOf, CatalogColumns, LoggedQuery
+//   EMBEDDINGS_TABLE, embeddingsSchema,          the `embeddings` table `vitrine embed` writes and
+//     readEmbeddings, readEmbedState,              publish reads, and DIR/embed.json
+//     writeEmbedState
+//   arrow, tableOf, utf8Column, utf8ListColumn,  Arrow columns and tables as the store writes them
+//     uint32Column, float32ListColumn,
+//     vectorColumn, vectorType
+//   publishRelease, PublishOptions,              publishing a release (hash or trained encoder)
+//     PublishProgress, PublishStage,
+//     publishTrainedModel, OnnxLoaders,
+//     PublishTrainedOptions
+//   listReleases, getActiveRelease,              the releases table and the active pointer
+//     activateRelease, rollbackRelease,
+//     gcReleases, GcOptions, GcResult
+//   openRelease, ReleaseHandles,                 a published release, opened or loaded in memory
+//     parseRetrieval, ReleaseRetrieval,
+//     loadReleaseIndex, ReleaseIndex
+//   searchItems, planVectorIndex,                the items table's vector index
+//     buildVectorIndex, DEFAULT_EXACT_THRESHOLD,
+//     VectorIndexPlan, VectorIndexKind, VectorIndexOptions
+//   writeItemsTable, planScalarIndexes,          the building blocks of a release's tables (publish
+//     buildScalarIndexes, assertIndexesComplete,   composes them; bench/ writes synthetic releases
+//     ScalarIndexPlan, writeLexiconTable,          with them)
+//     appendReleaseRow, writePointer, ReleaseRow,
+//     QIDS_SCHEMA, RELEASE_TABLES, releaseTables,
+//     releaseId, releaseNumber
+//   pushReleaseToEdge, edgePlanFromFlags,        pushing a release to Workers KV (`publish --edge`,
+//     createCloudflareKvWriter, kvBatches,         and the job's publish stage)
+//     KvBatch, EdgePushError
+import "./quiet-log.ts"; // before LanceDB loads: its per-table WARN lines would bury progress bars
 export { StoreError, type StoreErrorCode } from "./errors.ts";
 export { openStore, storePath, allTableNames } from "./connect.ts";
+export { IMPORT_MANIFEST, readImportManifest, type ImportManifest, type ImportSummary, type RowCounts } from "./import-manifest.ts";
+export {
+  IMPORT_TABLES, TableWriter, CATALOG_SCHEMA, CLICK_SCHEMA, JUDGMENT_SCHEMA,
+  type CatalogRow, type ClickRow, type JudgmentRow,
+} from "./import-tables.ts";
+export { readCatalog, readLoggedQueries, itemColumnsOf, type CatalogColumns, type LoggedQuery } from "./catalog-source.ts";
+export { EMBEDDINGS_TABLE, embeddingsSchema, readEmbeddings, readEmbedState, writeEmbedState } from "./embeddings.ts";
+export { arrow, tableOf, utf8Column, utf8ListColumn, uint32Column, float32ListColumn, vectorColumn, vectorType } from "./arrow.ts";
 export { publishRelease, type PublishOptions, type PublishProgress, type PublishStage } from "./publish.ts";
 export { publishTrainedModel, type OnnxLoaders, type PublishTrainedOptions } from "./publish-trained.ts";
 export { listReleases, getActiveRelease, activateRelease, rollbackRelease } from "./release-ops.ts";
@@ -8,7 +58,15 @@ export { gcReleases, type GcOptions, type GcResult } from "./gc.ts";
 export { openRelease, type ReleaseHandles } from "./open-release.ts";
 export { parseRetrieval, type ReleaseRetrieval } from "./release-retrieval.ts";
 export { loadReleaseIndex, type ReleaseIndex } from "./release-index.ts";
-export { searchItems, planVectorIndex, DEFAULT_EXACT_THRESHOLD, type VectorIndexPlan, type VectorIndexKind, type VectorIndexOptions } from "./vector-index.ts";
-export type { ScalarIndexPlan } from "./items-table.ts";
+export {
+  searchItems, planVectorIndex, buildVectorIndex, DEFAULT_EXACT_THRESHOLD,
+  type VectorIndexPlan, type VectorIndexKind, type VectorIndexOptions,
+} from "./vector-index.ts";
+export { writeItemsTable, planScalarIndexes, buildScalarIndexes, assertIndexesComplete, type ScalarIndexPlan } from "./items-table.ts";
+export { writeLexiconTable } from "./lexicon-table.ts";
+export { appendReleaseRow, writePointer, type ReleaseRow } from "./release-registry.ts";
+export { QIDS_SCHEMA, RELEASE_TABLES } from "./release-schemas.ts";
 export { releaseTables, releaseId, releaseNumber } from "./release-names.ts";
-export { RELEASE_TABLES } from "./release-schemas.ts";
+export { pushReleaseToEdge } from "./edge-push.ts";
+export { edgePlanFromFlags } from "./edge-cli.ts";
+export { createCloudflareKvWriter, kvBatches, EdgePushError, type KvBatch } from "./edge-kv-http.ts";

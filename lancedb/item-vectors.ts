@@ -1,6 +1,6 @@
 // Item vectors for a release: from the caller (a trained model's embeddings) or the encoder,
 // checked and L2-normalised so inner product, cosine and LanceDB's cosine distance all agree.
-import type { TextEmbedder } from "../core/encoder.ts";
+import type { TextEmbedder } from "../core/index.ts";
 import type { CatalogColumns } from "./catalog-source.ts";
 import { StoreError } from "./errors.ts";
 

@@ -1,9 +1,6 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createHashEncoder } from "../core/hash-encoder.ts";
-import { filterToPredicate } from "../core/filter-predicate.ts";
-import type { FilterExpr, FilterField } from "../core/filter-schema.ts";
-import { filterToSql } from "../core/filter-sql.ts";
+import { createHashEncoder, filterToPredicate, filterToSql, type FilterExpr, type FilterField } from "../core/index.ts";
 import { openRelease, publishRelease, searchItems, type ReleaseHandles } from "./index.ts";
 import { BRANDS, CATEGORIES, COLORS, MATERIALS, importedShop } from "./test-fixtures.ts";
 

@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createHashEncoder, runRetrieve } from "../core/index.ts";
-import { queryId } from "../core/qid.ts";
+import { createHashEncoder, dot, queryId, runRetrieve } from "../core/index.ts";
 import { openStore } from "./connect.ts";
 import { StoreError } from "./errors.ts";
 import { getActiveRelease, listReleases, loadReleaseIndex, openRelease, publishRelease } from "./index.ts";
 import { importedShop, type ShopItem } from "./test-fixtures.ts";
-import { dot } from "../core/top-k.ts";
 
 let shop: Awaited<ReturnType<typeof importedShop>>;
 beforeAll(async () => {

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createHashEncoder } from "../core/hash-encoder.ts";
-import { queryId } from "../core/qid.ts";
+import { createHashEncoder, queryId } from "../core/index.ts";
 import { openStore } from "./connect.ts";
 import { activateRelease, gcReleases, getActiveRelease, listReleases, openRelease, publishRelease, rollbackRelease, searchItems } from "./index.ts";
 import { importedShop } from "./test-fixtures.ts";

@@ -2,7 +2,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { importData } from "../ingest/import-data.ts";
+import { importData } from "../ingest/index.ts";
 
 /** Shape of the generated catalog. */
 export interface ShopOptions {

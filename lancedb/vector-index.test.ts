@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createHashEncoder } from "../core/hash-encoder.ts";
+import { createHashEncoder, dot } from "../core/index.ts";
 import { openRelease, publishRelease, searchItems } from "./index.ts";
 import { planVectorIndex } from "./vector-index.ts";
 import { importedShop, rng, type ShopItem } from "./test-fixtures.ts";
-import { dot } from "../core/top-k.ts";
 
 const DIM = 32;
 let shop: Awaited<ReturnType<typeof importedShop>>;

@@ -4,13 +4,10 @@ import { describe, expect, it } from "vitest";
 import { VERBS } from "../bin/verbs.ts";
 import { formatHelp, parseArgv } from "../core/cli/index.ts";
 import { ABLATION_ROW_IDS, DATASETS, DEMO, IMPORT, PRETRAIN, PUBLISH, RETRAIN } from "../core/cli/verbs/index.ts";
-import { DATASET_NAMES, DEFAULT_ITEMS, DEFAULT_SEED, DEFAULT_TITLE_ATTR_RATE } from "../datasets/index.ts";
-import { FASHION_MNIST_DIR } from "../datasets/fashion-mnist.ts";
-import { ABLATION_ROWS } from "../gpu-jobs/eval/ablation-variants.ts";
-import { PRESETS } from "../gpu-jobs/model/config.ts";
-import { BACKEND_NAMES } from "../gpu-jobs/tf/backend.ts";
-import { COLUMN_PRESETS } from "../ingest/column-map.ts";
-import { DEFAULT_EXACT_THRESHOLD } from "../lancedb/vector-index.ts";
+import { DATASET_NAMES, DEFAULT_ITEMS, DEFAULT_SEED, DEFAULT_TITLE_ATTR_RATE, FASHION_MNIST_DIR } from "../datasets/index.ts";
+import { ABLATION_ROWS, BACKEND_NAMES, PRESETS } from "../gpu-jobs/index.ts";
+import { COLUMN_PRESETS } from "../ingest/index.ts";
+import { DEFAULT_EXACT_THRESHOLD } from "../lancedb/index.ts";
 
 /** Split an example command line like a shell would, for the quoting the examples use. */
 function words(line: string): string[] {

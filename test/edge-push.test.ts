@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { kvBatches, type KvBatch } from "../lancedb/edge-kv-http.ts";
+import { kvBatches, type KvBatch } from "../lancedb/index.ts";
 
 async function collect(it: AsyncIterable<KvBatch>): Promise<KvBatch[]> {
   const out: KvBatch[] = [];

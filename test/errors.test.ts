@@ -2,13 +2,11 @@
 // code, and the cause survives.
 import { describe, expect, it } from "vitest";
 import { CodedError, CoreError, EXIT_CODES, exitCodeOf } from "../core/index.ts";
-import { StoreError } from "../lancedb/errors.ts";
-import { ImportError } from "../ingest/errors.ts";
-import { DatasetError } from "../datasets/errors.ts";
-import { EncoderUnavailableError, TokenizerError } from "../encoders/errors.ts";
-import { TrainError } from "../gpu-jobs/errors.ts";
-import { ExportError } from "../gpu-jobs/onnx/errors.ts";
-import { EdgePushError } from "../lancedb/edge-kv-http.ts";
+import { EdgePushError, StoreError } from "../lancedb/index.ts";
+import { ImportError } from "../ingest/index.ts";
+import { DatasetError } from "../datasets/index.ts";
+import { EncoderUnavailableError, TokenizerError } from "../encoders/index.ts";
+import { ExportError, TrainError } from "../gpu-jobs/index.ts";
 import { JobError } from "../api/jobs/index.ts";
 import { ServiceError } from "../api/service/index.ts";
 import { ConfigError, toApiError } from "../api/http/index.ts";

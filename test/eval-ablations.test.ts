@@ -5,9 +5,9 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { generateDataset } from "../datasets/index.ts";
-import { runAblations } from "../gpu-jobs/eval/ablations-command.ts";
+import { runAblations } from "../gpu-jobs/index.ts";
 import { evalCommand } from "../gpu-jobs/eval/eval-command.ts";
-import { importData } from "../ingest/import-data.ts";
+import { importData } from "../ingest/index.ts";
 
 // `vitrine eval --ablations` on a small generated shop with the tiny preset: trains what no run
 // covers (one child process per distinct config), reuses finished runs with the same config,

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateDataset } from "../datasets/index.ts";
-import { importData } from "../ingest/import-data.ts";
+import { importData } from "../ingest/index.ts";
 import { serveNode } from "../api/node/index.ts";
 import { createRetrievalService } from "../api/service/index.ts";
 import { createHashEncoder } from "../core/index.ts";

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createJobManager } from "../api/jobs/index.ts";
-import type { JobConfig } from "../core/jobs/schemas.ts";
+import type { JobConfig } from "../core/jobs/index.ts";
 import { makeTrainingCatalog } from "../gpu-jobs/train/test-catalog.ts";
 import { createClient, type JobRecord } from "../sdk/index.ts";
 import { until } from "./fixtures/until.ts";

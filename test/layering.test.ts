@@ -4,13 +4,14 @@
 // test-helpers.ts, ...) while only test code imports it (testOnlyFiles): tests may import anything
 // (the table's last row), and such files never run in production. Today that skips only
 // lancedb/test-fixtures.ts's import of ingest (it builds a store the way `vitrine import` does).
-// Within api/, a second check: code outside a subfolder (http, node, edge, service, jobs) reaches it
-// through its index.ts only (see API_CONTRACTS in support/layering.ts for the one exception).
+// A second rule, on every file of the repository, tests and benchmarks included (issue #11): another
+// folder is imported through its entry, its index.ts or a declared sub-entry (SUB_ENTRIES in
+// support/layering.ts), never past it; verb runners (RUNNERS) and test support are the exceptions.
 import { readdirSync, readFileSync } from "node:fs";
 import { join, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { checkApiEntries, checkFile, isTestCode, LAYERED, testOnlyFiles } from "./support/layering.ts";
+import { checkEntries, checkFile, entryFor, extractImports, isTestCode, LAYERED, resolveImport, RUNNERS, SUB_ENTRIES, testOnlyFiles } from "./support/layering.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const SOURCE = /\.[cm]?[jt]sx?$/;
@@ -99,22 +100,77 @@ describe("layering (DESIGN §1)", () => {
     expect(testOnlyFiles(byUrl).size).toBe(0);
   });
 
-  it("api/'s subfolders are imported through their index.ts (within api/, also their contract, types.ts)", () => {
+  it("every import of another folder goes through its entry (issue #11)", () => {
     const sources = readSources();
-    const violations = [...sources].flatMap(([f, text]) => checkApiEntries(f, text)).map((v) => v.message);
+    const testOnly = testOnlyFiles(sources);
+    const violations = [...sources].flatMap(([f, text]) => checkEntries(f, text, isTestCode(f) || testOnly.has(f))).map((v) => v.message);
     expect(violations, `imports past an entry:\n${violations.join("\n")}`).toEqual([]);
   });
 
-  it("the entry checker reports imports past an entry", () => {
-    const outside = [
-      `import { serveNode } from "../api/node/index.ts";`,
-      `import { serveCommand } from "../api/cli.ts";`,
-      `import type { AppRouter } from "../api/http/router.ts";`,
-      `import { createJobManager } from "../api/jobs/job-manager.ts";`,
+  it("the entries and runners the rule names exist, and every layered folder but api has an index.ts", () => {
+    const sources = readSources();
+    const missing = [...Object.keys(SUB_ENTRIES), ...Object.keys(RUNNERS), ...LAYERED.filter((l) => l !== "api").map((l) => `${l}/index.ts`)].filter((f) => !sources.has(f));
+    expect(missing).toEqual([]);
+  });
+
+  it("the entry checker reports bypassing, dynamic and type-only imports, naming the entry to use", () => {
+    const text = [
+      `import { createRng } from "../core/rng.ts";`,
+      `export async function f() { return (await import("../encoders/onnx-model.ts")).openSession; }`,
+      `import type { ImportSummary } from "../lancedb/import-manifest.ts";`,
+      `type S = import("../lancedb/import-manifest.ts").ImportSummary;`,
+      `export { JobConfigSchema } from "../core/jobs/schemas.ts";`,
+      `import { EVAL } from "../core/cli/verbs/eval.ts";`,
+      `import { queryId } from "../core/index.ts";`,
+      `import { JOB_STAGES } from "../core/jobs/index.ts";`,
+      `import { runVerb } from "../core/cli/index.ts";`,
+      `import { openStore } from "../lancedb/index.ts";`,
+      `import { helper } from "./local.ts";`,
+      `import * as lancedb from "@lancedb/lancedb";`,
+      `// import "../lancedb/connect.ts" in a comment is not an import`,
     ].join("\n");
-    expect(checkApiEntries("bin/x.ts", outside).map((v) => v.spec)).toEqual(["../api/http/router.ts", "../api/jobs/job-manager.ts"]);
-    expect(checkApiEntries("test/x.test.ts", `import { memoryService } from "../api/http/test-support/memory-service.ts";`)).toEqual([]);
-    expect(checkApiEntries("bin/x.ts", `import { memoryService } from "../api/http/test-support/memory-service.ts";`)).toHaveLength(1);
+    expect(checkEntries("gpu-jobs/example.ts", text).map((v) => v.message)).toEqual([
+      `gpu-jobs/example.ts: import "../core/rng.ts" — import core through core/index.ts`,
+      `gpu-jobs/example.ts: import "../encoders/onnx-model.ts" — import encoders through encoders/index.ts`,
+      `gpu-jobs/example.ts: import "../lancedb/import-manifest.ts" — import lancedb through lancedb/index.ts`,
+      `gpu-jobs/example.ts: import "../lancedb/import-manifest.ts" — import lancedb through lancedb/index.ts`,
+      `gpu-jobs/example.ts: import "../core/jobs/schemas.ts" — import core through core/jobs/index.ts`,
+      `gpu-jobs/example.ts: import "../core/cli/verbs/eval.ts" — import core through core/cli/verbs/index.ts`,
+    ]);
+    // Tests and benchmarks are held to it too (one public surface), and a folder's own files are not.
+    expect(checkEntries("test/x.test.ts", `import { createRng } from "../core/rng.ts";`)).toHaveLength(1);
+    expect(checkEntries("lancedb/x.test.ts", `import { queryId } from "../core/qid.ts";\nimport { openStore } from "./connect.ts";`).map((v) => v.to)).toEqual(["core"]);
+    expect(checkEntries("core/cli/verbs/x.ts", `import { JOB_KINDS } from "../../jobs/constants.ts";`)).toEqual([]);
+    expect(entryFor("api/http/router.ts")).toBe("api/http/index.ts");
+    expect(entryFor("core/cli/verbs/serve.ts")).toBe("core/cli/verbs/index.ts");
+    expect(entryFor("core/holdout.ts")).toBe("core/index.ts");
+  });
+
+  it("verb runners: bin loads them lazily, tests may import them, other folders may not", () => {
+    const lazy = [`const m = await import("../gpu-jobs/cli.ts");`, `import type { ServingContext } from "../api/cli.ts";`].join("\n");
+    expect(checkEntries("bin/verbs.ts", lazy)).toEqual([]);
+    expect(checkEntries("bin/verbs.ts", `import { serveCommand } from "../api/cli.ts";`).map((v) => v.message)).toEqual([
+      `bin/verbs.ts: import "../api/cli.ts" — api/cli.ts is the runner of vitrine serve (and the demo's server): bin loads it with a dynamic import(), when the verb runs`,
+    ]);
+    expect(checkEntries("test/x.test.ts", `import { publishCommand } from "../lancedb/cli.ts";`)).toEqual([]);
+    expect(checkEntries("gpu-jobs/jobs/x.ts", `const m = await import("../../lancedb/cli.ts");`).map((v) => v.message)).toEqual([
+      `gpu-jobs/jobs/x.ts: import "../../lancedb/cli.ts" — lancedb/cli.ts is the runner of vitrine publish, vitrine releases: only bin (lazily) and tests import it`,
+    ]);
+    // A file that is not in the table is no runner, however it is loaded.
+    expect(checkEntries("bin/x.ts", `const m = await import("../lancedb/edge-cli.ts");`)).toHaveLength(1);
+  });
+
+  it("test support: tests may import it past the entry, production code may not", () => {
+    const support = `import { memoryService } from "../api/http/test-support/memory-service.ts";\nimport { makeShop } from "../lancedb/test-fixtures.ts";`;
+    expect(checkEntries("test/x.test.ts", support)).toEqual([]);
+    expect(checkEntries("bench/x.ts", support)).toEqual([]);
+    expect(checkEntries("bin/x.ts", support)).toHaveLength(2);
+    // A support file only tests import counts as test code (the caller passes testCode).
+    expect(checkEntries("gpu-jobs/train/test-catalog.ts", `import { importData } from "../../ingest/import-data.ts";`, true)).toHaveLength(1);
+    expect(checkEntries("gpu-jobs/train/test-catalog.ts", `import { makeShop } from "../../lancedb/test-fixtures.ts";`, true)).toEqual([]);
+  });
+
+  it("within api/, subfolders reach each other through their index.ts (or their contract, types.ts)", () => {
     const inside = [
       `import { ServiceError } from "../service/types.ts";`,
       `import { createApp } from "../http/index.ts";`,
@@ -122,10 +178,38 @@ describe("layering (DESIGN §1)", () => {
       `import { jobDir } from "../jobs/job-store.ts";`,
       `import { toApiError } from "../http/errors.ts";`,
     ].join("\n");
-    expect(checkApiEntries("api/edge/x.ts", inside).map((v) => v.message)).toEqual([
-      `api/edge/x.ts: import "../jobs/job-store.ts" — another api/ subfolder is imported through its index.ts (or its contract, types.ts)`,
-      `api/edge/x.ts: import "../http/errors.ts" — another api/ subfolder is imported through its index.ts (or its contract, types.ts)`,
+    expect(checkEntries("api/edge/x.ts", inside).map((v) => v.message)).toEqual([
+      `api/edge/x.ts: import "../jobs/job-store.ts" — another api/ subfolder is imported through api/jobs/index.ts (or its contract, types.ts)`,
+      `api/edge/x.ts: import "../http/errors.ts" — another api/ subfolder is imported through api/http/index.ts (or its contract, types.ts)`,
     ]);
-    expect(checkApiEntries("api/edge/x.test.ts", inside)).toEqual([]);
+    expect(checkEntries("api/edge/x.test.ts", inside)).toEqual([]);
+    expect(checkEntries("api/cli.ts", `import { createApp } from "./http/app.ts";`)).toHaveLength(1);
+    const outside = [
+      `import { serveNode } from "../api/node/index.ts";`,
+      `import type { AppRouter } from "../api/http/router.ts";`,
+      `import { createJobManager } from "../api/jobs/job-manager.ts";`,
+      `import { ServiceError } from "../api/service/types.ts";`,
+    ].join("\n");
+    expect(checkEntries("bin/x.ts", outside).map((v) => v.spec)).toEqual(["../api/http/router.ts", "../api/jobs/job-manager.ts", "../api/service/types.ts"]);
+  });
+
+  it("the edge Worker loads no LanceDB: its static imports reach no lancedb/ file and no @lancedb package", () => {
+    const sources = readSources();
+    const seen = new Set<string>();
+    const packages = new Set<string>();
+    const walk = (file: string): void => {
+      if (seen.has(file) || !sources.has(file)) return;
+      seen.add(file);
+      for (const ref of extractImports(file, sources.get(file)!)) {
+        if (ref.typeOnly) continue;
+        const to = resolveImport(file, ref.spec);
+        if (to === null) packages.add(ref.spec);
+        else walk(to);
+      }
+    };
+    walk("api/edge/worker.ts");
+    expect(seen.has("core/edge-layout.ts")).toBe(true); // the KV layout, through core's entry
+    expect([...seen].filter((f) => f.startsWith("lancedb/"))).toEqual([]);
+    expect([...packages].filter((p) => p.startsWith("@lancedb/"))).toEqual([]);
   });
 });

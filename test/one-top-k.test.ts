@@ -9,8 +9,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHashEncoder, exactTopK, exactTopKBatch, runRetrieve, type Blend } from "../core/index.ts";
 import { generateDataset } from "../datasets/index.ts";
-import { candidateIndex, loadEvalContext, rankQueries, type EvalContext } from "../gpu-jobs/eval/eval-context.ts";
-import { importData } from "../ingest/import-data.ts";
+import { candidateIndex, loadEvalContext, rankQueries, type EvalContext } from "../gpu-jobs/index.ts";
+import { importData } from "../ingest/index.ts";
 import { loadReleaseIndex, openRelease, publishRelease, type ReleaseIndex } from "../lancedb/index.ts";
 
 const enc = createHashEncoder();

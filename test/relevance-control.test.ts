@@ -4,9 +4,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRetrievalService, type RetrievalService } from "../api/service/index.ts";
 import { createHashEncoder, RetrieveRequestSchema } from "../core/index.ts";
-import { generateDataset } from "../datasets/index.ts";
-import { DEMO_BRANDS, DEMO_TYPES } from "../datasets/demo-vocab.ts";
-import { importData } from "../ingest/import-data.ts";
+import { DEMO_BRANDS, DEMO_TYPES, generateDataset } from "../datasets/index.ts";
+import { importData } from "../ingest/index.ts";
 import { publishRelease } from "../lancedb/index.ts";
 
 // Seed 001 §3.2 on the demo shop: "<brand> <type>" must never return another brand or type —

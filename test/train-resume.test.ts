@@ -4,7 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadLatestCheckpoint } from "../gpu-jobs/train/checkpoint.ts";
+import { loadLatestCheckpoint } from "../gpu-jobs/index.ts";
 import { makeTrainingCatalog } from "../gpu-jobs/train/test-catalog.ts";
 
 // A pre-training job killed with SIGKILL resumes from its last checkpoint and ends with the same

@@ -1,10 +1,10 @@
-// Reading a pushed release out of Workers KV (layout: lancedb/edge-layout.ts), with per-isolate
+// Reading a pushed release out of Workers KV (layout: core/edge-layout.ts), with per-isolate
 // caches: release keys never change once written, so their values are kept (bounded LRU); only
 // the `active` pointer is re-read, after a short TTL, so a flip reaches every isolate quickly.
-import { buildLexicon, type Lexicon } from "../../core/index.ts";
 import {
-  EDGE_ACTIVE_KEY, EDGE_FORMAT, edgeLexiconKey, edgeQidKey, type EdgeItem, type EdgeLexiconValue, type EdgePointer, type EdgeQidValue,
-} from "../../lancedb/edge-layout.ts";
+  buildLexicon, EDGE_ACTIVE_KEY, EDGE_FORMAT, edgeLexiconKey, edgeQidKey,
+  type EdgeItem, type EdgeLexiconValue, type EdgePointer, type EdgeQidValue, type Lexicon,
+} from "../../core/index.ts";
 
 /** The part of a Workers KV namespace binding the edge reads with. */
 export interface KvNamespaceReader {

@@ -2,7 +2,7 @@
 // watch a read key. watch is a tRPC subscription, streamed as server-sent events.
 import { adminProcedure, readProcedure, router } from "./trpc.ts";
 import { JobError, type JobsService } from "../jobs/types.ts";
-import { JobLogsInputSchema, JobRefSchema, ListJobsInputSchema, TriggerInputSchema } from "../../core/jobs/schemas.ts";
+import { JobLogsInputSchema, JobRefSchema, ListJobsInputSchema, TriggerInputSchema } from "../../core/jobs/index.ts";
 
 function jobsOf(ctx: { jobs: JobsService | null }): JobsService {
   if (!ctx.jobs) throw new JobError("UNAVAILABLE", "this server runs no jobs (the edge forwards them to the origin; a Node API serves them)");

@@ -6,10 +6,8 @@
 // record, and which events a state allows, is job-transitions.ts's.
 import { appendJobLog, jobDir, newJobId, readJobLog, readJobRecords, writeJobRecord } from "./job-store.ts";
 import { JobError } from "./errors.ts";
-import { parseEventLine, type ChildEvent } from "../../core/jobs/protocol.ts";
+import { parseEventLine, TERMINAL_STATES, type ChildEvent, type JobConfig, type JobKind, type JobRecord } from "../../core/jobs/index.ts";
 import { createLocalRunner, type JobProcess, type JobRunner } from "./runners.ts";
-import type { JobConfig, JobKind } from "../../core/jobs/schemas.ts";
-import { TERMINAL_STATES, type JobRecord } from "../../core/jobs/types.ts";
 import { newJobRecord, transition, type JobTransition } from "./job-transitions.ts";
 import type { JobEvent, JobsService } from "./types.ts";
 

@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { appendFile, mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { JobRecord } from "../../core/jobs/types.ts";
+import type { JobRecord } from "../../core/jobs/index.ts";
 
 /** The folder that holds every job of a data directory. */
 export const jobsRoot = (dataDir: string): string => join(dataDir, "jobs");

@@ -2,9 +2,7 @@
 // then what each event does to the stages, then the fields each legal transition writes. The
 // records are deep-frozen, so a transition that mutated its input would throw here.
 import { describe, expect, it } from "vitest";
-import type { ChildEvent } from "../../core/jobs/protocol.ts";
-import type { JobState } from "../../core/jobs/schemas.ts";
-import type { GateDecision, JobProgress, JobRecord, StageRecord } from "../../core/jobs/types.ts";
+import type { ChildEvent, GateDecision, JobProgress, JobRecord, JobState, StageRecord } from "../../core/jobs/index.ts";
 import { JobError } from "./errors.ts";
 import { newJobRecord, transition, type JobTransition } from "./job-transitions.ts";
 

@@ -1,7 +1,7 @@
 // A job on a terminal: one progress bar per stage while it runs (from jobs.watch events, local or
 // through the SDK alike), then the eval table and the gate's decision.
 import cliProgress from "cli-progress";
-import type { JobRecord } from "../../core/jobs/types.ts";
+import type { JobRecord } from "../../core/jobs/index.ts";
 import type { JobEvent } from "./types.ts";
 
 /** Options of showJob. */

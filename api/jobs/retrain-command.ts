@@ -2,10 +2,10 @@
 // the same job manager the API uses (records in DIR/jobs, resumable), with progress bars. Flags and
 // help come from the verb's table (core/cli/verbs/retrain.ts).
 import { runVerb, UsageError, type ArgsOf } from "../../core/cli/index.ts";
-import { RETRAIN } from "../../core/cli/verbs/retrain.ts";
+import { RETRAIN } from "../../core/cli/verbs/index.ts";
 import { createJobManager } from "./job-manager.ts";
 import { evalTable, showJob } from "./job-view.ts";
-import { JobConfigSchema, type JobConfig } from "../../core/jobs/schemas.ts";
+import { JobConfigSchema, type JobConfig } from "../../core/jobs/index.ts";
 import { createLocalRunner } from "./runners.ts";
 
 /** A retrain config from the parsed flags, validated by the same schema as the API's. */

@@ -2,8 +2,7 @@
 // maps to statuses: the jobs contract of api/, runtime-agnostic, so api/http imports this file
 // rather than index.ts. The records these carry are the jobs contract in core/jobs/ (shared with
 // the job process).
-import type { JobConfig, JobKind, JobState } from "../../core/jobs/schemas.ts";
-import type { JobRecord } from "../../core/jobs/types.ts";
+import type { JobConfig, JobKind, JobRecord, JobState } from "../../core/jobs/index.ts";
 
 export { JobError, type JobErrorCode } from "./errors.ts";
 

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHashEncoder, filterToPredicate, queryId, RetrieveRequestSchema, type RetrieveRequestInput } from "../../core/index.ts";
-import { importData } from "../../ingest/import-data.ts";
+import { importData } from "../../ingest/index.ts";
 import { activateRelease, publishRelease } from "../../lancedb/index.ts";
 import { createRetrievalService } from "./retrieval-service.ts";
 import type { RetrievalService } from "./types.ts";

@@ -3,8 +3,8 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { generateDataset } from "../../datasets/index.ts";
-import { importData } from "../../ingest/import-data.ts";
-import { readImportManifest } from "../../lancedb/import-manifest.ts";
+import { importData } from "../../ingest/index.ts";
+import { readImportManifest } from "../../lancedb/index.ts";
 import { BENCH_DATA } from "../bench-utils.ts";
 
 /** Data directory of an imported `items`-item demo catalog, built on first use. */

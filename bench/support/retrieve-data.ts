@@ -1,21 +1,15 @@
 // Synthetic data for bench/retrieve.ts, deterministic by seed, and the release built from it through
 // the real store code (items table, scalar + vector indexes, qids table, lexicon, releases row, pointer).
-import { mulberry32, weightedIndexSampler } from "../../core/rng.ts";
+import { countLexiconValues, createHashEncoder, HASH_ENCODER_NAME, mulberry32, queryId, weightedIndexSampler } from "../../core/index.ts";
 import { existsSync } from "node:fs";
 import { readFile, rm, writeFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import * as lancedb from "@lancedb/lancedb";
-import { createHashEncoder, HASH_ENCODER_NAME, queryId } from "../../core/index.ts";
-import { arrow, float32ListColumn, tableOf, uint32Column, utf8Column, utf8ListColumn } from "../../lancedb/arrow.ts";
-import type { CatalogColumns } from "../../lancedb/catalog-source.ts";
-import { openStore } from "../../lancedb/connect.ts";
-import { assertIndexesComplete, buildScalarIndexes, planScalarIndexes, writeItemsTable } from "../../lancedb/items-table.ts";
-import { writeLexiconTable } from "../../lancedb/lexicon-table.ts";
-import { countLexiconValues } from "../../core/index.ts";
-import { appendReleaseRow, writePointer, type ReleaseRow } from "../../lancedb/release-registry.ts";
-import { releaseTables } from "../../lancedb/release-names.ts";
-import { QIDS_SCHEMA } from "../../lancedb/release-schemas.ts";
-import { buildVectorIndex, planVectorIndex, type VectorIndexOptions } from "../../lancedb/vector-index.ts";
+import {
+  appendReleaseRow, arrow, assertIndexesComplete, buildScalarIndexes, buildVectorIndex, float32ListColumn, openStore,
+  planScalarIndexes, planVectorIndex, QIDS_SCHEMA, releaseTables, tableOf, uint32Column, utf8Column, utf8ListColumn,
+  writeItemsTable, writeLexiconTable, writePointer, type CatalogColumns, type ReleaseRow, type VectorIndexOptions,
+} from "../../lancedb/index.ts";
 
 /** Shape of the synthetic data set. */
 export interface SynthSpec {

@@ -8,3 +8,5 @@ export { formatHelp, formatVerbList, usageLines, wrap } from "./help.ts";
 export { formatCliError, reportCliError, runVerb, type VerbIo } from "./run.ts";
 export { didYouMean, levenshtein } from "./suggest.ts";
 export { UsageError, type UsageErrorCode } from "./usage-error.ts";
+// The exit code of each error kind (core/errors.ts), for the dispatcher's own exits.
+export { EXIT_CODES } from "../errors.ts";

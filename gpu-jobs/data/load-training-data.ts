@@ -1,9 +1,7 @@
 // Reads what training needs from a data directory `vitrine import` wrote, pinned to the table
 // versions in its manifest (a re-import while a job runs never changes the job's data).
 import type * as lancedb from "@lancedb/lancedb";
-import { allTableNames, openStore } from "../../lancedb/connect.ts";
-import { IMPORT_TABLES } from "../../lancedb/import-tables.ts";
-import { readImportManifest } from "../../lancedb/import-manifest.ts";
+import { allTableNames, IMPORT_TABLES, openStore, readImportManifest } from "../../lancedb/index.ts";
 import { TrainError } from "../errors.ts";
 
 /** The catalog as columns: row i of every field is item i, in catalog-file order. */

@@ -1,7 +1,7 @@
 // Seeded, resumable batches of pair indices. Epoch e's order is a pure function of (seed, e), so
 // the position { epoch, cursor } is the whole state: a job resumed from a checkpoint continues with
 // exactly the batches an uninterrupted run would have drawn.
-import { mix32, mulberry32 } from "../../core/rng.ts";
+import { mix32, mulberry32 } from "../../core/index.ts";
 import { TrainError } from "../errors.ts";
 
 /** Where a sampler stands; saved in checkpoints. */

@@ -7,7 +7,7 @@ import { encodeItemVectors } from "../train/encode-all.ts";
 import { resolvePretrainConfig } from "../train/pretrain-config.ts";
 import { runPretrain } from "../train/pretrain.ts";
 import { makeTrainingCatalog } from "../train/test-catalog.ts";
-import { readEmbeddings } from "../../lancedb/embeddings.ts";
+import { readEmbeddings } from "../../lancedb/index.ts";
 import { embedCatalog } from "./embed-catalog.ts";
 
 let dir: string;

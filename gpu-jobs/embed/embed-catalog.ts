@@ -5,10 +5,9 @@
 import { join, resolve } from "node:path";
 import * as ort from "onnxruntime-node";
 import { makeArrowTable } from "@lancedb/lancedb";
-import { openSession, readModelDir } from "../../encoders/onnx-model.ts";
+import { openSession, readModelDir } from "../../encoders/index.ts";
 import { applyItemHead, readItemHead } from "../onnx/finetune-head.ts";
-import { allTableNames, openStore } from "../../lancedb/connect.ts";
-import { EMBEDDINGS_TABLE, embeddingsSchema, readEmbedState, writeEmbedState } from "../../lancedb/embeddings.ts";
+import { allTableNames, EMBEDDINGS_TABLE, embeddingsSchema, openStore, readEmbedState, writeEmbedState } from "../../lancedb/index.ts";
 import { loadTrainingData } from "../data/index.ts";
 import { itemFeeds } from "./item-feeds.ts";
 import { TrainError } from "../errors.ts";

@@ -1,8 +1,7 @@
 // The item graph's inputs for a batch of catalog rows (title tokens, patches, image mask), shared
 // by `vitrine embed` and the probe of an exported model, which also feeds empty titles.
 import type * as Ort from "onnxruntime-node";
-import type { Tokenizer } from "../../encoders/tokenizer.ts";
-import type { ModelCardLite } from "../../encoders/onnx-model.ts";
+import type { ModelCardLite, Tokenizer } from "../../encoders/index.ts";
 import { patchesOf, type TrainingItems } from "../data/index.ts";
 
 /** What itemFeeds builds. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { annRecall, formatAnnRecall } from "./ann-recall.ts";
-import { exactTopKBatch } from "../../core/top-k.ts";
+import { exactTopKBatch } from "../../core/index.ts";
 
 // Seeded unit vectors: clustered items so that neighbours are not all ties.
 function vectors(n: number, dim: number, seed: number): Float32Array {

@@ -5,9 +5,11 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as lancedb from "@lancedb/lancedb";
-import { arrow, tableOf, uint32Column, vectorColumn, vectorType } from "../../lancedb/arrow.ts";
-import { buildVectorIndex, planVectorIndex, searchItems, type VectorIndexPlan } from "../../lancedb/vector-index.ts";
-import { exactTopKBatch } from "../../core/top-k.ts";
+import {
+  arrow, buildVectorIndex, planVectorIndex, searchItems, tableOf, uint32Column, vectorColumn, vectorType,
+  type VectorIndexPlan,
+} from "../../lancedb/index.ts";
+import { exactTopKBatch } from "../../core/index.ts";
 
 /** Options of annRecall. */
 export interface AnnRecallOptions {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serveNode, type NodeServer } from "../../api/node/index.ts";
 import { createRetrievalService, type RetrievalService } from "../../api/service/index.ts";
 import { createHashEncoder } from "../../core/index.ts";
-import { importData } from "../../ingest/import-data.ts";
+import { importData } from "../../ingest/index.ts";
 import { publishRelease } from "../../lancedb/index.ts";
 import { TrainError } from "../errors.ts";
 import { rankThroughApi, retrieveEndpoint } from "./api-ranker.ts";

@@ -6,8 +6,8 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { runVerb, UsageError, type ArgsOf } from "../../core/cli/index.ts";
-import { EVAL } from "../../core/cli/verbs/eval.ts";
-import { StoreError } from "../../lancedb/errors.ts";
+import { EVAL } from "../../core/cli/verbs/index.ts";
+import { StoreError } from "../../lancedb/index.ts";
 import { selectBackend } from "../tf/backend.ts";
 import { runAblations } from "./ablations-command.ts";
 import { selectAblationRows } from "./ablation-variants.ts";
@@ -132,7 +132,7 @@ async function runEval({ values: v }: ArgsOf<typeof EVAL>, argv: readonly string
 export async function scoreRelease(ctx: EvalContext, release?: string): Promise<{ variant: VariantResult; rows: Int32Array[] } | null> {
   const { getActiveRelease, listReleases, loadReleaseIndex, openRelease } = await import("../../lancedb/index.ts");
   if (release === undefined ? !(await getActiveRelease(ctx.dataDir)) : !(await listReleases(ctx.dataDir)).some((r) => r.id === release)) return null;
-  const { queryEncoderFor } = await import("../../encoders/release-encoder.ts");
+  const { queryEncoderFor } = await import("../../encoders/index.ts");
   const handles = await openRelease(ctx.dataDir, release);
   const index = await loadReleaseIndex(handles);
   const encoder = await queryEncoderFor(handles.encoder, handles.info.id);

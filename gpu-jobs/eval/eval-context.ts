@@ -8,10 +8,10 @@ import {
   buildSearchIndex, createHashEncoder, evaluateRankings, fitBlend, precomputeQidLists, qidListsFromMap, runRetrieve, tuningPair,
   type Blend, type BlendFit, type QidList, type SearchIndex, type Slice, type TuningQuery,
 } from "../../core/index.ts";
-import { readImportManifest } from "../../lancedb/import-manifest.ts";
-import { allTableNames, openStore } from "../../lancedb/connect.ts";
-import { itemColumnsOf, readCatalog, readLoggedQueries, type CatalogColumns, type LoggedQuery } from "../../lancedb/catalog-source.ts";
-import { IMPORT_TABLES } from "../../lancedb/import-tables.ts";
+import {
+  allTableNames, IMPORT_TABLES, itemColumnsOf, openStore, readCatalog, readImportManifest, readLoggedQueries,
+  type CatalogColumns, type LoggedQuery,
+} from "../../lancedb/index.ts";
 import { loadTrainingData, type TrainingData } from "../data/index.ts";
 import { TrainError } from "../errors.ts";
 import { queryTargets } from "../train/encode-all.ts";

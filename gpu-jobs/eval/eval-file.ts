@@ -4,9 +4,7 @@
 import { stat } from "node:fs/promises";
 import { basename } from "node:path";
 import { ClickSchema, JudgmentSchema } from "../../core/index.ts";
-import { ImportError } from "../../ingest/errors.ts";
-import { readRows, type RawRow } from "../../ingest/read-rows.ts";
-import { checkClick, checkJudgment } from "../../ingest/validate.ts";
+import { checkClick, checkJudgment, ImportError, readRows, type RawRow } from "../../ingest/index.ts";
 import { TrainError } from "../errors.ts";
 import type { JudgmentInput } from "./eval-queries.ts";
 

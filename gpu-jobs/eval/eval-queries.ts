@@ -1,5 +1,5 @@
 // Glue from what the jobs hold (held-out pairs, rankings, judgment rows) to metric inputs.
-import type { EvalQuery } from "../../core/metrics.ts";
+import type { EvalQuery } from "../../core/index.ts";
 
 /** One graded judgment, keyed like the judgments table (canonical terms). */
 export interface JudgmentInput {

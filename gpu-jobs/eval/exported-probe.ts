@@ -4,8 +4,8 @@
 // item head is applied to both; the masked vectors get no item-ID embedding (it is neither title
 // nor image). Loads ONNX Runtime: import it lazily.
 import { join, resolve } from "node:path";
-import { loadOrt, openSession, readModelDir } from "../../encoders/onnx-model.ts";
-import { readEmbedState, readEmbeddings } from "../../lancedb/embeddings.ts";
+import { loadOrt, openSession, readModelDir } from "../../encoders/index.ts";
+import { readEmbedState, readEmbeddings } from "../../lancedb/index.ts";
 import type { TrainingItems } from "../data/index.ts";
 import { itemFeeds } from "../embed/item-feeds.ts";
 import { applyItemHead, readItemHead } from "../onnx/finetune-head.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { mulberry32 } from "../../core/rng.ts";
+import { mulberry32 } from "../../core/index.ts";
 import { categoryLabel, linearProbe, probeFold } from "./probe.ts";
 
 /** n items in C classes (sizes as given, cycled), dim d: class centres + noise of the given scale. */

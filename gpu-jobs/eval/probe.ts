@@ -13,7 +13,7 @@
 // the last segment instead. Items without a category take no part; classes with fewer items than
 // folds are dropped and counted. Folds come from a fixed hash of the item id (murmur3, seed =
 // `seed`), so an item sits in the same fold for every model and every subset of the catalog.
-import { murmur3 } from "../../core/murmur3.ts";
+import { murmur3 } from "../../core/index.ts";
 
 /** Which item rows the probe sees. */
 export interface ProbeInput {

@@ -1,6 +1,6 @@
 // The metrics table shared by the terminal, report.md and report.html: one row per variant, one
 // column per metric, percentages with one decimal as in seed 003's table.
-import type { MetricSet, MetricsTable } from "../../core/metrics.ts";
+import type { MetricSet, MetricsTable } from "../../core/index.ts";
 import { probeCell, type ModelProbe } from "./model-probe.ts";
 
 /** One model or ablation variant and its scores. */

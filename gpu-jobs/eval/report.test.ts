@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { MetricSet, MetricsTable } from "../../core/metrics.ts";
+import type { MetricSet, MetricsTable } from "../../core/index.ts";
 import { imageSrc } from "./report-html-util.ts";
 import type { ProbeResult } from "./probe.ts";
 import { formatTable, writeReport, type VariantResult } from "./report.ts";

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import type { ModelConfig } from "../model/config.ts";
 import { createModel } from "../model/towers.ts";
-import { Tokenizer } from "../../encoders/tokenizer.ts";
+import { Tokenizer } from "../../encoders/index.ts";
 import { loadLatestCheckpoint, restoreInto } from "../train/checkpoint.ts";
 import { encodeItemVectors, encodeQueryVectors } from "../train/encode-all.ts";
 import type { PretrainConfig } from "../train/pretrain-config.ts";

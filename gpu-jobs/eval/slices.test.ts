@@ -2,9 +2,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { canonicalTerms } from "../../core/qid.ts";
+import { canonicalTerms, evaluateRankings } from "../../core/index.ts";
 import { buildEvalQueries } from "./eval-queries.ts";
-import { evaluateRankings } from "../../core/metrics.ts";
 import { loadTitleOmitsSlice, readDatasetTruth, titleOmitsQueriedAttribute } from "./slices.ts";
 
 const jsonl = (rows: object[]) => rows.map((r) => JSON.stringify(r)).join("\n") + "\n";

@@ -4,9 +4,8 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { canonicalTerms } from "../../core/qid.ts";
-import type { Intent, QueryRow, TruthRow } from "../../datasets/types.ts";
-import type { Slice } from "../../core/metrics.ts";
+import { canonicalTerms, type Slice } from "../../core/index.ts";
+import type { Intent, QueryRow, TruthRow } from "../../datasets/index.ts";
 
 /** Attributes a title may omit. */
 export type QueriedAttribute = "type" | "colour" | "pattern";

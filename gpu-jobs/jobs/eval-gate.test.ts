@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { importData } from "../../ingest/import-data.ts";
+import { importData } from "../../ingest/index.ts";
 import { candidateIndex, hashBaselineVectors, loadEvalContext, scoreIndex, SLICES, type EvalContext, type ModelVectors } from "../eval/eval-context.ts";
 import { decide, metricValue } from "./eval-gate.ts";
 

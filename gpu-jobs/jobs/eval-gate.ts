@@ -3,8 +3,7 @@
 // qid lists, blend and query encoder) on the test half of the held-out clicks, and compared on the
 // pairs training never saw — the top of the list (NDCG@10) and its depth (Recall@100) by default.
 // A memorising model wins on seen pairs and loses here, so it is refused.
-import { DEFAULT_GATE_METRICS, DEFAULT_GATE_MIN_PAIRS, type GateMetric } from "../../core/jobs/schemas.ts";
-import type { GateCheck, GateDecision } from "../../core/jobs/types.ts";
+import { DEFAULT_GATE_METRICS, DEFAULT_GATE_MIN_PAIRS, type GateCheck, type GateDecision, type GateMetric } from "../../core/jobs/index.ts";
 import type { MetricSet, MetricsTable } from "../../core/index.ts";
 import { SLICES } from "../eval/eval-context.ts";
 

@@ -6,10 +6,10 @@ import { existsSync } from "node:fs";
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { runVerb } from "../../core/cli/index.ts";
-import { JOB_RUN } from "../../core/cli/verbs/job-run.ts";
-import { encodeEvent, type ChildEvent } from "../../core/jobs/protocol.ts";
-import { JobConfigSchema } from "../../core/jobs/schemas.ts";
-import { JOB_STAGES, type GateDecision, type JobProgress, type JobRecord, type StageName } from "../../core/jobs/types.ts";
+import { JOB_RUN } from "../../core/cli/verbs/index.ts";
+import {
+  encodeEvent, JOB_STAGES, JobConfigSchema, type ChildEvent, type GateDecision, type JobProgress, type JobRecord, type StageName,
+} from "../../core/jobs/index.ts";
 import { STAGES, type StageContext, type StagePaths } from "./stages.ts";
 
 /** What the job process keeps for itself across attempts. */

@@ -3,8 +3,7 @@
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { JobConfig } from "../../core/jobs/schemas.ts";
-import type { GateDecision, JobProgress, StageName } from "../../core/jobs/types.ts";
+import type { GateDecision, JobConfig, JobProgress, StageName } from "../../core/jobs/index.ts";
 import { createHashEncoder } from "../../core/index.ts";
 import type { PublishProgress } from "../../lancedb/index.ts";
 import type { PresetName } from "../model/config.ts";
@@ -217,7 +216,7 @@ async function publish(ctx: StageContext): Promise<StageOutcome> {
     return { state: "skipped", metrics: { published: "no", reason: gate.message, ...(gate.candidateRelease ? { "candidate release": gate.candidateRelease } : {}) } };
   }
   // Edge credentials are checked before publishing, so a missing one fails in a second.
-  const edgePlan = ctx.config.publish?.edge ? (await import("../../lancedb/edge-cli.ts")).edgePlanFromFlags({ edge: true }, process.env) : null;
+  const edgePlan = ctx.config.publish?.edge ? (await import("../../lancedb/index.ts")).edgePlanFromFlags({ edge: true }, process.env) : null;
   const activate = ctx.config.publish?.activate ?? true;
   let info;
   if (gate?.candidateRelease) {
@@ -227,7 +226,7 @@ async function publish(ctx: StageContext): Promise<StageOutcome> {
   } else info = await publishCandidate(ctx, activate);
   const metrics: Record<string, string | number> = { release: info.id, items: info.items, qids: info.qids, model: info.model, active: info.active ? "yes" : "no" };
   if (edgePlan) {
-    const { pushReleaseToEdge } = await import("../../lancedb/edge-push.ts");
+    const { pushReleaseToEdge } = await import("../../lancedb/index.ts");
     const pushed = await pushReleaseToEdge({
       dataDir: ctx.paths.dataDir,
       writer: edgePlan.writer,

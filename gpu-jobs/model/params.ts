@@ -1,7 +1,7 @@
 // Weights as named tf.Variables initialised in JS from a seeded PRNG, so the same seed gives
 // bit-identical weights on every backend. Each variable's stream is seeded from (seed, name):
 // adding a variable never shifts the others' values.
-import { mulberry32 } from "../../core/rng.ts";
+import { mulberry32 } from "../../core/index.ts";
 import * as tf from "@tensorflow/tfjs";
 
 /** How a weight starts. */

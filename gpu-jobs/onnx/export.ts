@@ -10,7 +10,7 @@ import { numPatches } from "../model/config.ts";
 import { createModel } from "../model/towers.ts";
 import type { Model } from "../model/towers.ts";
 import { selectBackend } from "../tf/backend.ts";
-import { Tokenizer } from "../../encoders/tokenizer.ts";
+import { Tokenizer } from "../../encoders/index.ts";
 import type { BackendName } from "../tf/backend.ts";
 import { loadLatestCheckpoint, restoreInto } from "../train/checkpoint.ts";
 import { ExportError } from "./errors.ts";

@@ -1,5 +1,5 @@
 // The training corpus as word counts, words cut exactly as the tokenizer cuts them when encoding.
-import { pretokenize } from "../../encoders/pretokenize.ts";
+import { pretokenize } from "../../encoders/index.ts";
 
 /** Word → frequency over a corpus; identical texts are segmented once. */
 export function countWords(texts: Iterable<string>, sortTerms: boolean): Map<string, number> {

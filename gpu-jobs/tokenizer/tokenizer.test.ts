@@ -1,7 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { TokenizerError } from "../../encoders/errors.ts";
-import { SPECIAL_PIECES, SPECIAL_TOKENS, Tokenizer } from "../../encoders/tokenizer.ts";
+import { SPECIAL_PIECES, SPECIAL_TOKENS, Tokenizer, TokenizerError } from "../../encoders/index.ts";
 import { TrainError } from "../errors.ts";
 import { trainTokenizer } from "./index.ts";
 

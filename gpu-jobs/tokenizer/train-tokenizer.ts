@@ -1,7 +1,7 @@
 // Trains the tokenizer from the user's corpus (titles + queries) at pre-training (DESIGN §4).
 import { TrainError } from "../errors.ts";
 import { learnPieces } from "./learn-pieces.ts";
-import { SPECIAL_PIECES, TOKENIZER_FORMAT, Tokenizer } from "../../encoders/tokenizer.ts";
+import { SPECIAL_PIECES, TOKENIZER_FORMAT, Tokenizer } from "../../encoders/index.ts";
 import { countWords } from "./count-words.ts";
 
 /** How to train. */

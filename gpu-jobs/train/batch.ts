@@ -1,10 +1,10 @@
 // One training batch as plain arrays: tokens, patches, image mask, and the MLM/MPM masks drawn
 // from a stream seeded by (seed, step) — so a resumed run draws exactly the same masks.
 import * as tf from "@tensorflow/tfjs";
-import { stream } from "../../core/rng.ts";
+import { stream } from "../../core/index.ts";
 import { patchesOf, type TrainingData } from "../data/index.ts";
 import type { ModelConfig } from "../model/config.ts";
-import { SPECIAL_TOKENS, type Tokenizer } from "../../encoders/tokenizer.ts";
+import { SPECIAL_TOKENS, type Tokenizer } from "../../encoders/index.ts";
 
 /** A batch in typed arrays (B pairs). */
 export interface HostBatch {

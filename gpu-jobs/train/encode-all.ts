@@ -1,10 +1,10 @@
 // Batch encoding of a whole catalog and of query lists with a live model (TF.js), and the exact
 // top-K hit rate used to check training. Export/embed use ONNX Runtime instead (issue #4).
 import * as tf from "@tensorflow/tfjs";
-import { exactTopKBatch } from "../../core/top-k.ts";
+import { exactTopKBatch } from "../../core/index.ts";
 import { patchesOf, type TrainingItems } from "../data/index.ts";
 import type { Model } from "../model/towers.ts";
-import type { Tokenizer } from "../../encoders/tokenizer.ts";
+import type { Tokenizer } from "../../encoders/index.ts";
 
 /** How encodeItemVectors runs. */
 export interface EncodeItemOptions {

@@ -5,7 +5,7 @@
 import { appendFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { stream, weightedIndexSampler } from "../../core/rng.ts";
+import { stream, weightedIndexSampler } from "../../core/index.ts";
 import { createPairSampler, loadTrainingData, type TrainingData } from "../data/index.ts";
 import { TrainError } from "../errors.ts";
 import { sampledSoftmaxLoss } from "../losses/index.ts";
@@ -13,7 +13,7 @@ import type { ModelConfig } from "../model/config.ts";
 import { createModel } from "../model/towers.ts";
 import { selectBackend, type BackendName } from "../tf/backend.ts";
 import { dense, embeddingLookup } from "../tf/fast-ops.ts";
-import { Tokenizer } from "../../encoders/tokenizer.ts";
+import { Tokenizer } from "../../encoders/index.ts";
 import { loadLatestCheckpoint, restoreInto, saveCheckpoint } from "./checkpoint.ts";
 import { encodeItemVectors, encodeQueryVectors, hitRateAtK, queryTargets } from "./encode-all.ts";
 

@@ -9,7 +9,7 @@ import { resolveConfig, type ModelConfig } from "../model/config.ts";
 import { createModel, type Model } from "../model/towers.ts";
 import { activeAt, MemoryBank } from "../negatives/index.ts";
 import { selectBackend, type BackendName } from "../tf/backend.ts";
-import { Tokenizer } from "../../encoders/tokenizer.ts";
+import { Tokenizer } from "../../encoders/index.ts";
 import { trainTokenizer } from "../tokenizer/index.ts";
 import { buildBatch, toTensors } from "./batch.ts";
 import { loadLatestCheckpoint, restoreInto, saveCheckpoint } from "./checkpoint.ts";

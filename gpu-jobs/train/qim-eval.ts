@@ -5,7 +5,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { TrainingData } from "../data/index.ts";
 import { infoNce } from "../losses/index.ts";
 import type { Model } from "../model/towers.ts";
-import type { Tokenizer } from "../../encoders/tokenizer.ts";
+import type { Tokenizer } from "../../encoders/index.ts";
 import { encodeItemVectors, encodeQueryVectors, queryTargets } from "./encode-all.ts";
 
 /** In-batch InfoNCE of distinct queries against their items at `temperature`. */

@@ -152,10 +152,41 @@ export function checkFile(file: string, text: string): Violation[] {
 }
 
 /**
- * api/'s own entries: outside api/, each subfolder is reached through its index.ts (api/cli.ts, the
- * `vitrine serve` verb, is a file of its own). Inside api/, subfolders reach each other through
- * index.ts too, except that the portable layers (http, edge: the Worker bundles them) reach the
- * Node-side subsystems through their contract file, which loads no Node module.
+ * Each folder's public entries (issue #11): from outside a folder, only its index.ts is imported, or
+ * one of the sub-entries below. A sub-entry is an index.ts with its own export list, kept apart from
+ * the folder's index.ts because loading that one would pull code the importer must not load.
+ */
+export const SUB_ENTRIES: Readonly<Record<string, string>> = {
+  "api/http/index.ts": "api has no index.ts: each subsystem is an entry (the Worker bundles http/ and edge/, never node/ or jobs/)",
+  "api/node/index.ts": "the same: serveNode, on Node only",
+  "api/edge/index.ts": "the same: the Worker's pieces",
+  "api/service/index.ts": "the same: the retrieval service (LanceDB, ONNX)",
+  "api/jobs/index.ts": "the same: the job manager and `vitrine retrain`",
+  "core/cli/index.ts": "the CLI kit: the dispatcher loads it, and core/index.ts would load zod and jieba (test/cli.test.ts)",
+  "core/cli/verbs/index.ts": "the verb tables, light for the same reason",
+  "core/jobs/index.ts": "the jobs contract between the job manager (api/jobs) and the job process (gpu-jobs/jobs)",
+};
+
+/**
+ * Verb runners: the module a verb runs, which bin/verbs.ts (and bin/demo.ts) load with a dynamic
+ * import() only when that verb runs, so a verb loads only its own code (serve never loads TF.js, a
+ * hash publish never loads ONNX Runtime). bin may reach them that way (or with `import type`), and
+ * tests may import them; no other folder may (they are process entries, not libraries).
+ */
+export const RUNNERS: Readonly<Record<string, string>> = {
+  "datasets/cli.ts": "vitrine datasets",
+  "ingest/cli.ts": "vitrine import",
+  "lancedb/cli.ts": "vitrine publish, vitrine releases",
+  "gpu-jobs/cli.ts": "vitrine pretrain, finetune, export, embed",
+  "gpu-jobs/eval/eval-command.ts": "vitrine eval",
+  "gpu-jobs/jobs/run-job.ts": "vitrine job-run (the job process)",
+  "api/cli.ts": "vitrine serve (and the demo's server)",
+};
+
+/**
+ * Within api/, the portable layers (http, edge: the Worker bundles them) reach the Node-side
+ * subsystems through their contract file, which loads no Node module; otherwise a subfolder reaches
+ * another one through its index.ts, like any other folder.
  */
 export const API_CONTRACTS: readonly string[] = ["api/service/types.ts", "api/jobs/types.ts"];
 
@@ -165,21 +196,46 @@ function apiSubfolder(path: string): string | null {
   return parts[0] === "api" && parts.length > 2 ? parts[1]! : null;
 }
 
-/** Imports in `file` that reach into an api/ subfolder past its entry. Tests beside api/'s code may reach anything. */
-export function checkApiEntries(file: string, text: string): Violation[] {
-  const inApi = topFolder(file) === "api";
-  if (inApi && isTestCode(file)) return [];
+/** The entry that exports `path` to other folders: the deepest sub-entry whose folder holds it, else its folder's index.ts. */
+export function entryFor(path: string): string {
+  const holders = Object.keys(SUB_ENTRIES).filter((e) => path.startsWith(posix.dirname(e) + "/"));
+  return holders.sort((a, b) => b.length - a.length)[0] ?? `${topFolder(path)}/index.ts`;
+}
+
+/**
+ * Imports in `file` that bypass the entries of another folder (issue #11). Every kind counts:
+ * static, re-export, dynamic, and type-only (one public surface, whether it is loaded or erased).
+ * Allowed besides the entries: verb runners (RUNNERS) from bin lazily and from tests; and, from
+ * test code (`testCode`: *.test.ts, test/, bench/, and support files that only tests import), test
+ * support (test-support/, test-fixtures.ts, ...) anywhere. Inside api/, a subfolder reaching another
+ * one is held to the same rule (API_CONTRACTS aside); tests beside api's code may reach any of it.
+ */
+export function checkEntries(file: string, text: string, testCode: boolean = isTestCode(file)): Violation[] {
+  const from = topFolder(file);
   const out: Violation[] = [];
   for (const ref of extractImports(file, text)) {
     const to = resolveImport(file, ref.spec);
-    if (to === null || topFolder(to) !== "api") continue;
-    const sub = apiSubfolder(to);
-    if (sub === null || to === `api/${sub}/index.ts`) continue;
-    // Test support beside the code (api/http/test-support/) is for tests anywhere.
-    if (isTestCode(file) && isSupportName(to)) continue;
-    if (inApi && (apiSubfolder(file) === sub || API_CONTRACTS.includes(to))) continue;
-    const rule = inApi ? "another api/ subfolder is imported through its index.ts (or its contract, types.ts)" : `import api/${sub} through api/${sub}/index.ts`;
-    out.push({ file, spec: ref.spec, from: inApi ? `api/${apiSubfolder(file) ?? ""}` : topFolder(file), to: `api/${sub}`, message: `${file}: import "${ref.spec}" — ${rule}` });
+    if (to === null) continue;
+    const toTop = topFolder(to);
+    if (!(LAYERED as readonly string[]).includes(toTop)) continue;
+    const entry = entryFor(to);
+    if (to === entry || to === `${toTop}/index.ts`) continue;
+    if (testCode && isSupportName(to)) continue;
+    let rule: string;
+    if (from === toTop) {
+      // Within a folder only api/'s subfolders are entries to one another.
+      const sub = apiSubfolder(to);
+      if (from !== "api" || testCode || sub === null || apiSubfolder(file) === sub || API_CONTRACTS.includes(to)) continue;
+      rule = `another api/ subfolder is imported through ${entry} (or its contract, types.ts)`;
+    } else if (to in RUNNERS) {
+      if (testCode || (from === "bin" && (ref.dynamic || ref.typeOnly))) continue;
+      rule = from === "bin"
+        ? `${to} is the runner of ${RUNNERS[to]}: bin loads it with a dynamic import(), when the verb runs`
+        : `${to} is the runner of ${RUNNERS[to]}: only bin (lazily) and tests import it`;
+    } else {
+      rule = `import ${toTop} through ${entry}`;
+    }
+    out.push({ file, spec: ref.spec, from, to: toTop, message: `${file}: import "${ref.spec}" — ${rule}` });
   }
   return out;
 }

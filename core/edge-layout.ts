@@ -1,6 +1,7 @@
 // The Workers KV layout of a release pushed to the edge: the contract between the writer
 // (lancedb/edge-push.ts, Node) and the reader (api/edge, workerd). No imports, no runtime APIs, so
-// the Worker bundle can take it.
+// the Worker bundle can take it; it lives in core so that the edge, which may not load LanceDB,
+// reads it through core's entry like the store does.
 //
 //   <release>/q/<qid>   EdgeQidValue: the precomputed list(s) of that qid with each item's attributes
 //   <release>/lexicon   EdgeLexiconValue: brand and category values for query understanding

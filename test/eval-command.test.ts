@@ -75,7 +75,9 @@ describe("vitrine eval", () => {
       expect(api.status, api.stderr).toBe(0);
       const store = await run("eval", "--data", data, "--release", info.id, "--out", join(dir, "store-report"));
       expect(store.status, store.stderr).toBe(0);
-      const cells = (out: string, label: RegExp) => out.split("\n").filter((l) => label.test(l)).map((l) => l.replace(label, "").trim()).filter((c) => /^\d/.test(c));
+      // The store's table also holds the trained run of the first test, so it has the probe columns, empty ("—") on a release row.
+      const cells = (out: string, label: RegExp) =>
+        out.split("\n").filter((l) => label.test(l)).map((l) => l.replace(label, "").replace(/(\s+—)+\s*$/, "").trim()).filter((c) => /^\d/.test(c));
       const viaApi = cells(api.stdout, new RegExp(`^API ${server.url.replace(/[.]/g, "\\.")} \\(${info.id}\\)`));
       const viaStore = cells(store.stdout, new RegExp(`^release ${info.id} as served \\([^)]*\\)`));
       expect(viaApi.length).toBe(7); // overall + 6 slices

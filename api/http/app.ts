@@ -4,11 +4,12 @@ import { Hono, type Context as HonoContext } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { trpcServer } from "@hono/trpc-server";
 import { authorize, createAuthenticator, type ApiKey } from "./auth.ts";
+import { checkRequest, createRequirementOf } from "./gate.ts";
 import { ApiError, JSONRPC_CODE, toApiError, trpcCodeFor } from "./errors.ts";
 import { buildOpenApiDocument } from "./openapi.ts";
 import { createRateLimiter, type RateLimitOptions } from "./rate-limit.ts";
 import { mountRest, REST_ROUTES } from "./rest.ts";
-import { appRouter, PROCEDURE_PATHS } from "./router.ts";
+import { appRouter, PROCEDURE_ACCESS, PROCEDURE_PATHS } from "./router.ts";
 import { noopMetrics, silentLogger, type AppLogger, type MetricsRecorder } from "./telemetry.ts";
 import type { AppEnv } from "./app-env.ts";
 import type { Context as TrpcContext, ErrorData } from "./trpc.ts";
@@ -25,6 +26,15 @@ export interface AppOptions {
   keys: readonly ApiKey[];
   /** Per-key rate limit; null or absent disables limiting. */
   rateLimit?: RateLimitOptions | null;
+  /**
+   * Per-client-address limit of requests without a usable key (none, unknown, malformed) to
+   * anything but the public routes; null or absent disables it. serveNode passes the server
+   * config's `unauthRateLimit` (default 10/s, burst 20).
+   */
+  unauthRateLimit?: RateLimitOptions | null;
+  /** The client address of a request, for the unauthenticated limit (default: unknown, one shared bucket). */
+  clientAddress?: (c: HonoContext<AppEnv>) => string | null;
+
   /** Structured logger (default: silent). */
   logger?: AppLogger;
   /** Request metrics and the /metrics text (default: no-op). */
@@ -75,14 +85,27 @@ async function fillRequestId(res: Response, requestId: string): Promise<Response
   return new Response(JSON.stringify(body), { status: res.status, statusText: res.statusText, headers });
 }
 
+/** What a request to the app needs (public, read, admin; tokens) from its method and path alone. */
+export function appRequirement(publicMetrics: boolean): ReturnType<typeof createRequirementOf> {
+  return createRequirementOf({ rest: REST_ROUTES, procedures: PROCEDURE_ACCESS, publicMetrics, maxBatchSize: MAX_BATCH });
+}
+
+const MAX_BATCH = 16;
+
 /** Build the Vitrine HTTP app: tRPC at /trpc, REST at /v1, /healthz, /metrics. */
 export function createApp(options: AppOptions): Hono<AppEnv> {
   const { service } = options;
   const logger = options.logger ?? silentLogger;
   const metrics = options.metrics ?? noopMetrics;
   const authenticate = createAuthenticator(options.keys);
-  const limiter = options.rateLimit ? createRateLimiter(options.rateLimit, options.now) : null;
+  const clock = options.now ? { now: options.now } : {};
+  const limits = {
+    perKey: options.rateLimit ? createRateLimiter(options.rateLimit, clock) : null,
+    perAddress: options.unauthRateLimit ? createRateLimiter(options.unauthRateLimit, clock) : null,
+  };
+  const clientAddress = options.clientAddress ?? (() => null);
   const maxBodyBytes = options.maxBodyBytes ?? 1 << 20;
+  const requirementOf = appRequirement(options.publicMetrics ?? false);
   let openApi: string | undefined;
 
   const app = new Hono<AppEnv>();
@@ -96,9 +119,10 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     const status = api.status as 400;
     if (c.req.path === "/trpc" || c.req.path.startsWith("/trpc/")) {
       const code = trpcCodeFor(api.status);
-      const data: ErrorData = { ...api.body(requestId), httpStatus: api.status };
+      const body = api.body(requestId);
+      const data: ErrorData = { ...body, httpStatus: api.status };
       if (api.extra.retryAfter !== undefined) data.retryAfter = api.extra.retryAfter;
-      return c.json({ error: { message: api.message, code: JSONRPC_CODE[code] ?? -32603, data } }, status);
+      return c.json({ error: { message: body.message, code: JSONRPC_CODE[code] ?? -32603, data } }, status);
     }
     return c.json({ error: api.body(requestId) }, status);
   };
@@ -111,7 +135,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     c.set("requestId", requestId);
     c.set("route", "unmatched");
     c.set("credential", authenticate(c.req.raw.headers));
-    c.set("limiter", limiter);
+    c.set("auth", null);
     await next();
     c.res.headers.set("x-request-id", requestId);
     const ms = Math.round((performance.now() - started) * 1000) / 1000;
@@ -121,6 +145,15 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
       { method: c.req.method, path: c.req.path.slice(0, 200), route: c.var.route, status, ms, keyId: c.var.credential.auth?.keyId ?? null, requestId },
       "request",
     );
+  });
+
+  // Auth before work: the key (or, without one, the client address's bucket) and the key's rate
+  // limit are checked from the method, path and headers alone — before the body limit below reads
+  // a chunked body, before any JSON parse or depth check.
+  app.use("*", async (c, next) => {
+    const auth = checkRequest(requirementOf(c.req.method, c.req.path), c.var.credential, limits, () => clientAddress(c));
+    c.set("auth", auth);
+    await next();
   });
 
   app.use(
@@ -170,10 +203,10 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
       router: appRouter,
       endpoint: "/trpc",
       allowMethodOverride: true,
-      maxBatchSize: 16,
+      maxBatchSize: MAX_BATCH,
       createContext: (_opts, c): TrpcContext & Record<string, unknown> => {
         const credential = (c as HonoContext<AppEnv>).var.credential;
-        return { service, jobs: options.jobs ?? null, credential, auth: credential.auth, requestId: (c as HonoContext<AppEnv>).var.requestId, limiter };
+        return { service, jobs: options.jobs ?? null, credential, auth: credential.auth, requestId: (c as HonoContext<AppEnv>).var.requestId };
       },
       onError: ({ error, path, ctx }) => {
         const api = toApiError(error);

@@ -3,7 +3,7 @@
 import type { Context as HonoContext, Hono } from "hono";
 import type { z } from "zod";
 import { RetrieveRequestSchema } from "../../core/index.ts";
-import { admit, type Auth } from "./auth.ts";
+import { authorize, type Auth } from "./auth.ts";
 import { ApiError, fromZodError } from "./errors.ts";
 import { assertInputDepth } from "./input-guard.ts";
 import {
@@ -187,8 +187,9 @@ export function mountRest(app: Hono<AppEnv>, service: RetrievalService): void {
   for (const r of REST_ROUTES) {
     app.on(r.method, r.path, async (c) => {
       c.set("route", r.path);
-      if (r.access === "public") return c.json((await r.run(service, (await readInput(c, r)) as never, null as never)) as object, 200);
-      const auth = admit(c.var.credential, r.access, c.var.limiter);
+      // The gate (gate.ts) checked the key and its rate limit before the body; check the role
+      // again here, still before reading input.
+      const auth = r.access === "public" ? (null as never) : authorize(c.var.credential, r.access);
       const input = await readInput(c, r);
       return c.json((await r.run(service, input as never, auth)) as object, 200);
     });

@@ -1,10 +1,10 @@
 // Serve the app on Node: @hono/node-server, pino logs (one JSON line per request) and
 // prom-client metrics. Thin by design: everything else is in the runtime-agnostic app.
-import type { Server } from "node:http";
+import type { IncomingMessage, Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { pino, type Logger } from "pino";
-import { createApp, ServerConfigSchema, type MetricsRecorder, type ServerConfig } from "../http/index.ts";
+import { clientAddressOf, createApp, ServerConfigSchema, type MetricsRecorder, type ServerConfig } from "../http/index.ts";
 import { createPromMetrics } from "./prom-metrics.ts";
 import type { RetrievalService } from "../service/index.ts";
 import type { JobsService } from "../jobs/index.ts";
@@ -39,6 +39,11 @@ export interface NodeServer {
   close(): Promise<void>;
 }
 
+/** The socket's peer address of a request served by @hono/node-server. */
+function socketAddress(env: unknown): string | null {
+  return (env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket?.remoteAddress ?? null;
+}
+
 /** Start the API on Node; resolves once it listens. */
 export async function serveNode(options: ServeNodeOptions): Promise<NodeServer> {
   const config = ServerConfigSchema.parse(options.config ?? {});
@@ -48,6 +53,9 @@ export async function serveNode(options: ServeNodeOptions): Promise<NodeServer> 
     jobs: options.jobs ?? null,
     keys: config.keys,
     rateLimit: config.rateLimit,
+    unauthRateLimit: config.unauthRateLimit,
+    // The socket's peer; X-Forwarded-For only as far as config.trustProxyHops says.
+    clientAddress: (c) => clientAddressOf(socketAddress(c.env), c.req.header("x-forwarded-for"), config.trustProxyHops),
     publicMetrics: config.publicMetrics,
     maxBodyBytes: config.maxBodyBytes,
     logger,

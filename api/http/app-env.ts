@@ -12,5 +12,7 @@ export interface AppEnv {
     route: string;
     /** The caller the gate admitted (null on public routes without a key). */
     auth: Auth | null;
+    /** Set when the client went away before its answer (recorded as 499). */
+    clientGone: boolean;
   };
 }

@@ -59,6 +59,22 @@ function trpcRouteLabel(path: string): string {
   return "/trpc/unknown";
 }
 
+/**
+ * Whether an error is the client going away, not a fault: the request's signal (checked by the
+ * callers) is the main test; this catches a body read that failed first — Node's "aborted" error of
+ * the incoming message, or an AbortError. Outbound failures ("read ECONNRESET", "socket hang up")
+ * are not matched: they are the server's problem.
+ */
+export function isClientAbort(err: unknown): boolean {
+  let e = err;
+  for (let i = 0; i < 6 && typeof e === "object" && e !== null; i++) {
+    const x = e as { name?: unknown; code?: unknown; message?: unknown; cause?: unknown };
+    if (x.name === "AbortError" || (x.message === "aborted" && x.code === "ECONNRESET")) return true;
+    e = x.cause;
+  }
+  return false;
+}
+
 // A 500 is a bug: log it with its cause and stack. A 503 (no release, store reloading) is a state
 // the operator should see, without a stack each time.
 function logFailure(logger: AppLogger, api: ApiError, fields: Record<string, unknown>, err: unknown): void {
@@ -112,6 +128,11 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
 
   /** Answer with the one error shape: REST's body, or tRPC's envelope under /trpc. */
   const errorResponse = (c: HonoContext<AppEnv>, err: unknown): Response => {
+    if (isClientAbort(err) || c.req.raw.signal.aborted) {
+      // Nobody is left to answer: the outer middleware records a 499 at info level.
+      c.set("clientGone", true);
+      return c.body(null, 499 as 400);
+    }
     const api = toApiError(err);
     const requestId = c.var.requestId ?? "";
     logFailure(logger, api, { requestId, method: c.req.method, path: c.req.path.slice(0, 200) }, err);
@@ -127,23 +148,29 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     return c.json({ error: api.body(requestId) }, status);
   };
 
-  // Outermost: request id, then one log line and one metrics sample per request.
+  // Outermost: request id, then one log line and one metrics sample per request. A client that went
+  // away before its answer (mid-body, or while the answer was computed) is a 499 at info level.
   app.use("*", async (c, next) => {
     const started = performance.now();
+    // The runtime's signal (Node: aborts when the connection closes before the answer is sent);
+    // taken before any middleware replaces c.req.raw.
+    const signal = c.req.raw.signal;
     const incoming = c.req.header("x-request-id");
     const requestId = incoming !== undefined && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
     c.set("requestId", requestId);
     c.set("route", "unmatched");
     c.set("credential", authenticate(c.req.raw.headers));
     c.set("auth", null);
+    c.set("clientGone", false);
     await next();
     c.res.headers.set("x-request-id", requestId);
     const ms = Math.round((performance.now() - started) * 1000) / 1000;
-    const status = c.res.status;
+    const gone = c.var.clientGone || signal.aborted;
+    const status = gone ? 499 : c.res.status;
     metrics.observe({ method: c.req.method, route: c.var.route, status, ms });
     logger.info(
       { method: c.req.method, path: c.req.path.slice(0, 200), route: c.var.route, status, ms, keyId: c.var.credential.auth?.keyId ?? null, requestId },
-      "request",
+      gone ? "client closed request" : "request",
     );
   });
 
@@ -195,7 +222,8 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.use("/trpc/*", async (c, next) => {
     c.set("route", trpcRouteLabel(c.req.path));
     await next();
-    if (c.res.status >= 400) c.res = await fillRequestId(c.res, c.var.requestId);
+    if (c.req.raw.signal.aborted) c.set("clientGone", true);
+    else if (c.res.status >= 400) c.res = await fillRequestId(c.res, c.var.requestId);
   });
   app.use(
     "/trpc/*",
@@ -208,7 +236,8 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
         const credential = (c as HonoContext<AppEnv>).var.credential;
         return { service, jobs: options.jobs ?? null, credential, auth: credential.auth, requestId: (c as HonoContext<AppEnv>).var.requestId };
       },
-      onError: ({ error, path, ctx }) => {
+      onError: ({ error, path, ctx, req }) => {
+        if (isClientAbort(error) || req.signal.aborted) return;
         const api = toApiError(error);
         logFailure(logger, api, { requestId: (ctx as TrpcContext | undefined)?.requestId, procedure: path }, error);
       },

@@ -12,13 +12,14 @@
 //   createAuthenticator, ApiKey, Role       API keys
 //   RateLimitOptions                        a token bucket's settings (per key, per client address)
 //   clientAddressOf, addressBucket          the client address the unauthenticated limit counts
+//   isClientAbort                           whether an error is the client going away (→ 499)
 //   assertInputDepth, MAX_INPUT_DEPTH       the nesting guard run before schema validation
 //   AppLogger, MetricsRecorder,             what the app needs from logging and metrics, and
 //     RequestSample, MetricsText,           the do-nothing defaults
 //     silentLogger, noopMetrics
 //   parseConfig, ConfigError,               server configuration from env + file (Node and Worker)
 //     ServerConfig, ServerConfigSchema
-export { appRequirement, createApp, type AppOptions } from "./app.ts";
+export { appRequirement, createApp, isClientAbort, type AppOptions } from "./app.ts";
 export type { AppEnv } from "./app-env.ts";
 export type { AppRouter } from "./router.ts";
 export { ApiError, ERROR_STATUS, JSONRPC_CODE, toApiError, trpcCodeFor, type ApiErrorCode, type ErrorBody } from "./errors.ts";

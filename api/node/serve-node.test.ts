@@ -1,6 +1,6 @@
-// The Node server over real loopback sockets (issue 13 B): keyless bodies are refused after the
-// headers alone, and requests without a usable key are limited per socket address
-// (X-Forwarded-For only when trusted).
+// The Node server over real loopback sockets (issue 13 B, D): keyless bodies are refused after the
+// headers alone, clients that leave mid-body or mid-answer are 499s at info level, and requests
+// without a usable key are limited per socket address (X-Forwarded-For only when trusted).
 import net from "node:net";
 import { Writable } from "node:stream";
 import { pino } from "pino";
@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { serveNode, type NodeServer } from "./serve-node.ts";
 import { KEYS, READ_KEY } from "../http/test-support/fixtures.ts";
 import { memoryService } from "../http/test-support/memory-service.ts";
-import type { MetricsRecorder, RequestSample } from "../http/index.ts";
+import { isClientAbort, type MetricsRecorder, type RequestSample } from "../http/index.ts";
 import type { ServerConfig } from "../http/index.ts";
 import type { RetrievalService } from "../service/types.ts";
 
@@ -91,6 +91,52 @@ describe("serveNode over loopback", () => {
       expect(got).toContain("UNAUTHORIZED");
     }
     await until(() => lines.filter((l) => l.msg === "request").length >= 20);
+    expect(lines.filter((l) => l.level >= 40)).toEqual([]);
+  });
+
+  it("a client that disconnects mid-body is a 499 at info level, not a 500 error with a stack (REST and tRPC)", async () => {
+    const { server: s, lines, samples } = await start();
+    for (const path of ["/v1/retrieve", "/trpc/retrieve", "/v1/items:get"]) {
+      await raw(
+        s.port,
+        (sock) => {
+          sock.write(head(path, 1_000, READ_KEY) + '{"query":"red');
+          setTimeout(() => sock.destroy(), 50);
+        },
+        /$^/,
+      );
+    }
+    await until(() => samples.length >= 3);
+    expect(samples.map((x) => x.status)).toEqual([499, 499, 499]);
+    const recorded = lines.filter((l) => l.status === 499);
+    expect(recorded.map((l) => [l.level, l.msg])).toEqual(Array(3).fill([30, "client closed request"]));
+    expect(lines.filter((l) => l.level >= 40 || l.err !== undefined)).toEqual([]);
+  });
+
+  it("only the client's own going away counts as an abort, not the server's outbound failures", () => {
+    const aborted = Object.assign(new Error("aborted"), { code: "ECONNRESET" });
+    expect(isClientAbort(aborted)).toBe(true);
+    expect(isClientAbort(new TypeError("terminated", { cause: aborted }))).toBe(true);
+    expect(isClientAbort(new DOMException("gone", "AbortError"))).toBe(true);
+    expect(isClientAbort(Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" }))).toBe(false);
+    expect(isClientAbort(new Error("socket hang up"))).toBe(false);
+  });
+
+  it("a client that leaves while its answer is being computed is a 499 too", async () => {
+    const base = memoryService();
+    const slow: RetrievalService = { ...base, retrieve: async (req) => (await new Promise((r) => setTimeout(r, 300)), base.retrieve(req)) };
+    const { server: s, lines, samples } = await start({ service: slow });
+    const body = '{"query":"red dress"}';
+    await raw(
+      s.port,
+      (sock) => {
+        sock.write(head("/v1/retrieve", body.length, READ_KEY) + body);
+        setTimeout(() => sock.destroy(), 50);
+      },
+      /$^/,
+    );
+    await until(() => samples.length >= 1);
+    expect(samples[0]!.status).toBe(499);
     expect(lines.filter((l) => l.level >= 40)).toEqual([]);
   });
 

@@ -5,6 +5,7 @@ import { bodyLimit } from "hono/body-limit";
 import { trpcServer } from "@hono/trpc-server";
 import { authorize, createAuthenticator, type ApiKey } from "./auth.ts";
 import { checkRequest, createRequirementOf } from "./gate.ts";
+import { createRedactor, type PathAlias } from "./redact.ts";
 import { ApiError, JSONRPC_CODE, toApiError, trpcCodeFor } from "./errors.ts";
 import { buildOpenApiDocument } from "./openapi.ts";
 import { createRateLimiter, type RateLimitOptions } from "./rate-limit.ts";
@@ -34,7 +35,8 @@ export interface AppOptions {
   unauthRateLimit?: RateLimitOptions | null;
   /** The client address of a request, for the unauthenticated limit (default: unknown, one shared bucket). */
   clientAddress?: (c: HonoContext<AppEnv>) => string | null;
-
+  /** Server paths to rewrite out of responses (the data dir as "<data>", ...); home and temp paths always are. */
+  redactPaths?: readonly PathAlias[];
   /** Structured logger (default: silent). */
   logger?: AppLogger;
   /** Request metrics and the /metrics text (default: no-op). */
@@ -120,6 +122,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     perAddress: options.unauthRateLimit ? createRateLimiter(options.unauthRateLimit, clock) : null,
   };
   const clientAddress = options.clientAddress ?? (() => null);
+  const redact = createRedactor(options.redactPaths ?? []);
   const maxBodyBytes = options.maxBodyBytes ?? 1 << 20;
   const requirementOf = appRequirement(options.publicMetrics ?? false);
   let openApi: string | undefined;
@@ -140,12 +143,12 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     const status = api.status as 400;
     if (c.req.path === "/trpc" || c.req.path.startsWith("/trpc/")) {
       const code = trpcCodeFor(api.status);
-      const body = api.body(requestId);
+      const body = redact(api.body(requestId));
       const data: ErrorData = { ...body, httpStatus: api.status };
       if (api.extra.retryAfter !== undefined) data.retryAfter = api.extra.retryAfter;
       return c.json({ error: { message: body.message, code: JSONRPC_CODE[code] ?? -32603, data } }, status);
     }
-    return c.json({ error: api.body(requestId) }, status);
+    return c.json({ error: redact(api.body(requestId)) }, status);
   };
 
   // Outermost: request id, then one log line and one metrics sample per request. A client that went
@@ -217,7 +220,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     return c.body(openApi, 200, { "content-type": "application/json; charset=utf-8" });
   });
 
-  mountRest(app, service);
+  mountRest(app, service, redact);
 
   app.use("/trpc/*", async (c, next) => {
     c.set("route", trpcRouteLabel(c.req.path));
@@ -234,7 +237,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
       maxBatchSize: MAX_BATCH,
       createContext: (_opts, c): TrpcContext & Record<string, unknown> => {
         const credential = (c as HonoContext<AppEnv>).var.credential;
-        return { service, jobs: options.jobs ?? null, credential, auth: credential.auth, requestId: (c as HonoContext<AppEnv>).var.requestId };
+        return { service, jobs: options.jobs ?? null, credential, auth: credential.auth, requestId: (c as HonoContext<AppEnv>).var.requestId, redact };
       },
       onError: ({ error, path, ctx, req }) => {
         if (isClientAbort(error) || req.signal.aborted) return;

@@ -1,13 +1,17 @@
-// Issue 13 B: auth before any work on every route, and a per-address limit for requests without a
-// usable key — in process, over the in-memory service. The same over real sockets (1 MB keyless
-// bodies, the socket's address) is api/node/serve-node.test.ts.
+// Issue 13 B and F (API): auth before any work on every route, a per-address limit for requests
+// without a usable key, and no server paths in responses — in process, over the in-memory service.
+// The same over real sockets (mid-body disconnects, 1 MB keyless bodies) is api/node/serve-node.test.ts.
 import { describe, expect, it } from "vitest";
 import { createApp, type AppOptions } from "./app.ts";
 import { addressBucket, clientAddressOf } from "./client-address.ts";
 import { createRateLimiter } from "./rate-limit.ts";
+import { createRedactor } from "./redact.ts";
 import { PROCEDURE_ACCESS } from "./router.ts";
 import { ADMIN_KEY, KEYS, READ_KEY, testApp, trpcQuery, withKey } from "./test-support/fixtures.ts";
 import { memoryService } from "./test-support/memory-service.ts";
+import { ServiceError } from "../service/types.ts";
+import { JobError, type JobEvent, type JobsService } from "../jobs/types.ts";
+import type { JobRecord } from "../../core/jobs/types.ts";
 
 type Json = Record<string, any>;
 
@@ -222,5 +226,102 @@ describe("client addresses", () => {
       hot.take(`cold-${i}`);
       if (i % 5 === 0) expect(hot.take("hot").ok).toBe(false);
     }
+  });
+});
+
+describe("no server paths in responses", () => {
+  const DATA = "/srv/vitrine/data";
+  const redact = createRedactor([
+    { path: DATA, as: "<data>" },
+    { path: "/opt/vitrine", as: "<app>" },
+  ]);
+
+  it("rewrites the named paths, home and temp directories; leaves URLs, relative paths and other text alone", () => {
+    expect(redact(`cannot open ${DATA}/releases/r001.lance: gone`)).toBe("cannot open <data>/releases/r001.lance: gone");
+    expect(redact(`--data ${DATA}: no such directory`)).toBe("--data <data>: no such directory");
+    // A sibling that only starts like the data dir is another directory (then left to the generic rules).
+    expect(redact(`${DATA}-old/x`)).toBe(`${DATA}-old/x`);
+    expect(redact("spawn /opt/vitrine/bin/vitrine.js")).toBe("spawn <app>/bin/vitrine.js");
+    expect(redact("model in /home/alice/models/m1 and /root/x, temp /tmp/vitrine-x1/a, mac /private/var/tmp/y")).toBe(
+      "model in ~/models/m1 and ~/x, temp <tmp>/vitrine-x1/a, mac <tmp>/y",
+    );
+    expect(redact('{"path":"/tmp/a"}')).toBe('{"path":"<tmp>/a"}');
+    expect(redact("file:///home/bob/x.png")).toBe("file://~/x.png");
+    for (const same of ["https://cdn.example.com/home/banner.png", "images/red.png", "Women>Dresses", "a/b", "/v1/retrieve", "/hometown/x", "/tmpfs"]) {
+      expect(redact(same)).toBe(same);
+    }
+  });
+
+  it("walks objects and arrays, returns untouched values as they are, and keeps __proto__ a plain key", () => {
+    const clean = { items: [{ id: "a", title: "Red dress", price: 3 }], n: 1 };
+    expect(redact(clean)).toBe(clean);
+    const dirty = JSON.parse(`{"lines":["job dir ${DATA}/jobs/j1","step 1"],"nested":{"__proto__":"${DATA}"},"at":null}`) as Json;
+    const out = redact(dirty);
+    expect(out).not.toBe(dirty);
+    expect(out.lines).toEqual(["job dir <data>/jobs/j1", "step 1"]);
+    expect(Object.getPrototypeOf(out.nested)).toBe(Object.prototype);
+    expect(Object.hasOwn(out.nested, "__proto__")).toBe(true);
+    expect(JSON.stringify(out)).not.toContain(DATA);
+    expect(dirty.lines[0]).toContain(DATA);
+  });
+
+  const record = (over: Partial<JobRecord> = {}): JobRecord =>
+    ({
+      id: "j20260101-000000-abcd",
+      kind: "retrain",
+      state: "failed",
+      error: `stage export failed: cannot write ${DATA}/model/model.onnx`,
+      config: { modelDir: `${DATA}/model` },
+      ...over,
+    }) as unknown as JobRecord;
+
+  const fakeJobs = (): JobsService => ({
+    trigger: async () => record({ state: "queued", error: null }),
+    get: async (id) => {
+      if (id !== "j20260101-000000-abcd") throw new JobError("JOB_NOT_FOUND", `no job ${id} in ${DATA}/jobs`);
+      return record();
+    },
+    list: async () => [record()],
+    cancel: async () => record(),
+    resume: async () => record(),
+    logs: async () => [`job dir ${DATA}/jobs/j20260101-000000-abcd`, "step 1", `Error: ENOENT: no such file, open '${DATA}/model/x'`],
+    async *watch(): AsyncIterable<JobEvent> {
+      yield { type: "snapshot", job: record() };
+      yield { type: "log", job: record(), line: `wrote ${DATA}/jobs/j1/ckpt` };
+    },
+    close: async () => undefined,
+  });
+
+  it("errors, release info, job records, logs and SSE events leave as <data>/…, REST and tRPC alike", async () => {
+    const base = memoryService();
+    const service = {
+      ...base,
+      retrieve: async () => Promise.reject(new ServiceError("BAD_REQUEST", `cannot read ${DATA}/releases/r002/items.lance`)),
+      lookup: async () => Promise.reject(new ServiceError("UNAVAILABLE", `store at ${DATA} is reloading`)),
+      listReleases: async () => (await base.listReleases()).map((r) => ({ ...r, model: `onnx:${DATA}/models/2026` })),
+    };
+    const app = createApp({ service, jobs: fakeJobs(), keys: KEYS, redactPaths: [{ path: DATA, as: "<data>" }] });
+    const texts: string[] = [];
+    const send = async (path: string, init: RequestInit) => {
+      const r = await app.request(path, init);
+      const text = await r.text();
+      texts.push(text);
+      return { status: r.status, text };
+    };
+    const id = { id: "j20260101-000000-abcd" };
+    expect((await send("/v1/retrieve", withKey(READ_KEY, { body: { query: "red" } }))).text).toContain("cannot read <data>/releases/r002/items.lance");
+    expect((await send(trpcQuery("retrieve", { query: "red" }), withKey(READ_KEY))).text).toContain("<data>/releases");
+    expect((await send(trpcQuery("lookup", { query: "red" }), withKey(READ_KEY))).status).toBe(503);
+    expect((await send("/v1/releases", withKey(READ_KEY))).text).toContain("onnx:<data>/models/2026");
+    expect((await send(trpcQuery("releases.list"), withKey(READ_KEY))).text).toContain("<data>/models");
+    expect((await send(trpcQuery("jobs.get", id), withKey(READ_KEY))).text).toContain("cannot write <data>/model/model.onnx");
+    expect((await send(trpcQuery("jobs.get", { id: "j20260101-000000-zzzz" }), withKey(READ_KEY))).text).toContain("in <data>/jobs");
+    expect((await send(trpcQuery("jobs.list", {}), withKey(READ_KEY))).text).toContain("<data>/model");
+    expect((await send(trpcQuery("jobs.logs", id), withKey(READ_KEY))).text).toContain("job dir <data>/jobs/j20260101-000000-abcd");
+    const sse = await send(trpcQuery("jobs.watch", id), withKey(READ_KEY));
+    expect(sse.status).toBe(200);
+    expect(sse.text).toContain("wrote <data>/jobs/j1/ckpt");
+    expect((await send("/trpc/jobs.trigger", withKey(ADMIN_KEY, { body: { kind: "retrain" } }))).text).toContain("<data>/model");
+    for (const t of texts) expect(t).not.toContain(DATA);
   });
 });

@@ -12,6 +12,7 @@
 //   createAuthenticator, ApiKey, Role       API keys
 //   RateLimitOptions                        a token bucket's settings (per key, per client address)
 //   clientAddressOf, addressBucket          the client address the unauthenticated limit counts
+//   createRedactor, PathAlias, Redactor     server paths rewritten out of responses
 //   isClientAbort                           whether an error is the client going away (→ 499)
 //   assertInputDepth, MAX_INPUT_DEPTH       the nesting guard run before schema validation
 //   AppLogger, MetricsRecorder,             what the app needs from logging and metrics, and
@@ -26,6 +27,7 @@ export { ApiError, ERROR_STATUS, JSONRPC_CODE, toApiError, trpcCodeFor, type Api
 export { createAuthenticator, type ApiKey, type Role } from "./auth.ts";
 export type { RateLimitOptions } from "./rate-limit.ts";
 export { addressBucket, clientAddressOf } from "./client-address.ts";
+export { createRedactor, type PathAlias, type Redactor } from "./redact.ts";
 export { assertInputDepth, MAX_INPUT_DEPTH } from "./input-guard.ts";
 export { noopMetrics, silentLogger, type AppLogger, type MetricsRecorder, type MetricsText, type RequestSample } from "./telemetry.ts";
 export { ConfigError, parseConfig, ServerConfigSchema, type ServerConfig } from "./config.ts";

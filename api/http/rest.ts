@@ -17,6 +17,7 @@ import {
   RetrieveResultSchema,
 } from "./schemas.ts";
 import type { AppEnv } from "./app-env.ts";
+import type { Redactor } from "./redact.ts";
 import type { RetrievalService } from "../service/types.ts";
 
 /** Who may call a route: anyone, a read (or admin) key, or an admin key. */
@@ -182,8 +183,8 @@ async function readInput(c: HonoContext, r: RestRoute): Promise<unknown> {
   return parsed.data;
 }
 
-/** Register the REST routes on an app. */
-export function mountRest(app: Hono<AppEnv>, service: RetrievalService): void {
+/** Register the REST routes on an app; answers leave through `redact` (no server paths). */
+export function mountRest(app: Hono<AppEnv>, service: RetrievalService, redact: Redactor): void {
   for (const r of REST_ROUTES) {
     app.on(r.method, r.path, async (c) => {
       c.set("route", r.path);
@@ -191,7 +192,7 @@ export function mountRest(app: Hono<AppEnv>, service: RetrievalService): void {
       // again here, still before reading input.
       const auth = r.access === "public" ? (null as never) : authorize(c.var.credential, r.access);
       const input = await readInput(c, r);
-      return c.json((await r.run(service, input as never, auth)) as object, 200);
+      return c.json(redact((await r.run(service, input as never, auth)) as object), 200);
     });
   }
 }

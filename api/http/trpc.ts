@@ -5,6 +5,7 @@ import { authorize, type Auth, type Credential, type Role } from "./auth.ts";
 import { toApiError, trpcCodeFor, type ApiErrorCode } from "./errors.ts";
 import { assertInputDepth } from "./input-guard.ts";
 import type { FieldIssue } from "../../core/index.ts";
+import type { Redactor } from "./redact.ts";
 import type { Access } from "./rest.ts";
 import type { RetrievalService } from "../service/types.ts";
 import type { JobsService } from "../jobs/types.ts";
@@ -21,6 +22,8 @@ export interface Context {
   credential: Credential;
   /** Request id (x-request-id), echoed in errors and logs. */
   requestId: string;
+  /** Rewrites server paths out of what the client is sent (redact.ts). */
+  redact: Redactor;
 }
 
 /** Procedure metadata: who may call it. The HTTP gate (gate.ts) reads it before any input is read. */
@@ -53,7 +56,7 @@ const t = initTRPC.context<Context>().meta<Meta>().create({
   sse: { ping: { enabled: true, intervalMs: 15_000 } },
   errorFormatter({ shape, error, ctx }) {
     const api = toApiError(error);
-    const body = api.body(ctx?.requestId ?? "");
+    const body = ctx ? ctx.redact(api.body(ctx.requestId)) : api.body("");
     const data: ErrorData = { ...body, httpStatus: api.status, ...(shape.data.path ? { path: shape.data.path } : {}) };
     if (api.extra.retryAfter !== undefined) data.retryAfter = api.extra.retryAfter;
     return { code: shape.code, message: body.message, data };
@@ -69,11 +72,23 @@ export const mergeRouters = t.mergeRouters;
 /** Server-side caller factory (tests, in-process use). */
 export const createCallerFactory = t.createCallerFactory;
 
+function isAsyncIterable(v: unknown): v is AsyncIterable<unknown> {
+  return typeof v === "object" && v !== null && Symbol.asyncIterator in v;
+}
+
+async function* redacted(source: AsyncIterable<unknown>, redact: Redactor): AsyncGenerator<unknown> {
+  for await (const v of source) yield redact(v);
+}
+
 // Procedures throw CoreError/ServiceError/ApiError/ZodError; re-throw each as a TRPCError whose code
-// gives the right HTTP status, with the ApiError as cause for the formatter.
-const mapErrors = t.middleware(async ({ next }) => {
+// gives the right HTTP status, with the ApiError as cause for the formatter. Results (and each
+// event of a subscription) leave without server paths.
+const mapErrors = t.middleware(async ({ ctx, next }) => {
   const result = await next();
-  if (result.ok) return result;
+  if (result.ok) {
+    const data = isAsyncIterable(result.data) ? redacted(result.data, ctx.redact) : ctx.redact(result.data);
+    return { ...result, data };
+  }
   const api = toApiError(result.error);
   if (result.error.code === trpcCodeFor(api.status) && result.error.cause === api) return result;
   throw new TRPCError({ code: trpcCodeFor(api.status), message: api.message, cause: api });

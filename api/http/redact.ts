@@ -43,9 +43,19 @@ export function createRedactor(aliases: readonly PathAlias[]): Redactor {
   const pattern = new RegExp(`${START}(?:${parts.join("|")})${END}`, "g");
   const replacements = [...specific.map((p) => clean.get(p)!), ...GENERIC.map(([, as]) => as)];
 
+  // Every match starts with one of these (a path's first component): cheap tests that let most
+  // strings — titles, ids, image URLs — skip the regular expression.
+  const heads = [...new Set([...specific.map((p) => `/${p.split("/")[1]}`), "/home/", "/Users/", "/root", "/tmp", "/private/", "/var/"])];
   const text = (s: string): string => {
-    // Most strings (titles, ids, brands) hold no slash at all.
     if (!s.includes("/")) return s;
+    let candidate = false;
+    for (const h of heads) {
+      if (s.includes(h)) {
+        candidate = true;
+        break;
+      }
+    }
+    if (!candidate) return s;
     return s.replace(pattern, (...m: unknown[]) => {
       for (let i = 0; i < replacements.length; i++) if (m[i + 1] !== undefined) return replacements[i]!;
       return m[0] as string;
@@ -66,7 +76,12 @@ export function createRedactor(aliases: readonly PathAlias[]): Redactor {
     const proto = Object.getPrototypeOf(v);
     if (proto !== Object.prototype && proto !== null) return v;
     let out: Record<string, unknown> | null = null;
-    for (const [k, x] of Object.entries(v)) {
+    const obj = v as Record<string, unknown>;
+    for (const k in obj) {
+      if (!Object.hasOwn(obj, k)) continue;
+      const x = obj[k];
+      // Numbers, booleans and null need no walk (most fields of an answer).
+      if (typeof x !== "string" && (typeof x !== "object" || x === null)) continue;
       const w = walk(x, depth + 1);
       if (w === x) continue;
       // Spread and defineProperty create own properties: a "__proto__" key stays a key.

@@ -8,6 +8,7 @@ import { checkRequest, createRequirementOf } from "./gate.ts";
 import { createRedactor, type PathAlias } from "./redact.ts";
 import { ApiError, JSONRPC_CODE, toApiError, trpcCodeFor } from "./errors.ts";
 import { buildOpenApiDocument } from "./openapi.ts";
+import { assertJsonValueCount, MAX_JSON_VALUES } from "./input-guard.ts";
 import { createRateLimiter, type RateLimitOptions } from "./rate-limit.ts";
 import { mountRest, REST_ROUTES } from "./rest.ts";
 import { appRouter, PROCEDURE_ACCESS, PROCEDURE_PATHS } from "./router.ts";
@@ -224,6 +225,11 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
 
   app.use("/trpc/*", async (c, next) => {
     c.set("route", trpcRouteLabel(c.req.path));
+    // The input's values are counted before tRPC parses it (input-guard.ts): a batch may hold
+    // MAX_JSON_VALUES per call. The body is read once: tRPC's adapter reads Hono's cached copy.
+    const calls = Math.min(c.req.path.split(",").length, MAX_BATCH);
+    const input = c.req.method === "POST" ? await c.req.text() : c.req.query("input");
+    if (input !== undefined) assertJsonValueCount(input, MAX_JSON_VALUES * calls);
     await next();
     if (c.req.raw.signal.aborted) c.set("clientGone", true);
     else if (c.res.status >= 400) c.res = await fillRequestId(c.res, c.var.requestId);

@@ -325,3 +325,40 @@ describe("no server paths in responses", () => {
     for (const t of texts) expect(t).not.toContain(DATA);
   });
 });
+
+describe("values counted before the parse", () => {
+  it("counts commas, brackets and braces outside strings, escapes included, and stops at the first one too many", async () => {
+    const { assertJsonValueCount } = await import("./input-guard.ts");
+    const ok = (t: string, max: number) => expect(() => assertJsonValueCount(t, max), t).not.toThrow();
+    const bad = (t: string, max: number) => expect(() => assertJsonValueCount(t, max), t).toThrow(/more than \d+ JSON values/);
+    ok('{"a":[1,2]}', 3);
+    bad('{"a":[1,2,3]}', 3);
+    ok('{"q":"a,b,c,[{,,,"}', 1);
+    ok('{"q":"say \\"a,b\\", then \\\\"}', 1);
+    bad('{"q":"x\\\\",  "r":[1,2]}', 3);
+    ok('"unterminated, , ,', 0);
+    // A 600 KB document of 64,000 values is refused after scanning the first few dozen KB.
+    const big = `[${Array.from({ length: 64_000 }, (_, i) => `"b${i}"`).join(",")}]`;
+    const t = performance.now();
+    for (let i = 0; i < 20; i++) bad(big, 8_192);
+    expect((performance.now() - t) / 20).toBeLessThan(5);
+  });
+
+  it("issue 13 A's cost bomb is a 400 before JSON.parse on REST and tRPC; a maximal valid filter, and a batch of them, still pass", async () => {
+    const { app } = testApp();
+    const brands = (n: number, off = 0) => Array.from({ length: n }, (_, i) => `b${off + i}`);
+    const bomb = { query: "red", k: 1000, filters: { op: "not", filter: { op: "or", filters: Array.from({ length: 64 }, (_, i) => ({ op: "in", field: "brand", values: brands(1000, i * 1000) })) } } };
+    for (const path of ["/v1/retrieve", "/trpc/retrieve"]) {
+      const r = await app.request(path, withKey(READ_KEY, { body: bomb }));
+      expect(r.status, path).toBe(400);
+      const body = (await r.json()) as Json;
+      const err = path.startsWith("/trpc") ? body.error.data : body.error;
+      expect(err).toMatchObject({ code: "INVALID_INPUT", message: expect.stringContaining("more than 8192 JSON values") });
+    }
+    const max = { query: "red", k: 1000, filters: { op: "or", filters: Array.from({ length: 8 }, (_, i) => ({ op: "in", field: "brand", values: brands(125, i * 125) })) } };
+    expect((await app.request("/v1/retrieve", withKey(READ_KEY, { body: max }))).status).toBe(200);
+    const batch = Object.fromEntries(Array.from({ length: 16 }, (_, i) => [String(i), max]));
+    const r = await app.request(`/trpc/${Array(16).fill("retrieve").join(",")}?batch=1`, withKey(READ_KEY, { body: batch }));
+    expect(r.status).toBe(200);
+  });
+});

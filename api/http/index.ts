@@ -14,7 +14,8 @@
 //   clientAddressOf, addressBucket          the client address the unauthenticated limit counts
 //   createRedactor, PathAlias, Redactor     server paths rewritten out of responses
 //   isClientAbort                           whether an error is the client going away (→ 499)
-//   assertInputDepth, MAX_INPUT_DEPTH       the nesting guard run before schema validation
+//   assertInputDepth, MAX_INPUT_DEPTH,      the nesting guard run before schema validation, and
+//     assertJsonValueCount, MAX_JSON_VALUES the value count checked before JSON.parse
 //   AppLogger, MetricsRecorder,             what the app needs from logging and metrics, and
 //     RequestSample, MetricsText,           the do-nothing defaults
 //     silentLogger, noopMetrics
@@ -28,6 +29,6 @@ export { createAuthenticator, type ApiKey, type Role } from "./auth.ts";
 export type { RateLimitOptions } from "./rate-limit.ts";
 export { addressBucket, clientAddressOf } from "./client-address.ts";
 export { createRedactor, type PathAlias, type Redactor } from "./redact.ts";
-export { assertInputDepth, MAX_INPUT_DEPTH } from "./input-guard.ts";
+export { assertInputDepth, assertJsonValueCount, MAX_INPUT_DEPTH, MAX_JSON_VALUES } from "./input-guard.ts";
 export { noopMetrics, silentLogger, type AppLogger, type MetricsRecorder, type MetricsText, type RequestSample } from "./telemetry.ts";
 export { ConfigError, parseConfig, ServerConfigSchema, type ServerConfig } from "./config.ts";

@@ -5,7 +5,7 @@ import type { z } from "zod";
 import { RetrieveRequestSchema } from "../../core/index.ts";
 import { authorize, type Auth } from "./auth.ts";
 import { ApiError, fromZodError } from "./errors.ts";
-import { assertInputDepth } from "./input-guard.ts";
+import { assertInputDepth, assertJsonValueCount } from "./input-guard.ts";
 import {
   ActivateInputSchema,
   ItemsGetInputSchema,
@@ -152,6 +152,8 @@ export const REST_ROUTES: readonly RestRoute[] = [
 export async function readJsonBody(c: HonoContext): Promise<unknown> {
   const text = await c.req.text();
   if (text.trim() === "") throw new ApiError("INVALID_JSON", 'request body is empty; send a JSON object, e.g. {"query":"red dress"}');
+  // Before the parse: what a document costs to parse grows with its values, not its bytes.
+  assertJsonValueCount(text);
   try {
     return JSON.parse(text);
   } catch (e) {

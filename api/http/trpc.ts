@@ -6,7 +6,6 @@ import { toApiError, trpcCodeFor, type ApiErrorCode } from "./errors.ts";
 import { assertInputDepth } from "./input-guard.ts";
 import type { FieldIssue } from "../../core/index.ts";
 import type { Redactor } from "./redact.ts";
-import type { Access } from "./rest.ts";
 import type { RetrievalService } from "../service/types.ts";
 import type { JobsService } from "../jobs/types.ts";
 
@@ -26,12 +25,6 @@ export interface Context {
   redact: Redactor;
 }
 
-/** Procedure metadata: who may call it. The HTTP gate (gate.ts) reads it before any input is read. */
-export type Meta = {
-  /** public, read (a read or admin key) or admin. */
-  access: Access;
-};
-
 /** The `data` of every tRPC error: the same code, issues and requestId as a REST error body. */
 // A type alias, not an interface: tRPC infers the error shape only from index-compatible types.
 export type ErrorData = {
@@ -49,7 +42,10 @@ export type ErrorData = {
   retryAfter?: number;
 };
 
-const t = initTRPC.context<Context>().meta<Meta>().create({
+// Procedure metadata: who may call it (public, read: a read or admin key, admin). The HTTP gate
+// (gate.ts) reads it before any input is read. Spelled out, not an alias: the SDK publishes the
+// router's type (sdk/build.mjs), which may name no server type.
+const t = initTRPC.context<Context>().meta<{ access: "public" | "read" | "admin" }>().create({
   // Never attach stacks, whatever NODE_ENV says.
   isDev: false,
   // jobs.watch streams for as long as a job runs; pings keep proxies from closing a quiet stream.

@@ -93,6 +93,8 @@ export interface ServingContext {
 export interface ServeHooks {
   /** Runs once the server listens, alongside it (errors are printed; the server keeps serving). */
   onListening?: (ctx: ServingContext) => Promise<void>;
+  /** The key to show in the printed curl line when keys are configured (the demo's read key). */
+  displayKey?: string;
 }
 
 /** `vitrine serve`: resolves to the exit code once the server has shut down. */
@@ -141,7 +143,7 @@ async function serve(values: ArgsOf<typeof SERVE>["values"], env: Record<string,
   }
 
   const health = await service.health().catch(() => ({ ok: false, release: null }));
-  const key = devKey ?? "$VITRINE_KEY";
+  const key = devKey ?? hooks.displayKey ?? "$VITRINE_KEY";
   console.error(`vitrine serve: listening on ${server.url} (data ${config.dataDir}, release ${health.release ?? "none active"})`);
   if (devKey) console.error(`  no VITRINE_API_KEYS set: generated admin key for this run: ${devKey}`);
   console.error(`  try: curl -s ${server.url}/v1/retrieve -H 'authorization: Bearer ${key}' -H 'content-type: application/json' -d '{"query":"red dress","k":10}'`);

@@ -4,6 +4,7 @@
 import type { ServingContext } from "../api/cli.ts";
 import { evalTable, showJob } from "../api/jobs/index.ts";
 import type { JobRecord } from "../core/jobs/index.ts";
+import type { DemoKeys } from "./demo-keys.ts";
 
 /** What to train; null: serve only. */
 export interface DemoTraining {
@@ -15,24 +16,28 @@ export interface DemoTraining {
 
 const step = (msg: string) => console.error(`\n▸ ${msg}`);
 
-function howToCall(ctx: ServingContext): string {
-  const key = ctx.devKey ?? "$VITRINE_KEY";
+function howToCall(ctx: ServingContext, keys: DemoKeys | null): string {
+  // The demo's keys (kept in the demo folder) when it made them; else the one-off or configured key.
+  const read = keys?.read ?? ctx.devKey ?? "$VITRINE_KEY";
+  const admin = keys?.admin ?? ctx.devKey ?? "$VITRINE_KEY";
   return [
     `ready: ${ctx.url}`,
-    `  curl -s ${ctx.url}/v1/retrieve -H 'authorization: Bearer ${key}' -H 'content-type: application/json' -d '{"query":"red floral dress","k":5}'`,
+    `  curl -s ${ctx.url}/v1/retrieve -H 'authorization: Bearer ${read}' -H 'content-type: application/json' -d '{"query":"red floral dress","k":5}'`,
     "  SDK (npm pack -w sdk, then npm install ./vitrine-sdk-0.1.0.tgz in your app):",
     `    import { createClient } from "@vitrine/sdk";`,
-    `    const vitrine = createClient({ url: "${ctx.url}", apiKey: "${key}" });`,
+    `    const vitrine = createClient({ url: "${ctx.url}", apiKey: "${read}" }); // read key: retrieve, lookup, items`,
     `    const { items, path, release } = await vitrine.retrieve("red floral dress", { k: 5, filters: { brand: "Luma" } });`,
-    `    for await (const e of vitrine.jobs.watch((await vitrine.jobs.trigger({ kind: "retrain" })).id)) console.log(e.job.state, e.job.progress);`,
+    `    const ops = createClient({ url: "${ctx.url}", apiKey: "${admin}" }); // admin key: jobs, releases`,
+    `    for await (const e of ops.jobs.watch((await ops.jobs.trigger({ kind: "retrain" })).id)) console.log(e.job.state, e.job.progress);`,
+    ...(keys ? ["  the keys are kept in the demo folder (keys.json) and reused by the next npm start; delete it for new ones"] : []),
     "  Ctrl-C stops the server (a running retrain is resumed by the next start).",
   ].join("\n");
 }
 
 /** Train (unless asked not to), then print the eval table and the ready lines. */
-export async function trainAndReport(ctx: ServingContext, training: DemoTraining | null): Promise<void> {
+export async function trainAndReport(ctx: ServingContext, training: DemoTraining | null, keys: DemoKeys | null = null): Promise<void> {
   if (!training || !ctx.jobs) {
-    console.error(`\n${howToCall(ctx)}`);
+    console.error(`\n${howToCall(ctx, keys)}`);
     return;
   }
   const jobs = ctx.jobs;
@@ -46,7 +51,7 @@ export async function trainAndReport(ctx: ServingContext, training: DemoTraining
     step(`trained model: reusing retrain ${last.id} (finished ${last.finishedAt}; --retrain trains again)`);
     const table = evalTable(last);
     if (table) console.log(`\n${table}`);
-    console.error(`\n${howToCall(ctx)}`);
+    console.error(`\n${howToCall(ctx, keys)}`);
     return;
   } else if (last?.resumable && !training.force) {
     step(`resuming retrain ${last.id} (${last.state}: ${last.error ?? ""})`);
@@ -54,7 +59,7 @@ export async function trainAndReport(ctx: ServingContext, training: DemoTraining
   } else {
     step(`retraining with the ${training.preset} preset: pretrain → finetune → export → embed → eval → publish`);
     if (training.preset === "cpu") console.error("  about 15 minutes on 2 cores; the baseline release answers meanwhile (try the curl line below)");
-    console.error(`\n${howToCall(ctx)}\n`);
+    console.error(`\n${howToCall(ctx, keys)}\n`);
     job = await jobs.trigger("retrain", { preset: training.preset }, "demo");
     console.error(`  job ${job.id}: records and log in ${ctx.dataDir}/jobs/${job.id}`);
   }
@@ -75,5 +80,5 @@ export async function trainAndReport(ctx: ServingContext, training: DemoTraining
   } else {
     console.error(`\nnot published (${final.gate?.message ?? "see the job log"}); the baseline release keeps serving.`);
   }
-  console.error(`\n${howToCall(ctx)}`);
+  console.error(`\n${howToCall(ctx, keys)}`);
 }

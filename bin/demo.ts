@@ -4,6 +4,7 @@
 // table and how to call the API. Each step is skipped when its output exists: a second run reuses
 // the trained release and serves in seconds; an interrupted retrain is resumed.
 import { existsSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { runVerb, type ArgsOf } from "../core/cli/index.ts";
 import { DEMO } from "../core/cli/verbs/index.ts";
@@ -11,6 +12,7 @@ import { createHashEncoder } from "../core/index.ts";
 import { generateDataset } from "../datasets/index.ts";
 import { formatSummary, importData } from "../ingest/index.ts";
 import { getActiveRelease, publishRelease, readImportManifest } from "../lancedb/index.ts";
+import { demoKeysEnv, loadOrCreateDemoKeys, type DemoKeys } from "./demo-keys.ts";
 
 const step = (msg: string) => console.error(`\n▸ ${msg}`);
 
@@ -72,11 +74,24 @@ async function demo(values: ArgsOf<typeof DEMO>["values"]): Promise<number> {
     console.error(`  ${info.id}: ${info.items} items, ${info.qids} precomputed queries, index ${info.index.kind}`);
   }
 
+  // Keys the printed snippets keep working with across restarts (unless the caller brings its own).
+  let keys: DemoKeys | null = null;
+  if (!process.env.VITRINE_API_KEYS?.trim()) {
+    await mkdir(root, { recursive: true });
+    const k = await loadOrCreateDemoKeys(root);
+    keys = k.keys;
+    if (k.replaced) step(`API keys: ${k.path} was unusable (${k.replaced}); wrote new ones`);
+    else step(k.created ? `API keys: generated into ${k.path} (mode 0600; later starts reuse them)` : `API keys: reusing ${k.path}`);
+  }
+
   step(`serving on port ${values.port}`);
   const { serveCommand } = await import("../api/cli.ts");
   const { trainAndReport } = await import("./demo-train.ts");
   const train = values["no-train"] ? null : { preset: values.preset, force: values.retrain };
   // Request and job logs stay quiet under the progress bars unless asked for.
-  const env = { VITRINE_LOG_LEVEL: "warn", ...process.env };
-  return serveCommand(["--data", data, "--port", String(values.port)], env, { onListening: (ctx) => trainAndReport(ctx, train) });
+  const env = { VITRINE_LOG_LEVEL: "warn", ...process.env, ...(keys ? { VITRINE_API_KEYS: demoKeysEnv(keys) } : {}) };
+  return serveCommand(["--data", data, "--port", String(values.port)], env, {
+    ...(keys ? { displayKey: keys.read } : {}),
+    onListening: (ctx) => trainAndReport(ctx, train, keys),
+  });
 }

@@ -2,7 +2,7 @@
 // serves the baseline, retrains as a job and prints the eval table and how to call the API; the
 // second run reuses all of it and serves in seconds. The tiny preset keeps it short.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
@@ -54,7 +54,12 @@ describe("vitrine demo (npm start)", () => {
     const first = startDemo();
     // Serving starts before training: the baseline answers meanwhile.
     const url = (await until(first, /listening on (http:\/\/\S+)/, 120_000))[1]!;
-    const key = (await until(first, /generated admin key for this run: (\w+)/, 5_000))[1]!;
+    // The keys were generated into the demo folder (mode 0600); the printed curl line uses the read key.
+    const key = (await until(first, /try: curl -s \S+ -H 'authorization: Bearer (\w+)'/, 5_000))[1]!;
+    const saved = JSON.parse(await readFile(join(dir, "keys.json"), "utf8")) as { read: string; admin: string };
+    expect(key).toBe(saved.read);
+    expect((await stat(join(dir, "keys.json"))).mode & 0o777).toBe(0o600);
+    expect(first.err).toMatch(/API keys: generated into/);
     const health = (await (await fetch(`${url}/healthz`)).json()) as { release: string };
     expect(health.release).toBe("r001");
     await until(first, /retraining with the tiny preset/, 10_000);
@@ -73,6 +78,13 @@ describe("vitrine demo (npm start)", () => {
     const second = startDemo();
     await until(second, /reusing retrain j\d{8}-\d{6}-\w{4}/, 60_000);
     await until(second, /ready: http/, 30_000);
+    // Same keys as the first start: the snippet printed then still works.
+    expect(second.err).toMatch(/API keys: reusing/);
+    const url2 = (await until(second, /listening on (http:\/\/\S+)/, 1_000))[1]!;
+    expect(second.err).toContain(`apiKey: "${saved.read}"`);
+    expect(second.err).toContain(`apiKey: "${saved.admin}"`);
+    const again = await fetch(`${url2}/v1/retrieve`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify({ query: "dress", k: 3 }) });
+    expect(again.status).toBe(200);
     expect(second.err).toMatch(/demo dataset: reusing/);
     expect(second.err).toMatch(/import: reusing/);
     expect(second.err).not.toMatch(/▸ pretrain|retraining with/);

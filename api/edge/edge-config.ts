@@ -15,6 +15,8 @@ export interface EdgeEnv {
   VITRINE_API_KEYS?: string;
   /** Per-key rate limit of edge answers per isolate, PER_SECOND:BURST or off (var). */
   VITRINE_RATE_LIMIT?: string;
+  /** Per-client-address limit (CF-Connecting-IP) of requests without a usable key, per isolate, PER_SECOND:BURST or off (var; default 10:20). */
+  VITRINE_UNAUTH_RATE_LIMIT?: string;
   /** Largest request body in bytes (var). */
   VITRINE_MAX_BODY_BYTES?: string;
   /** max-age of edge answers in seconds (var; default 30, 0 = no-store). */
@@ -33,6 +35,8 @@ export interface EdgeConfig {
   keys: ApiKey[];
   /** Rate limit of edge answers (null: off). */
   rateLimit: RateLimitOptions | null;
+  /** Per-address limit of requests without a usable key (null: off). */
+  unauthRateLimit: RateLimitOptions | null;
   /** Body limit. */
   maxBodyBytes: number;
   /** max-age of edge answers, seconds. */
@@ -74,12 +78,14 @@ export function parseEdgeConfig(env: EdgeEnv): EdgeConfig {
   const base = parseConfig({
     VITRINE_API_KEYS: env.VITRINE_API_KEYS,
     VITRINE_RATE_LIMIT: env.VITRINE_RATE_LIMIT,
+    VITRINE_UNAUTH_RATE_LIMIT: env.VITRINE_UNAUTH_RATE_LIMIT,
     VITRINE_MAX_BODY_BYTES: env.VITRINE_MAX_BODY_BYTES,
   });
   return {
     originUrl: vars.data.ORIGIN_URL.trim().replace(/\/+$/, ""),
     keys: base.keys,
     rateLimit: base.rateLimit,
+    unauthRateLimit: base.unauthRateLimit,
     maxBodyBytes: base.maxBodyBytes,
     cacheMaxAge: vars.data.EDGE_CACHE_MAX_AGE,
     pointerTtlMs: vars.data.EDGE_POINTER_TTL_MS,

@@ -6,7 +6,7 @@
 // caller's key.
 import type { Hono } from "hono";
 import { RetrieveRequestSchema, type RetrieveRequest } from "../../core/index.ts";
-import { ApiError, assertInputDepth, createApp, createAuthenticator, silentLogger, type ApiKey, type AppEnv, type AppLogger, type RateLimitOptions } from "../http/index.ts";
+import { ApiError, appRequirement, assertInputDepth, createApp, createAuthenticator, silentLogger, type ApiKey, type AppEnv, type AppLogger, type RateLimitOptions } from "../http/index.ts";
 import type { RetrieveResult } from "../service/types.ts";
 import { answerFromKv } from "./answer.ts";
 import { AnswerStash, createEdgeService } from "./edge-service.ts";
@@ -24,6 +24,8 @@ export interface EdgeHandlerOptions {
   keys: readonly ApiKey[];
   /** Per-key rate limit of edge answers, per isolate (null: off). */
   rateLimit?: RateLimitOptions | null;
+  /** Per-address (CF-Connecting-IP) limit of requests without a usable key, per isolate (null or absent: off). */
+  unauthRateLimit?: RateLimitOptions | null;
   /** Largest request body accepted, in bytes (default 1 MiB, as the origin). */
   maxBodyBytes?: number;
   /** max-age of edge answers in seconds (default 30; 0 sends no-store). */
@@ -57,9 +59,13 @@ export function createEdgeHandler(opts: EdgeHandlerOptions): EdgeHandler {
     service: createEdgeService(opts.store, stash),
     keys: opts.keys,
     rateLimit: opts.rateLimit ?? null,
+    unauthRateLimit: opts.unauthRateLimit ?? null,
+    // Cloudflare sets CF-Connecting-IP itself (a client cannot choose it).
+    clientAddress: (c) => c.req.header("cf-connecting-ip") ?? null,
     maxBodyBytes,
     logger,
   });
+  const requirementOf = appRequirement(false);
 
   // The app's answer to a request the edge keeps: cache headers on a 200 (the answer), no-store on errors.
   const viaApp = async (req: Request): Promise<Response> => {
@@ -91,6 +97,12 @@ export function createEdgeHandler(opts: EdgeHandlerOptions): EdgeHandler {
         }
       };
 
+      // Auth before work: a request without a usable key for anything but the public routes is
+      // answered here by the app (401, or 429 from the address's bucket) — its body never read,
+      // nothing forwarded. /metrics goes on: the origin decides whether it is public.
+      if (url.pathname !== "/metrics" && requirementOf(request.method, url.pathname).access !== "public" && authenticate(request.headers).auth === null) {
+        return viaApp(request);
+      }
       const route = retrieveRoute(request.method, url);
       if (!route) return forward(null);
       const body = request.method === "GET" ? null : await request.arrayBuffer();

@@ -1,6 +1,7 @@
 // Which requests the edge may answer itself: retrieve calls, over REST (POST /v1/retrieve) or tRPC
 // (GET or POST /trpc/retrieve, batched or not, every call a retrieve). Reads their raw inputs;
 // validation stays with the app's schemas.
+import { assertJsonValueCount, MAX_JSON_VALUES } from "../http/index.ts";
 
 /** How a retrieve request arrived. */
 export type RetrieveRoute = "rest" | "trpc" | "trpc-batch";
@@ -15,9 +16,11 @@ export function retrieveRoute(method: string, url: URL): RetrieveRoute | null {
   return procs.length === 1 ? "trpc" : null;
 }
 
-function json(text: string | null): { ok: true; value: unknown } | { ok: false } {
+function json(text: string | null, calls: number): { ok: true; value: unknown } | { ok: false } {
   if (text === null || text.trim() === "") return { ok: true, value: undefined };
   try {
+    // Counted before the parse, as the app does; too many values: the app answers its 400.
+    assertJsonValueCount(text, MAX_JSON_VALUES * calls);
     return { ok: true, value: JSON.parse(text) };
   } catch {
     return { ok: false };
@@ -30,10 +33,10 @@ function json(text: string | null): { ok: true; value: unknown } | { ok: false }
  */
 export function retrieveInputs(route: RetrieveRoute, method: string, url: URL, body: string | null): unknown[] | null {
   const text = route !== "rest" && method === "GET" ? url.searchParams.get("input") : body;
-  const parsed = json(text);
+  const n = url.pathname.slice("/trpc/".length).split(",").length;
+  const parsed = json(text, route === "trpc-batch" ? n : 1);
   if (!parsed.ok) return null;
   if (route !== "trpc-batch") return [parsed.value];
-  const n = url.pathname.slice("/trpc/".length).split(",").length;
   const byIndex = parsed.value;
   if (byIndex !== undefined && (typeof byIndex !== "object" || byIndex === null || Array.isArray(byIndex))) return null;
   return Array.from({ length: n }, (_, i) => (byIndex as Record<string, unknown> | undefined)?.[String(i)]);

@@ -1,6 +1,5 @@
 // The Hono environment of the app: what middleware puts on the context for handlers.
-import type { Credential } from "./auth.ts";
-import type { RateLimiter } from "./rate-limit.ts";
+import type { Auth, Credential } from "./auth.ts";
 
 /** Hono `Env` of the Vitrine app. */
 export interface AppEnv {
@@ -11,7 +10,9 @@ export interface AppEnv {
     credential: Credential;
     /** Route pattern for metrics; bounded cardinality. */
     route: string;
-    /** Per-key rate limiter, or null when limiting is off. */
-    limiter: RateLimiter | null;
+    /** The caller the gate admitted (null on public routes without a key). */
+    auth: Auth | null;
+    /** Set when the client went away before its answer (recorded as 499). */
+    clientGone: boolean;
   };
 }

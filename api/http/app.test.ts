@@ -273,12 +273,15 @@ describe("observability", () => {
     await app.request("/v1/releases/r001/activate", withKey(ADMIN_KEY, { method: "POST" }));
     await app.request(trpcQuery("lookup", { query: "a" }), withKey(READ_KEY));
     await app.request("/trpc/whatever-" + "x".repeat(50), withKey(READ_KEY));
+    await app.request("/random/" + Math.random(), withKey(READ_KEY));
+    // Without a key, an unknown route is refused before routing: nothing about the routes leaks.
     await app.request("/random/" + Math.random());
     expect(samples.map((s) => [s.route, s.status])).toEqual([
       ["/v1/releases/:release/activate", 200],
       ["/trpc/lookup", 200],
       ["/trpc/unknown", 404],
       ["unmatched", 404],
+      ["unmatched", 401],
     ]);
     expect(lines[0]).toMatchObject({ method: "POST", path: "/v1/releases/r001/activate", status: 200, keyId: "admin" });
     expect(typeof lines[0]!.ms).toBe("number");

@@ -4,11 +4,14 @@ import { Hono, type Context as HonoContext } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { trpcServer } from "@hono/trpc-server";
 import { authorize, createAuthenticator, type ApiKey } from "./auth.ts";
+import { checkRequest, createRequirementOf } from "./gate.ts";
+import { createRedactor, type PathAlias } from "./redact.ts";
 import { ApiError, JSONRPC_CODE, toApiError, trpcCodeFor } from "./errors.ts";
 import { buildOpenApiDocument } from "./openapi.ts";
+import { assertJsonValueCount, MAX_JSON_VALUES } from "./input-guard.ts";
 import { createRateLimiter, type RateLimitOptions } from "./rate-limit.ts";
 import { mountRest, REST_ROUTES } from "./rest.ts";
-import { appRouter, PROCEDURE_PATHS } from "./router.ts";
+import { appRouter, PROCEDURE_ACCESS, PROCEDURE_PATHS } from "./router.ts";
 import { noopMetrics, silentLogger, type AppLogger, type MetricsRecorder } from "./telemetry.ts";
 import type { AppEnv } from "./app-env.ts";
 import type { Context as TrpcContext, ErrorData } from "./trpc.ts";
@@ -25,6 +28,16 @@ export interface AppOptions {
   keys: readonly ApiKey[];
   /** Per-key rate limit; null or absent disables limiting. */
   rateLimit?: RateLimitOptions | null;
+  /**
+   * Per-client-address limit of requests without a usable key (none, unknown, malformed) to
+   * anything but the public routes; null or absent disables it. serveNode passes the server
+   * config's `unauthRateLimit` (default 10/s, burst 20).
+   */
+  unauthRateLimit?: RateLimitOptions | null;
+  /** The client address of a request, for the unauthenticated limit (default: unknown, one shared bucket). */
+  clientAddress?: (c: HonoContext<AppEnv>) => string | null;
+  /** Server paths to rewrite out of responses (the data dir as "<data>", ...); home and temp paths always are. */
+  redactPaths?: readonly PathAlias[];
   /** Structured logger (default: silent). */
   logger?: AppLogger;
   /** Request metrics and the /metrics text (default: no-op). */
@@ -47,6 +60,22 @@ function trpcRouteLabel(path: string): string {
   const procs = path.slice("/trpc/".length).split(",");
   if (procs.every((p) => KNOWN_PROCEDURES.has(p))) return procs.length === 1 ? `/trpc/${procs[0]}` : "/trpc/batch";
   return "/trpc/unknown";
+}
+
+/**
+ * Whether an error is the client going away, not a fault: the request's signal (checked by the
+ * callers) is the main test; this catches a body read that failed first — Node's "aborted" error of
+ * the incoming message, or an AbortError. Outbound failures ("read ECONNRESET", "socket hang up")
+ * are not matched: they are the server's problem.
+ */
+export function isClientAbort(err: unknown): boolean {
+  let e = err;
+  for (let i = 0; i < 6 && typeof e === "object" && e !== null; i++) {
+    const x = e as { name?: unknown; code?: unknown; message?: unknown; cause?: unknown };
+    if (x.name === "AbortError" || (x.message === "aborted" && x.code === "ECONNRESET")) return true;
+    e = x.cause;
+  }
+  return false;
 }
 
 // A 500 is a bug: log it with its cause and stack. A 503 (no release, store reloading) is a state
@@ -75,20 +104,39 @@ async function fillRequestId(res: Response, requestId: string): Promise<Response
   return new Response(JSON.stringify(body), { status: res.status, statusText: res.statusText, headers });
 }
 
+/** What a request to the app needs (public, read, admin; tokens) from its method and path alone. */
+export function appRequirement(publicMetrics: boolean): ReturnType<typeof createRequirementOf> {
+  return createRequirementOf({ rest: REST_ROUTES, procedures: PROCEDURE_ACCESS, publicMetrics, maxBatchSize: MAX_BATCH });
+}
+
+const MAX_BATCH = 16;
+
 /** Build the Vitrine HTTP app: tRPC at /trpc, REST at /v1, /healthz, /metrics. */
 export function createApp(options: AppOptions): Hono<AppEnv> {
   const { service } = options;
   const logger = options.logger ?? silentLogger;
   const metrics = options.metrics ?? noopMetrics;
   const authenticate = createAuthenticator(options.keys);
-  const limiter = options.rateLimit ? createRateLimiter(options.rateLimit, options.now) : null;
+  const clock = options.now ? { now: options.now } : {};
+  const limits = {
+    perKey: options.rateLimit ? createRateLimiter(options.rateLimit, clock) : null,
+    perAddress: options.unauthRateLimit ? createRateLimiter(options.unauthRateLimit, clock) : null,
+  };
+  const clientAddress = options.clientAddress ?? (() => null);
+  const redact = createRedactor(options.redactPaths ?? []);
   const maxBodyBytes = options.maxBodyBytes ?? 1 << 20;
+  const requirementOf = appRequirement(options.publicMetrics ?? false);
   let openApi: string | undefined;
 
   const app = new Hono<AppEnv>();
 
   /** Answer with the one error shape: REST's body, or tRPC's envelope under /trpc. */
   const errorResponse = (c: HonoContext<AppEnv>, err: unknown): Response => {
+    if (isClientAbort(err) || c.req.raw.signal.aborted) {
+      // Nobody is left to answer: the outer middleware records a 499 at info level.
+      c.set("clientGone", true);
+      return c.body(null, 499 as 400);
+    }
     const api = toApiError(err);
     const requestId = c.var.requestId ?? "";
     logFailure(logger, api, { requestId, method: c.req.method, path: c.req.path.slice(0, 200) }, err);
@@ -96,31 +144,47 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     const status = api.status as 400;
     if (c.req.path === "/trpc" || c.req.path.startsWith("/trpc/")) {
       const code = trpcCodeFor(api.status);
-      const data: ErrorData = { ...api.body(requestId), httpStatus: api.status };
+      const body = redact(api.body(requestId));
+      const data: ErrorData = { ...body, httpStatus: api.status };
       if (api.extra.retryAfter !== undefined) data.retryAfter = api.extra.retryAfter;
-      return c.json({ error: { message: api.message, code: JSONRPC_CODE[code] ?? -32603, data } }, status);
+      return c.json({ error: { message: body.message, code: JSONRPC_CODE[code] ?? -32603, data } }, status);
     }
-    return c.json({ error: api.body(requestId) }, status);
+    return c.json({ error: redact(api.body(requestId)) }, status);
   };
 
-  // Outermost: request id, then one log line and one metrics sample per request.
+  // Outermost: request id, then one log line and one metrics sample per request. A client that went
+  // away before its answer (mid-body, or while the answer was computed) is a 499 at info level.
   app.use("*", async (c, next) => {
     const started = performance.now();
+    // The runtime's signal (Node: aborts when the connection closes before the answer is sent);
+    // taken before any middleware replaces c.req.raw.
+    const signal = c.req.raw.signal;
     const incoming = c.req.header("x-request-id");
     const requestId = incoming !== undefined && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
     c.set("requestId", requestId);
     c.set("route", "unmatched");
     c.set("credential", authenticate(c.req.raw.headers));
-    c.set("limiter", limiter);
+    c.set("auth", null);
+    c.set("clientGone", false);
     await next();
     c.res.headers.set("x-request-id", requestId);
     const ms = Math.round((performance.now() - started) * 1000) / 1000;
-    const status = c.res.status;
+    const gone = c.var.clientGone || signal.aborted;
+    const status = gone ? 499 : c.res.status;
     metrics.observe({ method: c.req.method, route: c.var.route, status, ms });
     logger.info(
       { method: c.req.method, path: c.req.path.slice(0, 200), route: c.var.route, status, ms, keyId: c.var.credential.auth?.keyId ?? null, requestId },
-      "request",
+      gone ? "client closed request" : "request",
     );
+  });
+
+  // Auth before work: the key (or, without one, the client address's bucket) and the key's rate
+  // limit are checked from the method, path and headers alone — before the body limit below reads
+  // a chunked body, before any JSON parse or depth check.
+  app.use("*", async (c, next) => {
+    const auth = checkRequest(requirementOf(c.req.method, c.req.path), c.var.credential, limits, () => clientAddress(c));
+    c.set("auth", auth);
+    await next();
   });
 
   app.use(
@@ -157,12 +221,18 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     return c.body(openApi, 200, { "content-type": "application/json; charset=utf-8" });
   });
 
-  mountRest(app, service);
+  mountRest(app, service, redact);
 
   app.use("/trpc/*", async (c, next) => {
     c.set("route", trpcRouteLabel(c.req.path));
+    // The input's values are counted before tRPC parses it (input-guard.ts): a batch may hold
+    // MAX_JSON_VALUES per call. The body is read once: tRPC's adapter reads Hono's cached copy.
+    const calls = Math.min(c.req.path.split(",").length, MAX_BATCH);
+    const input = c.req.method === "POST" ? await c.req.text() : c.req.query("input");
+    if (input !== undefined) assertJsonValueCount(input, MAX_JSON_VALUES * calls);
     await next();
-    if (c.res.status >= 400) c.res = await fillRequestId(c.res, c.var.requestId);
+    if (c.req.raw.signal.aborted) c.set("clientGone", true);
+    else if (c.res.status >= 400) c.res = await fillRequestId(c.res, c.var.requestId);
   });
   app.use(
     "/trpc/*",
@@ -170,12 +240,13 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
       router: appRouter,
       endpoint: "/trpc",
       allowMethodOverride: true,
-      maxBatchSize: 16,
+      maxBatchSize: MAX_BATCH,
       createContext: (_opts, c): TrpcContext & Record<string, unknown> => {
         const credential = (c as HonoContext<AppEnv>).var.credential;
-        return { service, jobs: options.jobs ?? null, credential, auth: credential.auth, requestId: (c as HonoContext<AppEnv>).var.requestId, limiter };
+        return { service, jobs: options.jobs ?? null, credential, auth: credential.auth, requestId: (c as HonoContext<AppEnv>).var.requestId, redact };
       },
-      onError: ({ error, path, ctx }) => {
+      onError: ({ error, path, ctx, req }) => {
+        if (isClientAbort(error) || req.signal.aborted) return;
         const api = toApiError(error);
         logFailure(logger, api, { requestId: (ctx as TrpcContext | undefined)?.requestId, procedure: path }, error);
       },

@@ -1,7 +1,6 @@
 // API-key authentication: keys come from configuration, are sent as `Authorization: Bearer <key>`
 // (or `x-api-key`), and compare in constant time so response timing does not reveal a key's prefix.
 import { ApiError } from "./errors.ts";
-import type { RateLimiter } from "./rate-limit.ts";
 
 /** What a key may do: read keys retrieve; admin keys also activate releases and run jobs. */
 export type Role = "read" | "admin";
@@ -74,16 +73,4 @@ export function authorize(cred: Credential, role: Role): Auth {
     throw new ApiError("FORBIDDEN", `this operation needs an admin key; key "${cred.auth.keyId}" has role read`);
   }
   return cred.auth;
-}
-
-/** Authorise the caller for `role` and take a token from its rate-limit bucket (REST and tRPC alike). */
-export function admit(cred: Credential, role: Role, limiter: RateLimiter | null): Auth {
-  const auth = authorize(cred, role);
-  const decision = limiter?.take(auth.keyId);
-  if (decision && !decision.ok) {
-    throw new ApiError("RATE_LIMITED", `rate limit exceeded for key "${auth.keyId}"; retry after ${decision.retryAfter} s`, {
-      retryAfter: decision.retryAfter,
-    });
-  }
-  return auth;
 }

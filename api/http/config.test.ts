@@ -22,6 +22,15 @@ describe("parseConfig", () => {
     expect(parseConfig({ VITRINE_RATE_LIMIT: "off" }).rateLimit).toBeNull();
   });
 
+  it("the unauthenticated limit and trusted proxy hops: defaults 10/s burst 20 and 0, env and file", () => {
+    expect(parseConfig({})).toMatchObject({ unauthRateLimit: { perSecond: 10, burst: 20 }, trustProxyHops: 0 });
+    expect(parseConfig({ VITRINE_UNAUTH_RATE_LIMIT: "2:5", VITRINE_TRUST_PROXY_HOPS: "1" })).toMatchObject({ unauthRateLimit: { perSecond: 2, burst: 5 }, trustProxyHops: 1 });
+    expect(parseConfig({ VITRINE_UNAUTH_RATE_LIMIT: "off" }).unauthRateLimit).toBeNull();
+    expect(parseConfig({}, { unauthRateLimit: null, trustProxyHops: 2 })).toMatchObject({ unauthRateLimit: null, trustProxyHops: 2 });
+    expect(() => parseConfig({ VITRINE_UNAUTH_RATE_LIMIT: "lots" })).toThrow(/^VITRINE_UNAUTH_RATE_LIMIT must be "off" or PER_SECOND:BURST .*"10:20"/);
+    expect(() => parseConfig({ VITRINE_TRUST_PROXY_HOPS: "11" })).toThrow(/^VITRINE_TRUST_PROXY_HOPS: trustProxyHops must be 0–10/);
+  });
+
   it("a bad value fails loudly, naming the variable", () => {
     const bad: [Record<string, string>, RegExp][] = [
       [{ VITRINE_API_KEYS: `app:${KEY}:write` }, /^VITRINE_API_KEYS: entry 1 \("app"\): role: role must be "read" or "admin"/],

@@ -39,6 +39,21 @@ export const ServerConfigSchema = z
       .object({ perSecond: positive("rateLimit.perSecond"), burst: z.int().min(1, { error: "rateLimit.burst must be ≥ 1" }) })
       .nullable()
       .default({ perSecond: 50, burst: 100 }),
+    /**
+     * Per-client-address limit of requests without a usable key (none, unknown, malformed) to
+     * anything but /healthz, /v1/openapi.json and a public /metrics: key guessing and keyless
+     * floods get 429 RATE_LIMITED with Retry-After; keyed clients never touch these buckets.
+     */
+    unauthRateLimit: z
+      .object({ perSecond: positive("unauthRateLimit.perSecond"), burst: z.int().min(1, { error: "unauthRateLimit.burst must be ≥ 1" }) })
+      .nullable()
+      .default({ perSecond: 10, burst: 20 }),
+    /**
+     * How many proxies of yours sit in front of the server: 0 (default) limits by the socket's
+     * peer address and ignores X-Forwarded-For (a client can write anything there); n ≥ 1 takes the
+     * n-th X-Forwarded-For entry from the right, the address your outermost proxy saw.
+     */
+    trustProxyHops: z.int({ error: "trustProxyHops must be a whole number" }).min(0).max(10, { error: "trustProxyHops must be 0–10" }).default(0),
     publicMetrics: z.boolean().default(false),
     maxBodyBytes: z.int().min(1_024, { error: "maxBodyBytes must be ≥ 1024" }).default(1 << 20),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -95,12 +110,12 @@ function envBool(env: Record<string, string | undefined>, name: string): boolean
   throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
 }
 
-/** Parse `VITRINE_RATE_LIMIT`: "off", or "PER_SECOND:BURST" (e.g. "50:100"). */
-function parseRateLimitEnv(v: string): { perSecond: number; burst: number } | null {
+/** Parse `VITRINE_RATE_LIMIT` (or another rate variable): "off", or "PER_SECOND:BURST" (e.g. "50:100"). */
+function parseRateLimitEnv(v: string, name = "VITRINE_RATE_LIMIT", example = "50:100"): { perSecond: number; burst: number } | null {
   if (v.trim().toLowerCase() === "off") return null;
   const m = /^\s*(\d+(?:\.\d+)?)\s*:\s*(\d+)\s*$/.exec(v);
   if (!m || !(Number(m[1]) > 0) || !(Number(m[2]) >= 1)) {
-    throw new ConfigError(`VITRINE_RATE_LIMIT must be "off" or PER_SECOND:BURST with both > 0 (e.g. "50:100"), got "${v}"`);
+    throw new ConfigError(`${name} must be "off" or PER_SECOND:BURST with both > 0 (e.g. "${example}"), got "${v}"`);
   }
   return { perSecond: Number(m[1]), burst: Number(m[2]) };
 }
@@ -108,7 +123,8 @@ function parseRateLimitEnv(v: string): { perSecond: number; burst: number } | nu
 /**
  * The configuration from a parsed config file (or {}) overlaid with the environment:
  * VITRINE_API_KEYS, VITRINE_PORT (or PORT), VITRINE_HOST, VITRINE_DATA, VITRINE_RATE_LIMIT,
- * VITRINE_PUBLIC_METRICS, VITRINE_MAX_BODY_BYTES, VITRINE_LOG_LEVEL, VITRINE_JOBS (on/off),
+ * VITRINE_UNAUTH_RATE_LIMIT, VITRINE_TRUST_PROXY_HOPS, VITRINE_PUBLIC_METRICS,
+ * VITRINE_MAX_BODY_BYTES, VITRINE_LOG_LEVEL, VITRINE_JOBS (on/off),
  * VITRINE_JOB_COMMAND (container launch command for jobs).
  */
 export function parseConfig(env: Record<string, string | undefined>, file: unknown = {}, fileName = "config file"): ServerConfig {
@@ -122,6 +138,10 @@ export function parseConfig(env: Record<string, string | undefined>, file: unkno
   set("host", env.VITRINE_HOST?.trim() || undefined);
   set("dataDir", env.VITRINE_DATA?.trim() || undefined);
   if (env.VITRINE_RATE_LIMIT !== undefined && env.VITRINE_RATE_LIMIT.trim() !== "") set("rateLimit", parseRateLimitEnv(env.VITRINE_RATE_LIMIT));
+  if (env.VITRINE_UNAUTH_RATE_LIMIT !== undefined && env.VITRINE_UNAUTH_RATE_LIMIT.trim() !== "") {
+    set("unauthRateLimit", parseRateLimitEnv(env.VITRINE_UNAUTH_RATE_LIMIT, "VITRINE_UNAUTH_RATE_LIMIT", "10:20"));
+  }
+  set("trustProxyHops", envInt(env, "VITRINE_TRUST_PROXY_HOPS"));
   set("publicMetrics", envBool(env, "VITRINE_PUBLIC_METRICS"));
   set("maxBodyBytes", envInt(env, "VITRINE_MAX_BODY_BYTES"));
   set("logLevel", env.VITRINE_LOG_LEVEL?.trim() || undefined);
@@ -135,6 +155,7 @@ export function parseConfig(env: Record<string, string | undefined>, file: unkno
     host: "VITRINE_HOST",
     dataDir: "VITRINE_DATA",
     maxBodyBytes: "VITRINE_MAX_BODY_BYTES",
+    trustProxyHops: "VITRINE_TRUST_PROXY_HOPS",
     logLevel: "VITRINE_LOG_LEVEL",
     jobCommand: "VITRINE_JOB_COMMAND",
   };

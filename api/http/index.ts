@@ -4,24 +4,31 @@
 //
 // Exports:
 //   createApp, AppOptions, AppEnv           the app factory and its Hono environment
+//   appRequirement                          what a request needs (public/read/admin) from method + path
 //   AppRouter                               the tRPC router's type (the SDK's one `import type`)
 //   ApiError, ApiErrorCode, ErrorBody,      the error vocabulary: code → status, REST body shape,
 //     ERROR_STATUS, toApiError,             tRPC code and JSON-RPC code
 //     trpcCodeFor, JSONRPC_CODE
 //   createAuthenticator, ApiKey, Role       API keys
-//   RateLimitOptions                        the per-key token bucket's settings
-//   assertInputDepth, MAX_INPUT_DEPTH       the nesting guard run before schema validation
+//   RateLimitOptions                        a token bucket's settings (per key, per client address)
+//   clientAddressOf, addressBucket          the client address the unauthenticated limit counts
+//   createRedactor, PathAlias, Redactor     server paths rewritten out of responses
+//   isClientAbort                           whether an error is the client going away (→ 499)
+//   assertInputDepth, MAX_INPUT_DEPTH,      the nesting guard run before schema validation, and
+//     assertJsonValueCount, MAX_JSON_VALUES the value count checked before JSON.parse
 //   AppLogger, MetricsRecorder,             what the app needs from logging and metrics, and
 //     RequestSample, MetricsText,           the do-nothing defaults
 //     silentLogger, noopMetrics
 //   parseConfig, ConfigError,               server configuration from env + file (Node and Worker)
 //     ServerConfig, ServerConfigSchema
-export { createApp, type AppOptions } from "./app.ts";
+export { appRequirement, createApp, isClientAbort, type AppOptions } from "./app.ts";
 export type { AppEnv } from "./app-env.ts";
 export type { AppRouter } from "./router.ts";
 export { ApiError, ERROR_STATUS, JSONRPC_CODE, toApiError, trpcCodeFor, type ApiErrorCode, type ErrorBody } from "./errors.ts";
 export { createAuthenticator, type ApiKey, type Role } from "./auth.ts";
 export type { RateLimitOptions } from "./rate-limit.ts";
-export { assertInputDepth, MAX_INPUT_DEPTH } from "./input-guard.ts";
+export { addressBucket, clientAddressOf } from "./client-address.ts";
+export { createRedactor, type PathAlias, type Redactor } from "./redact.ts";
+export { assertInputDepth, assertJsonValueCount, MAX_INPUT_DEPTH, MAX_JSON_VALUES } from "./input-guard.ts";
 export { noopMetrics, silentLogger, type AppLogger, type MetricsRecorder, type MetricsText, type RequestSample } from "./telemetry.ts";
 export { ConfigError, parseConfig, ServerConfigSchema, type ServerConfig } from "./config.ts";

@@ -3,9 +3,9 @@
 import type { Context as HonoContext, Hono } from "hono";
 import type { z } from "zod";
 import { RetrieveRequestSchema } from "../../core/index.ts";
-import { admit, type Auth } from "./auth.ts";
+import { authorize, type Auth } from "./auth.ts";
 import { ApiError, fromZodError } from "./errors.ts";
-import { assertInputDepth } from "./input-guard.ts";
+import { assertInputDepth, assertJsonValueCount } from "./input-guard.ts";
 import {
   ActivateInputSchema,
   ItemsGetInputSchema,
@@ -17,6 +17,7 @@ import {
   RetrieveResultSchema,
 } from "./schemas.ts";
 import type { AppEnv } from "./app-env.ts";
+import type { Redactor } from "./redact.ts";
 import type { RetrievalService } from "../service/types.ts";
 
 /** Who may call a route: anyone, a read (or admin) key, or an admin key. */
@@ -151,6 +152,8 @@ export const REST_ROUTES: readonly RestRoute[] = [
 export async function readJsonBody(c: HonoContext): Promise<unknown> {
   const text = await c.req.text();
   if (text.trim() === "") throw new ApiError("INVALID_JSON", 'request body is empty; send a JSON object, e.g. {"query":"red dress"}');
+  // Before the parse: what a document costs to parse grows with its values, not its bytes.
+  assertJsonValueCount(text);
   try {
     return JSON.parse(text);
   } catch (e) {
@@ -182,15 +185,16 @@ async function readInput(c: HonoContext, r: RestRoute): Promise<unknown> {
   return parsed.data;
 }
 
-/** Register the REST routes on an app. */
-export function mountRest(app: Hono<AppEnv>, service: RetrievalService): void {
+/** Register the REST routes on an app; answers leave through `redact` (no server paths). */
+export function mountRest(app: Hono<AppEnv>, service: RetrievalService, redact: Redactor): void {
   for (const r of REST_ROUTES) {
     app.on(r.method, r.path, async (c) => {
       c.set("route", r.path);
-      if (r.access === "public") return c.json((await r.run(service, (await readInput(c, r)) as never, null as never)) as object, 200);
-      const auth = admit(c.var.credential, r.access, c.var.limiter);
+      // The gate (gate.ts) checked the key and its rate limit before the body; check the role
+      // again here, still before reading input.
+      const auth = r.access === "public" ? (null as never) : authorize(c.var.credential, r.access);
       const input = await readInput(c, r);
-      return c.json((await r.run(service, input as never, auth)) as object, 200);
+      return c.json(redact((await r.run(service, input as never, auth)) as object), 200);
     });
   }
 }

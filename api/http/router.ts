@@ -4,6 +4,7 @@ import { RetrieveRequestSchema } from "../../core/index.ts";
 import { ActivateInputSchema, ItemsGetInputSchema, LookupInputSchema } from "./schemas.ts";
 import { jobsRouter } from "./jobs-router.ts";
 import { adminProcedure, publicProcedure, readProcedure, router } from "./trpc.ts";
+import type { Access } from "./rest.ts";
 
 /** releases.*: list (read), activate and rollback (admin). */
 export const releasesRouter = router({
@@ -32,3 +33,12 @@ export type AppRouter = typeof appRouter;
 
 /** Procedure paths, for bounded metric labels ("retrieve", "items.get", ...). */
 export const PROCEDURE_PATHS: readonly string[] = Object.keys(appRouter._def.procedures);
+
+/** Who may call each procedure, from its meta: what the HTTP gate checks before reading any input. */
+export const PROCEDURE_ACCESS: Readonly<Record<string, Access>> = Object.fromEntries(
+  Object.entries(appRouter._def.procedures).map(([path, proc]) => {
+    const access = ((proc as { _def: { meta?: { access?: Access } } })._def.meta ?? {}).access;
+    if (access === undefined) throw new Error(`procedure ${path} has no access meta: build it on publicProcedure, readProcedure or adminProcedure`);
+    return [path, access];
+  }),
+);

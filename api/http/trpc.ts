@@ -1,11 +1,11 @@
 // The project's one initTRPC: context, error formatting and the procedure kinds (public, read,
 // admin). Routers everywhere (the app router, the jobs router later) build on these exports.
 import { initTRPC, TRPCError } from "@trpc/server";
-import { admit, type Auth, type Credential, type Role } from "./auth.ts";
+import { authorize, type Auth, type Credential, type Role } from "./auth.ts";
 import { toApiError, trpcCodeFor, type ApiErrorCode } from "./errors.ts";
 import { assertInputDepth } from "./input-guard.ts";
 import type { FieldIssue } from "../../core/index.ts";
-import type { RateLimiter } from "./rate-limit.ts";
+import type { Redactor } from "./redact.ts";
 import type { RetrievalService } from "../service/types.ts";
 import type { JobsService } from "../jobs/types.ts";
 
@@ -21,8 +21,8 @@ export interface Context {
   credential: Credential;
   /** Request id (x-request-id), echoed in errors and logs. */
   requestId: string;
-  /** Per-key rate limiter; null disables limiting. */
-  limiter: RateLimiter | null;
+  /** Rewrites server paths out of what the client is sent (redact.ts). */
+  redact: Redactor;
 }
 
 /** The `data` of every tRPC error: the same code, issues and requestId as a REST error body. */
@@ -42,17 +42,20 @@ export type ErrorData = {
   retryAfter?: number;
 };
 
-const t = initTRPC.context<Context>().create({
+// Procedure metadata: who may call it (public, read: a read or admin key, admin). The HTTP gate
+// (gate.ts) reads it before any input is read. Spelled out, not an alias: the SDK publishes the
+// router's type (sdk/build.mjs), which may name no server type.
+const t = initTRPC.context<Context>().meta<{ access: "public" | "read" | "admin" }>().create({
   // Never attach stacks, whatever NODE_ENV says.
   isDev: false,
   // jobs.watch streams for as long as a job runs; pings keep proxies from closing a quiet stream.
   sse: { ping: { enabled: true, intervalMs: 15_000 } },
   errorFormatter({ shape, error, ctx }) {
     const api = toApiError(error);
-    const body = api.body(ctx?.requestId ?? "");
+    const body = ctx ? ctx.redact(api.body(ctx.requestId)) : api.body("");
     const data: ErrorData = { ...body, httpStatus: api.status, ...(shape.data.path ? { path: shape.data.path } : {}) };
     if (api.extra.retryAfter !== undefined) data.retryAfter = api.extra.retryAfter;
-    return { code: shape.code, message: api.message, data };
+    return { code: shape.code, message: body.message, data };
   },
 });
 
@@ -65,37 +68,48 @@ export const mergeRouters = t.mergeRouters;
 /** Server-side caller factory (tests, in-process use). */
 export const createCallerFactory = t.createCallerFactory;
 
+function isAsyncIterable(v: unknown): v is AsyncIterable<unknown> {
+  return typeof v === "object" && v !== null && Symbol.asyncIterator in v;
+}
+
+async function* redacted(source: AsyncIterable<unknown>, redact: Redactor): AsyncGenerator<unknown> {
+  for await (const v of source) yield redact(v);
+}
+
 // Procedures throw CoreError/ServiceError/ApiError/ZodError; re-throw each as a TRPCError whose code
-// gives the right HTTP status, with the ApiError as cause for the formatter.
-const mapErrors = t.middleware(async ({ next, getRawInput }) => {
-  const rethrow = (err: unknown): never => {
-    const api = toApiError(err);
-    throw new TRPCError({ code: trpcCodeFor(api.status), message: api.message, cause: api });
-  };
-  try {
-    // Before the input parser runs: deep inputs would overflow its recursion (see input-guard.ts).
-    assertInputDepth(await getRawInput());
-  } catch (e) {
-    rethrow(e);
-  }
+// gives the right HTTP status, with the ApiError as cause for the formatter. Results (and each
+// event of a subscription) leave without server paths.
+const mapErrors = t.middleware(async ({ ctx, next }) => {
   const result = await next();
-  if (result.ok) return result;
+  if (result.ok) {
+    const data = isAsyncIterable(result.data) ? redacted(result.data, ctx.redact) : ctx.redact(result.data);
+    return { ...result, data };
+  }
   const api = toApiError(result.error);
   if (result.error.code === trpcCodeFor(api.status) && result.error.cause === api) return result;
-  return rethrow(api);
+  throw new TRPCError({ code: trpcCodeFor(api.status), message: api.message, cause: api });
+});
+
+// Before the input parser runs: deep inputs would overflow its recursion (see input-guard.ts).
+// After the role check, so a caller without the right key never gets its input read.
+const depthGuard = t.middleware(async ({ next, getRawInput }) => {
+  assertInputDepth(await getRawInput());
+  return next();
 });
 
 const requireRole = (role: Role) =>
   t.middleware(({ ctx, next }) => {
-    const auth = admit(ctx.credential, role, ctx.limiter);
+    // The gate (gate.ts) already checked the key and took its tokens; this is defence in depth
+    // for callers that bypass HTTP (createCaller) or a path the gate misread.
+    const auth = authorize(ctx.credential, role);
     return next({ ctx: { auth } });
   });
 
 /** A procedure anyone may call (health). */
-export const publicProcedure = t.procedure.use(mapErrors);
+export const publicProcedure = t.procedure.meta({ access: "public" }).use(mapErrors).use(depthGuard);
 
-/** A procedure that needs a read or admin key; rate limited per key. */
-export const readProcedure = publicProcedure.use(requireRole("read"));
+/** A procedure that needs a read or admin key; rate limited per key (by the gate). */
+export const readProcedure = t.procedure.meta({ access: "read" }).use(mapErrors).use(requireRole("read")).use(depthGuard);
 
-/** A procedure that needs an admin key; rate limited per key. */
-export const adminProcedure = publicProcedure.use(requireRole("admin"));
+/** A procedure that needs an admin key; rate limited per key (by the gate). */
+export const adminProcedure = t.procedure.meta({ access: "admin" }).use(mapErrors).use(requireRole("admin")).use(depthGuard);

@@ -3,6 +3,7 @@
 //
 // Exports:
 //   serveNode, ServeNodeOptions, NodeServer   listen, log one JSON line per request, close
+//   serverPathAliases                          the server paths kept out of responses
 //   createPromMetrics, PromMetricsOptions      prom-client behind the app's MetricsRecorder
-export { serveNode, type NodeServer, type ServeNodeOptions } from "./serve-node.ts";
+export { serveNode, serverPathAliases, type NodeServer, type ServeNodeOptions } from "./serve-node.ts";
 export { createPromMetrics, type PromMetricsOptions } from "./prom-metrics.ts";

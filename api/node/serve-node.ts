@@ -1,10 +1,14 @@
 // Serve the app on Node: @hono/node-server, pino logs (one JSON line per request) and
 // prom-client metrics. Thin by design: everything else is in the runtime-agnostic app.
-import type { Server } from "node:http";
+import { realpathSync } from "node:fs";
+import type { IncomingMessage, Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { homedir, tmpdir } from "node:os";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { serve } from "@hono/node-server";
 import { pino, type Logger } from "pino";
-import { createApp, ServerConfigSchema, type MetricsRecorder, type ServerConfig } from "../http/index.ts";
+import { clientAddressOf, createApp, ServerConfigSchema, type MetricsRecorder, type PathAlias, type ServerConfig } from "../http/index.ts";
 import { createPromMetrics } from "./prom-metrics.ts";
 import type { RetrievalService } from "../service/index.ts";
 import type { JobsService } from "../jobs/index.ts";
@@ -27,6 +31,8 @@ export interface ServeNodeOptions {
   metrics?: MetricsRecorder;
   /** Version shown in the OpenAPI document. */
   version?: string;
+  /** More server paths to keep out of responses (the data dir, home, temp and the app's folder always are). */
+  redactPaths?: readonly PathAlias[];
 }
 
 /** A running server. */
@@ -39,6 +45,42 @@ export interface NodeServer {
   close(): Promise<void>;
 }
 
+const APP_ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+/** A path and, where it differs, its real path (symlinks resolved), both shown as `as`. */
+function aliasesOf(path: string, as: string): PathAlias[] {
+  const abs = resolve(path);
+  const out = [{ path: abs, as }];
+  try {
+    const real = realpathSync(abs);
+    if (real !== abs) out.push({ path: real, as });
+  } catch {
+    // Not there (yet): the resolved path is all there is to hide.
+  }
+  return out;
+}
+
+/**
+ * The server paths a client must never see, with what it sees instead: the data directory as
+ * "<data>" (so "<data>/jobs/j…/log.txt" still says where to look), the app's folder and working
+ * directory as "<app>", home as "~", the temp directory as "<tmp>".
+ */
+export function serverPathAliases(dataDir: string | undefined, extra: readonly PathAlias[] = []): PathAlias[] {
+  return [
+    ...extra,
+    ...(dataDir ? aliasesOf(dataDir, "<data>") : []),
+    ...aliasesOf(APP_ROOT, "<app>"),
+    ...aliasesOf(process.cwd(), "<app>"),
+    ...aliasesOf(tmpdir(), "<tmp>"),
+    ...aliasesOf(homedir(), "~"),
+  ];
+}
+
+/** The socket's peer address of a request served by @hono/node-server. */
+function socketAddress(env: unknown): string | null {
+  return (env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket?.remoteAddress ?? null;
+}
+
 /** Start the API on Node; resolves once it listens. */
 export async function serveNode(options: ServeNodeOptions): Promise<NodeServer> {
   const config = ServerConfigSchema.parse(options.config ?? {});
@@ -48,6 +90,10 @@ export async function serveNode(options: ServeNodeOptions): Promise<NodeServer> 
     jobs: options.jobs ?? null,
     keys: config.keys,
     rateLimit: config.rateLimit,
+    unauthRateLimit: config.unauthRateLimit,
+    // The socket's peer; X-Forwarded-For only as far as config.trustProxyHops says.
+    clientAddress: (c) => clientAddressOf(socketAddress(c.env), c.req.header("x-forwarded-for"), config.trustProxyHops),
+    redactPaths: serverPathAliases(config.dataDir, options.redactPaths),
     publicMetrics: config.publicMetrics,
     maxBodyBytes: config.maxBodyBytes,
     logger,

@@ -15,11 +15,7 @@ import type { JobManager } from "./jobs/index.ts";
 /** What api/service/index.ts must export. */
 interface ServiceModule {
   /** Open the retrieval service on a data directory (reload callbacks are optional extras). */
-  createRetrievalService(opts: {
-    dataDir: string;
-    onReload?: (info: { id: string }, ms: number) => void;
-    onReloadError?: (err: unknown) => void;
-  }): RetrievalService | Promise<RetrievalService>;
+  createRetrievalService(opts: { dataDir: string; onReload?: (info: { id: string }, ms: number) => void; onReloadError?: (err: unknown) => void }): RetrievalService | Promise<RetrievalService>;
 }
 
 const SERVICE_MODULE = new URL("./service/index.ts", import.meta.url);

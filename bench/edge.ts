@@ -19,8 +19,11 @@ import { percentile, printTable, writeResults } from "./bench-utils.ts";
 
 const { values: a } = parseArgs({
   options: {
-    items: { type: "string", default: "5000" }, queries: { type: "string", default: "400" }, "top-k": { type: "string", default: "200" },
-    k: { type: "string", default: "50" }, rounds: { type: "string", default: "5" },
+    items: { type: "string", default: "5000" },
+    queries: { type: "string", default: "400" },
+    "top-k": { type: "string", default: "200" },
+    k: { type: "string", default: "50" },
+    rounds: { type: "string", default: "5" },
   },
 });
 const SHOP = { items: Number(a.items), queries: Number(a.queries), seed: 11 };
@@ -37,7 +40,9 @@ const edges: Awaited<ReturnType<typeof startEdge>>[] = [];
 try {
   await publishRelease({ dataDir: shop.dataDir, encoder: createHashEncoder(), topK: Number(a["top-k"]) });
   origin = await serveNode({
-    service, port: 0, config: { keys: [key], rateLimit: null },
+    service,
+    port: 0,
+    config: { keys: [key], rateLimit: null },
     logger: pino({ level: "info" }, destination({ dest: "/dev/null", sync: false })),
   });
   const o = origin;
@@ -53,7 +58,9 @@ try {
 
   const queries = [...new Set(makeShop(SHOP).clicks.map((c) => c.query))];
   const init = (query: string): RequestInit => ({
-    method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${key.key}` }, body: JSON.stringify({ query, k: K }),
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${key.key}` },
+    body: JSON.stringify({ query, k: K }),
   });
   const dispatch = (e: typeof cached, q: string) => e.mf.dispatchFetch(`${e.url}/v1/retrieve`, init(q) as never) as unknown as Promise<Response>;
 

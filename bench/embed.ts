@@ -34,7 +34,10 @@ function prep(from: number) {
   const rows = Int32Array.from({ length: Math.min(B, n - from) }, (_, i) => from + i);
   return {
     rows,
-    tokens: tokenizer.encodeBatch(Array.from(rows, (r) => data.items.titles[r]!), cfg.maxTitleLen),
+    tokens: tokenizer.encodeBatch(
+      Array.from(rows, (r) => data.items.titles[r]!),
+      cfg.maxTitleLen,
+    ),
     patches: patchesOf(data.items, rows, cfg.patchGrid),
     mask: Float32Array.from(rows, (r) => (data.items.textOnly[r] ? 0 : 1)),
   };
@@ -76,7 +79,10 @@ const rows = [
 ];
 const base = rows[0]!.ips;
 console.log(`\nitem tower, cpu preset (${cfg.layers}×${cfg.hidden}), ${n} demo items, batch ${B}, 2-core machine\n`);
-printTable(["run", "items/s", "items/s per core", "vs baseline"], rows.map((r) => [r.run, r.ips.toFixed(0), (r.ips / 2).toFixed(0), `${(r.ips / base).toFixed(2)}×`]));
+printTable(
+  ["run", "items/s", "items/s per core", "vs baseline"],
+  rows.map((r) => [r.run, r.ips.toFixed(0), (r.ips / 2).toFixed(0), `${(r.ips / base).toFixed(2)}×`]),
+);
 console.log(`\ngoal: ≥ 150 items/s per core end to end (ONNX Runtime with preprocessing): ${rows[2]!.ips / 2 >= 150 ? "met" : "not met"}`);
 console.log(`results: ${await writeResults("embed", { items, batch: B, provider, rows })}`);
 model.dispose();

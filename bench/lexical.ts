@@ -25,19 +25,52 @@ process.env.LANCE_CPU_THREADS ??= "2";
 
 const { values: a } = parseArgs({
   options: {
-    items: { type: "string", default: "100000" }, queries: { type: "string", default: "300" },
-    k: { type: "string", default: "200" }, seed: { type: "string", default: "1" },
+    items: { type: "string", default: "100000" },
+    queries: { type: "string", default: "300" },
+    k: { type: "string", default: "200" },
+    seed: { type: "string", default: "1" },
   },
 });
-const N = Number(a.items), Q = Number(a.queries), K = Number(a.k), SEED = Number(a.seed);
+const N = Number(a.items),
+  Q = Number(a.queries),
+  K = Number(a.k),
+  SEED = Number(a.seed);
 const log = (s: string) => console.error(s);
 const f2 = (x: number) => x.toFixed(x < 1 ? 3 : x < 10 ? 2 : 1);
 const mb = (b: number) => (b / 2 ** 20).toFixed(1);
 
 // ---- catalog ------------------------------------------------------------------------------------
 const SYL = ["ka", "lo", "mi", "ne", "ru", "sa", "ti", "vo", "ze", "pa", "do", "fi", "gu", "he", "ja", "be", "co", "la", "mo", "ni"];
-const FASHION = ["dress", "dresses", "shirt", "shirts", "skirt", "jeans", "coat", "jacket", "sneakers", "boots", "bag", "bags", "red",
-  "blue", "black", "white", "floral", "striped", "slim", "loose", "summer", "winter", "vintage", "casual", "maxi", "mini", "lace", "wool"];
+const FASHION = [
+  "dress",
+  "dresses",
+  "shirt",
+  "shirts",
+  "skirt",
+  "jeans",
+  "coat",
+  "jacket",
+  "sneakers",
+  "boots",
+  "bag",
+  "bags",
+  "red",
+  "blue",
+  "black",
+  "white",
+  "floral",
+  "striped",
+  "slim",
+  "loose",
+  "summer",
+  "winter",
+  "vintage",
+  "casual",
+  "maxi",
+  "mini",
+  "lace",
+  "wool",
+];
 const HAN = ["红色", "连衣裙", "夏季", "女装", "衬衫", "牛仔裤", "外套", "黑色", "白色", "碎花", "长袖", "短袖", "宽松", "修身"];
 const COLOURS = ["red", "blue", "black", "white", "green", "pink", "grey", "navy", "beige", "brown", "yellow", "purple"];
 const MATERIALS = ["cotton", "linen", "silk", "wool", "denim", "leather", "polyester", "nylon", "cashmere", "viscose"];
@@ -49,7 +82,8 @@ function zipf(n: number, s: number, r: Rng): () => number {
   for (let i = 0; i < n; i++) cdf[i] = acc += 1 / Math.pow(i + 1, s);
   return () => {
     const u = r.next() * acc;
-    let lo = 0, hi = n - 1;
+    let lo = 0,
+      hi = n - 1;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       if (cdf[mid]! < u) lo = mid + 1;
@@ -67,11 +101,16 @@ function word(i: number): string {
 // Vocabulary: fashion words at the head of the Zipf ranks, then 30,000 synthetic words.
 const VOCAB = [...FASHION, ...Array.from({ length: 30_000 }, (_, i) => word(i + 1))];
 const BRANDS = Array.from({ length: 2000 }, (_, i) => `${word(i + 37)[0]!.toUpperCase()}${word(i + 37).slice(1)}${i % 3 === 0 ? " Studio" : ""}`);
-const CATS = Array.from({ length: 300 }, (_, i) => `${["Women", "Men", "Kids", "Home", "Sports"][i % 5]}>${["Tops", "Dresses", "Pants", "Coats", "Shoes", "Bags"][Math.floor(i / 5) % 6]}>${word(i + 900)}`);
+const CATS = Array.from(
+  { length: 300 },
+  (_, i) => `${["Women", "Men", "Kids", "Home", "Sports"][i % 5]}>${["Tops", "Dresses", "Pants", "Coats", "Shoes", "Bags"][Math.floor(i / 5) % 6]}>${word(i + 900)}`,
+);
 
 function generate(n: number, seed: number): { docs: LexicalDoc[]; brandRows: Map<string, number[]> } {
   const r = createRng(seed);
-  const w = zipf(VOCAB.length, 1.0, r), b = zipf(BRANDS.length, 1.0, r), c = zipf(CATS.length, 0.9, r);
+  const w = zipf(VOCAB.length, 1.0, r),
+    b = zipf(BRANDS.length, 1.0, r),
+    c = zipf(CATS.length, 0.9, r);
   const docs: LexicalDoc[] = [];
   const brandRows = new Map<string, number[]>();
   for (let i = 0; i < n; i++) {
@@ -120,7 +159,11 @@ const dir = await mkdtemp(join(tmpdir(), "vitrine-bench-lexical-"));
 try {
   const db = await lancedb.connect(dir);
   t = performance.now();
-  const table = await db.createTable("items", docs.map((d, row) => ({ row, brand: d.brand!, text: texts[row]! })), { mode: "create" });
+  const table = await db.createTable(
+    "items",
+    docs.map((d, row) => ({ row, brand: d.brand!, text: texts[row]! })),
+    { mode: "create" },
+  );
   const writeMs = performance.now() - t;
   t = performance.now();
   // Text is already NFKC, lower case and folded: LanceDB must only split on spaces.
@@ -132,7 +175,9 @@ try {
   await table.createIndex("brand", { config: lancedb.Index.bitmap() });
   const bitmapMs = performance.now() - t;
 
-  console.log(`\nbuild: ${N.toLocaleString("en")} items, ${index.termCount().toLocaleString("en")} terms; segment + fold all items (shared by both, LanceDB gets the result): ${(segmentMs / 1000).toFixed(2)} s\n`);
+  console.log(
+    `\nbuild: ${N.toLocaleString("en")} items, ${index.termCount().toLocaleString("en")} terms; segment + fold all items (shared by both, LanceDB gets the result): ${(segmentMs / 1000).toFixed(2)} s\n`,
+  );
   const buildRows = [
     { label: "LexicalIndex.build (segments again inside)", ms: ownBuildMs },
     { label: "LexicalIndex.build minus segmentation", ms: ownBuildMs - segmentMs },
@@ -140,10 +185,10 @@ try {
     { label: "LanceDB: Index.fts whitespace (baseline part 2)", ms: ftsMs },
   ];
   const baseBuild = writeMs + ftsMs;
-  printTable(["step", "seconds", "vs LanceDB write + FTS"], [
-    ...buildRows.map((x) => [x.label, (x.ms / 1000).toFixed(2), `${(x.ms / baseBuild).toFixed(2)}×`]),
-    ["LanceDB: bitmap index on brand (for the prefilter)", (bitmapMs / 1000).toFixed(2), "—"],
-  ]);
+  printTable(
+    ["step", "seconds", "vs LanceDB write + FTS"],
+    [...buildRows.map((x) => [x.label, (x.ms / 1000).toFixed(2), `${(x.ms / baseBuild).toFixed(2)}×`]), ["LanceDB: bitmap index on brand (for the prefilter)", (bitmapMs / 1000).toFixed(2), "—"]],
+  );
   console.log(`LexicalIndex memory (heap + array buffers after gc): ${mb(ownBytes)} MiB`);
 
   // ---- queries ----------------------------------------------------------------------------------
@@ -166,8 +211,10 @@ try {
 
   type Hits = { row: number; score: number }[];
   async function measure(filtered: boolean) {
-    const ownMs: number[] = [], lanceMs: number[] = [];
-    const ownRes: Hits[] = [], lanceRes: Hits[] = [];
+    const ownMs: number[] = [],
+      lanceMs: number[] = [];
+    const ownRes: Hits[] = [],
+      lanceRes: Hits[] = [];
     for (let i = 0; i < Math.min(20, Q); i++) {
       own(qs[i]!, filtered ? brandSets[i % brandSets.length]!.rows : null);
       await lance(qs[i]!, filtered ? brandSets[i % brandSets.length]!.brand : null); // warm-up
@@ -187,11 +234,18 @@ try {
   // Agreement of the two top-10s: plain overlap, overlap counting rows tied with our 10th score as
   // agreeing (synthetic titles tie a lot), and the relative difference of the scores of shared rows.
   function agreement(ownRes: Hits[], lanceRes: Hits[]) {
-    let n = 0, overlap = 0, tieOverlap = 0, relDiff = 0, shared = 0, sameCount = 0;
+    let n = 0,
+      overlap = 0,
+      tieOverlap = 0,
+      relDiff = 0,
+      shared = 0,
+      sameCount = 0;
     for (let i = 0; i < ownRes.length; i++) {
-      const o = ownRes[i]!, l = lanceRes[i]!;
+      const o = ownRes[i]!,
+        l = lanceRes[i]!;
       if (o.length === l.length) sameCount++;
-      const o10 = o.slice(0, 10), l10 = l.slice(0, 10);
+      const o10 = o.slice(0, 10),
+        l10 = l.slice(0, 10);
       const m = Math.max(o10.length, l10.length);
       if (m === 0) continue;
       n++;
@@ -215,21 +269,42 @@ try {
   const runs = [];
   for (const filtered of [false, true]) {
     const m = await measure(filtered);
-    const ownStats = stats(m.ownMs), base = stats(m.lanceMs);
+    const ownStats = stats(m.ownMs),
+      base = stats(m.lanceMs);
     const agree = agreement(m.ownRes, m.lanceRes);
     const hits = m.ownRes.reduce((s, r) => s + r.length, 0) / Q;
     runs.push({ filter: filtered ? `brand eq (${brandSets.length} brands, 0.2–1% each)` : "none", own: ownStats, lance: base, agree, meanHits: hits });
   }
   console.log(`\nqueries: ${Q} of 1–3 words (5% Chinese), k = ${K}; baseline LanceDB fullTextSearch (+ where brand = … prefilter, bitmap index)\n`);
-  printTable(["engine", "filter", "p50 ms", "p95 ms", "mean ms", "p50 vs LanceDB"], runs.flatMap((x) => [
-    ["LanceDB FTS (baseline)", x.filter, f2(x.lance.p50), f2(x.lance.p95), f2(x.lance.mean), "1.00×"],
-    ["LexicalIndex", x.filter, f2(x.own.p50), f2(x.own.p95), f2(x.own.mean), `${(x.own.p50 / x.lance.p50).toFixed(3)}×`],
-  ]));
+  printTable(
+    ["engine", "filter", "p50 ms", "p95 ms", "mean ms", "p50 vs LanceDB"],
+    runs.flatMap((x) => [
+      ["LanceDB FTS (baseline)", x.filter, f2(x.lance.p50), f2(x.lance.p95), f2(x.lance.mean), "1.00×"],
+      ["LexicalIndex", x.filter, f2(x.own.p50), f2(x.own.p95), f2(x.own.mean), `${(x.own.p50 / x.lance.p50).toFixed(3)}×`],
+    ]),
+  );
   console.log(`\nagreement of the top-10 lists (queries where either side found something)\n`);
-  printTable(["filter", "queries", "mean hits (own)", "overlap@10", "overlap@10 up to ties", "same #hits", "mean |Δscore|/score"], runs.map((x) => [
-    x.filter, x.agree.queries, x.meanHits.toFixed(1), x.agree.overlapAt10.toFixed(3), x.agree.overlapAt10UpToTies.toFixed(3), x.agree.sameResultCount.toFixed(3), x.agree.meanRelScoreDiff.toExponential(2),
-  ]));
-  const build = { segmentSeconds: segmentMs / 1000, ownBuildSeconds: ownBuildMs / 1000, lanceWriteSeconds: writeMs / 1000, lanceFtsSeconds: ftsMs / 1000, lanceBitmapSeconds: bitmapMs / 1000, ownMemoryMiB: ownBytes / 2 ** 20, terms: index.termCount() };
+  printTable(
+    ["filter", "queries", "mean hits (own)", "overlap@10", "overlap@10 up to ties", "same #hits", "mean |Δscore|/score"],
+    runs.map((x) => [
+      x.filter,
+      x.agree.queries,
+      x.meanHits.toFixed(1),
+      x.agree.overlapAt10.toFixed(3),
+      x.agree.overlapAt10UpToTies.toFixed(3),
+      x.agree.sameResultCount.toFixed(3),
+      x.agree.meanRelScoreDiff.toExponential(2),
+    ]),
+  );
+  const build = {
+    segmentSeconds: segmentMs / 1000,
+    ownBuildSeconds: ownBuildMs / 1000,
+    lanceWriteSeconds: writeMs / 1000,
+    lanceFtsSeconds: ftsMs / 1000,
+    lanceBitmapSeconds: bitmapMs / 1000,
+    ownMemoryMiB: ownBytes / 2 ** 20,
+    terms: index.termCount(),
+  };
   console.log(`results: ${await writeResults("lexical", { items: N, queries: Q, k: K, seed: SEED, build, runs })}`);
 } finally {
   await rm(dir, { recursive: true, force: true });

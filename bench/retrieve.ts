@@ -20,16 +20,31 @@ import { runLoad, type LoadJob } from "./support/load.ts";
 
 const { values: a } = parseArgs({
   options: {
-    items: { type: "string", default: "1000000" }, qids: { type: "string", default: "200000" }, seed: { type: "string", default: "1" },
-    ann: { type: "string", default: "ivf_hnsw_sq" }, queries: { type: "string", default: "200" }, "recall-queries": { type: "string", default: "50" },
-    "qid-samples": { type: "string", default: "5000" }, "http-seconds": { type: "string", default: "10" }, connections: { type: "string", default: "50" },
+    items: { type: "string", default: "1000000" },
+    qids: { type: "string", default: "200000" },
+    seed: { type: "string", default: "1" },
+    ann: { type: "string", default: "ivf_hnsw_sq" },
+    queries: { type: "string", default: "200" },
+    "recall-queries": { type: "string", default: "50" },
+    "qid-samples": { type: "string", default: "5000" },
+    "http-seconds": { type: "string", default: "10" },
+    connections: { type: "string", default: "50" },
   },
 });
 const spec: SynthSpec = {
-  items: Number(a.items), qids: Number(a.qids), seed: Number(a.seed), dim: 128, clusters: 1000, brands: 5000, categories: 300, listK: 100,
+  items: Number(a.items),
+  qids: Number(a.qids),
+  seed: Number(a.seed),
+  dim: 128,
+  clusters: 1000,
+  brands: 5000,
+  categories: 300,
+  listK: 100,
   ann: a.ann === "ivf_pq" ? "ivf_pq" : "ivf_hnsw_sq",
 };
-const Q = Number(a.queries), RQ = Math.min(Q, Number(a["recall-queries"])), QS = Number(a["qid-samples"]);
+const Q = Number(a.queries),
+  RQ = Math.min(Q, Number(a["recall-queries"])),
+  QS = Number(a["qid-samples"]);
 const EXACT_LIMIT = 100_000; // the service's default exactLimit
 const K = 100;
 const mb = (b: number) => Math.round(b / 2 ** 20);
@@ -41,7 +56,10 @@ const dir = join(BENCH_DATA, `retrieve-${spec.items}-${spec.qids}-${spec.seed}${
 log(`data dir ${dir}`);
 const build = await ensureRelease(dir, spec, log);
 console.log(`\nbuild of ${spec.items} items × ${spec.dim}-d + ${spec.qids} qid lists (K=${K})${build.reused ? " (cached; times from the run that built it)" : ""}\n`);
-printTable(["stage", "seconds"], Object.entries(build.seconds).map(([k, v]) => [k, v.toFixed(1)]));
+printTable(
+  ["stage", "seconds"],
+  Object.entries(build.seconds).map(([k, v]) => [k, v.toFixed(1)]),
+);
 
 // ---- load through the real service ------------------------------------------------------------
 v8.setFlagsFromString("--expose-gc");
@@ -75,7 +93,9 @@ const priceRange: FilterExpr = { op: "range", field: "price", gte: sortedPrices[
 const midBrand = nearest(brandCounts, idx.n * 0.005);
 
 async function timeRetrieve(reqs: RetrieveRequest[]) {
-  const ms: number[] = [], stages: Record<string, number[]> = {}, paths: Record<string, number> = {};
+  const ms: number[] = [],
+    stages: Record<string, number[]> = {},
+    paths: Record<string, number> = {};
   for (const req of reqs) {
     const t0 = performance.now();
     const res: RetrieveResult = await service.retrieve(req);
@@ -91,13 +111,26 @@ const sample = pick(QS);
 const qidRows = [
   { label: "qid hit, first use (list decoded)", ...(await timeRetrieve(sample.map((q) => req(q.text)))) },
   { label: "qid hit, repeat (list cached)", ...(await timeRetrieve(sample.map((q) => req(q.text)))) },
-  { label: `qid hit + brand eq ${midBrand[0]} (${((100 * midBrand[1]) / idx.n).toFixed(2)}%)`, ...(await timeRetrieve(sample.slice(0, Math.min(QS, 1000)).map((q) => req(q.text, { op: "eq", field: "brand", value: midBrand[0] })))) },
+  {
+    label: `qid hit + brand eq ${midBrand[0]} (${((100 * midBrand[1]) / idx.n).toFixed(2)}%)`,
+    ...(await timeRetrieve(sample.slice(0, Math.min(QS, 1000)).map((q) => req(q.text, { op: "eq", field: "brand", value: midBrand[0] })))),
+  },
   { label: "qid hit + price range (~20%)", ...(await timeRetrieve(sample.slice(0, Math.min(QS, Q)).map((q) => req(q.text, priceRange)))) },
 ];
-const fmtPaths = (p: Record<string, number>) => Object.entries(p).map(([k, v]) => `${k}×${v}`).join(" ");
-const fmtStages = (s: Record<string, number>) => ["qid", "encode", "search"].filter((k) => s[k] !== undefined).map((k) => `${k} ${f2(s[k]!)}`).join(", ");
+const fmtPaths = (p: Record<string, number>) =>
+  Object.entries(p)
+    .map(([k, v]) => `${k}×${v}`)
+    .join(" ");
+const fmtStages = (s: Record<string, number>) =>
+  ["qid", "encode", "search"]
+    .filter((k) => s[k] !== undefined)
+    .map((k) => `${k} ${f2(s[k]!)}`)
+    .join(", ");
 console.log(`\nqid path: service.retrieve, k=50, understand off, ${QS} random logged queries (original word order)\n`);
-printTable(["request", "n", "p50 ms", "p99 ms", "paths", "stage p50 ms"], qidRows.map((x) => [x.label, x.n, f2(x.p50), f2(x.p99), fmtPaths(x.paths), fmtStages(x.stages)]));
+printTable(
+  ["request", "n", "p50 ms", "p99 ms", "paths", "stage p50 ms"],
+  qidRows.map((x) => [x.label, x.n, f2(x.p50), f2(x.p99), fmtPaths(x.paths), fmtStages(x.stages)]),
+);
 
 // ---- section 2: filtered vector search (the service's vectorSearch) vs exact -------------------
 const centres = clusterCentres(spec);
@@ -111,7 +144,16 @@ for (let i = 0; i < Math.min(Q, 20); i++) {
 const baseline = stats(baseMs);
 const top = brandCounts[0]!;
 const bothCands = catCounts.map(([c]) => {
-  const rows = matchingRows({ op: "and", filters: [{ op: "eq", field: "brand", value: top[0] }, { op: "eq", field: "category", value: c }] }, idx)!;
+  const rows = matchingRows(
+    {
+      op: "and",
+      filters: [
+        { op: "eq", field: "brand", value: top[0] },
+        { op: "eq", field: "category", value: c },
+      ],
+    },
+    idx,
+  )!;
   return [c, rows.length] as const;
 });
 const both = nearest(bothCands, idx.n * 0.003);
@@ -120,14 +162,28 @@ const cat25 = nearest(catCounts, idx.n * 0.025);
 const filters: { label: string; filter: FilterExpr | null }[] = [
   { label: `brand eq ${top[0]} (popular)`, filter: { op: "eq", field: "brand", value: top[0] } },
   { label: `brand eq ${rare[0]} (rare)`, filter: { op: "eq", field: "brand", value: rare[0] } },
-  { label: `brand ${top[0]} AND category ${both[0]}`, filter: { op: "and", filters: [{ op: "eq", field: "brand", value: top[0] }, { op: "eq", field: "category", value: both[0] }] } },
+  {
+    label: `brand ${top[0]} AND category ${both[0]}`,
+    filter: {
+      op: "and",
+      filters: [
+        { op: "eq", field: "brand", value: top[0] },
+        { op: "eq", field: "category", value: both[0] },
+      ],
+    },
+  },
   { label: `category eq ${cat25[0]}`, filter: { op: "eq", field: "category", value: cat25[0] } },
   { label: `price ${priceRange.op === "range" ? `${priceRange.gte}–${priceRange.lt}` : ""} (unanchored)`, filter: priceRange },
   { label: "no filter", filter: null },
 ];
 // The engine's vector channel alone (exact in memory or LanceDB ANN, as the plan picks).
 const vectorSearch = async (x: ReleaseIndex, q: Float32Array, k: number, filter: Filter | null, o: { exactLimit: number }) =>
-  (await liveChannels({ ...x, lexical: null }, q, "", filter, k, { exactLimit: o.exactLimit, ...(x.info.index.kind === "exact" ? {} : { ann: (qq: Float32Array, kk: number, f: Filter | null) => annSearch(x, qq, kk, f) }) })).vector;
+  (
+    await liveChannels({ ...x, lexical: null }, q, "", filter, k, {
+      exactLimit: o.exactLimit,
+      ...(x.info.index.kind === "exact" ? {} : { ann: (qq: Float32Array, kk: number, f: Filter | null) => annSearch(x, qq, kk, f) }),
+    })
+  ).vector;
 const searchRows = [];
 for (const f of filters) {
   const rows = f.filter ? matchingRows(f.filter, idx)! : null;
@@ -147,9 +203,19 @@ for (const f of filters) {
     }
   }
   const s = stats(ms);
-  searchRows.push({ label: f.label, matches, selectivity: matches / idx.n, plan: exactPlan ? "exact in memory" : `LanceDB ANN (${idx.info.index.kind})`, ...s, recall: recallSum / RQ, vsBaseline: s.p50 / baseline.p50 });
+  searchRows.push({
+    label: f.label,
+    matches,
+    selectivity: matches / idx.n,
+    plan: exactPlan ? "exact in memory" : `LanceDB ANN (${idx.info.index.kind})`,
+    ...s,
+    recall: recallSum / RQ,
+    vsBaseline: s.p50 / baseline.p50,
+  });
 }
-console.log(`\nvector search: the service's vectorSearch (k=${K}), ${Q} query vectors = perturbed cluster centres; recall@${K} over the first ${RQ} vs exactTopK over the matching rows; exactLimit ${EXACT_LIMIT}\n`);
+console.log(
+  `\nvector search: the service's vectorSearch (k=${K}), ${Q} query vectors = perturbed cluster centres; recall@${K} over the first ${RQ} vs exactTopK over the matching rows; exactLimit ${EXACT_LIMIT}\n`,
+);
 printTable(
   ["filter", "matches", "share", "plan", "p50 ms", "p99 ms", `recall@${K}`, "p50 vs full scan"],
   [
@@ -165,14 +231,19 @@ for (const f of [filters[5]!, filters[3]!, filters[4]!]) {
   missRows.push({ label: `qid miss, ${f.label}`, ...(await timeRetrieve(reqs)) });
 }
 console.log(`\nqid miss → encode (hash encoder) + vectorSearch, through service.retrieve, k=50\n`);
-printTable(["request", "n", "p50 ms", "p99 ms", "paths", "stage p50 ms"], missRows.map((x) => [x.label, x.n, f2(x.p50), f2(x.p99), fmtPaths(x.paths), fmtStages(x.stages)]));
+printTable(
+  ["request", "n", "p50 ms", "p99 ms", "paths", "stage p50 ms"],
+  missRows.map((x) => [x.label, x.n, f2(x.p50), f2(x.p99), fmtPaths(x.paths), fmtStages(x.stages)]),
+);
 
 // ---- section 3: HTTP with autocannon ------------------------------------------------------------
 const KEY = "bench-read-key-0123456789abcdef";
 const secs = Number(a["http-seconds"]);
 const conns = Number(a.connections);
 const server = await serveNode({
-  service, host: "127.0.0.1", port: 0,
+  service,
+  host: "127.0.0.1",
+  port: 0,
   config: { keys: [{ id: "bench", key: KEY, role: "read" }], rateLimit: null, host: "127.0.0.1" },
   // Request logs are written (one JSON line each, as in production) but to /dev/null.
   logger: pino({ level: "info" }, destination({ dest: "/dev/null", sync: false })),
@@ -186,7 +257,10 @@ const httpRows = [
 ];
 await server.close();
 console.log(`\nHTTP on 127.0.0.1: autocannon in a child process, ${conns} connections, read key, no rate limit, pino logs to /dev/null; 2,000 rotating qid-hit bodies\n`);
-printTable(["request", "req/s", "p50 ms", "p99 ms", "requests", "non-2xx", "errors"], httpRows.map((x) => [x.label, Math.round(x.reqPerSec), x.p50, x.p99, x.total, x.non2xx, x.errors + x.timeouts]));
+printTable(
+  ["request", "req/s", "p50 ms", "p99 ms", "requests", "non-2xx", "errors"],
+  httpRows.map((x) => [x.label, Math.round(x.reqPerSec), x.p50, x.p99, x.total, x.non2xx, x.errors + x.timeouts]),
+);
 
 // ---- goals ---------------------------------------------------------------------------------------
 const annRows = searchRows.filter((x) => x.plan.startsWith("LanceDB") && x.label !== "no filter");
@@ -198,7 +272,10 @@ const goals = [
   { goal: "≥ 5,000 req/s for qid hits over HTTP", value: `${Math.round(httpRows[1]!.reqPerSec)} req/s`, met: httpRows[1]!.reqPerSec >= 5000 },
 ];
 console.log(`\ngoals (issue 5) — ${annRows.length} filtered row(s) went to LanceDB ANN\n`);
-printTable(["goal", "measured", "met"], goals.map((x) => [x.goal, x.value, x.met ? "yes" : "NO"]));
+printTable(
+  ["goal", "measured", "met"],
+  goals.map((x) => [x.goal, x.value, x.met ? "yes" : "NO"]),
+);
 console.log(`results: ${await writeResults("retrieve", { spec, build, memory, baseline, qidRows, searchRows, missRows, httpRows, goals })}`);
 await service.close();
 process.exit(0);

@@ -121,7 +121,17 @@ for (let i = 0; i < 400; i++) {
         : variant === 5
           ? { query: q, k: 20, filters: { op: "eq", field: "brand", value: BRANDS[i % BRANDS.length] } }
           : variant === 6
-            ? { query: `zq${i} shirt`, k: 20, filters: { op: "and", filters: [{ op: "eq", field: "category", value: CATEGORIES[i % CATEGORIES.length] }, { op: "range", field: "price", lt: 120 }] } }
+            ? {
+                query: `zq${i} shirt`,
+                k: 20,
+                filters: {
+                  op: "and",
+                  filters: [
+                    { op: "eq", field: "category", value: CATEGORIES[i % CATEGORIES.length] },
+                    { op: "range", field: "price", lt: 120 },
+                  ],
+                },
+              }
             : { query: q, k: 10, filters: { op: "range", field: "price", gte: 20, lt: 80 } };
   const kind = variant < 3 ? "qid hit" : variant < 5 ? "miss" : "filtered";
   if (i % 10 === 9) good.push({ kind: "items.get", method: "POST", path: "/v1/items:get", key, body: j({ ids: items.slice(i % 50, (i % 50) + 5).map((x) => x.id) }) });
@@ -130,9 +140,17 @@ for (let i = 0; i < 400; i++) {
 
 const brands = (n: number, off = 0) => Array.from({ length: n }, (_, i) => `b${off + i}`);
 // Issue 13 A's bomb: not(or(64 in-lists × 1,000 values)), k = 1000 — about 600 KB; the budget refuses it.
-const bomb = j({ query: "red dress", k: 1000, filters: { op: "not", filter: { op: "or", filters: Array.from({ length: 64 }, (_, i) => ({ op: "in", field: "brand", values: brands(1000, i * 1000) })) } } });
+const bomb = j({
+  query: "red dress",
+  k: 1000,
+  filters: { op: "not", filter: { op: "or", filters: Array.from({ length: 64 }, (_, i) => ({ op: "in", field: "brand", values: brands(1000, i * 1000) })) } },
+});
 // The most a filter may cost: 1,000 values over 9 nodes, k = 1000 — accepted, and answered.
-const maxBudget = j({ query: "red dress", k: 1000, filters: { op: "or", filters: Array.from({ length: 8 }, (_, i) => ({ op: "in", field: "brand", values: [...brands(124, i * 124), BRANDS[i % BRANDS.length]!] })) } });
+const maxBudget = j({
+  query: "red dress",
+  k: 1000,
+  filters: { op: "or", filters: Array.from({ length: 8 }, (_, i) => ({ op: "in", field: "brand", values: [...brands(124, i * 124), BRANDS[i % BRANDS.length]!] })) },
+});
 let deep = '{"op":"eq","field":"brand","value":"Acme"}';
 for (let i = 0; i < 1000; i++) deep = `{"op":"not","filter":${deep}}`;
 const keyless1MB = j({ query: "x".repeat(1_000_000 - 20) });
@@ -141,7 +159,13 @@ const hostile: Req[] = [
   { kind: "cost bomb (read key)", method: "POST", path: "/trpc/retrieve", key: KEYS.mallory, body: bomb },
   { kind: "max-budget filter, k=1000 (read key)", method: "POST", path: "/v1/retrieve", key: KEYS.mallory, body: maxBudget },
   { kind: "1,000-deep filter (read key)", method: "POST", path: "/v1/retrieve", key: KEYS.mallory, body: `{"query":"red","filters":${deep}}` },
-  { kind: "hostile field names (read key)", method: "POST", path: "/v1/retrieve", key: KEYS.mallory, body: j({ query: "dress", filters: { op: "not", filter: { op: "eq", field: "attributes.constructor", value: "a" } } }) },
+  {
+    kind: "hostile field names (read key)",
+    method: "POST",
+    path: "/v1/retrieve",
+    key: KEYS.mallory,
+    body: j({ query: "dress", filters: { op: "not", filter: { op: "eq", field: "attributes.constructor", value: "a" } } }),
+  },
 ];
 // Requests without a usable key.
 const flood: Req[] = [
@@ -154,7 +178,11 @@ const flood: Req[] = [
 
 // ---- windows -------------------------------------------------------------------------------
 const admin = async (method: string, path: string, body?: unknown) => {
-  const r = await fetch(`${server.url}${path}`, { method, headers: { authorization: `Bearer ${KEYS.ops}`, ...(method === "POST" ? { "content-type": "application/json" } : {}) }, ...(body ? { body: j(body) } : {}) });
+  const r = await fetch(`${server.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${KEYS.ops}`, ...(method === "POST" ? { "content-type": "application/json" } : {}) },
+    ...(body ? { body: j(body) } : {}),
+  });
   return { status: r.status, json: (await r.json()) as Record<string, any> };
 };
 const health = async () => ((await (await fetch(`${server.url}/healthz`)).json()) as { release: string | null }).release;
@@ -311,7 +339,9 @@ const near = (at: number, sw: Switch) => at >= sw.start - 500 && at <= sw.end + 
 const f2 = (x: number) => (x < 10 ? x.toFixed(2) : x.toFixed(1));
 const ratio = h.p99 / q.p99;
 
-console.log(`\nwell-behaved clients (2 read keys, ${RATE} req/s open loop: qid hits, misses, filters, items.get; REST and tRPC), ${SHOP.items}-item release, serveNode on 127.0.0.1, production limits`);
+console.log(
+  `\nwell-behaved clients (2 read keys, ${RATE} req/s open loop: qid hits, misses, filters, items.get; REST and tRPC), ${SHOP.items}-item release, serveNode on 127.0.0.1, production limits`,
+);
 console.log(`${WINDOWS} attack window(s) of ${ATTACK_MS / 1000} s, each between quiet windows of ${QUIET_MS / 1000} s (the baseline, in this run); switches and the kill -9 in attack windows\n`);
 printTable(
   ["windows", "seconds", "requests", "200", "failed", "p50 ms", "p99 ms", "max ms", "p99 vs quiet", "server CPU %"],
@@ -323,18 +353,32 @@ printTable(
 );
 
 const attackCounts: Record<string, Record<string, number>> = {};
-for (const o of attackOuts) for (const [kind, byStatus] of Object.entries(o.counts)) for (const [st, n] of Object.entries(byStatus)) (attackCounts[kind] ??= {})[st] = (attackCounts[kind]![st] ?? 0) + n;
+for (const o of attackOuts)
+  for (const [kind, byStatus] of Object.entries(o.counts)) for (const [st, n] of Object.entries(byStatus)) (attackCounts[kind] ??= {})[st] = (attackCounts[kind]![st] ?? 0) + n;
 const skipped = attackOuts.reduce((x, o) => x + o.skipped, 0);
 console.log(`\nattack mix (open loop, at most 64 in flight per generator; ${skipped} sends skipped at that cap): responses by status\n`);
 printTable(
   ["request", "sent", "statuses"],
-  Object.entries(attackCounts).map(([kind, byStatus]) => [kind, Object.values(byStatus).reduce((x, y) => x + y, 0), Object.entries(byStatus).sort(([x], [y]) => x.localeCompare(y)).map(([st, n]) => `${st}×${n}`).join(" ")]),
+  Object.entries(attackCounts).map(([kind, byStatus]) => [
+    kind,
+    Object.values(byStatus).reduce((x, y) => x + y, 0),
+    Object.entries(byStatus)
+      .sort(([x], [y]) => x.localeCompare(y))
+      .map(([st, n]) => `${st}×${n}`)
+      .join(" "),
+  ]),
 );
 const byClass: Record<string, number> = {};
 const classOf = (st: string) => (st === "neterr" ? "connection closed" : `${st[0]}xx`);
-for (const counts of [attackCounts, goodOut.counts]) for (const byStatus of Object.values(counts)) for (const [st, n] of Object.entries(byStatus)) byClass[classOf(st)] = (byClass[classOf(st)] ?? 0) + n;
+for (const counts of [attackCounts, goodOut.counts])
+  for (const byStatus of Object.values(counts)) for (const [st, n] of Object.entries(byStatus)) byClass[classOf(st)] = (byClass[classOf(st)] ?? 0) + n;
 const total = Object.values(byClass).reduce((x, y) => x + y, 0);
-console.log(`\nall requests (well-behaved and attack): ${total}; by class: ${Object.entries(byClass).sort().map(([c, n]) => `${c} ${n}`).join(", ")}`);
+console.log(
+  `\nall requests (well-behaved and attack): ${total}; by class: ${Object.entries(byClass)
+    .sort()
+    .map(([c, n]) => `${c} ${n}`)
+    .join(", ")}`,
+);
 
 console.log("\nswitches (each must leave well-behaved reads at 200)\n");
 printTable(

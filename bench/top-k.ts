@@ -11,11 +11,22 @@ import { baselineTopK } from "./support/top-k-baseline.ts";
 
 const { values: a } = parseArgs({
   options: {
-    items: { type: "string", default: "100000" }, dim: { type: "string", default: "128" }, queries: { type: "string", default: "64" },
-    batch: { type: "string", default: "512" }, rounds: { type: "string", default: "5" }, k: { type: "string", default: "200" }, seed: { type: "string", default: "1" },
+    items: { type: "string", default: "100000" },
+    dim: { type: "string", default: "128" },
+    queries: { type: "string", default: "64" },
+    batch: { type: "string", default: "512" },
+    rounds: { type: "string", default: "5" },
+    k: { type: "string", default: "200" },
+    seed: { type: "string", default: "1" },
   },
 });
-const N = Number(a.items), DIM = Number(a.dim), Q = Number(a.queries), B = Number(a.batch), R = Number(a.rounds), K = Number(a.k), SEED = Number(a.seed);
+const N = Number(a.items),
+  DIM = Number(a.dim),
+  Q = Number(a.queries),
+  B = Number(a.batch),
+  R = Number(a.rounds),
+  K = Number(a.k),
+  SEED = Number(a.seed);
 const log = (s: string) => console.error(s);
 
 // ---- data ---------------------------------------------------------------------------------------
@@ -60,15 +71,33 @@ const one = queries.slice(0, Q);
 const many = queries.slice(0, B);
 // Warm-up: every kernel compiled before the first timed round.
 for (const q of one.slice(0, 8)) {
-  baselineTopK(items, DIM, q, K, null, N); exactTopK(items, DIM, q, K, null, N);
-  baselineTopK(items, DIM, q, K, subset, N); exactTopK(items, DIM, q, K, subset, N);
+  baselineTopK(items, DIM, q, K, null, N);
+  exactTopK(items, DIM, q, K, null, N);
+  baselineTopK(items, DIM, q, K, subset, N);
+  exactTopK(items, DIM, q, K, subset, N);
 }
 exactTopKBatch({ items, queries: many.slice(0, 32), dim: DIM, k: K });
 for (let r = 0; r < R; r++) {
-  rows[0]!.perQuery.push(time(() => { for (const q of one) baselineTopK(items, DIM, q, K, null, N); }, Q));
-  rows[1]!.perQuery.push(time(() => { for (const q of one) exactTopK(items, DIM, q, K, null, N); }, Q));
-  rows[2]!.perQuery.push(time(() => { for (const q of one) baselineTopK(items, DIM, q, K, subset, N); }, Q));
-  rows[3]!.perQuery.push(time(() => { for (const q of one) exactTopK(items, DIM, q, K, subset, N); }, Q));
+  rows[0]!.perQuery.push(
+    time(() => {
+      for (const q of one) baselineTopK(items, DIM, q, K, null, N);
+    }, Q),
+  );
+  rows[1]!.perQuery.push(
+    time(() => {
+      for (const q of one) exactTopK(items, DIM, q, K, null, N);
+    }, Q),
+  );
+  rows[2]!.perQuery.push(
+    time(() => {
+      for (const q of one) baselineTopK(items, DIM, q, K, subset, N);
+    }, Q),
+  );
+  rows[3]!.perQuery.push(
+    time(() => {
+      for (const q of one) exactTopK(items, DIM, q, K, subset, N);
+    }, Q),
+  );
   rows[4]!.perQuery.push(time(() => exactTopKBatch({ items, queries: many, dim: DIM, k: K }), B));
   log(`round ${r + 1}/${R}: ${rows.map((x) => x.perQuery.at(-1)!.toFixed(2)).join(" / ")} ms/query`);
 }
@@ -77,7 +106,8 @@ for (let r = 0; r < R; r++) {
 // The batch must equal the one-query scan bit for bit; the old scan summed in another order, so it
 // may differ where two scores are within rounding of each other.
 const batch = exactTopKBatch({ items, queries: one, dim: DIM, k: K });
-let identical = 0, sameAsOld = 0;
+let identical = 0,
+  sameAsOld = 0;
 one.forEach((q, i) => {
   const single = exactTopK(items, DIM, q, K, null, N);
   if (single.every((h, j) => batch.rows[i]![j] === h.row && Object.is(batch.scores[i]![j], h.score)) && single.length === batch.rows[i]!.length) identical++;
@@ -86,11 +116,16 @@ one.forEach((q, i) => {
 });
 
 // Ratios pair each round with the baseline's in the same round (load from other jobs varies by round).
-const ratio = (i: number) => percentile(rows[i]!.perQuery.map((x, r) => x / rows[i === 2 || i === 3 ? 2 : 0]!.perQuery[r]!), 50);
+const ratio = (i: number) =>
+  percentile(
+    rows[i]!.perQuery.map((x, r) => x / rows[i === 2 || i === 3 ? 2 : 0]!.perQuery[r]!),
+    50,
+  );
 console.log(`\nexact top-${K} by inner product, ${N.toLocaleString("en")} × ${DIM} clustered unit vectors; ${R} interleaved rounds (${Q} queries one at a time, ${B} per batch)\n`);
-printTable(["scan", "ms/query p50", "min", "max", "vs baseline (p50 of per-round ratios)"], rows.map((x, i) => [
-  x.label, percentile(x.perQuery, 50).toFixed(2), Math.min(...x.perQuery).toFixed(2), Math.max(...x.perQuery).toFixed(2), `${ratio(i).toFixed(3)}×`,
-]));
+printTable(
+  ["scan", "ms/query p50", "min", "max", "vs baseline (p50 of per-round ratios)"],
+  rows.map((x, i) => [x.label, percentile(x.perQuery, 50).toFixed(2), Math.min(...x.perQuery).toFixed(2), Math.max(...x.perQuery).toFixed(2), `${ratio(i).toFixed(3)}×`]),
+);
 console.log(`\nbatch identical to one-query exactTopK (rows, scores, ties): ${identical}/${Q} queries; old scan's order equal to the new: ${sameAsOld}/${Q}`);
 if (identical !== Q) process.exitCode = 1;
 const summary = Object.fromEntries(rows.map((x, i) => [x.label, { p50: percentile(x.perQuery, 50), ratio: ratio(i), rounds: x.perQuery }]));

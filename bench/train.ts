@@ -3,10 +3,7 @@
 // Usage: npm run bench -- train [--steps 6] [--items 2000]
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs";
-import {
-  buildBatch, createModel, loadTrainingData, pretrainLoss, resolveConfig, resolvePretrainConfig, selectBackend,
-  toTensors, trainTokenizer,
-} from "../gpu-jobs/index.ts";
+import { buildBatch, createModel, loadTrainingData, pretrainLoss, resolveConfig, resolvePretrainConfig, selectBackend, toTensors, trainTokenizer } from "../gpu-jobs/index.ts";
 import { printTable, writeResults } from "./bench-utils.ts";
 import { ensureDemoData } from "./support/demo-data.ts";
 
@@ -19,7 +16,14 @@ const cfg = resolvePretrainConfig("cpu", {});
 const tokenizer = trainTokenizer([...data.items.titles, ...data.pairs.query], { vocabSize: cfg.vocabSize });
 const logQ = Float32Array.from(data.itemFrequency, (f) => Math.log(f));
 
-interface Row { backend: string; samplesPerSec: number; forward: number; backward: number; optimizer: number; batch: number }
+interface Row {
+  backend: string;
+  samplesPerSec: number;
+  forward: number;
+  backward: number;
+  optimizer: number;
+  batch: number;
+}
 const rows: Row[] = [];
 for (const name of ["wasm", "cpu"] as const) {
   await selectBackend({ prefer: name });
@@ -71,9 +75,19 @@ const base = rows.find((r) => r.backend === "cpu")!;
 console.log(`\ncpu preset (${resolveConfig("cpu").layers} layers × ${resolveConfig("cpu").hidden}), batch ${cfg.batchSize}, full objective (MLM+MPM+QIC+QIM with CDNS+QIM2), demo ${items} items\n`);
 printTable(
   ["backend", "samples/s", "batch ms", "forward ms", "backward ms", "optimizer ms", "vs cpu"],
-  rows.map((r) => [r.backend, r.samplesPerSec.toFixed(1), r.batch.toFixed(0), r.forward.toFixed(0), r.backward.toFixed(0), r.optimizer.toFixed(0), `${(r.samplesPerSec / base.samplesPerSec).toFixed(1)}×`]),
+  rows.map((r) => [
+    r.backend,
+    r.samplesPerSec.toFixed(1),
+    r.batch.toFixed(0),
+    r.forward.toFixed(0),
+    r.backward.toFixed(0),
+    r.optimizer.toFixed(0),
+    `${(r.samplesPerSec / base.samplesPerSec).toFixed(1)}×`,
+  ]),
 );
 const wasm = rows.find((r) => r.backend === "wasm")!;
 const pairsPerEpoch = data.pairs.item.length;
-console.log(`\ncpu preset schedule: ${cfg.steps} steps × ${cfg.batchSize} = ${cfg.steps * cfg.batchSize} samples (${((cfg.steps * cfg.batchSize) / pairsPerEpoch).toFixed(1)} epochs of ${pairsPerEpoch} pairs) → ≈ ${((cfg.steps * cfg.batchSize) / wasm.samplesPerSec / 60).toFixed(1)} min on wasm (goal: < 10 min)`);
+console.log(
+  `\ncpu preset schedule: ${cfg.steps} steps × ${cfg.batchSize} = ${cfg.steps * cfg.batchSize} samples (${((cfg.steps * cfg.batchSize) / pairsPerEpoch).toFixed(1)} epochs of ${pairsPerEpoch} pairs) → ≈ ${((cfg.steps * cfg.batchSize) / wasm.samplesPerSec / 60).toFixed(1)} min on wasm (goal: < 10 min)`,
+);
 console.log(`results: ${await writeResults("train", { items, rows })}`);

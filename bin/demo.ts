@@ -46,7 +46,10 @@ async function demo(values: ArgsOf<typeof DEMO>["values"]): Promise<number> {
     console.error(`  ${m.counts.items} items, ${m.counts.clicks} training clicks, ${m.counts.clicksEval} eval clicks`);
   }
 
-  const imported = await readImportManifest(data).then(() => true, () => false);
+  const imported = await readImportManifest(data).then(
+    () => true,
+    () => false,
+  );
   if (imported) step(`import: reusing ${data}`);
   else {
     step(`importing into ${data}`);

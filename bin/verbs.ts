@@ -2,9 +2,7 @@
 // --help` and the verb list never load a verb's module) and a loader of its runner, imported only
 // when the verb runs (serve never loads TF.js; a hash publish never loads ONNX Runtime).
 import type { FlagTable, VerbSpec } from "../core/cli/index.ts";
-import {
-  DATASETS, DEMO, EMBED, EVAL, EXPORT, FINETUNE, IMPORT, JOB_RUN, JOBS, PRETRAIN, PUBLISH, RELEASES, RETRAIN, SERVE,
-} from "../core/cli/verbs/index.ts";
+import { DATASETS, DEMO, EMBED, EVAL, EXPORT, FINETUNE, IMPORT, JOB_RUN, JOBS, PRETRAIN, PUBLISH, RELEASES, RETRAIN, SERVE } from "../core/cli/verbs/index.ts";
 
 /** A verb's runner: the words after the verb in, the exit code out (it reports its own errors). */
 export type Runner = (argv: string[]) => Promise<number>;

@@ -93,14 +93,23 @@ const PRECOMPUTE_CHUNK = 256;
  * lists: without an ANN the unconstrained vector channel is always the exact scan of all rows.
  */
 export async function precomputeQidLists(
-  idx: SearchIndex, queries: readonly { qid: number; terms: string }[], vectors: readonly Float32Array[], topK: number, exactLimit: number,
+  idx: SearchIndex,
+  queries: readonly { qid: number; terms: string }[],
+  vectors: readonly Float32Array[],
+  topK: number,
+  exactLimit: number,
 ): Promise<{ qid: number; list: QidList }[]> {
   if (vectors.length !== queries.length) throw new RangeError(`${queries.length} queries but ${vectors.length} vectors`);
   const out: { qid: number; list: QidList }[] = [];
   const depth = Math.max(topK, LIVE_DEPTH);
   for (let s = 0; s < queries.length; s += PRECOMPUTE_CHUNK) {
     const part = queries.slice(s, s + PRECOMPUTE_CHUNK);
-    const live = liveSearchBatch(idx, vectors.slice(s, s + PRECOMPUTE_CHUNK), part.map((q) => q.terms), depth);
+    const live = liveSearchBatch(
+      idx,
+      vectors.slice(s, s + PRECOMPUTE_CHUNK),
+      part.map((q) => q.terms),
+      depth,
+    );
     part.forEach(({ qid, terms }, i) => {
       const top = live[i]!.fused.slice(0, topK);
       out.push({ qid, list: { terms, rows: Uint32Array.from(top, (f) => f.row), scores: Float32Array.from(top, (f) => f.score) } });

@@ -31,7 +31,9 @@ function union(lists: Uint32Array[]): Uint32Array {
 
 function intersect(a: Uint32Array, b: Uint32Array): Uint32Array {
   const out = new Uint32Array(Math.min(a.length, b.length));
-  let i = 0, j = 0, w = 0;
+  let i = 0,
+    j = 0,
+    w = 0;
   while (i < a.length && j < b.length) {
     if (a[i]! < b[j]!) i++;
     else if (a[i]! > b[j]!) j++;

@@ -101,8 +101,7 @@ export type FilterShorthand = z.infer<typeof FilterShorthandSchema>;
 /** Expand the shorthand into an AND of eq/in/range expressions. */
 export function expandShorthand(s: FilterShorthand): FilterExpr {
   const parts: FilterExpr[] = [];
-  const text = (f: FilterField, v: string | string[]) =>
-    parts.push(Array.isArray(v) ? { op: "in", field: f, values: v } : { op: "eq", field: f, value: v });
+  const text = (f: FilterField, v: string | string[]) => parts.push(Array.isArray(v) ? { op: "in", field: f, values: v } : { op: "eq", field: f, value: v });
   if (s.brand !== undefined) text("brand", s.brand);
   if (s.category !== undefined) text("category", s.category);
   if (s.price !== undefined) {

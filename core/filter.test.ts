@@ -13,8 +13,28 @@ import { LIMITS } from "./limits.ts";
 
 // Values chosen to break naive quoting: quotes, backslashes, SQL fragments, NUL, unicode.
 const HOSTILE = [
-  "Nike", "it's", "''", "'", "\\", "\\'", "back\\slash", '"quoted"', "' OR '1'='1", "x'); DROP TABLE items; --",
-  "100%", "_", "a\nb", "nul\u0000byte", "红色", "café", "cafe\u0301", "🙂 emoji", "  spaced  ", "", "ÅNGSTRÖM", "`tick`",
+  "Nike",
+  "it's",
+  "''",
+  "'",
+  "\\",
+  "\\'",
+  "back\\slash",
+  '"quoted"',
+  "' OR '1'='1",
+  "x'); DROP TABLE items; --",
+  "100%",
+  "_",
+  "a\nb",
+  "nul\u0000byte",
+  "红色",
+  "café",
+  "cafe\u0301",
+  "🙂 emoji",
+  "  spaced  ",
+  "",
+  "ÅNGSTRÖM",
+  "`tick`",
 ];
 const PRICES = [0, 0.5, 1, 9.99, 10, 19.99, 100, 1e6];
 // -0 only as a filter value: the store never holds it (import normalises prices).
@@ -31,7 +51,7 @@ interface Row {
 function makeRows(): Row[] {
   const rows: Row[] = [];
   let s = 7;
-  const pick = <T,>(xs: readonly T[]): T => xs[(s = (Math.imul(s, 1103515245) + 12345) >>> 0) % xs.length]!;
+  const pick = <T>(xs: readonly T[]): T => xs[(s = (Math.imul(s, 1103515245) + 12345) >>> 0) % xs.length]!;
   for (let i = 0; i < 300; i++) {
     rows.push({
       id: `i${i}`,
@@ -44,7 +64,10 @@ function makeRows(): Row[] {
   return rows;
 }
 
-const text = fc.oneof(fc.constantFrom(...HOSTILE), fc.string({ maxLength: 6 }).filter((x) => x.isWellFormed()));
+const text = fc.oneof(
+  fc.constantFrom(...HOSTILE),
+  fc.string({ maxLength: 6 }).filter((x) => x.isWellFormed()),
+);
 const num = fc.oneof(fc.constantFrom(...FILTER_NUMS), fc.double({ noNaN: true, noDefaultInfinity: true, min: -10, max: 2e6 }));
 // "constructor" is a valid attribute key and a property of every JS object: a hostile field name.
 const textField = fc.constantFrom("brand", "category", "attributes.material", "attributes.size", "attributes.colour", "attributes.constructor");
@@ -82,7 +105,11 @@ describe("filter → SQL and JS predicate", () => {
       new Field("attributes", new Struct([new Field("material", str(), true), new Field("size", str(), true)]), true),
       new Field("vector", new FixedSizeList(2, new Field("item", new Float32(), true)), false),
     ]);
-    table = await db.createTable("items", rows.map((r) => ({ ...r, vector: [0, 1] })), { schema });
+    table = await db.createTable(
+      "items",
+      rows.map((r) => ({ ...r, vector: [0, 1] })),
+      { schema },
+    );
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
@@ -93,12 +120,19 @@ describe("filter → SQL and JS predicate", () => {
     const got = await table.query().where(where).select(["id"]).limit(10_000).toArray();
     return got.map((r) => r.id as string).sort();
   }
-  const jsIds = (f: FilterExpr) => rows.filter(filterToPredicate(f)).map((r) => r.id).sort();
+  const jsIds = (f: FilterExpr) =>
+    rows
+      .filter(filterToPredicate(f))
+      .map((r) => r.id)
+      .sort();
 
   it("every hostile value matches exactly the rows holding it", async () => {
     for (const v of HOSTILE) {
       const f: FilterExpr = { op: "eq", field: "brand", value: v };
-      const expected = rows.filter((r) => r.brand === v).map((r) => r.id).sort();
+      const expected = rows
+        .filter((r) => r.brand === v)
+        .map((r) => r.id)
+        .sort();
       expect(await sqlIds(f)).toEqual(expected);
       expect(jsIds(f)).toEqual(expected);
     }
@@ -147,7 +181,11 @@ describe("filter schema", () => {
   it("refuses a filter past its budget before validating it: depth, nodes, values across the tree", () => {
     const message = (input: unknown) => {
       const r = FilterSchema.safeParse(input);
-      return r.success ? "accepted" : zodIssues(r.error).map((i) => i.message).join(" | ");
+      return r.success
+        ? "accepted"
+        : zodIssues(r.error)
+            .map((i) => i.message)
+            .join(" | ");
     };
     const chain = (depth: number): unknown => (depth === 1 ? { op: "eq", field: "brand", value: "x" } : { op: "not", filter: chain(depth - 1) });
     expect(message(chain(LIMITS.filterDepth))).toBe("accepted");
@@ -158,7 +196,16 @@ describe("filter schema", () => {
     // The reproduction of issue 13 A: not(or(64 × in 1,000 prices)).
     const bomb = { op: "not", filter: { op: "or", filters: Array.from({ length: 64 }, (_, i) => ({ op: "in", field: "price", values: Array.from({ length: 1000 }, (_, j) => i * 1000 + j) })) } };
     expect(message(bomb)).toMatch(/at most 1000 values in all/);
-    const wide = { op: "or", filters: Array.from({ length: 64 }, () => ({ op: "and", filters: [{ op: "eq", field: "brand", value: "a" }, { op: "eq", field: "brand", value: "b" }] })) };
+    const wide = {
+      op: "or",
+      filters: Array.from({ length: 64 }, () => ({
+        op: "and",
+        filters: [
+          { op: "eq", field: "brand", value: "a" },
+          { op: "eq", field: "brand", value: "b" },
+        ],
+      })),
+    };
     expect(message(wide)).toMatch(/at most 128 nodes/);
     const eqs = { op: "or", filters: Array.from({ length: 64 }, (_, i) => ({ op: "eq", field: "brand", value: `b${i}` })) };
     expect(message(eqs)).toBe("accepted");
@@ -169,7 +216,9 @@ describe("filter schema", () => {
     const bad = (input: unknown) => {
       const r = FilterSchema.safeParse(input);
       expect(r.success).toBe(false);
-      return zodIssues(r.error!).map((i) => `${i.field}: ${i.message}`).join(" | ");
+      return zodIssues(r.error!)
+        .map((i) => `${i.field}: ${i.message}`)
+        .join(" | ");
     };
     expect(bad({ op: "eq", field: "colour", value: "red" })).toMatch(/unknown filter field "colour"/);
     expect(bad({ op: "eq", field: "price", value: "cheap" })).toMatch(/price compares with numbers/);

@@ -45,10 +45,7 @@ export const RRF_K = 60;
 const blendSchema = z
   .object({
     method: z.enum(["convex", "rrf"], { error: 'method must be "convex" or "rrf"' }),
-    weight: z
-      .number({ error: "weight must be a number in [0, 1] (the vector channel's share)" })
-      .min(0, { error: "weight must be ≥ 0" })
-      .max(1, { error: "weight must be ≤ 1" }),
+    weight: z.number({ error: "weight must be a number in [0, 1] (the vector channel's share)" }).min(0, { error: "weight must be ≥ 0" }).max(1, { error: "weight must be ≤ 1" }),
     rrfK: z.number({ error: "rrfK must be a number > 0" }).positive({ error: "rrfK must be > 0" }).optional(),
   })
   .strict();
@@ -113,7 +110,8 @@ export function fuse(vector: readonly ScoredRow[], lexical: readonly ScoredRow[]
 
 /** Min–max normalisation over one channel's list; a flat list maps to 1. */
 function normaliser(list: readonly ScoredRow[]): (x: number) => number {
-  let lo = Infinity, hi = -Infinity;
+  let lo = Infinity,
+    hi = -Infinity;
   for (const h of list) {
     if (h.score < lo) lo = h.score;
     if (h.score > hi) hi = h.score;

@@ -23,8 +23,18 @@ export { dot, exactTopK, exactTopKBatch, TopKHeap, type RowScore, type TopKBatch
 export { LexicalIndex, lexicalTerms, lexicalDocTerms, type LexicalDoc, type Bm25Options, type LexicalHit, type LexicalSearchOptions } from "./lexical-index.ts";
 export { fuse, parseBlend, BLEND_GRID, RRF_K, type Blend, type BlendMethod, type ScoredRow, type FusedRow } from "./fusion.ts";
 export {
-  runRetrieve, liveSearch, liveSearchBatch, liveChannels, LIVE_DEPTH, RELAX_ORDER,
-  type SearchIndex, type QidList, type EngineRequest, type EngineOptions, type EngineHit, type EngineResult,
+  runRetrieve,
+  liveSearch,
+  liveSearchBatch,
+  liveChannels,
+  LIVE_DEPTH,
+  RELAX_ORDER,
+  type SearchIndex,
+  type QidList,
+  type EngineRequest,
+  type EngineOptions,
+  type EngineHit,
+  type EngineResult,
 } from "./retrieve-engine.ts";
 export type { ItemRecord, ReleaseInfo } from "./release-info.ts";
 export { buildSearchIndex, qidListsFromMap, VECTOR_ONLY_BLEND, type ItemColumns, type SearchIndexOptions } from "./search-index.ts";
@@ -33,6 +43,14 @@ export { fitBlend, precomputeQidLists, DEFAULT_BLEND, MIN_TUNING_QUERIES, type B
 export * from "./metrics.ts";
 // The Workers KV layout of a release pushed to the edge: written by lancedb, read by api/edge.
 export {
-  EDGE_FORMAT, EDGE_ACTIVE_KEY, edgeQidKey, edgeLexiconKey, edgeMetaKey,
-  type EdgeItem, type EdgeQidValue, type EdgeLexiconValue, type EdgeReleaseMeta, type EdgePointer,
+  EDGE_FORMAT,
+  EDGE_ACTIVE_KEY,
+  edgeQidKey,
+  edgeLexiconKey,
+  edgeMetaKey,
+  type EdgeItem,
+  type EdgeQidValue,
+  type EdgeLexiconValue,
+  type EdgeReleaseMeta,
+  type EdgePointer,
 } from "./edge-layout.ts";

@@ -211,7 +211,8 @@ export class LexicalIndex {
     // `accept`. Every contribution is > 0, so an accumulator at 0 marks a row not yet touched.
     try {
       for (const id of termIds) {
-        const s = this.termStart[id]!, e = this.termStart[id + 1]!;
+        const s = this.termStart[id]!,
+          e = this.termStart[id + 1]!;
         const idf = this.idf[id]!;
         if (rows && rows.length * 8 < e - s) {
           // Few candidates against a long postings list: gallop through it once per candidate.

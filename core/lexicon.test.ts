@@ -1,10 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { buildLexicon, understandQuery } from "./lexicon.ts";
 
-const lex = buildLexicon(
-  ["Nike", "North Peak", "山田", "ＡＣＭＥ", "Adidas"],
-  ["Shoes>Sneakers", "Women>Dresses", "Girls>Dresses", "Accessories>Bags", "Men>T-Shirts", "女装>连衣裙"],
-);
+const lex = buildLexicon(["Nike", "North Peak", "山田", "ＡＣＭＥ", "Adidas"], ["Shoes>Sneakers", "Women>Dresses", "Girls>Dresses", "Accessories>Bags", "Men>T-Shirts", "女装>连衣裙"]);
 
 describe("query understanding", () => {
   it("turns brand and category terms into hard constraints (seed 001 §3.2)", () => {

@@ -96,9 +96,7 @@ export function understandQuery(lexicon: Lexicon, query: string): { constraints:
 export function constraintsFilter(constraints: readonly QueryConstraint[]): FilterExpr | null {
   const byField = new Map<QueryConstraint["field"], Set<string>>();
   for (const c of constraints) (byField.get(c.field) ?? byField.set(c.field, new Set()).get(c.field)!).add(c.value);
-  const parts: FilterExpr[] = [...byField].map(([field, vals]) =>
-    vals.size === 1 ? { op: "eq", field, value: [...vals][0]! } : { op: "in", field, values: [...vals].sort() },
-  );
+  const parts: FilterExpr[] = [...byField].map(([field, vals]) => (vals.size === 1 ? { op: "eq", field, value: [...vals][0]! } : { op: "in", field, values: [...vals].sort() }));
   return parts.length === 0 ? null : parts.length === 1 ? parts[0]! : { op: "and", filters: parts };
 }
 

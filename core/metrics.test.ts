@@ -1,8 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import {
-  categoryConsistency, evaluateRankings, hitRateAtK, intentCategoryOf, ndcgAt10, recallAtK, relevanceRate, type EvalQuery,
-} from "./metrics.ts";
+import { categoryConsistency, evaluateRankings, hitRateAtK, intentCategoryOf, ndcgAt10, recallAtK, relevanceRate, type EvalQuery } from "./metrics.ts";
 
 // Six items; category of row r is CATS[r].
 const CATS = ["A", "A", "B", "A", "B", "C"];
@@ -10,7 +8,15 @@ const CATS = ["A", "A", "B", "A", "B", "C"];
 // q1: unjudged, clicked row 0 (ranked last), intent given as "C".
 // q2: no clicks: skipped by recall/hit/NDCG, and has no intent category.
 const Q: EvalQuery[] = [
-  { ranking: [0, 1, 2, 3, 4, 5], targets: new Set([1, 4]), grades: new Map([[1, 2], [3, 1], [4, 1]]) },
+  {
+    ranking: [0, 1, 2, 3, 4, 5],
+    targets: new Set([1, 4]),
+    grades: new Map([
+      [1, 2],
+      [3, 1],
+      [4, 1],
+    ]),
+  },
   { ranking: [5, 4, 3, 2, 1, 0], targets: new Set([0]), intentCategory: "C" },
   { ranking: [2, 0, 1, 3, 4, 5], targets: new Set() },
 ];
@@ -87,9 +93,9 @@ const queryArb = (n: number) =>
     targets: fc.uniqueArray(fc.nat(n - 1), { minLength: 1, maxLength: n }),
     grades: fc.option(fc.array(fc.tuple(fc.nat(n - 1), fc.integer({ min: 0, max: 3 })), { maxLength: n }), { nil: undefined }),
   });
-const setArb = fc.integer({ min: 1, max: 25 }).chain((n) =>
-  fc.record({ n: fc.constant(n), cats: fc.array(fc.constantFrom("A", "B", "C"), { minLength: n, maxLength: n }), qs: fc.array(queryArb(n), { minLength: 1, maxLength: 6 }) }),
-);
+const setArb = fc
+  .integer({ min: 1, max: 25 })
+  .chain((n) => fc.record({ n: fc.constant(n), cats: fc.array(fc.constantFrom("A", "B", "C"), { minLength: n, maxLength: n }), qs: fc.array(queryArb(n), { minLength: 1, maxLength: 6 }) }));
 const KS = [1, 2, 5, 10, 20, 30];
 const in01 = (x: number | null) => x === null || (x >= 0 && x <= 1 + 1e-12);
 
@@ -136,7 +142,8 @@ describe("filtered slices", () => {
     // Rows 7 and 8 are known (excluded) positives ranked first; the held-out target 3 comes third.
     const queries = [{ ranking: [7, 8, 3, 4], targets: new Set([3]) }];
     const t = evaluateRankings({
-      queries, ks: [1, 2],
+      queries,
+      ks: [1, 2],
       slices: [
         { name: "plain", item: (_q, r) => r === 3 },
         { name: "filtered", item: (_q, r) => r === 3, exclude: (_q, r) => r === 7 || r === 8 },

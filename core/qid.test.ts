@@ -54,7 +54,7 @@ describe("qid", () => {
     const strings = new Set<string>();
     let collisions = 0;
     let s = 12345;
-    const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
     const alphabet = "abcdefghijklmnopqrstuvwxyz";
     for (let i = 0; i < 1_000_000; i++) {
       const n = 1 + Math.floor(rnd() * 4);

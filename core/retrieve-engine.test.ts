@@ -16,12 +16,14 @@ function shop(): { cols: ItemColumns; vectors: Float32Array } {
   const brands: string[] = [];
   const categories: string[] = [];
   const prices: number[] = [];
-  for (const b of BRANDS) for (const c of CATS) for (let v = 0; v < 10; v++) {
-    titles.push(`${b} ${c.endsWith("Dresses") ? "dress" : "hat"} ${v === 3 ? "floral" : "plain"} ${v}`);
-    brands.push(b);
-    categories.push(c);
-    prices.push(10 + v);
-  }
+  for (const b of BRANDS)
+    for (const c of CATS)
+      for (let v = 0; v < 10; v++) {
+        titles.push(`${b} ${c.endsWith("Dresses") ? "dress" : "hat"} ${v === 3 ? "floral" : "plain"} ${v}`);
+        brands.push(b);
+        categories.push(c);
+        prices.push(10 + v);
+      }
   const n = titles.length;
   const vectors = new Float32Array(n * 2);
   for (let r = 0; r < n; r++) {
@@ -88,10 +90,22 @@ describe("the retrieve engine", () => {
     expect(idx.qidList(qid, terms)).toBe(list);
     const r = await runRetrieve(idx, { query: "hat acme", k: 4 }, { encode, exactLimit: 1e6 });
     // Rows 10..19 are Acme hats: 15 and 12 pass the constraints, 39 (Zed) and 0 (dress) do not.
-    expect(r.hits.slice(0, 2).map((h) => [h.row, h.source])).toEqual([[15, "qid"], [12, "qid"]]);
+    expect(r.hits.slice(0, 2).map((h) => [h.row, h.source])).toEqual([
+      [15, "qid"],
+      [12, "qid"],
+    ]);
     expect(r.hits.slice(2).every((h) => h.source === "ann" && h.row >= 10 && h.row < 20)).toBe(true);
     expect(r.path).toBe("qid+ann");
-    const full = await runRetrieve(idx, { query: "acme hat", k: 2 }, { encode: async () => { throw new Error("no encode on a full qid hit"); }, exactLimit: 1e6 });
+    const full = await runRetrieve(
+      idx,
+      { query: "acme hat", k: 2 },
+      {
+        encode: async () => {
+          throw new Error("no encode on a full qid hit");
+        },
+        exactLimit: 1e6,
+      },
+    );
     expect(full.path).toBe("qid");
     expect(full.channels).toEqual([]);
   });
@@ -124,13 +138,18 @@ describe("precomputeQidLists", () => {
     const r = mulberry32(5);
     const g = () => Math.floor(r() * 3) - 1;
     const WORDS = ["red", "dress", "wool", "coat"];
-    const n = 400, dim = 3; // more rows than the live depth (200): the cut falls inside runs of tied scores
+    const n = 400,
+      dim = 3; // more rows than the live depth (200): the cut falls inside runs of tied scores
     const titles = Array.from({ length: n }, () => Array.from({ length: 1 + Math.floor(r() * 3) }, () => WORDS[Math.floor(r() * 4)]!).join(" "));
     const cols: ItemColumns = { titles, brands: titles.map(() => null), categories: titles.map(() => null), prices: titles.map(() => null), attributeColumns: new Map() };
     const vectors = Float32Array.from({ length: n * dim }, g);
     const queries = Array.from({ length: 300 }, (_, i) => ({ qid: i, terms: `${WORDS[i % 4]} ${WORDS[(i >> 2) % 4]}` }));
     const qv = queries.map(() => Float32Array.from({ length: dim }, g));
-    for (const blend of [{ method: "convex", weight: 0.5 }, { method: "rrf", weight: 0.3 }, { method: "convex", weight: 1 }] as const) {
+    for (const blend of [
+      { method: "convex", weight: 0.5 },
+      { method: "rrf", weight: 0.3 },
+      { method: "convex", weight: 1 },
+    ] as const) {
       const idx = buildSearchIndex(cols, { vectors, dim, blend });
       const lists = await precomputeQidLists(idx, queries, qv, 120, 1e6);
       expect(lists.map((l) => l.qid)).toEqual(queries.map((q) => q.qid));

@@ -111,7 +111,12 @@ const ms = (t: number) => Math.round((performance.now() - t) * 1000) / 1000;
 
 /** The two channels' best rows for a query under a filter (the raw material of fusion and blend fitting). */
 export async function liveChannels(
-  idx: SearchIndex, q: Float32Array, terms: string, filter: FilterExpr | null, depth: number, opts: Pick<EngineOptions, "exactLimit" | "ann">,
+  idx: SearchIndex,
+  q: Float32Array,
+  terms: string,
+  filter: FilterExpr | null,
+  depth: number,
+  opts: Pick<EngineOptions, "exactLimit" | "ann">,
 ): Promise<{ vector: ScoredRow[]; lexical: ScoredRow[] }> {
   const pred = filter ? filterToPredicate(filter) : null;
   const rows = filter ? matchingRows(filter, idx, opts.exactLimit) : null;
@@ -136,9 +141,7 @@ function fuseChannels(ch: { vector: ScoredRow[]; lexical: ScoredRow[] }, blend: 
 }
 
 /** The live search: both channels fused by the blend, best first, at most `depth` rows. */
-export async function liveSearch(
-  idx: SearchIndex, q: Float32Array, terms: string, filter: FilterExpr | null, depth: number, opts: Pick<EngineOptions, "exactLimit" | "ann"> & { blend?: Blend },
-) {
+export async function liveSearch(idx: SearchIndex, q: Float32Array, terms: string, filter: FilterExpr | null, depth: number, opts: Pick<EngineOptions, "exactLimit" | "ann"> & { blend?: Blend }) {
   return fuseChannels(await liveChannels(idx, q, terms, filter, depth, opts), opts.blend ?? idx.blend, depth);
 }
 
@@ -151,7 +154,8 @@ export function liveSearchBatch(idx: SearchIndex, queries: readonly Float32Array
   if (terms.length !== queries.length) throw new RangeError(`${queries.length} query vectors but ${terms.length} terms`);
   const top = exactTopKBatch({ items: idx.vectors, queries, dim: idx.dim, k: depth });
   return queries.map((_, i) => {
-    const rows = top.rows[i]!, scores = top.scores[i]!;
+    const rows = top.rows[i]!,
+      scores = top.scores[i]!;
     const vector: ScoredRow[] = Array.from(rows, (row, j) => ({ row, score: scores[j]! }));
     return fuseChannels({ vector, lexical: lexicalChannel(idx, terms[i]!, depth, null, null) }, blend, depth);
   });

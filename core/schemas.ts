@@ -35,9 +35,7 @@ export const ClickSchema = z.object({
   item_id: text("item_id", LIMITS.idLength).refine((v) => v.trim().length > 0, { error: "item_id is empty" }),
   clicks: z.int({ error: "clicks must be a whole number ≥ 1" }).min(1, { error: "clicks must be ≥ 1" }).default(1),
   purchases: z.int({ error: "purchases must be a whole number ≥ 0" }).min(0, { error: "purchases must be ≥ 0" }).optional(),
-  ts: z
-    .union([z.iso.datetime({ offset: true }), z.iso.date()], { error: "ts must be an ISO date or date-time, e.g. 2026-03-01T12:00:00Z" })
-    .optional(),
+  ts: z.union([z.iso.datetime({ offset: true }), z.iso.date()], { error: "ts must be an ISO date or date-time, e.g. 2026-03-01T12:00:00Z" }).optional(),
 });
 export type Click = z.infer<typeof ClickSchema>;
 
@@ -62,7 +60,10 @@ export const RetrieveRequestSchema = z.object({
   /** Hard constraints (the expression tree or the shorthand), ANDed with those query understanding derives from the query text. */
   filters: FilterSchema.optional(),
   /** Release id such as r002 (default: the active release). */
-  release: z.string().regex(/^r\d{3,}$/, { error: "release must look like r001" }).optional(),
+  release: z
+    .string()
+    .regex(/^r\d{3,}$/, { error: "release must look like r001" })
+    .optional(),
   /** Derive brand/category constraints from the query text (query understanding; default true, false skips it). */
   understand: z.boolean().default(true),
   /** When constraints derived from the query leave fewer than k items, relax them (category, then brand) and mark what came from relaxing; false keeps them hard. */

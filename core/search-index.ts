@@ -65,12 +65,13 @@ export function buildSearchIndex(cols: ItemColumns, opts: SearchIndexOptions): S
     for (const k of keys) a[k] = cols.attributeColumns.get(k)![r] ?? null;
     return a;
   };
-  const lexical = opts.lexical === false
-    ? null
-    : LexicalIndex.build(
-        Array.from({ length: n }, (_, r) => ({ title: cols.titles[r]!, brand: cols.brands[r] ?? null, category: cols.categories[r] ?? null, attributes: attributesOf(r) })),
-        opts.bm25,
-      );
+  const lexical =
+    opts.lexical === false
+      ? null
+      : LexicalIndex.build(
+          Array.from({ length: n }, (_, r) => ({ title: cols.titles[r]!, brand: cols.brands[r] ?? null, category: cols.categories[r] ?? null, attributes: attributesOf(r) })),
+          opts.bm25,
+        );
   return {
     n,
     dim: opts.dim,

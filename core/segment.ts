@@ -9,7 +9,9 @@ const HAS_HAN = /\p{Script=Han}/u;
 
 /** Split a Han run into dictionary words (HMM on for unseen words). */
 function cutHan(run: string): string[] {
-  return cut(run, true).map((t) => t.trim()).filter((t) => t.length > 0);
+  return cut(run, true)
+    .map((t) => t.trim())
+    .filter((t) => t.length > 0);
 }
 
 /** Normalise then segment text into terms: latin by words, CJK by dictionary. */

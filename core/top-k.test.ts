@@ -5,7 +5,8 @@ import { dot, exactTopK, exactTopKBatch, TopKHeap, type RowScore } from "./top-k
 
 /** The reference: score every candidate with `dot`, sort by score desc then row asc. */
 function naive(items: Float32Array, dim: number, q: Float32Array, k: number, rows: readonly number[]): RowScore[] {
-  return rows.map((row) => ({ row, score: dot(items, row * dim, q, 0, dim) }))
+  return rows
+    .map((row) => ({ row, score: dot(items, row * dim, q, 0, dim) }))
     .sort((a, b) => b.score - a.score || a.row - b.row)
     .slice(0, Math.max(0, k));
 }
@@ -23,8 +24,14 @@ function floats(len: number, seed: number): Float32Array {
 }
 
 const shape = fc.record({
-  dim: fc.integer({ min: 1, max: 19 }), n: fc.integer({ min: 0, max: 90 }), m: fc.integer({ min: 0, max: 13 }), k: fc.integer({ min: 0, max: 100 }),
-  queryBlock: fc.integer({ min: 1, max: 12 }), itemTile: fc.integer({ min: 1, max: 40 }), seed: fc.integer({ min: 0, max: 2 ** 31 }), ints: fc.boolean(),
+  dim: fc.integer({ min: 1, max: 19 }),
+  n: fc.integer({ min: 0, max: 90 }),
+  m: fc.integer({ min: 0, max: 13 }),
+  k: fc.integer({ min: 0, max: 100 }),
+  queryBlock: fc.integer({ min: 1, max: 12 }),
+  itemTile: fc.integer({ min: 1, max: 40 }),
+  seed: fc.integer({ min: 0, max: 2 ** 31 }),
+  ints: fc.boolean(),
 });
 
 describe("exactTopKBatch", () => {
@@ -79,7 +86,11 @@ describe("exactTopK", () => {
     // Query (1, 0): scores 1, 2, 2, 2, 3, 2 → 4, then the 2s by row.
     const items = Float32Array.from([1, 0, 2, 0, 2, 5, 2, 1, 3, 0, 2, 9]);
     const q = Float32Array.from([1, 0]);
-    expect(exactTopK(items, 2, q, 3, null, 6)).toEqual([{ row: 4, score: 3 }, { row: 1, score: 2 }, { row: 2, score: 2 }]);
+    expect(exactTopK(items, 2, q, 3, null, 6)).toEqual([
+      { row: 4, score: 3 },
+      { row: 1, score: 2 },
+      { row: 2, score: 2 },
+    ]);
     expect(exactTopK(items, 2, q, 3, Uint32Array.from([5, 3, 2, 1, 4]), 6).map((h) => h.row)).toEqual([4, 1, 2]);
     expect(exactTopK(items, 2, q, 0, null, 6)).toEqual([]);
     expect(exactTopK(items, 2, q, 99, null, 6)).toHaveLength(6);

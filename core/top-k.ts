@@ -40,19 +40,24 @@ export class TopKHeap {
 
   /** Offer a pair; kept if it ranks above the current k-th best. */
   offer(score: number, row: number): void {
-    const k = this.k, scores = this.scores, rows = this.rows;
+    const k = this.k,
+      scores = this.scores,
+      rows = this.rows;
     // Sifts move a hole instead of swapping; "x is worse than y" is x.score < y.score, or equal
     // scores and x.row > y.row (rows are distinct), written out inline on the hot path.
     if (this.size < k) {
       let i = this.size++;
       while (i > 0) {
         const p = (i - 1) >> 1;
-        const ps = scores[p]!, pr = rows[p]!;
+        const ps = scores[p]!,
+          pr = rows[p]!;
         if (!(score < ps || (score === ps && row > pr))) break;
-        scores[i] = ps; rows[i] = pr;
+        scores[i] = ps;
+        rows[i] = pr;
         i = p;
       }
-      scores[i] = score; rows[i] = row;
+      scores[i] = score;
+      rows[i] = row;
       if (this.size === k) this.floor = scores[0]!;
       return;
     }
@@ -63,17 +68,26 @@ export class TopKHeap {
     for (;;) {
       const l = 2 * i + 1;
       if (l >= k) break;
-      let c = l, cs = scores[l]!, cr = rows[l]!;
+      let c = l,
+        cs = scores[l]!,
+        cr = rows[l]!;
       const r = l + 1;
       if (r < k) {
-        const rs = scores[r]!, rr = rows[r]!;
-        if (rs < cs || (rs === cs && rr > cr)) { c = r; cs = rs; cr = rr; }
+        const rs = scores[r]!,
+          rr = rows[r]!;
+        if (rs < cs || (rs === cs && rr > cr)) {
+          c = r;
+          cs = rs;
+          cr = rr;
+        }
       }
       if (score < cs || (score === cs && row > cr)) break;
-      scores[i] = cs; rows[i] = cr;
+      scores[i] = cs;
+      rows[i] = cr;
       i = c;
     }
-    scores[i] = score; rows[i] = row;
+    scores[i] = score;
+    rows[i] = row;
     this.floor = scores[0]!;
   }
 
@@ -137,13 +151,33 @@ function scanRows(v: Float32Array, dim: number, q: Float32Array, rows: Uint32Arr
 // Scores of the eight rows at offsets o0..o7 against q, into `lane` (reused: scans are synchronous).
 const lane = new Float64Array(8);
 function scan8(v: Float32Array, dim: number, q: Float32Array, o0: number, o1: number, o2: number, o3: number, o4: number, o5: number, o6: number, o7: number): void {
-  let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+  let s0 = 0,
+    s1 = 0,
+    s2 = 0,
+    s3 = 0,
+    s4 = 0,
+    s5 = 0,
+    s6 = 0,
+    s7 = 0;
   for (let j = 0; j < dim; j++) {
     const x = q[j]!;
-    s0 += v[o0 + j]! * x; s1 += v[o1 + j]! * x; s2 += v[o2 + j]! * x; s3 += v[o3 + j]! * x;
-    s4 += v[o4 + j]! * x; s5 += v[o5 + j]! * x; s6 += v[o6 + j]! * x; s7 += v[o7 + j]! * x;
+    s0 += v[o0 + j]! * x;
+    s1 += v[o1 + j]! * x;
+    s2 += v[o2 + j]! * x;
+    s3 += v[o3 + j]! * x;
+    s4 += v[o4 + j]! * x;
+    s5 += v[o5 + j]! * x;
+    s6 += v[o6 + j]! * x;
+    s7 += v[o7 + j]! * x;
   }
-  lane[0] = s0; lane[1] = s1; lane[2] = s2; lane[3] = s3; lane[4] = s4; lane[5] = s5; lane[6] = s6; lane[7] = s7;
+  lane[0] = s0;
+  lane[1] = s1;
+  lane[2] = s2;
+  lane[3] = s3;
+  lane[4] = s4;
+  lane[5] = s5;
+  lane[6] = s6;
+  lane[7] = s7;
 }
 
 /** Inputs of exactTopKBatch. */
@@ -225,25 +259,78 @@ export function exactTopKBatch(opts: TopKBatchOptions): TopKBatch {
  * and each of the 16 sums still runs left to right over the dimensions, so it equals `dot` bit for bit.
  */
 function score4x4(items: Float32Array, qs: Float32Array, q: number, i0: number, i1: number, d: number, out: Float64Array, stride: number): void {
-  const p0 = q * d, p1 = p0 + d, p2 = p1 + d, p3 = p2 + d;
-  const r0 = q * stride - i0, r1 = r0 + stride, r2 = r1 + stride, r3 = r2 + stride;
+  const p0 = q * d,
+    p1 = p0 + d,
+    p2 = p1 + d,
+    p3 = p2 + d;
+  const r0 = q * stride - i0,
+    r1 = r0 + stride,
+    r2 = r1 + stride,
+    r3 = r2 + stride;
   let i = i0;
   for (; i + 4 <= i1; i += 4) {
-    let a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
-    let c0 = 0, c1 = 0, c2 = 0, c3 = 0, e0 = 0, e1 = 0, e2 = 0, e3 = 0;
-    const o0 = i * d, o1 = o0 + d, o2 = o1 + d, o3 = o2 + d;
+    let a0 = 0,
+      a1 = 0,
+      a2 = 0,
+      a3 = 0,
+      b0 = 0,
+      b1 = 0,
+      b2 = 0,
+      b3 = 0;
+    let c0 = 0,
+      c1 = 0,
+      c2 = 0,
+      c3 = 0,
+      e0 = 0,
+      e1 = 0,
+      e2 = 0,
+      e3 = 0;
+    const o0 = i * d,
+      o1 = o0 + d,
+      o2 = o1 + d,
+      o3 = o2 + d;
     for (let j = 0; j < d; j++) {
-      const x = qs[p0 + j]!, y = qs[p1 + j]!, z = qs[p2 + j]!, w = qs[p3 + j]!;
-      const u0 = items[o0 + j]!, u1 = items[o1 + j]!, u2 = items[o2 + j]!, u3 = items[o3 + j]!;
-      a0 += u0 * x; a1 += u1 * x; a2 += u2 * x; a3 += u3 * x;
-      b0 += u0 * y; b1 += u1 * y; b2 += u2 * y; b3 += u3 * y;
-      c0 += u0 * z; c1 += u1 * z; c2 += u2 * z; c3 += u3 * z;
-      e0 += u0 * w; e1 += u1 * w; e2 += u2 * w; e3 += u3 * w;
+      const x = qs[p0 + j]!,
+        y = qs[p1 + j]!,
+        z = qs[p2 + j]!,
+        w = qs[p3 + j]!;
+      const u0 = items[o0 + j]!,
+        u1 = items[o1 + j]!,
+        u2 = items[o2 + j]!,
+        u3 = items[o3 + j]!;
+      a0 += u0 * x;
+      a1 += u1 * x;
+      a2 += u2 * x;
+      a3 += u3 * x;
+      b0 += u0 * y;
+      b1 += u1 * y;
+      b2 += u2 * y;
+      b3 += u3 * y;
+      c0 += u0 * z;
+      c1 += u1 * z;
+      c2 += u2 * z;
+      c3 += u3 * z;
+      e0 += u0 * w;
+      e1 += u1 * w;
+      e2 += u2 * w;
+      e3 += u3 * w;
     }
-    out[r0 + i] = a0; out[r0 + i + 1] = a1; out[r0 + i + 2] = a2; out[r0 + i + 3] = a3;
-    out[r1 + i] = b0; out[r1 + i + 1] = b1; out[r1 + i + 2] = b2; out[r1 + i + 3] = b3;
-    out[r2 + i] = c0; out[r2 + i + 1] = c1; out[r2 + i + 2] = c2; out[r2 + i + 3] = c3;
-    out[r3 + i] = e0; out[r3 + i + 1] = e1; out[r3 + i + 2] = e2; out[r3 + i + 3] = e3;
+    out[r0 + i] = a0;
+    out[r0 + i + 1] = a1;
+    out[r0 + i + 2] = a2;
+    out[r0 + i + 3] = a3;
+    out[r1 + i] = b0;
+    out[r1 + i + 1] = b1;
+    out[r1 + i + 2] = b2;
+    out[r1 + i + 3] = b3;
+    out[r2 + i] = c0;
+    out[r2 + i + 1] = c1;
+    out[r2 + i + 2] = c2;
+    out[r2 + i + 3] = c3;
+    out[r3 + i] = e0;
+    out[r3 + i + 1] = e1;
+    out[r3 + i + 2] = e2;
+    out[r3 + i + 3] = e3;
   }
   for (; i < i1; i++) {
     const o = i * d;

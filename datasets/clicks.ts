@@ -139,16 +139,7 @@ function buildEntries(items: readonly ClickItem[], opts: ClickOptions): { entrie
 }
 
 /** Samples sessions until `rows` click rows exist, dated within [dayLo, dayHi) after the epoch. */
-function sampleSessions(
-  rng: Rng,
-  items: readonly ClickItem[],
-  entries: readonly Entry[],
-  entryCum: Float64Array,
-  itemWeight: Float64Array,
-  rows: number,
-  dayLo: number,
-  dayHi: number,
-): ClickRow[] {
+function sampleSessions(rng: Rng, items: readonly ClickItem[], entries: readonly Entry[], entryCum: Float64Array, itemWeight: Float64Array, rows: number, dayLo: number, dayHi: number): ClickRow[] {
   const out: ClickRow[] = [];
   const total = entryCum[entryCum.length - 1] ?? 0;
   while (out.length < rows && total > 0) {

@@ -75,9 +75,11 @@ function backdrop(hue: number): string {
   const c = (1 - Math.abs(2 * l - 1)) * s;
   const x = c * (1 - Math.abs(((hue / 60) % 2) - 1));
   const m = l - c / 2;
-  const [r, g, b] =
-    hue < 60 ? [c, x, 0] : hue < 120 ? [x, c, 0] : hue < 180 ? [0, c, x] : hue < 240 ? [0, x, c] : hue < 300 ? [x, 0, c] : [c, 0, x];
-  const hex = (v: number): string => Math.round((v + m) * 255).toString(16).padStart(2, "0");
+  const [r, g, b] = hue < 60 ? [c, x, 0] : hue < 120 ? [x, c, 0] : hue < 180 ? [0, c, x] : hue < 240 ? [0, x, c] : hue < 300 ? [x, 0, c] : [c, 0, x];
+  const hex = (v: number): string =>
+    Math.round((v + m) * 255)
+      .toString(16)
+      .padStart(2, "0");
   return `#${hex(r)}${hex(g)}${hex(b)}`;
 }
 
@@ -134,5 +136,8 @@ export const PNG_OPTIONS = { compressionLevel: 6, adaptiveFiltering: false, pale
 
 /** Renders one demo image to an RGB PNG. */
 export async function renderDemoPng(spec: DemoImageSpec): Promise<Buffer> {
-  return sharp(Buffer.from(demoSvg(spec))).removeAlpha().png(PNG_OPTIONS).toBuffer();
+  return sharp(Buffer.from(demoSvg(spec)))
+    .removeAlpha()
+    .png(PNG_OPTIONS)
+    .toBuffer();
 }

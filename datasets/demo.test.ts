@@ -15,10 +15,16 @@ const catalogRow = z
   .object({
     id: z.string().min(1),
     title: z.string().min(1),
-    image: z.string().regex(/^images\/[^/]+\.png$/).optional(),
+    image: z
+      .string()
+      .regex(/^images\/[^/]+\.png$/)
+      .optional(),
     brand: z.string().min(1),
     category: z.string().regex(/^[^>]+(>[^>]+)+$/),
-    price: z.number().nonnegative().refine((p) => Math.round(p * 100) === p * 100 || Math.abs(Math.round(p * 100) - p * 100) < 1e-6),
+    price: z
+      .number()
+      .nonnegative()
+      .refine((p) => Math.round(p * 100) === p * 100 || Math.abs(Math.round(p * 100) - p * 100) < 1e-6),
     attributes: z.record(z.string(), z.string()).optional(),
   })
   .strict();

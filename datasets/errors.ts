@@ -1,12 +1,7 @@
 import { CodedError, type ErrorKind } from "../core/index.ts";
 
 /** Error codes the datasets layer raises. */
-export type DatasetErrorCode =
-  | "FASHION_MNIST_MISSING"
-  | "FASHION_MNIST_CORRUPT"
-  | "BAD_OPTION"
-  | "OUT_NOT_EMPTY"
-  | "UNKNOWN_DATASET";
+export type DatasetErrorCode = "FASHION_MNIST_MISSING" | "FASHION_MNIST_CORRUPT" | "BAD_OPTION" | "OUT_NOT_EMPTY" | "UNKNOWN_DATASET";
 
 const KINDS: Record<DatasetErrorCode, ErrorKind> = {
   FASHION_MNIST_MISSING: "missing",

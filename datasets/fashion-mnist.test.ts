@@ -52,7 +52,9 @@ describe("fashion-mnist dataset", () => {
     expect(typeShare).toBeLessThan(0.52);
     expect(new Set(truth.map((t) => t.type)).size).toBe(10);
     const first = rows[0] as CatalogRow;
-    const { data, info } = await sharp(join(a.dir, first.image as string)).raw().toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp(join(a.dir, first.image as string))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     expect([info.width, info.height]).toEqual([112, 112]);
     // A real photo, not a blank: plenty of distinct grey levels.
     expect(new Set(data).size).toBeGreaterThan(20);

@@ -33,21 +33,62 @@ const SHOE = ["leather", "canvas", "suede", "synthetic"];
 export const FASHION_CLASSES: readonly FashionClass[] = [
   { key: "t-shirt", label: "T-shirt/top", titleWords: ["T-Shirt", "Tee", "Top"], queryWords: ["t-shirt", "tee", "top", "tops"], category: "Clothing>Tops>T-Shirts", price: [7, 35], materials: CLOTH },
   { key: "trousers", label: "Trouser", titleWords: ["Trousers", "Pants"], queryWords: ["trousers", "pants", "trouser"], category: "Clothing>Trousers", price: [15, 90], materials: CLOTH },
-  { key: "pullover", label: "Pullover", titleWords: ["Pullover", "Sweater", "Jumper"], queryWords: ["pullover", "sweater", "jumper"], category: "Clothing>Knitwear>Pullovers", price: [20, 110], materials: CLOTH },
+  {
+    key: "pullover",
+    label: "Pullover",
+    titleWords: ["Pullover", "Sweater", "Jumper"],
+    queryWords: ["pullover", "sweater", "jumper"],
+    category: "Clothing>Knitwear>Pullovers",
+    price: [20, 110],
+    materials: CLOTH,
+  },
   { key: "dress", label: "Dress", titleWords: ["Dress", "Midi Dress"], queryWords: ["dress", "dresses"], category: "Clothing>Dresses", price: [18, 120], materials: CLOTH },
   { key: "coat", label: "Coat", titleWords: ["Coat", "Overcoat", "Parka"], queryWords: ["coat", "coats", "overcoat"], category: "Clothing>Coats", price: [45, 260], materials: CLOTH },
   { key: "sandal", label: "Sandal", titleWords: ["Sandals", "Slides"], queryWords: ["sandals", "sandal", "slides"], category: "Shoes>Sandals", price: [12, 80], materials: SHOE },
   { key: "shirt", label: "Shirt", titleWords: ["Shirt", "Blouse", "Button-Down Shirt"], queryWords: ["shirt", "shirts", "blouse"], category: "Clothing>Shirts", price: [12, 75], materials: CLOTH },
   { key: "sneaker", label: "Sneaker", titleWords: ["Sneakers", "Trainers"], queryWords: ["sneakers", "trainers", "sneaker"], category: "Shoes>Sneakers", price: [25, 160], materials: SHOE },
-  { key: "bag", label: "Bag", titleWords: ["Bag", "Handbag", "Tote"], queryWords: ["bag", "handbag", "bags"], category: "Accessories>Bags", price: [20, 250], materials: ["leather", "canvas", "nylon"] },
-  { key: "ankle-boot", label: "Ankle boot", titleWords: ["Ankle Boots", "Booties", "Chelsea Boots"], queryWords: ["ankle boots", "boots", "booties"], category: "Shoes>Boots", price: [40, 200], materials: SHOE },
+  {
+    key: "bag",
+    label: "Bag",
+    titleWords: ["Bag", "Handbag", "Tote"],
+    queryWords: ["bag", "handbag", "bags"],
+    category: "Accessories>Bags",
+    price: [20, 250],
+    materials: ["leather", "canvas", "nylon"],
+  },
+  {
+    key: "ankle-boot",
+    label: "Ankle boot",
+    titleWords: ["Ankle Boots", "Booties", "Chelsea Boots"],
+    queryWords: ["ankle boots", "boots", "booties"],
+    category: "Shoes>Boots",
+    price: [40, 200],
+    materials: SHOE,
+  },
 ];
 
 /** Invented brands (two multi-word, two CJK); none contains a type word. */
 export const FASHION_BRANDS: readonly string[] = [
-  "Nordhaven", "Kivi", "Brightwater", "Castellan", "Mira & Moss", "Orla Park", "Tessaro", "Wrenfield",
-  "Lunet", "Palisade", "Quinta", "Soren Vale", "Arden", "Bellamy", "Hollis", "Isolde", "Jantar", "Kaito",
-  "竹内", "桜井",
+  "Nordhaven",
+  "Kivi",
+  "Brightwater",
+  "Castellan",
+  "Mira & Moss",
+  "Orla Park",
+  "Tessaro",
+  "Wrenfield",
+  "Lunet",
+  "Palisade",
+  "Quinta",
+  "Soren Vale",
+  "Arden",
+  "Bellamy",
+  "Hollis",
+  "Isolde",
+  "Jantar",
+  "Kaito",
+  "竹内",
+  "桜井",
 ];
 
 const SIDE = 28;
@@ -70,10 +111,7 @@ export async function loadFashionMnist(dir: string): Promise<{ images: Uint8Arra
   const labels = readIdxGz(lblBytes, 1, FILES.labels);
   const [count, rows, cols] = images.dims;
   if (rows !== SIDE || cols !== SIDE || count !== labels.dims[0]) {
-    throw new DatasetError(
-      "FASHION_MNIST_CORRUPT",
-      `expected N×28×28 images and N labels, got ${images.dims.join("×")} images and ${labels.dims[0]} labels in ${dir}`,
-    );
+    throw new DatasetError("FASHION_MNIST_CORRUPT", `expected N×28×28 images and N labels, got ${images.dims.join("×")} images and ${labels.dims[0]} labels in ${dir}`);
   }
   for (const l of labels.data) {
     if (l >= FASHION_CLASSES.length) throw new DatasetError("FASHION_MNIST_CORRUPT", `label ${l} out of range 0–9 in ${FILES.labels}`);

@@ -14,8 +14,7 @@ const UBYTE = 0x08;
 
 /** Parses an unsigned-byte IDX buffer with the expected number of dimensions; `file` names it in errors. */
 export function parseIdx(buf: Uint8Array, ndims: number, file: string): IdxArray {
-  const bad = (why: string): DatasetError =>
-    new DatasetError("FASHION_MNIST_CORRUPT", `${file}: ${why}; reinstall it with \`apt-get install --reinstall dataset-fashion-mnist\``);
+  const bad = (why: string): DatasetError => new DatasetError("FASHION_MNIST_CORRUPT", `${file}: ${why}; reinstall it with \`apt-get install --reinstall dataset-fashion-mnist\``);
   if (buf.length < 4) throw bad("file too short for an IDX header");
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   if (view.getUint16(0) !== 0) throw bad("bad IDX magic number");
@@ -42,10 +41,7 @@ export function readIdxGz(bytes: Uint8Array, ndims: number, file: string): IdxAr
   try {
     raw = gunzipSync(bytes);
   } catch (err) {
-    throw new DatasetError(
-      "FASHION_MNIST_CORRUPT",
-      `${file}: not a valid gzip file (${(err as Error).message}); reinstall it with \`apt-get install --reinstall dataset-fashion-mnist\``,
-    );
+    throw new DatasetError("FASHION_MNIST_CORRUPT", `${file}: not a valid gzip file (${(err as Error).message}); reinstall it with \`apt-get install --reinstall dataset-fashion-mnist\``);
   }
   return parseIdx(raw, ndims, file);
 }

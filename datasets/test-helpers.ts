@@ -18,7 +18,10 @@ export async function hashTree(dir: string): Promise<Record<string, string>> {
     .map((e) => relative(dir, join(e.parentPath, e.name)))
     .sort();
   const out: Record<string, string> = {};
-  for (const f of files) out[f] = createHash("sha256").update(await readFile(join(dir, f))).digest("hex");
+  for (const f of files)
+    out[f] = createHash("sha256")
+      .update(await readFile(join(dir, f)))
+      .digest("hex");
   return out;
 }
 

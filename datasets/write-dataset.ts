@@ -61,10 +61,7 @@ async function prepareOut(out: string): Promise<void> {
     const entries = await readdir(out);
     if (entries.length > 0) {
       if (!entries.includes(DATASET_FILES.manifest)) {
-        throw new DatasetError(
-          "OUT_NOT_EMPTY",
-          `output folder ${out} is not empty and holds no ${DATASET_FILES.manifest}; pass an empty or new folder`,
-        );
+        throw new DatasetError("OUT_NOT_EMPTY", `output folder ${out} is not empty and holds no ${DATASET_FILES.manifest}; pass an empty or new folder`);
       }
       for (const f of Object.values(DATASET_FILES)) await rm(join(out, f), { recursive: true, force: true });
     }

@@ -15,7 +15,6 @@ export interface EncoderRecord {
   config: Record<string, number | string>;
 }
 
-
 /** Rebuild the query encoder from a release's encoder record. */
 export async function queryEncoderFor(enc: EncoderRecord, release: string): Promise<TextEmbedder> {
   const { name, dim, config } = enc;

@@ -107,10 +107,15 @@ async function runFinetuneVerb(v: ArgsOf<typeof FINETUNE>["values"]): Promise<nu
 
 /** `vitrine export --data DIR [--run-dir DIR] [--out DIR]`: ONNX graphs + parity check; resolves to the exit code. */
 export function exportCommand(argv: string[]): Promise<number> {
-  return runVerb(EXPORT, argv, ({ values: v }) => {
-    if (!v.data && !(v["run-dir"] && v.out)) throw new UsageError("MISSING_FLAG", "--data DIR is required (or both --run-dir DIR and --out DIR)");
-    return runExportVerb(v);
-  }, { env: process.env });
+  return runVerb(
+    EXPORT,
+    argv,
+    ({ values: v }) => {
+      if (!v.data && !(v["run-dir"] && v.out)) throw new UsageError("MISSING_FLAG", "--data DIR is required (or both --run-dir DIR and --out DIR)");
+      return runExportVerb(v);
+    },
+    { env: process.env },
+  );
 }
 
 async function runExportVerb(v: ArgsOf<typeof EXPORT>["values"]): Promise<number> {
@@ -152,6 +157,8 @@ async function runEmbedVerb(v: ArgsOf<typeof EMBED>["values"]): Promise<number> 
       bar.update(done, { ips: Math.round(done / ((performance.now() - t0) / 1000)) });
     },
   }).finally(() => bar.stop());
-  console.log(`embedded ${r.items} items (${r.textOnly} text-only, image side masked) with ONNX Runtime on ${r.provider}${r.resumedFrom ? `, resumed at item ${r.resumedFrom}` : ""}: ${Math.round(r.itemsPerSec)} items/s`);
+  console.log(
+    `embedded ${r.items} items (${r.textOnly} text-only, image side masked) with ONNX Runtime on ${r.provider}${r.resumedFrom ? `, resumed at item ${r.resumedFrom}` : ""}: ${Math.round(r.itemsPerSec)} items/s`,
+  );
   return 0;
 }

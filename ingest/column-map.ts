@@ -28,7 +28,10 @@ export const COLUMN_PRESETS: Record<string, ColumnMap> = {
 /** Parse `--map field=Column,field=Column` (columns may hold spaces); fails naming the bad part. */
 export function parseColumnMap(spec: string): ColumnMap {
   const columns: ColumnMap["columns"] = {};
-  for (const part of spec.split(",").map((p) => p.trim()).filter(Boolean)) {
+  for (const part of spec
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const eq = part.indexOf("=");
     const field = part.slice(0, eq).trim();
     const column = part.slice(eq + 1).trim();

@@ -11,7 +11,14 @@ export type ImportErrorCode =
   /** Rows were read but none was importable. */
   | "NOTHING_IMPORTED";
 
-const KINDS: Record<ImportErrorCode, ErrorKind> = { SOURCE_MISSING: "missing", UNSUPPORTED_FORMAT: "input", SOURCE_UNREADABLE: "input", BAD_OPTION: "usage", MISSING_COLUMNS: "input", NOTHING_IMPORTED: "input" };
+const KINDS: Record<ImportErrorCode, ErrorKind> = {
+  SOURCE_MISSING: "missing",
+  UNSUPPORTED_FORMAT: "input",
+  SOURCE_UNREADABLE: "input",
+  BAD_OPTION: "usage",
+  MISSING_COLUMNS: "input",
+  NOTHING_IMPORTED: "input",
+};
 
 /** The one typed error of the import layer: something that stops the whole import (bad rows never do). */
 export class ImportError extends CodedError<ImportErrorCode> {

@@ -20,7 +20,9 @@ let slowHits = 0;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "vitrine-import-"));
-  const red = await sharp({ create: { width: 40, height: 30, channels: 3, background: { r: 220, g: 10, b: 10 } } }).png().toBuffer();
+  const red = await sharp({ create: { width: 40, height: 30, channels: 3, background: { r: 220, g: 10, b: 10 } } })
+    .png()
+    .toBuffer();
   await writeFile(join(dir, "red.png"), red);
   await writeFile(join(dir, "corrupt.png"), Buffer.from("\x89PNG\r\n\x1a\nthis is not really a png"));
   server = createServer((req, res) => {
@@ -42,7 +44,11 @@ afterAll(async () => {
 const imageOptions = { timeoutMs: 300, retries: 1, backoffMs: 10, allowPrivateHosts: true };
 
 async function rejectsOf(out: string): Promise<Reject[]> {
-  return (await readFile(join(out, "rejects.jsonl"), "utf8")).trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
+  return (await readFile(join(out, "rejects.jsonl"), "utf8"))
+    .trim()
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 }
 
 describe("importData: bad rows", () => {
@@ -154,7 +160,10 @@ describe("importData: formats and re-runs", () => {
     const jsonl = join(dir, "fmt.jsonl");
     await writeFile(jsonl, rows.map((r) => JSON.stringify(r)).join("\n"));
     const csv = join(dir, "fmt.csv");
-    await writeFile(csv, "id,title,brand,category,price,attr.material\n" + rows.map((r) => `${r.id},"${r.title}",${r.brand ?? ""},${r.category ?? ""},${r.price},`).join("\n") + "\np4,\"unterminated\n");
+    await writeFile(
+      csv,
+      "id,title,brand,category,price,attr.material\n" + rows.map((r) => `${r.id},"${r.title}",${r.brand ?? ""},${r.category ?? ""},${r.price},`).join("\n") + '\np4,"unterminated\n',
+    );
     const pq = join(dir, "fmt.parquet");
     const arrow = tableFromArrays({
       id: rows.map((r) => r.id),
@@ -166,13 +175,15 @@ describe("importData: formats and re-runs", () => {
     await writeFile(pq, writeParquet(WasmTable.fromIPCStream(tableToIPC(arrow, "stream"))));
 
     const got: Record<string, unknown[]> = {};
-    for (const [name, file] of [["jsonl", jsonl], ["csv", csv], ["parquet", pq]] as const) {
+    for (const [name, file] of [
+      ["jsonl", jsonl],
+      ["csv", csv],
+      ["parquet", pq],
+    ] as const) {
       const out = join(dir, `out-${name}`);
       const s = await importData({ catalog: file, out, images: false });
       const db = await openStore(out);
-      got[name] = (await (await db.openTable("catalog")).query().select(["id", "title", "brand", "category", "price"]).toArray())
-        .map((r) => ({ ...r }))
-        .sort((a, b) => (a.id < b.id ? -1 : 1));
+      got[name] = (await (await db.openTable("catalog")).query().select(["id", "title", "brand", "category", "price"]).toArray()).map((r) => ({ ...r })).sort((a, b) => (a.id < b.id ? -1 : 1));
       const rej = await rejectsOf(out);
       expect(rej.find((r) => r.line === (name === "csv" ? 4 : 3))?.reason).toBe("price: price is negative; prices must be ≥ 0");
       if (name === "csv") {
@@ -213,9 +224,11 @@ describe("importData: formats and re-runs", () => {
     const clicks = join(dir, "split-clicks.jsonl");
     // 60 queries × 2 items, each pair clicked 5 times on different days: a log that repeats pairs.
     const log: string[] = [];
-    for (let rep = 0; rep < 5; rep++) for (let q = 0; q < 60; q++) for (const id of ["p1", "p2"]) {
-      log.push(JSON.stringify({ query: `q${q} tee`, item_id: id, ts: new Date(Date.UTC(2026, 0, 1 + rep * 10 + (q % 7))).toISOString() }));
-    }
+    for (let rep = 0; rep < 5; rep++)
+      for (let q = 0; q < 60; q++)
+        for (const id of ["p1", "p2"]) {
+          log.push(JSON.stringify({ query: `q${q} tee`, item_id: id, ts: new Date(Date.UTC(2026, 0, 1 + rep * 10 + (q % 7))).toISOString() }));
+        }
     await writeFile(clicks, log.join("\n"));
     const pairsOf = async (out: string, table: string) => {
       const db = await openStore(out);
@@ -253,7 +266,14 @@ describe("importData: formats and re-runs", () => {
     const out = join(dir, "out-crash");
     await importData({ catalog, out, images: false });
     await expect(
-      importData({ catalog, out, images: false, onProgress: () => { throw new Error("injected crash"); } }),
+      importData({
+        catalog,
+        out,
+        images: false,
+        onProgress: () => {
+          throw new Error("injected crash");
+        },
+      }),
     ).rejects.toThrow("injected crash");
     // An error ends the manifest "failed" with its reason (issue 13 F: it used to stay "running").
     expect(JSON.parse(await readFile(join(out, "import.json"), "utf8"))).toMatchObject({ state: "failed", error: "injected crash" });
@@ -262,7 +282,10 @@ describe("importData: formats and re-runs", () => {
 
   it("names missing required columns and the preset that maps them, and exits as failed (a Shopify export)", async () => {
     const csv = join(dir, "shopify.csv");
-    await writeFile(csv, ["Handle,Title,Body (HTML),Vendor,Type,Variant Price,Image Src", "red-dress,Red dress,<p>x</p>,Acme,Dresses,19.50,", "red-dress,,,,,21.00,", "blue-bag,Blue bag,,Acme,Bags,5,"].join("\n"));
+    await writeFile(
+      csv,
+      ["Handle,Title,Body (HTML),Vendor,Type,Variant Price,Image Src", "red-dress,Red dress,<p>x</p>,Acme,Dresses,19.50,", "red-dress,,,,,21.00,", "blue-bag,Blue bag,,Acme,Bags,5,"].join("\n"),
+    );
     const out = join(dir, "out-shopify");
     const err = await importData({ catalog: csv, out, images: false }).catch((e: unknown) => e as ImportError);
     expect(err).toMatchObject({ code: "MISSING_COLUMNS" });
@@ -292,6 +315,9 @@ describe("importData: formats and re-runs", () => {
 
     const bad = join(dir, "all-bad.jsonl");
     await writeFile(bad, [JSON.stringify({ id: "a", title: "" }), JSON.stringify({ id: "b", title: "" })].join("\n"));
-    await expect(importData({ catalog: bad, out: join(dir, "out-bad"), images: false })).rejects.toMatchObject({ code: "NOTHING_IMPORTED", message: expect.stringMatching(/none of the 2 rows could be imported \(first: line 1: .*title is empty/) });
+    await expect(importData({ catalog: bad, out: join(dir, "out-bad"), images: false })).rejects.toMatchObject({
+      code: "NOTHING_IMPORTED",
+      message: expect.stringMatching(/none of the 2 rows could be imported \(first: line 1: .*title is empty/),
+    });
   });
 });

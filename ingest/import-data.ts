@@ -2,8 +2,18 @@ import { mkdir, rename, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { pairHeldOut, rowHeldOut, timeCutoff, type Item, type SplitMode } from "../core/index.ts";
 import {
-  CATALOG_SCHEMA, CLICK_SCHEMA, IMPORT_MANIFEST, IMPORT_TABLES, JUDGMENT_SCHEMA, openStore, TableWriter,
-  type CatalogRow, type ClickRow, type ImportManifest, type ImportSummary, type JudgmentRow,
+  CATALOG_SCHEMA,
+  CLICK_SCHEMA,
+  IMPORT_MANIFEST,
+  IMPORT_TABLES,
+  JUDGMENT_SCHEMA,
+  openStore,
+  TableWriter,
+  type CatalogRow,
+  type ClickRow,
+  type ImportManifest,
+  type ImportSummary,
+  type JudgmentRow,
 } from "../lancedb/index.ts";
 import { ImportError } from "./errors.ts";
 import { createImageLoader, type ImageLoaderOptions } from "./images/index.ts";
@@ -110,10 +120,18 @@ async function importInto(out: string, opts: ImportOptions, evalFraction: number
       } else if (img) summary.catalog.imagesFailed++;
       if (!ok) summary.catalog.textOnly++;
       await items.push({
-        id: item.id, title: item.title, brand: item.brand ?? null, category: item.category ?? null, price: item.price ?? null,
-        image: item.image ?? null, attributes: item.attributes ? stableJson(item.attributes) : null,
-        text_only: !ok, image_error: img && !img.ok ? img.reason : null, image_key: img && img.ok ? img.key : null,
-        thumb: img && img.ok ? img.thumb : null, line,
+        id: item.id,
+        title: item.title,
+        brand: item.brand ?? null,
+        category: item.category ?? null,
+        price: item.price ?? null,
+        image: item.image ?? null,
+        attributes: item.attributes ? stableJson(item.attributes) : null,
+        text_only: !ok,
+        image_error: img && !img.ok ? img.reason : null,
+        image_key: img && img.ok ? img.key : null,
+        thumb: img && img.ok ? img.thumb : null,
+        line,
       });
       summary.catalog.imported++;
     }
@@ -166,7 +184,9 @@ async function importInto(out: string, opts: ImportOptions, evalFraction: number
   }
   const ignored = [...columnsSeen].filter((k) => !KNOWN_CATALOG_KEYS.has(k));
   if (ignored.length > 0) {
-    warnings.push(`catalog columns ignored: ${ignored.slice(0, 12).join(", ")}${ignored.length > 12 ? `, … (${ignored.length} in all)` : ""}; map one with --map field=Column, or name it attr.<key> to keep it as an attribute`);
+    warnings.push(
+      `catalog columns ignored: ${ignored.slice(0, 12).join(", ")}${ignored.length > 12 ? `, … (${ignored.length} in all)` : ""}; map one with --map field=Column, or name it attr.<key> to keep it as an attribute`,
+    );
   }
   if (continuationRows > 0) warnings.push(`${continuationRows} catalog rows repeated an earlier id without a title (variant/image rows of a platform export) and were skipped`);
   const versions: Record<string, number> = { [IMPORT_TABLES.catalog]: await items.close() };
@@ -251,7 +271,12 @@ async function importInto(out: string, opts: ImportOptions, evalFraction: number
   await writeManifest(out, {
     state: "complete",
     version: 1,
-    sources: { catalog: resolve(opts.catalog), clicks: opts.clicks && resolve(opts.clicks), evalClicks: opts.evalClicks && resolve(opts.evalClicks), judgments: opts.judgments && resolve(opts.judgments) },
+    sources: {
+      catalog: resolve(opts.catalog),
+      clicks: opts.clicks && resolve(opts.clicks),
+      evalClicks: opts.evalClicks && resolve(opts.evalClicks),
+      judgments: opts.judgments && resolve(opts.judgments),
+    },
     evalFraction: opts.evalClicks ? null : evalFraction,
     split: opts.evalClicks ? "file" : split,
     seed: opts.seed ?? 0,

@@ -26,7 +26,10 @@ describe("readRows: CSV with broken quoting (issue 13 F)", () => {
 
   it("reports an unclosed quote at the line it opened and resumes on the next line", async () => {
     // Line 20 opens a quote that a later, legitimate quote (line 30) closes: it used to swallow lines 20–30 into one reject at line 31.
-    const rows = await rowsOf("late-close.csv", lines((i) => (i === 20 ? `a${i},"Broken title,3` : i === 30 ? `a${i},"ok",4` : null)));
+    const rows = await rowsOf(
+      "late-close.csv",
+      lines((i) => (i === 20 ? `a${i},"Broken title,3` : i === 30 ? `a${i},"ok",4` : null)),
+    );
     const bad = rows.filter((r) => "error" in r);
     expect(bad).toHaveLength(1);
     expect(bad[0]).toMatchObject({ line: 20, error: expect.stringMatching(/quoted field opened on line 20 is not closed properly \(noticed on line 30/) });
@@ -34,7 +37,10 @@ describe("readRows: CSV with broken quoting (issue 13 F)", () => {
   });
 
   it("keeps legitimate multi-line fields, and recovers from a quote never closed before the end of the file", async () => {
-    const rows = await rowsOf("eof.csv", lines((i) => (i === 10 ? `a${i},"two\nlines",1` : i === 20 ? `a${i},"never closed,3` : null)));
+    const rows = await rowsOf(
+      "eof.csv",
+      lines((i) => (i === 10 ? `a${i},"two\nlines",1` : i === 20 ? `a${i},"never closed,3` : null)),
+    );
     const byId = new Map(rows.filter((r): r is Extract<RawRow, { value: unknown }> => "value" in r).map((r) => [r.value.id, r]));
     expect(byId.get("a10")?.value.title).toBe("two\nlines");
     expect(rows.filter((r) => "error" in r).map((r) => r.line)).toEqual([21]);
@@ -43,7 +49,10 @@ describe("readRows: CSV with broken quoting (issue 13 F)", () => {
   });
 
   it("still rejects a one-line record with a wrong column count at its own line", async () => {
-    const rows = await rowsOf("columns.csv", lines((i) => (i === 5 ? `a${i},too,many,cells` : null)));
+    const rows = await rowsOf(
+      "columns.csv",
+      lines((i) => (i === 5 ? `a${i},too,many,cells` : null)),
+    );
     expect(rows.filter((r) => "error" in r).map((r) => r.line)).toEqual([5]);
     expect(rows).toHaveLength(34);
   });

@@ -53,7 +53,11 @@ function listColumn(child: AnyData, lengths: readonly number[], itemType: ArrowN
 
 /** A List<Utf8> column. */
 export function utf8ListColumn(rows: readonly (readonly string[])[]): AnyData {
-  return listColumn(utf8Column(rows.flat()), rows.map((r) => r.length), new arrow.Utf8());
+  return listColumn(
+    utf8Column(rows.flat()),
+    rows.map((r) => r.length),
+    new arrow.Utf8(),
+  );
 }
 
 /** A List<Float32> column. */
@@ -66,7 +70,11 @@ export function float32ListColumn(rows: readonly Float32Array[]): AnyData {
     o += r.length;
   }
   const child = arrow.makeData({ type: new arrow.Float32(), length: total, nullCount: 0, data: flat });
-  return listColumn(child, rows.map((r) => r.length), new arrow.Float32());
+  return listColumn(
+    child,
+    rows.map((r) => r.length),
+    new arrow.Float32(),
+  );
 }
 
 /** A Struct column of nullable Utf8 children, one per key (a row's missing key is null). */

@@ -107,6 +107,10 @@ export async function readTuningQueries(db: lancedb.Connection, rowOf: ReadonlyM
 /** The catalog as the search index's item columns (attribute values by key). */
 export function itemColumnsOf(cat: CatalogColumns): ItemColumns {
   const attributeColumns = new Map<string, (string | null)[]>();
-  for (const k of cat.attributeKeys) attributeColumns.set(k, cat.attributes.map((a) => a?.[k] ?? null));
+  for (const k of cat.attributeKeys)
+    attributeColumns.set(
+      k,
+      cat.attributes.map((a) => a?.[k] ?? null),
+    );
   return { titles: cat.titles, brands: cat.brands, categories: cat.categories, prices: cat.prices, attributeColumns };
 }

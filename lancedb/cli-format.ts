@@ -5,7 +5,11 @@ import type { GcResult } from "./gc.ts";
 /** Left-aligned columns separated by two spaces, with a dashed rule under the header. */
 export function table(head: string[], rows: string[][]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const fmt = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd();
+  const fmt = (r: string[]) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join("  ")
+      .trimEnd();
   return [fmt(head), fmt(widths.map((w) => "-".repeat(w))), ...rows.map(fmt)].join("\n");
 }
 
@@ -26,7 +30,10 @@ export function blendText(r: ReleaseInfo): string {
 /** The end-of-publish summary. */
 export function formatPublished(r: ReleaseInfo, seconds: number): string {
   return [
-    table(["release", "items", "qids", "dim", "model", "index", "blend", "active"], [[r.id, String(r.items), String(r.qids), String(r.dim), r.model, indexText(r.index), blendText(r), r.active ? "yes" : "no"]]),
+    table(
+      ["release", "items", "qids", "dim", "model", "index", "blend", "active"],
+      [[r.id, String(r.items), String(r.qids), String(r.dim), r.model, indexText(r.index), blendText(r), r.active ? "yes" : "no"]],
+    ),
     "",
     `time: ${seconds.toFixed(1)} s`,
     r.active ? `serving ${r.id} now (roll back with \`vitrine releases rollback\`)` : `not activated; activate with \`vitrine releases activate ${r.id}\``,
@@ -44,9 +51,5 @@ export function formatReleases(rs: ReleaseInfo[]): string {
 
 /** `vitrine releases gc`. */
 export function formatGc(g: GcResult): string {
-  return [
-    `kept: ${g.kept.join(", ") || "none"}`,
-    `removed: ${g.removed.join(", ") || "none"}`,
-    `dropped tables: ${g.droppedTables.length ? g.droppedTables.join(", ") : "none"}`,
-  ].join("\n");
+  return [`kept: ${g.kept.join(", ") || "none"}`, `removed: ${g.removed.join(", ") || "none"}`, `dropped tables: ${g.droppedTables.length ? g.droppedTables.join(", ") : "none"}`].join("\n");
 }

@@ -64,15 +64,14 @@ async function runPublish(values: ArgsOf<typeof PUBLISH>["values"], onnx: OnnxLo
   const exactThreshold = values["exact-threshold"];
   const keep = values.keep;
 
-  const bar = new cliProgress.SingleBar(
-    { format: " {release} {stage} [{bar}] {value}/{total}", stream: process.stderr, hideCursor: true },
-    cliProgress.Presets.shades_classic,
-  );
+  const bar = new cliProgress.SingleBar({ format: " {release} {stage} [{bar}] {value}/{total}", stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
   let stage = "";
   const started = performance.now();
   const opts: Omit<PublishOptions, "encoder"> = {
     dataDir: values.data,
-    ...(topK !== undefined ? { topK } : {}), ...(exactThreshold !== undefined ? { exactThreshold } : {}), ...(ann ? { ann } : {}),
+    ...(topK !== undefined ? { topK } : {}),
+    ...(exactThreshold !== undefined ? { exactThreshold } : {}),
+    ...(ann ? { ann } : {}),
     activate: !values["no-activate"],
     ...(blend ? { blend } : {}),
     ...(values["no-lexical"] ? { lexical: false } : {}),

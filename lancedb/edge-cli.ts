@@ -50,7 +50,7 @@ export function edgePlanFromFlags(v: EdgeFlagValues, env: Record<string, string 
     accountId: need("--edge-account", "CLOUDFLARE_ACCOUNT_ID", v["edge-account"] ?? env.CLOUDFLARE_ACCOUNT_ID),
     namespaceId: need("--edge-namespace", "VITRINE_EDGE_KV_NAMESPACE", v["edge-namespace"] ?? env.VITRINE_EDGE_KV_NAMESPACE),
     apiToken: need("--edge-token", "CLOUDFLARE_API_TOKEN", v["edge-token"] ?? env.CLOUDFLARE_API_TOKEN),
-    ...(v["edge-endpoint"] ?? env.VITRINE_EDGE_KV_ENDPOINT ? { endpoint: (v["edge-endpoint"] ?? env.VITRINE_EDGE_KV_ENDPOINT)! } : {}),
+    ...((v["edge-endpoint"] ?? env.VITRINE_EDGE_KV_ENDPOINT) ? { endpoint: (v["edge-endpoint"] ?? env.VITRINE_EDGE_KV_ENDPOINT)! } : {}),
     onRetry: ({ attempt, status, delayMs, keys }) => {
       // Retries are worth a line each: a stuck push should say why.
       if (++retries <= 20) console.error(`edge: retry ${attempt} of a ${keys}-key batch after ${status ?? "network error"} in ${Math.round(delayMs)} ms`);
@@ -76,14 +76,13 @@ export function formatEdgePush(r: EdgePushResult): string {
 /** Run a planned push with a progress bar; `release` is the one just published when the plan names none. */
 export async function runEdgePush(dataDir: string, plan: EdgePlan, published: { id: string; active: boolean } | null): Promise<EdgePushResult> {
   const release = plan.release === "active" ? undefined : (plan.release ?? published?.id);
-  const bar = new cliProgress.SingleBar(
-    { format: " edge {release} {stage} [{bar}] {value}/{total}", stream: process.stderr, hideCursor: true },
-    cliProgress.Presets.shades_classic,
-  );
+  const bar = new cliProgress.SingleBar({ format: " edge {release} {stage} [{bar}] {value}/{total}", stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
   let started = false;
   try {
     const r = await pushReleaseToEdge({
-      dataDir, writer: plan.writer, ...(release ? { release } : {}),
+      dataDir,
+      writer: plan.writer,
+      ...(release ? { release } : {}),
       ...(plan.maxListLength !== undefined ? { maxListLength: plan.maxListLength } : {}),
       ...(plan.flip === false ? { flip: false } : published && plan.release === null ? { flip: published.active } : {}),
       onProgress: (p) => {

@@ -2,9 +2,7 @@
 // with the attributes of its items, the lexicon, and the meta record. Streams the qids table, so a
 // large release is never held as KV values all at once.
 import type { RecordBatch, Table as ArrowTable } from "apache-arrow";
-import {
-  EDGE_FORMAT, edgeLexiconKey, edgeMetaKey, edgeQidKey, type EdgeItem, type EdgeLexiconValue, type EdgeQidValue, type EdgeReleaseMeta,
-} from "../core/index.ts";
+import { EDGE_FORMAT, edgeLexiconKey, edgeMetaKey, edgeQidKey, type EdgeItem, type EdgeLexiconValue, type EdgeQidValue, type EdgeReleaseMeta } from "../core/index.ts";
 import type { ReleaseHandles } from "./open-release.ts";
 
 /** One key/value pair to write. */
@@ -133,7 +131,11 @@ export async function* edgeEntries(h: ReleaseHandles, opts: EdgeExportOptions = 
 /** The meta entry of a release, written once its lists and lexicon are stored. */
 export function edgeMetaEntry(h: ReleaseHandles, summary: EdgeExportSummary): KvEntry {
   const meta: EdgeReleaseMeta = {
-    format: EDGE_FORMAT, release: h.info.id, createdAt: h.info.createdAt, qids: summary.qids, listLength: summary.listLength,
+    format: EDGE_FORMAT,
+    release: h.info.id,
+    createdAt: h.info.createdAt,
+    qids: summary.qids,
+    listLength: summary.listLength,
     pushedAt: new Date().toISOString(),
   };
   return { key: edgeMetaKey(h.info.id), value: JSON.stringify(meta) };

@@ -105,7 +105,11 @@ function retryAfterMs(h: string | null): number | null {
 
 /** A KvBulkWriter on the Cloudflare API's bulk endpoint. */
 export function createCloudflareKvWriter(opts: CloudflareKvOptions): KvBulkWriter {
-  for (const [name, v] of [["account id", opts.accountId], ["namespace id", opts.namespaceId], ["API token", opts.apiToken]] as const) {
+  for (const [name, v] of [
+    ["account id", opts.accountId],
+    ["namespace id", opts.namespaceId],
+    ["API token", opts.apiToken],
+  ] as const) {
     if (!v) throw new EdgePushError("BAD_OPTION", `the Cloudflare ${name} is missing (see \`vitrine publish --help\`, --edge options)`);
   }
   const base = (opts.endpoint ?? "https://api.cloudflare.com/client/v4").replace(/\/+$/, "");

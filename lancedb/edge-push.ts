@@ -82,10 +82,14 @@ export async function pushReleaseToEdge(opts: EdgePushOptions): Promise<EdgePush
     totals.batches++;
     return opts.writer.putBatch(b);
   };
-  const entries = edgeEntries(h, {
-    ...(opts.maxListLength !== undefined ? { maxListLength: opts.maxListLength } : {}),
-    onProgress: (done, total) => opts.onProgress?.({ release, stage: "lists", done, total }),
-  }, summary);
+  const entries = edgeEntries(
+    h,
+    {
+      ...(opts.maxListLength !== undefined ? { maxListLength: opts.maxListLength } : {}),
+      onProgress: (done, total) => opts.onProgress?.({ release, stage: "lists", done, total }),
+    },
+    summary,
+  );
   let stopped = false;
   for await (const batch of kvBatches(entries, opts.limits)) {
     if (opts.stopAfterBatches !== undefined && totals.batches >= opts.stopAfterBatches) {
@@ -104,7 +108,13 @@ export async function pushReleaseToEdge(opts: EdgePushOptions): Promise<EdgePush
   await Promise.all(inflight);
   if (failure) throw failure;
   const result = (flipped: boolean, partial: boolean): EdgePushResult => ({
-    release, qids: summary.qids, ...totals, requests: opts.writer.stats.requests, retries: opts.writer.stats.retries, flipped, partial,
+    release,
+    qids: summary.qids,
+    ...totals,
+    requests: opts.writer.stats.requests,
+    retries: opts.writer.stats.retries,
+    flipped,
+    partial,
     seconds: (performance.now() - t0) / 1000,
   });
   if (stopped) return result(false, true);

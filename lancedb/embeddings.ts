@@ -40,11 +40,7 @@ export async function writeEmbedState(dataDir: string, s: EmbedState): Promise<v
 export function embeddingsSchema(dim: number): InstanceType<typeof arrow.Schema> {
   // LanceDB's own apache-arrow copy: nested columns built with ours lose their children (arrow.ts).
   const { Field, FixedSizeList, Float32, Schema, Utf8, Bool } = arrow;
-  return new Schema([
-    new Field("id", new Utf8(), false),
-    new Field("vector", new FixedSizeList(dim, new Field("item", new Float32(), true)), false),
-    new Field("text_only", new Bool(), false),
-  ]);
+  return new Schema([new Field("id", new Utf8(), false), new Field("vector", new FixedSizeList(dim, new Field("item", new Float32(), true)), false), new Field("text_only", new Bool(), false)]);
 }
 
 /** Read the embeddings as an async iterable for publishRelease({ itemVectors }); fails unless a run completed. */

@@ -51,4 +51,3 @@ export async function gcReleases(dataDir: string, opts: GcOptions): Promise<GcRe
   }
   return { kept: rows.filter((r) => keep.has(r.id)).map((r) => r.id), removed, droppedTables };
 }
-

@@ -45,8 +45,14 @@ export { StoreError, type StoreErrorCode } from "./errors.ts";
 export { openStore, storePath, allTableNames } from "./connect.ts";
 export { IMPORT_MANIFEST, readImportManifest, type ImportManifest, type ImportSummary, type RowCounts } from "./import-manifest.ts";
 export {
-  IMPORT_TABLES, TableWriter, CATALOG_SCHEMA, CLICK_SCHEMA, JUDGMENT_SCHEMA,
-  type CatalogRow, type ClickRow, type JudgmentRow,
+  IMPORT_TABLES,
+  TableWriter,
+  CATALOG_SCHEMA,
+  CLICK_SCHEMA,
+  JUDGMENT_SCHEMA,
+  type CatalogRow,
+  type ClickRow,
+  type JudgmentRow,
 } from "./import-tables.ts";
 export { readCatalog, readLoggedQueries, itemColumnsOf, type CatalogColumns, type LoggedQuery } from "./catalog-source.ts";
 export { EMBEDDINGS_TABLE, embeddingsSchema, readEmbeddings, readEmbedState, writeEmbedState } from "./embeddings.ts";
@@ -59,8 +65,13 @@ export { openRelease, type ReleaseHandles } from "./open-release.ts";
 export { parseRetrieval, type ReleaseRetrieval } from "./release-retrieval.ts";
 export { loadReleaseIndex, type ReleaseIndex } from "./release-index.ts";
 export {
-  searchItems, planVectorIndex, buildVectorIndex, DEFAULT_EXACT_THRESHOLD,
-  type VectorIndexPlan, type VectorIndexKind, type VectorIndexOptions,
+  searchItems,
+  planVectorIndex,
+  buildVectorIndex,
+  DEFAULT_EXACT_THRESHOLD,
+  type VectorIndexPlan,
+  type VectorIndexKind,
+  type VectorIndexOptions,
 } from "./vector-index.ts";
 export { writeItemsTable, planScalarIndexes, buildScalarIndexes, assertIndexesComplete, type ScalarIndexPlan } from "./items-table.ts";
 export { writeLexiconTable } from "./lexicon-table.ts";

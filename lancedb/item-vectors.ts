@@ -68,8 +68,10 @@ export async function collectItemVectors(cat: CatalogColumns, source: AsyncItera
     const missing = cat.ids.filter((_, i) => !seen[i]);
     throw new StoreError(
       "BAD_VECTORS",
-      `${missing.length} catalog item(s) have no vector (first: ${missing.slice(0, 3).map((m) => JSON.stringify(m)).join(", ")}); re-run \`vitrine embed\`` +
-        (unknown ? `; ${unknown} vector(s) were for ids not in the catalog` : ""),
+      `${missing.length} catalog item(s) have no vector (first: ${missing
+        .slice(0, 3)
+        .map((m) => JSON.stringify(m))
+        .join(", ")}); re-run \`vitrine embed\`` + (unknown ? `; ${unknown} vector(s) were for ids not in the catalog` : ""),
     );
   }
   onProgress?.(done);

@@ -14,8 +14,7 @@ beforeAll(async () => {
 afterAll(() => shop.cleanup());
 
 const text = (field: FilterField, values: string[]) => fc.constantFrom(...values).map((value): FilterExpr => ({ op: "eq", field, value }));
-const textIn = (field: FilterField, values: string[]) =>
-  fc.subarray(values, { minLength: 1 }).map((vs): FilterExpr => ({ op: "in", field, values: vs }));
+const textIn = (field: FilterField, values: string[]) => fc.subarray(values, { minLength: 1 }).map((vs): FilterExpr => ({ op: "in", field, values: vs }));
 const leaf: fc.Arbitrary<FilterExpr> = fc.oneof(
   text("brand", [...BRANDS, "Nobody"]),
   textIn("category", CATEGORIES),
@@ -23,7 +22,8 @@ const leaf: fc.Arbitrary<FilterExpr> = fc.oneof(
   textIn("attributes.material", MATERIALS),
   text("attributes.size_eu", ["36", "40", "44"]),
   text("attributes.fabric", ["cotton"]), // a key no item has: compiles to NULL
-  fc.record({ gte: fc.integer({ min: 0, max: 200 }), lt: fc.integer({ min: 0, max: 200 }) }, { requiredKeys: [] })
+  fc
+    .record({ gte: fc.integer({ min: 0, max: 200 }), lt: fc.integer({ min: 0, max: 200 }) }, { requiredKeys: [] })
     .filter((r) => r.gte !== undefined || r.lt !== undefined)
     .map((r): FilterExpr => ({ op: "range", field: "price", ...r })),
 );
@@ -39,7 +39,10 @@ const expr: fc.Arbitrary<FilterExpr> = fc.letrec<{ e: FilterExpr }>((tie) => ({
 
 function expected(e: FilterExpr): string[] {
   const p = filterToPredicate(e);
-  return shop.items.filter((i) => p({ brand: i.brand ?? null, category: i.category ?? null, price: i.price ?? null, attributes: i.attributes ?? null })).map((i) => i.id).sort();
+  return shop.items
+    .filter((i) => p({ brand: i.brand ?? null, category: i.category ?? null, price: i.price ?? null, attributes: i.attributes ?? null }))
+    .map((i) => i.id)
+    .sort();
 }
 
 describe("items attribute struct + filterToSql", () => {
@@ -57,8 +60,20 @@ describe("items attribute struct + filterToSql", () => {
   it("the same filter as a vector-search prefilter returns the same rows", async () => {
     const q = createHashEncoder({ dim: 32 }).encode(["classic red dress"])[0]!;
     const filters: FilterExpr[] = [
-      { op: "and", filters: [{ op: "eq", field: "brand", value: "Acme" }, { op: "eq", field: "attributes.color", value: "red" }] },
-      { op: "or", filters: [{ op: "in", field: "attributes.material", values: ["silk", "wool"] }, { op: "range", field: "price", lt: 20 }] },
+      {
+        op: "and",
+        filters: [
+          { op: "eq", field: "brand", value: "Acme" },
+          { op: "eq", field: "attributes.color", value: "red" },
+        ],
+      },
+      {
+        op: "or",
+        filters: [
+          { op: "in", field: "attributes.material", values: ["silk", "wool"] },
+          { op: "range", field: "price", lt: 20 },
+        ],
+      },
       { op: "not", filter: { op: "eq", field: "attributes.color", value: "blue" } },
     ];
     for (const e of filters) {

@@ -56,7 +56,10 @@ export async function buildScalarIndexes(table: lancedb.Table, plan: ScalarIndex
     const config = kind === "BITMAP" ? lancedb.Index.bitmap() : lancedb.Index.btree();
     await table.createIndex(column, { config, replace: true, name: `${column}_idx` });
   }
-  await table.waitForIndex(Object.keys(plan).map((c) => `${c}_idx`), 600);
+  await table.waitForIndex(
+    Object.keys(plan).map((c) => `${c}_idx`),
+    600,
+  );
 }
 
 /** Fail unless every index of `table` covers all of its rows (a release is complete only then). */

@@ -19,6 +19,10 @@ export async function writeLexiconTable(db: lancedb.Connection, name: string, le
 /** Read a release's lexicon values back. */
 export async function readLexiconValues(table: lancedb.Table): Promise<LexiconValues> {
   const rows = (await table.query().toArray()) as { field: string; value: string; count: number }[];
-  const pick = (f: string) => rows.filter((r) => r.field === f).map((r) => ({ value: r.value, count: r.count })).sort(byCount);
+  const pick = (f: string) =>
+    rows
+      .filter((r) => r.field === f)
+      .map((r) => ({ value: r.value, count: r.count }))
+      .sort(byCount);
   return { brands: pick("brand"), categories: pick("category") };
 }

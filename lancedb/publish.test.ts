@@ -16,7 +16,10 @@ function bruteForce(items: ShopItem[], query: string, k: number, seed = 0): { id
   const enc = createHashEncoder({ seed });
   const iv = enc.encode(items.map((i) => [i.title, i.brand, i.category].filter(Boolean).join(" ")));
   const [qv] = enc.encode([query]);
-  const scored = iv.map((v, i) => ({ i, s: dot(v, 0, qv!, 0, v.length) })).sort((a, b) => b.s - a.s || a.i - b.i).slice(0, k);
+  const scored = iv
+    .map((v, i) => ({ i, s: dot(v, 0, qv!, 0, v.length) }))
+    .sort((a, b) => b.s - a.s || a.i - b.i)
+    .slice(0, k);
   return { ids: scored.map((x) => items[x.i]!.id), scores: scored.map((x) => Math.fround(x.s)) };
 }
 
@@ -57,9 +60,15 @@ describe("publishRelease", () => {
     expect(queryId(row.terms).qid).toBe(row.qid);
     // The list is the engine's unconstrained live ranking (both channels, the release's blend).
     const idx = await loadReleaseIndex(rel);
-    const live = await runRetrieve(idx, { query: row.terms, k: 50, understand: false }, {
-      encode: async (t) => createHashEncoder().encode([t])[0]!, exactLimit: 100_000, useQidLists: false,
-    });
+    const live = await runRetrieve(
+      idx,
+      { query: row.terms, k: 50, understand: false },
+      {
+        encode: async (t) => createHashEncoder().encode([t])[0]!,
+        exactLimit: 100_000,
+        useQidLists: false,
+      },
+    );
     expect([...row.item_ids]).toEqual(live.hits.map((h) => idx.ids[h.row]));
     expect(Array.from(row.scores as Iterable<number>)).toEqual(live.hits.map((h) => Math.fround(h.score)));
     expect(live.channels).toEqual(["lexical", "vector"]);

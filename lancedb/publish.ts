@@ -67,7 +67,10 @@ export async function publishRelease(opts: PublishOptions): Promise<ReleaseInfo>
   const dim = encoder.dim;
   const manifest = await readImportManifest(opts.dataDir);
   const db = await openStore(opts.dataDir);
-  const id = nextReleaseId(await allTableNames(db), (await readReleaseRows(db)).map((r) => r.id));
+  const id = nextReleaseId(
+    await allTableNames(db),
+    (await readReleaseRows(db)).map((r) => r.id),
+  );
   const names = releaseTables(id);
   const progress = (stage: PublishStage, done: number, total: number) => opts.onProgress?.({ release: id, stage, done, total });
 
@@ -78,9 +81,7 @@ export async function publishRelease(opts: PublishOptions): Promise<ReleaseInfo>
   progress("catalog", 1, 1);
 
   progress("vectors", 0, n);
-  const vectors = opts.itemVectors
-    ? await collectItemVectors(cat, opts.itemVectors, dim, (d) => progress("vectors", d, n))
-    : await encodeItems(cat, encoder, (d) => progress("vectors", d, n));
+  const vectors = opts.itemVectors ? await collectItemVectors(cat, opts.itemVectors, dim, (d) => progress("vectors", d, n)) : await encodeItems(cat, encoder, (d) => progress("vectors", d, n));
 
   progress("items", 0, n);
   const items = await writeItemsTable(db, names.items, cat, vectors, dim);
@@ -122,10 +123,21 @@ export async function publishRelease(opts: PublishOptions): Promise<ReleaseInfo>
   await opts.beforeActivate?.();
 
   const row: ReleaseRow = {
-    id, created_at: new Date().toISOString(), items: n, qids: queries.length, dim, model: encoder.name,
-    model_config: JSON.stringify(encoder.config ?? {}), index_kind: vindex.kind, index_params: JSON.stringify(vindex.params),
-    scalar_indexes: JSON.stringify(scalar), top_k: topK, attribute_keys: JSON.stringify(cat.attributeKeys),
-    import_tables: JSON.stringify(manifest.tables), publish_seconds: (performance.now() - started) / 1000, state: "complete",
+    id,
+    created_at: new Date().toISOString(),
+    items: n,
+    qids: queries.length,
+    dim,
+    model: encoder.name,
+    model_config: JSON.stringify(encoder.config ?? {}),
+    index_kind: vindex.kind,
+    index_params: JSON.stringify(vindex.params),
+    scalar_indexes: JSON.stringify(scalar),
+    top_k: topK,
+    attribute_keys: JSON.stringify(cat.attributeKeys),
+    import_tables: JSON.stringify(manifest.tables),
+    publish_seconds: (performance.now() - started) / 1000,
+    state: "complete",
     retrieval: JSON.stringify({ lexical, blend: fit.blend, fit: { queries: fit.queries, grid: fit.grid, ...(fit.reason ? { reason: fit.reason } : {}) } }),
   };
   await appendReleaseRow(db, row);

@@ -22,8 +22,13 @@ export interface QidsTableOptions {
 
 /** Encode every logged query, rank it with the release's index, write `qids_<id>` with a qid index. */
 export async function writeQidsTable(
-  db: lancedb.Connection, name: string, queries: readonly LoggedQuery[], encoder: TextEmbedder,
-  ids: readonly string[], idx: SearchIndex, opts: QidsTableOptions,
+  db: lancedb.Connection,
+  name: string,
+  queries: readonly LoggedQuery[],
+  encoder: TextEmbedder,
+  ids: readonly string[],
+  idx: SearchIndex,
+  opts: QidsTableOptions,
 ): Promise<lancedb.Table> {
   const chunk = opts.chunk ?? 2_048;
   let table: lancedb.Table | null = null;

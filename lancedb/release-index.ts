@@ -58,7 +58,10 @@ export async function loadReleaseIndex(handles: ReleaseHandles): Promise<Release
   const cols = ["id", "vector", "title", "brand", "category", "price", "image", "text_only"];
   const hasAttrs = handles.knownAttributes.size > 0;
   const [items, qids] = await Promise.all([
-    handles.items.query().select(hasAttrs ? [...cols, "attributes"] : cols).toArrow() as unknown as Promise<ArrowTable>,
+    handles.items
+      .query()
+      .select(hasAttrs ? [...cols, "attributes"] : cols)
+      .toArrow() as unknown as Promise<ArrowTable>,
     loadQids(handles.qids),
   ]);
   const n = items.numRows;
@@ -74,7 +77,10 @@ export async function loadReleaseIndex(handles: ReleaseHandles): Promise<Release
       const child = s.getChild(k as never) as unknown as Iterable<string | null> | null;
       const vals = child ? [...child] : new Array<string | null>(n).fill(null);
       // A null struct row makes every child null, whatever the child buffer holds.
-      attributeColumns.set(k, vals.map((v, r) => (s.isValid(r) ? v : null)));
+      attributeColumns.set(
+        k,
+        vals.map((v, r) => (s.isValid(r) ? v : null)),
+      );
     }
   }
 
@@ -154,8 +160,14 @@ export async function loadReleaseIndex(handles: ReleaseHandles): Promise<Release
         if (v !== null && v !== undefined) attributes[k] = v;
       }
       return {
-        id: ids[r]!, title: index.titles[r]!, brand: brands[r] ?? null, category: categories[r] ?? null,
-        price: prices[r] ?? null, image: index.images[r] ?? null, attributes, textOnly: index.textOnly[r] ?? false,
+        id: ids[r]!,
+        title: index.titles[r]!,
+        brand: brands[r] ?? null,
+        category: categories[r] ?? null,
+        price: prices[r] ?? null,
+        image: index.images[r] ?? null,
+        attributes,
+        textOnly: index.textOnly[r] ?? false,
       };
     },
   };

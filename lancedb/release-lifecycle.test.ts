@@ -13,9 +13,15 @@ afterAll(() => shop.cleanup());
 /** What readers of the active release answer: a logged query's qid list and an ANN search. */
 async function answers(): Promise<{ release: string; list: string[]; ann: string[] }> {
   const rel = await openRelease(shop.dataDir);
-  const [row] = await rel.qids.query().where(`qid = ${queryId(loggedTerms).qid}`).toArray();
+  const [row] = await rel.qids
+    .query()
+    .where(`qid = ${queryId(loggedTerms).qid}`)
+    .toArray();
   const enc = createHashEncoder({ dim: rel.encoder.dim, seed: Number(rel.encoder.config.seed) });
-  const hits = await searchItems(rel.items, rel.info.index, enc.encode(["soft red boot"])[0]!, 10).where("brand = 'Acme'").select(["id", "_distance"]).toArray();
+  const hits = await searchItems(rel.items, rel.info.index, enc.encode(["soft red boot"])[0]!, 10)
+    .where("brand = 'Acme'")
+    .select(["id", "_distance"])
+    .toArray();
   return { release: rel.info.id, list: [...row.item_ids], ann: hits.map((h) => h.id) };
 }
 let loggedTerms = "";
@@ -38,8 +44,12 @@ describe("release lifecycle", () => {
   it("a crash before activation leaves r001 serving, the crashed release unlisted, and its id unused", async () => {
     await expect(
       publishRelease({
-        dataDir: shop.dataDir, encoder: createHashEncoder({ seed: 1 }), topK: 20,
-        beforeActivate: async () => { throw new Error("injected crash"); },
+        dataDir: shop.dataDir,
+        encoder: createHashEncoder({ seed: 1 }),
+        topK: 20,
+        beforeActivate: async () => {
+          throw new Error("injected crash");
+        },
       }),
     ).rejects.toThrow("injected crash");
     expect((await getActiveRelease(shop.dataDir))?.id).toBe("r001");
@@ -61,7 +71,10 @@ describe("release lifecycle", () => {
     expect((await rollbackRelease(shop.dataDir)).id).toBe("r003");
     expect(await answers()).toEqual(second);
     await rollbackRelease(shop.dataDir);
-    expect((await listReleases(shop.dataDir)).map((r) => [r.id, r.active])).toEqual([["r003", false], ["r001", true]]);
+    expect((await listReleases(shop.dataDir)).map((r) => [r.id, r.active])).toEqual([
+      ["r003", false],
+      ["r001", true],
+    ]);
   });
 
   it("readers never fail while the pointer flips", async () => {

@@ -94,8 +94,7 @@ export async function appendReleaseRow(db: lancedb.Connection, row: ReleaseRow):
     const missing = RELEASES_SCHEMA.fields.filter((f) => !have.has(f.name));
     if (missing.length) await t.addColumns(missing.map((f) => ({ name: f.name, valueSql: "CAST(NULL AS STRING)" })));
     await t.add(data);
-  }
-  else await db.createTable(RELEASE_TABLES.releases, data, { mode: "create" });
+  } else await db.createTable(RELEASE_TABLES.releases, data, { mode: "create" });
 }
 
 /** Drop a release's row (gc does this before dropping its tables, so a crash leaves only leftovers). */

@@ -37,11 +37,7 @@ export const QIDS_SCHEMA: Schema = new ArrowSchema([
 ]);
 
 /** Schema of `lexicon_rNNN`: distinct brand and category values with item counts. */
-export const LEXICON_SCHEMA: Schema = new ArrowSchema([
-  new Field("field", str(), false),
-  new Field("value", str(), false),
-  new Field("count", new Uint32(), false),
-]);
+export const LEXICON_SCHEMA: Schema = new ArrowSchema([new Field("field", str(), false), new Field("value", str(), false), new Field("count", new Uint32(), false)]);
 
 /** Schema of `releases`: one row per complete release. */
 export const RELEASES_SCHEMA: Schema = new ArrowSchema([
@@ -66,8 +62,4 @@ export const RELEASES_SCHEMA: Schema = new ArrowSchema([
 ]);
 
 /** Schema of `active_release`: the single-row pointer readers follow. */
-export const ACTIVE_SCHEMA: Schema = new ArrowSchema([
-  new Field("release", str(), false),
-  new Field("previous", str(), true),
-  new Field("updated_at", str(), false),
-]);
+export const ACTIVE_SCHEMA: Schema = new ArrowSchema([new Field("release", str(), false), new Field("previous", str(), true), new Field("updated_at", str(), false)]);

@@ -28,7 +28,12 @@ async function* itemVectors() {
 
 /** Exact top-k among the items passing `keep`, by inner product (= cosine on unit vectors). */
 function exactTop(q: Float32Array, keep: (i: ShopItem) => boolean, k: number): string[] {
-  return shop.items.filter(keep).map((i) => ({ id: i.id, s: dot(vectors.get(i.id)!, 0, q, 0, DIM) })).sort((a, b) => b.s - a.s).slice(0, k).map((x) => x.id);
+  return shop.items
+    .filter(keep)
+    .map((i) => ({ id: i.id, s: dot(vectors.get(i.id)!, 0, q, 0, DIM) }))
+    .sort((a, b) => b.s - a.s)
+    .slice(0, k)
+    .map((x) => x.id);
 }
 
 describe("vector index choice", () => {
@@ -66,7 +71,10 @@ describe("vector index choice", () => {
           const q = randomUnit(r);
           const want = exactTop(q, keep, 10);
           const got = await searchItems(rel.items, rel.info.index, q, 10).where(where).select(["id", "_distance"]).toArray();
-          expect(got.map((g) => g.id), `${ann} ${where} #${t}`).toEqual(want);
+          expect(
+            got.map((g) => g.id),
+            `${ann} ${where} #${t}`,
+          ).toEqual(want);
         }
       }
       // Unfiltered, ANN is approximate (PQ on random 32-d data is its hardest case): recall@10 ≥ 0.9.

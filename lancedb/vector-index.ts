@@ -36,8 +36,14 @@ export function planVectorIndex(rows: number, dim: number, opts: VectorIndexOpti
     return {
       kind: "ivf_hnsw_sq",
       params: {
-        distance: "cosine", num_partitions: partitions, m: 20, ef_construction: 300, exact_threshold: threshold,
-        nprobes: partitions, ef: 200, refine_factor: 2,
+        distance: "cosine",
+        num_partitions: partitions,
+        m: 20,
+        ef_construction: 300,
+        exact_threshold: threshold,
+        nprobes: partitions,
+        ef: 200,
+        refine_factor: 2,
       },
     };
   }
@@ -47,10 +53,15 @@ export function planVectorIndex(rows: number, dim: number, opts: VectorIndexOpti
   return {
     kind: "ivf_pq",
     params: {
-      distance: "cosine", num_partitions: partitions, num_sub_vectors: subVectors, num_bits: 8, exact_threshold: threshold,
+      distance: "cosine",
+      num_partitions: partitions,
+      num_sub_vectors: subVectors,
+      num_bits: 8,
+      exact_threshold: threshold,
       // Probe a tenth of the partitions at least, all of them at most: a selective prefilter
       // leaves few rows per partition, and the default cap of 20 starved it (DESIGN §10).
-      minimum_nprobes: Math.max(1, Math.min(partitions, Math.max(20, Math.ceil(partitions / 10)))), maximum_nprobes: partitions,
+      minimum_nprobes: Math.max(1, Math.min(partitions, Math.max(20, Math.ceil(partitions / 10)))),
+      maximum_nprobes: partitions,
       refine_factor: 5,
     },
   };
@@ -75,6 +86,10 @@ export function searchItems(table: lancedb.Table, index: VectorIndexPlan, vector
   const q = table.vectorSearch(vector).distanceType("cosine").limit(k);
   const p = index.params;
   if (index.kind === "exact") return q.bypassVectorIndex();
-  if (index.kind === "ivf_hnsw_sq") return q.nprobes(num(p, "nprobes")).ef(Math.max(num(p, "ef"), k)).refineFactor(num(p, "refine_factor"));
+  if (index.kind === "ivf_hnsw_sq")
+    return q
+      .nprobes(num(p, "nprobes"))
+      .ef(Math.max(num(p, "ef"), k))
+      .refineFactor(num(p, "refine_factor"));
   return q.minimumNprobes(num(p, "minimum_nprobes")).maximumNprobes(num(p, "maximum_nprobes")).refineFactor(num(p, "refine_factor"));
 }

@@ -42,7 +42,10 @@ export async function buildSdk(outdir = join(SDK, "dist")) {
   await mkdir(outdir, { recursive: true });
 
   const notices = await bundledNotices(pkg);
-  for (const [format, file] of [["esm", "index.js"], ["cjs", "index.cjs"]]) {
+  for (const [format, file] of [
+    ["esm", "index.js"],
+    ["cjs", "index.cjs"],
+  ]) {
     const result = await build({
       entryPoints: [ENTRY],
       outfile: join(outdir, file),
@@ -99,7 +102,15 @@ async function bundledNotices(pkg) {
     const text = (await readFile(join(dir, "LICENSE"), "utf8")).trim();
     texts.set(text, [...(texts.get(text) ?? []), `${name} ${installed.version}`]);
   }
-  return [...texts].map(([text, names]) => `/*!\n * Bundled: ${names.join(", ")} (${text.split("\n")[0].trim()})\n *\n${text.split("\n").map((l) => ` * ${l}`.trimEnd()).join("\n")}\n */`).join("\n");
+  return [...texts]
+    .map(
+      ([text, names]) =>
+        `/*!\n * Bundled: ${names.join(", ")} (${text.split("\n")[0].trim()})\n *\n${text
+          .split("\n")
+          .map((l) => ` * ${l}`.trimEnd())
+          .join("\n")}\n */`,
+    )
+    .join("\n");
 }
 
 /**
@@ -116,7 +127,12 @@ function createServerProgram(roots) {
 }
 
 function projectOptions() {
-  const host = { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => { throw new Error(ts.flattenDiagnosticMessageText(d.messageText, "\n")); } };
+  const host = {
+    ...ts.sys,
+    onUnRecoverableConfigFileDiagnostic: (d) => {
+      throw new Error(ts.flattenDiagnosticMessageText(d.messageText, "\n"));
+    },
+  };
   return ts.getParsedCommandLineOfConfigFile(join(ROOT, "tsconfig.json"), {}, host).options;
 }
 
@@ -255,11 +271,22 @@ async function bundleDeclarations(entry, title, derived) {
 /** The declarations must compile alone: strict, no skipLibCheck, only the ES and DOM libs. */
 function checkDeclarations(text) {
   const name = "/__vitrine_sdk_check__/index.d.ts";
-  const options = { strict: true, noEmit: true, skipLibCheck: false, types: [], lib: ["lib.es2022.d.ts", "lib.dom.d.ts"], module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext };
+  const options = {
+    strict: true,
+    noEmit: true,
+    skipLibCheck: false,
+    types: [],
+    lib: ["lib.es2022.d.ts", "lib.dom.d.ts"],
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+  };
   const host = ts.createCompilerHost(options);
   const read = host.getSourceFile.bind(host);
   host.getSourceFile = (f, lang, ...rest) => (f === name ? ts.createSourceFile(f, text, lang) : read(f, lang, ...rest));
-  host.fileExists = ((exists) => (f) => f === name || exists(f))(host.fileExists.bind(host));
+  host.fileExists = (
+    (exists) => (f) =>
+      f === name || exists(f)
+  )(host.fileExists.bind(host));
   const program = ts.createProgram([name], options, host);
   const diagnostics = ts.getPreEmitDiagnostics(program);
   if (diagnostics.length > 0) {
@@ -397,8 +424,14 @@ function checkPublished(dts, routerDts, derived, oldProgram) {
   const host = ts.createCompilerHost(options);
   const read = host.getSourceFile.bind(host);
   host.getSourceFile = (f, lang, ...rest) => (virtual.has(f) ? ts.createSourceFile(f, virtual.get(f), lang) : read(f, lang, ...rest));
-  host.fileExists = ((exists) => (f) => virtual.has(f) || exists(f))(host.fileExists.bind(host));
-  host.directoryExists = ((exists) => (d) => d === dir || exists(d))(host.directoryExists.bind(host));
+  host.fileExists = (
+    (exists) => (f) =>
+      virtual.has(f) || exists(f)
+  )(host.fileExists.bind(host));
+  host.directoryExists = (
+    (exists) => (d) =>
+      d === dir || exists(d)
+  )(host.directoryExists.bind(host));
   const program = ts.createProgram({ rootNames: [check], options, host, oldProgram });
   const diagnostics = [...virtual.keys()].flatMap((f) => {
     const sf = program.getSourceFile(f);
@@ -406,7 +439,9 @@ function checkPublished(dts, routerDts, derived, oldProgram) {
     return [...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf)];
   });
   if (diagnostics.length > 0) {
-    const failed = diagnostics.map((d) => (d.file?.fileName === check && d.start !== undefined ? checks.find((c) => c.line === d.file.getLineAndCharacterOfPosition(d.start).line)?.label : relative(SDK, d.file?.fileName ?? "")));
+    const failed = diagnostics.map((d) =>
+      d.file?.fileName === check && d.start !== undefined ? checks.find((c) => c.line === d.file.getLineAndCharacterOfPosition(d.start).line)?.label : relative(SDK, d.file?.fileName ?? ""),
+    );
     throw new Error(`the published declarations differ from what they were written from (${[...new Set(failed)].join(", ")}):\n${formatDiagnostics(diagnostics)}`);
   }
 }

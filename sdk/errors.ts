@@ -17,10 +17,7 @@ export class VitrineError extends Error {
   /** For RATE_LIMITED: seconds to wait before retrying. */
   readonly retryAfter: number | null;
 
-  constructor(
-    message: string,
-    opts: { code: string; status: number; issues?: FieldIssueData[]; requestId?: string | null; retryAfter?: number | null; cause?: unknown },
-  ) {
+  constructor(message: string, opts: { code: string; status: number; issues?: FieldIssueData[]; requestId?: string | null; retryAfter?: number | null; cause?: unknown }) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.code = opts.code;
     this.status = opts.status;

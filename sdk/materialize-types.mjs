@@ -56,7 +56,20 @@ export function materializeTypes(program, files) {
     if (stack.includes(t)) throw new Error(`cannot write out a recursive type without a public name: ${checker.typeToString(t)}`);
     const inner = [...stack, t];
     const f = t.flags;
-    if (f & (TypeFlags.Any | TypeFlags.Unknown | TypeFlags.String | TypeFlags.Number | TypeFlags.Boolean | TypeFlags.BigInt | TypeFlags.Null | TypeFlags.Undefined | TypeFlags.Void | TypeFlags.Never | TypeFlags.ESSymbol)) {
+    if (
+      f &
+      (TypeFlags.Any |
+        TypeFlags.Unknown |
+        TypeFlags.String |
+        TypeFlags.Number |
+        TypeFlags.Boolean |
+        TypeFlags.BigInt |
+        TypeFlags.Null |
+        TypeFlags.Undefined |
+        TypeFlags.Void |
+        TypeFlags.Never |
+        TypeFlags.ESSymbol)
+    ) {
       return checker.typeToString(t);
     }
     if (f & (TypeFlags.StringLiteral | TypeFlags.NumberLiteral | TypeFlags.BigIntLiteral | TypeFlags.BooleanLiteral | TypeFlags.TemplateLiteral)) {
@@ -70,7 +83,11 @@ export function materializeTypes(program, files) {
         const el = print(element, indent, inner);
         return element.flags & TypeFlags.Union && el.includes(" | ") ? `(${el})[]` : `${el}[]`;
       }
-      if (checker.isTupleType(t)) return `[${checker.getTypeArguments(t).map((a) => print(a, indent, inner)).join(", ")}]`;
+      if (checker.isTupleType(t))
+        return `[${checker
+          .getTypeArguments(t)
+          .map((a) => print(a, indent, inner))
+          .join(", ")}]`;
       if (t.aliasSymbol?.name === "Record" && t.aliasTypeArguments?.length === 2) {
         return `Record<${t.aliasTypeArguments.map((a) => print(a, indent, inner)).join(", ")}>`;
       }
@@ -103,10 +120,7 @@ export function materializeTypes(program, files) {
       const declaredType = decl && (ts.isPropertySignature(decl) || ts.isPropertyDeclaration(decl)) ? decl.type : undefined;
       const writesUndefined = declaredType === undefined || (ts.isUnionTypeNode(declaredType) && declaredType.types.some((n) => n.kind === ts.SyntaxKind.UndefinedKeyword));
       const dropUndefined = optional && !writesUndefined;
-      const text =
-        type.flags & TypeFlags.Union && !named.has(type)
-          ? printUnion(type.types, next, stack, { order: writtenOrder(declaredType), dropUndefined })
-          : print(type, next, stack);
+      const text = type.flags & TypeFlags.Union && !named.has(type) ? printUnion(type.types, next, stack, { order: writtenOrder(declaredType), dropUndefined }) : print(type, next, stack);
       const readonly = decl && ts.getCombinedModifierFlags(decl) & ts.ModifierFlags.Readonly ? "readonly " : "";
       const name = IDENTIFIER.test(prop.name) ? prop.name : JSON.stringify(prop.name);
       lines.push(`${docBlock(docOf(prop, checker), next)}${next}${readonly}${name}${optional ? "?" : ""}: ${text};`);
@@ -142,7 +156,12 @@ export function materializeTypes(program, files) {
   // Object types with a public name, for object types that equal one without being it (JobRecord's
   // config is the server's parsed JobConfig, the public JobConfig the trigger input: the same members).
   const namedObjects = entries.filter((e) => e.type.flags & TypeFlags.Object && !checker.isArrayType(e.type) && e.type.aliasSymbol?.name !== "Record");
-  const keysOf = (t) => checker.getPropertiesOfType(t).map((p) => p.name).sort().join(",");
+  const keysOf = (t) =>
+    checker
+      .getPropertiesOfType(t)
+      .map((p) => p.name)
+      .sort()
+      .join(",");
   /** The public name of an object type structurally identical to `t`, if any. */
   function sameObject(t) {
     const keys = keysOf(t);
@@ -187,7 +206,8 @@ export function materializeTypes(program, files) {
   }
 
   const declarations = entries.map((e) => {
-    const isObject = (e.type.flags & TypeFlags.Object && !checker.isArrayType(e.type) && !checker.isTupleType(e.type) && !(e.type.aliasSymbol?.name === "Record")) || e.type.flags & TypeFlags.Intersection;
+    const isObject =
+      (e.type.flags & TypeFlags.Object && !checker.isArrayType(e.type) && !checker.isTupleType(e.type) && !(e.type.aliasSymbol?.name === "Record")) || e.type.flags & TypeFlags.Intersection;
     const body = print(e.type, "", [], true, e.node);
     const text = isObject && body.startsWith("{") ? `interface ${e.name} ${body}` : `type ${e.name} = ${body};`;
     return { name: e.name, file: e.file, isObject: Boolean(isObject), text: docBlock(e.doc, "") + text };

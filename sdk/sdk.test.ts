@@ -156,7 +156,14 @@ describe("SDK bundle", () => {
       .map(([p]) => p);
     expect(contributing.filter((p) => /@trpc\/server\/dist\/(initTRPC|contentTypeParsers|parseTRPCMessage|adapters)/.test(p))).toEqual([]);
     const text = result.outputFiles[0]!.text;
-    for (const serverString of ["No procedure found", "rate limit exceeded", "internal error; the server logged", "Unsupported content-type", "Invalid connection params shape", "Cannot use stream-like response"]) {
+    for (const serverString of [
+      "No procedure found",
+      "rate limit exceeded",
+      "internal error; the server logged",
+      "Unsupported content-type",
+      "Invalid connection params shape",
+      "Cannot use stream-like response",
+    ]) {
       expect(text).not.toContain(serverString);
     }
     // ~25 KB of client + ~15 KB for SSE (eventsource, its parser, tRPC's stream consumer).

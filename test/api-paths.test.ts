@@ -43,7 +43,15 @@ beforeAll(async () => {
     port: 0,
     host: "127.0.0.1",
     logger: pino({ level: "silent" }),
-    config: { dataDir: shop.dataDir, keys: [{ id: "ops", key: ADMIN, role: "admin" }, { id: "app", key: READ, role: "read" }], rateLimit: null, maxBodyBytes: 4_096 },
+    config: {
+      dataDir: shop.dataDir,
+      keys: [
+        { id: "ops", key: ADMIN, role: "admin" },
+        { id: "app", key: READ, role: "read" },
+      ],
+      rateLimit: null,
+      maxBodyBytes: 4_096,
+    },
   });
 }, 120_000);
 
@@ -74,7 +82,19 @@ describe("no absolute server paths in API responses", () => {
     expect(releases.json().releases.map((r: { id: string }) => r.id)).toEqual(["r002", "r001"]);
     await call("trpc releases", `/trpc/releases.list`);
     await call("retrieve", "/v1/retrieve", { body: { query: "red dress", k: 5 } });
-    await call("retrieve filtered", "/v1/retrieve", { body: { query: "boots", k: 5, filters: { op: "and", filters: [{ op: "eq", field: "brand", value: "Acme" }, { op: "range", field: "price", lt: 100 }] } } });
+    await call("retrieve filtered", "/v1/retrieve", {
+      body: {
+        query: "boots",
+        k: 5,
+        filters: {
+          op: "and",
+          filters: [
+            { op: "eq", field: "brand", value: "Acme" },
+            { op: "range", field: "price", lt: 100 },
+          ],
+        },
+      },
+    });
     await call("trpc retrieve", `/trpc/retrieve${input({ query: "zzz unknown words", k: 3 })}`);
     await call("lookup", "/v1/lookup?query=red%20dress");
     await call("items", "/v1/items?ids=nope,also-nope");

@@ -53,7 +53,12 @@ describe("vitrine CLI", () => {
   it("prints every verb's --help from its table without loading the verb's module", async () => {
     forbidLoading();
     for (const [name, verb] of Object.entries(VERBS)) {
-      for (const argv of [[name, "--help"], [name, "-h"], ["help", name], [name, "--data", "x", "--help"]]) {
+      for (const argv of [
+        [name, "--help"],
+        [name, "-h"],
+        ["help", name],
+        [name, "--data", "x", "--help"],
+      ]) {
         const r = await dispatch(...argv);
         expect(r.err, argv.join(" ")).toBe("");
         expect(r.code, argv.join(" ")).toBe(0);

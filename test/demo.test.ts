@@ -83,7 +83,11 @@ describe("vitrine demo (npm start)", () => {
     const url2 = (await until(second, /listening on (http:\/\/\S+)/, 1_000))[1]!;
     expect(second.err).toContain(`apiKey: "${saved.read}"`);
     expect(second.err).toContain(`apiKey: "${saved.admin}"`);
-    const again = await fetch(`${url2}/v1/retrieve`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify({ query: "dress", k: 3 }) });
+    const again = await fetch(`${url2}/v1/retrieve`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: JSON.stringify({ query: "dress", k: 3 }),
+    });
     expect(again.status).toBe(200);
     expect(second.err).toMatch(/demo dataset: reusing/);
     expect(second.err).toMatch(/import: reusing/);

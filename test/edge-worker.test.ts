@@ -152,7 +152,18 @@ describe("edge Worker under workerd", () => {
     // (Not the query of the test above: the isolate remembers that release key as absent — release
     // keys are immutable, and only this test writes into a pushed release.)
     const { qid, terms } = queryId("连衣裙 蓝色");
-    const value = { format: 1, lists: [{ terms, items: [{ id: "sku-00003", score: 0.5, title: "蓝色连衣裙" }, { id: "sku-00004", score: 0.25, title: "dress" }] }] };
+    const value = {
+      format: 1,
+      lists: [
+        {
+          terms,
+          items: [
+            { id: "sku-00003", score: 0.5, title: "蓝色连衣裙" },
+            { id: "sku-00004", score: 0.25, title: "dress" },
+          ],
+        },
+      ],
+    };
     for await (const b of kvBatches([{ key: `r001/q/${qid}`, value: JSON.stringify(value) }])) await writer().putBatch(b);
     const r = await rest(edge.url, { query: "蓝色连衣裙", k: 2, understand: false });
     expect(r.headers.get("x-vitrine-edge")).toBe("hit");
@@ -167,11 +178,23 @@ describe("edge Worker under workerd", () => {
       { price: { lte: 120 } },
       { attributes: { color: "red" } },
       { op: "not", filter: { op: "eq", field: "category", value: "Women>Dresses" } },
-      { op: "or", filters: [{ op: "eq", field: "brand", value: "Acme" }, { op: "range", field: "price", gte: 150 }] },
+      {
+        op: "or",
+        filters: [
+          { op: "eq", field: "brand", value: "Acme" },
+          { op: "range", field: "price", gte: 150 },
+        ],
+      },
     ];
     const where: Record<string, number> = { hit: 0, forward: 0 };
     for (const query of [...branded.slice(0, 4), ...loggedQueries.slice(0, 4)]) {
-      for (const [f, k] of filters.flatMap((f) => [[f, 3], [f, 25]] as const)) {
+      for (const [f, k] of filters.flatMap(
+        (f) =>
+          [
+            [f, 3],
+            [f, 25],
+          ] as const,
+      )) {
         const body = { query, k, ...(f ? { filters: f } : {}) };
         const [atEdge, atOrigin] = [await rest(edge.url, body), await rest(origin.url, body)];
         expect(atEdge.status).toBe(200);
@@ -244,7 +267,12 @@ describe("edge Worker under workerd", () => {
   });
 
   it("a publish job with publish.edge pushes its release and moves the edge to it", async () => {
-    const env = { CLOUDFLARE_ACCOUNT_ID: edge.kvApi.accountId, VITRINE_EDGE_KV_NAMESPACE: edge.kvApi.namespaceId, CLOUDFLARE_API_TOKEN: edge.kvApi.apiToken, VITRINE_EDGE_KV_ENDPOINT: edge.kvApi.endpoint };
+    const env = {
+      CLOUDFLARE_ACCOUNT_ID: edge.kvApi.accountId,
+      VITRINE_EDGE_KV_NAMESPACE: edge.kvApi.namespaceId,
+      CLOUDFLARE_API_TOKEN: edge.kvApi.apiToken,
+      VITRINE_EDGE_KV_ENDPOINT: edge.kvApi.endpoint,
+    };
     const jobs = await createJobManager({ dataDir: shop.dataDir, runner: createLocalRunner({ env }) });
     try {
       const job = await jobs.trigger("publish", { publish: { edge: true, topK: 20 } }, "ops");

@@ -22,8 +22,11 @@ beforeAll(async () => {
   await generateDataset("demo", { out: join(dir, "src"), items: 150, seed: 3 });
   data = join(dir, "data");
   await importData({
-    catalog: join(dir, "src", "catalog.jsonl"), clicks: join(dir, "src", "clicks.jsonl"), evalClicks: join(dir, "src", "clicks-eval.jsonl"),
-    judgments: join(dir, "src", "judgments.jsonl"), out: data,
+    catalog: join(dir, "src", "catalog.jsonl"),
+    clicks: join(dir, "src", "clicks.jsonl"),
+    evalClicks: join(dir, "src", "clicks-eval.jsonl"),
+    judgments: join(dir, "src", "judgments.jsonl"),
+    out: data,
   });
 }, 60_000);
 afterAll(async () => {
@@ -31,7 +34,13 @@ afterAll(async () => {
 });
 
 /** The cells of a terminal-table row, by its label. */
-const rowOf = (out: string, label: string) => out.split("\n").find((l) => l.startsWith(`${label}  `))?.slice(label.length).trim().split(/\s+/);
+const rowOf = (out: string, label: string) =>
+  out
+    .split("\n")
+    .find((l) => l.startsWith(`${label}  `))
+    ?.slice(label.length)
+    .trim()
+    .split(/\s+/);
 
 describe("vitrine eval --ablations", () => {
   it("trains only missing configs, shares one run between identical rows, and reuses finished runs on the next call", async () => {
@@ -111,11 +120,24 @@ describe("vitrine eval --ablations", () => {
   it("reports a failed variant with its log tail and keeps the other rows", async () => {
     // A CLI wrapper whose in-batch-only training crashes; everything else is the real CLI.
     const wrapper = join(dir, "crash-in-batch.mjs");
-    await writeFile(wrapper, `if (process.argv.includes("--no-cdns") && process.argv.includes("--no-mbns")) { console.error("simulated crash in the child"); process.exit(3); }\nawait import(${JSON.stringify(resolve("bin/vitrine.js"))});\n`);
+    await writeFile(
+      wrapper,
+      `if (process.argv.includes("--no-cdns") && process.argv.includes("--no-mbns")) { console.error("simulated crash in the child"); process.exit(3); }\nawait import(${JSON.stringify(resolve("bin/vitrine.js"))});\n`,
+    );
     const lines: string[] = [];
     const r = await runAblations({
-      dataDir: data, outDir: join(dir, "failed-report"), preset: "tiny", steps: 6, seeds: [1], finetuneSteps: 4, concurrency: 1, only: "text,in-batch", backend: "wasm",
-      trainCommand: { file: process.execPath, args: [wrapper] }, command: "test", log: (m) => lines.push(m),
+      dataDir: data,
+      outDir: join(dir, "failed-report"),
+      preset: "tiny",
+      steps: 6,
+      seeds: [1],
+      finetuneSteps: 4,
+      concurrency: 1,
+      only: "text,in-batch",
+      backend: "wasm",
+      trainCommand: { file: process.execPath, args: [wrapper] },
+      command: "test",
+      log: (m) => lines.push(m),
     });
     expect(r.failures).toHaveLength(1);
     expect(r.failures[0]!.run).toBe("in-batch-s1");
@@ -137,7 +159,17 @@ describe("vitrine eval --ablations", () => {
     const again = async () => {
       const log: string[] = [];
       await runAblations({
-        dataDir: data, outDir: join(dir, "failed-report"), preset: "tiny", steps: 6, seeds: [1], finetuneSteps: 4, concurrency: 1, only: "text", backend: "wasm", command: "test", log: (m) => log.push(m),
+        dataDir: data,
+        outDir: join(dir, "failed-report"),
+        preset: "tiny",
+        steps: 6,
+        seeds: [1],
+        finetuneSteps: 4,
+        concurrency: 1,
+        only: "text",
+        backend: "wasm",
+        command: "test",
+        log: (m) => log.push(m),
       });
       return log;
     };

@@ -19,8 +19,11 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "vitrine-eval-"));
   await generateDataset("demo", { out: join(dir, "src"), items: 300, seed: 5 });
   await importData({
-    catalog: join(dir, "src", "catalog.jsonl"), clicks: join(dir, "src", "clicks.jsonl"), evalClicks: join(dir, "src", "clicks-eval.jsonl"),
-    judgments: join(dir, "src", "judgments.jsonl"), out: join(dir, "data"),
+    catalog: join(dir, "src", "catalog.jsonl"),
+    clicks: join(dir, "src", "clicks.jsonl"),
+    evalClicks: join(dir, "src", "clicks-eval.jsonl"),
+    judgments: join(dir, "src", "judgments.jsonl"),
+    out: join(dir, "data"),
   });
 }, 120_000);
 afterAll(async () => {
@@ -77,7 +80,16 @@ describe("vitrine eval", () => {
       expect(store.status, store.stderr).toBe(0);
       // The store's table also holds the trained run of the first test, so it has the probe columns, empty ("—") on a release row.
       const cells = (out: string, label: RegExp) =>
-        out.split("\n").filter((l) => label.test(l)).map((l) => l.replace(label, "").replace(/(\s+—)+\s*$/, "").trim()).filter((c) => /^\d/.test(c));
+        out
+          .split("\n")
+          .filter((l) => label.test(l))
+          .map((l) =>
+            l
+              .replace(label, "")
+              .replace(/(\s+—)+\s*$/, "")
+              .trim(),
+          )
+          .filter((c) => /^\d/.test(c));
       const viaApi = cells(api.stdout, new RegExp(`^API ${server.url.replace(/[.]/g, "\\.")} \\(${info.id}\\)`));
       const viaStore = cells(store.stdout, new RegExp(`^release ${info.id} as served \\([^)]*\\)`));
       expect(viaApi.length).toBe(7); // overall + 6 slices

@@ -41,7 +41,13 @@ beforeAll(async () => {
     jobs,
     port: 0,
     logger: pino({ level: "silent" }),
-    config: { keys: [{ id: "ops", key: ADMIN, role: "admin" }, { id: "app", key: READ, role: "read" }], rateLimit: null },
+    config: {
+      keys: [
+        { id: "ops", key: ADMIN, role: "admin" },
+        { id: "app", key: READ, role: "read" },
+      ],
+      rateLimit: null,
+    },
   });
   admin = createClient({ url: server.url, apiKey: ADMIN });
   reader = createClient({ url: server.url, apiKey: READ });
@@ -127,7 +133,10 @@ describe("jobs over the SDK", () => {
     expect(final.stages.find((s) => s.name === "publish")?.state).toBe("skipped");
     expect(final.release).toBeNull();
     const releases = await reader.releases.list();
-    expect(releases.map((x) => [x.id, x.active])).toEqual([["r002", false], ["r001", true]]);
+    expect(releases.map((x) => [x.id, x.active])).toEqual([
+      ["r002", false],
+      ["r001", true],
+    ]);
     expect((await reader.retrieve("alpha echo", { k: 5 })).release).toBe("r001");
   }, 300_000);
 });

@@ -68,11 +68,7 @@ describe("layering (DESIGN §1)", () => {
   });
 
   it("sdk may reach api with `import type` only", () => {
-    const ok = [
-      `import type { AppRouter } from "../api/http/index.ts";`,
-      `export type { JobEvent } from "../api/jobs/index.ts";`,
-      `type R = import("../api/http/index.ts").AppRouter;`,
-    ].join("\n");
+    const ok = [`import type { AppRouter } from "../api/http/index.ts";`, `export type { JobEvent } from "../api/jobs/index.ts";`, `type R = import("../api/http/index.ts").AppRouter;`].join("\n");
     expect(checkFile("sdk/types.ts", ok)).toEqual([]);
     // `import { type X }` still loads the module under verbatimModuleSyntax, so it counts as a runtime import.
     const bad = `import { type AppRouter } from "../api/http/index.ts";\nimport { serveNode } from "../api/node/index.ts";\nimport type { Item } from "../core/index.ts";`;
@@ -96,7 +92,10 @@ describe("layering (DESIGN §1)", () => {
     expect(testOnlyFiles(used).has("lancedb/test-fixtures.ts")).toBe(false);
     expect(checkFile("lancedb/test-fixtures.ts", fixture)).toHaveLength(1);
     // Production code that tests alone import by literal specifier (api/cli.ts loads it through a URL) is still checked.
-    const byUrl = new Map([["api/service/index.ts", `export * from "./types.ts";`], ["api/http/app.test.ts", `import { x } from "../service/index.ts";`]]);
+    const byUrl = new Map([
+      ["api/service/index.ts", `export * from "./types.ts";`],
+      ["api/http/app.test.ts", `import { x } from "../service/index.ts";`],
+    ]);
     expect(testOnlyFiles(byUrl).size).toBe(0);
   });
 

@@ -25,7 +25,10 @@ beforeAll(async () => {
   data = join(dir, "data");
   await generateDataset("demo", { out: join(dir, "src"), items: 300, seed: 11 });
   await importData({ catalog: join(dir, "src", "catalog.jsonl"), clicks: join(dir, "src", "clicks.jsonl"), evalClicks: join(dir, "src", "clicks-eval.jsonl"), out: data, images: false });
-  const items = (await readFile(join(dir, "src", "catalog.jsonl"), "utf8")).split("\n").filter(Boolean).map((l) => JSON.parse(l) as { id: string; category?: string });
+  const items = (await readFile(join(dir, "src", "catalog.jsonl"), "utf8"))
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { id: string; category?: string });
   vectorOf = new Map(items.map((i) => [i.id, enc.encode([i.category ?? "none"])[0]!]));
   ctx = await loadEvalContext(data);
 }, 180_000);

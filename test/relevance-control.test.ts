@@ -24,7 +24,10 @@ beforeAll(async () => {
   await importData({ catalog: join(src, "catalog.jsonl"), clicks: join(src, "clicks.jsonl"), out: data, images: false });
   await publishRelease({ dataDir: data, encoder: createHashEncoder(), topK: 100 });
   service = await createRetrievalService({ dataDir: data, pollMs: 0 });
-  const rows = (await readFile(join(src, "truth.jsonl"), "utf8")).trim().split("\n").map((l) => JSON.parse(l) as { id: string; type: string });
+  const rows = (await readFile(join(src, "truth.jsonl"), "utf8"))
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as { id: string; type: string });
   truth = new Map(rows.map((r) => [r.id, r.type]));
 }, 120_000);
 afterAll(async () => {
@@ -41,8 +44,14 @@ describe("relevance control on the demo catalog", () => {
         // Plural leaf and singular key ("bag" for handbag: its leaf is "Bags").
         for (const word of [leaf, type.key === "handbag" ? "bag" : type.key]) {
           const r = await service.retrieve(RetrieveRequestSchema.parse({ query: `${brand} ${word}`, k: 50 }));
-          expect(r.constraints.fromQuery.some((c) => c.field === "brand" && c.value === brand), `${brand} ${word}`).toBe(true);
-          expect(r.constraints.fromQuery.some((c) => c.field === "category"), `${brand} ${word}`).toBe(true);
+          expect(
+            r.constraints.fromQuery.some((c) => c.field === "brand" && c.value === brand),
+            `${brand} ${word}`,
+          ).toBe(true);
+          expect(
+            r.constraints.fromQuery.some((c) => c.field === "category"),
+            `${brand} ${word}`,
+          ).toBe(true);
           const strict = r.items.filter((x) => !x.relaxed);
           for (const item of strict) {
             expect(item.brand, `${brand} ${word} → ${item.id}`).toBe(brand);

@@ -22,10 +22,14 @@ const keys = [
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "vitrine-sdk-"));
   const brands = ["Acme", "Zed"];
-  const types = [["Dress", "Women>Dresses"], ["Hat", "Accessories>Hats"]] as const;
+  const types = [
+    ["Dress", "Women>Dresses"],
+    ["Hat", "Accessories>Hats"],
+  ] as const;
   const items = [];
   let i = 0;
-  for (const b of brands) for (const [t, c] of types) for (let v = 0; v < 10; v++) items.push({ id: `p${i++}`, title: `${b} ${v % 2 ? "red" : "blue"} ${t} ${v}`, brand: b, category: c, price: 5 + v });
+  for (const b of brands)
+    for (const [t, c] of types) for (let v = 0; v < 10; v++) items.push({ id: `p${i++}`, title: `${b} ${v % 2 ? "red" : "blue"} ${t} ${v}`, brand: b, category: c, price: 5 + v });
   await writeFile(join(dir, "catalog.jsonl"), items.map((x) => JSON.stringify(x)).join("\n"));
   await writeFile(join(dir, "clicks.jsonl"), ["red dress", "blue hat", "acme hat"].map((q, k) => JSON.stringify({ query: q, item_id: `p${k}` })).join("\n"));
   const data = join(dir, "data");
@@ -58,7 +62,10 @@ describe("SDK ↔ API over HTTP on a real release", () => {
     expect(await app.lookup("dress red")).toMatchObject({ hit: true, terms: "dress red" });
     const got = await app.items.get(["p3", "nope", "p1"]);
     expect(got.map((x) => x.id)).toEqual(["p3", "p1"]);
-    expect((await app.releases.list()).map((x) => [x.id, x.active])).toEqual([["r002", false], ["r001", true]]);
+    expect((await app.releases.list()).map((x) => [x.id, x.active])).toEqual([
+      ["r002", false],
+      ["r001", true],
+    ]);
   });
 
   it("lets an admin key activate and roll back, and refuses a read key", async () => {

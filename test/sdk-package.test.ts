@@ -50,7 +50,12 @@ const trpcApp = () => join(dir, "app-trpc");
 async function startServer(): Promise<void> {
   const items = [];
   let i = 0;
-  for (const b of ["Acme", "Zed"]) for (const [t, c] of [["Dress", "Women>Dresses"], ["Hat", "Accessories>Hats"]] as const) for (let v = 0; v < 10; v++) items.push({ id: `p${i++}`, title: `${b} ${v % 2 ? "red" : "blue"} ${t} ${v}`, brand: b, category: c, price: 5 + v });
+  for (const b of ["Acme", "Zed"])
+    for (const [t, c] of [
+      ["Dress", "Women>Dresses"],
+      ["Hat", "Accessories>Hats"],
+    ] as const)
+      for (let v = 0; v < 10; v++) items.push({ id: `p${i++}`, title: `${b} ${v % 2 ? "red" : "blue"} ${t} ${v}`, brand: b, category: c, price: 5 + v });
   await writeFile(join(dir, "catalog.jsonl"), items.map((x) => JSON.stringify(x)).join("\n"));
   await writeFile(join(dir, "clicks.jsonl"), ["red dress", "blue hat"].map((q, k) => JSON.stringify({ query: q, item_id: `p${k}` })).join("\n"));
   const data = join(dir, "data");
@@ -176,7 +181,16 @@ afterAll(async () => {
 describe("@vitrine/sdk as a package", () => {
   it("the tarball is under 100 KB, holds only the build, and depends on no ML or DB package", async () => {
     expect(packed.size).toBeLessThan(100_000);
-    expect(packed.files.map((f) => f.path).sort()).toEqual(["README.md", "dist/index.cjs", "dist/index.d.cts", "dist/index.d.ts", "dist/index.js", "dist/router.d.cts", "dist/router.d.ts", "package.json"]);
+    expect(packed.files.map((f) => f.path).sort()).toEqual([
+      "README.md",
+      "dist/index.cjs",
+      "dist/index.d.cts",
+      "dist/index.d.ts",
+      "dist/index.js",
+      "dist/router.d.cts",
+      "dist/router.d.ts",
+      "package.json",
+    ]);
     const installed = join(esmApp(), "node_modules", "@vitrine", "sdk");
     const manifest = JSON.parse(await readFile(join(installed, "package.json"), "utf8")) as Record<string, Record<string, unknown> | undefined>;
     // tRPC's client is bundled into dist; @trpc/server is an optional peer, for the router entry's types only.
@@ -208,7 +222,7 @@ describe("@vitrine/sdk as a package", () => {
   });
 
   it.each([
-    ["a \"type\": \"module\" app imports it", esmApp],
+    ['a "type": "module" app imports it', esmApp],
     ["a CommonJS app requires it", cjsApp],
   ])("%s and retrieves from the served release with plain node", async (_, app) => {
     const out = await node(["main.js"], app(), { VITRINE_URL: server.url, VITRINE_KEY: READ_KEY });
@@ -235,6 +249,11 @@ describe("@vitrine/sdk as a package", () => {
   it("an app's own tRPC client is typed by @vitrine/sdk/router (tsc --init's defaults)", async () => {
     await node([TSC, "--noEmit", "-p", "."], trpcApp());
     const files = (await node([TSC, "--noEmit", "-p", ".", "--listFilesOnly"], trpcApp())).split("\n");
-    expect(files.filter((f) => f.includes("@vitrine/sdk")).map((f) => f.slice(f.indexOf("@vitrine/sdk"))).sort()).toEqual(["@vitrine/sdk/dist/index.d.ts", "@vitrine/sdk/dist/router.d.ts"]);
+    expect(
+      files
+        .filter((f) => f.includes("@vitrine/sdk"))
+        .map((f) => f.slice(f.indexOf("@vitrine/sdk")))
+        .sort(),
+    ).toEqual(["@vitrine/sdk/dist/index.d.ts", "@vitrine/sdk/dist/router.d.ts"]);
   });
 });

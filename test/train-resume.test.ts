@@ -11,7 +11,25 @@ import { makeTrainingCatalog } from "../gpu-jobs/train/test-catalog.ts";
 // weights as an uninterrupted run (same seed), within 1e-5.
 let dir: string;
 let dataDir: string;
-const args = (runDir: string) => ["bin/vitrine.js", "pretrain", "--data", dataDir, "--preset", "tiny", "--steps", "60", "--batch-size", "16", "--checkpoint-every", "10", "--backend", "wasm", "--run-dir", runDir, "--quiet"];
+const args = (runDir: string) => [
+  "bin/vitrine.js",
+  "pretrain",
+  "--data",
+  dataDir,
+  "--preset",
+  "tiny",
+  "--steps",
+  "60",
+  "--batch-size",
+  "16",
+  "--checkpoint-every",
+  "10",
+  "--backend",
+  "wasm",
+  "--run-dir",
+  runDir,
+  "--quiet",
+];
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "vitrine-resume-"));

@@ -34,8 +34,14 @@ export async function answerFromKv(store: EdgeStore, req: RetrieveRequest): Prom
     if (seen.has(it.id) || (pred && !pred(it))) continue;
     seen.add(it.id);
     items.push({
-      id: it.id, score: it.score, title: it.title, brand: it.brand ?? null, category: it.category ?? null, price: it.price ?? null,
-      image: it.image ?? null, source: "qid",
+      id: it.id,
+      score: it.score,
+      title: it.title,
+      brand: it.brand ?? null,
+      category: it.category ?? null,
+      price: it.price ?? null,
+      image: it.image ?? null,
+      source: "qid",
     });
   }
   // The origin would top these up from vector search; only it has the vectors.

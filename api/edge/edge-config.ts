@@ -72,7 +72,7 @@ const EdgeVarsSchema = z.object({
 
 /** Parse the Worker's env; throws ConfigError naming the bad variable. */
 export function parseEdgeConfig(env: EdgeEnv): EdgeConfig {
-  if (!env.QIDS || typeof env.QIDS.get !== "function") throw new ConfigError("the KV binding QIDS is missing (wrangler.toml [[kv_namespaces]] binding = \"QIDS\")");
+  if (!env.QIDS || typeof env.QIDS.get !== "function") throw new ConfigError('the KV binding QIDS is missing (wrangler.toml [[kv_namespaces]] binding = "QIDS")');
   const vars = EdgeVarsSchema.safeParse(env);
   if (!vars.success) throw new ConfigError(vars.error.issues.map((i) => i.message).join("; "));
   const base = parseConfig({

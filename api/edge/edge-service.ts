@@ -41,8 +41,7 @@ export class AnswerStash {
   }
 }
 
-const forwarded = (what: string) =>
-  new ServiceError("UNAVAILABLE", `${what} is served by the origin API; the edge forwards it, so this answer means the edge was misrouted`);
+const forwarded = (what: string) => new ServiceError("UNAVAILABLE", `${what} is served by the origin API; the edge forwards it, so this answer means the edge was misrouted`);
 
 /** The edge's service: retrieve from the stash (or KV); everything else belongs to the origin. */
 export function createEdgeService(store: EdgeStore, stash: AnswerStash): RetrievalService {

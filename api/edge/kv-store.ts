@@ -1,10 +1,7 @@
 // Reading a pushed release out of Workers KV (layout: core/edge-layout.ts), with per-isolate
 // caches: release keys never change once written, so their values are kept (bounded LRU); only
 // the `active` pointer is re-read, after a short TTL, so a flip reaches every isolate quickly.
-import {
-  buildLexicon, EDGE_ACTIVE_KEY, EDGE_FORMAT, edgeLexiconKey, edgeQidKey,
-  type EdgeItem, type EdgeLexiconValue, type EdgePointer, type EdgeQidValue, type Lexicon,
-} from "../../core/index.ts";
+import { buildLexicon, EDGE_ACTIVE_KEY, EDGE_FORMAT, edgeLexiconKey, edgeQidKey, type EdgeItem, type EdgeLexiconValue, type EdgePointer, type EdgeQidValue, type Lexicon } from "../../core/index.ts";
 
 /** The part of a Workers KV namespace binding the edge reads with. */
 export interface KvNamespaceReader {
@@ -85,7 +82,10 @@ export function createEdgeStore(opts: EdgeStoreOptions): EdgeStore {
           return v && Array.isArray(v.brands) && Array.isArray(v.categories) ? buildLexicon(v.brands, v.categories) : null;
         });
         const p = l;
-        p.then((v) => v === null && lexicons.delete(release), () => lexicons.delete(release));
+        p.then(
+          (v) => v === null && lexicons.delete(release),
+          () => lexicons.delete(release),
+        );
         // Two releases at most: the one served and the one a flip just moved to.
         if (lexicons.size >= 2) lexicons.delete(lexicons.keys().next().value!);
         lexicons.set(release, l);

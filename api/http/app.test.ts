@@ -39,7 +39,10 @@ describe("REST /v1", () => {
   it("releases: list, activate and rollback (admin)", async () => {
     const { app } = testApp();
     const list = await json(await app.request("/v1/releases", withKey(READ_KEY)));
-    expect(list.releases.map((r: Json) => [r.id, r.active])).toEqual([["r002", true], ["r001", false]]);
+    expect(list.releases.map((r: Json) => [r.id, r.active])).toEqual([
+      ["r002", true],
+      ["r001", false],
+    ]);
     const act = await app.request("/v1/releases/r001/activate", withKey(ADMIN_KEY, { method: "POST" }));
     expect(act.status).toBe(200);
     expect(await json(act)).toMatchObject({ id: "r001", active: true });
@@ -295,9 +298,7 @@ describe("OpenAPI", () => {
     const { app } = testApp();
     const doc = await json(await app.request("/v1/openapi.json"));
     expect(doc.openapi).toBe("3.1.0");
-    const served = new Set(
-      app.routes.filter((r) => r.path.startsWith("/v1/") && r.method !== "ALL").map((r) => `${r.method.toLowerCase()} ${r.path.replace(/\/:(\w+)/g, "/{$1}")}`),
-    );
+    const served = new Set(app.routes.filter((r) => r.path.startsWith("/v1/") && r.method !== "ALL").map((r) => `${r.method.toLowerCase()} ${r.path.replace(/\/:(\w+)/g, "/{$1}")}`));
     const documented = new Set(Object.entries(doc.paths as Json).flatMap(([p, ops]) => Object.keys(ops as Json).map((m) => `${m} ${p}`)));
     for (const s of served) expect(documented, s).toContain(s);
     expect([...served].length).toBeGreaterThanOrEqual(8);

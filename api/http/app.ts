@@ -258,9 +258,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     }),
   );
 
-  app.notFound((c) =>
-    errorResponse(c, new ApiError("NOT_FOUND", `no route ${c.req.method} ${c.req.path.slice(0, 200)}; the REST operations are listed at /v1/openapi.json`)),
-  );
+  app.notFound((c) => errorResponse(c, new ApiError("NOT_FOUND", `no route ${c.req.method} ${c.req.path.slice(0, 200)}; the REST operations are listed at /v1/openapi.json`)));
   app.onError((err, c) => errorResponse(c, err));
   return app;
 }

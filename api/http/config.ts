@@ -55,7 +55,10 @@ export const ServerConfigSchema = z
      */
     trustProxyHops: z.int({ error: "trustProxyHops must be a whole number" }).min(0).max(10, { error: "trustProxyHops must be 0–10" }).default(0),
     publicMetrics: z.boolean().default(false),
-    maxBodyBytes: z.int().min(1_024, { error: "maxBodyBytes must be ≥ 1024" }).default(1 << 20),
+    maxBodyBytes: z
+      .int()
+      .min(1_024, { error: "maxBodyBytes must be ≥ 1024" })
+      .default(1 << 20),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     /** Run jobs (retrain, ...) in this server: off for read-only replicas. */
     jobsEnabled: z.boolean().default(true),

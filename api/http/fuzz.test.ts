@@ -6,23 +6,62 @@ import { ADMIN_KEY, READ_KEY, testApp } from "./test-support/fixtures.ts";
 
 const RUNS = 10_000;
 
-const hostileKeys = ["query", "k", "filters", "release", "understand", "ids", "op", "field", "value", "values", "filter", "__proto__", "constructor", "prototype", "toString", "hasOwnProperty", "brand", "price", "attributes"];
+const hostileKeys = [
+  "query",
+  "k",
+  "filters",
+  "release",
+  "understand",
+  "ids",
+  "op",
+  "field",
+  "value",
+  "values",
+  "filter",
+  "__proto__",
+  "constructor",
+  "prototype",
+  "toString",
+  "hasOwnProperty",
+  "brand",
+  "price",
+  "attributes",
+];
 
 const hostileString = fc.oneof(
   fc.string({ maxLength: 40 }),
   fc.string({ unit: "binary", maxLength: 40 }),
-  fc.constantFrom("\uD800", "\uDFFF", "a\uD800b", "\u0000", "\uFEFF", "連衣裙 红色", "../../etc/passwd", "'; DROP TABLE items; --", "r001", "r", "brand", "attributes.color", "attributes.__proto__", "price", "NaN", "1e309"),
+  fc.constantFrom(
+    "\uD800",
+    "\uDFFF",
+    "a\uD800b",
+    "\u0000",
+    "\uFEFF",
+    "連衣裙 红色",
+    "../../etc/passwd",
+    "'; DROP TABLE items; --",
+    "r001",
+    "r",
+    "brand",
+    "attributes.color",
+    "attributes.__proto__",
+    "price",
+    "NaN",
+    "1e309",
+  ),
   fc.integer({ min: 1, max: 5 }).map((n) => "x".repeat(n * 200_000)),
 );
 
-const deep = fc.integer({ min: 50, max: 20_000 }).chain((n) =>
-  fc.constantFrom(
-    "[".repeat(n) + "]".repeat(n),
-    '{"a":'.repeat(n) + "1" + "}".repeat(n),
-    `{"query":"red","filters":${'{"op":"not","filter":'.repeat(n)}${LEAF}${"}".repeat(n)}}`,
-    `{"query":"red","filters":${'{"op":"and","filters":['.repeat(n)}${LEAF}${"]}".repeat(n)}}`,
-  ),
-);
+const deep = fc
+  .integer({ min: 50, max: 20_000 })
+  .chain((n) =>
+    fc.constantFrom(
+      "[".repeat(n) + "]".repeat(n),
+      '{"a":'.repeat(n) + "1" + "}".repeat(n),
+      `{"query":"red","filters":${'{"op":"not","filter":'.repeat(n)}${LEAF}${"}".repeat(n)}}`,
+      `{"query":"red","filters":${'{"op":"and","filters":['.repeat(n)}${LEAF}${"]}".repeat(n)}}`,
+    ),
+  );
 // Built as text: JSON.stringify itself overflows the stack on such depths.
 const LEAF = '{"op":"eq","field":"brand","value":"Acme"}';
 
@@ -34,11 +73,14 @@ const hostileObject = fc.dictionary(fc.oneof(fc.constantFrom(...hostileKeys), fc
 /** A request body as text: JSON of something hostile, or not JSON at all. */
 const body = fc
   .oneof(
-  { weight: 4, arbitrary: hostileObject.map((o) => JSON.stringify(o)) },
-  { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 6 }).map((v) => JSON.stringify(v)) },
-  { weight: 1, arbitrary: fc.string({ unit: "binary", maxLength: 200 }) },
-  { weight: 1, arbitrary: fc.constantFrom("", "{", "null", "[]", '{"query":', '{"__proto__":{"admin":true},"query":"x"}', '{"constructor":{"prototype":{"k":0}},"query":"x"}', "\u0000", "{}".repeat(1000)) },
-  { weight: 1, arbitrary: deep },
+    { weight: 4, arbitrary: hostileObject.map((o) => JSON.stringify(o)) },
+    { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 6 }).map((v) => JSON.stringify(v)) },
+    { weight: 1, arbitrary: fc.string({ unit: "binary", maxLength: 200 }) },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom("", "{", "null", "[]", '{"query":', '{"__proto__":{"admin":true},"query":"x"}', '{"constructor":{"prototype":{"k":0}},"query":"x"}', "\u0000", "{}".repeat(1000)),
+    },
+    { weight: 1, arbitrary: deep },
   )
   // Counterexamples can be megabytes: report a prefix.
   .map((text) => Object.assign(new String(text), { [fc.toStringMethod]: () => JSON.stringify(text.slice(0, 300)) + (text.length > 300 ? `… (${text.length} chars)` : "") }));

@@ -66,7 +66,17 @@ describe("auth before work", () => {
 
   it("keyless, wrong-key and malformed-key POSTs are 401 with the body never read (REST, tRPC, batch)", async () => {
     const { app, service } = testApp();
-    const paths = ["/v1/retrieve", "/v1/items:get", "/v1/releases/r001/activate", "/trpc/retrieve", "/trpc/retrieve,lookup?batch=1", "/trpc/releases.activate", "/trpc/jobs.trigger", "/trpc/nope", "/v2/anything"];
+    const paths = [
+      "/v1/retrieve",
+      "/v1/items:get",
+      "/v1/releases/r001/activate",
+      "/trpc/retrieve",
+      "/trpc/retrieve,lookup?batch=1",
+      "/trpc/releases.activate",
+      "/trpc/jobs.trigger",
+      "/trpc/nope",
+      "/v2/anything",
+    ];
     for (const path of paths) {
       for (const [key, extra] of [
         [null, {}],
@@ -242,9 +252,7 @@ describe("no server paths in responses", () => {
     // A sibling that only starts like the data dir is another directory (then left to the generic rules).
     expect(redact(`${DATA}-old/x`)).toBe(`${DATA}-old/x`);
     expect(redact("spawn /opt/vitrine/bin/vitrine.js")).toBe("spawn <app>/bin/vitrine.js");
-    expect(redact("model in /home/alice/models/m1 and /root/x, temp /tmp/vitrine-x1/a, mac /private/var/tmp/y")).toBe(
-      "model in ~/models/m1 and ~/x, temp <tmp>/vitrine-x1/a, mac <tmp>/y",
-    );
+    expect(redact("model in /home/alice/models/m1 and /root/x, temp /tmp/vitrine-x1/a, mac /private/var/tmp/y")).toBe("model in ~/models/m1 and ~/x, temp <tmp>/vitrine-x1/a, mac <tmp>/y");
     expect(redact('{"path":"/tmp/a"}')).toBe('{"path":"<tmp>/a"}');
     expect(redact("file:///home/bob/x.png")).toBe("file://~/x.png");
     for (const same of ["https://cdn.example.com/home/banner.png", "images/red.png", "Women>Dresses", "a/b", "/v1/retrieve", "/hometown/x", "/tmpfs"]) {

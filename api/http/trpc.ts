@@ -45,19 +45,22 @@ export type ErrorData = {
 // Procedure metadata: who may call it (public, read: a read or admin key, admin). The HTTP gate
 // (gate.ts) reads it before any input is read. Spelled out, not an alias: the SDK publishes the
 // router's type (sdk/build.mjs), which may name no server type.
-const t = initTRPC.context<Context>().meta<{ access: "public" | "read" | "admin" }>().create({
-  // Never attach stacks, whatever NODE_ENV says.
-  isDev: false,
-  // jobs.watch streams for as long as a job runs; pings keep proxies from closing a quiet stream.
-  sse: { ping: { enabled: true, intervalMs: 15_000 } },
-  errorFormatter({ shape, error, ctx }) {
-    const api = toApiError(error);
-    const body = ctx ? ctx.redact(api.body(ctx.requestId)) : api.body("");
-    const data: ErrorData = { ...body, httpStatus: api.status, ...(shape.data.path ? { path: shape.data.path } : {}) };
-    if (api.extra.retryAfter !== undefined) data.retryAfter = api.extra.retryAfter;
-    return { code: shape.code, message: body.message, data };
-  },
-});
+const t = initTRPC
+  .context<Context>()
+  .meta<{ access: "public" | "read" | "admin" }>()
+  .create({
+    // Never attach stacks, whatever NODE_ENV says.
+    isDev: false,
+    // jobs.watch streams for as long as a job runs; pings keep proxies from closing a quiet stream.
+    sse: { ping: { enabled: true, intervalMs: 15_000 } },
+    errorFormatter({ shape, error, ctx }) {
+      const api = toApiError(error);
+      const body = ctx ? ctx.redact(api.body(ctx.requestId)) : api.body("");
+      const data: ErrorData = { ...body, httpStatus: api.status, ...(shape.data.path ? { path: shape.data.path } : {}) };
+      if (api.extra.retryAfter !== undefined) data.retryAfter = api.extra.retryAfter;
+      return { code: shape.code, message: body.message, data };
+    },
+  });
 
 /** Build a router from procedures and sub-routers. */
 export const router = t.router;

@@ -57,7 +57,10 @@ export async function appendJobLog(dataDir: string, id: string, lines: string[])
 export async function readJobLog(dataDir: string, id: string, tail: number): Promise<string[]> {
   try {
     const text = await readFile(join(jobDir(dataDir, id), "log.txt"), "utf8");
-    return text.split("\n").filter((l) => l.length > 0).slice(-tail);
+    return text
+      .split("\n")
+      .filter((l) => l.length > 0)
+      .slice(-tail);
   } catch {
     return [];
   }

@@ -85,20 +85,20 @@ const __ = C;
 
 const TABLE: Record<EventName, Record<FromName, Outcome>> = {
   //                      queued       running        succeeded  failed    cancelled   interrupted    cancelled before it started
-  start:               row("running",   __,            __,        __,       __,         __,            __),
-  spawned:             row(__,          "running",     __,        __,       __,         __,            __),
-  "report progress":   row(__,          "running",     __,        __,       __,         __,            __),
-  "report stage":      row(__,          "running",     __,        __,       __,         __,            __),
-  "report gate":       row(__,          "running",     __,        __,       __,         __,            __),
-  "report release":    row(__,          "running",     __,        __,       __,         __,            __),
-  "exit 0":            row(__,          "succeeded",   __,        __,       __,         __,            __),
-  "exit 3":            row(__,          "failed",      __,        __,       __,         __,            __),
-  "exit SIGKILL":      row(__,          "failed",      __,        __,       __,         __,            __),
-  "exit after cancel": row(__,          "cancelled",   __,        __,       __,         __,            __),
-  "exit at shutdown":  row(__,          "interrupted", __,        __,       __,         __,            __),
-  orphaned:            row(__,          "interrupted", __,        __,       __,         __,            __),
-  cancel:              row("cancelled", "running",     __,        __,       __,         __,            __),
-  resume:              row(__,          __,            __,        "queued", "queued",   "queued",      __),
+  start: row("running", __, __, __, __, __, __),
+  spawned: row(__, "running", __, __, __, __, __),
+  "report progress": row(__, "running", __, __, __, __, __),
+  "report stage": row(__, "running", __, __, __, __, __),
+  "report gate": row(__, "running", __, __, __, __, __),
+  "report release": row(__, "running", __, __, __, __, __),
+  "exit 0": row(__, "succeeded", __, __, __, __, __),
+  "exit 3": row(__, "failed", __, __, __, __, __),
+  "exit SIGKILL": row(__, "failed", __, __, __, __, __),
+  "exit after cancel": row(__, "cancelled", __, __, __, __, __),
+  "exit at shutdown": row(__, "interrupted", __, __, __, __, __),
+  orphaned: row(__, "interrupted", __, __, __, __, __),
+  cancel: row("cancelled", "running", __, __, __, __, __),
+  resume: row(__, __, __, "queued", "queued", "queued", __),
 };
 
 /** The CONFLICT messages the API has always given for the two requests a client can make. */
@@ -211,7 +211,14 @@ describe("job transitions: the fields each one writes", () => {
   it("exit: the end, the reason and whether it can be resumed", () => {
     const r = FROM.running;
     const ended = { ...r, pid: null, finishedAt: NOW, progress: null };
-    expect(transition(r, EVENTS["exit 0"], NOW)).toEqual({ ...ended, state: "succeeded", exit: { code: 0, signal: null }, error: null, resumable: false, stages: [{ ...r.stages[0], state: "succeeded" }] });
+    expect(transition(r, EVENTS["exit 0"], NOW)).toEqual({
+      ...ended,
+      state: "succeeded",
+      exit: { code: 0, signal: null },
+      error: null,
+      resumable: false,
+      stages: [{ ...r.stages[0], state: "succeeded" }],
+    });
     expect(transition(r, EVENTS["exit 3"], NOW)).toMatchObject({ state: "failed", error: "the job process exited with code 3: pretrain failed: bad input", resumable: true });
     expect(transition(r, { ...EVENTS["exit 3"], logTail: ["step 1"] }, NOW).error).toBe("the job process exited with code 3");
     expect(transition(r, { ...EVENTS["exit 3"], logTail: ["error: " + "x".repeat(600)] }, NOW).error).toHaveLength("the job process exited with code 3: ".length + 500);
@@ -222,7 +229,14 @@ describe("job transitions: the fields each one writes", () => {
       resumable: true,
     });
     expect(transition(r, { ...EVENTS["exit SIGKILL"], exit: { code: null, signal: "SIGSEGV" } }, NOW).error).toBe("the job process was killed by SIGSEGV; resume it with jobs.resume");
-    expect(transition(r, EVENTS["exit after cancel"], NOW)).toEqual({ ...ended, state: "cancelled", exit: { code: null, signal: "SIGTERM" }, error: "cancelled by request", resumable: true, stages: [{ ...r.stages[0], state: "failed" }] });
+    expect(transition(r, EVENTS["exit after cancel"], NOW)).toEqual({
+      ...ended,
+      state: "cancelled",
+      exit: { code: null, signal: "SIGTERM" },
+      error: "cancelled by request",
+      resumable: true,
+      stages: [{ ...r.stages[0], state: "failed" }],
+    });
     expect(transition(r, EVENTS["exit at shutdown"], NOW)).toMatchObject({ state: "interrupted", error: "the API stopped while this job was running; resume it with jobs.resume", resumable: true });
     // A cancel wins over a clean exit: the user asked for it.
     expect(transition(r, { ...EVENTS["exit after cancel"], exit: { code: 0, signal: null } }, NOW).state).toBe("cancelled");

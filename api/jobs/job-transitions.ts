@@ -8,9 +8,7 @@
 //   queued ──start──▶ running ──exit──▶ succeeded | failed | cancelled | interrupted
 //     │                  │ (orphaned: the API restarted while it ran ▶ interrupted)
 //     └──cancel──▶ cancelled          failed | cancelled | interrupted ──resume──▶ queued
-import {
-  JOB_STAGES, TERMINAL_STATES, type ChildEvent, type JobConfig, type JobKind, type JobRecord, type StageRecord,
-} from "../../core/jobs/index.ts";
+import { JOB_STAGES, TERMINAL_STATES, type ChildEvent, type JobConfig, type JobKind, type JobRecord, type StageRecord } from "../../core/jobs/index.ts";
 import { JobError } from "./errors.ts";
 
 /** How a job process ended, as its runner saw it. */

@@ -73,10 +73,7 @@ const fmt = (v: number | string) => (typeof v === "number" ? (Number.isInteger(v
 export function evalTable(job: JobRecord): string | null {
   const m = job.stages.find((s) => s.name === "eval")?.metrics;
   if (!m || m["recall@100"] === undefined) return null;
-  const rows = [
-    "unseen ndcg@10", "unseen recall@10", "unseen recall@100", "unseen hitrate@10",
-    "ndcg@10", "recall@10", "recall@100", "recall@200", "hitrate@10",
-  ];
+  const rows = ["unseen ndcg@10", "unseen recall@10", "unseen recall@100", "unseen hitrate@10", "ndcg@10", "recall@10", "recall@100", "recall@200", "hitrate@10"];
   const hasActive = m["active recall@100"] !== undefined;
   const pct = (v: number | string | null | undefined) => (typeof v === "number" ? (100 * v).toFixed(1) : "-");
   const label = (r: string) => (r.startsWith("unseen ") ? `${r.slice(7)}, unseen pairs` : `${r}, all test pairs`);

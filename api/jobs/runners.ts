@@ -104,7 +104,13 @@ export function createContainerRunner(opts: ContainerRunnerOptions): JobRunner {
     name: "container",
     start(launch, onLine) {
       const argv = parts
-        .map((p) => p.replaceAll("{job}", launch.jobDir).replaceAll("{data}", launch.dataDir).replaceAll("{id}", launch.id).replaceAll("{resume}", launch.resume ? "--resume" : ""))
+        .map((p) =>
+          p
+            .replaceAll("{job}", launch.jobDir)
+            .replaceAll("{data}", launch.dataDir)
+            .replaceAll("{id}", launch.id)
+            .replaceAll("{resume}", launch.resume ? "--resume" : ""),
+        )
         .filter(Boolean);
       const child = spawn(argv[0]!, argv.slice(1), { stdio: ["pipe", "pipe", "pipe"] });
       watchLines(child, onLine);

@@ -25,9 +25,19 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "vitrine-service-"));
   const items: object[] = [];
   let i = 0;
-  for (const brand of BRANDS) for (const t of TYPES) for (const c of COLOURS) for (let v = 0; v < 5; v++) {
-    items.push({ id: `it${i++}`, title: `${brand} ${v % 2 ? c : ""} ${t.word} style ${v}`, brand, category: t.category, price: 10 + (i % 50), attributes: { material: v % 2 ? "cotton" : "wool" } });
-  }
+  for (const brand of BRANDS)
+    for (const t of TYPES)
+      for (const c of COLOURS)
+        for (let v = 0; v < 5; v++) {
+          items.push({
+            id: `it${i++}`,
+            title: `${brand} ${v % 2 ? c : ""} ${t.word} style ${v}`,
+            brand,
+            category: t.category,
+            price: 10 + (i % 50),
+            attributes: { material: v % 2 ? "cotton" : "wool" },
+          });
+        }
   await writeFile(join(dir, "catalog.jsonl"), items.map((x) => JSON.stringify(x)).join("\n"));
   const clicks = [];
   for (let k = 0; k < 200; k++) clicks.push({ query: `${COLOURS[k % 4]} ${TYPES[k % 3]!.word.toLowerCase()}`, item_id: `it${k % items.length}` });
@@ -85,24 +95,25 @@ describe("retrieval service on LanceDB", () => {
   });
 
   it("turns brand and type words into hard constraints (relevance control)", async () => {
-    for (const brand of BRANDS) for (const t of TYPES) {
-      const r = await service.retrieve(req({ query: `${brand} ${t.word.toLowerCase()}`, k: 50, relax: false }));
-      expect(r.constraints.fromQuery.map((c) => c.field).sort()).toEqual(["brand", "category"]);
-      expect(r.items.length).toBe(20);
-      for (const x of r.items) {
-        expect(x.brand).toBe(brand);
-        expect(x.category).toBe(t.category);
+    for (const brand of BRANDS)
+      for (const t of TYPES) {
+        const r = await service.retrieve(req({ query: `${brand} ${t.word.toLowerCase()}`, k: 50, relax: false }));
+        expect(r.constraints.fromQuery.map((c) => c.field).sort()).toEqual(["brand", "category"]);
+        expect(r.items.length).toBe(20);
+        for (const x of r.items) {
+          expect(x.brand).toBe(brand);
+          expect(x.category).toBe(t.category);
+        }
+        // With relaxation (the default): the same 20 first, then the category, then the brand dropped.
+        const relaxed = await service.retrieve(req({ query: `${brand} ${t.word.toLowerCase()}`, k: 50 }));
+        expect(relaxed.items.slice(0, 20).map((x) => x.id)).toEqual(r.items.map((x) => x.id));
+        expect(relaxed.items.slice(0, 20).every((x) => x.relaxed === undefined)).toBe(true);
+        expect(relaxed.items.slice(20).every((x) => x.relaxed === true)).toBe(true);
+        expect(relaxed.items.length).toBe(50);
+        // 60 items of the brand: category relaxed alone fills k; brand stays.
+        expect(relaxed.constraints.relaxed.map((c) => c.field)).toEqual(["category"]);
+        expect(relaxed.items.every((x) => x.brand === brand)).toBe(true);
       }
-      // With relaxation (the default): the same 20 first, then the category, then the brand dropped.
-      const relaxed = await service.retrieve(req({ query: `${brand} ${t.word.toLowerCase()}`, k: 50 }));
-      expect(relaxed.items.slice(0, 20).map((x) => x.id)).toEqual(r.items.map((x) => x.id));
-      expect(relaxed.items.slice(0, 20).every((x) => x.relaxed === undefined)).toBe(true);
-      expect(relaxed.items.slice(20).every((x) => x.relaxed === true)).toBe(true);
-      expect(relaxed.items.length).toBe(50);
-      // 60 items of the brand: category relaxed alone fills k; brand stays.
-      expect(relaxed.constraints.relaxed.map((c) => c.field)).toEqual(["category"]);
-      expect(relaxed.items.every((x) => x.brand === brand)).toBe(true);
-    }
   });
 
   it("hot-reloads a newly activated release without a failed request, and serves old ones by id", async () => {

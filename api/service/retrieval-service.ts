@@ -1,9 +1,7 @@
 // The retrieval service on the embedded LanceDB: keeps the active release loaded in memory,
 // follows the active pointer (hot reload without a failed request), and answers the API.
 import { queryId, type RetrieveRequest, type TextEmbedder } from "../../core/index.ts";
-import {
-  activateRelease, getActiveRelease, listReleases, openRelease, rollbackRelease, StoreError,
-} from "../../lancedb/index.ts";
+import { activateRelease, getActiveRelease, listReleases, openRelease, rollbackRelease, StoreError } from "../../lancedb/index.ts";
 import { EncoderUnavailableError, queryEncoderFor } from "../../encoders/index.ts";
 import { loadReleaseIndex, type ReleaseIndex } from "../../lancedb/index.ts";
 import { retrieveFrom } from "./retrieve.ts";

@@ -25,15 +25,25 @@ export async function annSearch(idx: ReleaseIndex, q: Float32Array, k: number, f
 
 /** Answer one retrieve request from a loaded release. */
 export async function retrieveFrom(idx: ReleaseIndex, encoder: TextEmbedder, req: RetrieveRequest, opts: SearchOptions): Promise<RetrieveResult> {
-  const r = await runRetrieve(idx, { query: req.query, k: req.k, filters: req.filters ?? null, understand: req.understand, relax: req.relax }, {
-    encode: async (terms) => (await encoder.encode([terms]))[0]!,
-    exactLimit: opts.exactLimit,
-    // An exact-index release has no ANN index: the engine scans exactly.
-    ...(idx.info.index.kind === "exact" ? {} : { ann: (q: Float32Array, k: number, f: FilterExpr | null) => annSearch(idx, q, k, f) }),
-  });
+  const r = await runRetrieve(
+    idx,
+    { query: req.query, k: req.k, filters: req.filters ?? null, understand: req.understand, relax: req.relax },
+    {
+      encode: async (terms) => (await encoder.encode([terms]))[0]!,
+      exactLimit: opts.exactLimit,
+      // An exact-index release has no ANN index: the engine scans exactly.
+      ...(idx.info.index.kind === "exact" ? {} : { ann: (q: Float32Array, k: number, f: FilterExpr | null) => annSearch(idx, q, k, f) }),
+    },
+  );
   const items: RetrievedItem[] = r.hits.map((h) => ({
-    id: idx.ids[h.row]!, score: h.score, title: idx.titles[h.row]!, brand: idx.brands[h.row] ?? null, category: idx.categories[h.row] ?? null,
-    price: idx.prices[h.row] ?? null, image: idx.images[h.row] ?? null, source: h.source,
+    id: idx.ids[h.row]!,
+    score: h.score,
+    title: idx.titles[h.row]!,
+    brand: idx.brands[h.row] ?? null,
+    category: idx.categories[h.row] ?? null,
+    price: idx.prices[h.row] ?? null,
+    image: idx.images[h.row] ?? null,
+    source: h.source,
     ...(h.source === "ann" ? { channels: { vector: h.vector, lexical: h.lexical } } : {}),
     ...(h.relaxed ? { relaxed: true as const } : {}),
   }));

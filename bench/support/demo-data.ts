@@ -12,7 +12,12 @@ export async function ensureDemoData(items: number): Promise<string> {
   const src = join(BENCH_DATA, `demo-${items}`);
   const dataDir = join(BENCH_DATA, `train-${items}`);
   if (!existsSync(join(src, "dataset.json"))) await generateDataset("demo", { out: src, items, seed: 7 });
-  if (!(await readImportManifest(dataDir).then(() => true, () => false))) {
+  if (
+    !(await readImportManifest(dataDir).then(
+      () => true,
+      () => false,
+    ))
+  ) {
     await importData({ catalog: join(src, "catalog.jsonl"), clicks: join(src, "clicks.jsonl"), evalClicks: join(src, "clicks-eval.jsonl"), out: dataDir });
   }
   return dataDir;

@@ -6,9 +6,27 @@ import { readFile, rm, writeFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import * as lancedb from "@lancedb/lancedb";
 import {
-  appendReleaseRow, arrow, assertIndexesComplete, buildScalarIndexes, buildVectorIndex, float32ListColumn, openStore,
-  planScalarIndexes, planVectorIndex, QIDS_SCHEMA, releaseTables, tableOf, uint32Column, utf8Column, utf8ListColumn,
-  writeItemsTable, writeLexiconTable, writePointer, type CatalogColumns, type ReleaseRow, type VectorIndexOptions,
+  appendReleaseRow,
+  arrow,
+  assertIndexesComplete,
+  buildScalarIndexes,
+  buildVectorIndex,
+  float32ListColumn,
+  openStore,
+  planScalarIndexes,
+  planVectorIndex,
+  QIDS_SCHEMA,
+  releaseTables,
+  tableOf,
+  uint32Column,
+  utf8Column,
+  utf8ListColumn,
+  writeItemsTable,
+  writeLexiconTable,
+  writePointer,
+  type CatalogColumns,
+  type ReleaseRow,
+  type VectorIndexOptions,
 } from "../../lancedb/index.ts";
 
 /** Shape of the synthetic data set. */
@@ -45,7 +63,8 @@ export function gauss(r: () => number): () => number {
       spare = null;
       return s;
     }
-    const u = Math.max(r(), 1e-12), v = r();
+    const u = Math.max(r(), 1e-12),
+      v = r();
     const m = Math.sqrt(-2 * Math.log(u));
     spare = m * Math.sin(2 * Math.PI * v);
     return m * Math.cos(2 * Math.PI * v);
@@ -54,7 +73,10 @@ export function gauss(r: () => number): () => number {
 
 /** Zipf(s) sampler over ranks 0..n-1 by inverse CDF (binary search). */
 export function zipf(n: number, s: number, r: () => number): () => number {
-  return weightedIndexSampler(Float64Array.from({ length: n }, (_, i) => 1 / Math.pow(i + 1, s)), r);
+  return weightedIndexSampler(
+    Float64Array.from({ length: n }, (_, i) => 1 / Math.pow(i + 1, s)),
+    r,
+  );
 }
 
 function normalise(v: Float32Array, o = 0, dim = v.length): void {
@@ -86,12 +108,71 @@ export function perturbedCentre(spec: SynthSpec, centres: Float32Array, k: numbe
 }
 
 const TOPS = ["Women", "Men", "Kids", "Home", "Beauty", "Sports", "Shoes", "Bags", "Jewelry", "Electronics"];
-const MATERIALS = ["cotton", "linen", "silk", "wool", "denim", "leather", "polyester", "nylon", "cashmere", "viscose",
-  "suede", "canvas", "satin", "velvet", "rayon", "spandex", "fleece", "jersey", "tweed", "mesh"];
+const MATERIALS = [
+  "cotton",
+  "linen",
+  "silk",
+  "wool",
+  "denim",
+  "leather",
+  "polyester",
+  "nylon",
+  "cashmere",
+  "viscose",
+  "suede",
+  "canvas",
+  "satin",
+  "velvet",
+  "rayon",
+  "spandex",
+  "fleece",
+  "jersey",
+  "tweed",
+  "mesh",
+];
 const SIZES = ["XS", "S", "M", "L", "XL", "XXL"];
-const WORDS = ["red", "blue", "black", "white", "green", "floral", "striped", "slim", "loose", "summer", "winter", "vintage",
-  "casual", "formal", "long", "short", "mini", "maxi", "pleated", "plaid", "oversized", "cropped", "high", "waist", "v", "neck",
-  "sleeve", "sleeveless", "hooded", "zip", "button", "lace", "print", "solid", "pink", "yellow", "grey", "navy", "beige", "brown"];
+const WORDS = [
+  "red",
+  "blue",
+  "black",
+  "white",
+  "green",
+  "floral",
+  "striped",
+  "slim",
+  "loose",
+  "summer",
+  "winter",
+  "vintage",
+  "casual",
+  "formal",
+  "long",
+  "short",
+  "mini",
+  "maxi",
+  "pleated",
+  "plaid",
+  "oversized",
+  "cropped",
+  "high",
+  "waist",
+  "v",
+  "neck",
+  "sleeve",
+  "sleeveless",
+  "hooded",
+  "zip",
+  "button",
+  "lace",
+  "print",
+  "solid",
+  "pink",
+  "yellow",
+  "grey",
+  "navy",
+  "beige",
+  "brown",
+];
 
 /** Category path of rank i ("Women>Dresses 17"-like: 10 top levels × 30 leaves). */
 export const categoryName = (i: number) => `${TOPS[i % TOPS.length]}>${["Tops", "Dresses", "Pants", "Coats", "Skirts", "Boots"][Math.floor(i / TOPS.length) % 6]} ${Math.floor(i / 60) + 1}`;
@@ -147,7 +228,13 @@ export function generateQueries(spec: SynthSpec): { qid: number; terms: string; 
     const parts = [WORDS[wordOf()]!, MATERIALS[matOf()]!];
     if (r() < 0.6) parts.push(WORDS[wordOf()]!);
     if (r() < 0.5) parts.push(brandName(brandOf()));
-    if (r() < 0.5) parts.push(categoryName(Math.floor(r() * spec.categories)).split(">")[1]!.split(" ")[0]!.toLowerCase());
+    if (r() < 0.5)
+      parts.push(
+        categoryName(Math.floor(r() * spec.categories))
+          .split(">")[1]!
+          .split(" ")[0]!
+          .toLowerCase(),
+      );
     if (r() < 0.3) parts.push(String(Math.floor(r() * 1000)));
     const text = parts.join(" ");
     const { qid, terms } = queryId(text);
@@ -237,10 +324,21 @@ export async function ensureRelease(dir: string, spec: SynthSpec, log: (s: strin
   await timed("lexicon", () => writeLexiconTable(db, names.lexicon, countLexiconValues(cat.brands, cat.categories)));
   const enc = createHashEncoder({ dim: spec.dim });
   const row: ReleaseRow = {
-    id, created_at: new Date().toISOString(), items: spec.items, qids: spec.qids, dim: spec.dim, model: HASH_ENCODER_NAME,
-    model_config: JSON.stringify(enc.config), index_kind: vindex.kind, index_params: JSON.stringify(vindex.params),
-    scalar_indexes: JSON.stringify(scalar), top_k: spec.listK, attribute_keys: JSON.stringify(cat.attributeKeys),
-    import_tables: "{}", publish_seconds: (performance.now() - started) / 1000, state: "complete",
+    id,
+    created_at: new Date().toISOString(),
+    items: spec.items,
+    qids: spec.qids,
+    dim: spec.dim,
+    model: HASH_ENCODER_NAME,
+    model_config: JSON.stringify(enc.config),
+    index_kind: vindex.kind,
+    index_params: JSON.stringify(vindex.params),
+    scalar_indexes: JSON.stringify(scalar),
+    top_k: spec.listK,
+    attribute_keys: JSON.stringify(cat.attributeKeys),
+    import_tables: "{}",
+    publish_seconds: (performance.now() - started) / 1000,
+    state: "complete",
   };
   await appendReleaseRow(db, row);
   await writePointer(db, { release: id, previous: null, updated_at: new Date().toISOString() });

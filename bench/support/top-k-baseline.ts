@@ -58,7 +58,9 @@ function dotRow(vectors: Float32Array, row: number, q: Float32Array, dim: number
   const o = row * dim;
   let d = 0;
   // Unrolled by 4: V8 keeps the four partial sums in registers.
-  let s1 = 0, s2 = 0, s3 = 0;
+  let s1 = 0,
+    s2 = 0,
+    s3 = 0;
   for (; d + 3 < dim; d += 4) {
     s += vectors[o + d]! * q[d]!;
     s1 += vectors[o + d + 1]! * q[d + 1]!;

@@ -39,7 +39,9 @@ const usageMessage = (argv: string[], env = {}) => {
 
 describe("parseArgv", () => {
   it("returns typed values, defaults, env and the sub-verb", () => {
-    const r = parseArgv(TOY, ["make", "t7", "--data", "d", "--steps=5", "--rate", "0.25", "--mode", "slow", "--tag", "a", "--tag", "b", "--deep", "--seeds", "1, 2,3", "--force"], { env: { TOY_KEY: "k" } });
+    const r = parseArgv(TOY, ["make", "t7", "--data", "d", "--steps=5", "--rate", "0.25", "--mode", "slow", "--tag", "a", "--tag", "b", "--deep", "--seeds", "1, 2,3", "--force"], {
+      env: { TOY_KEY: "k" },
+    });
     expect(r.subverb).toBe("make");
     expect(r.args).toEqual(["t7"]);
     expect(r.values).toEqual({ data: "d", steps: 5, rate: 0.25, mode: "slow", seeds: [1, 2, 3], tag: ["a", "b"], key: "k", deep: true, force: true });

@@ -38,7 +38,9 @@ export function flagFacts(f: FlagSpec): string[] {
   if (f.type !== "boolean" && f.required) facts.push("required");
   if (f.type === "int" || f.type === "number" || (f.type === "list" && f.of === "int")) {
     // "in 1..10" reads as "1..10" here; "≥ 1" is kept on one line.
-    const r = rangeText(f).replace(/^in /, "").replace(/([≥≤<]) /, "$1\u00a0");
+    const r = rangeText(f)
+      .replace(/^in /, "")
+      .replace(/([≥≤<]) /, "$1\u00a0");
     if (r) facts.push(f.type === "list" ? `each ${r}` : r);
   }
   if ((f.type === "enum" || (f.type === "list" && f.choices)) && f.value) facts.push(`${f.type === "list" ? "of" : "one of"} ${f.choices!.join(", ")}`);

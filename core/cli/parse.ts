@@ -82,7 +82,10 @@ function convert(label: string, f: FlagSpec, raw: string): unknown {
     case "enum":
       return toChoice(label, raw, f.choices);
     case "list": {
-      const items = raw.split(",").map((s) => s.trim()).filter(Boolean);
+      const items = raw
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean);
       if (items.length === 0) throw new UsageError("BAD_FLAG", `${label} needs at least one value, e.g. ${label} ${valueName(f)}`);
       if (f.of === "int") return items.map((s) => toInt(label, s, f, true));
       return f.choices ? items.map((s) => toChoice(label, s, f.choices!)) : items;

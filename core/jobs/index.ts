@@ -19,7 +19,13 @@
 //   ChildEvent, encodeEvent, parseEventLine         the `::vitrine-event` lines the job process prints
 export * from "./schemas.ts";
 export {
-  JOB_STAGES, TERMINAL_STATES,
-  type GateCheck, type GateDecision, type JobProgress, type JobRecord, type StageName, type StageRecord,
+  JOB_STAGES,
+  TERMINAL_STATES,
+  type GateCheck,
+  type GateDecision,
+  type JobProgress,
+  type JobRecord,
+  type StageName,
+  type StageRecord,
 } from "./types.ts";
 export { encodeEvent, parseEventLine, type ChildEvent } from "./protocol.ts";

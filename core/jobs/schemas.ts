@@ -46,8 +46,16 @@ export const JobConfigSchema = z
       .partial()
       .strict()
       .optional(),
-    export: z.object({ samples: int(1, 100_000) }).partial().strict().optional(),
-    embed: z.object({ batchSize: int(1, 65_536) }).partial().strict().optional(),
+    export: z
+      .object({ samples: int(1, 100_000) })
+      .partial()
+      .strict()
+      .optional(),
+    embed: z
+      .object({ batchSize: int(1, 65_536) })
+      .partial()
+      .strict()
+      .optional(),
     gate: z
       .object({
         /** Metrics compared against the active release on unseen held-out pairs; each must hold (default ndcg@10 and recall@100). */

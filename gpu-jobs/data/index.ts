@@ -1,7 +1,11 @@
 // Training data: the imported catalog and click pairs, patch inputs, and a resumable pair sampler.
 export {
-  loadTrainingData, itemFrequencyOf,
-  type TrainingData, type TrainingItems, type TrainingPairs, type LoadTrainingDataOptions,
+  loadTrainingData,
+  itemFrequencyOf,
+  type TrainingData,
+  type TrainingItems,
+  type TrainingPairs,
+  type LoadTrainingDataOptions,
 } from "./load-training-data.ts";
 export { patchesOf, patchDim } from "./patches.ts";
 export { createPairSampler, type PairSampler, type PairSamplerOptions, type PairSamplerState } from "./pair-sampler.ts";

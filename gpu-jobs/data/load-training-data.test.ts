@@ -26,7 +26,9 @@ async function quadrants(seed: number): Promise<Buffer> {
       raw[i + 2] = (seed * 30 + y) % 256;
     }
   }
-  return sharp(raw, { raw: { width: 64, height: 64, channels: 3 } }).png().toBuffer();
+  return sharp(raw, { raw: { width: 64, height: 64, channels: 3 } })
+    .png()
+    .toBuffer();
 }
 
 beforeAll(async () => {
@@ -128,7 +130,10 @@ describe("patchesOf", () => {
     const p = patchesOf(data.items, rows);
     expect(p).toHaveLength(3 * 16 * dim);
     const bytes = 64 * 64 * 3;
-    for (const [b, row] of [[0, 4], [2, 0]] as const) {
+    for (const [b, row] of [
+      [0, 4],
+      [2, 0],
+    ] as const) {
       const ref = patchify(data.items.thumbs.subarray(row * bytes, (row + 1) * bytes), 64, 4);
       for (let k = 0; k < 16; k++) expect(p.subarray((b * 16 + k) * dim, (b * 16 + k + 1) * dim)).toEqual(ref[k]);
     }

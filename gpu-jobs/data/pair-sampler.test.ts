@@ -43,25 +43,18 @@ describe("createPairSampler", () => {
 
   it("a resumed sampler continues with exactly the batches of an uninterrupted one", () => {
     fc.assert(
-      fc.property(
-        fc.integer({ min: 1, max: 40 }),
-        fc.integer({ min: 1, max: 16 }),
-        fc.integer({ min: 0, max: 30 }),
-        fc.boolean(),
-        fc.nat(),
-        (n, batchSize, stopAt, weighted, seed) => {
-          const weights = weighted ? Array.from({ length: n }, (_, i) => 1 + (i % 4)) : undefined;
-          const opts = { n, batchSize, seed, ...(weights ? { weights } : {}) };
-          const straight = take(createPairSampler(opts), stopAt + 10);
-          const first = createPairSampler(opts);
-          const before = take(first, stopAt);
-          // The state goes through JSON as a checkpoint would.
-          const saved = JSON.parse(JSON.stringify(first.state()));
-          const resumed = createPairSampler(opts).fromState(saved);
-          expect([...before, ...take(resumed, 10)]).toEqual(straight);
-          expect(take(createPairSampler({ ...opts, state: saved }), 10)).toEqual(straight.slice(stopAt));
-        },
-      ),
+      fc.property(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 16 }), fc.integer({ min: 0, max: 30 }), fc.boolean(), fc.nat(), (n, batchSize, stopAt, weighted, seed) => {
+        const weights = weighted ? Array.from({ length: n }, (_, i) => 1 + (i % 4)) : undefined;
+        const opts = { n, batchSize, seed, ...(weights ? { weights } : {}) };
+        const straight = take(createPairSampler(opts), stopAt + 10);
+        const first = createPairSampler(opts);
+        const before = take(first, stopAt);
+        // The state goes through JSON as a checkpoint would.
+        const saved = JSON.parse(JSON.stringify(first.state()));
+        const resumed = createPairSampler(opts).fromState(saved);
+        expect([...before, ...take(resumed, 10)]).toEqual(straight);
+        expect(take(createPairSampler({ ...opts, state: saved }), 10)).toEqual(straight.slice(stopAt));
+      }),
       { numRuns: 150 },
     );
   });

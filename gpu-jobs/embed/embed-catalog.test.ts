@@ -46,7 +46,16 @@ describe("vitrine embed", () => {
     }
     expect(maxDiff).toBeLessThan(1e-4);
 
-    await expect(embedCatalog({ dataDir, batchSize: 16, resume: false, afterBatch: (done) => { if (done === 32) throw new Error("killed"); } })).rejects.toThrow("killed");
+    await expect(
+      embedCatalog({
+        dataDir,
+        batchSize: 16,
+        resume: false,
+        afterBatch: (done) => {
+          if (done === 32) throw new Error("killed");
+        },
+      }),
+    ).rejects.toThrow("killed");
     await expect(readEmbeddings(dataDir).next()).rejects.toThrow(/incomplete/);
     const resumed = await embedCatalog({ dataDir, batchSize: 16 });
     expect(resumed.resumedFrom).toBe(32);

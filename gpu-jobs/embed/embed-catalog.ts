@@ -75,7 +75,12 @@ export async function embedCatalog(opts: EmbedOptions): Promise<EmbedResult> {
     next = from + batch < n ? prepare(from + batch) : null;
     const out = (await running).vector!.data as Float32Array;
     // A fine-tuned model's item half: l2(v·Wi + e[id]) (gpu-jobs/onnx/finetune-head.ts).
-    if (head) applyItemHead(head, Array.from(cur.rows, (r) => items.ids[r]!), out);
+    if (head)
+      applyItemHead(
+        head,
+        Array.from(cur.rows, (r) => items.ids[r]!),
+        out,
+      );
     const rows = Array.from(cur.rows, (r, i) => ({ id: items.ids[r]!, vector: Array.from(out.subarray(i * dim, (i + 1) * dim)), text_only: items.textOnly[r]! }));
     const arrowData = makeArrowTable(rows, { schema });
     if (!table) table = await db.createTable(EMBEDDINGS_TABLE, arrowData, { mode: "overwrite" });

@@ -48,7 +48,12 @@ export async function logTail(path: string, lines = 15): Promise<string> {
   try {
     const text = await readFile(path, "utf8");
     // Keep tails short: a TF.js wasm error can dump a whole bundle on one line.
-    return text.trimEnd().split("\n").slice(-lines).map((l) => (l.length > 300 ? `${l.slice(0, 300)}…` : l)).join("\n");
+    return text
+      .trimEnd()
+      .split("\n")
+      .slice(-lines)
+      .map((l) => (l.length > 300 ? `${l.slice(0, 300)}…` : l))
+      .join("\n");
   } catch {
     return "";
   }

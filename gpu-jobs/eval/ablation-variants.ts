@@ -71,7 +71,10 @@ export function ablationNames(): string[] {
  */
 export function selectAblationRows(only: string | undefined): AblationRow[] {
   if (only === undefined) return [...ABLATION_ROWS];
-  const names = only.split(",").map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const names = only
+    .split(",")
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
   if (names.length === 0) throw new UsageError("BAD_FLAG", `--only needs at least one variant name (one of ${ablationNames().join(", ")})`);
   const picked = new Set<AblationRow>();
   for (const n of names) {

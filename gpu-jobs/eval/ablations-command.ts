@@ -94,7 +94,11 @@ export const DEFAULT_SEEDS: readonly number[] = [1, 2, 3];
 // Paths relative to the data directory: runs/<name>.
 const describePlan = (p: RunPlan, dataDir: string) => {
   const d = relative(dataDir, p.dir);
-  return p.kind === "reuse" ? `reuse ${d} (step ${p.step})` : p.kind === "resume" ? `resume ${d} from step ${p.step}` : `train into ${d}${p.replaced ? " (replacing an unfinished run with another config)" : p.kept ? ` (keeping ${relative(dataDir, p.kept)}, a finished run with another config)` : ""}`;
+  return p.kind === "reuse"
+    ? `reuse ${d} (step ${p.step})`
+    : p.kind === "resume"
+      ? `resume ${d} from step ${p.step}`
+      : `train into ${d}${p.replaced ? " (replacing an unfinished run with another config)" : p.kept ? ` (keeping ${relative(dataDir, p.kept)}, a finished run with another config)` : ""}`;
 };
 
 /** Train what is missing, evaluate, print both tables and write the report. */
@@ -120,18 +124,33 @@ export async function runAblations(opts: AblationsOptions): Promise<AblationsRes
   const failures: AblationsResult["failures"] = [];
   const rowsOf = (id: string) => rows.filter((x) => x.run.id === id).map((x) => x.label);
   const unitOf = new Map(units.map((u) => [u.key, u]));
-  const jobs: TrainJob[] = units.filter((u) => plans.get(u.key)!.kind !== "reuse").map((u) => {
-    const plan = plans.get(u.key)!;
-    const t = targets.get(u.key)!;
-    return {
-      name: u.key,
-      logFile: `${plan.dir}.log`,
-      args: [
-        "pretrain", "--data", opts.dataDir, "--preset", opts.preset, "--steps", String(t.steps), "--seed", String(t.seed), ...u.run.flags,
-        "--run-dir", plan.dir, "--quiet", ...(plan.kind === "resume" ? ["--resume"] : []), ...(opts.backend ? ["--backend", opts.backend] : []),
-      ],
-    };
-  });
+  const jobs: TrainJob[] = units
+    .filter((u) => plans.get(u.key)!.kind !== "reuse")
+    .map((u) => {
+      const plan = plans.get(u.key)!;
+      const t = targets.get(u.key)!;
+      return {
+        name: u.key,
+        logFile: `${plan.dir}.log`,
+        args: [
+          "pretrain",
+          "--data",
+          opts.dataDir,
+          "--preset",
+          opts.preset,
+          "--steps",
+          String(t.steps),
+          "--seed",
+          String(t.seed),
+          ...u.run.flags,
+          "--run-dir",
+          plan.dir,
+          "--quiet",
+          ...(plan.kind === "resume" ? ["--resume"] : []),
+          ...(opts.backend ? ["--backend", opts.backend] : []),
+        ],
+      };
+    });
   const outcomes = await runTrainJobs(jobs, { concurrency: opts.concurrency, log: opts.log, ...(opts.trainCommand ? { command: opts.trainCommand } : {}) });
   const failed = new Set<string>();
   for (const o of outcomes) {
@@ -164,7 +183,20 @@ export async function runAblations(opts: AblationsOptions): Promise<AblationsRes
       ftJobs.push({
         name: `${u.key}-ft`,
         logFile: `${dir}.log`,
-        args: ["finetune", "--data", opts.dataDir, "--pretrain-dir", from, "--run-dir", dir, "--steps", String(ftSteps), "--seed", String(u.seed), ...(opts.backend ? ["--backend", opts.backend] : [])],
+        args: [
+          "finetune",
+          "--data",
+          opts.dataDir,
+          "--pretrain-dir",
+          from,
+          "--run-dir",
+          dir,
+          "--steps",
+          String(ftSteps),
+          "--seed",
+          String(u.seed),
+          ...(opts.backend ? ["--backend", opts.backend] : []),
+        ],
       });
     }
     for (const o of await runTrainJobs(ftJobs, { concurrency: opts.concurrency, log: opts.log, ...(opts.trainCommand ? { command: opts.trainCommand } : {}) })) {
@@ -173,7 +205,11 @@ export async function runAblations(opts: AblationsOptions): Promise<AblationsRes
       if (o.code === 0 && (await finishedFinetune(dir, ftSteps))) await writeFile(join(dir, "from.txt"), await sourceStamp(plans.get(key)!.dir));
       else {
         ftDirs.delete(key);
-        failures.push({ run: o.job.name, rows: rowsOf(unitOf.get(key)!.run.id).map((l) => `${l} + fine-tuned`), message: `fine-tuning ${key} failed (exit ${o.code ?? o.signal}); log ${o.job.logFile}${o.tail ? `:\n${o.tail}` : ""}` });
+        failures.push({
+          run: o.job.name,
+          rows: rowsOf(unitOf.get(key)!.run.id).map((l) => `${l} + fine-tuned`),
+          message: `fine-tuning ${key} failed (exit ${o.code ?? o.signal}); log ${o.job.logFile}${o.tail ? `:\n${o.tail}` : ""}`,
+        });
       }
     }
   }
@@ -241,7 +277,11 @@ export async function runAblations(opts: AblationsOptions): Promise<AblationsRes
         ...(m.has(`${x.run.id}${FT}`) ? [{ label: `${x.label} + fine-tuned (${ftSteps} steps)`, row: m.get(`${x.run.id}${FT}`)! }] : []),
       ]);
     const named = (e: { label: string; row: SeedRow }) => `${e.label} (${e.row.seeds.length} seed${e.row.seeds.length === 1 ? "" : "s"})`;
-    const variant = (e: { label: string; row: SeedRow }): VariantResult => ({ name: named(e), metrics: meanMetrics(e.row.tables), ...(e.row.probes?.length ? { probe: meanProbe(e.row.probes) } : {}) });
+    const variant = (e: { label: string; row: SeedRow }): VariantResult => ({
+      name: named(e),
+      metrics: meanMetrics(e.row.tables),
+      ...(e.row.probes?.length ? { probe: meanProbe(e.row.probes) } : {}),
+    });
     groups.push({ title: `${ABLATION_TABLES[table]} — as served (vectors + BM25, blend fitted per run), mean over seeds`, variants: [lexical, ...entries(served).map(variant)] });
     groups.push({ title: `${ABLATION_TABLES[table]} — vector channel alone, mean over seeds`, variants: entries(vectors).map(variant) });
     const relabel = (m: Map<string, SeedRow>) => entries(m).map((e) => ({ ...e.row, label: e.label }));

@@ -5,10 +5,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as lancedb from "@lancedb/lancedb";
-import {
-  arrow, buildVectorIndex, planVectorIndex, searchItems, tableOf, uint32Column, vectorColumn, vectorType,
-  type VectorIndexPlan,
-} from "../../lancedb/index.ts";
+import { arrow, buildVectorIndex, planVectorIndex, searchItems, tableOf, uint32Column, vectorColumn, vectorType, type VectorIndexPlan } from "../../lancedb/index.ts";
 import { exactTopKBatch } from "../../core/index.ts";
 
 /** Options of annRecall. */
@@ -83,8 +80,13 @@ export async function annRecall(opts: AnnRecallOptions): Promise<AnnRecall> {
 /** One line for the terminal and the report. */
 export function formatAnnRecall(variant: string, r: AnnRecall): string {
   const p = r.plan.params;
-  const params = ["m", "ef_construction", "num_partitions", "nprobes", "ef", "refine_factor"].filter((k) => p[k] !== undefined).map((k) => `${k} ${p[k]}`).join(", ");
-  const rec = Object.entries(r.recall).map(([k, v]) => `@${k} ${(100 * v).toFixed(1)}%`).join(", ");
+  const params = ["m", "ef_construction", "num_partitions", "nprobes", "ef", "refine_factor"]
+    .filter((k) => p[k] !== undefined)
+    .map((k) => `${k} ${p[k]}`)
+    .join(", ");
+  const rec = Object.entries(r.recall)
+    .map(([k, v]) => `@${k} ${(100 * v).toFixed(1)}%`)
+    .join(", ");
   return `ANN recall vs exact (${variant}): ${rec} over ${r.queries} queries — ${r.plan.kind} (${params}, cosine), built in ${r.buildSeconds.toFixed(1)} s, ${r.msPerQuery.toFixed(1)} ms/query`;
 }
 

@@ -24,7 +24,10 @@ beforeAll(async () => {
   const items = [];
   let i = 0;
   for (const b of ["Acme", "Zed"]) {
-    for (const [t, c] of [["Dress", "Women>Dresses"], ["Hat", "Accessories>Hats"]] as const) {
+    for (const [t, c] of [
+      ["Dress", "Women>Dresses"],
+      ["Hat", "Accessories>Hats"],
+    ] as const) {
       for (let v = 0; v < 6; v++) items.push({ id: `p${i++}`, title: `${b} ${v % 2 ? "red" : "blue"} ${t} ${v}`, brand: b, category: c, price: 5 + v });
     }
   }

@@ -254,7 +254,9 @@ export async function rankThroughApi(opts: ApiRankerOptions): Promise<ApiRanking
     warnings.push(`answers came from more than one release: ${list}; a release was activated during the eval — pass a release to pin one`);
   }
   if (unknownIds > 0) {
-    warnings.push(`${unknownIds} answered ids (in ${answersWithUnknown} of ${n} answers) are not in the catalog this eval uses and count as misses; does the API serve the same catalog as the data directory?`);
+    warnings.push(
+      `${unknownIds} answered ids (in ${answersWithUnknown} of ${n} answers) are not in the catalog this eval uses and count as misses; does the API serve the same catalog as the data directory?`,
+    );
   }
   const sorted = [...ms].sort((a, b) => a - b);
   return {

@@ -44,7 +44,8 @@ async function runEval({ values: v }: ArgsOf<typeof EVAL>, argv: readonly string
 
   if (v.ablations) {
     const r = await runAblations({
-      dataDir, outDir,
+      dataDir,
+      outDir,
       concurrency: v.concurrency,
       preset: v.preset,
       ...(v.steps !== undefined ? { steps: v.steps } : {}),
@@ -72,7 +73,12 @@ async function runEval({ values: v }: ArgsOf<typeof EVAL>, argv: readonly string
     const name = `API ${v.api}${r.release ? ` (${r.release})` : ""}`;
     variants.push(scoreRankings(ctx, name, r.rows));
     examples = await exampleQueries(ctx, name, r.rows);
-    notes.push(`${name}: paths ${Object.entries(r.paths).map(([p, n]) => `${p} ×${n}`).join(", ")}; ${r.msPerQuery.p50.toFixed(1)} ms p50 per query.`, ...r.warnings);
+    notes.push(
+      `${name}: paths ${Object.entries(r.paths)
+        .map(([p, n]) => `${p} ×${n}`)
+        .join(", ")}; ${r.msPerQuery.p50.toFixed(1)} ms p50 per query.`,
+      ...r.warnings,
+    );
   } else {
     const hash = hashBaselineVectors(ctx);
     const lexical = await candidateIndex(ctx, hash, { blend: { method: "convex", weight: 0 } });

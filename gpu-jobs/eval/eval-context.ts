@@ -5,13 +5,22 @@
 import { dirname } from "node:path";
 import sharp from "sharp";
 import {
-  buildSearchIndex, createHashEncoder, evaluateRankings, fitBlend, precomputeQidLists, qidListsFromMap, runRetrieve, tuningPair,
-  type Blend, type BlendFit, type QidList, type SearchIndex, type Slice, type TuningQuery,
+  buildSearchIndex,
+  createHashEncoder,
+  evaluateRankings,
+  fitBlend,
+  precomputeQidLists,
+  qidListsFromMap,
+  runRetrieve,
+  tuningPair,
+  type Blend,
+  type BlendFit,
+  type QidList,
+  type SearchIndex,
+  type Slice,
+  type TuningQuery,
 } from "../../core/index.ts";
-import {
-  allTableNames, IMPORT_TABLES, itemColumnsOf, openStore, readCatalog, readImportManifest, readLoggedQueries,
-  type CatalogColumns, type LoggedQuery,
-} from "../../lancedb/index.ts";
+import { allTableNames, IMPORT_TABLES, itemColumnsOf, openStore, readCatalog, readImportManifest, readLoggedQueries, type CatalogColumns, type LoggedQuery } from "../../lancedb/index.ts";
 import { loadTrainingData, type TrainingData } from "../data/index.ts";
 import { TrainError } from "../errors.ts";
 import { queryTargets } from "../train/encode-all.ts";
@@ -126,9 +135,12 @@ export async function loadEvalContext(dataDir: string, src: EvalSourceOptions = 
     }
   }
   if (queries.length === 0) {
-    throw new TrainError("NO_TRAINING_DATA", src.clicks
-      ? `${src.clicks} has no usable (query, item) rows for this catalog; see the skipped rows above`
-      : `this import holds no held-out clicks to evaluate on; re-import with --eval-fraction > 0 (default 0.1) or --eval-clicks FILE, or pass vitrine eval --clicks FILE`);
+    throw new TrainError(
+      "NO_TRAINING_DATA",
+      src.clicks
+        ? `${src.clicks} has no usable (query, item) rows for this catalog; see the skipped rows above`
+        : `this import holds no held-out clicks to evaluate on; re-import with --eval-fraction > 0 (default 0.1) or --eval-clicks FILE, or pass vitrine eval --clicks FILE`,
+    );
   }
 
   // Slices against the training log: a pair clicked in training, a query typed in training, an item clicked in training.
@@ -183,9 +195,8 @@ export interface IndexChoice {
 /** The index a publish of these vectors would serve from: blend fitted on the tuning half, qid lists precomputed. */
 export async function candidateIndex(ctx: EvalContext, v: ModelVectors, choice: IndexChoice = {}): Promise<{ index: SearchIndex; fit: BlendFit }> {
   const index = buildSearchIndex(itemColumnsOf(ctx.catalog), { vectors: v.items, dim: v.dim, lexical: choice.lexical ?? true });
-  const fit = choice.blend && choice.blend !== "fit"
-    ? { blend: choice.blend, queries: 0, grid: [], reason: "fixed" }
-    : await fitBlend(index, ctx.tuning, { encode: v.encode, exactLimit: EVAL_EXACT_LIMIT });
+  const fit =
+    choice.blend && choice.blend !== "fit" ? { blend: choice.blend, queries: 0, grid: [], reason: "fixed" } : await fitBlend(index, ctx.tuning, { encode: v.encode, exactLimit: EVAL_EXACT_LIMIT });
   index.blend = fit.blend;
   const lists = new Map<string, QidList>();
   const CHUNK = 512;
@@ -240,7 +251,9 @@ export async function exampleQueries(ctx: EvalContext, variant: string, rows: re
   const bytes = S * S * 3;
   const imageOf = async (row: number): Promise<string | null> => {
     if (items.textOnly[row] || items.thumbs.length < (row + 1) * bytes) return null;
-    const png = await sharp(items.thumbs.subarray(row * bytes, (row + 1) * bytes), { raw: { width: S, height: S, channels: 3 } }).png().toBuffer();
+    const png = await sharp(items.thumbs.subarray(row * bytes, (row + 1) * bytes), { raw: { width: S, height: S, channels: 3 } })
+      .png()
+      .toBuffer();
     return `data:image/png;base64,${png.toString("base64")}`;
   };
   return Promise.all(

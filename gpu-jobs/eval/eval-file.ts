@@ -142,9 +142,7 @@ export async function loadEvalFile(opts: EvalFileOptions): Promise<EvalSet> {
   const pairs = [...clicked]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .flatMap(([terms, items]) => [...items].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([itemId, clicks]) => ({ terms, itemId, clicks })));
-  const unknownItems = [...unknown]
-    .map(([id, rows]) => ({ id, rows }))
-    .sort((a, b) => b.rows - a.rows || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const unknownItems = [...unknown].map(([id, rows]) => ({ id, rows })).sort((a, b) => b.rows - a.rows || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return { queries, targets, judgments, pairs, skipped, unknownItems, counts };
 }
 

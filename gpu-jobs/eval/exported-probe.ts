@@ -40,7 +40,12 @@ export async function probeExportedModel(opts: ExportedProbeOptions): Promise<Mo
       const rows = Int32Array.from({ length: Math.min(batch, n - from) }, (_, i) => from + i);
       const v = (await session.run(itemFeeds(ort, items, rows, tokenizer, card.dims, { maskTitle }))).vector!.data as Float32Array;
       // Masked: Wi without ID rows (an empty map: every item is one fine-tuning never saw).
-      if (head) applyItemHead(maskTitle ? { ...head, rowOf: new Map() } : head, Array.from(rows, (r) => items.ids[r]!), v);
+      if (head)
+        applyItemHead(
+          maskTitle ? { ...head, rowOf: new Map() } : head,
+          Array.from(rows, (r) => items.ids[r]!),
+          v,
+        );
       out.set(v, from * dim);
     }
     return out;

@@ -22,7 +22,11 @@ function project(v: Float32Array, o: number, w: Float32Array, d: number, add: Fl
 }
 
 /** The fine-tuned model's vectors; `itemIds` are the eval's catalog rows (items fine-tuning never saw get e = 0). */
-export async function applyFinetune(base: ModelVectors & { maskedItems?: Float32Array }, finetuneDir: string, itemIds: readonly string[]): Promise<ModelVectors & { step: number; maskedItems?: Float32Array }> {
+export async function applyFinetune(
+  base: ModelVectors & { maskedItems?: Float32Array },
+  finetuneDir: string,
+  itemIds: readonly string[],
+): Promise<ModelVectors & { step: number; maskedItems?: Float32Array }> {
   const ck = await loadLatestCheckpoint<{ steps: number }>(finetuneDir);
   if (!ck) throw new TrainError("BAD_CHECKPOINT", `no fine-tuning checkpoint in ${finetuneDir}`);
   const d = base.dim;

@@ -22,7 +22,12 @@ import { encodeRun, type RunVectors } from "./run-vectors.ts";
 // image tells it.
 const WORDS = "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima".split(" ");
 const CATEGORIES = ["Shoes>Boots", "Shoes>Sandals", "Clothing>Dresses", "Bags"];
-const COLOURS = [{ r: 200, g: 30, b: 30 }, { r: 30, g: 200, b: 30 }, { r: 30, g: 30, b: 200 }, { r: 220, g: 220, b: 40 }];
+const COLOURS = [
+  { r: 200, g: 30, b: 30 },
+  { r: 30, g: 200, b: 30 },
+  { r: 30, g: 30, b: 200 },
+  { r: 220, g: 220, b: 40 },
+];
 
 let dir: string;
 let dataDir: string;
@@ -37,7 +42,9 @@ beforeAll(async () => {
     const c = i < 10 ? 3 : i % 3;
     const base = COLOURS[c]!;
     const jitter = (i * 17) % 30;
-    await sharp({ create: { width: 32, height: 32, channels: 3, background: { r: base.r - jitter, g: base.g - jitter, b: base.b - jitter } } }).png().toFile(join(dir, "img", `${i}.png`));
+    await sharp({ create: { width: 32, height: 32, channels: 3, background: { r: base.r - jitter, g: base.g - jitter, b: base.b - jitter } } })
+      .png()
+      .toFile(join(dir, "img", `${i}.png`));
     const title = `${WORDS[i % 12]} ${WORDS[Math.floor(i / 12) % 12]}`;
     rows.push({ id: `p${i}`, title: `${title} item`, image: `img/${i}.png`, category: CATEGORIES[c], price: 1 });
     for (let r = 0; r < 2; r++) clicks.push({ query: title, item_id: `p${i}` });

@@ -27,9 +27,7 @@ export interface ProbedVectors {
 export function probeModel(items: Pick<TrainingItems, "ids" | "categories" | "textOnly">, v: ProbedVectors, opts: ProbeOptions = {}): ModelProbe {
   const published = linearProbe({ vectors: v.items, dim: v.dim, ids: items.ids, categories: items.categories }, opts);
   const withImage = items.textOnly.flatMap((t, r) => (t ? [] : [r]));
-  const titleMasked = v.maskedItems && withImage.length
-    ? linearProbe({ vectors: v.maskedItems, dim: v.dim, ids: items.ids, categories: items.categories, rows: withImage }, opts)
-    : null;
+  const titleMasked = v.maskedItems && withImage.length ? linearProbe({ vectors: v.maskedItems, dim: v.dim, ids: items.ids, categories: items.categories, rows: withImage }, opts) : null;
   return { published, titleMasked };
 }
 
@@ -74,8 +72,16 @@ export function probeLine(name: string, p: ModelProbe): string {
 export function probeCard(p: ModelProbe): Record<string, unknown> {
   const one = (r: ProbeResult | null) =>
     r && {
-      accuracy: round(r.accuracy), sd: r.sd === null ? null : round(r.sd), majority: round(r.majority), folds: r.folds, foldAccuracy: r.foldAccuracy.map(round),
-      items: r.items, classes: r.classes, droppedClasses: r.droppedClasses, droppedItems: r.droppedItems, label: r.label,
+      accuracy: round(r.accuracy),
+      sd: r.sd === null ? null : round(r.sd),
+      majority: round(r.majority),
+      folds: r.folds,
+      foldAccuracy: r.foldAccuracy.map(round),
+      items: r.items,
+      classes: r.classes,
+      droppedClasses: r.droppedClasses,
+      droppedItems: r.droppedItems,
+      label: r.label,
     };
   return { published: one(p.published), titleMasked: one(p.titleMasked) };
 }

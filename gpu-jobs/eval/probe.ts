@@ -72,7 +72,10 @@ export interface ProbeResult {
 /** The class of a category string, or null when it has none. */
 export function categoryLabel(category: string | null | undefined, label: "path" | "leaf" = "path"): string | null {
   if (!category) return null;
-  const parts = category.split(">").map((s) => s.trim()).filter(Boolean);
+  const parts = category
+    .split(">")
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (parts.length === 0) return null;
   return label === "leaf" ? parts.at(-1)! : parts.join(">");
 }
@@ -99,7 +102,10 @@ export function linearProbe(input: ProbeInput, opts: ProbeOptions = {}): ProbeRe
   const counts = new Map<string, number>();
   for (const x of labelled) counts.set(x.cls, (counts.get(x.cls) ?? 0) + 1);
   // Classes in a fixed order (by name), so ties and the class index never depend on row order.
-  const kept = [...counts].filter(([, n]) => n >= k).map(([c]) => c).sort();
+  const kept = [...counts]
+    .filter(([, n]) => n >= k)
+    .map(([c]) => c)
+    .sort();
   const droppedClasses = counts.size - kept.length;
   const classOf = new Map(kept.map((c, i) => [c, i]));
   const use = labelled.filter((x) => classOf.has(x.cls));

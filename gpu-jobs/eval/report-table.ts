@@ -58,24 +58,12 @@ export function tableCells(variants: readonly VariantResult[], opts: TableOption
   const qk = opts.qualityK ?? 10;
   // The probe is a property of the item vectors, not of a slice of queries: overall table only.
   const probe = opts.slice === undefined && variants.some((v) => v.probe);
-  const header = [
-    "Variant", "Queries", ...ks.map((k) => `Recall@${k}`), ...ks.map((k) => `HitRate@${k}`), "NDCG@10", `Relevance@${qk}`, `CategoryCons@${qk}`,
-    ...(probe ? PROBE_COLUMNS : []),
-  ];
+  const header = ["Variant", "Queries", ...ks.map((k) => `Recall@${k}`), ...ks.map((k) => `HitRate@${k}`), "NDCG@10", `Relevance@${qk}`, `CategoryCons@${qk}`, ...(probe ? PROBE_COLUMNS : [])];
   const rows = variants.map((v) => {
     const m = setOf(v, opts.slice);
     const probeCells = probe ? [probeCell(v.probe?.published), probeCell(v.probe?.titleMasked)] : [];
     if (!m) return [v.name, ...header.slice(1, header.length - probeCells.length).map(() => "—"), ...probeCells];
-    return [
-      v.name,
-      String(m.queries),
-      ...ks.map((k) => pct(m.recall[k])),
-      ...ks.map((k) => pct(m.hitRate[k])),
-      pct(m.ndcg10),
-      pct(m.relevance[qk]),
-      pct(m.categoryConsistency[qk]),
-      ...probeCells,
-    ];
+    return [v.name, String(m.queries), ...ks.map((k) => pct(m.recall[k])), ...ks.map((k) => pct(m.hitRate[k])), pct(m.ndcg10), pct(m.relevance[qk]), pct(m.categoryConsistency[qk]), ...probeCells];
   });
   return { header, rows };
 }
@@ -98,9 +86,5 @@ export function formatTable(variants: readonly VariantResult[], opts: Omit<Table
 export function markdownTable(variants: readonly VariantResult[], opts: TableOptions = {}): string {
   const { header, rows } = tableCells(variants, opts);
   const esc = (s: string) => s.replace(/\|/g, "\\|");
-  return [
-    `| ${header.map(esc).join(" | ")} |`,
-    `|${header.map((_, c) => (c === 0 ? "---" : "---:")).join("|")}|`,
-    ...rows.map((r) => `| ${r.map(esc).join(" | ")} |`),
-  ].join("\n");
+  return [`| ${header.map(esc).join(" | ")} |`, `|${header.map((_, c) => (c === 0 ? "---" : "---:")).join("|")}|`, ...rows.map((r) => `| ${r.map(esc).join(" | ")} |`)].join("\n");
 }

@@ -53,7 +53,16 @@ describe("report", () => {
       title: "Vitrine eval — demo",
       meta: { dataset: "demo", command: "vitrine eval --ablations" },
       variants: VARIANTS,
-      examples: [{ query: "red striped dress", variant: "fusion <2 stages>", results: [{ id: "i1", title: "Dress & co", image: img, clicked: true }, { id: "i2", title: "Plain shirt", image: null, relevant: false }] }],
+      examples: [
+        {
+          query: "red striped dress",
+          variant: "fusion <2 stages>",
+          results: [
+            { id: "i1", title: "Dress & co", image: img, clicked: true },
+            { id: "i2", title: "Plain shirt", image: null, relevant: false },
+          ],
+        },
+      ],
     });
     const md = await readFile(w.markdown, "utf8");
     const html = await readFile(w.html, "utf8");
@@ -113,7 +122,16 @@ describe("report", () => {
     const dir = await mkdtemp(join(tmpdir(), "vitrine-report-"));
     dirs.push(dir);
     const probe = (accuracy: number, sd: number | null): ProbeResult => ({
-      accuracy, sd, foldAccuracy: [accuracy], majority: 0.104, items: 5000, classes: 10, folds: 5, droppedClasses: 0, droppedItems: 0, label: "path",
+      accuracy,
+      sd,
+      foldAccuracy: [accuracy],
+      majority: 0.104,
+      items: 5000,
+      classes: 10,
+      folds: 5,
+      droppedClasses: 0,
+      droppedItems: 0,
+      label: "path",
     });
     const variants: VariantResult[] = [
       { ...VARIANTS[0]!, probe: { published: probe(0.912, 0.0123), titleMasked: probe(0.104, 0.004) } },

@@ -79,7 +79,9 @@ const PROBE_NOTE =
 
 /** The probe's explanation and one line per probed variant; empty when no variant has a probe. */
 function probeNotes(report: EvalReport): string[] {
-  const probed = groupsOf(report).flatMap((g) => g.variants).filter((v) => v.probe);
+  const probed = groupsOf(report)
+    .flatMap((g) => g.variants)
+    .filter((v) => v.probe);
   // A row can appear in several tables (as served and vectors alone): one line each.
   return probed.length ? [PROBE_NOTE, ...new Set(probed.map((v) => probeLine(v.name, v.probe!)))] : [];
 }

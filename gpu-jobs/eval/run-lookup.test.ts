@@ -82,7 +82,10 @@ describe("runTrainJobs", () => {
       ],
       { concurrency: 1, command: { file: process.execPath, args: ["-e", script] } },
     );
-    expect(out.map((o) => [o.job.name, o.code])).toEqual([["a", 3], ["b", 0]]);
+    expect(out.map((o) => [o.job.name, o.code])).toEqual([
+      ["a", 3],
+      ["b", 0],
+    ]);
     expect(out[0]!.tail).toMatch(/simulated crash$/);
     expect(out[1]!.tail).toBeUndefined();
   });

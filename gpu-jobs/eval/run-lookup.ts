@@ -16,10 +16,7 @@ export interface RunStatus {
 }
 
 /** Where an ablation run comes from. */
-export type RunPlan =
-  | { kind: "reuse"; dir: string; step: number }
-  | { kind: "resume"; dir: string; step: number }
-  | { kind: "train"; dir: string; replaced: boolean; kept?: string };
+export type RunPlan = { kind: "reuse"; dir: string; step: number } | { kind: "resume"; dir: string; step: number } | { kind: "train"; dir: string; replaced: boolean; kept?: string };
 
 /** The newest checkpoint's step and config of a run folder, or null (no run, no tokenizer, unreadable). */
 export async function readRunStatus(dir: string): Promise<RunStatus | null> {
@@ -58,7 +55,10 @@ export function sameTraining(a: PretrainConfig, b: PretrainConfig): boolean {
 export async function listFinishedRuns(runsDir: string): Promise<RunStatus[]> {
   let names: string[];
   try {
-    names = (await readdir(runsDir, { withFileTypes: true })).filter((d) => d.isDirectory() || d.isSymbolicLink()).map((d) => d.name).sort();
+    names = (await readdir(runsDir, { withFileTypes: true }))
+      .filter((d) => d.isDirectory() || d.isSymbolicLink())
+      .map((d) => d.name)
+      .sort();
   } catch {
     return [];
   }

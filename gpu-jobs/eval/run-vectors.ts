@@ -56,7 +56,7 @@ export async function encodeRun(ctx: EvalContext, runDir: string, opts: EncodeRu
       step: ckpt.step,
       modelConfig: ckpt.state.modelConfig,
       ...(ckpt.state.config ? { config: ckpt.state.config } : {}),
-      ...(opts.maskedTitle ?? true ? { maskedItems: encodeItemVectors(model, tokenizer, ctx.data.items, undefined, { maskTitle: true }) } : {}),
+      ...((opts.maskedTitle ?? true) ? { maskedItems: encodeItemVectors(model, tokenizer, ctx.data.items, undefined, { maskTitle: true }) } : {}),
     };
   } finally {
     model.dispose();

@@ -30,9 +30,28 @@ describe("seed summaries", () => {
   });
 
   it("adds the probe accuracies as mean ± sd over seeds", () => {
-    const probe = (accuracy: number) => ({ accuracy, sd: 0.01, foldAccuracy: [accuracy], majority: 0.1, items: 100, classes: 10, folds: 5, droppedClasses: 0, droppedItems: 0, label: "path" as const });
+    const probe = (accuracy: number) => ({
+      accuracy,
+      sd: 0.01,
+      foldAccuracy: [accuracy],
+      majority: 0.1,
+      items: 100,
+      classes: 10,
+      folds: 5,
+      droppedClasses: 0,
+      droppedItems: 0,
+      label: "path" as const,
+    });
     const md = seedSummary([
-      { label: "fusion", seeds: [1, 2], tables: [table(0.6, 0.4), table(0.8, 0.5)], probes: [{ published: probe(0.9), titleMasked: probe(0.8) }, { published: probe(0.92), titleMasked: probe(0.84) }] },
+      {
+        label: "fusion",
+        seeds: [1, 2],
+        tables: [table(0.6, 0.4), table(0.8, 0.5)],
+        probes: [
+          { published: probe(0.9), titleMasked: probe(0.8) },
+          { published: probe(0.92), titleMasked: probe(0.84) },
+        ],
+      },
       { label: "text", seeds: [1], tables: [table(0.5, 0.3)], probes: [{ published: probe(0.7), titleMasked: null }] },
       { label: "lexical", seeds: [1], tables: [table(0.5, 0.3)] },
     ]);

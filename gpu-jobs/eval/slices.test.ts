@@ -29,11 +29,14 @@ describe("title-omits-attribute slice", () => {
     dirs.push(dir);
     expect(await readDatasetTruth(dir)).toBeNull(); // no truth files: not a generated dataset
     await writeFile(join(dir, "truth.jsonl"), jsonl([truth("i0", "dress", true, true), truth("i1", "dress", false, true), truth("i2", "shirt", false, false)]));
-    await writeFile(join(dir, "queries.jsonl"), jsonl([
-      { query: "Red Dress", intent: { type: "dress", colour: "red" }, template: "colour type" },
-      { query: "dress red", intent: { type: "dress", colour: "red" }, template: "colour type" },
-      { query: "shirt", intent: { type: "shirt" }, template: "type" },
-    ]));
+    await writeFile(
+      join(dir, "queries.jsonl"),
+      jsonl([
+        { query: "Red Dress", intent: { type: "dress", colour: "red" }, template: "colour type" },
+        { query: "dress red", intent: { type: "dress", colour: "red" }, template: "colour type" },
+        { query: "shirt", intent: { type: "shirt" }, template: "type" },
+      ]),
+    );
     const itemIds = ["i0", "i1", "i2"];
     const queries = [canonicalTerms("red dress"), canonicalTerms("shirt"), "unknown query"];
     const slice = (await loadTitleOmitsSlice(dir, { queries, itemIds }))!;
@@ -44,8 +47,14 @@ describe("title-omits-attribute slice", () => {
 
     // Query 0 clicked i0 and i1, ranked [0, 2, 1]: overall Recall@2 = 1/2; in the slice only i1 counts → 0/1.
     const eq = buildEvalQueries({
-      queries: queries.slice(0, 1), targets: [new Set([0, 1])], rankings: [[0, 2, 1]], itemIds,
-      judgments: [{ terms: queries[0]!, item_id: "i1", grade: 1 }, { terms: queries[0]!, item_id: "gone", grade: 1 }],
+      queries: queries.slice(0, 1),
+      targets: [new Set([0, 1])],
+      rankings: [[0, 2, 1]],
+      itemIds,
+      judgments: [
+        { terms: queries[0]!, item_id: "i1", grade: 1 },
+        { terms: queries[0]!, item_id: "gone", grade: 1 },
+      ],
     });
     expect(eq[0]!.grades).toEqual(new Map([[1, 1]]));
     const t = evaluateRankings({ queries: eq, ks: [2, 3], slices: [slice] });

@@ -41,7 +41,10 @@ const ALL: readonly QueriedAttribute[] = ["type", "colour", "pattern"];
 /** Parse a JSONL file (blank lines skipped). */
 async function readJsonl<T>(path: string): Promise<T[]> {
   const text = await readFile(path, "utf8");
-  return text.split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l) as T);
+  return text
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => JSON.parse(l) as T);
 }
 
 /** Read truth.jsonl and queries.jsonl from a dataset folder; null when either is missing (not a generated dataset). */

@@ -76,7 +76,10 @@ describe("the retrain gate", () => {
     const g = decide(cand, act, { candidate: "r002", active: "r001" }, ctx.unseenPairs, { tolerance: 0.01, minPairs: 20 });
     expect(g.passed).toBe(false);
     expect(g.slice).toBe("unseen pairs");
-    expect(g.checks.map((c) => [c.metric, c.passed])).toEqual([["ndcg@10", false], ["recall@100", false]]);
+    expect(g.checks.map((c) => [c.metric, c.passed])).toEqual([
+      ["ndcg@10", false],
+      ["recall@100", false],
+    ]);
     expect(g.checks[0]!.candidate).toBeLessThan(g.checks[0]!.active! - 0.3);
     expect(g.message).toMatch(/refused \(ndcg@10 and recall@100 fell/);
 

@@ -44,9 +44,7 @@ export function gateSet(t: MetricsTable): MetricSet {
 const pct = (x: number) => (100 * x).toFixed(1);
 
 /** Decide: every metric within tolerance of the active release on unseen pairs, with enough pairs to tell. */
-export function decide(
-  candidate: MetricsTable, active: MetricsTable | null, releases: { candidate: string | null; active: string | null }, pairs: number, opts: GateOptions,
-): GateDecision {
+export function decide(candidate: MetricsTable, active: MetricsTable | null, releases: { candidate: string | null; active: string | null }, pairs: number, opts: GateOptions): GateDecision {
   const metrics = opts.metrics?.length ? opts.metrics : DEFAULT_GATE_METRICS;
   const minPairs = opts.minPairs ?? DEFAULT_GATE_MIN_PAIRS;
   const c = gateSet(candidate);
@@ -66,13 +64,19 @@ export function decide(
   }
   if (pairs < minPairs) {
     return {
-      ...base, passed: false, forced: force,
-      message: `only ${pairs} unseen held-out pairs (fewer than ${minPairs}): too few to tell the models apart, so the gate does not decide; ` +
+      ...base,
+      passed: false,
+      forced: force,
+      message:
+        `only ${pairs} unseen held-out pairs (fewer than ${minPairs}): too few to tell the models apart, so the gate does not decide; ` +
         `hold out more clicks (--eval-fraction) or pass --force to publish anyway${force ? " (forced: published)" : ""}`,
     };
   }
   const passed = checks.every((k) => k.passed);
-  const failedOn = checks.filter((k) => !k.passed).map((k) => k.metric).join(" and ");
+  const failedOn = checks
+    .filter((k) => !k.passed)
+    .map((k) => k.metric)
+    .join(" and ");
   const verdict = passed ? "passes" : `refused (${failedOn} fell more than ${pct(opts.tolerance)} points): ${releases.active} stays active${force ? "; forced: published anyway" : ""}`;
   return { ...base, passed, forced: !passed && force, message: `on ${pairs} unseen held-out pairs vs ${releases.active}: ${line}; ${verdict}` };
 }

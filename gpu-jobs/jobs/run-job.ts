@@ -7,9 +7,7 @@ import { readFile, rename, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { runVerb } from "../../core/cli/index.ts";
 import { JOB_RUN } from "../../core/cli/verbs/index.ts";
-import {
-  encodeEvent, JOB_STAGES, JobConfigSchema, type ChildEvent, type GateDecision, type JobProgress, type JobRecord, type StageName,
-} from "../../core/jobs/index.ts";
+import { encodeEvent, JOB_STAGES, JobConfigSchema, type ChildEvent, type GateDecision, type JobProgress, type JobRecord, type StageName } from "../../core/jobs/index.ts";
 import { STAGES, type StageContext, type StagePaths } from "./stages.ts";
 
 /** What the job process keeps for itself across attempts. */

@@ -169,7 +169,9 @@ async function evalStage(ctx: StageContext): Promise<StageOutcome> {
   const cardPath = join(ctx.paths.modelDir, "model.json");
   const card = JSON.parse(await readFile(cardPath, "utf8")) as Record<string, unknown>;
   card.metrics = {
-    testQueries: held.queries.length, unseenPairs: held.unseenPairs, source: held.source,
+    testQueries: held.queries.length,
+    unseenPairs: held.unseenPairs,
+    source: held.source,
     candidate: { release: staged.id, ...flatMetrics(cm.overall), slices: slices(cm) },
     active: am ? { release: active!.id, ...flatMetrics(am.overall), slices: slices(am) } : null,
     probe: probe ? probeCard(probe) : null,
@@ -180,8 +182,10 @@ async function evalStage(ctx: StageContext): Promise<StageOutcome> {
   return {
     state: "succeeded",
     metrics: {
-      "candidate release": staged.id, "unseen pairs": held.unseenPairs,
-      ...flatMetrics(cm.overall), ...flatMetrics(gateSet(cm), "unseen "),
+      "candidate release": staged.id,
+      "unseen pairs": held.unseenPairs,
+      ...flatMetrics(cm.overall),
+      ...flatMetrics(gateSet(cm), "unseen "),
       ...(cm.slices[SLICES.tail] ? { "tail recall@100": cm.slices[SLICES.tail]!.recall[100] ?? null } : {}),
       ...(am ? { ...flatMetrics(am.overall, "active "), ...flatMetrics(gateSet(am), "active unseen ") } : {}),
       ...(probe ? { "probe acc": probe.published?.accuracy ?? null, "probe acc title masked": probe.titleMasked?.accuracy ?? null, "probe majority": probe.published?.majority ?? null } : {}),
@@ -198,7 +202,8 @@ async function publishCandidate(ctx: StageContext, activate: boolean) {
     dataDir: ctx.paths.dataDir,
     ...(ctx.config.publish?.topK ? { topK: ctx.config.publish.topK } : {}),
     activate,
-    onProgress: (p: PublishProgress) => ctx.report({ done: stages.indexOf(p.stage), total: stages.length, unit: "publish steps", rate: null, detail: { step: p.stage, [p.stage]: `${p.done}/${p.total}` } }),
+    onProgress: (p: PublishProgress) =>
+      ctx.report({ done: stages.indexOf(p.stage), total: stages.length, unit: "publish steps", rate: null, detail: { step: p.stage, [p.stage]: `${p.done}/${p.total}` } }),
   };
   if (existsSync(join(ctx.paths.modelDir, "model.json"))) {
     const { onnxLoaders } = await import("../../encoders/index.ts");

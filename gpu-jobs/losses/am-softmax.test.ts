@@ -9,8 +9,15 @@ describe.each(BACKENDS)("amSoftmaxLoss on %s", (backend) => {
 
   // q and items are deliberately not unit length: the loss must normalise them.
   // Unit directions: q0 = (1,0), q1 = (0.6,0.8); items (1,0), (0,1), (0.6,0.8).
-  const qRows = [[2, 0], [3, 4]];
-  const itemRows = [[1, 0], [0, 2], [3, 4]];
+  const qRows = [
+    [2, 0],
+    [3, 4],
+  ];
+  const itemRows = [
+    [1, 0],
+    [0, 2],
+    [3, 4],
+  ];
 
   it("matches the hand-computed value (2 queries × 3 items, m = 0.2, s = 10)", () => {
     // cos(q0,·) = [1, 0, 0.6], target 0 → logits 10·[1−0.2, 0, 0.6] = [8, 0, 6]
@@ -19,21 +26,12 @@ describe.each(BACKENDS)("amSoftmaxLoss on %s", (backend) => {
     const l1 = -6 + Math.log(Math.exp(6) + Math.exp(6) + Math.exp(10));
     const expected = (l0 + l1) / 2; // ≈ 2.0816
     expect(jsCrossEntropy([8, 0, 6], 0)).toBeCloseTo(l0, 12);
-    const got = take(
-      tf.tidy(() =>
-        amSoftmaxLoss(tf.tensor2d(qRows), tf.tensor2d(itemRows), tf.tensor1d([0, 1], "int32"), { margin: 0.2, scale: 10 }),
-      ),
-    );
+    const got = take(tf.tidy(() => amSoftmaxLoss(tf.tensor2d(qRows), tf.tensor2d(itemRows), tf.tensor1d([0, 1], "int32"), { margin: 0.2, scale: 10 })));
     expect(got).toBeCloseTo(expected, 4);
   });
 
   it("margin 0 is plain scaled-cosine softmax, and a larger margin costs more", () => {
-    const run = (margin: number) =>
-      take(
-        tf.tidy(() =>
-          amSoftmaxLoss(tf.tensor2d(qRows), tf.tensor2d(itemRows), tf.tensor1d([0, 1], "int32"), { margin, scale: 10 }),
-        ),
-      );
+    const run = (margin: number) => take(tf.tidy(() => amSoftmaxLoss(tf.tensor2d(qRows), tf.tensor2d(itemRows), tf.tensor1d([0, 1], "int32"), { margin, scale: 10 })));
     const plain = (jsCrossEntropy([10, 0, 6], 0) + jsCrossEntropy([6, 8, 10], 1)) / 2;
     expect(run(0)).toBeCloseTo(plain, 4);
     expect(run(0.35)).toBeGreaterThan(run(0.2));

@@ -14,12 +14,7 @@ export interface AmSoftmaxOptions {
 }
 
 /** Mean AM-Softmax loss: −log softmax(s·(cos(q, items) − m·onehot(labels)))[label]. */
-export function amSoftmaxLoss(
-  q: tf.Tensor2D,
-  items: tf.Tensor2D,
-  labels: tf.Tensor1D,
-  opts: AmSoftmaxOptions,
-): tf.Scalar {
+export function amSoftmaxLoss(q: tf.Tensor2D, items: tf.Tensor2D, labels: tf.Tensor1D, opts: AmSoftmaxOptions): tf.Scalar {
   requireNonNegative("margin", opts.margin);
   requirePositive("scale", opts.scale);
   const [b, d] = q.shape;

@@ -83,9 +83,7 @@ export function correctedSoftmaxLoss(input: CorrectedSoftmaxInput): tf.Scalar {
     // shared row max, so the (up to tens of thousands of) negatives are never concatenated
     // (concat + its SplitV gradient cost as much as the matMuls on wasm). The max is a constant
     // for autodiff: d lse/d m = 0, so the gradient is exactly softmax and stays stable.
-    const m = stopGradient(
-      columns.map((z) => tf.max(z, 1, true)).reduce((acc, x) => tf.maximum(acc, x)),
-    );
+    const m = stopGradient(columns.map((z) => tf.max(z, 1, true)).reduce((acc, x) => tf.maximum(acc, x)));
     const sumExp = columns.map((z) => tf.sum(tf.exp(tf.sub(z, m)), 1, true)).reduce((acc, x) => tf.add(acc, x));
     const lse = tf.add(m, tf.log(sumExp));
     return tf.mean(tf.sub(lse, posLogit)) as tf.Scalar;

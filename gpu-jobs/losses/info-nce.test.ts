@@ -6,8 +6,14 @@ import { BACKENDS, leakedBy, take, useBackend } from "./test-support.ts";
 describe.each(BACKENDS)("infoNce on %s", (backend) => {
   beforeAll(() => useBackend(backend));
 
-  const qRows = [[1, 0], [0, 1]];
-  const kRows = [[1, 0], [0.6, 0.8]];
+  const qRows = [
+    [1, 0],
+    [0, 1],
+  ];
+  const kRows = [
+    [1, 0],
+    [0.6, 0.8],
+  ];
   // q·kᵀ = [[1, 0.6], [0, 0.8]]; τ = 0.5 → logits [[2, 1.2], [0, 1.6]], positives on the diagonal.
   const rowLoss = (-2 + Math.log(Math.exp(2) + Math.exp(1.2)) + (-1.6 + Math.log(Math.exp(0) + Math.exp(1.6)))) / 2;
   // Columns (k → q): [2, 0] target 0; [1.2, 1.6] target 1.

@@ -6,9 +6,18 @@ import type { LogQSoftmaxInput } from "./logq-softmax.ts";
 import { BACKENDS, leakedBy, take, useBackend } from "./test-support.ts";
 
 // Fixture for seed 001 eq. 3: B = 2, D = 2, M = 2 bank negatives, C = 1 cross-device negative.
-const Q = [[1, 0], [0, 1]];
-const POS = [[0.5, 0.5], [0, 1]]; // also the in-batch items (diagonal = positives)
-const MBNS = [[1, 1], [0, -1]];
+const Q = [
+  [1, 0],
+  [0, 1],
+];
+const POS = [
+  [0.5, 0.5],
+  [0, 1],
+]; // also the in-batch items (diagonal = positives)
+const MBNS = [
+  [1, 1],
+  [0, -1],
+];
 const CDNS = [[2, 0]];
 const LOGQ_POS = [-1, -2];
 const LOGQ_MBNS = [-0.5, -3];
@@ -138,11 +147,7 @@ describe.each(BACKENDS)("logQSoftmaxLoss (seed 001 eq. 3) on %s", (backend) => {
   });
 
   it("in-batch duplicates of the positive are masked too (two rows with the same item → loss 0)", () => {
-    const got = take(
-      tf.tidy(() =>
-        logQSoftmaxLoss({ ...input(), mbns: undefined, cdns: undefined, posIds: Int32Array.from([7, 7]), inBatchIds: Int32Array.from([7, 7]) }),
-      ),
-    );
+    const got = take(tf.tidy(() => logQSoftmaxLoss({ ...input(), mbns: undefined, cdns: undefined, posIds: Int32Array.from([7, 7]), inBatchIds: Int32Array.from([7, 7]) })));
     expect(got).toBeCloseTo(0, 6);
   });
 

@@ -4,7 +4,13 @@ import { mlmLoss } from "./mlm.ts";
 import { BACKENDS, leakedBy, take, useBackend } from "./test-support.ts";
 
 // B = 1, L = 3, V = 3; positions 0 and 2 are masked, position 1 carries an ignored label (−100).
-const LOGITS = [[[2, 0, 1], [5, 5, 5], [0, 3, -1]]];
+const LOGITS = [
+  [
+    [2, 0, 1],
+    [5, 5, 5],
+    [0, 3, -1],
+  ],
+];
 const LABELS = [[0, -100, 1]];
 const MASK = [[1, 0, 1]];
 

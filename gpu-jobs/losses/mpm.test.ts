@@ -4,8 +4,16 @@ import { contrastiveMpm, regressionMpm } from "./mpm.ts";
 import { BACKENDS, leakedBy, take, useBackend } from "./test-support.ts";
 
 // Four patches in the batch; two of them (rows 1 and 3) were masked and predicted.
-const TARGETS = [[1, 0], [0, 1], [-1, 0], [0, -1]];
-const PRED = [[3, 4], [0, -2]]; // unit directions (0.6, 0.8) and (0, −1)
+const TARGETS = [
+  [1, 0],
+  [0, 1],
+  [-1, 0],
+  [0, -1],
+];
+const PRED = [
+  [3, 4],
+  [0, -2],
+]; // unit directions (0.6, 0.8) and (0, −1)
 const INDEX = [1, 3];
 
 describe.each(BACKENDS)("MPM losses on %s", (backend) => {
@@ -28,9 +36,7 @@ describe.each(BACKENDS)("MPM losses on %s", (backend) => {
     const l0 = -4 + Math.log(Math.exp(3) + Math.exp(4) + Math.exp(-3) + Math.exp(-4));
     const l1 = -2 + Math.log(1 + Math.exp(-2) + 1 + Math.exp(2));
     const tau = tf.variable(tf.scalar(1));
-    const got = take(
-      tf.tidy(() => contrastiveMpm(tf.tensor2d(PRED), tf.tensor2d(TARGETS), tf.tensor1d(INDEX, "int32"), tau, { normalize: false })),
-    );
+    const got = take(tf.tidy(() => contrastiveMpm(tf.tensor2d(PRED), tf.tensor2d(TARGETS), tf.tensor1d(INDEX, "int32"), tau, { normalize: false })));
     expect(got).toBeCloseTo((l0 + l1) / 2, 4);
     tau.dispose();
   });
@@ -63,9 +69,24 @@ describe.each(BACKENDS)("MPM losses on %s", (backend) => {
 
   it("regression MPM is the mean squared error (hand-computed 3.5)", () => {
     // (1−1)² + (2−1)² + (3−1)² + (4−1)² = 0 + 1 + 4 + 9 = 14, over 4 entries.
-    const got = take(tf.tidy(() => regressionMpm(tf.tensor2d([[1, 2], [3, 4]]), tf.ones([2, 2]))));
+    const got = take(
+      tf.tidy(() =>
+        regressionMpm(
+          tf.tensor2d([
+            [1, 2],
+            [3, 4],
+          ]),
+          tf.ones([2, 2]),
+        ),
+      ),
+    );
     expect(got).toBeCloseTo(3.5, 5);
-    const pred = tf.variable(tf.tensor2d([[1, 2], [3, 4]]));
+    const pred = tf.variable(
+      tf.tensor2d([
+        [1, 2],
+        [3, 4],
+      ]),
+    );
     const target = tf.variable(tf.ones([2, 2]));
     const leaked = leakedBy(() => {
       const { value, grads } = tf.variableGrads(() => regressionMpm(pred, target), [pred, target]);

@@ -19,13 +19,7 @@ export interface ContrastiveMpmOptions {
 }
 
 /** Seed 001 eq. 1–2 over pred [P,F], targets [T,F], targetIndex int32 [P], learned scalar τ. */
-export function contrastiveMpm(
-  pred: tf.Tensor2D,
-  targets: tf.Tensor2D,
-  targetIndex: tf.Tensor1D,
-  temperature: tf.Scalar,
-  opts: ContrastiveMpmOptions = {},
-): tf.Scalar {
+export function contrastiveMpm(pred: tf.Tensor2D, targets: tf.Tensor2D, targetIndex: tf.Tensor1D, temperature: tf.Scalar, opts: ContrastiveMpmOptions = {}): tf.Scalar {
   const [p, f] = pred.shape;
   requireShape("targets", targets, [null, f]);
   requireShape("targetIndex", targetIndex, [p]);

@@ -3,9 +3,19 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { sampledSoftmaxLoss } from "./sampled-softmax.ts";
 import { BACKENDS, leakedBy, take, useBackend } from "./test-support.ts";
 
-const Q = [[1, 0], [0, 1]];
-const POS = [[1, 0], [0, 2]];
-const NEG = [[0, 1], [1, 1], [-1, 0]];
+const Q = [
+  [1, 0],
+  [0, 1],
+];
+const POS = [
+  [1, 0],
+  [0, 2],
+];
+const NEG = [
+  [0, 1],
+  [1, 1],
+  [-1, 0],
+];
 const LOGQ_POS = [-2, -1];
 const LOGQ_NEG = [-0.5, -1, -4];
 const TAU = 0.5;
@@ -52,10 +62,7 @@ describe.each(BACKENDS)("sampledSoftmaxLoss on %s", (backend) => {
     const lq = [tf.tensor1d(LOGQ_POS), tf.tensor1d(LOGQ_NEG)] as const;
     for (const constantNegatives of [false, true]) {
       const leaked = leakedBy(() => {
-        const { value, grads } = tf.variableGrads(
-          () => sampledSoftmaxLoss(q, pos, neg, lq[0], lq[1], { temperature: TAU, constantNegatives }),
-          [q, pos, neg],
-        );
+        const { value, grads } = tf.variableGrads(() => sampledSoftmaxLoss(q, pos, neg, lq[0], lq[1], { temperature: TAU, constantNegatives }), [q, pos, neg]);
         const gq = [...grads[q.name]!.dataSync()];
         expect(gq.every(Number.isFinite) && gq.some((x) => Math.abs(x) > 1e-6)).toBe(true);
         if (constantNegatives) expect(grads[neg.name]).toBeUndefined();

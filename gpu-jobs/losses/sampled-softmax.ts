@@ -18,14 +18,7 @@ export interface SampledSoftmaxOptions {
 }
 
 /** Mean −log p(i+|q), p = softmax over [pos, negatives] of ⟨q,e⟩/τ − log Q(e). */
-export function sampledSoftmaxLoss(
-  q: tf.Tensor2D,
-  pos: tf.Tensor2D,
-  negatives: tf.Tensor2D,
-  logQPos: tf.Tensor1D,
-  logQNeg: tf.Tensor1D,
-  opts: SampledSoftmaxOptions,
-): tf.Scalar {
+export function sampledSoftmaxLoss(q: tf.Tensor2D, pos: tf.Tensor2D, negatives: tf.Tensor2D, logQPos: tf.Tensor1D, logQNeg: tf.Tensor1D, opts: SampledSoftmaxOptions): tf.Scalar {
   return correctedSoftmaxLoss({
     q,
     pos,

@@ -43,9 +43,7 @@ export function pickColumns(x: tf.Tensor2D, cols: tf.Tensor1D): tf.Tensor1D {
     (save as tf.GradSaveFunc)([flatIdx]);
     return {
       value: tf.gather(tf.reshape(t as tf.Tensor2D, [-1]), flatIdx),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
-        tf.reshape(tf.scatterND(tf.reshape(saved[0]!, [-1, 1]), dy, [n * c]), [n, c]),
-      ],
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.reshape(tf.scatterND(tf.reshape(saved[0]!, [-1, 1]), dy, [n * c]), [n, c])],
     };
   }) as (t: tf.Tensor2D) => tf.Tensor1D;
   const out = op(x);

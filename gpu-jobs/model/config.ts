@@ -51,21 +51,55 @@ export interface ModelConfig {
 }
 
 const TINY: ModelConfig = {
-  vocabSize: 512, padId: 0, hidden: 32, layers: 1, heads: 2, ffn: 64, maxTitleLen: 16, maxQueryLen: 8,
-  dim: 16, patchGrid: 4, patchSize: 16, patchEncoder: "cnn", cnnChannels: [4, 8], fusion: "fusion",
-  queryTower: "shared", modalGate: true, dropout: 0, seed: 1, attention: "auto",
+  vocabSize: 512,
+  padId: 0,
+  hidden: 32,
+  layers: 1,
+  heads: 2,
+  ffn: 64,
+  maxTitleLen: 16,
+  maxQueryLen: 8,
+  dim: 16,
+  patchGrid: 4,
+  patchSize: 16,
+  patchEncoder: "cnn",
+  cnnChannels: [4, 8],
+  fusion: "fusion",
+  queryTower: "shared",
+  modalGate: true,
+  dropout: 0,
+  seed: 1,
+  attention: "auto",
 };
 
 /** Named presets: tiny (tests, seconds), cpu (the demo, minutes on 2 cores), base (a GPU). */
 export const PRESETS: Readonly<Record<"tiny" | "cpu" | "base", Readonly<ModelConfig>>> = {
   tiny: TINY,
   cpu: {
-    ...TINY, vocabSize: 8000, hidden: 128, layers: 2, heads: 4, ffn: 256, maxTitleLen: 24, maxQueryLen: 12,
-    dim: 128, cnnChannels: [16, 32], dropout: 0.1,
+    ...TINY,
+    vocabSize: 8000,
+    hidden: 128,
+    layers: 2,
+    heads: 4,
+    ffn: 256,
+    maxTitleLen: 24,
+    maxQueryLen: 12,
+    dim: 128,
+    cnnChannels: [16, 32],
+    dropout: 0.1,
   },
   base: {
-    ...TINY, vocabSize: 30000, hidden: 768, layers: 12, heads: 12, ffn: 3072, maxTitleLen: 48, maxQueryLen: 16,
-    dim: 128, cnnChannels: [32, 64], dropout: 0.1,
+    ...TINY,
+    vocabSize: 30000,
+    hidden: 768,
+    layers: 12,
+    heads: 12,
+    ffn: 3072,
+    maxTitleLen: 48,
+    maxQueryLen: 16,
+    dim: 128,
+    cnnChannels: [32, 64],
+    dropout: 0.1,
   },
 };
 

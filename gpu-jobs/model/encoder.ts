@@ -47,12 +47,7 @@ export function createEncoder(store: ParamStore, prefix: string, cfg: ModelConfi
         bo: store.add(`${p}.attn.bo`, [h], ZEROS) as tf.Tensor as tf.Tensor1D,
       },
       ln2: createLayerNorm(store, `${p}.ln2`, h),
-      ffn: [
-        store.add(`${p}.ffn.w1`, [h, cfg.ffn], NORMAL),
-        store.add(`${p}.ffn.b1`, [cfg.ffn], ZEROS),
-        store.add(`${p}.ffn.w2`, [cfg.ffn, h], NORMAL),
-        store.add(`${p}.ffn.b2`, [h], ZEROS),
-      ],
+      ffn: [store.add(`${p}.ffn.w1`, [h, cfg.ffn], NORMAL), store.add(`${p}.ffn.b1`, [cfg.ffn], ZEROS), store.add(`${p}.ffn.w2`, [cfg.ffn, h], NORMAL), store.add(`${p}.ffn.b2`, [h], ZEROS)],
     });
   }
   return { layers, lnOut: createLayerNorm(store, `${prefix}.ln_out`, h) };

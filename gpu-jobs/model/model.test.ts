@@ -147,7 +147,10 @@ describe("model on wasm", () => {
       }
       for (const [id, g] of Object.entries(grads)) {
         const vals = await g.data();
-        expect(vals.every((x) => Number.isFinite(x)), `finite ${byId.get(id)}`).toBe(true);
+        expect(
+          vals.every((x) => Number.isFinite(x)),
+          `finite ${byId.get(id)}`,
+        ).toBe(true);
         if (!idle(byId.get(id)!)) expect(await maxAbs(g), `nonzero ${byId.get(id)}`).toBeGreaterThan(0);
       }
       tf.dispose(grads);
@@ -191,14 +194,18 @@ describe("model on wasm", () => {
     const opt = tf.train.adam(1e-3);
     const vars = [...model.variables.values()];
     const step = () => {
-      const loss = opt.minimize(() => {
-        const o = model.encodeItem({ ...t, maskedPatches: tf.zeros([4, 16]) as tf.Tensor2D, training: true });
-        const q = model.encodeQuery(t.queryTokens, { training: true });
-        const mlm = tf.mean(model.mlmLogits(o.tokenStates));
-        const mpm = tf.mean(tf.square(tf.sub(model.mpmPredict(o.patchStates!), o.patchFeatures!)));
-        const match = tf.losses.softmaxCrossEntropy(tf.eye(4), tf.mul(tf.matMul(q, o.vector, false, true), 10));
-        return tf.addN([mlm, mpm, match, tf.mean(o.imageVector!), tf.mean(o.gate!)]) as tf.Scalar;
-      }, true, vars);
+      const loss = opt.minimize(
+        () => {
+          const o = model.encodeItem({ ...t, maskedPatches: tf.zeros([4, 16]) as tf.Tensor2D, training: true });
+          const q = model.encodeQuery(t.queryTokens, { training: true });
+          const mlm = tf.mean(model.mlmLogits(o.tokenStates));
+          const mpm = tf.mean(tf.square(tf.sub(model.mpmPredict(o.patchStates!), o.patchFeatures!)));
+          const match = tf.losses.softmaxCrossEntropy(tf.eye(4), tf.mul(tf.matMul(q, o.vector, false, true), 10));
+          return tf.addN([mlm, mpm, match, tf.mean(o.imageVector!), tf.mean(o.gate!)]) as tf.Scalar;
+        },
+        true,
+        vars,
+      );
       loss?.dispose();
     };
     step();

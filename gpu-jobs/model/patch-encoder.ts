@@ -56,7 +56,12 @@ export const conv3x3 = tf.customGrad((x, w, save) => {
       const dx = tf.conv2d(dy as tf.Tensor4D, wFlip, 1, "same");
       // dW[ky,kx,ci,co] = Σ_{n,y,x} xpad[n,y+ky,x+kx,ci]·dy[n,y,x,co]: input channels become the batch,
       // the batch becomes channels, dy is the (S×S) kernel.
-      const xp = tf.pad(sx, [[0, 0], [1, 1], [1, 1], [0, 0]]);
+      const xp = tf.pad(sx, [
+        [0, 0],
+        [1, 1],
+        [1, 1],
+        [0, 0],
+      ]);
       const dw = tf.conv2d(tf.transpose(xp, [3, 1, 2, 0]) as tf.Tensor4D, tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D, 1, "valid");
       return [dx, tf.transpose(dw, [1, 2, 0, 3])];
     },

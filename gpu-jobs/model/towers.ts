@@ -139,8 +139,7 @@ export function createModel(config: ModelConfig): Model {
   const patchPos = fusion ? store.add("emb.patch_pos", [P, h], NORMAL) : null;
   const maskPatch = fusion ? store.add("emb.mask_patch", [1, h], NORMAL) : null;
   const gate = fusion && cfg.modalGate ? [store.add("gate.w", [2 * h, 1], NORMAL), store.add("gate.b", [1], ZEROS)] : null;
-  const concatProj =
-    cfg.fusion === "concat" ? [store.add("concat.proj.w", [h + cfg.dim, cfg.dim], NORMAL), store.add("concat.proj.b", [cfg.dim], ZEROS)] : null;
+  const concatProj = cfg.fusion === "concat" ? [store.add("concat.proj.w", [h + cfg.dim, cfg.dim], NORMAL), store.add("concat.proj.b", [cfg.dim], ZEROS)] : null;
   const heads: HeadParams = createHeads(store, cfg);
   if (!fusion) for (const name of ["mpm.w1", "mpm.b1", "mpm.w2", "mpm.b2"]) store.variables.get(name)?.dispose(), store.variables.delete(name);
 

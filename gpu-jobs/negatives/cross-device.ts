@@ -42,9 +42,7 @@ export function crossDeviceNegatives<T extends tf.Tensor>(x: T, replica: number,
   const total = ranges[ranges.length - 1]!.end;
   if (x.shape[0] !== total) throw new RangeError(`x has ${x.shape[0]} rows; the replica ranges cover ${total}`);
   return tf.tidy(() => {
-    const parts = ranges
-      .filter((_, r) => r !== replica)
-      .map(({ start, end }) => tf.slice(x, start, end - start));
+    const parts = ranges.filter((_, r) => r !== replica).map(({ start, end }) => tf.slice(x, start, end - start));
     return stopGradient(parts.length === 1 ? parts[0]! : tf.concat(parts)) as T;
   });
 }

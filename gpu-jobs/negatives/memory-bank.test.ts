@@ -8,7 +8,10 @@ import { MemoryBank } from "./memory-bank.ts";
 /** Batch k: two rows whose values and ids encode k, so order is checkable. */
 function batch(k: number): { vectors: tf.Tensor2D; logQ: tf.Tensor1D; ids: Int32Array } {
   return {
-    vectors: tf.tensor2d([[k, 0], [0, k]]),
+    vectors: tf.tensor2d([
+      [k, 0],
+      [0, k],
+    ]),
     logQ: tf.tensor1d([-k, -k - 0.5]),
     ids: Int32Array.from([10 * k, 10 * k + 1]),
   };
@@ -31,7 +34,14 @@ describe.each(BACKENDS)("MemoryBank (MBNS) on %s", (backend) => {
     expect(bank.capacity).toBe(3);
     expect(bank.rows).toBe(6);
     const neg = bank.negatives()!;
-    expect(neg.vectors.arraySync()).toEqual([[3, 0], [0, 3], [4, 0], [0, 4], [5, 0], [0, 5]]);
+    expect(neg.vectors.arraySync()).toEqual([
+      [3, 0],
+      [0, 3],
+      [4, 0],
+      [0, 4],
+      [5, 0],
+      [0, 5],
+    ]);
     expect([...neg.logQ.dataSync()]).toEqual([-3, -3.5, -4, -4.5, -5, -5.5]);
     expect([...neg.ids]).toEqual([30, 31, 40, 41, 50, 51]);
     tf.dispose([neg.vectors, neg.logQ]);
@@ -42,8 +52,18 @@ describe.each(BACKENDS)("MemoryBank (MBNS) on %s", (backend) => {
   });
 
   it("passes no gradient to the pushed source, even when pushed inside the gradient scope", () => {
-    const source = tf.variable(tf.tensor2d([[1, 0], [0, 1]]));
-    const q = tf.variable(tf.tensor2d([[1, 0], [0, 1]]));
+    const source = tf.variable(
+      tf.tensor2d([
+        [1, 0],
+        [0, 1],
+      ]),
+    );
+    const q = tf.variable(
+      tf.tensor2d([
+        [1, 0],
+        [0, 1],
+      ]),
+    );
     const logQ = tf.tensor1d([-1, -1]);
     const bank = new MemoryBank({ capacity: 2 });
     const leaked = leakedBy(() => {
@@ -54,7 +74,10 @@ describe.each(BACKENDS)("MemoryBank (MBNS) on %s", (backend) => {
         const neg = bank.negatives()!;
         return logQSoftmaxLoss({
           q,
-          pos: tf.tensor2d([[1, 1], [1, -1]]),
+          pos: tf.tensor2d([
+            [1, 1],
+            [1, -1],
+          ]),
           logQPos: logQ,
           mbns: neg.vectors,
           logQMbns: neg.logQ,

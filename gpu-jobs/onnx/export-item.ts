@@ -36,9 +36,7 @@ export function buildItemGraph(cfg: ModelConfig, weights: WeightMap, opts: Graph
     const states = encoder(c, seq, mask, ITEM_TEXT.encoder, cfg);
     const tMean = maskedMean(c, sliceAxis1(c, states, 1, lt + 1), t.textMask);
     const vMean = g.op("ReduceMean", [sliceAxis1(c, states, lt + 2, lt + 2 + P)], { axes: [1], keepdims: 0 });
-    const gate = cfg.modalGate
-      ? g.op("Sigmoid", [dense(c, g.op("Concat", [tMean, vMean], { axis: 1 }), "gate.w", "gate.b")])
-      : g.scalar(0.5);
+    const gate = cfg.modalGate ? g.op("Sigmoid", [dense(c, g.op("Concat", [tMean, vMean], { axis: 1 }), "gate.w", "gate.b")]) : g.scalar(0.5);
     const one = g.scalar(1);
     const gEff = g.op("Sub", [one, g.op("Mul", [im, g.op("Sub", [one, gate])])]); // text-only items: exactly 1
     const mix = g.op("Add", [g.op("Mul", [gEff, tMean]), g.op("Mul", [g.op("Sub", [one, gEff]), vMean])]);

@@ -25,7 +25,10 @@ describe("exportModel (tiny run folder, wasm reference backend)", () => {
     await selectBackend({ prefer: "wasm" });
     root = await mkdtemp(join(tmpdir(), "vitrine-onnx-"));
     runDir = join(root, "run");
-    const tokenizer = trainTokenizer(TITLES.flatMap((t) => [t, t]), { vocabSize: 64, minFreq: 1 });
+    const tokenizer = trainTokenizer(
+      TITLES.flatMap((t) => [t, t]),
+      { vocabSize: 64, minFreq: 1 },
+    );
     const model = perturbedTinyModel({ vocabSize: tokenizer.vocabSize });
     await saveCheckpoint(runDir, 3, model.variables, null, { modelConfig: model.config, config: { preset: "tiny" } });
     await writeFile(join(runDir, "tokenizer.json"), JSON.stringify(tokenizer.toJSON()));

@@ -97,7 +97,10 @@ export async function exportGraphs(
 }
 
 async function exists(path: string): Promise<boolean> {
-  return stat(path).then(() => true, () => false);
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Export a pre-training run's latest checkpoint to outDir (nothing is written when parity fails). */
@@ -132,7 +135,8 @@ export async function exportModel(opts: ExportOptions): Promise<ExportResult> {
     await restoreInto(tf, ckpt, model.variables, null);
     log(`export: ${modelConfig.fusion} / ${modelConfig.queryTower} query tower, checkpoint step ${ckpt.step}, TF.js ${backend.name}`);
     const head = opts.finetuneDir ? await loadFinetuneHead(resolve(opts.finetuneDir)) : undefined;
-    if (head && head.dim !== modelConfig.dim) throw new ExportError("BAD_RUN_DIR", `${opts.finetuneDir}: head dim ${head.dim} differs from the model's ${modelConfig.dim}; fine-tune on top of this pre-training run`);
+    if (head && head.dim !== modelConfig.dim)
+      throw new ExportError("BAD_RUN_DIR", `${opts.finetuneDir}: head dim ${head.dim} differs from the model's ${modelConfig.dim}; fine-tune on top of this pre-training run`);
     if (head) log(`export: fine-tuned head from ${opts.finetuneDir} (step ${head.step}, ${head.itemIds.length} item embeddings)`);
     const { query, item, parity } = await exportGraphs(model, { ...opts, ...(head ? { head } : {}) });
     log(`export: parity over ${parity.samples} samples: query ${parity.query.maxAbsDiff.toExponential(2)}, item ${parity.item.maxAbsDiff.toExponential(2)} (limit ${parity.tolerance})`);
@@ -175,7 +179,11 @@ function makeCard(cfg: ModelConfig, trainConfig: { preset?: string } | null, run
       query: { file: "query.onnx", inputs: { tokens: `${tokenType} [batch,${cfg.maxQueryLen}]` }, outputs: { vector: `float32 [batch,${cfg.dim}]` } },
       item: {
         file: "item.onnx",
-        inputs: { title_tokens: `${tokenType} [batch,${cfg.maxTitleLen}]`, patches: `float32 [batch,${P},${patchDim}] (HWC per patch, values in [0,1])`, image_mask: "float32 [batch] (0 = text-only)" },
+        inputs: {
+          title_tokens: `${tokenType} [batch,${cfg.maxTitleLen}]`,
+          patches: `float32 [batch,${P},${patchDim}] (HWC per patch, values in [0,1])`,
+          image_mask: "float32 [batch] (0 = text-only)",
+        },
         outputs: { vector: `float32 [batch,${cfg.dim}]` },
       },
     },

@@ -47,9 +47,11 @@ export async function loadFinetuneHead(finetuneDir: string): Promise<FinetuneHea
     return t;
   };
   const wq = get("ft/wq");
-  const ids = JSON.parse(await readFile(join(finetuneDir, "item-ids.json"), "utf8").catch(() => {
-    throw new ExportError("BAD_RUN_DIR", `${finetuneDir} has no item-ids.json (written by fine-tuning since the jobs issue); re-run \`vitrine finetune\``);
-  })) as string[];
+  const ids = JSON.parse(
+    await readFile(join(finetuneDir, "item-ids.json"), "utf8").catch(() => {
+      throw new ExportError("BAD_RUN_DIR", `${finetuneDir} has no item-ids.json (written by fine-tuning since the jobs issue); re-run \`vitrine finetune\``);
+    }),
+  ) as string[];
   const idEmb = get("ft/item_id");
   if (idEmb.shape[0] !== ids.length) throw new ExportError("BAD_RUN_DIR", `${finetuneDir}: ${ids.length} item ids but ${idEmb.shape[0]} ID-embedding rows`);
   return { dim: wq.shape[0]!, step: ck.step, wq: wq.values, wi: get("ft/wi").values, itemIds: ids, idEmb: idEmb.values };

@@ -67,7 +67,13 @@ function tokenRows(rand: () => number, cfg: ModelConfig, n: number, len: number)
 }
 
 function tokenTensor(type: "int32" | "int64", values: Int32Array, dims: number[]): ort.Tensor {
-  return type === "int32" ? new ort.Tensor("int32", values, dims) : new ort.Tensor("int64", BigInt64Array.from(values, (v) => BigInt(v)), dims);
+  return type === "int32"
+    ? new ort.Tensor("int32", values, dims)
+    : new ort.Tensor(
+        "int64",
+        BigInt64Array.from(values, (v) => BigInt(v)),
+        dims,
+      );
 }
 
 class DiffStats {
@@ -147,8 +153,14 @@ export async function checkParity(model: Model, graphs: { query: Uint8Array; ite
     await Promise.all([qs.release(), is.release()]);
   }
   const result: ParityResult = {
-    samples: n, batchSize: bs, tolerance, query: q.result(), item: it.result(), itemTextOnly: textOnly.result(),
-    textOnlyItems: imageMask.reduce((a, m) => a + (m === 0 ? 1 : 0), 0), ms: performance.now() - t0,
+    samples: n,
+    batchSize: bs,
+    tolerance,
+    query: q.result(),
+    item: it.result(),
+    itemTextOnly: textOnly.result(),
+    textOnlyItems: imageMask.reduce((a, m) => a + (m === 0 ? 1 : 0), 0),
+    ms: performance.now() - t0,
   };
   const worst = Math.max(result.query.maxAbsDiff, result.item.maxAbsDiff);
   if (!(worst <= tolerance)) {

@@ -11,9 +11,7 @@ export function filterToOihw(w: Weight): Weight {
   const [kh, kw, ci, co] = w.shape as [number, number, number, number];
   const out = new Float32Array(w.values.length);
   for (let y = 0; y < kh; y++)
-    for (let x = 0; x < kw; x++)
-      for (let i = 0; i < ci; i++)
-        for (let o = 0; o < co; o++) out[((o * ci + i) * kh + y) * kw + x] = w.values[((y * kw + x) * ci + i) * co + o]!;
+    for (let x = 0; x < kw; x++) for (let i = 0; i < ci; i++) for (let o = 0; o < co; o++) out[((o * ci + i) * kh + y) * kw + x] = w.values[((y * kw + x) * ci + i) * co + o]!;
   return { shape: [co, ci, kh, kw], values: out };
 }
 

@@ -39,7 +39,7 @@ function referenceAttention(x: tf.Tensor3D, mask: tf.Tensor2D, p: AttentionParam
 
 function attentionInputs(b: number, l: number, h: number) {
   const x = seeded([b, l, h], 1) as tf.Tensor3D;
-  const maskVals = new Float32Array(b * l).map((_, i) => ((i % l) < l - (i % 3) - (Math.floor(i / l) % 2) ? 1 : 0));
+  const maskVals = new Float32Array(b * l).map((_, i) => (i % l < l - (i % 3) - (Math.floor(i / l) % 2) ? 1 : 0));
   const mask = tf.tensor2d(maskVals, [b, l]);
   const params: AttentionParams = {
     wqkv: seeded([h, 3 * h], 2, 0.3) as tf.Tensor2D,
@@ -57,7 +57,10 @@ describe("fast ops on cpu (gradients vs plain autodiff)", () => {
   });
 
   it("dense matches matMul + bias in value and gradients, rank 2 and 3", async () => {
-    for (const shape of [[5, 4], [2, 3, 4]]) {
+    for (const shape of [
+      [5, 4],
+      [2, 3, 4],
+    ]) {
       const x = seeded(shape, 10);
       const w = seeded([4, 6], 11) as tf.Tensor2D;
       const b = seeded([6], 12) as tf.Tensor1D;
@@ -76,8 +79,7 @@ describe("fast ops on cpu (gradients vs plain autodiff)", () => {
     const a = seeded([3, 4, 5], 20) as tf.Tensor3D; // [M,K,n]
     const b = seeded([4, 5, 2], 21) as tf.Tensor3D; // [K,n,N]
     const r = seeded([3, 5, 2], 22);
-    const ref = (aa: tf.Tensor, bb: tf.Tensor) =>
-      tf.transpose(tf.matMul(tf.transpose(aa, [2, 0, 1]) as tf.Tensor3D, tf.transpose(bb, [1, 0, 2]) as tf.Tensor3D), [1, 0, 2]);
+    const ref = (aa: tf.Tensor, bb: tf.Tensor) => tf.transpose(tf.matMul(tf.transpose(aa, [2, 0, 1]) as tf.Tensor3D, tf.transpose(bb, [1, 0, 2]) as tf.Tensor3D), [1, 0, 2]);
     expect(await maxDiff(channelMatMul(a, b), ref(a, b))).toBeLessThan(1e-5);
     const g1 = tf.grads((aa, bb) => tf.sum(tf.mul(channelMatMul(aa as tf.Tensor3D, bb as tf.Tensor3D), r)))([a, b]);
     const g2 = tf.grads((aa, bb) => tf.sum(tf.mul(ref(aa, bb), r)))([a, b]);
@@ -90,7 +92,10 @@ describe("fast ops on cpu (gradients vs plain autodiff)", () => {
       const { x, mask, params, r } = attentionInputs(3, 7, 8);
       const inputs = [x, params.wqkv, params.bqkv, params.wo, params.bo];
       const asParams = (t: tf.Tensor[]): AttentionParams => ({
-        wqkv: t[1] as tf.Tensor2D, bqkv: t[2] as tf.Tensor1D, wo: t[3] as tf.Tensor2D, bo: t[4] as tf.Tensor1D,
+        wqkv: t[1] as tf.Tensor2D,
+        bqkv: t[2] as tf.Tensor1D,
+        wo: t[3] as tf.Tensor2D,
+        bo: t[4] as tf.Tensor1D,
       });
       const fast = tf.grads((...t) => tf.sum(tf.mul(multiHeadAttention(t[0] as tf.Tensor3D, mask, asParams(t), 2, impl), r)));
       const plain = tf.grads((...t) => tf.sum(tf.mul(referenceAttention(t[0] as tf.Tensor3D, mask, asParams(t), 2), r)));
@@ -116,7 +121,14 @@ describe("fast ops on wasm", () => {
     expect(tf.getBackend()).toBe("wasm");
     const table = tf.variable(seeded([6, 3], 30) as tf.Tensor2D);
     const start = (await table.array()) as number[][];
-    const ids = tf.tensor2d([[1, 4], [1, 1]], [2, 2], "int32");
+    const ids = tf.tensor2d(
+      [
+        [1, 4],
+        [1, 1],
+      ],
+      [2, 2],
+      "int32",
+    );
     const opt = tf.train.sgd(0.5);
     // loss = sum of looked-up values → each lookup contributes a gradient of 1 per element.
     opt.minimize(() => tf.sum(embeddingLookup(table, ids)) as tf.Scalar, false, [table]);

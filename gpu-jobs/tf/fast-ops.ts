@@ -14,7 +14,7 @@ export function dense(x: tf.Tensor, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor 
   if (x.shape[rank - 1] !== inDim) {
     throw new RangeError(`dense: x last dim ${x.shape[rank - 1]} != W rows ${inDim}`);
   }
-  const x2 = rank === 2 ? (x as tf.Tensor2D) : tf.reshape(x, [-1, inDim]) as tf.Tensor2D;
+  const x2 = rank === 2 ? (x as tf.Tensor2D) : (tf.reshape(x, [-1, inDim]) as tf.Tensor2D);
   const y2 = b ? denseBiasOp(x2, w, b) : denseOp(x2, w);
   return rank === 2 ? y2 : tf.reshape(y2, [x.shape[0]!, x.shape[1]!, outDim]);
 }
@@ -52,11 +52,7 @@ const denseBiasOp = tf.customGrad((x, w, b, save) => {
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [sx, sw] = saved as [tf.Tensor2D, tf.Tensor2D];
       const dy2 = dy as tf.Tensor2D;
-      return [
-        tf.matMul(dy2, tf.transpose(sw)),
-        tf.matMul(tf.transpose(sx), dy2),
-        tf.sum(dy2, 0),
-      ];
+      return [tf.matMul(dy2, tf.transpose(sw)), tf.matMul(tf.transpose(sx), dy2), tf.sum(dy2, 0)];
     },
   };
 }) as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
@@ -157,13 +153,7 @@ export type AttentionImpl = "depthwise" | "batched" | "auto";
  * matMul: G=2 88 / 180, G=4 50 / 142, G=8 47 / 129; (e) depthwise conv2d as channel matMul
  * 10 / 54 — the winner, used on wasm ("auto"). Other backends batch matMuls well: "auto" → batched.
  */
-export function multiHeadAttention(
-  x: tf.Tensor3D,
-  mask: tf.Tensor2D,
-  params: AttentionParams,
-  heads: number,
-  impl: AttentionImpl = "auto",
-): tf.Tensor3D {
+export function multiHeadAttention(x: tf.Tensor3D, mask: tf.Tensor2D, params: AttentionParams, heads: number, impl: AttentionImpl = "auto"): tf.Tensor3D {
   const [batch, len, hidden] = x.shape;
   if (hidden % heads !== 0) throw new RangeError(`multiHeadAttention: hidden ${hidden} not divisible by heads ${heads}`);
   const dh = hidden / heads;

@@ -60,19 +60,17 @@ function maskTokens(tokens: Int32Array, rate: number, rnd: () => number): { labe
 }
 
 /** Assemble the batch of pairs `pairIdx` for step `step`. */
-export function buildBatch(
-  data: TrainingData,
-  tokenizer: Tokenizer,
-  cfg: ModelConfig,
-  pairIdx: Int32Array,
-  step: number,
-  seed: number,
-  rates: MaskRates,
-): HostBatch {
+export function buildBatch(data: TrainingData, tokenizer: Tokenizer, cfg: ModelConfig, pairIdx: Int32Array, step: number, seed: number, rates: MaskRates): HostBatch {
   const b = pairIdx.length;
   const items = Int32Array.from(pairIdx, (p) => data.pairs.item[p]!);
-  const queryTokens = tokenizer.encodeBatch(Array.from(pairIdx, (p) => data.pairs.query[p]!), cfg.maxQueryLen);
-  const titleTokens = tokenizer.encodeBatch(Array.from(items, (r) => data.items.titles[r]!), cfg.maxTitleLen);
+  const queryTokens = tokenizer.encodeBatch(
+    Array.from(pairIdx, (p) => data.pairs.query[p]!),
+    cfg.maxQueryLen,
+  );
+  const titleTokens = tokenizer.encodeBatch(
+    Array.from(items, (r) => data.items.titles[r]!),
+    cfg.maxTitleLen,
+  );
   const rng = stream(seed, `masks:${step}`);
   const rnd = () => rng.next();
   const q = maskTokens(queryTokens, rates.tokens, rnd);
@@ -86,8 +84,17 @@ export function buildBatch(
   }
   const patches = data.items.thumbs.length ? patchesOf(data.items, items, cfg.patchGrid) : new Float32Array(b * p * cfg.patchSize * cfg.patchSize * 3);
   return {
-    b, items, queryTokens, titleTokens, queryLabels: q.labels, queryMask: q.mask, titleLabels: t.labels, titleMask: t.mask,
-    patches, imageMask, maskedPatches,
+    b,
+    items,
+    queryTokens,
+    titleTokens,
+    queryLabels: q.labels,
+    queryMask: q.mask,
+    titleLabels: t.labels,
+    titleMask: t.mask,
+    patches,
+    imageMask,
+    maskedPatches,
   };
 }
 

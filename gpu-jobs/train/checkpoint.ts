@@ -54,14 +54,7 @@ async function pack(entries: { name: string; tensor: tfType.Tensor }[], base: nu
 }
 
 /** Write checkpoint `step` into runDir and point `latest` at it; keeps the newest `keep` checkpoints. */
-export async function saveCheckpoint<S>(
-  runDir: string,
-  step: number,
-  variables: Map<string, tfType.Tensor>,
-  optimizer: tfType.Optimizer | null,
-  state: S,
-  keep = 2,
-): Promise<string> {
+export async function saveCheckpoint<S>(runDir: string, step: number, variables: Map<string, tfType.Tensor>, optimizer: tfType.Optimizer | null, state: S, keep = 2): Promise<string> {
   await mkdir(runDir, { recursive: true });
   const name = `ckpt-${String(step).padStart(8, "0")}`;
   const dir = join(runDir, name);
@@ -71,7 +64,10 @@ export async function saveCheckpoint<S>(
   const vars = [...variables].sort(([a], [b]) => (a < b ? -1 : 1)).map(([n, v]) => ({ name: n, tensor: v }));
   const w = await pack(vars, 0);
   const optWeights = optimizer ? await optimizer.getWeights() : [];
-  const o = await pack(optWeights.map((x) => ({ name: x.name, tensor: x.tensor })), w.end);
+  const o = await pack(
+    optWeights.map((x) => ({ name: x.name, tensor: x.tensor })),
+    w.end,
+  );
   // getWeights returns the optimizer's own slot variables plus a fresh iteration-count tensor.
   for (const x of optWeights) if (!("trainable" in x.tensor)) x.tensor.dispose();
   const all = new Float32Array(o.end);
@@ -88,7 +84,10 @@ export async function saveCheckpoint<S>(
   await writeFile(join(runDir, "latest.tmp"), name);
   await rename(join(runDir, "latest.tmp"), join(runDir, "latest"));
   // Prune older checkpoints only after `latest` moved on.
-  const old = (await readdir(runDir)).filter((f) => /^ckpt-\d+$/.test(f)).sort().slice(0, -keep);
+  const old = (await readdir(runDir))
+    .filter((f) => /^ckpt-\d+$/.test(f))
+    .sort()
+    .slice(0, -keep);
   await Promise.all(old.map((f) => rm(join(runDir, f), { recursive: true, force: true })));
   return dir;
 }
@@ -120,12 +119,7 @@ export async function loadCheckpoint<S>(dir: string): Promise<LoadedCheckpoint<S
 }
 
 /** Copy checkpoint values into live variables and the optimizer (names and shapes must match). */
-export async function restoreInto(
-  tf: typeof tfType,
-  ckpt: LoadedCheckpoint<unknown>,
-  variables: Map<string, tfType.Variable>,
-  optimizer: tfType.Optimizer | null,
-): Promise<void> {
+export async function restoreInto(tf: typeof tfType, ckpt: LoadedCheckpoint<unknown>, variables: Map<string, tfType.Variable>, optimizer: tfType.Optimizer | null): Promise<void> {
   for (const [name, v] of variables) {
     const t = ckpt.tensors.get(name);
     if (!t) throw new Error(`checkpoint has no variable ${name}; was it written by a different model config?`);

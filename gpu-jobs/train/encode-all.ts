@@ -26,7 +26,12 @@ export function encodeItemVectors(model: Model, tokenizer: Tokenizer, items: Tra
     const idx = all.subarray(o, o + batch);
     const b = idx.length;
     const v = tf.tidy(() => {
-      const ids = opts.maskTitle ? new Int32Array(b * cfg.maxTitleLen).fill(cfg.padId) : tokenizer.encodeBatch(Array.from(idx, (r) => items.titles[r]!), cfg.maxTitleLen);
+      const ids = opts.maskTitle
+        ? new Int32Array(b * cfg.maxTitleLen).fill(cfg.padId)
+        : tokenizer.encodeBatch(
+            Array.from(idx, (r) => items.titles[r]!),
+            cfg.maxTitleLen,
+          );
       const titles = tf.tensor2d(ids, [b, cfg.maxTitleLen], "int32");
       const patches = tf.tensor3d(items.thumbs.length ? patchesOf(items, idx, cfg.patchGrid) : new Float32Array(b * p * pd), [b, p, pd]);
       const imageMask = tf.tensor1d(Array.from(idx, (r) => (items.textOnly[r] ? 0 : 1)));

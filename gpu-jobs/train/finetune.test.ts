@@ -30,7 +30,14 @@ describe("fine-tuning (FC projection + item-ID embeddings, sampled softmax with 
     expect(tail).toBeLessThan(0.7 * head);
 
     await expect(
-      runFinetune({ dataDir, runDir: join(dir, "ft-b"), ...base, onStep: (m) => { if (m.step === 45) throw new Error("crash"); } }),
+      runFinetune({
+        dataDir,
+        runDir: join(dir, "ft-b"),
+        ...base,
+        onStep: (m) => {
+          if (m.step === 45) throw new Error("crash");
+        },
+      }),
     ).rejects.toThrow("crash");
     expect((await readFile(join(dir, "ft-b", "latest"), "utf8")).trim()).toBe("ckpt-00000030");
     const b = await runFinetune({ dataDir, runDir: join(dir, "ft-b"), ...base, resume: true });

@@ -59,7 +59,13 @@ export interface FinetuneResult {
 }
 
 interface FinetuneState {
-  steps: number; batchSize: number; negatives: number; lr: number; temperature: number; seed: number; checkpointEvery: number;
+  steps: number;
+  batchSize: number;
+  negatives: number;
+  lr: number;
+  temperature: number;
+  seed: number;
+  checkpointEvery: number;
   sampler: ReturnType<ReturnType<typeof createPairSampler>["state"]>;
 }
 
@@ -91,8 +97,13 @@ export async function runFinetune(opts: FinetuneOptions): Promise<FinetuneResult
   if (!ckpt) await rm(runDir, { recursive: true, force: true });
   await mkdir(runDir, { recursive: true });
   const s: FinetuneState = ckpt?.state ?? {
-    steps: opts.steps ?? 300, batchSize: opts.batchSize ?? 128, negatives: opts.negatives ?? 512, lr: opts.lr ?? 5e-3,
-    temperature: opts.temperature ?? 0.05, seed: opts.seed ?? 1, checkpointEvery: opts.checkpointEvery ?? 100,
+    steps: opts.steps ?? 300,
+    batchSize: opts.batchSize ?? 128,
+    negatives: opts.negatives ?? 512,
+    lr: opts.lr ?? 5e-3,
+    temperature: opts.temperature ?? 0.05,
+    seed: opts.seed ?? 1,
+    checkpointEvery: opts.checkpointEvery ?? 100,
     sampler: { epoch: 0, cursor: 0, seed: opts.seed ?? 1, n: 0 },
   };
   const data = await loadTrainingData(opts.dataDir, { thumbs: true, log });
@@ -159,7 +170,9 @@ export async function runFinetune(opts: FinetuneOptions): Promise<FinetuneResult
       const neg = projectItems(negRows);
       // log Q of a sampled negative: log of its expected count in the sample (S · frequency).
       return sampledSoftmaxLoss(q, pos, neg, tf.tensor1d(Array.from(posRows, (r) => Math.log(freq[r]!))), tf.tensor1d(Array.from(negRows, (r) => Math.log(s.negatives * freq[r]!))), {
-        temperature: s.temperature, posIds: posRows, negIds: negRows,
+        temperature: s.temperature,
+        posIds: posRows,
+        negIds: negRows,
       });
     }, varList);
     lastLoss = (await value.data())[0]!;

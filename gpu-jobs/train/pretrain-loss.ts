@@ -2,9 +2,7 @@
 // contrastive + MPM. Stage 2 trains everything on MLM + MPM + QIC + QIM (+ MBNS/CDNS, seed 001
 // eq. 3) + QIM2, weighted by the config.
 import * as tf from "@tensorflow/tfjs";
-import {
-  amSoftmaxLoss, contrastiveMpm, infoNce, logQSoftmaxLoss, mlmLoss, regressionMpm, stopGradient,
-} from "../losses/index.ts";
+import { amSoftmaxLoss, contrastiveMpm, infoNce, logQSoftmaxLoss, mlmLoss, regressionMpm, stopGradient } from "../losses/index.ts";
 import type { Model } from "../model/towers.ts";
 import { crossDeviceIds, crossDeviceNegatives, replicaRows, splitReplicas, type MemoryBank } from "../negatives/index.ts";
 import { embeddingLookup } from "../tf/fast-ops.ts";
@@ -124,7 +122,14 @@ function qimLoss(ctx: LossContext, q: tf.Tensor2D, items: tf.Tensor2D, h: HostBa
     const lq = local(logQ);
     losses.push(
       logQSoftmaxLoss({
-        q: local(q), pos, inBatch: pos, logQPos: lq, logQInBatch: lq, posIds: ids, inBatchIds: ids, temperature: cfg.temperature,
+        q: local(q),
+        pos,
+        inBatch: pos,
+        logQPos: lq,
+        logQInBatch: lq,
+        posIds: ids,
+        inBatchIds: ids,
+        temperature: cfg.temperature,
         ...(bank ? { mbns: bank.vectors, logQMbns: bank.logQ, mbnsIds: bank.ids, alpha: cfg.mbns.alpha } : {}),
         ...(ctx.cdns && replicas > 1
           ? { cdns: crossDeviceNegatives(items, r, ranges), logQCdns: crossDeviceNegatives(logQ, r, ranges), cdnsIds: crossDeviceIds(h.items, r, ranges), beta: cfg.cdns.beta }

@@ -31,7 +31,9 @@ describe("tiny preset overfits 64 items on wasm", () => {
     initial.dispose();
     const { queries, targets } = queryTargets(r.data.pairs);
     const recall1 = hitRateAtK(encodeItemVectors(r.model, r.tokenizer, r.data.items), encodeQueryVectors(r.model, r.tokenizer, queries), r.modelConfig.dim, targets, 1);
-    console.info(`wasm: QIM ${before.toFixed(3)} → ${after.toFixed(3)} (${(100 * (1 - after / before)).toFixed(1)}% lower), recall@1 ${recall1.toFixed(3)}, ${metrics.at(-1)!.samplesPerSec.toFixed(0)} samples/s`);
+    console.info(
+      `wasm: QIM ${before.toFixed(3)} → ${after.toFixed(3)} (${(100 * (1 - after / before)).toFixed(1)}% lower), recall@1 ${recall1.toFixed(3)}, ${metrics.at(-1)!.samplesPerSec.toFixed(0)} samples/s`,
+    );
     expect(after).toBeLessThanOrEqual(0.1 * before);
     expect(recall1).toBeGreaterThanOrEqual(0.9);
     expect(metrics.some((m) => m.mbns) && metrics.some((m) => m.cdns) && metrics.some((m) => m.stage === 1)).toBe(true);

@@ -106,8 +106,14 @@ export async function runPretrain(opts: PretrainOptions): Promise<PretrainResult
   const modelConfig =
     ckpt?.state.modelConfig ??
     resolveConfig(cfg.preset, {
-      vocabSize: tokenizer.vocabSize, dim: cfg.dim, fusion: cfg.fusion, queryTower: cfg.queryTower, seed: cfg.seed,
-      modalGate: cfg.fusion === "fusion", patchSize: data.items.thumbSize / data.items.grid, patchGrid: data.items.grid,
+      vocabSize: tokenizer.vocabSize,
+      dim: cfg.dim,
+      fusion: cfg.fusion,
+      queryTower: cfg.queryTower,
+      seed: cfg.seed,
+      modalGate: cfg.fusion === "fusion",
+      patchSize: data.items.thumbSize / data.items.grid,
+      patchGrid: data.items.grid,
     });
   const model = createModel(modelConfig);
   const mpmTemperature = tf.variable(tf.scalar(0.1), true); // checkpointed as "mpm/temperature"
@@ -141,7 +147,9 @@ export async function runPretrain(opts: PretrainOptions): Promise<PretrainResult
     start = ckpt.step;
     log(`resuming ${runDir} at step ${start} of ${cfg.steps}`);
   }
-  log(`pretrain: preset ${cfg.preset}, ${modelConfig.fusion}, ${varList.reduce((n, v) => n + v.size, 0)} parameters, vocab ${tokenizer.vocabSize}, ${data.pairs.item.length} pairs, backend ${backend.name}`);
+  log(
+    `pretrain: preset ${cfg.preset}, ${modelConfig.fusion}, ${varList.reduce((n, v) => n + v.size, 0)} parameters, vocab ${tokenizer.vocabSize}, ${data.pairs.item.length} pairs, backend ${backend.name}`,
+  );
 
   const stage1Steps = modelConfig.fusion === "text" ? 0 : Math.round(cfg.steps * cfg.stage1Fraction);
   const metricsPath = join(runDir, "metrics.jsonl");
@@ -196,8 +204,16 @@ export async function runPretrain(opts: PretrainOptions): Promise<PretrainResult
     tf.dispose([value, ...Object.values(grads), ...Object.values(ordered), ...Object.values(t), ...Object.values(result!.parts), result!.itemVectors]);
     if (!Number.isFinite(loss)) throw new TrainError("BAD_OPTION", `loss became ${loss} at step ${step}; lower the learning rate (--lr)`);
     last = {
-      step: step + 1, steps: cfg.steps, stage, loss, parts, samplesPerSec: (h.b * 1000) / (t3 - t0),
-      ms: { batch: t1 - t0, forwardBackward: t2 - t1, optimizer: t3 - t2 }, mbns: mbnsOn, cdns: cdnsOn, tensors: tf.memory().numTensors,
+      step: step + 1,
+      steps: cfg.steps,
+      stage,
+      loss,
+      parts,
+      samplesPerSec: (h.b * 1000) / (t3 - t0),
+      ms: { batch: t1 - t0, forwardBackward: t2 - t1, optimizer: t3 - t2 },
+      mbns: mbnsOn,
+      cdns: cdnsOn,
+      tensors: tf.memory().numTensors,
     };
     await appendFile(metricsPath, `${JSON.stringify(last)}\n`);
     opts.onStep?.(last);

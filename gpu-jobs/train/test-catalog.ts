@@ -17,7 +17,10 @@ export async function makeTrainingCatalog(dir: string, items = 64, brokenImages 
     const b = WORDS[(Math.floor(i / 16) + 4) % 16]!;
     const background = { r: (i * 37) % 255, g: (i * 91) % 255, b: (i * 53) % 255 };
     if (i >= items - brokenImages) await writeFile(join(dir, "img", `${i}.png`), "not a png");
-    else await sharp({ create: { width: 32, height: 32, channels: 3, background } }).png().toFile(join(dir, "img", `${i}.png`));
+    else
+      await sharp({ create: { width: 32, height: 32, channels: 3, background } })
+        .png()
+        .toFile(join(dir, "img", `${i}.png`));
     rows.push({ id: `i${i}`, title: `${a} ${b} thing`, image: `img/${i}.png`, brand: "X", price: 1 });
     for (let r = 0; r < 3; r++) clicks.push({ query: `${a} ${b}`, item_id: `i${i}` });
   }

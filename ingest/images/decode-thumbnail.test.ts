@@ -49,13 +49,18 @@ describe("decodeThumbnail", () => {
   });
 
   it("reads CMYK JPEGs and the first frame of a GIF", async () => {
-    const cmyk = await sharp({ create: { width: 40, height: 40, channels: 3, background: RED } }).toColourspace("cmyk").jpeg().toBuffer();
+    const cmyk = await sharp({ create: { width: 40, height: 40, channels: 3, background: RED } })
+      .toColourspace("cmyk")
+      .jpeg()
+      .toBuffer();
     expect((await sharp(cmyk).metadata()).space).toBe("cmyk");
     const [r, g, b] = pixel(await decodeThumbnail(cmyk, 16), 16, 8, 8);
     expect(r).toBeGreaterThan(200);
     expect(g).toBeLessThan(40);
     expect(b).toBeLessThan(40);
-    const gif = await sharp({ create: { width: 20, height: 20, channels: 3, background: { r: 0, g: 0, b: 255 } } }).gif().toBuffer();
+    const gif = await sharp({ create: { width: 20, height: 20, channels: 3, background: { r: 0, g: 0, b: 255 } } })
+      .gif()
+      .toBuffer();
     expect(pixel(await decodeThumbnail(gif, 8), 8, 4, 4)).toEqual([0, 0, 255]);
   });
 

@@ -14,7 +14,10 @@ beforeAll(async () => {
   await mkdir(path.join(catalogDir, "img"), { recursive: true });
   await writeFile(path.join(catalogDir, "img", "red.png"), await solidImage(120, 80, { r: 255, g: 0, b: 0 }));
   await writeFile(path.join(catalogDir, "img", "green.jpg"), await solidImage(50, 150, { r: 0, g: 255, b: 0 }, "jpeg"));
-  await writeFile(path.join(catalogDir, "img", "random.png"), new Uint8Array(4096).map((_, i) => (i * 7919 + 5) & 255));
+  await writeFile(
+    path.join(catalogDir, "img", "random.png"),
+    new Uint8Array(4096).map((_, i) => (i * 7919 + 5) & 255),
+  );
   const png = await noiseImage(64, 64);
   await writeFile(path.join(catalogDir, "img", "truncated.png"), png.subarray(0, Math.floor(png.length / 2)));
 });

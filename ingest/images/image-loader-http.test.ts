@@ -112,7 +112,14 @@ describe("image loader: http", () => {
     const port = new URL(server.base).port;
     const guarded = createImageLoader({ cacheDir: path.join(root, `cache-${n++}`), backoffMs: 5 });
     const before = server.hits.get("/red.png") ?? 0;
-    for (const url of [`${server.base}/red.png`, `http://0x7f000001:${port}/red.png`, `http://2130706433:${port}/red.png`, `http://[::1]:${port}/red.png`, `http://[::ffff:127.0.0.1]:${port}/red.png`, `http://localhost:${port}/red.png`]) {
+    for (const url of [
+      `${server.base}/red.png`,
+      `http://0x7f000001:${port}/red.png`,
+      `http://2130706433:${port}/red.png`,
+      `http://[::1]:${port}/red.png`,
+      `http://[::ffff:127.0.0.1]:${port}/red.png`,
+      `http://localhost:${port}/red.png`,
+    ]) {
       const r = await guarded.load(url, "/");
       expect(r, url).toMatchObject({ ok: false, reason: expect.stringMatching(/loopback or private address; pass --allow-private-hosts/) });
     }
@@ -170,10 +177,7 @@ describe("image loader: http", () => {
   it("times out a slow server and a stalled body quickly", async () => {
     const { loader } = fresh({ timeoutMs: 300, retries: 1 });
     const started = Date.now();
-    const [slow, stall] = await Promise.all([
-      loader.load(`${server.base}/slow.png`, "/"),
-      loader.load(`${server.base}/stall.png`, "/"),
-    ]);
+    const [slow, stall] = await Promise.all([loader.load(`${server.base}/slow.png`, "/"), loader.load(`${server.base}/stall.png`, "/")]);
     expect(slow).toEqual({ ok: false, reason: "timeout after 300 ms (2 attempts)" });
     expect(stall).toEqual({ ok: false, reason: "timeout after 300 ms (2 attempts)" });
     expect(Date.now() - started).toBeLessThan(2_000);

@@ -80,7 +80,4 @@ export interface ImageLoader {
 }
 
 /** Where an image comes from once `src` is resolved, or why it cannot be used. */
-export type ImageSource =
-  | { kind: "http"; url: string }
-  | { kind: "file"; path: string }
-  | { kind: "invalid"; reason: string };
+export type ImageSource = { kind: "http"; url: string } | { kind: "file"; path: string } | { kind: "invalid"; reason: string };

@@ -47,8 +47,7 @@ export function extractImports(fileName: string, text: string): ImportRef[] {
   const kind = /\.[cm]?jsx?$/.test(fileName) ? ts.ScriptKind.JS : ts.ScriptKind.TS;
   const source = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true, kind);
   const refs: ImportRef[] = [];
-  const literal = (node: ts.Node | undefined): string | null =>
-    node && (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) ? node.text : null;
+  const literal = (node: ts.Node | undefined): string | null => (node && (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) ? node.text : null);
   const visit = (node: ts.Node): void => {
     if (ts.isImportDeclaration(node)) {
       const spec = literal(node.moduleSpecifier);
@@ -229,9 +228,10 @@ export function checkEntries(file: string, text: string, testCode: boolean = isT
       rule = `another api/ subfolder is imported through ${entry} (or its contract, types.ts)`;
     } else if (to in RUNNERS) {
       if (testCode || (from === "bin" && (ref.dynamic || ref.typeOnly))) continue;
-      rule = from === "bin"
-        ? `${to} is the runner of ${RUNNERS[to]}: bin loads it with a dynamic import(), when the verb runs`
-        : `${to} is the runner of ${RUNNERS[to]}: only bin (lazily) and tests import it`;
+      rule =
+        from === "bin"
+          ? `${to} is the runner of ${RUNNERS[to]}: bin loads it with a dynamic import(), when the verb runs`
+          : `${to} is the runner of ${RUNNERS[to]}: only bin (lazily) and tests import it`;
     } else {
       rule = `import ${toTop} through ${entry}`;
     }

@@ -31,5 +31,4 @@ export function withKey(key: string | null, init: { method?: string; body?: unkn
 }
 
 /** URL of a tRPC query with its input. */
-export const trpcQuery = (path: string, input?: unknown) =>
-  `/trpc/${path}${input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify(input))}`}`;
+export const trpcQuery = (path: string, input?: unknown) => `/trpc/${path}${input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify(input))}`}`;

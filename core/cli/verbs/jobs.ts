@@ -31,5 +31,5 @@ export const JOBS = defineVerb({
     logs: { type: "boolean", subverbs: ["trigger", "watch"], help: "print the job's log lines under the progress bars" },
   },
   notes: "trigger and watch end with the eval table; Ctrl-C stops watching, not the job.",
-  examples: ["vitrine jobs list --state running", "vitrine jobs trigger retrain --config '{\"preset\":\"tiny\"}' --logs", "vitrine jobs logs j20261122-071500-ab12 --tail 50"],
+  examples: ["vitrine jobs list --state running", 'vitrine jobs trigger retrain --config \'{"preset":"tiny"}\' --logs', "vitrine jobs logs j20261122-071500-ab12 --tail 50"],
 });

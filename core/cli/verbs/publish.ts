@@ -7,17 +7,14 @@ const EDGE = "edge (--edge)";
 export const PUBLISH = defineVerb({
   name: "publish",
   summary: "publish a release (items + vector index, qid top-K lists, lexicon) to LanceDB",
-  usage: [
-    "--data DIR [--encoder hash|onnx] [--model DIR] [--no-activate] [options]",
-    "--data DIR --edge [--release rNNN|active] [edge options]",
-  ],
+  usage: ["--data DIR [--encoder hash|onnx] [--model DIR] [--no-activate] [options]", "--data DIR --edge [--release rNNN|active] [edge options]"],
   flags: {
     data: { type: "string", value: "DIR", required: true, help: "data directory a `vitrine import` completed in" },
     encoder: {
       type: "enum",
       choices: ["hash", "onnx"],
       default: "hash",
-      help: 'hash: the lexical baseline (hashed words + character trigrams); onnx: the trained towers (items from `vitrine embed`, queries through query.onnx)',
+      help: "hash: the lexical baseline (hashed words + character trigrams); onnx: the trained towers (items from `vitrine embed`, queries through query.onnx)",
     },
     model: { type: "string", value: "DIR", defaultText: "<data>/model", help: "exported model folder; implies --encoder onnx" },
     dim: { type: "int", min: 2, defaultText: "128", help: "hash encoder dimension" },

@@ -27,14 +27,6 @@ export function detectFormat(file: string): SourceFormat {
 
 /** Stream the rows of a JSONL, CSV or Parquet file with their 1-based line (or row) numbers; `columns` renames mapped columns first. */
 export async function* readRows(file: string, columns?: ColumnMap): AsyncGenerator<RawRow> {
-  if (!columns) {
-    yield* readRowsAsIs(file);
-    return;
-  }
-  for await (const row of readRowsAsIs(file, columns)) yield "value" in row && detectFormat(file) !== "csv" ? { line: row.line, value: applyColumnMap(row.value, columns) } : row;
-}
-
-async function* readRowsAsIs(file: string, columns?: ColumnMap): AsyncGenerator<RawRow> {
   const format = detectFormat(file);
   try {
     const st = await stat(file);
@@ -42,9 +34,13 @@ async function* readRowsAsIs(file: string, columns?: ColumnMap): AsyncGenerator<
   } catch (e) {
     throw new ImportError("SOURCE_MISSING", `${file}: cannot read (${(e as Error).message}); check the path`);
   }
-  if (format === "jsonl") yield* readJsonl(file);
-  else if (format === "csv") yield* readCsv(file, columns);
-  else yield* readParquetRows(await readFile(file), file);
+  // CSV maps its columns before coercing cells; the typed formats map the parsed row.
+  if (format === "csv") {
+    yield* readCsv(file, columns);
+    return;
+  }
+  const rows = format === "jsonl" ? readJsonl(file) : readParquetRows(await readFile(file), file);
+  for await (const row of rows) yield columns && "value" in row ? { line: row.line, value: applyColumnMap(row.value, columns) } : row;
 }
 
 async function* readJsonl(file: string): AsyncGenerator<RawRow> {
@@ -131,16 +127,20 @@ async function* readCsv(file: string, columns?: ColumnMap): AsyncGenerator<RawRo
     }
     while (skipped.length) yield skipped.shift()!;
     if (restartAt === null) return;
+    fromByte = await lineOffset(file, restartAt, { line: fromLine, byte: fromByte });
     fromLine = restartAt;
-    fromByte = await lineOffset(file, fromLine);
   }
 }
 
-/** Byte offset where 1-based `line` of a file begins (the file's size when it has fewer lines). */
-async function lineOffset(file: string, line: number): Promise<number> {
-  let newlines = 0;
-  let offset = 0;
-  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
+/**
+ * Byte offset where 1-based `line` of a file begins (the file's size when it has fewer lines),
+ * scanning on from a known line start so repeated restarts do not re-read the file from its top.
+ */
+async function lineOffset(file: string, line: number, from: { line: number; byte: number }): Promise<number> {
+  let newlines = from.line - 1;
+  let offset = from.byte;
+  if (newlines === line - 1) return offset;
+  for await (const chunk of createReadStream(file, { start: from.byte }) as AsyncIterable<Buffer>) {
     let i = -1;
     while ((i = chunk.indexOf(10, i + 1)) !== -1) {
       if (++newlines === line - 1) return offset + i + 1;

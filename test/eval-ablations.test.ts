@@ -125,20 +125,8 @@ describe("vitrine eval --ablations", () => {
       `if (process.argv.includes("--no-cdns") && process.argv.includes("--no-mbns")) { console.error("simulated crash in the child"); process.exit(3); }\nawait import(${JSON.stringify(resolve("bin/vitrine.js"))});\n`,
     );
     const lines: string[] = [];
-    const r = await runAblations({
-      dataDir: data,
-      outDir: join(dir, "failed-report"),
-      preset: "tiny",
-      steps: 6,
-      seeds: [1],
-      finetuneSteps: 4,
-      concurrency: 1,
-      only: "text,in-batch",
-      backend: "wasm",
-      trainCommand: { file: process.execPath, args: [wrapper] },
-      command: "test",
-      log: (m) => lines.push(m),
-    });
+    const base = { dataDir: data, outDir: join(dir, "failed-report"), preset: "tiny", steps: 6, finetuneSteps: 4, concurrency: 1, backend: "wasm", command: "test" } as const;
+    const r = await runAblations({ ...base, seeds: [1], only: "text,in-batch", trainCommand: { file: process.execPath, args: [wrapper] }, log: (m) => lines.push(m) });
     expect(r.failures).toHaveLength(1);
     expect(r.failures[0]!.run).toBe("in-batch-s1");
     expect(r.failures[0]!.rows).toEqual(["in-batch only"]);
@@ -158,19 +146,7 @@ describe("vitrine eval --ablations", () => {
     // redone once that run's checkpoint is rewritten in place (a retrain with another config did that).
     const again = async () => {
       const log: string[] = [];
-      await runAblations({
-        dataDir: data,
-        outDir: join(dir, "failed-report"),
-        preset: "tiny",
-        steps: 6,
-        seeds: [1],
-        finetuneSteps: 4,
-        concurrency: 1,
-        only: "text",
-        backend: "wasm",
-        command: "test",
-        log: (m) => log.push(m),
-      });
+      await runAblations({ ...base, seeds: [1], only: "text", log: (m) => log.push(m) });
       return log;
     };
     expect(await again()).toContain("text-s1: reuse fine-tuning runs/ablation-text-s1-ft4");

@@ -56,6 +56,22 @@ export function parseBlend(x: unknown): Blend {
   return b.rrfK === undefined ? { method: b.method, weight: b.weight } : { method: b.method, weight: b.weight, rrfK: b.rrfK };
 }
 
+/** The text form of a blend on the command line: `W` (convex vector weight in [0, 1]), `convex:W` or `rrf:W`. */
+export const BLEND_SPEC_HELP = "a vector weight in [0, 1] such as 0.7, or rrf:W / convex:W";
+
+/** Parse `W`, `convex:W` or `rrf:W` (one home for publish's `--blend` and eval's `--fixed-blend`); null when malformed. */
+export function parseBlendSpec(v: string): Blend | null {
+  const m = /^(?:(convex|rrf):)?([0-9]*\.?[0-9]+)$/.exec(v);
+  const w = m ? Number(m[2]) : Number.NaN;
+  if (!m || !(w >= 0 && w <= 1)) return null;
+  return { method: (m[1] ?? "convex") as BlendMethod, weight: w };
+}
+
+/** A blend as a short label: "w 0.6", "rrf w 0.5". */
+export function blendLabel(b: Blend): string {
+  return `${b.method === "rrf" ? "rrf " : ""}w ${b.weight}`;
+}
+
 interface Entry {
   row: number;
   vector: number | null;

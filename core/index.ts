@@ -21,7 +21,7 @@ export { createHashEncoder, HASH_ENCODER_NAME, type HashEncoder, type HashEncode
 export { matchingRows, estimateMatches, type FilterColumns } from "./candidates.ts";
 export { dot, exactTopK, exactTopKBatch, TopKHeap, type RowScore, type TopKBatch, type TopKBatchOptions } from "./top-k.ts";
 export { LexicalIndex, lexicalTerms, lexicalDocTerms, type LexicalDoc, type Bm25Options, type LexicalHit, type LexicalSearchOptions } from "./lexical-index.ts";
-export { fuse, parseBlend, BLEND_GRID, RRF_K, type Blend, type BlendMethod, type ScoredRow, type FusedRow } from "./fusion.ts";
+export { fuse, parseBlend, parseBlendSpec, blendLabel, BLEND_SPEC_HELP, BLEND_GRID, RRF_K, type Blend, type BlendMethod, type ScoredRow, type FusedRow } from "./fusion.ts";
 export {
   runRetrieve,
   liveSearch,

@@ -4,7 +4,7 @@
 import cliProgress from "cli-progress";
 import { runVerb, UsageError, type ArgsOf } from "../core/cli/index.ts";
 import { PUBLISH, RELEASES } from "../core/cli/verbs/index.ts";
-import { createHashEncoder, type TextEmbedder } from "../core/index.ts";
+import { BLEND_SPEC_HELP, createHashEncoder, parseBlendSpec, type TextEmbedder } from "../core/index.ts";
 import { formatGc, formatPublished, formatReleases } from "./cli-format.ts";
 import { edgePlanFromFlags, formatEdgePush, runEdgePush } from "./edge-cli.ts";
 import { gcReleases } from "./gc.ts";
@@ -15,12 +15,9 @@ import { activateRelease, listReleases, rollbackRelease } from "./release-ops.ts
 /** `--blend fit` (default: fit the vector weight on held-out clicks), `--blend 0.7` (fixed convex weight), `--blend rrf:0.5` (reciprocal-rank fusion). */
 function parseBlendFlag(v: string): PublishOptions["blend"] | undefined {
   if (v === "fit") return undefined;
-  const m = /^(?:(convex|rrf):)?([0-9]*\.?[0-9]+)$/.exec(v);
-  const w = m ? Number(m[2]) : NaN;
-  if (!m || !(w >= 0 && w <= 1)) {
-    throw new UsageError("BAD_FLAG", `--blend must be "fit", a vector weight in [0, 1] such as 0.7, or rrf:W / convex:W, got "${v}"`);
-  }
-  return { method: (m[1] ?? "convex") as "convex" | "rrf", weight: w };
+  const blend = parseBlendSpec(v);
+  if (!blend) throw new UsageError("BAD_FLAG", `--blend must be "fit", ${BLEND_SPEC_HELP}, got "${v}"`);
+  return blend;
 }
 
 /** Encoders `--encoder` can name: the lexical hash baseline, or the exported ONNX towers. */

@@ -6,7 +6,7 @@ import { readCacheFile, sha256Hex, writeFileAtomic } from "./disk-cache.ts";
 import { fetchImageBytes } from "./http-fetch.ts";
 import { privateHostProblem, type HostLookup } from "./host-guard.ts";
 import { resolveImageSource } from "./resolve-source.ts";
-import { Semaphore } from "./semaphore.ts";
+import { Semaphore } from "../../core/index.ts";
 import { imageCacheLayout } from "../../lancedb/index.ts";
 import type { ImageLoader, ImageLoaderOptions, ImageLoaderStats, ImageResult } from "./types.ts";
 

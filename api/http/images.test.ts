@@ -6,6 +6,7 @@ import { createApp, type AppOptions } from "./app.ts";
 import type { RetrievalService } from "../service/types.ts";
 
 type Json = Record<string, any>;
+const json = async (r: Response | Promise<Response>) => (await (await r).json()) as Json;
 
 // The catalog's raw references, as the service returns them: a relative path, a server path, a URL
 // of the shop's old host. None may reach a client.
@@ -57,16 +58,16 @@ describe("image links in answers", () => {
       ["i1", "http://localhost/v1/images/i1"],
       ["i2", "http://localhost/v1/images/i2"],
     ];
-    const rest = await (await a.request("/v1/retrieve", withKey(READ_KEY, { body: { query: "dress" } }))).json();
+    const rest = await json(a.request("/v1/retrieve", withKey(READ_KEY, { body: { query: "dress" } })));
     expect(imagesOf(rest)).toEqual(expected);
-    const trpc = await (await a.request(trpcQuery("retrieve", { query: "dress" }), withKey(READ_KEY))).json();
+    const trpc = await json(a.request(trpcQuery("retrieve", { query: "dress" }), withKey(READ_KEY)));
     expect(imagesOf(trpc.result.data)).toEqual(expected);
     const all = [["i3", "http://localhost/v1/images/i3"], ...expected, ["i4", null]];
-    const post = await (await a.request("/v1/items:get", withKey(READ_KEY, { body: { ids: ["i3", "i1", "i2", "i4"] } }))).json();
+    const post = await json(a.request("/v1/items:get", withKey(READ_KEY, { body: { ids: ["i3", "i1", "i2", "i4"] } })));
     expect(imagesOf(post)).toEqual([all[0], all[1], all[2], all[3]]);
-    const get = await (await a.request("/v1/items?ids=i3,i1,i2,i4", withKey(READ_KEY))).json();
+    const get = await json(a.request("/v1/items?ids=i3,i1,i2,i4", withKey(READ_KEY)));
     expect(imagesOf(get)).toEqual(imagesOf(post));
-    const viaTrpc = await (await a.request(trpcQuery("items.get", { ids: ["i3", "i1", "i2", "i4"] }), withKey(READ_KEY))).json();
+    const viaTrpc = await json(a.request(trpcQuery("items.get", { ids: ["i3", "i1", "i2", "i4"] }), withKey(READ_KEY)));
     expect(imagesOf(viaTrpc.result.data)).toEqual(imagesOf(post));
     // A tRPC batch: each call's items.
     const batch = (await (
@@ -80,9 +81,9 @@ describe("image links in answers", () => {
 
   it("links start with the configured public base URL (a CDN), else the origin the request came to; ids are URL-encoded", async () => {
     const cdn = app({ publicBaseUrl: "https://cdn.shop.example/vitrine" });
-    const body = await (await cdn.request("/v1/retrieve", withKey(READ_KEY, { body: { query: "dress" } }))).json();
+    const body = await json(cdn.request("/v1/retrieve", withKey(READ_KEY, { body: { query: "dress" } })));
     expect(imagesOf(body)[0]).toEqual(["i1", "https://cdn.shop.example/vitrine/v1/images/i1"]);
-    const direct = await (await app().request("https://api.shop.example:8443/v1/items?ids=i1", withKey(READ_KEY))).json();
+    const direct = await json(app().request("https://api.shop.example:8443/v1/items?ids=i1", withKey(READ_KEY)));
     expect(direct.items[0].image).toBe("https://api.shop.example:8443/v1/images/i1");
     expect(withImageUrls({ items: [{ id: "a/b c?é", image: "x.png" }] }, "https://h")).toEqual({ items: [{ id: "a/b c?é", image: "https://h/v1/images/a%2Fb%20c%3F%C3%A9" }] });
   });
@@ -147,7 +148,7 @@ describe("GET /v1/images/:id", () => {
   });
 
   it("is in the OpenAPI document, public", async () => {
-    const doc = (await (await app().request("/v1/openapi.json")).json()) as Json;
+    const doc = (await json(app().request("/v1/openapi.json"))) as Json;
     expect(doc.paths["/v1/images/{id}"].get).toMatchObject({ operationId: "images.get", security: [], "x-access": "public" });
     expect(doc.paths["/v1/images/{id}"].get.parameters.map((p: Json) => p.name)).toEqual(["id", "size"]);
   });

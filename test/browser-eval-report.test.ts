@@ -17,6 +17,9 @@ import { importData } from "../ingest/index.ts";
 import { publishRelease } from "../lancedb/index.ts";
 import { imagesOf, imagesSettled, launchChromium, screenshot } from "./fixtures/chromium.ts";
 
+// Page functions run in Chromium; the project compiles without the DOM library, so they reach the page untyped.
+declare const document: any;
+
 let dir: string;
 let browser: Browser;
 let media: Server;
@@ -54,7 +57,10 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => media.listen(0, "127.0.0.1", r));
   const host = `http://127.0.0.1:${(media.address() as AddressInfo).port}`;
-  const rows = (await readFile(join(src, "catalog.jsonl"), "utf8")).trim().split("\n").map((l) => JSON.parse(l) as { id: string; image?: string; category?: string });
+  const rows = (await readFile(join(src, "catalog.jsonl"), "utf8"))
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as { id: string; image?: string; category?: string });
   const out: string[] = [];
   for (const [i, row] of rows.entries()) {
     if (row.image) {

@@ -5,6 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { imagesOf, imagesSettled, launchChromium, screenshot } from "./fixtures/chromium.ts";
 import { SHOP_KEYS, serveDemoShop, type DemoShop } from "./fixtures/demo-shop.ts";
 
+// Page functions run in Chromium; the project compiles without the DOM library, so they reach the page untyped.
+declare const document: any;
+
 let shop: DemoShop;
 let browser: Browser;
 
@@ -42,7 +45,7 @@ describe("playground", () => {
     expect(new URL(page.url()).pathname).toBe("/playground");
     await useKey(page, SHOP_KEYS.read);
     // The release picker lists the shop's release once a read key is set.
-    await page.waitForFunction(() => (document.getElementById("release") as HTMLSelectElement).options.length > 1, null, { timeout: 10_000 });
+    await page.waitForFunction(() => document.getElementById("release").options.length > 1, null, { timeout: 10_000 });
     await page.fill("#query", "aster row hat");
     await page.press("#query", "Enter");
     await page.waitForSelector("#results .card img", { timeout: 20_000 });
@@ -80,7 +83,7 @@ describe("playground", () => {
     const prices = await page.$$eval("#results .card", (cards) => cards.length);
     expect(prices).toBeLessThanOrEqual(5);
     // A search key may not list releases: the picker says so instead of failing the page.
-    expect(await page.$eval("#release", (s) => (s as HTMLSelectElement).disabled)).toBe(true);
+    expect(await page.$eval("#release", (s: any) => s.disabled)).toBe(true);
     expect(errors.filter((e) => !/403/.test(e))).toEqual([]);
     await page.close();
   });
@@ -95,7 +98,7 @@ describe("playground", () => {
     // Live: the stand-in job process reports 6 steps, 150 ms apart; the page shows them as they come.
     await page.waitForFunction(() => document.getElementById("job-stage")?.textContent?.match(/pretrain: [1-5] \/ 6 steps/), null, { timeout: 20_000 });
     await page.waitForFunction(() => document.getElementById("job-state")?.textContent === "succeeded", null, { timeout: 30_000 });
-    expect(await page.$eval("#job-progress", (p) => (p as HTMLProgressElement).value)).toBe(1);
+    expect(await page.$eval("#job-progress", (p: any) => p.value)).toBe(1);
     expect(await page.textContent("#job-log")).toMatch(/step 6/);
     await page.waitForFunction(() => document.querySelector("#jobs-table tbody")?.textContent?.includes("succeeded"), null, { timeout: 10_000 });
     await screenshot(page, "playground-jobs");

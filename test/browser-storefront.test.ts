@@ -10,6 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { imagesOf, imagesSettled, launchChromium, screenshot } from "./fixtures/chromium.ts";
 import { SHOP_KEYS, serveDemoShop, type DemoShop } from "./fixtures/demo-shop.ts";
 
+// Page functions run in Chromium; the project compiles without the DOM library, so they reach the page untyped.
+declare const document: any;
+
 // The storefront: reads the API's URL, the key and the query from its own URL, renders what comes back.
 const PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>Shop</title>
 <style>body{font-family:sans-serif} .grid{display:flex;flex-wrap:wrap;gap:8px} img{width:120px;height:120px;object-fit:contain}</style></head>

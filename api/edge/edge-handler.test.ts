@@ -80,7 +80,11 @@ afterAll(async () => {
 });
 
 const retrieve = (base: string | null, body: object, headers: Record<string, string> = {}) => {
-  const req = new Request(`${base ?? "https://edge.example"}/v1/retrieve`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${READ}`, ...headers }, body: JSON.stringify(body) });
+  const req = new Request(`${base ?? "https://edge.example"}/v1/retrieve`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${READ}`, ...headers },
+    body: JSON.stringify(body),
+  });
   return base === null ? edge.fetch(req) : fetch(req);
 };
 

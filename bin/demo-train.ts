@@ -23,6 +23,7 @@ function howToCall(ctx: ServingContext, keys: DemoKeys | null): string {
   return [
     `ready: ${ctx.url}`,
     `  curl -s ${ctx.url}/v1/retrieve -H 'authorization: Bearer ${read}' -H 'content-type: application/json' -d '{"query":"red floral dress","k":5}'`,
+    `  playground: ${ctx.url}/playground (paste the read key; the admin key also retrains from there)   docs: ${ctx.url}/docs`,
     "  SDK (npm pack -w sdk, then npm install ./vitrine-sdk-0.1.0.tgz in your app):",
     `    import { createClient } from "@vitrine/sdk";`,
     `    const vitrine = createClient({ url: "${ctx.url}", apiKey: "${read}" }); // read key: retrieve, lookup, items`,

@@ -8,6 +8,8 @@ export { createRng, stream, mix32, mulberry32, weightedIndexSampler, type Rng } 
 export { queryId, canonicalTerms, type QueryId } from "./qid.ts";
 export { pairHeldOut, rowHeldOut, timeCutoff, tuningPair, SPLIT_MODES, type SplitMode } from "./holdout.ts";
 export { LIMITS, ATTRIBUTE_KEY } from "./limits.ts";
+// A FIFO counting semaphore: bounded concurrency (image fetches at import, image work in the API).
+export { Semaphore } from "./semaphore.ts";
 export * from "./schemas.ts";
 export * from "./filter-schema.ts";
 export { filterToSql, sqlString, type SqlOptions } from "./filter-sql.ts";

@@ -10,6 +10,7 @@ export interface ItemRecord {
   brand: string | null;
   category: string | null;
   price: number | null;
+  /** The catalog's image reference in the store (null when the import could not load it); the API sends an absolute URL of GET /v1/images/{id} instead. */
   image: string | null;
   attributes: Record<string, string>;
   /** True when the item was embedded from its title alone. */

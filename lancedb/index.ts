@@ -7,6 +7,8 @@
 //   openStore, storePath, allTableNames          a data directory's LanceDB connection
 //   IMPORT_MANIFEST, readImportManifest,         DIR/import.json, which every reader of the import
 //     ImportManifest, ImportSummary, RowCounts     tables checks
+//   defaultImageCacheDir, imageCacheLayout,      the import's image cache (ingest writes it, the API
+//     ImageCacheLayout                             serves its originals)
 //   IMPORT_TABLES, TableWriter, CATALOG_SCHEMA,  the import tables `vitrine import` writes, their
 //     CLICK_SCHEMA, JUDGMENT_SCHEMA,               schemas and rows
 //     CatalogRow, ClickRow, JudgmentRow
@@ -44,6 +46,7 @@ import "./quiet-log.ts"; // before LanceDB loads: its per-table WARN lines would
 export { StoreError, type StoreErrorCode } from "./errors.ts";
 export { openStore, storePath, allTableNames } from "./connect.ts";
 export { IMPORT_MANIFEST, readImportManifest, type ImportManifest, type ImportSummary, type RowCounts } from "./import-manifest.ts";
+export { defaultImageCacheDir, imageCacheLayout, type ImageCacheLayout } from "./image-cache.ts";
 export {
   IMPORT_TABLES,
   TableWriter,

@@ -20,8 +20,16 @@ export interface EdgeHandlerOptions {
   store: EdgeStore;
   /** Base URL of the origin API (the Node server). */
   originUrl: string;
-  /** API keys (the same VITRINE_API_KEYS as the origin's). */
+  /** API keys (the same VITRINE_API_KEYS, and VITRINE_KEY_ORIGINS, as the origin's). */
   keys: readonly ApiKey[];
+  /** Web origins browsers may call from (CORS), besides the keys' own: the origin's list. */
+  corsOrigins?: readonly string[];
+  /**
+   * Base URL of the image links in the answers the edge gives itself (default: originUrl — the
+   * Worker has no image cache; the origin serves /v1/images, and its forwarded answers carry its
+   * own links, so both agree). Set the same public base URL (a CDN) on both.
+   */
+  publicBaseUrl?: string | null;
   /** Per-key rate limit of edge answers, per isolate (null: off). */
   rateLimit?: RateLimitOptions | null;
   /** Per-address (CF-Connecting-IP) limit of requests without a usable key, per isolate (null or absent: off). */
@@ -58,6 +66,8 @@ export function createEdgeHandler(opts: EdgeHandlerOptions): EdgeHandler {
   const app = createApp({
     service: createEdgeService(opts.store, stash),
     keys: opts.keys,
+    corsOrigins: opts.corsOrigins ?? [],
+    publicBaseUrl: opts.publicBaseUrl ?? opts.originUrl.replace(/\/+$/, ""),
     rateLimit: opts.rateLimit ?? null,
     unauthRateLimit: opts.unauthRateLimit ?? null,
     // Cloudflare sets CF-Connecting-IP itself (a client cannot choose it).
@@ -76,7 +86,8 @@ export function createEdgeHandler(opts: EdgeHandlerOptions): EdgeHandler {
       // it to callers the edge never authenticated. A short max-age bounds how long a client
       // keeps a list after a release flip (KV itself propagates within about a minute).
       out.headers.set("cache-control", `private, max-age=${maxAge}`);
-      out.headers.set("vary", "authorization, x-api-key");
+      // Appended: CORS already varies the answer by Origin.
+      out.headers.append("vary", "authorization, x-api-key");
     } else out.headers.set("cache-control", "no-store");
     out.headers.set("x-vitrine-edge", res.status === 200 ? "hit" : "error");
     return out;
@@ -97,6 +108,8 @@ export function createEdgeHandler(opts: EdgeHandlerOptions): EdgeHandler {
         }
       };
 
+      // CORS preflights are answered here, from the same origins as the origin's (no key, no round trip).
+      if (request.method === "OPTIONS") return app.fetch(request);
       // Auth before work: a request without a usable key for anything but the public routes is
       // answered here by the app (401, or 429 from the address's bucket) — its body never read,
       // nothing forwarded. /metrics goes on: the origin decides whether it is public.

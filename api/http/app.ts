@@ -11,6 +11,9 @@ import { buildOpenApiDocument } from "./openapi.ts";
 import { assertJsonValueCount, MAX_JSON_VALUES } from "./input-guard.ts";
 import { createRateLimiter, type RateLimitOptions } from "./rate-limit.ts";
 import { mountRest, REST_ROUTES } from "./rest.ts";
+import { allowedOrigins, corsMiddleware } from "./cors.ts";
+import { imageBaseUrl, imagesOpenApiPath, mountImages, withImageUrls, type ImageStore } from "./images.ts";
+import { mountUi, type UiFiles } from "./ui.ts";
 import { appRouter, PROCEDURE_ACCESS, PROCEDURE_PATHS } from "./router.ts";
 import { noopMetrics, silentLogger, type AppLogger, type MetricsRecorder } from "./telemetry.ts";
 import type { AppEnv } from "./app-env.ts";
@@ -50,6 +53,14 @@ export interface AppOptions {
   version?: string;
   /** Clock in ms for the rate limiter (tests). */
   now?: () => number;
+  /** Images behind GET /v1/images/:id (absent: that route answers UNAVAILABLE, as at the edge, which forwards it). */
+  images?: ImageStore | null;
+  /** Base URL of the image links in answers (a CDN, the API's public address); absent or null: the origin each request came to. */
+  publicBaseUrl?: string | null;
+  /** Web origins allowed to call the API from a browser (CORS; "*": any), besides the origins of keys restricted to some. */
+  corsOrigins?: readonly string[];
+  /** The playground's and docs UI's files (absent: /playground and /docs answer 404). */
+  ui?: UiFiles | null;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -126,6 +137,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   const redact = createRedactor(options.redactPaths ?? []);
   const maxBodyBytes = options.maxBodyBytes ?? 1 << 20;
   const requirementOf = appRequirement(options.publicMetrics ?? false);
+  const publicBaseUrl = options.publicBaseUrl ?? null;
   let openApi: string | undefined;
 
   const app = new Hono<AppEnv>();
@@ -166,6 +178,9 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     c.set("credential", authenticate(c.req.raw.headers));
     c.set("auth", null);
     c.set("clientGone", false);
+    // What every answer passes through on its way out: image links made absolute, server paths rewritten.
+    const base = imageBaseUrl(c, publicBaseUrl);
+    c.set("present", (v) => redact(withImageUrls(v, base)));
     await next();
     c.res.headers.set("x-request-id", requestId);
     const ms = Math.round((performance.now() - started) * 1000) / 1000;
@@ -178,11 +193,14 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     );
   });
 
+  // Preflights are answered here, before the gate: browsers send them without the key.
+  app.use("*", corsMiddleware(allowedOrigins(options.corsOrigins ?? [], options.keys)));
+
   // Auth before work: the key (or, without one, the client address's bucket) and the key's rate
   // limit are checked from the method, path and headers alone — before the body limit below reads
   // a chunked body, before any JSON parse or depth check.
   app.use("*", async (c, next) => {
-    const auth = checkRequest(requirementOf(c.req.method, c.req.path), c.var.credential, limits, () => clientAddress(c));
+    const auth = checkRequest(requirementOf(c.req.method, c.req.path), c.var.credential, limits, () => clientAddress(c), c.req.header("origin") ?? null);
     c.set("auth", auth);
     await next();
   });
@@ -217,11 +235,17 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
 
   app.get("/v1/openapi.json", (c) => {
     c.set("route", "/v1/openapi.json");
-    openApi ??= JSON.stringify(buildOpenApiDocument(REST_ROUTES, { version: options.version ?? "0.1.0", metricsNeedKey: !options.publicMetrics }));
+    if (openApi === undefined) {
+      const doc = buildOpenApiDocument(REST_ROUTES, { version: options.version ?? "0.1.0", metricsNeedKey: !options.publicMetrics });
+      (doc.paths as Record<string, unknown>)["/v1/images/{id}"] = imagesOpenApiPath();
+      openApi = JSON.stringify(doc);
+    }
     return c.body(openApi, 200, { "content-type": "application/json; charset=utf-8" });
   });
 
-  mountRest(app, service, redact);
+  mountImages(app, options.images ?? null);
+  mountRest(app, service);
+  mountUi(app, options.ui ?? null);
 
   app.use("/trpc/*", async (c, next) => {
     c.set("route", trpcRouteLabel(c.req.path));
@@ -243,7 +267,8 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
       maxBatchSize: MAX_BATCH,
       createContext: (_opts, c): TrpcContext & Record<string, unknown> => {
         const credential = (c as HonoContext<AppEnv>).var.credential;
-        return { service, jobs: options.jobs ?? null, credential, auth: credential.auth, requestId: (c as HonoContext<AppEnv>).var.requestId, redact };
+        const v = (c as HonoContext<AppEnv>).var;
+        return { service, jobs: options.jobs ?? null, credential, auth: credential.auth, requestId: v.requestId, redact: v.present };
       },
       onError: ({ error, path, ctx, req }) => {
         if (isClientAbort(error) || req.signal.aborted) return;

@@ -8,7 +8,6 @@ import { ApiError, fromZodError } from "./errors.ts";
 import { assertInputDepth, assertJsonValueCount } from "./input-guard.ts";
 import { ActivateInputSchema, ItemsGetInputSchema, ItemsResultSchema, LookupInputSchema, LookupResultSchema, ReleaseInfoSchema, ReleasesResultSchema, RetrieveResultSchema } from "./schemas.ts";
 import type { AppEnv } from "./app-env.ts";
-import type { Redactor } from "./redact.ts";
 import type { RetrievalService } from "../service/types.ts";
 
 /** Who may call a route: anyone, a read (or admin) key, or an admin key. */
@@ -176,8 +175,8 @@ async function readInput(c: HonoContext, r: RestRoute): Promise<unknown> {
   return parsed.data;
 }
 
-/** Register the REST routes on an app; answers leave through `redact` (no server paths). */
-export function mountRest(app: Hono<AppEnv>, service: RetrievalService, redact: Redactor): void {
+/** Register the REST routes on an app; answers leave through the request's `present` (absolute image links, no server paths). */
+export function mountRest(app: Hono<AppEnv>, service: RetrievalService): void {
   for (const r of REST_ROUTES) {
     app.on(r.method, r.path, async (c) => {
       c.set("route", r.path);
@@ -185,7 +184,7 @@ export function mountRest(app: Hono<AppEnv>, service: RetrievalService, redact: 
       // again here, still before reading input.
       const auth = r.access === "public" ? (null as never) : authorize(c.var.credential, r.access);
       const input = await readInput(c, r);
-      return c.json(redact((await r.run(service, input as never, auth)) as object), 200);
+      return c.json(c.var.present((await r.run(service, input as never, auth)) as object), 200);
     });
   }
 }

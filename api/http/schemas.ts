@@ -37,6 +37,9 @@ export const ActivateInputSchema = z.object({ release: ReleaseIdSchema });
 
 const BlendSchema = z.object({ method: z.enum(["convex", "rrf"]), weight: z.number(), rrfK: z.number().optional() });
 
+/** An item's image as answers carry it (api/http/images.ts). */
+const ImageUrlSchema = z.string().nullable().describe("absolute URL of the item's image, GET /v1/images/{id} (append ?size=thumb for a thumbnail); null when it has none");
+
 const RetrievedItemSchema = z.object({
   id: z.string(),
   score: z.number(),
@@ -44,7 +47,7 @@ const RetrievedItemSchema = z.object({
   brand: z.string().nullable(),
   category: z.string().nullable(),
   price: z.number().nullable(),
-  image: z.string().nullable(),
+  image: ImageUrlSchema,
   source: z.enum(["qid", "ann"]),
   channels: z.object({ vector: z.number().nullable(), lexical: z.number().nullable() }).optional(),
   relaxed: z.literal(true).optional(),
@@ -85,7 +88,7 @@ const ItemRecordSchema = z.object({
   brand: z.string().nullable(),
   category: z.string().nullable(),
   price: z.number().nullable(),
-  image: z.string().nullable(),
+  image: ImageUrlSchema,
   attributes: z.record(z.string(), z.string()),
   textOnly: z.boolean(),
 });

@@ -20,7 +20,11 @@ export interface RetrievedItem {
   category: string | null;
   /** Price, when known. */
   price: number | null;
-  /** Image reference as imported (URL or path), when the item has one. */
+  /**
+   * The item's image as the API sends it: an absolute URL of GET /v1/images/{id} (add ?size=thumb
+   * for a thumbnail), null when the item has no usable image. (The service itself returns the
+   * catalog's reference; the HTTP layer turns it into the URL.)
+   */
   image: string | null;
   /** Which stage produced the item: the precomputed qid list or the live search ("ann": vector and lexical channels). */
   source: "qid" | "ann";

@@ -37,7 +37,7 @@ export {
   type EngineHit,
   type EngineResult,
 } from "./retrieve-engine.ts";
-export { runSimilar, type SimilarRequest, type SimilarResult } from "./similar.ts";
+export { runSimilar, type EngineSimilarRequest, type EngineSimilarResult } from "./similar.ts";
 // Facet counts over a retrieve's candidate window.
 export { countFacets, priceBuckets, niceStep, FACET_WINDOW, FACET_VALUES, type Facets, type FacetItem, type FacetValue, type TextFacet, type PriceFacet, type PriceBucket } from "./facets.ts";
 export type { ItemRecord, ReleaseInfo } from "./release-info.ts";

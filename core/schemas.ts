@@ -106,3 +106,20 @@ export const RetrieveRequestSchema = z.strictObject(
 );
 export type RetrieveRequest = z.infer<typeof RetrieveRequestSchema>;
 export type RetrieveRequestInput = z.input<typeof RetrieveRequestSchema>;
+
+/** A similar-items request: the neighbours of one item in the release's item-embedding space. */
+export const SimilarRequestSchema = z.strictObject(
+  {
+    /** Catalog id of the item. */
+    id: text("id", LIMITS.idLength).refine((v) => v.length > 0, { error: "id is empty; send the catalog id of an item" }),
+    /** How many items (default 10). */
+    k: RetrieveRequestSchema.shape.k.removeDefault().default(10),
+    /** Hard constraints on the neighbours (the expression tree or the shorthand), exactly as retrieve's filters. */
+    filters: FilterSchema.optional(),
+    /** Release id such as r002 (default: the active release). */
+    release: RetrieveRequestSchema.shape.release,
+  },
+  { error: (iss) => (iss.code === "unrecognized_keys" ? "similar takes id, k, filters, release" : undefined) },
+);
+export type SimilarRequest = z.infer<typeof SimilarRequestSchema>;
+export type SimilarRequestInput = z.input<typeof SimilarRequestSchema>;

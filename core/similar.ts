@@ -6,7 +6,7 @@ import { vectorChannel, type EngineOptions, type SearchIndex } from "./retrieve-
 import type { RowScore } from "./top-k.ts";
 
 /** One similar call as the engine takes it (already validated). */
-export interface SimilarRequest {
+export interface EngineSimilarRequest {
   /** Row of the item whose neighbours are wanted. */
   row: number;
   /** Items wanted. */
@@ -16,7 +16,7 @@ export interface SimilarRequest {
 }
 
 /** The neighbours of an item, best first. */
-export interface SimilarResult {
+export interface EngineSimilarResult {
   /** Rows and their inner product with the item's vector, at most k, never the item itself. */
   hits: RowScore[];
   /** Per-stage wall times in ms. */
@@ -24,7 +24,7 @@ export interface SimilarResult {
 }
 
 /** The k items nearest to an item in the release's item-embedding space, under the filters. */
-export async function runSimilar(idx: SearchIndex, req: SimilarRequest, opts: Pick<EngineOptions, "exactLimit" | "ann">): Promise<SimilarResult> {
+export async function runSimilar(idx: SearchIndex, req: EngineSimilarRequest, opts: Pick<EngineOptions, "exactLimit" | "ann">): Promise<EngineSimilarResult> {
   const t0 = performance.now();
   if (!Number.isInteger(req.row) || req.row < 0 || req.row >= idx.n) throw new RangeError(`row ${req.row} is not in the index (0..${idx.n - 1})`);
   const q = idx.vectors.subarray(req.row * idx.dim, (req.row + 1) * idx.dim);

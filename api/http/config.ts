@@ -65,7 +65,11 @@ export const ServerConfigSchema = z
     /** Launch jobs through this command (a GPU container) instead of local child processes; see gpu-jobs/README.md. */
     jobCommand: z.string().min(1).nullable().default(null),
     /** Result window of retrieve: offset + k at most this many items (pagination depth). */
-    maxWindow: z.int({ error: "maxWindow must be a whole number" }).min(1, { error: "maxWindow must be ≥ 1" }).max(LIMITS.maxWindow, { error: `maxWindow must be ≤ ${LIMITS.maxWindow}` }).default(1_000),
+    maxWindow: z
+      .int({ error: "maxWindow must be a whole number" })
+      .min(1, { error: "maxWindow must be ≥ 1" })
+      .max(LIMITS.maxWindow, { error: `maxWindow must be ≤ ${LIMITS.maxWindow}` })
+      .default(1_000),
   })
   .superRefine((c, ctx) => {
     const ids = new Set<string>();

@@ -78,7 +78,10 @@ export function buildOpenApiDocument(routes: readonly RestRoute[], opts: OpenApi
     const schema = { $ref: `#/components/schemas/${outputs.get(r.output)!.id}` };
     const success =
       r.stream === "sse"
-        ? { description: "server-sent events: `event: <type>`, `data: <JSON of the schema>`, until the stream ends", content: { "text/event-stream": { schema: { type: "string" }, "x-event-schema": schema } } }
+        ? {
+            description: "server-sent events: `event: <type>`, `data: <JSON of the schema>`, until the stream ends",
+            content: { "text/event-stream": { schema: { type: "string" }, "x-event-schema": schema } },
+          }
         : { description: r.status === 202 ? "accepted" : "success", content: { "application/json": { schema } } };
     const op: Json = {
       operationId: r.operationId,

@@ -28,8 +28,18 @@ export function createPromMetrics(options: PromMetricsOptions = {}): MetricsReco
   });
   // Labels are bounded: op (2 values), path (4), via (2).
   const searchLabels = ["op", "path", "via"] as const;
-  const searches = new Counter({ name: "vitrine_search_requests_total", help: "Answered searches by operation, path served (qid, ann, qid+ann, similar) and via (direct, edge)", labelNames: searchLabels, registers: [registry] });
-  const zero = new Counter({ name: "vitrine_search_zero_results_total", help: "Answered searches that returned no items (zero-result rate: this over vitrine_search_requests_total)", labelNames: searchLabels, registers: [registry] });
+  const searches = new Counter({
+    name: "vitrine_search_requests_total",
+    help: "Answered searches by operation, path served (qid, ann, qid+ann, similar) and via (direct, edge)",
+    labelNames: searchLabels,
+    registers: [registry],
+  });
+  const zero = new Counter({
+    name: "vitrine_search_zero_results_total",
+    help: "Answered searches that returned no items (zero-result rate: this over vitrine_search_requests_total)",
+    labelNames: searchLabels,
+    registers: [registry],
+  });
   const items = new Histogram({
     name: "vitrine_search_items_returned",
     help: "Items returned per answered search",

@@ -52,7 +52,14 @@ export function memoryService(): RetrievalService & { calls: string[] } {
         items: scored.map(({ i, score }) => ({ id: i.id, score, title: i.title, brand: i.brand, category: i.category, price: i.price, image: i.image, source: "ann" as const })),
         offset,
         more: scored.length === req.k,
-        ...(req.facets ? { facets: countFacets(ranked.map((x) => x.i), req.facets) } : {}),
+        ...(req.facets
+          ? {
+              facets: countFacets(
+                ranked.map((x) => x.i),
+                req.facets,
+              ),
+            }
+          : {}),
         path: "ann",
         release: rel,
         qid: q.qid,

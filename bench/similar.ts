@@ -54,8 +54,28 @@ for (const id of ids) {
   }
   const share = same / shown;
   const base = chance / measured;
-  rows.push([`${id} (${handles.info.model})`, measured, perCategory.size, (100 * share).toFixed(1), (100 * base).toFixed(1), (share / base).toFixed(1), percentile(ms, 50).toFixed(2), percentile(ms, 95).toFixed(2)]);
-  results.push({ release: id, model: handles.info.model, items: measured, categories: perCategory.size, k, sameCategoryShare: share, chanceShare: base, lift: share / base, p50Ms: percentile(ms, 50), p95Ms: percentile(ms, 95) });
+  rows.push([
+    `${id} (${handles.info.model})`,
+    measured,
+    perCategory.size,
+    (100 * share).toFixed(1),
+    (100 * base).toFixed(1),
+    (share / base).toFixed(1),
+    percentile(ms, 50).toFixed(2),
+    percentile(ms, 95).toFixed(2),
+  ]);
+  results.push({
+    release: id,
+    model: handles.info.model,
+    items: measured,
+    categories: perCategory.size,
+    k,
+    sameCategoryShare: share,
+    chanceShare: base,
+    lift: share / base,
+    p50Ms: percentile(ms, 50),
+    p95Ms: percentile(ms, 95),
+  });
 }
 console.log(`similar items: share of the top ${k} in the item's own category (every item of ${dataDir.replace(process.cwd(), ".")})`);
 printTable(["release", "items", "categories", `same category @${k} %`, "chance %", "lift ×", "p50 ms", "p95 ms"], rows);

@@ -63,6 +63,7 @@ const ROUTES: readonly RestRoute[] = [...REST_ROUTES, ...JOB_ROUTES];
 
 /** How a request reached the app: forwarded by the edge Worker (it sets x-vitrine-via: edge) or not. */
 const viaOf = (c: HonoContext<AppEnv>): "direct" | "edge" => (c.req.header("x-vitrine-via") === "edge" ? "edge" : "direct");
+
 const KNOWN_PROCEDURES = new Set(PROCEDURE_PATHS);
 
 // Metric labels must stay bounded whatever paths clients send.
@@ -242,9 +243,8 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     // MAX_JSON_VALUES per call. The body is read once: tRPC's adapter reads Hono's cached copy.
     const batch = c.req.path.split(",").length;
     if (batch > MAX_BATCH) throw new ApiError("INVALID_INPUT", `a tRPC batch holds at most ${MAX_BATCH} calls, this one ${batch}; split it`);
-    const calls = batch;
     const input = c.req.method === "POST" ? await c.req.text() : c.req.query("input");
-    if (input !== undefined) assertJsonValueCount(input, MAX_JSON_VALUES * calls);
+    if (input !== undefined) assertJsonValueCount(input, MAX_JSON_VALUES * batch);
     await next();
     if (c.req.raw.signal.aborted) c.set("clientGone", true);
     else if (c.res.status >= 400) c.res = await fillRequestId(c.res, c.var.requestId);

@@ -29,6 +29,7 @@ export {
   liveSearch,
   liveSearchBatch,
   liveChannels,
+  vectorChannel,
   LIVE_DEPTH,
   RELAX_ORDER,
   type SearchIndex,
@@ -38,6 +39,9 @@ export {
   type EngineHit,
   type EngineResult,
 } from "./retrieve-engine.ts";
+export { runSimilar, type EngineSimilarRequest, type EngineSimilarResult } from "./similar.ts";
+// Facet counts over a retrieve's candidate window.
+export { countFacets, priceBuckets, niceStep, FACET_WINDOW, FACET_VALUES, type Facets, type FacetItem, type FacetValue, type TextFacet, type PriceFacet, type PriceBucket } from "./facets.ts";
 export type { ItemRecord, ReleaseInfo } from "./release-info.ts";
 export { buildSearchIndex, qidListsFromMap, VECTOR_ONLY_BLEND, type ItemColumns, type SearchIndexOptions } from "./search-index.ts";
 export { fitBlend, precomputeQidLists, DEFAULT_BLEND, MIN_TUNING_QUERIES, type BlendFit, type BlendGridPoint, type TuningQuery } from "./blend-fit.ts";

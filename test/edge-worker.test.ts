@@ -146,6 +146,31 @@ describe("edge Worker under workerd", () => {
     expect(reached[0]!.requestId).toBe(miss.headers.get("x-request-id"));
   });
 
+  it("answers an offset page from KV equal to the origin's, cursor included; forwards the cursor, facets and similar (via=edge in the origin's query log)", async () => {
+    const query = loggedQueries[2]!;
+    const before = originRequests().length;
+    const page = await rest(edge.url, { query, k: 5, offset: 10 });
+    expect(page.headers.get("x-vitrine-edge")).toBe("hit");
+    expect(page.json).toMatchObject({ offset: 10, more: true, path: "qid" });
+    expect(comparable(page.json)).toEqual(comparable((await rest(origin.url, { query, k: 5, offset: 10 })).json));
+    expect(originRequests().length - before).toBe(1);
+    const next = await rest(edge.url, { query, k: 5, cursor: page.json.nextCursor });
+    expect(next.headers.get("x-vitrine-edge")).toBe("forward");
+    const fifteen = (await rest(origin.url, { query, k: 20 })).json.items.map((i: { id: string }) => i.id);
+    expect(next.json.items.map((i: { id: string }) => i.id)).toEqual(fifteen.slice(15, 20));
+    const facets = await rest(edge.url, { query, k: 5, facets: ["brand"] });
+    expect([facets.headers.get("x-vitrine-edge"), facets.json.facets.counted > 0]).toEqual(["forward", true]);
+    const similar = await fetch(`${edge.url}/v1/similar`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${READ}` }, body: '{"id":"sku-00001","k":3}' });
+    expect([similar.status, similar.headers.get("x-vitrine-edge")]).toEqual([200, "forward"]);
+    const viaEdge = originLog.filter((l) => (l as { msg?: string }).msg === "query").slice(-4) as { via?: string; op?: string }[];
+    expect(viaEdge.map((l) => [l.op, l.via])).toEqual([
+      ["retrieve", "edge"],
+      ["retrieve", "direct"],
+      ["retrieve", "edge"],
+      ["similar", "edge"],
+    ]);
+  });
+
   it("computes the same qid and terms as Node for CJK text (jieba wasm in workerd)", async () => {
     // A list written under the qid Node computes for a Han query: the edge finds it only if its own
     // segmentation (jieba as a CompiledWasm module) gives the same terms.

@@ -54,6 +54,7 @@ export function createEdgeService(store: EdgeStore, stash: AnswerStash): Retriev
       if (r) return r;
       throw new ServiceError("UNAVAILABLE", "the edge cannot answer this request from KV; send it as a single tRPC call or to POST /v1/retrieve");
     },
+    similar: () => Promise.reject(forwarded("similar")),
     lookup: () => Promise.reject(forwarded("lookup")),
     getItems: () => Promise.reject(forwarded("items.get")),
     listReleases: () => Promise.reject(forwarded("releases.list")),

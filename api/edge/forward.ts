@@ -30,6 +30,8 @@ export async function forwardToOrigin(request: Request, body: ArrayBuffer | null
   headers.set("x-request-id", opts.requestId);
   headers.set("x-forwarded-host", url.host);
   headers.set("x-forwarded-proto", url.protocol.replace(":", ""));
+  // Labels the origin's search metrics and query log (via="edge"); no authority comes with it.
+  headers.set("x-vitrine-via", "edge");
   const client = request.headers.get("cf-connecting-ip");
   if (client) headers.set("x-forwarded-for", client);
   const hasBody = request.method !== "GET" && request.method !== "HEAD";

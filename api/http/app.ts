@@ -10,7 +10,9 @@ import { ApiError, JSONRPC_CODE, toApiError, trpcCodeFor } from "./errors.ts";
 import { buildOpenApiDocument } from "./openapi.ts";
 import { assertJsonValueCount, MAX_JSON_VALUES } from "./input-guard.ts";
 import { createRateLimiter, type RateLimitOptions } from "./rate-limit.ts";
-import { mountRest, REST_ROUTES } from "./rest.ts";
+import { mountRest, REST_ROUTES, type RestRoute } from "./rest.ts";
+import { JOB_ROUTES } from "./jobs-rest.ts";
+import { createSearchOps } from "./search-ops.ts";
 import { allowedOrigins, corsMiddleware } from "./cors.ts";
 import { imageBaseUrl, imagesOpenApiPath, mountImages, withImageUrls, type ImageStore } from "./images.ts";
 import { mountUi, type UiFiles } from "./ui.ts";
@@ -49,6 +51,8 @@ export interface AppOptions {
   publicMetrics?: boolean;
   /** Largest request body accepted, in bytes (default 1 MiB). */
   maxBodyBytes?: number;
+  /** Result window of retrieve: offset + k at most this (default 1000). */
+  maxWindow?: number;
   /** Version shown in the OpenAPI document. */
   version?: string;
   /** Clock in ms for the rate limiter (tests). */
@@ -64,6 +68,13 @@ export interface AppOptions {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Every /v1 route: retrieval, releases, jobs. */
+const ROUTES: readonly RestRoute[] = [...REST_ROUTES, ...JOB_ROUTES];
+
+/** How a request reached the app: forwarded by the edge Worker (it sets x-vitrine-via: edge) or not. */
+const viaOf = (c: HonoContext<AppEnv>): "direct" | "edge" => (c.req.header("x-vitrine-via") === "edge" ? "edge" : "direct");
+
 const KNOWN_PROCEDURES = new Set(PROCEDURE_PATHS);
 
 // Metric labels must stay bounded whatever paths clients send.
@@ -117,7 +128,7 @@ async function fillRequestId(res: Response, requestId: string): Promise<Response
 
 /** What a request to the app needs (public, read, admin; tokens) from its method and path alone. */
 export function appRequirement(publicMetrics: boolean): ReturnType<typeof createRequirementOf> {
-  return createRequirementOf({ rest: REST_ROUTES, procedures: PROCEDURE_ACCESS, publicMetrics, maxBatchSize: MAX_BATCH });
+  return createRequirementOf({ rest: ROUTES, procedures: PROCEDURE_ACCESS, publicMetrics, maxBatchSize: MAX_BATCH });
 }
 
 const MAX_BATCH = 16;
@@ -138,6 +149,8 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   const maxBodyBytes = options.maxBodyBytes ?? 1 << 20;
   const requirementOf = appRequirement(options.publicMetrics ?? false);
   const publicBaseUrl = options.publicBaseUrl ?? null;
+  const searchOps = createSearchOps({ service, logger, metrics, ...(options.maxWindow !== undefined ? { maxWindow: options.maxWindow } : {}) });
+  const searchFor = (c: HonoContext<AppEnv>) => searchOps.forCall({ requestId: c.var.requestId, keyId: c.var.credential.auth?.keyId ?? null, via: viaOf(c) });
   let openApi: string | undefined;
 
   const app = new Hono<AppEnv>();
@@ -229,6 +242,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.get("/metrics", async (c) => {
     c.set("route", "/metrics");
     if (!options.publicMetrics) authorize(c.var.credential, "read");
+    if (metrics.setActiveRelease) metrics.setActiveRelease((await service.health().catch(() => null))?.release ?? null);
     const m = await metrics.render();
     return c.body(m.body, 200, { "content-type": m.contentType });
   });
@@ -236,7 +250,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.get("/v1/openapi.json", (c) => {
     c.set("route", "/v1/openapi.json");
     if (openApi === undefined) {
-      const doc = buildOpenApiDocument(REST_ROUTES, { version: options.version ?? "0.1.0", metricsNeedKey: !options.publicMetrics });
+      const doc = buildOpenApiDocument(ROUTES, { version: options.version ?? "0.1.0", metricsNeedKey: !options.publicMetrics, maxWindow: searchOps.maxWindow });
       (doc.paths as Record<string, unknown>)["/v1/images/{id}"] = imagesOpenApiPath();
       openApi = JSON.stringify(doc);
     }
@@ -244,16 +258,17 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   });
 
   mountImages(app, options.images ?? null);
-  mountRest(app, service);
+  mountRest(app, ROUTES, { service, context: (c) => ({ search: searchFor(c), jobs: options.jobs ?? null, signal: c.req.raw.signal }) });
   mountUi(app, options.ui ?? null);
 
   app.use("/trpc/*", async (c, next) => {
     c.set("route", trpcRouteLabel(c.req.path));
     // The input's values are counted before tRPC parses it (input-guard.ts): a batch may hold
     // MAX_JSON_VALUES per call. The body is read once: tRPC's adapter reads Hono's cached copy.
-    const calls = Math.min(c.req.path.split(",").length, MAX_BATCH);
+    const batch = c.req.path.split(",").length;
+    if (batch > MAX_BATCH) throw new ApiError("INVALID_INPUT", `a tRPC batch holds at most ${MAX_BATCH} calls, this one ${batch}; split it`);
     const input = c.req.method === "POST" ? await c.req.text() : c.req.query("input");
-    if (input !== undefined) assertJsonValueCount(input, MAX_JSON_VALUES * calls);
+    if (input !== undefined) assertJsonValueCount(input, MAX_JSON_VALUES * batch);
     await next();
     if (c.req.raw.signal.aborted) c.set("clientGone", true);
     else if (c.res.status >= 400) c.res = await fillRequestId(c.res, c.var.requestId);
@@ -266,9 +281,9 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
       allowMethodOverride: true,
       maxBatchSize: MAX_BATCH,
       createContext: (_opts, c): TrpcContext & Record<string, unknown> => {
-        const credential = (c as HonoContext<AppEnv>).var.credential;
-        const v = (c as HonoContext<AppEnv>).var;
-        return { service, jobs: options.jobs ?? null, credential, auth: credential.auth, requestId: v.requestId, redact: v.present };
+        const hc = c as HonoContext<AppEnv>;
+        const credential = hc.var.credential;
+        return { service, search: searchFor(hc), jobs: options.jobs ?? null, credential, auth: credential.auth, requestId: hc.var.requestId, redact: hc.var.present };
       },
       onError: ({ error, path, ctx, req }) => {
         if (isClientAbort(error) || req.signal.aborted) return;

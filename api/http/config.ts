@@ -2,7 +2,7 @@
 // parsed with zod at start. A bad value throws a ConfigError naming the variable or file field.
 // Runtime-agnostic (the caller reads the file), so a Worker can parse its env the same way.
 import { z } from "zod";
-import { CodedError, formatIssues, zodIssues, type ErrorKind } from "../../core/index.ts";
+import { CodedError, formatIssues, LIMITS, zodIssues, type ErrorKind } from "../../core/index.ts";
 
 /** A configuration value that cannot be used; the message names where it came from. */
 export class ConfigError extends CodedError<"BAD_CONFIG"> {
@@ -103,6 +103,12 @@ export const ServerConfigSchema = z
       .transform((v) => v.replace(/\/+$/, ""))
       .nullable()
       .default(null),
+    /** Result window of retrieve: offset + k at most this many items (pagination depth). */
+    maxWindow: z
+      .int({ error: "maxWindow must be a whole number" })
+      .min(1, { error: "maxWindow must be ≥ 1" })
+      .max(LIMITS.maxWindow, { error: `maxWindow must be ≤ ${LIMITS.maxWindow}` })
+      .default(1_000),
   })
   .superRefine((c, ctx) => {
     const ids = new Set<string>();
@@ -187,7 +193,7 @@ function parseRateLimitEnv(v: string, name = "VITRINE_RATE_LIMIT", example = "50
  * VITRINE_UNAUTH_RATE_LIMIT, VITRINE_TRUST_PROXY_HOPS, VITRINE_PUBLIC_METRICS,
  * VITRINE_MAX_BODY_BYTES, VITRINE_LOG_LEVEL, VITRINE_JOBS (on/off),
  * VITRINE_JOB_COMMAND (container launch command for jobs), VITRINE_KEY_ORIGINS (origins per key id),
- * VITRINE_CORS_ORIGINS, VITRINE_PUBLIC_BASE_URL.
+ * VITRINE_CORS_ORIGINS, VITRINE_PUBLIC_BASE_URL, VITRINE_MAX_WINDOW (retrieve's result window).
  */
 export function parseConfig(env: Record<string, string | undefined>, file: unknown = {}, fileName = "config file"): ServerConfig {
   if (typeof file !== "object" || file === null || Array.isArray(file)) throw new ConfigError(`${fileName}: must be a JSON object`);
@@ -226,6 +232,7 @@ export function parseConfig(env: Record<string, string | undefined>, file: unkno
   set("logLevel", env.VITRINE_LOG_LEVEL?.trim() || undefined);
   set("jobsEnabled", envBool(env, "VITRINE_JOBS"));
   set("jobCommand", env.VITRINE_JOB_COMMAND?.trim() || undefined);
+  set("maxWindow", envInt(env, "VITRINE_MAX_WINDOW"));
   const r = ServerConfigSchema.safeParse(merged);
   if (r.success) return r.data;
   // Name the environment variable when the bad value came from one.
@@ -239,6 +246,7 @@ export function parseConfig(env: Record<string, string | undefined>, file: unkno
     jobCommand: "VITRINE_JOB_COMMAND",
     corsOrigins: "VITRINE_CORS_ORIGINS",
     publicBaseUrl: "VITRINE_PUBLIC_BASE_URL",
+    maxWindow: "VITRINE_MAX_WINDOW",
   };
   const lines = zodIssues(r.error).map((i) => {
     const top = i.field.split(".")[0] ?? "";

@@ -1,6 +1,6 @@
 // The tRPC AppRouter: the operations of DESIGN §6 and §7's jobs. The SDK takes
 // `import type { AppRouter }` from here; REST under /v1 calls the same service methods.
-import { RetrieveRequestSchema } from "../../core/index.ts";
+import { RetrieveRequestSchema, SimilarRequestSchema } from "../../core/index.ts";
 import { ActivateInputSchema, ItemsGetInputSchema, LookupInputSchema } from "./schemas.ts";
 import { jobsRouter } from "./jobs-router.ts";
 import { adminProcedure, publicProcedure, readProcedure, router } from "./trpc.ts";
@@ -20,7 +20,8 @@ export const itemsRouter = router({
 
 /** The whole API as tRPC procedures. */
 export const appRouter = router({
-  retrieve: readProcedure.input(RetrieveRequestSchema).query(({ ctx, input }) => ctx.service.retrieve(input)),
+  retrieve: readProcedure.input(RetrieveRequestSchema).query(({ ctx, input }) => ctx.search.retrieve(input)),
+  similar: readProcedure.input(SimilarRequestSchema).query(({ ctx, input }) => ctx.search.similar(input)),
   lookup: readProcedure.input(LookupInputSchema).query(({ ctx, input }) => ctx.service.lookup(input.query, input.release)),
   items: itemsRouter,
   releases: releasesRouter,

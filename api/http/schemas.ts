@@ -3,7 +3,7 @@
 // checked against the service contract's types at compile time below.
 import { z } from "zod";
 import { FilterExprSchema, LIMITS, RetrieveRequestSchema } from "../../core/index.ts";
-import type { ItemRecord, LookupResult, ReleaseInfo, RetrieveResult } from "../service/types.ts";
+import type { ItemRecord, LookupResult, ReleaseInfo, RetrieveResult, SimilarResult } from "../service/types.ts";
 import type { ErrorBody } from "./errors.ts";
 
 /** Most ids one items.get call takes. */
@@ -55,9 +55,27 @@ const RetrievedItemSchema = z.object({
 
 const ConstraintSchema = z.object({ field: z.enum(["brand", "category"]), value: z.string(), term: z.string() });
 
+const TextFacetSchema = z.object({
+  values: z.array(z.object({ value: z.string(), count: z.number().int() })),
+  other: z.number().int(),
+  missing: z.number().int(),
+});
+
+/** Facet counts over the ranking's first 200 items. */
+export const FacetsSchema = z.object({
+  counted: z.number().int(),
+  brand: TextFacetSchema.optional(),
+  category: TextFacetSchema.optional(),
+  price: z.object({ buckets: z.array(z.object({ gte: z.number(), lt: z.number(), count: z.number().int() })), missing: z.number().int() }).optional(),
+});
+
 /** Output of retrieve. */
 export const RetrieveResultSchema = z.object({
   items: z.array(RetrievedItemSchema),
+  offset: z.number().int(),
+  more: z.boolean(),
+  nextCursor: z.string().optional(),
+  facets: FacetsSchema.optional(),
   path: z.enum(["qid", "ann", "qid+ann"]),
   release: z.string(),
   qid: z.number().int(),
@@ -70,6 +88,15 @@ export const RetrieveResultSchema = z.object({
   }),
   channels: z.array(z.enum(["vector", "lexical"])),
   blend: BlendSchema.optional(),
+  timings: z.record(z.string(), z.number()),
+});
+
+/** Output of similar. */
+export const SimilarResultSchema = z.object({
+  id: z.string(),
+  items: z.array(RetrievedItemSchema),
+  release: z.string(),
+  filters: FilterExprSchema.nullable(),
   timings: z.record(z.string(), z.number()),
 });
 
@@ -130,6 +157,7 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Assert<T extends true> = T;
 export type _OutputsMatchContract = [
   Assert<Same<z.output<typeof RetrieveResultSchema>, RetrieveResult>>,
+  Assert<Same<z.output<typeof SimilarResultSchema>, SimilarResult>>,
   Assert<Same<z.output<typeof LookupResultSchema>, LookupResult>>,
   Assert<Same<z.output<typeof ItemsResultSchema>["items"][number], ItemRecord>>,
   Assert<Same<z.output<typeof ReleaseInfoSchema>, ReleaseInfo>>,

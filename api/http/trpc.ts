@@ -7,12 +7,15 @@ import { assertInputDepth } from "./input-guard.ts";
 import type { FieldIssue } from "../../core/index.ts";
 import type { Redactor } from "./redact.ts";
 import type { RetrievalService } from "../service/types.ts";
+import type { SearchOps } from "./search-ops.ts";
 import type { JobsService } from "../jobs/types.ts";
 
 /** What every procedure sees. */
 export interface Context {
   /** The retrieval service behind the API. */
   service: RetrievalService;
+  /** Retrieve and similar for this request (result window, cursors, metrics, query log). */
+  search: SearchOps;
   /** The job manager, or null where this server runs no jobs (the edge). */
   jobs: JobsService | null;
   /** The authenticated caller, or null (then `credential.failure` says why). */

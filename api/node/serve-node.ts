@@ -105,6 +105,7 @@ export async function serveNode(options: ServeNodeOptions): Promise<NodeServer> 
     redactPaths: serverPathAliases(config.dataDir, options.redactPaths),
     publicMetrics: config.publicMetrics,
     maxBodyBytes: config.maxBodyBytes,
+    maxWindow: config.maxWindow,
     logger,
     metrics: options.metrics ?? createPromMetrics(),
     ...(options.version !== undefined ? { version: options.version } : {}),

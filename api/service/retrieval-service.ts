@@ -1,11 +1,11 @@
 // The retrieval service on the embedded LanceDB: keeps the active release loaded in memory,
 // follows the active pointer (hot reload without a failed request), and answers the API.
-import { queryId, type RetrieveRequest, type TextEmbedder } from "../../core/index.ts";
+import { queryId, type RetrieveRequest, type SimilarRequest, type TextEmbedder } from "../../core/index.ts";
 import { activateRelease, getActiveRelease, listReleases, openRelease, rollbackRelease, StoreError } from "../../lancedb/index.ts";
 import { EncoderUnavailableError, queryEncoderFor } from "../../encoders/index.ts";
 import { loadReleaseIndex, type ReleaseIndex } from "../../lancedb/index.ts";
-import { retrieveFrom } from "./retrieve.ts";
-import { ServiceError, type ItemRecord, type LookupResult, type ReleaseInfo, type RetrievalService, type RetrieveResult } from "./types.ts";
+import { retrieveFrom, similarFrom } from "./retrieve.ts";
+import { ServiceError, type ItemRecord, type LookupResult, type ReleaseInfo, type RetrievalService, type RetrieveResult, type SimilarResult } from "./types.ts";
 
 /** Options of the LanceDB-backed retrieval service. */
 export interface RetrievalServiceOptions {
@@ -105,6 +105,10 @@ export async function createRetrievalService(opts: RetrievalServiceOptions): Pro
     async retrieve(req: RetrieveRequest): Promise<RetrieveResult> {
       const l = await pick(req.release);
       return retrieveFrom(l.index, l.encoder, req, { exactLimit });
+    },
+    async similar(req: SimilarRequest): Promise<SimilarResult> {
+      const l = await pick(req.release);
+      return similarFrom(l.index, req, { exactLimit });
     },
     async lookup(query: string, release?: string): Promise<LookupResult> {
       const l = await pick(release);

@@ -56,6 +56,9 @@ describe("search keys", () => {
     expect((await a.request(trpcQuery("retrieve", { query: "dress" }), from(SHOP, SEARCH_KEY))).status).toBe(200);
     const batch = `/trpc/retrieve,items.get?batch=1&input=${encodeURIComponent(JSON.stringify({ 0: { query: "dress" }, 1: { ids: ["i1"] } }))}`;
     expect((await a.request(batch, from(SHOP, SEARCH_KEY))).status).toBe(200);
+    // "More like this" is a storefront call too.
+    expect((await a.request("/v1/similar", from(SHOP, SEARCH_KEY, { body: { id: "i1" } }))).status).toBe(200);
+    expect((await a.request(trpcQuery("similar", { id: "i1" }), from(SHOP, SEARCH_KEY))).status).toBe(200);
     // A key without origins works from anywhere, a server included.
     expect((await a.request("/v1/retrieve", from(null, OPEN_SEARCH_KEY, { body: { query: "dress" } }))).status).toBe(200);
   });

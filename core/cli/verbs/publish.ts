@@ -26,7 +26,7 @@ export const PUBLISH = defineVerb({
       pattern: /^(fit|(convex:|rrf:)?(\d*\.?\d+))$/,
       expect: '"fit", a vector weight in [0, 1] such as 0.7, or rrf:W / convex:W',
       default: "fit",
-      help: "how the vector and BM25 channels are fused: fit picks the vector weight on the tuning half of the held-out clicks; W fixes it (1: vectors alone decide, 0: BM25 first); rrf:W uses reciprocal-rank fusion",
+      help: "how the vector and BM25 channels are fused: fit picks the vector weight on the tuning half of the held-out clicks (the weight nearest 0.5 within one standard error of the best); W fixes it (1: vectors alone decide, 0: BM25 first); rrf:W uses reciprocal-rank fusion",
     },
     "no-lexical": { type: "boolean", help: "no BM25 channel: vectors alone" },
     "exact-threshold": { type: "int", min: 0, defaultText: "50000", help: "below this many items no ANN index is built" },

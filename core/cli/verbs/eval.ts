@@ -81,6 +81,6 @@ queried attribute; a terminal table, report.md and report.html.`,
     "vitrine eval --data data/demo --clicks my-clicks.jsonl --judgments my-judgments.jsonl",
     "vitrine eval --data data/demo --api http://127.0.0.1:8787 --key KEY",
     "vitrine eval --data data/demo --ablations --seeds 1,2,3 --only fusion-no-stage1,fusion",
-    "vitrine eval --data data/demo --ablations --only text,fusion-no-stage1 --fixed-blend 0.5 --fixed-blend rrf:0.5",
+    "vitrine eval --data data/demo --ablations --only text --fixed-blend 0.5 --fixed-blend rrf:0.5",
   ],
 });

@@ -12,7 +12,7 @@ import { gcReleases } from "./gc.ts";
 import { publishRelease, type PublishOptions } from "./publish.ts";
 import { publishTrainedModel, type OnnxLoaders } from "./publish-trained.ts";
 import { listReleases } from "./release-ops.ts";
-import { edgeForPublish, switchRelease } from "./release-switch.ts";
+import { edgeForPublish, edgeToFollow, switchRelease } from "./release-switch.ts";
 
 /** `--blend fit` (default: fit the vector weight on held-out clicks), `--blend 0.7` (fixed convex weight), `--blend rrf:0.5` (reciprocal-rank fusion). */
 function parseBlendFlag(v: string): PublishOptions["blend"] | undefined {
@@ -58,7 +58,12 @@ async function runPublish(values: ArgsOf<typeof PUBLISH>["values"], onnx: OnnxLo
     const kv = await edgeForPublish(values.data, want === false ? null : edgeKvFromFlags({}, process.env), want, !values["no-activate"], "pass --no-edge");
     if (kv) edge = { release: null, writer: kv };
   }
-  const gcEdge = { kv: edge?.writer ?? null, skip: values["no-edge"], skipHint: "pass --no-edge" };
+  // --keep collects releases afterwards, their KV keys too: decided now as well, not after publishing.
+  const gcKv =
+    values.keep === undefined
+      ? null
+      : await edgeToFollow(values.data, { kv: edge?.writer ?? edgeKvFromFlags({}, process.env), skip: values["no-edge"], skipHint: "pass --no-edge" }, "collecting releases (--keep)");
+  const gcEdge = { kv: gcKv, skip: gcKv === null, skipHint: "" };
   if (edge?.release) {
     // --edge --release: push an existing release, publish nothing.
     console.log(formatEdgePush(await runEdgePush(values.data, edge, null)));

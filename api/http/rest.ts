@@ -6,17 +6,8 @@ import { RetrieveRequestSchema } from "../../core/index.ts";
 import { authorize, type Auth } from "./auth.ts";
 import { ApiError, fromZodError } from "./errors.ts";
 import { assertInputDepth, assertJsonValueCount } from "./input-guard.ts";
-import {
-  ActivateInputSchema,
-  RollbackInputSchema,
-  ItemsGetInputSchema,
-  ItemsResultSchema,
-  LookupInputSchema,
-  LookupResultSchema,
-  ReleaseInfoSchema,
-  ReleasesResultSchema,
-  RetrieveResultSchema,
-} from "./schemas.ts";
+import { ActivateInputSchema, ItemsGetInputSchema, ItemsResultSchema, LookupInputSchema, LookupResultSchema, ReleaseInfoSchema, ReleasesResultSchema, RetrieveResultSchema } from "./schemas.ts";
+import { RollbackInputSchema } from "./schemas.ts";
 import type { AppEnv } from "./app-env.ts";
 import type { Redactor } from "./redact.ts";
 import type { RetrievalService } from "../service/types.ts";

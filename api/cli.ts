@@ -16,7 +16,12 @@ import type { JobManager } from "./jobs/index.ts";
 /** What api/service/index.ts must export. */
 interface ServiceModule {
   /** Open the retrieval service on a data directory (reload callbacks are optional extras). */
-  createRetrievalService(opts: { dataDir: string; onReload?: (info: { id: string }, ms: number) => void; onReloadError?: (err: unknown) => void }): RetrievalService | Promise<RetrievalService>;
+  createRetrievalService(opts: {
+    dataDir: string;
+    onReload?: (info: { id: string }, ms: number) => void;
+    onReloadError?: (err: unknown) => void;
+    edgeEnv?: Record<string, string | undefined>;
+  }): RetrievalService | Promise<RetrievalService>;
   /** Open the images of GET /v1/images/:id on the same data directory. */
   createImageStore(opts: { dataDir: string }): ImageStore & { close(): Promise<void> };
 }
@@ -117,6 +122,8 @@ async function serve(values: ArgsOf<typeof SERVE>["values"], env: Record<string,
     dataDir: config.dataDir!,
     onReload: (info, ms) => logger.info({ release: info.id, ms }, "release loaded"),
     onReloadError: (err) => logger.error({ err }, "release reload failed; the previous release keeps serving"),
+    // activate and rollback move the edge's pointer with these credentials (CLOUDFLARE_ACCOUNT_ID, ...).
+    edgeEnv: env,
   });
   let jobs: JobManager | null = null;
   if (config.jobsEnabled) {

@@ -1,7 +1,7 @@
 // Runtime-agnostic core: no Node APIs, imported by every other part and importing none of them.
 export { CodedError, CoreError, EXIT_CODES, exitCodeOf, type CoreErrorCode, type ErrorKind } from "./errors.ts";
 export { normalize } from "./normalize.ts";
-export { segment } from "./segment.ts";
+export { segment, needsDictionary } from "./segment.ts";
 export { murmur3 } from "./murmur3.ts";
 // Seeded random streams (datasets, sampling, training): reproducible from a seed and a label.
 export { createRng, stream, mix32, mulberry32, weightedIndexSampler, type Rng } from "./rng.ts";
@@ -51,6 +51,7 @@ export * from "./metrics.ts";
 export {
   EDGE_FORMAT,
   EDGE_ACTIVE_KEY,
+  edgeReleasePrefix,
   edgeQidKey,
   edgeLexiconKey,
   edgeMetaKey,

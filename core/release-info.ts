@@ -37,4 +37,10 @@ export interface ReleaseInfo {
   dim: number;
   /** Retrieval channels: BM25 beside the vectors or not, and the blend fitted at publish. */
   retrieval: { lexical: boolean; blend: Blend };
+  /**
+   * The edge (Workers KV), as this data directory last changed it; absent when the release has no
+   * keys there. "serving": the edge's pointer names it; "pushed": its keys were written (`vitrine
+   * edge status` checks the push completed and the pointer against KV itself).
+   */
+  edge?: "serving" | "pushed";
 }

@@ -39,9 +39,15 @@
 //     appendReleaseRow, writePointer, ReleaseRow,
 //     QIDS_SCHEMA, RELEASE_TABLES, releaseTables,
 //     releaseId, releaseNumber
-//   pushReleaseToEdge, edgePlanFromFlags,        pushing a release to Workers KV (`publish --edge`,
-//     createCloudflareKvWriter, kvBatches,         and the job's publish stage)
+//   switchRelease, edgeToFollow, EdgeChoice,     activate / roll back with the edge following (CLI,
+//     edgeForPublish, ReleaseAction,               REST, tRPC, jobs: the one home of a switch), and
+//     SwitchResult                                 the edge a publish brings along
+//   pushReleaseToEdge, edgeKvFromFlags,          pushing a release to Workers KV (`publish --edge`,
+//     edgePlanFromFlags, EDGE_CREDENTIAL_VARS,     and the job's publish stage), with credentials
+//     createCloudflareKv, KvClient, kvBatches,     from flags or the environment
 //     KvBatch, EdgePushError
+//   moveEdgePointer, readKvPointer, readKvMeta,  the edge's pointer in KV, and the store's record
+//     readEdgeRecord, EdgeRecord                   of it
 import "./quiet-log.ts"; // before LanceDB loads: its per-table WARN lines would bury progress bars
 export { StoreError, type StoreErrorCode } from "./errors.ts";
 export { openStore, storePath, allTableNames } from "./connect.ts";
@@ -81,6 +87,10 @@ export { writeLexiconTable } from "./lexicon-table.ts";
 export { appendReleaseRow, writePointer, type ReleaseRow } from "./release-registry.ts";
 export { QIDS_SCHEMA, RELEASE_TABLES } from "./release-schemas.ts";
 export { releaseTables, releaseId, releaseNumber } from "./release-names.ts";
+export { switchRelease, edgeToFollow, edgeForPublish, type EdgeChoice, type ReleaseAction, type SwitchResult } from "./release-switch.ts";
 export { pushReleaseToEdge } from "./edge-push.ts";
 export { edgePlanFromFlags } from "./edge-cli.ts";
-export { createCloudflareKvWriter, kvBatches, EdgePushError, type KvBatch } from "./edge-kv-http.ts";
+export { edgeKvFromFlags, EDGE_CREDENTIAL_VARS } from "./edge-credentials.ts";
+export { createCloudflareKv, kvBatches, EdgePushError, type KvBatch, type KvClient } from "./edge-kv-http.ts";
+export { moveEdgePointer, readKvPointer, readKvMeta } from "./edge-pointer.ts";
+export { readEdgeRecord, type EdgeRecord } from "./edge-record.ts";

@@ -51,10 +51,10 @@ export interface VitrineClient {
   releases: {
     /** Complete releases, newest first. */
     list(): Promise<ReleaseInfo[]>;
-    /** Make a release the active one (admin key). */
-    activate(release: string): Promise<ReleaseInfo>;
-    /** Re-activate the release active before the current one (admin key). */
-    rollback(): Promise<ReleaseInfo>;
+    /** Make a release the active one (admin key); the edge follows unless `{ edge: false }`. */
+    activate(release: string, options?: { edge?: boolean }): Promise<ReleaseInfo>;
+    /** Re-activate the release active before the current one (admin key); the edge follows unless `{ edge: false }`. */
+    rollback(options?: { edge?: boolean }): Promise<ReleaseInfo>;
   };
   /** Jobs: retrain and its stages, run by the API's job manager (trigger, cancel, resume need an admin key). */
   jobs: {
@@ -136,8 +136,8 @@ export function createClient(options: ClientOptions): VitrineClient {
     },
     releases: {
       list: () => call(async () => (await trpc.releases.list.query()).releases),
-      activate: (release) => call(() => trpc.releases.activate.mutate({ release })),
-      rollback: () => call(() => trpc.releases.rollback.mutate()),
+      activate: (release, opts) => call(() => trpc.releases.activate.mutate({ ...opts, release })),
+      rollback: (opts) => call(() => trpc.releases.rollback.mutate(opts)),
     },
     jobs: {
       trigger: (input) => call(() => trpc.jobs.trigger.mutate(input)),

@@ -5,7 +5,7 @@ import { createJobManager, createLocalRunner } from "../api/jobs/index.ts";
 import { serveNode, type NodeServer } from "../api/node/index.ts";
 import { createRetrievalService, type RetrievalService } from "../api/service/index.ts";
 import { createHashEncoder, queryId, type FilterExpr, type FilterShorthand } from "../core/index.ts";
-import { createCloudflareKvWriter, kvBatches, publishRelease, pushReleaseToEdge } from "../lancedb/index.ts";
+import { createCloudflareKv, kvBatches, publishRelease, pushReleaseToEdge } from "../lancedb/index.ts";
 import { publishCommand } from "../lancedb/cli.ts";
 import { BRANDS, importedShop, makeShop } from "../lancedb/test-fixtures.ts";
 import { createClient } from "../sdk/index.ts";
@@ -28,7 +28,7 @@ let edge: EdgeSandbox;
 const originLog: { path?: string; keyId?: string | null; requestId?: string; msg?: string }[] = [];
 const originRequests = () => originLog.filter((l) => l.msg === "request");
 
-const writer = () => createCloudflareKvWriter({ ...edge.kvApi, baseDelayMs: 1 });
+const writer = () => createCloudflareKv({ ...edge.kvApi, baseDelayMs: 1 });
 
 async function rest(base: string, body: unknown, key: string | null = READ): Promise<{ status: number; headers: Headers; json: any }> {
   const res = await fetch(`${base}/v1/retrieve`, {
@@ -87,7 +87,7 @@ describe("edge Worker under workerd", () => {
     expect(stats.maxKeys).toBeLessThanOrEqual(16);
     expect(stats.keys).toBe(pushed.keys);
     expect((await edge.kvKeys("r001/q/")).length).toBe(pushed.qids);
-    const refused = createCloudflareKvWriter({ ...edge.kvApi, apiToken: "not-the-token" });
+    const refused = createCloudflareKv({ ...edge.kvApi, apiToken: "not-the-token" });
     await expect(pushReleaseToEdge({ dataDir: shop.dataDir, writer: refused, flip: false })).rejects.toMatchObject({ name: "EdgePushError", code: "KV_AUTH" });
   });
 
@@ -258,7 +258,7 @@ describe("edge Worker under workerd", () => {
 
   it("never serves a half-pushed release; serves it once the pointer flips", async () => {
     await publishRelease({ dataDir: shop.dataDir, encoder: createHashEncoder({ seed: 9 }), topK: 60 });
-    await service.activate("r002");
+    await service.activate("r002", { edge: false });
     const query = loggedQueries[2]!;
     const half = await pushReleaseToEdge({ dataDir: shop.dataDir, writer: writer(), limits: { maxKeys: 16 }, stopAfterBatches: 2 });
     expect(half).toMatchObject({ release: "r002", flipped: false, partial: true });

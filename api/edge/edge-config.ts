@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { ConfigError, parseConfig, type ApiKey, type AppLogger, type RateLimitOptions } from "../http/index.ts";
 import type { KvNamespaceReader } from "./kv-store.ts";
+import type { DurableObjectNamespaceLike } from "./shared-rate-limit.ts";
 
 /** The Worker's bindings (see wrangler.toml). */
 export interface EdgeEnv {
@@ -19,7 +20,9 @@ export interface EdgeEnv {
   VITRINE_CORS_ORIGINS?: string;
   /** Base URL of image links in edge answers (var; default ORIGIN_URL, which serves /v1/images). */
   VITRINE_PUBLIC_BASE_URL?: string;
-  /** Per-key rate limit of edge answers per isolate, PER_SECOND:BURST or off (var). */
+  /** The EdgeRateLimiter Durable Object (wrangler.toml): holds VITRINE_RATE_LIMIT across isolates; absent, the limit is per isolate. */
+  RATE_LIMITER?: DurableObjectNamespaceLike;
+  /** Per-key rate limit of edge answers, PER_SECOND:BURST or off (var): across isolates with RATE_LIMITER, else per isolate. */
   VITRINE_RATE_LIMIT?: string;
   /** Per-client-address limit (CF-Connecting-IP) of requests without a usable key, per isolate, PER_SECOND:BURST or off (var; default 10:20). */
   VITRINE_UNAUTH_RATE_LIMIT?: string;

@@ -51,6 +51,7 @@ beforeAll(async () => {
   images = createImageStore({ dataDir: data });
   origin = await serveNode({ service, images, port: 0, ui: false, config: { keys, corsOrigins: [], rateLimit: null, logLevel: "silent" } });
   const kv = new Map<string, string>();
+  // An in-memory KV behind the real push code (the HTTP client's contract, no network).
   const writer = {
     stats: { requests: 0, retries: 0 },
     async putBatch(b: KvBatch) {
@@ -58,6 +59,15 @@ beforeAll(async () => {
         const { key, value } = JSON.parse(part) as { key: string; value: string };
         kv.set(key, value);
       }
+    },
+    async deleteBatch(keys: readonly string[]) {
+      for (const k of keys) kv.delete(k);
+    },
+    async *listKeys(prefix: string) {
+      for (const k of kv.keys()) if (k.startsWith(prefix)) yield k;
+    },
+    async get(key: string) {
+      return kv.get(key) ?? null;
     },
   };
   await pushReleaseToEdge({ dataDir: data, writer });

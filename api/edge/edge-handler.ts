@@ -5,7 +5,7 @@
 // does not have, lookup, items, releases, jobs, health, metrics — goes to the origin with the
 // caller's key.
 import type { Hono } from "hono";
-import { RetrieveRequestSchema, type RetrieveRequest } from "../../core/index.ts";
+import { needsDictionary, RetrieveRequestSchema, type RetrieveRequest } from "../../core/index.ts";
 import { ApiError, appRequirement, assertInputDepth, createApp, createAuthenticator, silentLogger, type ApiKey, type AppEnv, type AppLogger, type RateLimitOptions } from "../http/index.ts";
 import type { RetrieveResult } from "../service/types.ts";
 import { answerFromKv } from "./answer.ts";
@@ -13,6 +13,7 @@ import { AnswerStash, createEdgeService } from "./edge-service.ts";
 import { edgeErrorResponse, forwardToOrigin } from "./forward.ts";
 import type { EdgeStore } from "./kv-store.ts";
 import { retrieveInputs, retrieveRoute } from "./retrieve-calls.ts";
+import type { SharedRateLimiter } from "./shared-rate-limit.ts";
 
 /** Options of createEdgeHandler. */
 export interface EdgeHandlerOptions {
@@ -30,8 +31,15 @@ export interface EdgeHandlerOptions {
    * own links, so both agree). Set the same public base URL (a CDN) on both.
    */
   publicBaseUrl?: string | null;
-  /** Per-key rate limit of edge answers, per isolate (null: off). */
+  /** Per-key rate limit of edge answers (null: off): per isolate, unless `sharedRateLimiter` holds it. */
   rateLimit?: RateLimitOptions | null;
+  /** The per-key limit held across isolates (the RATE_LIMITER Durable Object); replaces the per-isolate one. */
+  sharedRateLimiter?: SharedRateLimiter | null;
+  /**
+   * Loads jieba's dictionary (called before the first query with Han characters; must be idempotent);
+   * null: this Worker has none (worker-lite.ts), so such queries go to the origin. Absent: ready.
+   */
+  dictionary?: (() => void) | null;
   /** Per-address (CF-Connecting-IP) limit of requests without a usable key, per isolate (null or absent: off). */
   unauthRateLimit?: RateLimitOptions | null;
   /** Largest request body accepted, in bytes (default 1 MiB, as the origin). */
@@ -63,12 +71,20 @@ export function createEdgeHandler(opts: EdgeHandlerOptions): EdgeHandler {
   // Called unbound: workerd throws "Illegal invocation" when fetch runs with another `this`.
   const doFetch: typeof fetch = opts.fetch ?? ((input, init) => fetch(input, init));
   const authenticate = createAuthenticator(opts.keys);
+  // Whether this Worker can segment a query: Han text needs the dictionary, loaded on first use.
+  const segmentable = (query: string): boolean => {
+    if (!needsDictionary(query)) return true;
+    if (opts.dictionary === null) return false;
+    opts.dictionary?.();
+    return true;
+  };
+  const shared = opts.sharedRateLimiter ?? null;
   const app = createApp({
-    service: createEdgeService(opts.store, stash),
+    service: createEdgeService(opts.store, stash, segmentable),
     keys: opts.keys,
     corsOrigins: opts.corsOrigins ?? [],
     publicBaseUrl: opts.publicBaseUrl ?? opts.originUrl.replace(/\/+$/, ""),
-    rateLimit: opts.rateLimit ?? null,
+    rateLimit: shared ? null : (opts.rateLimit ?? null),
     unauthRateLimit: opts.unauthRateLimit ?? null,
     // Cloudflare sets CF-Connecting-IP itself (a client cannot choose it).
     clientAddress: (c) => c.req.header("cf-connecting-ip") ?? null,
@@ -96,6 +112,8 @@ export function createEdgeHandler(opts: EdgeHandlerOptions): EdgeHandler {
   return {
     app,
     async fetch(request: Request): Promise<Response> {
+      // Timings count from here: the request's own start (workerd's clock moves across I/O only).
+      const startedAt = performance.now();
       const url = new URL(request.url);
       const incoming = request.headers.get("x-request-id");
       const requestId = incoming !== null && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
@@ -141,13 +159,29 @@ export function createEdgeHandler(opts: EdgeHandlerOptions): EdgeHandler {
 
       let answers: (RetrieveResult | null)[];
       try {
-        answers = await Promise.all(reqs.map((r) => answerFromKv(opts.store, r)));
+        if (!reqs.every((r) => segmentable(r.query))) return forward(body);
+        answers = await Promise.all(reqs.map((r) => answerFromKv(opts.store, r, startedAt)));
       } catch (e) {
         // KV unreadable (or the segmenter failed to load): the origin can still answer.
         logger.warn({ requestId, err: e }, "edge could not answer from KV; forwarding");
         return forward(body);
       }
       if (answers.some((a) => a === null)) return forward(body);
+      if (shared) {
+        // The key's bucket across isolates; tokens only for what the edge answers (the origin limits the rest).
+        const keyId = authenticate(request.headers).auth!.keyId;
+        let d;
+        try {
+          d = await shared.take(keyId, reqs.length);
+        } catch (e) {
+          logger.warn({ requestId, err: e }, "rate limiter unreachable; forwarding (the origin limits the key)");
+          return forward(body);
+        }
+        if (!d.ok) {
+          return edgeErrorResponse(url.pathname, new ApiError("RATE_LIMITED", `rate limit exceeded for key "${keyId}"; retry after ${d.retryAfter} s`, { retryAfter: d.retryAfter }), requestId);
+        }
+        for (const a of answers) a!.timings.total = Math.round((performance.now() - startedAt) * 1000) / 1000;
+      }
       const unpark = reqs.map((r, i) => stash.park(r, answers[i]!));
       try {
         return await viaApp(again());

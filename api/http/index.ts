@@ -10,7 +10,8 @@
 //     ERROR_STATUS, toApiError,             tRPC code and JSON-RPC code
 //     trpcCodeFor, JSONRPC_CODE
 //   createAuthenticator, ApiKey, Role       API keys
-//   RateLimitOptions                        a token bucket's settings (per key, per client address)
+//   createRateLimiter, RateDecision,        token buckets (per key, per client address) and their
+//     RateLimitOptions                        settings (the edge's Durable Object holds them too)
 //   clientAddressOf, addressBucket          the client address the unauthenticated limit counts
 //   createRedactor, PathAlias, Redactor     server paths rewritten out of responses
 //   isClientAbort                           whether an error is the client going away (→ 499)
@@ -30,7 +31,7 @@ export type { AppEnv } from "./app-env.ts";
 export type { AppRouter } from "./router.ts";
 export { ApiError, ERROR_STATUS, JSONRPC_CODE, toApiError, trpcCodeFor, type ApiErrorCode, type ErrorBody } from "./errors.ts";
 export { createAuthenticator, type ApiKey, type Role } from "./auth.ts";
-export type { RateLimitOptions } from "./rate-limit.ts";
+export { createRateLimiter, type RateDecision, type RateLimitOptions } from "./rate-limit.ts";
 export { addressBucket, clientAddressOf } from "./client-address.ts";
 export { createRedactor, type PathAlias, type Redactor } from "./redact.ts";
 export { assertInputDepth, assertJsonValueCount, MAX_INPUT_DEPTH, MAX_JSON_VALUES } from "./input-guard.ts";

@@ -16,6 +16,7 @@ import {
   ReleaseInfoSchema,
   ReleasesResultSchema,
   RetrieveResultSchema,
+  RollbackInputSchema,
   SimilarResultSchema,
 } from "./schemas.ts";
 import type { AppEnv } from "./app-env.ts";
@@ -83,6 +84,13 @@ export interface RestRoute {
 export const route = <S extends z.ZodType | undefined>(
   r: Omit<RestRoute, "run" | "input"> & { input?: S; run(service: RetrievalService, input: S extends z.ZodType ? z.output<S> : undefined, auth: Auth, ctx: RouteContext): Promise<unknown> },
 ): RestRoute => r as unknown as RestRoute;
+
+/** `?edge=` of the release switches. */
+const EDGE_PARAM: QueryParam = {
+  name: "edge",
+  required: false,
+  description: "false: leave the edge (Workers KV) where it is; true: it must follow; absent: it follows when the server has the Cloudflare credentials",
+};
 
 /** Every /v1 operation, in document order. */
 export const REST_ROUTES: readonly RestRoute[] = [
@@ -169,8 +177,9 @@ export const REST_ROUTES: readonly RestRoute[] = [
     access: "admin",
     inputFrom: "path",
     input: ActivateInputSchema,
+    queryParams: [EDGE_PARAM],
     output: ReleaseInfoSchema,
-    run: (s, input) => s.activate(input.release),
+    run: (s, input) => s.activate(input.release, { edge: input.edge }),
   }),
   route({
     method: "POST",
@@ -178,9 +187,11 @@ export const REST_ROUTES: readonly RestRoute[] = [
     operationId: "releases.rollback",
     summary: "Re-activate the release that was active before the current one (admin)",
     access: "admin",
-    inputFrom: "none",
+    inputFrom: "query",
+    input: RollbackInputSchema,
+    queryParams: [EDGE_PARAM],
     output: ReleaseInfoSchema,
-    run: (s) => s.rollback(),
+    run: (s, input) => s.rollback({ edge: input.edge }),
   }),
 ];
 
@@ -216,7 +227,7 @@ async function readInput(c: HonoContext, r: RestRoute): Promise<unknown> {
   let raw: unknown;
   if (r.inputFrom === "body") raw = await readJsonBody(c);
   else if (r.inputFrom === "query") raw = readQuery(c, r);
-  else if (r.inputFrom === "path") raw = { ...c.req.param(), ...readQuery(c, r) };
+  else if (r.inputFrom === "path") raw = { ...readQuery(c, r), ...c.req.param() };
   if (!r.input) return undefined;
   assertInputDepth(raw);
   const parsed = r.input.safeParse(raw);

@@ -32,8 +32,14 @@ export const ItemsGetInputSchema = z.object({
   release: ReleaseIdSchema.optional(),
 });
 
+/** `edge` of a release switch: a boolean (tRPC, JSON) or "true"/"false" (a REST query parameter). */
+const EdgeOptionSchema = z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")], { error: "edge must be true or false" }).optional();
+
 /** Input of releases.activate. */
-export const ActivateInputSchema = z.object({ release: ReleaseIdSchema });
+export const ActivateInputSchema = z.object({ release: ReleaseIdSchema, edge: EdgeOptionSchema });
+
+/** Input of releases.rollback. */
+export const RollbackInputSchema = z.object({ edge: EdgeOptionSchema });
 
 const BlendSchema = z.object({ method: z.enum(["convex", "rrf"]), weight: z.number(), rrfK: z.number().optional() });
 
@@ -134,6 +140,7 @@ export const ReleaseInfoSchema = z.object({
   model: z.string(),
   dim: z.number().int(),
   retrieval: z.object({ lexical: z.boolean(), blend: BlendSchema }),
+  edge: z.enum(["serving", "pushed"]).optional(),
 });
 
 /** Output of releases.list. */

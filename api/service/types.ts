@@ -102,6 +102,16 @@ export interface LookupResult {
   release: string;
 }
 
+/** How a release switch treats the edge (Workers KV). */
+export interface SwitchOptions {
+  /**
+   * Absent: the edge's pointer moves too when the server has the Cloudflare credentials (refused,
+   * 409, when the data directory has an edge and they are missing); false: leave the edge where it
+   * is; true: move it (refused, 400, without credentials).
+   */
+  edge?: boolean;
+}
+
 /** Everything the API needs from retrieval; implemented on LanceDB in api/service. */
 export interface RetrievalService {
   /** Retrieve items for a query (DESIGN §6). */
@@ -114,10 +124,10 @@ export interface RetrievalService {
   getItems(ids: string[], release?: string): Promise<ItemRecord[]>;
   /** All complete releases, newest first. */
   listReleases(): Promise<ReleaseInfo[]>;
-  /** Make a release the active one (one write; readers switch without a failed request). */
-  activate(release: string): Promise<ReleaseInfo>;
-  /** Re-activate the release that was active before the current one. */
-  rollback(): Promise<ReleaseInfo>;
+  /** Make a release the active one (one write; readers switch without a failed request); the edge follows (SwitchOptions). */
+  activate(release: string, opts?: SwitchOptions): Promise<ReleaseInfo>;
+  /** Re-activate the release that was active before the current one; the edge follows (SwitchOptions). */
+  rollback(opts?: SwitchOptions): Promise<ReleaseInfo>;
   /** Liveness and the active release. */
   health(): Promise<{ ok: boolean; release: string | null }>;
   /** Release resources. */

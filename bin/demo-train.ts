@@ -58,7 +58,7 @@ export async function trainAndReport(ctx: ServingContext, training: DemoTraining
     step(`resuming retrain ${last.id} (${last.state}: ${last.error ?? ""})`);
     job = await jobs.resume(last.id);
   } else {
-    step(`retraining with the ${training.preset} preset: pretrain → finetune → export → embed → eval → publish`);
+    step(`retraining with the ${training.preset} preset: pretrain → ${training.preset === "cpu" ? "" : "finetune → "}export → embed → eval → publish`);
     if (training.preset === "cpu") console.error("  about 15 minutes on 2 cores; the baseline release answers meanwhile (try the curl line below)");
     console.error(`\n${howToCall(ctx, keys)}\n`);
     job = await jobs.trigger("retrain", { preset: training.preset }, "demo");

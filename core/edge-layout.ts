@@ -105,3 +105,17 @@ export interface EdgePointer {
   /** When the pointer was written. */
   pushedAt: string;
 }
+
+/**
+ * A KV value of this layout, parsed; null when absent, unreadable or of another format version (a
+ * miss: the origin answers until a push in this format). The one reader for the Worker and Node.
+ */
+export function parseEdgeValue<T extends { format?: unknown }>(text: string | null): T | null {
+  if (text === null) return null;
+  try {
+    const v = JSON.parse(text) as T;
+    return v !== null && typeof v === "object" && v.format === EDGE_FORMAT ? v : null;
+  } catch {
+    return null;
+  }
+}

@@ -55,6 +55,7 @@ export {
   edgeQidKey,
   edgeLexiconKey,
   edgeMetaKey,
+  parseEdgeValue,
   type EdgeItem,
   type EdgeQidValue,
   type EdgeLexiconValue,

@@ -2,30 +2,20 @@
 // goes only to a release whose meta record is in KV (so the pointer never names a release whose
 // lists are still being written), remembers the release it named before (the edge's fallback), and
 // is recorded in the store (edge-record.ts) once KV took it.
-import { EDGE_ACTIVE_KEY, EDGE_FORMAT, edgeMetaKey, type EdgePointer, type EdgeReleaseMeta } from "../core/index.ts";
+import { EDGE_ACTIVE_KEY, EDGE_FORMAT, edgeMetaKey, parseEdgeValue, type EdgePointer, type EdgeReleaseMeta } from "../core/index.ts";
 import { openStore } from "./connect.ts";
 import { writeEdgePointerRecord } from "./edge-record.ts";
 import { EdgePushError, kvBatches, type KvClient } from "./edge-kv-http.ts";
 
-function parseFormat<T extends { format?: unknown }>(text: string | null): T | null {
-  if (text === null) return null;
-  try {
-    const v = JSON.parse(text) as T;
-    return v !== null && typeof v === "object" && v.format === EDGE_FORMAT ? v : null;
-  } catch {
-    return null;
-  }
-}
-
 /** The pointer in KV, or null when there is none (or it is unreadable). */
 export async function readKvPointer(kv: KvClient): Promise<EdgePointer | null> {
-  const p = parseFormat<EdgePointer>(await kv.get(EDGE_ACTIVE_KEY));
+  const p = parseEdgeValue<EdgePointer>(await kv.get(EDGE_ACTIVE_KEY));
   return p && typeof p.release === "string" ? p : null;
 }
 
 /** A release's meta record in KV: present only once every list and the lexicon were stored. */
 export async function readKvMeta(kv: KvClient, release: string): Promise<EdgeReleaseMeta | null> {
-  const m = parseFormat<EdgeReleaseMeta>(await kv.get(edgeMetaKey(release)));
+  const m = parseEdgeValue<EdgeReleaseMeta>(await kv.get(edgeMetaKey(release)));
   return m && m.release === release ? m : null;
 }
 

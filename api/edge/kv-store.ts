@@ -7,7 +7,6 @@
 import {
   buildLexicon,
   EDGE_ACTIVE_KEY,
-  EDGE_FORMAT,
   edgeLexiconKey,
   edgeMetaKey,
   edgeQidKey,
@@ -17,6 +16,7 @@ import {
   type EdgeQidValue,
   type EdgeReleaseMeta,
   type Lexicon,
+  parseEdgeValue,
 } from "../../core/index.ts";
 
 /** The part of a Workers KV namespace binding the edge reads with. */
@@ -49,17 +49,6 @@ export interface EdgeStore {
   qidList(release: string, qid: number, terms: string): Promise<EdgeItem[] | null>;
 }
 
-function parse<T extends { format?: unknown }>(text: string | null): T | null {
-  if (text === null) return null;
-  try {
-    const v = JSON.parse(text) as T;
-    // A value of another format version is a miss: the origin answers until a matching push.
-    return v !== null && typeof v === "object" && v.format === EDGE_FORMAT ? v : null;
-  } catch {
-    return null;
-  }
-}
-
 /** An EdgeStore over a KV namespace. */
 export function createEdgeStore(opts: EdgeStoreOptions): EdgeStore {
   const { kv } = opts;
@@ -79,7 +68,7 @@ export function createEdgeStore(opts: EdgeStoreOptions): EdgeStore {
     let c = complete.get(release);
     if (!c) {
       // Default KV caching: a long cacheTtl would keep a not-yet-visible meta record missing.
-      c = kv.get(edgeMetaKey(release), { type: "text" }).then((text) => parse<EdgeReleaseMeta>(text)?.release === release);
+      c = kv.get(edgeMetaKey(release), { type: "text" }).then((text) => parseEdgeValue<EdgeReleaseMeta>(text)?.release === release);
       const p = c;
       p.then(
         (ok) => ok || complete.delete(release),
@@ -92,7 +81,7 @@ export function createEdgeStore(opts: EdgeStoreOptions): EdgeStore {
 
   const readPointer = async (): Promise<string | null> => {
     // Default KV caching for the pointer: a long cacheTtl would delay flips.
-    const p = parse<EdgePointer>(await kv.get(EDGE_ACTIVE_KEY, { type: "text" }));
+    const p = parseEdgeValue<EdgePointer>(await kv.get(EDGE_ACTIVE_KEY, { type: "text" }));
     if (!p || typeof p.release !== "string") return null;
     if (p.release === serving || (await isComplete(p.release))) return (serving = p.release);
     // Half-moved: the release named is not complete here (pointer written early, or its keys not
@@ -119,7 +108,7 @@ export function createEdgeStore(opts: EdgeStoreOptions): EdgeStore {
       let l = lexicons.get(release);
       if (!l) {
         l = kv.get(edgeLexiconKey(release), { type: "text", cacheTtl }).then((text) => {
-          const v = parse<EdgeLexiconValue>(text);
+          const v = parseEdgeValue<EdgeLexiconValue>(text);
           return v && Array.isArray(v.brands) && Array.isArray(v.categories) ? buildLexicon(v.brands, v.categories) : null;
         });
         const p = l;
@@ -141,7 +130,7 @@ export function createEdgeStore(opts: EdgeStoreOptions): EdgeStore {
         lists.delete(key);
         lists.set(key, v);
       } else {
-        v = kv.get(key, { type: "text", cacheTtl }).then((text) => parse<EdgeQidValue>(text));
+        v = kv.get(key, { type: "text", cacheTtl }).then((text) => parseEdgeValue<EdgeQidValue>(text));
         if (cacheSize > 0) {
           const p = v;
           p.catch(() => lists.delete(key));

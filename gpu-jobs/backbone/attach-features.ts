@@ -1,0 +1,176 @@
+// Frozen backbone features for every catalog image, computed once per image and cached in the data
+// directory (keyed by the image's content hash and the backbone's features id). A miss reads the
+// image again as the import did (the catalog's `image` field; fetched URLs come from the import's
+// byte cache), resizes it with sharp at the backbone's input size (letterboxed onto white, as the
+// thumbnails are), normalises it as its JSON says, and runs the backbone. Training, finetune, eval
+// and embed all go through here, so the item tower sees the same features everywhere.
+import { dirname, join } from "node:path";
+import { BackboneError, openImageBackbone, type BackboneDescription, type BackboneRecord, type ImageBackbone } from "../../encoders/index.ts";
+import { createImageLoader } from "../../ingest/index.ts";
+import { IMPORT_TABLES, openStore, readImportManifest } from "../../lancedb/index.ts";
+import type { TrainingItems } from "../data/index.ts";
+import { FeatureCache } from "./feature-cache.ts";
+
+/** Images read and run per chunk: bounded memory on large catalogs. */
+const CHUNK = 64;
+
+/** Options of attachBackboneFeatures. */
+export interface AttachOptions {
+  /** Log lines (counts, images that could not be read again). */
+  log?: (msg: string) => void;
+  /** Progress over the images to compute (not called when every image is cached). */
+  onProgress?: (done: number, total: number) => void;
+  /** Called with the backbone session when a miss opens one (tests count its runs). */
+  onOpen?: (backbone: ImageBackbone) => void;
+}
+
+/** What attaching did. */
+export interface AttachResult {
+  /** The backbone's record, tokens and channels included. */
+  record: BackboneRecord;
+  /** Distinct images whose features came from the cache. */
+  cached: number;
+  /** Distinct images run through the backbone now. */
+  computed: number;
+  /** Distinct images that could not be read again (their items count as text-only for this backbone). */
+  failed: number;
+  /** Backbone session runs (0 when everything was cached). */
+  runs: number;
+}
+
+/** Each item's image source and content hash, by catalog row, from the import's pinned catalog table. */
+async function imageColumns(dataDir: string, ids: readonly string[]): Promise<{ src: (string | null)[]; key: (string | null)[]; baseDir: string }> {
+  const manifest = await readImportManifest(dataDir);
+  const db = await openStore(dataDir);
+  const table = await db.openTable(IMPORT_TABLES.catalog);
+  await table.checkout(manifest.tables[IMPORT_TABLES.catalog]!);
+  const rowOf = new Map(ids.map((id, i) => [id, i]));
+  const src: (string | null)[] = new Array(ids.length).fill(null);
+  const key: (string | null)[] = new Array(ids.length).fill(null);
+  for await (const batch of table.query().select(["id", "image", "image_key"])) {
+    const idc = batch.getChild("id")!;
+    const ic = batch.getChild("image")!;
+    const kc = batch.getChild("image_key")!;
+    for (let i = 0; i < batch.numRows; i++) {
+      const r = rowOf.get(idc.get(i) as string);
+      if (r === undefined) continue;
+      src[r] = (ic.get(i) as string | null) ?? null;
+      key[r] = (kc.get(i) as string | null) ?? null;
+    }
+  }
+  return { src, key, baseDir: dirname(manifest.sources.catalog ?? dataDir) };
+}
+
+/** Compute (or read from the cache) the backbone's features of every catalog image and attach them to `items.features`. */
+export async function attachBackboneFeatures(dataDir: string, items: TrainingItems, desc: BackboneDescription, opts: AttachOptions = {}): Promise<AttachResult> {
+  const log = opts.log ?? (() => undefined);
+  const cache = await FeatureCache.open(dataDir, desc.id);
+  const known = await cache.meta();
+  // Already attached (an eval scoring several runs of one backbone): nothing to do.
+  if (known && items.features?.id === desc.id) return { record: { ...known, file: desc.file }, cached: 0, computed: 0, failed: 0, runs: 0 };
+  const n = items.ids.length;
+  const cols = await imageColumns(dataDir, items.ids);
+  // Distinct images → the rows showing them (catalogs repeat placeholder images).
+  const rowsOf = new Map<string, number[]>();
+  items.ids.forEach((_, r) => {
+    const k = cols.key[r];
+    if (items.textOnly[r] || !k || !cols.src[r]) return;
+    const list = rowsOf.get(k);
+    if (list) list.push(r);
+    else rowsOf.set(k, [r]);
+  });
+  let meta = known;
+  let values: Float32Array | null = null;
+  let per = 0;
+  const found = new Map<string, Float32Array>();
+  const misses: string[] = [];
+  for (const k of rowsOf.keys()) {
+    const v = meta ? await cache.read(k, meta.tokens * meta.featureDim) : null;
+    if (v) found.set(k, v);
+    else misses.push(k);
+  }
+  let backbone: ImageBackbone | null = null;
+  const open = async (): Promise<ImageBackbone> => {
+    if (backbone) return backbone;
+    backbone = await openImageBackbone(desc);
+    opts.onOpen?.(backbone);
+    return backbone;
+  };
+  const failures: string[] = [];
+  let computed = 0;
+  try {
+    if (misses.length > 0) {
+      log(`image encoder ${desc.file}: ${found.size} image(s) cached, computing ${misses.length}`);
+      const bb = await open();
+      // allowOutsidePaths / allowPrivateHosts: every source here is one the import already accepted
+      // under its own confinement (it has an image_key); this reads the same sources again.
+      const loader = createImageLoader({ cacheDir: join(dataDir, "cache", "images"), size: desc.spec.input.size, grid: 1, thumbnailCache: false, allowOutsidePaths: true, allowPrivateHosts: true });
+      for (let o = 0; o < misses.length; o += CHUNK) {
+        const keys = misses.slice(o, o + CHUNK);
+        const loaded = await loader.loadMany(keys.map((k) => ({ src: cols.src[rowsOf.get(k)![0]!]!, baseDir: cols.baseDir })));
+        const okKeys: string[] = [];
+        const images: Uint8Array[] = [];
+        loaded.forEach((res, i) => {
+          const k = keys[i]!;
+          if (!res.ok) failures.push(`${cols.src[rowsOf.get(k)![0]!]}: ${res.reason}`);
+          else if (res.key !== k) failures.push(`${cols.src[rowsOf.get(k)![0]!]}: changed since the import (re-import to use the new image)`);
+          else {
+            okKeys.push(k);
+            images.push(res.thumb);
+          }
+        });
+        if (images.length === 0) continue;
+        const f = await bb.features(images);
+        if (!meta) {
+          meta = { file: desc.file, sha256: desc.sha256, id: desc.id, spec: desc.spec, grid: desc.grid, tokens: f.tokens, featureDim: f.dim };
+          await cache.writeMeta(meta);
+        }
+        for (let i = 0; i < okKeys.length; i++) {
+          await cache.write(okKeys[i]!, f.values[i]!);
+          found.set(okKeys[i]!, f.values[i]!);
+        }
+        computed += okKeys.length;
+        opts.onProgress?.(Math.min(o + CHUNK, misses.length), misses.length);
+      }
+    }
+    if (!meta) {
+      // No image could give features (a text-only catalog): one white image tells the shape.
+      const bb = await open();
+      const size = desc.spec.input.size;
+      const f = await bb.features([new Uint8Array(size * size * 3).fill(255)]);
+      meta = { file: desc.file, sha256: desc.sha256, id: desc.id, spec: desc.spec, grid: desc.grid, tokens: f.tokens, featureDim: f.dim };
+      await cache.writeMeta(meta);
+    }
+    per = meta.tokens * meta.featureDim;
+    values = new Float32Array(n * per);
+    const missing = new Uint8Array(n);
+    for (const [k, rows] of rowsOf) {
+      const v = found.get(k);
+      for (const r of rows) {
+        if (v) values.set(v, r * per);
+        else missing[r] = 1;
+      }
+    }
+    // Items with an image the import read but this backbone could not (cols.key set, no features).
+    items.features = { id: desc.id, tokens: meta.tokens, dim: meta.featureDim, values, missing };
+    if (failures.length > 0) {
+      log(`image encoder: ${failures.length} image(s) could not be read again; their items count as text-only for it (first: ${failures.slice(0, 3).join("; ")})`);
+    }
+    const runs = (backbone as ImageBackbone | null)?.runs ?? 0;
+    const record: BackboneRecord = { file: desc.file, sha256: desc.sha256, id: desc.id, spec: desc.spec, grid: desc.grid, tokens: meta.tokens, featureDim: meta.featureDim };
+    return { record, cached: found.size - computed, computed, failed: failures.length, runs };
+  } finally {
+    await (backbone as ImageBackbone | null)?.release();
+  }
+}
+
+/** Throw unless `record` (what a model was trained with) and the features attached to `items` agree. */
+export function checkAttached(items: TrainingItems, record: BackboneRecord): void {
+  const f = items.features;
+  if (!f || f.id !== record.id || f.tokens !== record.tokens || f.dim !== record.featureDim) {
+    throw new BackboneError(
+      "BACKBONE_MISMATCH",
+      `the catalog's features (${f ? `${f.id}, ${f.tokens}×${f.dim}` : "none"}) are not those of ${record.file} (${record.id}, ${record.tokens}×${record.featureDim})`,
+    );
+  }
+}

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readEmbeddings } from "../../lancedb/index.ts";
 import { embedCatalog } from "../embed/embed-catalog.ts";
+import { readRunStatus, sameTraining } from "../eval/run-lookup.ts";
 import { exportModel } from "../onnx/index.ts";
 import { encodeItemVectors } from "../train/encode-all.ts";
 import { runFinetune } from "../train/finetune.ts";
@@ -40,6 +41,10 @@ describe("training on backbone features", () => {
       const counts = metrics.slice(1).map((m) => m.tensors);
       expect(Math.max(...counts)).toBe(Math.min(...counts));
       expect(metrics.every((m) => Number.isFinite(m.loss))).toBe(true);
+      // The run's config names the features: `eval --ablations` never takes it for a patch-CNN run.
+      const status = await readRunStatus(join(dataDir, "runs", "pretrain"));
+      expect(status?.config.imageEncoder).toBe(r.modelConfig.backbone!.id);
+      expect(sameTraining(status!.config, config)).toBe(false);
 
       const exported = await exportModel({ runDir: join(dataDir, "runs", "pretrain"), outDir: join(dataDir, "model"), backend: "wasm", parity: { samples: 32 } });
       expect(exported.card.backbone?.id).toBe(r.modelConfig.backbone!.id);

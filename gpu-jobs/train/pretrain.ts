@@ -95,7 +95,7 @@ export async function runPretrain(opts: PretrainOptions): Promise<PretrainResult
   if (opts.resume && !ckpt) log(`no checkpoint in ${runDir}: starting from step 0`);
   if (!ckpt) await rm(runDir, { recursive: true, force: true });
   await mkdir(runDir, { recursive: true });
-  const cfg = ckpt?.state.config ?? opts.config;
+  let cfg = ckpt?.state.config ?? opts.config;
   const data = opts.data ?? (await loadTrainingData(opts.dataDir, { log }));
   if (data.pairs.item.length === 0) throw new TrainError("NO_TRAINING_DATA", "the click log has no training pairs; import clicks first");
   if (opts.imageEncoder && (ckpt?.state.modelConfig.fusion ?? cfg.fusion) === "text")
@@ -108,6 +108,8 @@ export async function runPretrain(opts: PretrainOptions): Promise<PretrainResult
     what: `the run in ${runDir}`,
     log,
   });
+  // The run's config names the backbone's features, so `eval --ablations` never reuses it as a patch-CNN run.
+  if (backbone && !ckpt) cfg = { ...cfg, imageEncoder: backbone.record.id };
   if (backbone) log(`image encoder ${backbone.record.file}: ${backbone.record.tokens}×${backbone.record.featureDim} features per image (${backbone.cached} cached, ${backbone.computed} computed)`);
 
   let tokenizer: Tokenizer;

@@ -11,8 +11,12 @@ export interface TestBackboneOptions {
   size?: number;
   /** Output channels (default 6). */
   channels?: number;
-  /** Convolution kernel side and stride (default 4 and 4: a 16×16 input gives a 4×4 map). */
+  /** Convolution kernel side (default 4: with the default stride a 16×16 input gives a 4×4 map). */
   kernel?: number;
+  /** Convolution stride (default: the kernel side). */
+  stride?: number;
+  /** Zero padding on each side (default 0). */
+  pad?: number;
   /** Output a pooled vector (GlobalAveragePool) instead of the feature map (default false). */
   pooled?: boolean;
   /** Fix the batch axis at 1 instead of a dynamic one (default false). */
@@ -28,6 +32,8 @@ export function testBackboneBytes(o: TestBackboneOptions = {}): Uint8Array {
   const size = o.size ?? 16;
   const c = o.channels ?? 6;
   const k = o.kernel ?? 4;
+  const stride = o.stride ?? k;
+  const pad = o.pad ?? 0;
   const rand = mulberry32(o.seed ?? 3);
   const g = new GraphBuilder("test_backbone");
   const x = g.input({ name: "pixels", type: "float32", dims: [o.batchOne ? 1 : "batch", 3, size, size] });
@@ -41,9 +47,9 @@ export function testBackboneBytes(o: TestBackboneOptions = {}): Uint8Array {
     Float32Array.from({ length: c }, () => rand() * 0.1),
     [c],
   );
-  const y = g.op("Relu", [g.op("Conv", [x, w, b], { kernel_shape: [k, k], strides: [k, k] })]);
+  const y = g.op("Relu", [g.op("Conv", [x, w, b], { kernel_shape: [k, k], strides: [stride, stride], pads: [pad, pad, pad, pad] })]);
   const out = o.pooled ? g.op("Flatten", [g.op("GlobalAveragePool", [y])], { axis: 1 }) : y;
-  const side = Math.floor(size / k);
+  const side = Math.floor((size + 2 * pad - k) / stride) + 1;
   g.output(out, { type: "float32", dims: o.pooled ? [o.batchOne ? 1 : "batch", c] : [o.batchOne ? 1 : "batch", c, side, side] }, "features");
   return g.toBytes("vitrine test backbone");
 }

@@ -5,7 +5,7 @@
 // thumbnails are), normalises it as its JSON says, and runs the backbone. Training, finetune, eval
 // and embed all go through here, so the item tower sees the same features everywhere.
 import { dirname, join } from "node:path";
-import { BackboneError, openImageBackbone, type BackboneDescription, type BackboneRecord, type ImageBackbone } from "../../encoders/index.ts";
+import { openImageBackbone, type BackboneDescription, type BackboneRecord, type ImageBackbone } from "../../encoders/index.ts";
 import { createImageLoader } from "../../ingest/index.ts";
 import { IMPORT_TABLES, openStore, readImportManifest } from "../../lancedb/index.ts";
 import type { TrainingItems } from "../data/index.ts";
@@ -80,15 +80,23 @@ export async function attachBackboneFeatures(dataDir: string, items: TrainingIte
     else rowsOf.set(k, [r]);
   });
   let meta = known;
+  // Features go straight into their rows (one copy in memory, however large the catalog).
   let values: Float32Array | null = null;
-  let per = 0;
-  const found = new Map<string, Float32Array>();
+  const have = new Set<string>();
+  const place = (k: string, v: Float32Array) => {
+    for (const r of rowsOf.get(k)!) values!.set(v, r * v.length);
+    have.add(k);
+  };
   const misses: string[] = [];
-  for (const k of rowsOf.keys()) {
-    const v = meta ? await cache.read(k, meta.tokens * meta.featureDim) : null;
-    if (v) found.set(k, v);
-    else misses.push(k);
-  }
+  if (meta) {
+    values = new Float32Array(n * meta.tokens * meta.featureDim);
+    for (const k of rowsOf.keys()) {
+      const v = await cache.read(k, meta.tokens * meta.featureDim);
+      if (v) place(k, v);
+      else misses.push(k);
+    }
+  } else misses.push(...rowsOf.keys());
+  const cached = have.size;
   let backbone: ImageBackbone | null = null;
   const open = async (): Promise<ImageBackbone> => {
     if (backbone) return backbone;
@@ -96,81 +104,64 @@ export async function attachBackboneFeatures(dataDir: string, items: TrainingIte
     opts.onOpen?.(backbone);
     return backbone;
   };
+  const recordOf = (tokens: number, featureDim: number): BackboneRecord => ({ file: desc.file, sha256: desc.sha256, id: desc.id, spec: desc.spec, grid: desc.grid, tokens, featureDim });
   const failures: string[] = [];
   let computed = 0;
   try {
     if (misses.length > 0) {
-      log(`image encoder ${desc.file}: ${found.size} image(s) cached, computing ${misses.length}`);
+      log(`image encoder ${desc.file}: ${cached} image(s) cached, computing ${misses.length}`);
       const bb = await open();
       // allowOutsidePaths / allowPrivateHosts: every source here is one the import already accepted
       // under its own confinement (it has an image_key); this reads the same sources again.
       const loader = createImageLoader({ cacheDir: join(dataDir, "cache", "images"), size: desc.spec.input.size, grid: 1, thumbnailCache: false, allowOutsidePaths: true, allowPrivateHosts: true });
+      const srcOf = (k: string) => cols.src[rowsOf.get(k)![0]!]!;
       for (let o = 0; o < misses.length; o += CHUNK) {
         const keys = misses.slice(o, o + CHUNK);
-        const loaded = await loader.loadMany(keys.map((k) => ({ src: cols.src[rowsOf.get(k)![0]!]!, baseDir: cols.baseDir })));
+        const loaded = await loader.loadMany(keys.map((k) => ({ src: srcOf(k), baseDir: cols.baseDir })));
         const okKeys: string[] = [];
         const images: Uint8Array[] = [];
         loaded.forEach((res, i) => {
           const k = keys[i]!;
-          if (!res.ok) failures.push(`${cols.src[rowsOf.get(k)![0]!]}: ${res.reason}`);
-          else if (res.key !== k) failures.push(`${cols.src[rowsOf.get(k)![0]!]}: changed since the import (re-import to use the new image)`);
+          if (!res.ok) failures.push(`${srcOf(k)}: ${res.reason}`);
+          else if (res.key !== k) failures.push(`${srcOf(k)}: changed since the import (re-import to use the new image)`);
           else {
             okKeys.push(k);
             images.push(res.thumb);
           }
         });
-        if (images.length === 0) continue;
-        const f = await bb.features(images);
-        if (!meta) {
-          meta = { file: desc.file, sha256: desc.sha256, id: desc.id, spec: desc.spec, grid: desc.grid, tokens: f.tokens, featureDim: f.dim };
-          await cache.writeMeta(meta);
+        if (images.length > 0) {
+          const f = await bb.features(images);
+          if (!meta) {
+            meta = recordOf(f.tokens, f.dim);
+            await cache.writeMeta(meta);
+            values = new Float32Array(n * f.tokens * f.dim);
+          }
+          for (let i = 0; i < okKeys.length; i++) {
+            await cache.write(okKeys[i]!, f.values[i]!);
+            place(okKeys[i]!, f.values[i]!);
+          }
+          computed += okKeys.length;
         }
-        for (let i = 0; i < okKeys.length; i++) {
-          await cache.write(okKeys[i]!, f.values[i]!);
-          found.set(okKeys[i]!, f.values[i]!);
-        }
-        computed += okKeys.length;
         opts.onProgress?.(Math.min(o + CHUNK, misses.length), misses.length);
       }
     }
     if (!meta) {
       // No image could give features (a text-only catalog): one white image tells the shape.
-      const bb = await open();
       const size = desc.spec.input.size;
-      const f = await bb.features([new Uint8Array(size * size * 3).fill(255)]);
-      meta = { file: desc.file, sha256: desc.sha256, id: desc.id, spec: desc.spec, grid: desc.grid, tokens: f.tokens, featureDim: f.dim };
+      const f = await (await open()).features([new Uint8Array(size * size * 3).fill(255)]);
+      meta = recordOf(f.tokens, f.dim);
       await cache.writeMeta(meta);
+      values = new Float32Array(n * f.tokens * f.dim);
     }
-    per = meta.tokens * meta.featureDim;
-    values = new Float32Array(n * per);
+    // An item whose image the import read but this backbone could not: text-only for it.
     const missing = new Uint8Array(n);
-    for (const [k, rows] of rowsOf) {
-      const v = found.get(k);
-      for (const r of rows) {
-        if (v) values.set(v, r * per);
-        else missing[r] = 1;
-      }
-    }
-    // Items with an image the import read but this backbone could not (cols.key set, no features).
-    items.features = { id: desc.id, tokens: meta.tokens, dim: meta.featureDim, values, missing };
+    for (const [k, rows] of rowsOf) if (!have.has(k)) for (const r of rows) missing[r] = 1;
+    items.features = { id: desc.id, tokens: meta.tokens, dim: meta.featureDim, values: values!, missing };
     if (failures.length > 0) {
       log(`image encoder: ${failures.length} image(s) could not be read again; their items count as text-only for it (first: ${failures.slice(0, 3).join("; ")})`);
     }
-    const runs = (backbone as ImageBackbone | null)?.runs ?? 0;
-    const record: BackboneRecord = { file: desc.file, sha256: desc.sha256, id: desc.id, spec: desc.spec, grid: desc.grid, tokens: meta.tokens, featureDim: meta.featureDim };
-    return { record, cached: found.size - computed, computed, failed: failures.length, runs };
+    return { record: recordOf(meta.tokens, meta.featureDim), cached, computed, failed: failures.length, runs: (backbone as ImageBackbone | null)?.runs ?? 0 };
   } finally {
     await (backbone as ImageBackbone | null)?.release();
-  }
-}
-
-/** Throw unless `record` (what a model was trained with) and the features attached to `items` agree. */
-export function checkAttached(items: TrainingItems, record: BackboneRecord): void {
-  const f = items.features;
-  if (!f || f.id !== record.id || f.tokens !== record.tokens || f.dim !== record.featureDim) {
-    throw new BackboneError(
-      "BACKBONE_MISMATCH",
-      `the catalog's features (${f ? `${f.id}, ${f.tokens}×${f.dim}` : "none"}) are not those of ${record.file} (${record.id}, ${record.tokens}×${record.featureDim})`,
-    );
   }
 }

@@ -1,13 +1,15 @@
 // Frozen backbone features for every catalog image, computed once per image and cached in the data
-// directory (keyed by the image's content hash and the backbone's features id). A miss reads the
-// image again as the import did (the catalog's `image` field; fetched URLs come from the import's
-// byte cache), resizes it with sharp at the backbone's input size (letterboxed onto white, as the
+// directory (keyed by the image's content hash and the backbone's features id). A miss takes the
+// image's original from the import's content-addressed store (or, for imports made before it kept
+// originals, reads the catalog's `image` again as the import did; fetched URLs come from its byte
+// cache), resizes it with sharp at the backbone's input size (letterboxed onto white, as the
 // thumbnails are), normalises it as its JSON says, and runs the backbone. Training, finetune, eval
 // and embed all go through here, so the item tower sees the same features everywhere.
+import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { openImageBackbone, type BackboneDescription, type BackboneRecord, type ImageBackbone } from "../../encoders/index.ts";
-import { createImageLoader } from "../../ingest/index.ts";
-import { IMPORT_TABLES, openStore, readImportManifest } from "../../lancedb/index.ts";
+import { createImageLoader, decodeThumbnail, type ImageLoader, type ImageResult } from "../../ingest/index.ts";
+import { defaultImageCacheDir, imageCacheLayout, IMPORT_TABLES, openStore, readImportManifest } from "../../lancedb/index.ts";
 import type { TrainingItems } from "../data/index.ts";
 import { FeatureCache } from "./feature-cache.ts";
 
@@ -38,8 +40,8 @@ export interface AttachResult {
   runs: number;
 }
 
-/** Each item's image source and content hash, by catalog row, from the import's pinned catalog table. */
-async function imageColumns(dataDir: string, ids: readonly string[]): Promise<{ src: (string | null)[]; key: (string | null)[]; baseDir: string }> {
+/** Each item's image source and content hash, by catalog row, from the import's pinned catalog table; the catalog's folder and the image cache. */
+async function imageColumns(dataDir: string, ids: readonly string[]): Promise<{ src: (string | null)[]; key: (string | null)[]; baseDir: string; cacheDir: string }> {
   const manifest = await readImportManifest(dataDir);
   const db = await openStore(dataDir);
   const table = await db.openTable(IMPORT_TABLES.catalog);
@@ -58,7 +60,7 @@ async function imageColumns(dataDir: string, ids: readonly string[]): Promise<{ 
       key[r] = (kc.get(i) as string | null) ?? null;
     }
   }
-  return { src, key, baseDir: dirname(manifest.sources.catalog ?? dataDir) };
+  return { src, key, baseDir: dirname(manifest.sources.catalog ?? dataDir), cacheDir: manifest.imageCacheDir ?? defaultImageCacheDir(dataDir) };
 }
 
 /** Compute (or read from the cache) the backbone's features of every catalog image and attach them to `items.features`. */
@@ -111,13 +113,27 @@ export async function attachBackboneFeatures(dataDir: string, items: TrainingIte
     if (misses.length > 0) {
       log(`image encoder ${desc.file}: ${cached} image(s) cached, computing ${misses.length}`);
       const bb = await open();
-      // allowOutsidePaths / allowPrivateHosts: every source here is one the import already accepted
-      // under its own confinement (it has an image_key); this reads the same sources again.
-      const loader = createImageLoader({ cacheDir: join(dataDir, "cache", "images"), size: desc.spec.input.size, grid: 1, thumbnailCache: false, allowOutsidePaths: true, allowPrivateHosts: true });
+      const originals = imageCacheLayout(cols.cacheDir).originals;
+      let loader: ImageLoader | null = null;
       const srcOf = (k: string) => cols.src[rowsOf.get(k)![0]!]!;
+      // The imported original when the import kept it; else the catalog's source read again.
+      const load = async (k: string): Promise<ImageResult> => {
+        const bytes = await readFile(join(originals, k)).catch(() => null);
+        if (bytes) {
+          try {
+            return { ok: true, thumb: await decodeThumbnail(bytes, desc.spec.input.size), size: desc.spec.input.size, key: k, cached: false, source: "file" };
+          } catch (e) {
+            return { ok: false, reason: `corrupt image: ${(e as Error).message.split("\n")[0]}` };
+          }
+        }
+        // allowOutsidePaths / allowPrivateHosts: every source here is one the import already accepted
+        // under its own confinement (it has an image_key); this reads the same sources again.
+        loader ??= createImageLoader({ cacheDir: cols.cacheDir, size: desc.spec.input.size, grid: 1, thumbnailCache: false, allowOutsidePaths: true, allowPrivateHosts: true });
+        return loader.load(srcOf(k), cols.baseDir);
+      };
       for (let o = 0; o < misses.length; o += CHUNK) {
         const keys = misses.slice(o, o + CHUNK);
-        const loaded = await loader.loadMany(keys.map((k) => ({ src: srcOf(k), baseDir: cols.baseDir })));
+        const loaded = await Promise.all(keys.map(load));
         const okKeys: string[] = [];
         const images: Uint8Array[] = [];
         loaded.forEach((res, i) => {

@@ -1,4 +1,5 @@
-import { copyFile, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { copyFile, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
@@ -64,8 +65,25 @@ describe("backbone features", () => {
     expect(Array.from(again.items.features!.values)).toEqual(Array.from(f.values));
   }, 120_000);
 
+  it("come from the import's originals when the catalog's files are gone", async () => {
+    const other = await writeTestBackbone(join(dir, "moved-away"), { seed: 6 });
+    await rename(join(dir, "img"), join(dir, "img-away"));
+    try {
+      const data = await loadTrainingData(dataDir);
+      const r = await attachBackboneFeatures(dataDir, data.items, await describeBackbone(other, 4));
+      expect([r.computed, r.failed]).toEqual([ITEMS - BROKEN, 0]);
+    } finally {
+      await rename(join(dir, "img-away"), join(dir, "img"));
+    }
+  }, 120_000);
+
   it("leave an item whose image cannot be read again text-only for that backbone, and say so", async () => {
     const other = await writeTestBackbone(join(dir, "other"), { seed: 5 });
+    // Gone from the catalog's folder and from the import's originals.
+    const key = createHash("sha256")
+      .update(await readFile(join(dir, "img", "3.png")))
+      .digest("hex");
+    await rm(join(dataDir, "cache", "images", "originals", key));
     await rm(join(dir, "img", "3.png"));
     try {
       const data = await loadTrainingData(dataDir);

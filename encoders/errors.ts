@@ -25,3 +25,22 @@ export class EncoderUnavailableError extends CodedError<"ENCODER_UNAVAILABLE"> {
     return "unavailable";
   }
 }
+
+/** Error codes of a bring-your-own image backbone (`--image-encoder FILE.onnx` and its FILE.json). */
+export type BackboneErrorCode =
+  /** The backbone's JSON is invalid, or the ONNX model does not take or give what the JSON declares. */
+  | "BAD_BACKBONE"
+  /** The .onnx file or the .json beside it is not there. */
+  | "BACKBONE_MISSING"
+  /** The backbone given is not the one the run or model was trained with (or the run used none). */
+  | "BACKBONE_MISMATCH";
+
+const BACKBONE_KINDS: Record<BackboneErrorCode, ErrorKind> = { BAD_BACKBONE: "input", BACKBONE_MISSING: "missing", BACKBONE_MISMATCH: "conflict" };
+
+/** An image backbone problem: the message names the file or JSON field and the fix. */
+export class BackboneError extends CodedError<BackboneErrorCode> {
+  override readonly name = "BackboneError";
+  get kind(): ErrorKind {
+    return BACKBONE_KINDS[this.code];
+  }
+}

@@ -5,6 +5,7 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type * as Ort from "onnxruntime-node";
+import type { BackboneRecord } from "./backbone-spec.ts";
 import { Tokenizer } from "./tokenizer.ts";
 
 /** What model.json records that inference needs. */
@@ -12,6 +13,8 @@ export interface ModelCardLite {
   format: string;
   createdAt: string;
   dims: { dim: number; maxQueryLen: number; maxTitleLen: number; patches: number; patchSize: number; patchDim: number; padId: number };
+  /** The image backbone item.onnx takes features of (absent or null: it takes thumbnail patches). */
+  backbone?: BackboneRecord | null;
 }
 
 // Try CUDA only where an NVIDIA driver is loaded (or VITRINE_ORT_PROVIDER=cuda): elsewhere the

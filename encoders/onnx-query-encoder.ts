@@ -18,7 +18,8 @@ export async function createOnnxQueryEncoder(modelDir: string): Promise<TextEmbe
     name: ONNX_ENCODER_NAME,
     dim,
     provider,
-    config: { modelDir: dir, createdAt: card.createdAt },
+    // A model trained on an image backbone records it on the release (its item vectors hold that backbone's features).
+    config: { modelDir: dir, createdAt: card.createdAt, ...(card.backbone ? { imageEncoder: `${card.backbone.file} (sha256 ${card.backbone.sha256}, features ${card.backbone.id})` } : {}) },
     async encode(texts: string[]): Promise<Float32Array[]> {
       if (texts.length === 0) return [];
       const tokens = new ort.Tensor("int32", tokenizer.encodeBatch(texts, maxQueryLen), [texts.length, maxQueryLen]);

@@ -1,6 +1,6 @@
 // `vitrine pretrain | finetune | export | embed`: flags → config → run with a progress bar, metrics and
 // checkpoints. Flags and help come from the verbs' tables (core/cli/verbs/).
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import cliProgress from "cli-progress";
 import { runVerb, UsageError, type ArgsOf } from "../core/cli/index.ts";
 import { EMBED, EXPORT, FINETUNE, PRETRAIN } from "../core/cli/verbs/index.ts";
@@ -31,6 +31,7 @@ async function runPretrainVerb(v: ArgsOf<typeof PRETRAIN>["values"]): Promise<nu
   if (v["no-cdns"]) o.cdns = { enabled: false };
   // Checks the table cannot make (lr > 0, values that depend on the preset) are the config's: TrainError BAD_OPTION.
   const config = resolvePretrainConfig(v.preset, o);
+  const imageEncoder = v["image-encoder"] ? resolve(v["image-encoder"]) : undefined;
   const bar = new cliProgress.SingleBar(
     { format: " pretrain [{bar}] {value}/{total} steps  stage {stage}  loss {loss}  {sps} samples/s", stream: process.stderr, hideCursor: true },
     cliProgress.Presets.shades_classic,
@@ -43,6 +44,7 @@ async function runPretrainVerb(v: ArgsOf<typeof PRETRAIN>["values"]): Promise<nu
     ...(v["run-dir"] ? { runDir: v["run-dir"] } : {}),
     ...(v.resume ? { resume: true } : {}),
     ...(v.backend ? { backend: v.backend } : {}),
+    ...(imageEncoder ? { imageEncoder } : {}),
     log: (m) => console.error(m),
     onStep: (m) => {
       if (quiet) return;
@@ -90,6 +92,7 @@ async function runFinetuneVerb(v: ArgsOf<typeof FINETUNE>["values"]): Promise<nu
     ...(v["run-dir"] ? { runDir: v["run-dir"] } : {}),
     ...(v.backend ? { backend: v.backend } : {}),
     ...(v.resume ? { resume: true } : {}),
+    ...(v["image-encoder"] ? { imageEncoder: resolve(v["image-encoder"]) } : {}),
     log: (m) => console.error(m),
     onStep: (m) => {
       if (!started) {
@@ -149,6 +152,8 @@ async function runEmbedVerb(v: ArgsOf<typeof EMBED>["values"]): Promise<number> 
     ...(v.model ? { modelDir: v.model } : {}),
     ...(v["batch-size"] !== undefined ? { batchSize: v["batch-size"] } : {}),
     ...(v["no-resume"] ? { resume: false } : {}),
+    ...(v["image-encoder"] ? { imageEncoder: resolve(v["image-encoder"]) } : {}),
+    log: (m) => console.error(m),
     onProgress: (done, total) => {
       if (!started) {
         bar.start(total, 0, { ips: "-" });
@@ -157,6 +162,8 @@ async function runEmbedVerb(v: ArgsOf<typeof EMBED>["values"]): Promise<number> 
       bar.update(done, { ips: Math.round(done / ((performance.now() - t0) / 1000)) });
     },
   }).finally(() => bar.stop());
+  const f = r.imageFeatures;
+  if (f) console.log(`image encoder features: ${f.cached} image(s) from the cache, ${f.computed} computed${f.failed ? `, ${f.failed} unreadable (text-only)` : ""}`);
   console.log(
     `embedded ${r.items} items (${r.textOnly} text-only, image side masked) with ONNX Runtime on ${r.provider}${r.resumedFrom ? `, resumed at item ${r.resumedFrom}` : ""}: ${Math.round(r.itemsPerSec)} items/s`,
   );

@@ -21,6 +21,8 @@
 //   loadEvalContext, EvalContext,              offline evaluation: the test queries of an import,
 //     candidateIndex, rankQueries                an index over model vectors, ranked queries
 //   runAblations, ABLATION_ROWS                `vitrine eval --ablations`: the variants and the run
+//   linearProbe                                the probe: item vectors (or any features) → category
+//   attachBackboneFeatures, featureCacheDir    an image backbone's features per catalog image, cached
 export { TrainError, type TrainErrorCode } from "./errors.ts";
 export { selectBackend, BACKEND_NAMES, type BackendName, type SelectedBackend } from "./tf/backend.ts";
 export { PRESETS, resolveConfig, type ModelConfig, type PresetName } from "./model/config.ts";
@@ -35,3 +37,5 @@ export { exportGraphs, ExportError } from "./onnx/index.ts";
 export { loadEvalContext, candidateIndex, rankQueries, type EvalContext } from "./eval/eval-context.ts";
 export { runAblations } from "./eval/ablations-command.ts";
 export { ABLATION_ROWS } from "./eval/ablation-variants.ts";
+export { linearProbe } from "./eval/probe.ts";
+export { attachBackboneFeatures, featureCacheDir } from "./backbone/index.ts";

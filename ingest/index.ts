@@ -11,10 +11,12 @@
 //   checkClick, checkJudgment, Checked            validating a click or judgment as import does
 //   COLUMN_PRESETS, ColumnMap                     shop exports' columns mapped to catalog fields
 //   patchify                                      a thumbnail cut into the model's patch grid (images/)
+//   createImageLoader, decodeThumbnail,           catalog images read again and decoded as import did (an
+//     ImageLoader, ImageResult                      image backbone's input at its own size: gpu-jobs/backbone)
 export { importData, type ImportOptions, type ImportProgress } from "./import-data.ts";
 export { formatSummary } from "./summary.ts";
 export { ImportError, type ImportErrorCode } from "./errors.ts";
 export { readRows, type RawRow } from "./read-rows.ts";
 export { checkClick, checkJudgment, type Checked } from "./validate.ts";
 export { COLUMN_PRESETS, type ColumnMap } from "./column-map.ts";
-export { patchify } from "./images/index.ts";
+export { patchify, createImageLoader, decodeThumbnail, type ImageLoader, type ImageLoaderOptions, type ImageResult } from "./images/index.ts";

@@ -7,6 +7,8 @@ export type StoreErrorCode =
   | "IMPORT_INCOMPLETE"
   /** `vitrine embed` has not completed in the data directory (publish --encoder onnx needs its vectors). */
   | "EMBEDDINGS_INCOMPLETE"
+  /** The embeddings were made with another exported model than the one being published. */
+  | "EMBEDDINGS_STALE"
   | "RELEASE_MISSING"
   | "RELEASE_INCOMPLETE"
   /** No release has been activated yet (publish one first). */
@@ -25,6 +27,7 @@ const KINDS: Record<StoreErrorCode, ErrorKind> = {
   TABLE_MISSING: "missing",
   IMPORT_INCOMPLETE: "missing",
   EMBEDDINGS_INCOMPLETE: "missing",
+  EMBEDDINGS_STALE: "conflict",
   RELEASE_MISSING: "missing",
   RELEASE_INCOMPLETE: "missing",
   NO_ACTIVE_RELEASE: "missing",

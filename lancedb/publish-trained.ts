@@ -3,7 +3,8 @@
 // `vitrine publish --encoder onnx` and the retrain job's stages.
 import { join } from "node:path";
 import type { ReleaseInfo, TextEmbedder } from "../core/index.ts";
-import { readEmbeddings } from "./embeddings.ts";
+import { readEmbeddings, readEmbedState } from "./embeddings.ts";
+import { StoreError } from "./errors.ts";
 import { publishRelease, type PublishOptions } from "./publish.ts";
 
 /**
@@ -32,5 +33,14 @@ export async function publishTrainedModel(opts: PublishTrainedOptions): Promise<
   // A release keeps the model it was built with: the snapshot copies it once.
   const snapshot = await onnx.snapshotModel(opts.dataDir, modelDir ?? join(opts.dataDir, "model"));
   const encoder = await onnx.createQueryEncoder(snapshot);
+  // Item vectors and query tower must come from one export (one image backbone): embed's record says which.
+  const embedded = await readEmbedState(opts.dataDir);
+  const createdAt = encoder.config?.createdAt;
+  if (embedded && createdAt !== undefined && embedded.createdAt !== createdAt) {
+    throw new StoreError(
+      "EMBEDDINGS_STALE",
+      `the embeddings in ${opts.dataDir} were made with the model exported at ${embedded.createdAt} (${embedded.modelDir}), not the one being published (exported at ${createdAt}); run \`vitrine embed --data ${opts.dataDir}${modelDir ? ` --model ${modelDir}` : ""}\` first`,
+    );
+  }
   return publishRelease({ ...publish, encoder, itemVectors: readEmbeddings(opts.dataDir) });
 }

@@ -1,6 +1,7 @@
 // `vitrine retrain --data DIR [--preset cpu] ...`: run the retrain pipeline on this machine through
 // the same job manager the API uses (records in DIR/jobs, resumable), with progress bars. Flags and
 // help come from the verb's table (core/cli/verbs/retrain.ts).
+import { resolve } from "node:path";
 import { runVerb, UsageError, type ArgsOf } from "../../core/cli/index.ts";
 import { RETRAIN } from "../../core/cli/verbs/index.ts";
 import { createJobManager } from "./job-manager.ts";
@@ -17,6 +18,7 @@ export function retrainConfigFromFlags(v: ArgsOf<typeof RETRAIN>["values"]): Job
   if (v.steps !== undefined) pretrain.steps = v.steps;
   if (v.fusion) pretrain.fusion = v.fusion;
   if (v.seed !== undefined) pretrain.seed = v.seed;
+  if (v["image-encoder"]) pretrain.imageEncoder = resolve(v["image-encoder"]);
   if (Object.keys(pretrain).length) raw.pretrain = pretrain;
   if (v["finetune-steps"] !== undefined) raw.finetune = { steps: v["finetune-steps"] };
   const gate: Record<string, unknown> = {};

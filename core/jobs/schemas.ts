@@ -29,6 +29,11 @@ export const JobConfigSchema = z
         cdns: z.boolean(),
         stage1Fraction: frac,
         checkpointEvery: int(1, 10_000_000),
+        /** A frozen ONNX image backbone on the machine the job runs on (FILE.json beside it); later stages use the one the run records. */
+        imageEncoder: z
+          .string()
+          .max(4096)
+          .regex(/\.onnx$/i, { error: "imageEncoder must be the path of an .onnx file (its .json beside it)" }),
       })
       .partial()
       .strict()

@@ -5,7 +5,9 @@ export {
   type TrainingData,
   type TrainingItems,
   type TrainingPairs,
+  type ItemFeatures,
   type LoadTrainingDataOptions,
 } from "./load-training-data.ts";
 export { patchesOf, patchDim } from "./patches.ts";
+export { imageInputOf, imageMaskOf, inputShapeOf, type ImageInputShape } from "./image-input.ts";
 export { createPairSampler, type PairSampler, type PairSamplerOptions, type PairSamplerState } from "./pair-sampler.ts";

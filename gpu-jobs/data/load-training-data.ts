@@ -22,6 +22,22 @@ export interface TrainingItems {
   thumbSize: number;
   /** Patch grid side the import was made for (4 → 16 patches). */
   grid: number;
+  /** A frozen image backbone's features, when gpu-jobs/backbone attached them (a model with a backbone reads these, not thumbs). */
+  features?: ItemFeatures;
+}
+
+/** Frozen backbone features of the catalog, row i for item i. */
+export interface ItemFeatures {
+  /** The backbone's features id (BackboneRecord.id): a model trained on other features refuses them. */
+  id: string;
+  /** Tokens per item. */
+  tokens: number;
+  /** Channels per token. */
+  dim: number;
+  /** n×tokens×dim values (zeros for items without features). */
+  values: Float32Array;
+  /** 1 where an item with an image got no features (its image could not be read again): text-only for this backbone. */
+  missing: Uint8Array;
 }
 
 /** Query → item pairs, one per click-log row. */

@@ -8,7 +8,8 @@ import { makeArrowTable } from "@lancedb/lancedb";
 import { openSession, readModelDir } from "../../encoders/index.ts";
 import { applyItemHead, readItemHead } from "../onnx/finetune-head.ts";
 import { allTableNames, EMBEDDINGS_TABLE, embeddingsSchema, openStore, readEmbedState, writeEmbedState } from "../../lancedb/index.ts";
-import { loadTrainingData } from "../data/index.ts";
+import { prepareBackbone } from "../backbone/index.ts";
+import { imageMaskOf, loadTrainingData } from "../data/index.ts";
 import { itemFeeds } from "./item-feeds.ts";
 import { TrainError } from "../errors.ts";
 
@@ -22,6 +23,10 @@ export interface EmbedOptions {
   batchSize?: number;
   /** Continue an interrupted run of the same model (default true). */
   resume?: boolean;
+  /** The model's image encoder at another path than its card records (must be the same model and JSON; refused for a model without one). */
+  imageEncoder?: string;
+  /** Log lines (image encoder features). */
+  log?: (msg: string) => void;
   /** Called after every batch. */
   onProgress?: (done: number, total: number) => void;
   /** Test hook: called after each batch is written (throw to simulate a crash). */
@@ -36,6 +41,8 @@ export interface EmbedResult {
   provider: string;
   itemsPerSec: number;
   modelDir: string;
+  /** Image encoder features: distinct images read from the cache, computed now, and unreadable (null without an encoder). */
+  imageFeatures: { cached: number; computed: number; failed: number } | null;
 }
 
 /** Embed the whole catalog into the `embeddings` table. */
@@ -49,6 +56,22 @@ export async function embedCatalog(opts: EmbedOptions): Promise<EmbedResult> {
   const data = await loadTrainingData(opts.dataDir, { allowNoPairs: true });
   const items = data.items;
   const n = items.ids.length;
+  // A model trained on a backbone's features embeds with the same backbone's (cached) features.
+  const bb = await prepareBackbone(opts.dataDir, items, {
+    recorded: card.backbone ?? null,
+    given: opts.imageEncoder,
+    grid: items.grid,
+    what: `the model in ${modelDir}`,
+    ...(opts.log ? { log: opts.log } : {}),
+  });
+  const imageFeatures = bb ? { cached: bb.cached, computed: bb.computed, failed: bb.failed } : null;
+  const backbone = card.backbone?.id ?? null;
+  const imageMask = imageMaskOf(
+    items,
+    Int32Array.from(items.ids, (_, i) => i),
+    { tokens: card.dims.patches, dim: card.dims.patchDim, backbone, grid: items.grid },
+  );
+  const textOnly = imageMask.reduce((a, m) => a + (m === 0 ? 1 : 0), 0);
   const { dim } = card.dims;
   const batch = opts.batchSize ?? 256;
   const db = await openStore(opts.dataDir);
@@ -58,13 +81,13 @@ export async function embedCatalog(opts: EmbedOptions): Promise<EmbedResult> {
   if (same && (opts.resume ?? true) && (await allTableNames(db)).includes(EMBEDDINGS_TABLE)) {
     start = await (await db.openTable(EMBEDDINGS_TABLE)).countRows();
   }
-  if (same && prev.state === "complete" && start === n) return { items: n, textOnly: items.textOnly.filter(Boolean).length, resumedFrom: n, provider, itemsPerSec: 0, modelDir };
+  if (same && prev.state === "complete" && start === n) return { items: n, textOnly, resumedFrom: n, provider, itemsPerSec: 0, modelDir, imageFeatures };
   await writeEmbedState(opts.dataDir, { modelDir, createdAt: card.createdAt, state: "running", items: n });
   const schema = embeddingsSchema(dim);
   let table = start > 0 ? await db.openTable(EMBEDDINGS_TABLE) : null;
   const prepare = (from: number) => {
     const rows = Int32Array.from({ length: Math.min(batch, n - from) }, (_, i) => from + i);
-    return { rows, feeds: itemFeeds(ort, items, rows, tokenizer, card.dims) };
+    return { rows, feeds: itemFeeds(ort, items, rows, tokenizer, card.dims, { backbone }) };
   };
   const t0 = performance.now();
   let next = start < n ? prepare(start) : null;
@@ -81,7 +104,7 @@ export async function embedCatalog(opts: EmbedOptions): Promise<EmbedResult> {
         Array.from(cur.rows, (r) => items.ids[r]!),
         out,
       );
-    const rows = Array.from(cur.rows, (r, i) => ({ id: items.ids[r]!, vector: Array.from(out.subarray(i * dim, (i + 1) * dim)), text_only: items.textOnly[r]! }));
+    const rows = Array.from(cur.rows, (r, i) => ({ id: items.ids[r]!, vector: Array.from(out.subarray(i * dim, (i + 1) * dim)), text_only: imageMask[r] === 0 }));
     const arrowData = makeArrowTable(rows, { schema });
     if (!table) table = await db.createTable(EMBEDDINGS_TABLE, arrowData, { mode: "overwrite" });
     else await table.add(arrowData);
@@ -91,5 +114,5 @@ export async function embedCatalog(opts: EmbedOptions): Promise<EmbedResult> {
   }
   await writeEmbedState(opts.dataDir, { modelDir, createdAt: card.createdAt, state: "complete", items: n });
   const secs = (performance.now() - t0) / 1000;
-  return { items: n, textOnly: items.textOnly.filter(Boolean).length, resumedFrom: start, provider, itemsPerSec: secs > 0 ? (n - start) / secs : 0, modelDir };
+  return { items: n, textOnly, resumedFrom: start, provider, itemsPerSec: secs > 0 ? (n - start) / secs : 0, modelDir, imageFeatures };
 }

@@ -6,6 +6,7 @@
 import { join, resolve } from "node:path";
 import { loadOrt, openSession, readModelDir } from "../../encoders/index.ts";
 import { readEmbedState, readEmbeddings } from "../../lancedb/index.ts";
+import { prepareBackbone } from "../backbone/index.ts";
 import type { TrainingItems } from "../data/index.ts";
 import { itemFeeds } from "../embed/item-feeds.ts";
 import { applyItemHead, readItemHead } from "../onnx/finetune-head.ts";
@@ -34,11 +35,14 @@ export async function probeExportedModel(opts: ExportedProbeOptions): Promise<Mo
   const n = items.ids.length;
   const dim = card.dims.dim;
   const batch = opts.batchSize ?? 256;
+  // A model trained on a backbone's features is probed with them (cached by its training).
+  await prepareBackbone(opts.dataDir, items, { recorded: card.backbone ?? null, grid: items.grid, what: `the model in ${opts.modelDir}` });
+  const backbone = card.backbone?.id ?? null;
   const encode = async (maskTitle: boolean) => {
     const out = new Float32Array(n * dim);
     for (let from = 0; from < n; from += batch) {
       const rows = Int32Array.from({ length: Math.min(batch, n - from) }, (_, i) => from + i);
-      const v = (await session.run(itemFeeds(ort, items, rows, tokenizer, card.dims, { maskTitle }))).vector!.data as Float32Array;
+      const v = (await session.run(itemFeeds(ort, items, rows, tokenizer, card.dims, { maskTitle, backbone }))).vector!.data as Float32Array;
       // Masked: Wi without ID rows (an empty map: every item is one fine-tuning never saw).
       if (head)
         applyItemHead(

@@ -5,6 +5,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
+import { prepareBackbone } from "../backbone/index.ts";
 import type { ModelConfig } from "../model/config.ts";
 import { createModel } from "../model/towers.ts";
 import { Tokenizer } from "../../encoders/index.ts";
@@ -37,6 +38,8 @@ export async function encodeRun(ctx: EvalContext, runDir: string, opts: EncodeRu
   const ckpt = await loadLatestCheckpoint<{ modelConfig: ModelConfig; config?: Partial<PretrainConfig> }>(runDir);
   if (!ckpt) return null;
   const tokenizer = Tokenizer.fromJSON(await readFile(join(runDir, "tokenizer.json"), "utf8"));
+  // A run trained on a backbone's features is scored with them (cached by its training).
+  await prepareBackbone(ctx.dataDir, ctx.data.items, { recorded: ckpt.state.modelConfig.backbone ?? null, grid: ctx.data.items.grid, what: `the run in ${runDir}` });
   const model = createModel(ckpt.state.modelConfig);
   const dim = ckpt.state.modelConfig.dim;
   try {

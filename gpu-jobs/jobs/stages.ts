@@ -64,6 +64,7 @@ async function pretrain(ctx: StageContext): Promise<StageOutcome> {
     config,
     resume: ctx.resume,
     ...(ctx.config.backend ? { backend: ctx.config.backend } : {}),
+    ...(p.imageEncoder ? { imageEncoder: p.imageEncoder } : {}),
     log: ctx.log,
     onStep: (m) => ctx.report({ done: m.step, total: m.steps, unit: "steps", rate: m.samplesPerSec, detail: { loss: Number(m.loss.toFixed(4)), stage: m.stage } }),
   });
@@ -123,6 +124,7 @@ async function embed(ctx: StageContext): Promise<StageOutcome> {
     modelDir: ctx.paths.modelDir,
     ...(ctx.config.embed?.batchSize ? { batchSize: ctx.config.embed.batchSize } : {}),
     resume: true,
+    log: ctx.log,
     onProgress: (done, total) => ctx.report({ done, total, unit: "items", rate: done / Math.max(1e-3, (performance.now() - started) / 1000), detail: {} }),
   });
   return { state: "succeeded", metrics: { items: r.items, "text-only": r.textOnly, "items/s": Math.round(r.itemsPerSec), provider: r.provider, "resumed from": r.resumedFrom } };

@@ -1,6 +1,7 @@
 // Model configuration: three presets (DESIGN.md §4) and a validated merge of overrides.
 import { TrainError } from "../errors.ts";
 import type { AttentionImpl } from "../tf/fast-ops.ts";
+import type { BackboneRecord } from "../../encoders/index.ts";
 
 /** How the item tower combines title and image (the ablations of seed 003). */
 export type FusionVariant = "text" | "concat" | "fusion";
@@ -32,8 +33,10 @@ export interface ModelConfig {
   patchGrid: number;
   /** Pixels per patch side (16 for 64×64 thumbnails); a multiple of 4 (two 2× poolings). */
   patchSize: number;
-  /** Patch encoder kind; only the small CNN trained in stage 1 for now. */
-  patchEncoder: "cnn";
+  /** Patch encoder: the small CNN over pixels, or a trainable linear projection of a frozen ONNX backbone's features. */
+  patchEncoder: "cnn" | "backbone";
+  /** The frozen image backbone whose features the item tower takes (patchEncoder "backbone"), else null. */
+  backbone: BackboneRecord | null;
   /** Output channels of the CNN's two 3×3 convolutions. */
   cnnChannels: [number, number];
   /** Item tower variant: title only, separate text+image vectors, or single stream + modal gate. */
@@ -63,6 +66,7 @@ const TINY: ModelConfig = {
   patchGrid: 4,
   patchSize: 16,
   patchEncoder: "cnn",
+  backbone: null,
   cnnChannels: [4, 8],
   fusion: "fusion",
   queryTower: "shared",
@@ -123,7 +127,13 @@ export function validateConfig(cfg: ModelConfig): ModelConfig {
   if (!Number.isInteger(cfg.padId) || cfg.padId < 0 || cfg.padId >= cfg.vocabSize) bad("padId", "must be an id below vocabSize", cfg.padId);
   if (cfg.hidden % cfg.heads !== 0) bad("heads", `must divide hidden (${cfg.hidden})`, cfg.heads);
   if (cfg.patchSize % 4 !== 0) bad("patchSize", "must be a multiple of 4", cfg.patchSize);
-  if (cfg.patchEncoder !== "cnn") bad("patchEncoder", 'must be "cnn"', cfg.patchEncoder);
+  if (cfg.patchEncoder !== "cnn" && cfg.patchEncoder !== "backbone") bad("patchEncoder", 'must be "cnn" or "backbone"', cfg.patchEncoder);
+  // Checkpoints from before backbones have no field: read as null.
+  const bb = cfg.backbone ?? null;
+  if ((cfg.patchEncoder === "backbone") !== (bb !== null)) bad("backbone", 'must be set exactly when patchEncoder is "backbone"', bb);
+  if (bb && !(Number.isInteger(bb.tokens) && bb.tokens > 0 && Number.isInteger(bb.featureDim) && bb.featureDim > 0 && typeof bb.id === "string")) {
+    bad("backbone", "must record the backbone's id, tokens and featureDim", bb);
+  }
   const ch = cfg.cnnChannels;
   if (!Array.isArray(ch) || ch.length !== 2 || !ch.every((c) => Number.isInteger(c) && c > 0)) bad("cnnChannels", "must be two positive integers", ch);
   if (!["text", "concat", "fusion"].includes(cfg.fusion)) bad("fusion", 'must be "text", "concat" or "fusion"', cfg.fusion);
@@ -143,10 +153,16 @@ export function resolveConfig(preset: PresetName = "cpu", overrides: Partial<Mod
     if (!(key in base)) bad(key, "is not a model config field", (overrides as Record<string, unknown>)[key]);
   }
   const merged: ModelConfig = { ...base, cnnChannels: [...base.cnnChannels], ...overrides };
+  if (merged.backbone && overrides.patchEncoder === undefined) merged.patchEncoder = "backbone";
   return validateConfig(merged);
 }
 
-/** Patch tokens per item. */
+/** Patch tokens per item: the grid's patches, or the backbone's tokens. */
 export function numPatches(cfg: ModelConfig): number {
-  return cfg.patchGrid * cfg.patchGrid;
+  return cfg.patchEncoder === "backbone" && cfg.backbone ? cfg.backbone.tokens : cfg.patchGrid * cfg.patchGrid;
+}
+
+/** Values per patch token the item tower takes: patchSize²·3 pixels, or the backbone's channels. */
+export function patchInputDim(cfg: ModelConfig): number {
+  return cfg.patchEncoder === "backbone" && cfg.backbone ? cfg.backbone.featureDim : cfg.patchSize * cfg.patchSize * 3;
 }

@@ -10,7 +10,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { dense } from "../tf/fast-ops.ts";
 import type { ModelConfig } from "./config.ts";
-import { numPatches } from "./config.ts";
+import { numPatches, patchInputDim } from "./config.ts";
 import { he, NORMAL, ZEROS } from "./params.ts";
 import type { ParamStore } from "./params.ts";
 
@@ -28,6 +28,38 @@ export interface PatchEncoderParams {
   proj: tf.Variable;
   /** [H] its bias. */
   projb: tf.Variable;
+}
+
+/** Weights of the projection of frozen backbone features. */
+export interface BackboneProjectionParams {
+  /** [C,H] features → transformer width. */
+  proj: tf.Variable;
+  /** [H] its bias. */
+  projb: tf.Variable;
+}
+
+/** The patch encoder's weights: the CNN, or the backbone projection. */
+export type PatchParams = { kind: "cnn"; cnn: PatchEncoderParams } | { kind: "backbone"; backbone: BackboneProjectionParams };
+
+/** Create the patch encoder the config names: the CNN under `patch.*`, or the projection under `patch.backbone.*`. */
+export function createPatchParams(store: ParamStore, cfg: ModelConfig): PatchParams {
+  if (cfg.patchEncoder === "backbone") {
+    return { kind: "backbone", backbone: { proj: store.add("patch.backbone.w", [patchInputDim(cfg), cfg.hidden], NORMAL), projb: store.add("patch.backbone.b", [cfg.hidden], ZEROS) } };
+  }
+  return { kind: "cnn", cnn: createPatchEncoder(store, cfg) };
+}
+
+/** Patch inputs [B,P,D] (pixels for the CNN, backbone features otherwise) → patch features [B,P,H]. */
+export function encodePatchInputs(p: PatchParams, cfg: ModelConfig, inputs: tf.Tensor3D): tf.Tensor3D {
+  if (p.kind === "cnn") return encodePatches(p.cnn, cfg, inputs);
+  const [batch, count, size] = inputs.shape;
+  if (count !== numPatches(cfg) || size !== patchInputDim(cfg)) {
+    throw new RangeError(`backbone features must be [B,${numPatches(cfg)},${patchInputDim(cfg)}], got [${inputs.shape.join(",")}]`);
+  }
+  return tf.tidy(() => {
+    const out = dense(tf.reshape(inputs, [batch * count, size]) as tf.Tensor2D, p.backbone.proj as tf.Tensor2D, p.backbone.projb as tf.Tensor1D);
+    return tf.reshape(out, [batch, count, cfg.hidden]) as tf.Tensor3D;
+  });
 }
 
 /** Create the CNN's variables under `patch.*`. */

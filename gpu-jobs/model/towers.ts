@@ -23,14 +23,14 @@ import type { Dropout, EncoderParams } from "./encoder.ts";
 import { createHeads, mlmLogits, mpmPredict } from "./heads.ts";
 import type { HeadParams } from "./heads.ts";
 import { ParamStore, NORMAL, ZEROS } from "./params.ts";
-import { createPatchEncoder, encodePatches } from "./patch-encoder.ts";
-import type { PatchEncoderParams } from "./patch-encoder.ts";
+import { createPatchParams, encodePatchInputs } from "./patch-encoder.ts";
+import type { PatchParams } from "./patch-encoder.ts";
 
 /** What encodeItem takes. */
 export interface ItemInput {
   /** int32 [B,Lt] title token ids, padded with padId (the model adds [CLS] and [SEP]). */
   titleTokens: tf.Tensor2D;
-  /** float32 [B,P,patchSize²·3] patch pixels, HWC per patch. */
+  /** float32 [B,P,patchSize²·3] patch pixels, HWC per patch; with a backbone, its features [B,tokens,C]. */
   patches: tf.Tensor3D;
   /** float32 [B]: 1 when the item has an image, 0 for text-only items. */
   imageMask: tf.Tensor1D;
@@ -132,7 +132,7 @@ export function createModel(config: ModelConfig): Model {
           proj: [store.add("query.proj.w", [h, cfg.dim], NORMAL), store.add("query.proj.b", [cfg.dim], ZEROS)],
         };
   const hasImage = cfg.fusion !== "text";
-  const patch: PatchEncoderParams | null = hasImage ? createPatchEncoder(store, cfg) : null;
+  const patch: PatchParams | null = hasImage ? createPatchParams(store, cfg) : null;
   const imageProj = hasImage ? [store.add("image.proj.w", [h, cfg.dim], NORMAL), store.add("image.proj.b", [cfg.dim], ZEROS)] : null;
   const fusion = cfg.fusion === "fusion";
   const sep = fusion ? store.add("emb.sep", [1, h], NORMAL) : null;
@@ -176,7 +176,7 @@ export function createModel(config: ModelConfig): Model {
         const text = textEmbed(titleTokens, item.pos);
         const lnIn = (x: tf.Tensor) => drop(layerNorm(x, item.ln[0] as tf.Tensor1D, item.ln[1] as tf.Tensor1D)) as tf.Tensor3D;
         const one = tf.ones([b, 1]);
-        const feats = patch ? encodePatches(patch, cfg, patches) : null;
+        const feats = patch ? encodePatchInputs(patch, cfg, patches) : null;
         let imagePre: tf.Tensor2D | null = null;
         if (feats && imageProj) imagePre = dense(tf.mean(feats, 1), imageProj[0] as tf.Tensor2D, imageProj[1] as tf.Tensor1D) as tf.Tensor2D;
         const imageVector = imagePre ? l2norm(imagePre) : null;

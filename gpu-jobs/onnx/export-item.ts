@@ -3,7 +3,7 @@
 // variant (inference only: no dropout, no masked patches). Every variant takes all three inputs
 // so `vitrine embed` feeds one signature; "text" ignores the image ones.
 import type { ModelConfig } from "../model/config.ts";
-import { numPatches } from "../model/config.ts";
+import { numPatches, patchInputDim } from "../model/config.ts";
 import { GraphBuilder } from "./graph-builder.ts";
 import { dense, encoder, expandToBatch, l2norm, layerNorm, maskedMean, OpContext, sliceAxis1 } from "./graph-ops.ts";
 import type { WeightMap } from "./graph-ops.ts";
@@ -20,7 +20,8 @@ export function buildItemGraph(cfg: ModelConfig, weights: WeightMap, opts: Graph
   const P = numPatches(cfg);
   const h = cfg.hidden;
   const tokens = g.input({ name: "title_tokens", type: tokenType, dims: ["batch", lt] });
-  const patches = g.input({ name: "patches", type: "float32", dims: ["batch", P, cfg.patchSize * cfg.patchSize * 3] });
+  // With a backbone, "patches" takes its features (the backbone runs apart, its features cached per image).
+  const patches = g.input({ name: "patches", type: "float32", dims: ["batch", P, patchInputDim(cfg)] });
   const imageMask = g.input({ name: "image_mask", type: "float32", dims: ["batch"] });
   const t = embedTokens(c, cfg, tokens, tokenType, lt, ITEM_TEXT.pos);
   const im = g.op("Unsqueeze", [imageMask, g.ints([1])]); // [B,1]

@@ -6,11 +6,11 @@ import { basename, dirname, join, resolve } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import * as ort from "onnxruntime-node";
 import type { ModelConfig } from "../model/config.ts";
-import { numPatches } from "../model/config.ts";
+import { numPatches, patchInputDim } from "../model/config.ts";
 import { createModel } from "../model/towers.ts";
 import type { Model } from "../model/towers.ts";
 import { selectBackend } from "../tf/backend.ts";
-import { Tokenizer } from "../../encoders/index.ts";
+import { Tokenizer, type BackboneRecord } from "../../encoders/index.ts";
 import type { BackendName } from "../tf/backend.ts";
 import { loadLatestCheckpoint, restoreInto } from "../train/checkpoint.ts";
 import { ExportError } from "./errors.ts";
@@ -56,6 +56,8 @@ export interface ModelCard {
   preset: string | null;
   /** The model config the checkpoint was trained with. */
   modelConfig: ModelConfig;
+  /** The frozen image backbone item.onnx's `patches` input takes features of (null: pixels, the patch CNN is inside). */
+  backbone: BackboneRecord | null;
   /** The run's job config as its checkpoint recorded it (data, losses, steps), or null. */
   trainConfig: unknown;
   /** Source checkpoint. */
@@ -170,7 +172,8 @@ async function replaceDir(tmp: string, outDir: string): Promise<void> {
 
 function makeCard(cfg: ModelConfig, trainConfig: { preset?: string } | null, runDir: string, step: number, parity: ParityResult, backend: string, tokenType: string, exportMs: number): ModelCard {
   const P = numPatches(cfg);
-  const patchDim = cfg.patchSize * cfg.patchSize * 3;
+  const patchDim = patchInputDim(cfg);
+  const bb = cfg.backbone ?? null;
   return {
     format: "vitrine-model-v1",
     createdAt: new Date().toISOString(),
@@ -181,7 +184,9 @@ function makeCard(cfg: ModelConfig, trainConfig: { preset?: string } | null, run
         file: "item.onnx",
         inputs: {
           title_tokens: `${tokenType} [batch,${cfg.maxTitleLen}]`,
-          patches: `float32 [batch,${P},${patchDim}] (HWC per patch, values in [0,1])`,
+          patches: bb
+            ? `float32 [batch,${P},${patchDim}] (features of the image backbone ${bb.file}, sha256 ${bb.sha256.slice(0, 12)}…, pooled to ${P} tokens; zeros for text-only items)`
+            : `float32 [batch,${P},${patchDim}] (HWC per patch, values in [0,1])`,
           image_mask: "float32 [batch] (0 = text-only)",
         },
         outputs: { vector: `float32 [batch,${cfg.dim}]` },
@@ -190,6 +195,7 @@ function makeCard(cfg: ModelConfig, trainConfig: { preset?: string } | null, run
     dims: { dim: cfg.dim, hidden: cfg.hidden, vocabSize: cfg.vocabSize, padId: cfg.padId, maxQueryLen: cfg.maxQueryLen, maxTitleLen: cfg.maxTitleLen, patches: P, patchSize: cfg.patchSize, patchDim },
     preset: trainConfig?.preset ?? null,
     modelConfig: cfg,
+    backbone: bb,
     trainConfig,
     checkpoint: { runDir, step },
     parity,

@@ -2,7 +2,7 @@
 // onnxruntime-node; an export counts only when every vector element agrees within the tolerance.
 import * as tf from "@tensorflow/tfjs";
 import * as ort from "onnxruntime-node";
-import { numPatches } from "../model/config.ts";
+import { numPatches, patchInputDim } from "../model/config.ts";
 import type { ModelConfig } from "../model/config.ts";
 import { mulberry32 } from "../model/params.ts";
 import type { Model } from "../model/towers.ts";
@@ -103,7 +103,7 @@ export async function checkParity(model: Model, graphs: { query: Uint8Array; ite
   const tokenType = opts.tokenType ?? "int32";
   const rand = mulberry32(opts.seed ?? 7);
   const P = numPatches(cfg);
-  const patchDim = cfg.patchSize * cfg.patchSize * 3;
+  const patchDim = patchInputDim(cfg);
   const queries = tokenRows(rand, cfg, n, cfg.maxQueryLen);
   const titles = tokenRows(rand, cfg, n, cfg.maxTitleLen);
   const patches = Float32Array.from({ length: n * P * patchDim }, () => rand());

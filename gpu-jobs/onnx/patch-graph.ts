@@ -1,6 +1,7 @@
 // The patch CNN (model/patch-encoder.ts) as ONNX nodes: TF.js runs NHWC, ONNX Conv runs NCHW,
 // so the input is transposed once, filters are stored as [out,in,kh,kw], and the result is
 // transposed back to NHWC before flattening so the projection sees TF.js's element order.
+// With a backbone the input already holds its features [B,P,C]: one MatMul + Add to the width.
 import type { ModelConfig } from "../model/config.ts";
 import { numPatches } from "../model/config.ts";
 import type { OpContext, Weight } from "./graph-ops.ts";
@@ -15,8 +16,9 @@ export function filterToOihw(w: Weight): Weight {
   return { shape: [co, ci, kh, kw], values: out };
 }
 
-/** patches [B,P,S²·3] (HWC per patch) → patch features [B,P,H]. */
+/** patches [B,P,S²·3] (HWC per patch), or backbone features [B,P,C] → patch features [B,P,H]. */
 export function patchFeatures(c: OpContext, cfg: ModelConfig, patches: string): string {
+  if (cfg.patchEncoder === "backbone") return dense(c, patches, "patch.backbone.w", "patch.backbone.b");
   const g = c.g;
   const s = cfg.patchSize;
   const conv = (x: string, name: string) => {

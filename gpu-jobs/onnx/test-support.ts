@@ -1,7 +1,7 @@
 // Helpers of the export tests: tiny models away from their init, and ORT runs of raw arrays.
 import * as tf from "@tensorflow/tfjs";
 import * as ort from "onnxruntime-node";
-import { resolveConfig } from "../model/config.ts";
+import { numPatches, patchInputDim, resolveConfig } from "../model/config.ts";
 import type { ModelConfig } from "../model/config.ts";
 import { mulberry32 } from "../model/params.ts";
 import { createModel } from "../model/towers.ts";
@@ -20,10 +20,9 @@ export function perturbedTinyModel(overrides: Partial<ModelConfig> = {}, seed = 
 
 /** Run the item graph on raw arrays. */
 export async function runItem(session: ort.InferenceSession, cfg: ModelConfig, b: number, title: Int32Array, patches: Float32Array, mask: Float32Array): Promise<Float32Array> {
-  const P = cfg.patchGrid * cfg.patchGrid;
   const out = await session.run({
     title_tokens: new ort.Tensor("int32", title, [b, cfg.maxTitleLen]),
-    patches: new ort.Tensor("float32", patches, [b, P, cfg.patchSize * cfg.patchSize * 3]),
+    patches: new ort.Tensor("float32", patches, [b, numPatches(cfg), patchInputDim(cfg)]),
     image_mask: new ort.Tensor("float32", mask, [b]),
   });
   return out.vector!.data as Float32Array;

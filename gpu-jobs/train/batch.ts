@@ -2,8 +2,9 @@
 // from a stream seeded by (seed, step) — so a resumed run draws exactly the same masks.
 import * as tf from "@tensorflow/tfjs";
 import { stream } from "../../core/index.ts";
-import { patchesOf, type TrainingData } from "../data/index.ts";
+import { imageInputOf, imageMaskOf, inputShapeOf, type TrainingData } from "../data/index.ts";
 import type { ModelConfig } from "../model/config.ts";
+import { numPatches, patchInputDim } from "../model/config.ts";
 import { SPECIAL_TOKENS, type Tokenizer } from "../../encoders/index.ts";
 
 /** A batch in typed arrays (B pairs). */
@@ -20,7 +21,7 @@ export interface HostBatch {
   queryMask: Float32Array;
   titleLabels: Int32Array;
   titleMask: Float32Array;
-  /** Patches [B×16×patchDim] in [0,1], image mask [B], masked patches [B×16]. */
+  /** Patches [B×P×patchDim] in [0,1] (a backbone's features [B×tokens×C] instead when the model has one), image mask [B], masked patches [B×P]. */
   patches: Float32Array;
   imageMask: Float32Array;
   maskedPatches: Float32Array;
@@ -75,14 +76,15 @@ export function buildBatch(data: TrainingData, tokenizer: Tokenizer, cfg: ModelC
   const rnd = () => rng.next();
   const q = maskTokens(queryTokens, rates.tokens, rnd);
   const t = maskTokens(titleTokens, rates.tokens, rnd);
-  const p = cfg.patchGrid * cfg.patchGrid;
-  const imageMask = Float32Array.from(items, (r) => (data.items.textOnly[r] ? 0 : 1));
+  const p = numPatches(cfg);
+  const image = inputShapeOf(cfg);
+  const imageMask = imageMaskOf(data.items, items, image);
   const maskedPatches = new Float32Array(b * p);
   for (let i = 0; i < b; i++) {
     if (!imageMask[i]) continue;
     for (let j = 0; j < p; j++) if (rates.patches > 0 && rnd() < rates.patches) maskedPatches[i * p + j] = 1;
   }
-  const patches = data.items.thumbs.length ? patchesOf(data.items, items, cfg.patchGrid) : new Float32Array(b * p * cfg.patchSize * cfg.patchSize * 3);
+  const patches = imageInputOf(data.items, items, image);
   return {
     b,
     items,
@@ -100,8 +102,8 @@ export function buildBatch(data: TrainingData, tokenizer: Tokenizer, cfg: ModelC
 
 /** Upload a host batch. */
 export function toTensors(h: HostBatch, cfg: ModelConfig): TensorBatch {
-  const p = cfg.patchGrid * cfg.patchGrid;
-  const pd = cfg.patchSize * cfg.patchSize * 3;
+  const p = numPatches(cfg);
+  const pd = patchInputDim(cfg);
   return {
     queryTokens: tf.tensor2d(h.queryTokens, [h.b, cfg.maxQueryLen], "int32"),
     titleTokens: tf.tensor2d(h.titleTokens, [h.b, cfg.maxTitleLen], "int32"),

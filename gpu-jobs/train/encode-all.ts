@@ -2,7 +2,7 @@
 // top-K hit rate used to check training. Export/embed use ONNX Runtime instead (issue #4).
 import * as tf from "@tensorflow/tfjs";
 import { exactTopKBatch } from "../../core/index.ts";
-import { patchesOf, type TrainingItems } from "../data/index.ts";
+import { imageInputOf, imageMaskOf, inputShapeOf, type TrainingItems } from "../data/index.ts";
 import type { Model } from "../model/towers.ts";
 import type { Tokenizer } from "../../encoders/index.ts";
 
@@ -20,8 +20,7 @@ export function encodeItemVectors(model: Model, tokenizer: Tokenizer, items: Tra
   const batch = opts.batch ?? 128;
   const all = rows ?? Int32Array.from(items.ids, (_, i) => i);
   const out = new Float32Array(all.length * cfg.dim);
-  const p = cfg.patchGrid * cfg.patchGrid;
-  const pd = cfg.patchSize * cfg.patchSize * 3;
+  const image = inputShapeOf(cfg);
   for (let o = 0; o < all.length; o += batch) {
     const idx = all.subarray(o, o + batch);
     const b = idx.length;
@@ -33,8 +32,8 @@ export function encodeItemVectors(model: Model, tokenizer: Tokenizer, items: Tra
             cfg.maxTitleLen,
           );
       const titles = tf.tensor2d(ids, [b, cfg.maxTitleLen], "int32");
-      const patches = tf.tensor3d(items.thumbs.length ? patchesOf(items, idx, cfg.patchGrid) : new Float32Array(b * p * pd), [b, p, pd]);
-      const imageMask = tf.tensor1d(Array.from(idx, (r) => (items.textOnly[r] ? 0 : 1)));
+      const patches = tf.tensor3d(imageInputOf(items, idx, image), [b, image.tokens, image.dim]);
+      const imageMask = tf.tensor1d(imageMaskOf(items, idx, image));
       const res = model.encodeItem({ titleTokens: titles, patches, imageMask });
       return res.vector;
     });

@@ -6,6 +6,7 @@ import { appendFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { stream, weightedIndexSampler } from "../../core/index.ts";
+import { prepareBackbone } from "../backbone/index.ts";
 import { createPairSampler, loadTrainingData, type TrainingData } from "../data/index.ts";
 import { TrainError } from "../errors.ts";
 import { sampledSoftmaxLoss } from "../losses/index.ts";
@@ -43,6 +44,8 @@ export interface FinetuneOptions {
   resume?: boolean;
   /** Force a TF.js backend. */
   backend?: BackendName;
+  /** The pre-training run's image encoder at another path than it recorded (must be the same model and JSON). */
+  imageEncoder?: string;
   /** Called after every step. */
   onStep?: (m: { step: number; steps: number; loss: number }) => void;
   /** Log lines. */
@@ -70,9 +73,17 @@ interface FinetuneState {
 }
 
 /** Pre-trained vectors of every item and every distinct query (training + eval). */
-async function frozenVectors(pretrainDir: string, data: TrainingData) {
+async function frozenVectors(pretrainDir: string, data: TrainingData, opts: FinetuneOptions) {
   const ck = await loadLatestCheckpoint<{ modelConfig: ModelConfig }>(pretrainDir);
   if (!ck) throw new TrainError("BAD_CHECKPOINT", `no pre-training checkpoint in ${pretrainDir}; run \`vitrine pretrain\` first`);
+  // The run's image backbone features (cached by pre-training) when it was trained on one.
+  await prepareBackbone(opts.dataDir, data.items, {
+    recorded: ck.state.modelConfig.backbone ?? null,
+    given: opts.imageEncoder,
+    grid: data.items.grid,
+    what: `the run in ${pretrainDir}`,
+    ...(opts.log ? { log: opts.log } : {}),
+  });
   const tokenizer = Tokenizer.fromJSON(await readFile(join(pretrainDir, "tokenizer.json"), "utf8"));
   const model = createModel(ck.state.modelConfig);
   await restoreInto(tf, ck, model.variables, null);
@@ -110,7 +121,7 @@ export async function runFinetune(opts: FinetuneOptions): Promise<FinetuneResult
   const n = data.items.ids.length;
   // Names the rows of ft/item_id for the export (the item-ID embeddings travel with the model).
   await writeFile(join(runDir, "item-ids.json"), JSON.stringify(data.items.ids));
-  const frozen = await frozenVectors(pretrainDir, data);
+  const frozen = await frozenVectors(pretrainDir, data, opts);
   const d = frozen.dim;
   const itemPre = tf.tensor2d(frozen.items, [n, d]);
   const eye = tf.eye(d);

@@ -43,6 +43,8 @@ export interface PretrainConfig {
   checkpointEvery: number;
   /** Tokenizer vocabulary size asked for (the corpus may give fewer pieces). */
   vocabSize: number;
+  /** Features id of the frozen image backbone the run trained on (runPretrain sets it from --image-encoder); absent for the patch CNN. */
+  imageEncoder?: string;
 }
 
 const DEFAULTS: Omit<PretrainConfig, "preset" | "steps" | "batchSize" | "lr" | "checkpointEvery"> = {

@@ -3,6 +3,7 @@
 // eq. 3) + QIM2, weighted by the config.
 import * as tf from "@tensorflow/tfjs";
 import { amSoftmaxLoss, contrastiveMpm, infoNce, logQSoftmaxLoss, mlmLoss, regressionMpm, stopGradient } from "../losses/index.ts";
+import { numPatches } from "../model/config.ts";
 import type { Model } from "../model/towers.ts";
 import { crossDeviceIds, crossDeviceNegatives, replicaRows, splitReplicas, type MemoryBank } from "../negatives/index.ts";
 import { embeddingLookup } from "../tf/fast-ops.ts";
@@ -42,7 +43,7 @@ function rows<T extends tf.Tensor>(x: T, idx: number[]): T {
 
 function mpmLoss(ctx: LossContext, it: { patchStates: tf.Tensor3D | null; patchFeatures: tf.Tensor3D | null }, h: HostBatch): tf.Scalar | null {
   if (!it.patchStates || !it.patchFeatures) return null;
-  const p = ctx.model.config.patchGrid ** 2;
+  const p = numPatches(ctx.model.config);
   const masked: number[] = [];
   const targetRows: number[] = [];
   const targetIndex: number[] = [];

@@ -3,6 +3,7 @@
 import { appendFile, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
+import { prepareBackbone } from "../backbone/index.ts";
 import { loadTrainingData, createPairSampler, type TrainingData } from "../data/index.ts";
 import { TrainError } from "../errors.ts";
 import { resolveConfig, type ModelConfig } from "../model/config.ts";
@@ -34,6 +35,8 @@ export interface PretrainOptions {
   log?: (msg: string) => void;
   /** Already loaded data (tests and ablations reuse it). */
   data?: TrainingData;
+  /** `--image-encoder FILE.onnx`: a frozen ONNX backbone (FILE.json beside it) whose features replace the patch CNN's pixels; recorded in the model config, so a resumed run must get the same one. */
+  imageEncoder?: string;
 }
 
 /** What one step reports (also a line of metrics.jsonl). */
@@ -92,9 +95,22 @@ export async function runPretrain(opts: PretrainOptions): Promise<PretrainResult
   if (opts.resume && !ckpt) log(`no checkpoint in ${runDir}: starting from step 0`);
   if (!ckpt) await rm(runDir, { recursive: true, force: true });
   await mkdir(runDir, { recursive: true });
-  const cfg = ckpt?.state.config ?? opts.config;
+  let cfg = ckpt?.state.config ?? opts.config;
   const data = opts.data ?? (await loadTrainingData(opts.dataDir, { log }));
   if (data.pairs.item.length === 0) throw new TrainError("NO_TRAINING_DATA", "the click log has no training pairs; import clicks first");
+  if (opts.imageEncoder && (ckpt?.state.modelConfig.fusion ?? cfg.fusion) === "text")
+    throw new TrainError("BAD_OPTION", "--image-encoder needs an image side: use --fusion fusion or concat, not text");
+  // A bring-your-own backbone: its features (cached per image) are the item tower's image input.
+  const backbone = await prepareBackbone(opts.dataDir, data.items, {
+    recorded: ckpt ? (ckpt.state.modelConfig.backbone ?? null) : undefined,
+    given: opts.imageEncoder,
+    grid: data.items.grid,
+    what: `the run in ${runDir}`,
+    log,
+  });
+  // The run's config names the backbone's features, so `eval --ablations` never reuses it as a patch-CNN run.
+  if (backbone && !ckpt) cfg = { ...cfg, imageEncoder: backbone.record.id };
+  if (backbone) log(`image encoder ${backbone.record.file}: ${backbone.record.tokens}×${backbone.record.featureDim} features per image (${backbone.cached} cached, ${backbone.computed} computed)`);
 
   let tokenizer: Tokenizer;
   const tokPath = join(runDir, "tokenizer.json");
@@ -114,6 +130,7 @@ export async function runPretrain(opts: PretrainOptions): Promise<PretrainResult
       modalGate: cfg.fusion === "fusion",
       patchSize: data.items.thumbSize / data.items.grid,
       patchGrid: data.items.grid,
+      ...(backbone ? { backbone: backbone.record } : {}),
     });
   const model = createModel(modelConfig);
   const mpmTemperature = tf.variable(tf.scalar(0.1), true); // checkpointed as "mpm/temperature"

@@ -48,6 +48,7 @@ function settle(options: ImageLoaderOptions): Settings {
     allowPrivateHosts: options.allowPrivateHosts ?? false,
     allowOutsidePaths: options.allowOutsidePaths ?? false,
     lookup: options.lookup,
+    thumbnailCache: options.thumbnailCache ?? true,
   };
   checkInteger("size", s.size, 1);
   checkInteger("grid", s.grid, 1);
@@ -104,7 +105,7 @@ export function createImageLoader(options: ImageLoaderOptions): ImageLoader {
   const thumbDir = layout.thumbs(s.size);
   // Synchronous and throwing: an unusable cacheDir is a config mistake, better caught before any image.
   mkdirSync(httpDir, { recursive: true });
-  mkdirSync(thumbDir, { recursive: true });
+  if (s.thumbnailCache) mkdirSync(thumbDir, { recursive: true });
   mkdirSync(layout.originals, { recursive: true });
 
   const thumbBytes = s.size * s.size * 3;
@@ -192,7 +193,7 @@ export function createImageLoader(options: ImageLoaderOptions): ImageLoader {
       if (got.fromNetwork && httpCacheFile !== undefined) await cacheWrite(httpCacheFile, got.bytes);
     };
 
-    const hit = await readCacheFile(thumbFile);
+    const hit = s.thumbnailCache ? await readCacheFile(thumbFile) : undefined;
     const onDisk = source.kind === "file" ? source.path : httpCacheFile;
     // Length check: a thumbnail of the wrong size (foreign or damaged file) is a miss, not a result.
     if (hit !== undefined && hit.length === thumbBytes) {
@@ -207,7 +208,7 @@ export function createImageLoader(options: ImageLoaderOptions): ImageLoader {
       const message = error instanceof Error ? error.message : String(error);
       return { ok: false, reason: `corrupt image: ${message.trim().split("\n")[0]}` };
     }
-    await cacheWrite(thumbFile, thumb);
+    if (s.thumbnailCache) await cacheWrite(thumbFile, thumb);
     await keepFetched();
     await keepOriginal(key, got.bytes, onDisk);
     return { ok: true, thumb, size: s.size, key, cached: false, source: source.kind };

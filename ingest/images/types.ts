@@ -26,6 +26,8 @@ export interface ImageLoaderOptions {
   allowOutsidePaths?: boolean;
   /** Host name → addresses, for the private-host check (default the system resolver; injectable for tests). */
   lookup?: HostLookup;
+  /** Keep decoded images in `thumbs/<size>/` (default true); false for one-off sizes such as a backbone's input, whose results are cached elsewhere. */
+  thumbnailCache?: boolean;
 }
 
 /** One image's outcome: a thumbnail, or the reason the item stays text-only. */

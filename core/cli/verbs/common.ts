@@ -47,3 +47,9 @@ export const NO_EDGE_FLAG = {
   help: "leave the edge (Workers KV) where it is although this data directory has one; `vitrine edge status` then reports the drift",
   group: EDGE_GROUP,
 } as const;
+
+/** `--image-encoder`: a frozen ONNX image backbone with its JSON beside it (pretrain, finetune, embed, retrain). */
+export const IMAGE_ENCODER_HELP = {
+  train: "a frozen ONNX image backbone (FILE.json beside it: input size, layout, channels, mean/std, output) whose features replace the patch CNN's pixels; recorded in the run and the model card",
+  reuse: "the image encoder the run was trained with, when it is no longer at the path it recorded (a different one is refused)",
+} as const;

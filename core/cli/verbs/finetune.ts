@@ -1,6 +1,6 @@
 // `vitrine finetune`: the table (the runner is gpu-jobs/cli.ts).
 import { defineVerb } from "../spec.ts";
-import { BACKEND_FLAG } from "./common.ts";
+import { BACKEND_FLAG, IMAGE_ENCODER_HELP } from "./common.ts";
 
 export const FINETUNE = defineVerb({
   name: "finetune",
@@ -15,6 +15,7 @@ export const FINETUNE = defineVerb({
     "checkpoint-every": { type: "int", min: 1, defaultText: "100", help: "steps between checkpoints" },
     "pretrain-dir": { type: "string", value: "DIR", defaultText: "<data>/runs/pretrain", help: "the pre-training run to start from" },
     "run-dir": { type: "string", value: "DIR", defaultText: "<data>/runs/finetune", help: "this run's folder" },
+    "image-encoder": { type: "string", value: "FILE.onnx", defaultText: "the one the run recorded", help: IMAGE_ENCODER_HELP.reuse },
     backend: BACKEND_FLAG,
     resume: { type: "boolean", help: "continue from the newest checkpoint in the run folder" },
   },

@@ -1,6 +1,6 @@
 // `vitrine pretrain`: the table (the runner is gpu-jobs/cli.ts).
 import { defineVerb } from "../spec.ts";
-import { BACKEND_FLAG, PRESET_CHOICES } from "./common.ts";
+import { BACKEND_FLAG, IMAGE_ENCODER_HELP, PRESET_CHOICES } from "./common.ts";
 
 export const PRETRAIN = defineVerb({
   name: "pretrain",
@@ -16,6 +16,7 @@ export const PRETRAIN = defineVerb({
     fusion: { type: "enum", choices: ["text", "concat", "fusion"], defaultText: "fusion", help: "item tower variant", group: "model" },
     "query-tower": { type: "enum", choices: ["shared", "separate"], defaultText: "shared", help: "query tower: the title encoder, or its own with keyword enhancement", group: "model" },
     mpm: { type: "enum", choices: ["contrastive", "regression"], defaultText: "contrastive", help: "masked patch modelling loss", group: "model" },
+    "image-encoder": { type: "string", value: "FILE.onnx", help: IMAGE_ENCODER_HELP.train, group: "model" },
     "no-mbns": { type: "boolean", help: "switch off memory-bank negatives", group: "model" },
     "no-cdns": { type: "boolean", help: "switch off cross-device negatives", group: "model" },
     "stage1-fraction": {
@@ -32,5 +33,10 @@ export const PRETRAIN = defineVerb({
     quiet: { type: "boolean", help: "no progress bar (log lines and the summary stay)" },
   },
   notes: "A killed run continues with --resume and ends with the same weights as an uninterrupted one.",
-  examples: ["vitrine pretrain --data data/demo --preset cpu", "vitrine pretrain --data data/demo --preset tiny --steps 60 --backend wasm --quiet", "vitrine pretrain --data data/demo --resume"],
+  examples: [
+    "vitrine pretrain --data data/demo --preset cpu",
+    "vitrine pretrain --data data/demo --image-encoder models/resnet18.onnx",
+    "vitrine pretrain --data data/demo --preset tiny --steps 60 --backend wasm --quiet",
+    "vitrine pretrain --data data/demo --resume",
+  ],
 });

@@ -1,7 +1,7 @@
 // `vitrine retrain`: the table (the runner is api/jobs/retrain-command.ts).
 import { DEFAULT_GATE_METRICS, DEFAULT_GATE_MIN_PAIRS, GATE_METRICS } from "../../jobs/constants.ts";
 import { defineVerb } from "../spec.ts";
-import { BACKEND_FLAG, PRESET_CHOICES } from "./common.ts";
+import { BACKEND_FLAG, IMAGE_ENCODER_HELP, PRESET_CHOICES } from "./common.ts";
 
 const GATE = "eval gate";
 
@@ -15,6 +15,7 @@ export const RETRAIN = defineVerb({
     steps: { type: "int", min: 1, defaultText: "by preset", help: "pre-training steps" },
     fusion: { type: "enum", choices: ["text", "concat", "fusion"], defaultText: "fusion", help: "item tower variant of pre-training" },
     seed: { type: "int", min: 0, max: 2 ** 31 - 1, defaultText: "1", help: "pre-training seed" },
+    "image-encoder": { type: "string", value: "FILE.onnx", help: IMAGE_ENCODER_HELP.train },
     "finetune-steps": { type: "int", min: 0, defaultText: "by preset: tiny 20, cpu 0, base 2000", help: "fine-tuning steps (0 skips it; on cpu it lowered unseen NDCG@10, QUALITY.md)" },
     backend: BACKEND_FLAG,
     "gate-metric": {

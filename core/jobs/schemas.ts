@@ -29,6 +29,8 @@ export const JobConfigSchema = z
         cdns: z.boolean(),
         stage1Fraction: frac,
         checkpointEvery: int(1, 10_000_000),
+        /** Data-parallel worker threads (default: one per core on wasm). */
+        workers: int(1, 1024),
       })
       .partial()
       .strict()

@@ -26,11 +26,22 @@ export const PRETRAIN = defineVerb({
       help: "share of steps for stage 1 (vision adaptation, seed 003); 0: it lost on held-out pairs here (QUALITY.md); 0.2 is the two-stage ablation",
       group: "model",
     },
+    workers: {
+      type: "int",
+      min: 1,
+      defaultText: "the number of cores (1 on tfjs-node); on --resume, the checkpoint's",
+      help: "data-parallel worker threads, each with its own TF.js backend and a shard of every batch; results are deterministic for a given number",
+    },
     backend: BACKEND_FLAG,
     resume: { type: "boolean", help: "continue from the newest checkpoint in the run folder" },
     "run-dir": { type: "string", value: "DIR", defaultText: "<data>/runs/pretrain", help: "run folder: checkpoints, tokenizer.json, metrics.jsonl" },
     quiet: { type: "boolean", help: "no progress bar (log lines and the summary stay)" },
   },
   notes: "A killed run continues with --resume and ends with the same weights as an uninterrupted one.",
-  examples: ["vitrine pretrain --data data/demo --preset cpu", "vitrine pretrain --data data/demo --preset tiny --steps 60 --backend wasm --quiet", "vitrine pretrain --data data/demo --resume"],
+  examples: [
+    "vitrine pretrain --data data/demo --preset cpu",
+    "vitrine pretrain --data data/demo --preset tiny --steps 60 --backend wasm --quiet",
+    "vitrine pretrain --data data/demo --resume",
+    "vitrine pretrain --data data/demo --workers 1",
+  ],
 });

@@ -260,12 +260,17 @@ for step in range(args.steps):
     losses.append(loss.item())
 timed = times[args.warmup :]
 params = sum(p.numel() for p in model.parameters())
+# Debian's torch calls whichever libblas.so.3 the alternatives system points at: the reference
+# BLAS (a naive loop, ~8x slower here) unless an optimised one is installed (libopenblas0-openmp).
+with open("/proc/self/maps") as f:
+    blas = sorted({line.split()[-1] for line in f if "blas" in line.split()[-1].lower()})
 print(
     json.dumps(
         {
             "torch": torch.__version__,
             "threads": torch.get_num_threads(),
             "parameters": params,
+            "blas": blas,
             "steps": len(timed),
             "samplesPerSec": B * len(timed) / sum(timed),
             "msPerStep": 1000 * sum(timed) / len(timed),

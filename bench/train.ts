@@ -170,7 +170,10 @@ else {
   torch = { one: runTorch(python, dir, 30, 1), all: runTorch(python, dir, 30, n) };
   await rm(dir, { recursive: true, force: true });
   const ts = (w: number) => mean(byWorkers.find((r) => r[0]!.workers === w)?.map((r) => r.samplesPerSec) ?? [Number.NaN]);
-  console.log(`\nPyTorch ${torch.one.torch} (${python}), same model (${torch.one.parameters} parameters) and objective, same batches\n`);
+  const blas = torch.one.blas.map((b) => b.split("/").slice(-2).join("/")).join(", ");
+  console.log(`\nPyTorch ${torch.one.torch} (${python}; BLAS ${blas}), same model (${torch.one.parameters} parameters) and objective, same batches\n`);
+  if (!torch.one.blas.some((b) => /openblas|mkl|blis/i.test(b)))
+    console.log("warning: PyTorch runs on the reference BLAS here; install an optimised one (apt-get install libopenblas0-openmp) for a fair reference");
   printTable(
     ["cores", "PyTorch samples/s", "TF.js wasm samples/s", "TF.js / PyTorch"],
     [

@@ -11,6 +11,8 @@ export interface TorchResult {
   torch: string;
   threads: number;
   parameters: number;
+  /** BLAS libraries the process mapped (the reference BLAS makes PyTorch ~8× slower here). */
+  blas: string[];
   steps: number;
   samplesPerSec: number;
   msPerStep: number;

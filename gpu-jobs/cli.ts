@@ -89,6 +89,7 @@ async function runFinetuneVerb(v: ArgsOf<typeof FINETUNE>["values"]): Promise<nu
     ...(v.lr !== undefined ? { lr: v.lr } : {}),
     ...(v.seed !== undefined ? { seed: v.seed } : {}),
     ...(v["checkpoint-every"] !== undefined ? { checkpointEvery: v["checkpoint-every"] } : {}),
+    ...(v.workers !== undefined ? { workers: v.workers } : {}),
     ...(v["pretrain-dir"] ? { pretrainDir: v["pretrain-dir"] } : {}),
     ...(v["run-dir"] ? { runDir: v["run-dir"] } : {}),
     ...(v.backend ? { backend: v.backend } : {}),

@@ -44,6 +44,8 @@ export const JobConfigSchema = z
         lr: z.number().positive(),
         seed: int(0, 2 ** 31 - 1),
         checkpointEvery: int(1, 10_000_000),
+        /** Data-parallel worker threads (default 1). */
+        workers: int(1, 1024),
       })
       .partial()
       .strict()

@@ -86,6 +86,7 @@ async function finetune(ctx: StageContext): Promise<StageOutcome> {
     ...(f.lr !== undefined ? { lr: f.lr } : {}),
     ...(f.seed !== undefined ? { seed: f.seed } : {}),
     ...(f.checkpointEvery !== undefined ? { checkpointEvery: f.checkpointEvery } : {}),
+    ...(f.workers !== undefined ? { workers: f.workers } : {}),
     ...(ctx.config.backend ? { backend: ctx.config.backend } : {}),
     resume: ctx.resume,
     log: ctx.log,

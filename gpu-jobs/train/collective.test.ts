@@ -32,6 +32,19 @@ describe("Collective over worker threads", () => {
     await expect(run).rejects.toThrow(/rank 1 failed at step 1/);
   }, 120_000);
 
+  it("a progress callback that throws fails the run with its error and stops the workers", async () => {
+    const buffers = createCollectiveBuffers({ world: 2, gradSize: 4, rows: 2, rowDim: 1, scalars: 1 });
+    const run = runWorkerGroup({
+      entry: ENTRY,
+      buffers,
+      init: (rank): CollectiveTestInit => ({ rank, buffers }),
+      onProgress: () => {
+        throw new Error("job cancelled");
+      },
+    });
+    await expect(run).rejects.toThrow("job cancelled");
+  }, 120_000);
+
   it("checks ranks and sizes", () => {
     const buffers = createCollectiveBuffers({ world: 2, gradSize: 4, rows: 2, rowDim: 3, scalars: 2 });
     expect(() => new Collective(buffers, 2)).toThrow(RangeError);

@@ -43,7 +43,7 @@ export interface PretrainConfig {
   checkpointEvery: number;
   /** Tokenizer vocabulary size asked for (the corpus may give fewer pieces). */
   vocabSize: number;
-  /** Data-parallel worker threads, each training on a shard of every batch (results depend on it). Absent: chosen when the run starts (train/pretrain.ts defaultWorkers) and recorded in its checkpoints. */
+  /** Data-parallel worker threads, each training on a shard of every batch (results depend on it). Absent: chosen when the run starts (train/workers.ts defaultWorkers) and recorded in its checkpoints. */
   workers?: number;
 }
 

@@ -3,7 +3,6 @@
 // in train/pretrain-loop.ts: on this thread with one worker, else data-parallel over worker
 // threads (train/pretrain-worker.ts), each with its own TF.js backend and a shard of each batch.
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { loadTrainingData, type TrainingData } from "../data/index.ts";
@@ -19,6 +18,7 @@ import type { PretrainConfig } from "./pretrain-config.ts";
 import { LOSS_PARTS, trainedVariables, trainLoop, type JobState, type StepMetrics } from "./pretrain-loop.ts";
 import type { PretrainWorkerInit } from "./pretrain-worker.ts";
 import { runWorkerGroup } from "./worker-group.ts";
+import { chooseWorkers, defaultWorkers, shareTypedArrays } from "./workers.ts";
 
 export type { StepMetrics } from "./pretrain-loop.ts";
 
@@ -61,26 +61,6 @@ async function writeAtomic(path: string, text: string): Promise<void> {
   await rename(`${path}.tmp`, path);
 }
 
-/**
- * Workers when none is asked for: one per core on wasm and cpu (each runs one thread), capped so
- * that every shard keeps ≥ 4 rows of in-batch negatives; one on tfjs-node(-gpu), which already
- * uses every core (or the GPU) from one thread.
- */
-export function defaultWorkers(backend: BackendName, batchSize: number, cores = availableParallelism()): number {
-  if (backend === "node" || backend === "node-gpu") return 1;
-  return Math.max(1, Math.min(cores, Math.floor(batchSize / 4)));
-}
-
-// On resume the checkpoint's count holds unless another is asked for explicitly.
-function chooseWorkers(asked: number | undefined, saved: number | undefined, backend: BackendName, batchSize: number, log: (m: string) => void): number {
-  if (asked === undefined) return saved ?? defaultWorkers(backend, batchSize);
-  if (!Number.isInteger(asked) || asked < 1 || asked > batchSize) {
-    throw new TrainError("BAD_OPTION", `workers must be a whole number from 1 to the batch size (${batchSize}); got ${asked}`);
-  }
-  if (saved !== undefined && saved !== asked) log(`the checkpoint was written by ${saved} worker(s); continuing on ${asked}: the rest of the run differs from an uninterrupted ${saved}-worker run`);
-  return asked;
-}
-
 /** Run (or resume) pre-training; the returned model stays alive (the caller disposes it). */
 export async function runPretrain(opts: PretrainOptions): Promise<PretrainResult> {
   const log = opts.log ?? (() => undefined);
@@ -92,7 +72,8 @@ export async function runPretrain(opts: PretrainOptions): Promise<PretrainResult
   await mkdir(runDir, { recursive: true });
   const saved = ckpt?.state.config;
   // A checkpoint from before workers existed was written by one.
-  const workers = chooseWorkers(opts.config.workers, saved ? (saved.workers ?? 1) : undefined, backend.name, (saved ?? opts.config).batchSize, log);
+  const batchSize = (saved ?? opts.config).batchSize;
+  const workers = chooseWorkers(opts.config.workers, saved ? (saved.workers ?? 1) : undefined, defaultWorkers(backend.name, batchSize), batchSize, log);
   const cfg: PretrainConfig = { ...(saved ?? opts.config), workers };
   const data = opts.data ?? (await loadTrainingData(opts.dataDir, { log }));
   if (data.pairs.item.length === 0) throw new TrainError("NO_TRAINING_DATA", "the click log has no training pairs; import clicks first");
@@ -131,7 +112,7 @@ export async function runPretrain(opts: PretrainOptions): Promise<PretrainResult
     rowDim: modelConfig.dim,
     scalars: 1 + LOSS_PARTS.length,
   });
-  const shared = shareItemArrays(data);
+  const shared = { ...data, items: shareTypedArrays(data.items) }; // thumbnails (and any features) shared, not copied
   const tokenizerJson = JSON.stringify(tokenizer.toJSON());
   try {
     const last = await runWorkerGroup<PretrainWorkerInit, StepMetrics | null>({
@@ -152,20 +133,4 @@ export async function runPretrain(opts: PretrainOptions): Promise<PretrainResult
   } finally {
     temperature.dispose();
   }
-}
-
-type TypedArray = Uint8Array | Float32Array | Int32Array;
-
-/** The data with the catalog's typed arrays (thumbnails, any per-item features) in shared memory: every worker reads the same bytes, none copies them. */
-function shareItemArrays(data: TrainingData): TrainingData {
-  const share = (v: unknown): unknown => {
-    if (v instanceof Uint8Array || v instanceof Float32Array || v instanceof Int32Array) {
-      const out = new (v.constructor as new (b: SharedArrayBuffer) => TypedArray)(new SharedArrayBuffer(v.byteLength));
-      out.set(v);
-      return out;
-    }
-    if (v && typeof v === "object" && !Array.isArray(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, share(x)]));
-    return v;
-  };
-  return { ...data, items: share(data.items) as TrainingData["items"] };
 }

@@ -57,8 +57,16 @@ export function runWorkerGroup<I, R>(o: RunWorkerGroupOptions<I>): Promise<R> {
       const w = new Worker(BOOT, { workerData: { entry: o.entry.href, init: o.init(rank) } });
       workers.push(w);
       w.on("message", (m: WorkerMessage) => {
-        if (m.type === "log") o.onLog?.(m.line);
-        else if (m.type === "progress") o.onProgress?.(m.payload);
+        // A callback that throws (a cancelled job's progress hook) fails the run like a worker would.
+        const relay = (f: () => void) => {
+          try {
+            f();
+          } catch (err) {
+            fail(err instanceof Error ? err : new Error(String(err)));
+          }
+        };
+        if (m.type === "log") relay(() => o.onLog?.(m.line));
+        else if (m.type === "progress") relay(() => o.onProgress?.(m.payload));
         else if (m.type === "done") {
           if (rank === 0) result = { value: m.payload as R };
         } else if (m.type === "error" && m.error.name !== "GroupAborted") fail(toError(m.error, rank));

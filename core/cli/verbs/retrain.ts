@@ -15,7 +15,13 @@ export const RETRAIN = defineVerb({
     steps: { type: "int", min: 1, defaultText: "by preset", help: "pre-training steps" },
     fusion: { type: "enum", choices: ["text", "concat", "fusion"], defaultText: "fusion", help: "item tower variant of pre-training" },
     seed: { type: "int", min: 0, max: 2 ** 31 - 1, defaultText: "1", help: "pre-training seed" },
-    workers: { type: "int", min: 1, max: 1024, defaultText: "the number of cores (1 on tfjs-node)", help: "pre-training's data-parallel worker threads" },
+    workers: {
+      type: "int",
+      min: 1,
+      max: 1024,
+      defaultText: "the number of cores (1 on tfjs-node)",
+      help: "pre-training's data-parallel worker threads (job config pretrain.workers; finetune.workers for fine-tuning)",
+    },
     "finetune-steps": { type: "int", min: 0, defaultText: "by preset: tiny 20, cpu 1500, base 2000", help: "fine-tuning steps (0 skips it)" },
     backend: BACKEND_FLAG,
     "gate-metric": {

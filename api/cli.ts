@@ -9,13 +9,21 @@ import { runVerb, UsageError, type ArgsOf } from "../core/cli/index.ts";
 import { SERVE } from "../core/cli/verbs/index.ts";
 import { ConfigError, parseConfig, type ServerConfig } from "./http/index.ts";
 import { serveNode } from "./node/index.ts";
+import type { ImageStore } from "./http/index.ts";
 import type { RetrievalService } from "./service/types.ts";
 import type { JobManager } from "./jobs/index.ts";
 
 /** What api/service/index.ts must export. */
 interface ServiceModule {
   /** Open the retrieval service on a data directory (reload callbacks are optional extras). */
-  createRetrievalService(opts: { dataDir: string; onReload?: (info: { id: string }, ms: number) => void; onReloadError?: (err: unknown) => void }): RetrievalService | Promise<RetrievalService>;
+  createRetrievalService(opts: {
+    dataDir: string;
+    onReload?: (info: { id: string }, ms: number) => void;
+    onReloadError?: (err: unknown) => void;
+    edgeEnv?: Record<string, string | undefined>;
+  }): RetrievalService | Promise<RetrievalService>;
+  /** Open the images of GET /v1/images/:id on the same data directory. */
+  createImageStore(opts: { dataDir: string }): ImageStore & { close(): Promise<void> };
 }
 
 const SERVICE_MODULE = new URL("./service/index.ts", import.meta.url);
@@ -26,8 +34,8 @@ async function loadServiceModule(): Promise<ServiceModule> {
     throw new Error("the retrieval service is not built yet: api/service/index.ts is missing (it must export createRetrievalService({ dataDir }))");
   }
   const mod = (await import(SERVICE_MODULE.href)) as Partial<ServiceModule>;
-  if (typeof mod.createRetrievalService !== "function") {
-    throw new Error("api/service/index.ts does not export createRetrievalService({ dataDir })");
+  if (typeof mod.createRetrievalService !== "function" || typeof mod.createImageStore !== "function") {
+    throw new Error("api/service/index.ts does not export createRetrievalService({ dataDir }) and createImageStore({ dataDir })");
   }
   return mod as ServiceModule;
 }
@@ -114,6 +122,8 @@ async function serve(values: ArgsOf<typeof SERVE>["values"], env: Record<string,
     dataDir: config.dataDir!,
     onReload: (info, ms) => logger.info({ release: info.id, ms }, "release loaded"),
     onReloadError: (err) => logger.error({ err }, "release reload failed; the previous release keeps serving"),
+    // activate and rollback move the edge's pointer with these credentials (CLOUDFLARE_ACCOUNT_ID, ...).
+    edgeEnv: env,
   });
   let jobs: JobManager | null = null;
   if (config.jobsEnabled) {
@@ -124,10 +134,12 @@ async function serve(values: ArgsOf<typeof SERVE>["values"], env: Record<string,
       logger: logger.child({ component: "jobs" }),
     });
   }
+  const images = mod.createImageStore({ dataDir: config.dataDir! });
   let server;
   try {
-    server = await serveNode({ service, jobs, config, logger });
+    server = await serveNode({ service, jobs, images, config, logger });
   } catch (e) {
+    await images.close();
     await jobs?.close();
     await service.close();
     const err = e as { code?: string; message?: string };
@@ -143,7 +155,7 @@ async function serve(values: ArgsOf<typeof SERVE>["values"], env: Record<string,
   console.error(`vitrine serve: listening on ${server.url} (data ${config.dataDir}, release ${health.release ?? "none active"})`);
   if (devKey) console.error(`  no VITRINE_API_KEYS set: generated admin key for this run: ${devKey}`);
   console.error(`  try: curl -s ${server.url}/v1/retrieve -H 'authorization: Bearer ${key}' -H 'content-type: application/json' -d '{"query":"red dress","k":10}'`);
-  console.error(`  docs: ${server.url}/v1/openapi.json   health: ${server.url}/healthz`);
+  console.error(`  playground: ${server.url}/playground   docs: ${server.url}/docs (OpenAPI: ${server.url}/v1/openapi.json)   health: ${server.url}/healthz`);
 
   if (hooks.onListening) {
     hooks.onListening({ url: server.url, devKey, jobs, dataDir: config.dataDir! }).catch((e: unknown) => {
@@ -163,6 +175,7 @@ async function serve(values: ArgsOf<typeof SERVE>["values"], env: Record<string,
       void server
         .close()
         .then(() => jobs?.close())
+        .then(() => images.close())
         .then(() => service.close())
         .then(
           () => resolve(0),

@@ -12,7 +12,7 @@ import { destination, pino } from "pino";
 import { serveNode } from "../api/node/index.ts";
 import { createRetrievalService } from "../api/service/index.ts";
 import { createHashEncoder } from "../core/index.ts";
-import { createCloudflareKvWriter, publishRelease, pushReleaseToEdge } from "../lancedb/index.ts";
+import { createCloudflareKv, publishRelease, pushReleaseToEdge } from "../lancedb/index.ts";
 import { importedShop, makeShop } from "../lancedb/test-fixtures.ts";
 import { startEdge } from "../test/fixtures/edge-miniflare.ts";
 import { percentile, printTable, writeResults } from "./bench-utils.ts";
@@ -53,7 +53,7 @@ try {
   const uncached = await startEdge({ originUrl: o.url, apiKeys, vars: { EDGE_QID_CACHE: "0" } });
   edges.push(uncached);
   let pushed: Awaited<ReturnType<typeof pushReleaseToEdge>> | null = null;
-  for (const e of edges) pushed = await pushReleaseToEdge({ dataDir: shop.dataDir, writer: createCloudflareKvWriter(e.kvApi) });
+  for (const e of edges) pushed = await pushReleaseToEdge({ dataDir: shop.dataDir, writer: createCloudflareKv(e.kvApi) });
   log(`pushed ${pushed!.qids} qid lists (${(pushed!.bytes / 1e6).toFixed(1)} MB) in ${pushed!.seconds.toFixed(1)} s`);
 
   const queries = [...new Set(makeShop(SHOP).clicks.map((c) => c.query))];

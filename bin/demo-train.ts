@@ -23,6 +23,7 @@ function howToCall(ctx: ServingContext, keys: DemoKeys | null): string {
   return [
     `ready: ${ctx.url}`,
     `  curl -s ${ctx.url}/v1/retrieve -H 'authorization: Bearer ${read}' -H 'content-type: application/json' -d '{"query":"red floral dress","k":5}'`,
+    `  playground: ${ctx.url}/playground (paste the read key; the admin key also retrains from there)   docs: ${ctx.url}/docs`,
     "  SDK (npm pack -w sdk, then npm install ./vitrine-sdk-0.1.0.tgz in your app):",
     `    import { createClient } from "@vitrine/sdk";`,
     `    const vitrine = createClient({ url: "${ctx.url}", apiKey: "${read}" }); // read key: retrieve, lookup, items`,
@@ -57,7 +58,7 @@ export async function trainAndReport(ctx: ServingContext, training: DemoTraining
     step(`resuming retrain ${last.id} (${last.state}: ${last.error ?? ""})`);
     job = await jobs.resume(last.id);
   } else {
-    step(`retraining with the ${training.preset} preset: pretrain → finetune → export → embed → eval → publish`);
+    step(`retraining with the ${training.preset} preset: pretrain → ${training.preset === "cpu" ? "" : "finetune → "}export → embed → eval → publish`);
     if (training.preset === "cpu") console.error("  about 15 minutes on 2 cores; the baseline release answers meanwhile (try the curl line below)");
     console.error(`\n${howToCall(ctx, keys)}\n`);
     job = await jobs.trigger("retrain", { preset: training.preset }, "demo");

@@ -6,16 +6,24 @@
 //   <release>/q/<qid>   EdgeQidValue: the precomputed list(s) of that qid with each item's attributes
 //   <release>/lexicon   EdgeLexiconValue: brand and category values for query understanding
 //   <release>/meta      EdgeReleaseMeta: written after every list and the lexicon
-//   active              EdgePointer: written last; readers only follow it
+//   active              EdgePointer: written last, and only to a release whose meta is stored
 //
 // Release keys are immutable once written, so readers may cache them for as long as they like; a
 // push that stops half-way leaves keys no pointer names, and the edge keeps serving the old release.
+// Readers also check that the release the pointer names has its meta record before serving it (a
+// pointer written early, or seen before the release's keys reach a location, is not followed).
+// Every key of a release starts with edgeReleasePrefix(release): gc deletes a release by prefix.
 
 /** Version of the value formats; the reader treats any other version as a miss. */
 export const EDGE_FORMAT = 1;
 
 /** Key of the pointer to the release the edge serves. */
 export const EDGE_ACTIVE_KEY = "active";
+
+/** The prefix of every key of a release. */
+export function edgeReleasePrefix(release: string): string {
+  return `${release}/`;
+}
 
 /** Key of one qid's lists in a release. */
 export function edgeQidKey(release: string, qid: number): string {
@@ -92,6 +100,22 @@ export interface EdgePointer {
   format: number;
   /** The release the edge answers from. */
   release: string;
+  /** The release it named before (absent in pointers written before it existed): an isolate that never served a release falls back to it while `release` is incomplete. */
+  previous?: string | null;
   /** When the pointer was written. */
   pushedAt: string;
+}
+
+/**
+ * A KV value of this layout, parsed; null when absent, unreadable or of another format version (a
+ * miss: the origin answers until a push in this format). The one reader for the Worker and Node.
+ */
+export function parseEdgeValue<T extends { format?: unknown }>(text: string | null): T | null {
+  if (text === null) return null;
+  try {
+    const v = JSON.parse(text) as T;
+    return v !== null && typeof v === "object" && v.format === EDGE_FORMAT ? v : null;
+  } catch {
+    return null;
+  }
 }

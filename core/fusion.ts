@@ -56,6 +56,22 @@ export function parseBlend(x: unknown): Blend {
   return b.rrfK === undefined ? { method: b.method, weight: b.weight } : { method: b.method, weight: b.weight, rrfK: b.rrfK };
 }
 
+/** The text form of a blend on the command line: `W` (convex vector weight in [0, 1]), `convex:W` or `rrf:W`. */
+export const BLEND_SPEC_HELP = "a vector weight in [0, 1] such as 0.7, or rrf:W / convex:W";
+
+/** Parse `W`, `convex:W` or `rrf:W` (one home for publish's `--blend` and eval's `--fixed-blend`); null when malformed. */
+export function parseBlendSpec(v: string): Blend | null {
+  const m = /^(?:(convex|rrf):)?([0-9]*\.?[0-9]+)$/.exec(v);
+  const w = m ? Number(m[2]) : Number.NaN;
+  if (!m || !(w >= 0 && w <= 1)) return null;
+  return { method: (m[1] ?? "convex") as BlendMethod, weight: w };
+}
+
+/** A blend as a short label: "w 0.6", "rrf w 0.5". */
+export function blendLabel(b: Blend): string {
+  return `${b.method === "rrf" ? "rrf " : ""}w ${b.weight}`;
+}
+
 interface Entry {
   row: number;
   vector: number | null;
@@ -66,8 +82,14 @@ interface Entry {
   score: number;
 }
 
-/** Fuse two best-first lists into the top k (fused desc; ties → the heavier channel's rank, then the other's, then lower row). */
-export function fuse(vector: readonly ScoredRow[], lexical: readonly ScoredRow[], blend: Blend, k: number): FusedRow[] {
+/**
+ * Fuse two best-first lists into the top k (fused desc; ties → the heavier channel's rank, then the
+ * other's, then lower row). Each channel scores through its best `scoredDepth` rows only (their
+ * min–max, their ranks); rows past them still come, after, in rank order. With a fixed scoredDepth a
+ * row's fused score does not depend on how deep the channels were searched, so a deeper search only
+ * appends to the ranking (pagination: every page is a slice of one list). Default: every row scores.
+ */
+export function fuse(vector: readonly ScoredRow[], lexical: readonly ScoredRow[], blend: Blend, k: number, scoredDepth = Infinity): FusedRow[] {
   const w = blend.weight;
   if (!(w >= 0 && w <= 1)) throw new RangeError(`blend weight must be in [0, 1], got ${w}`);
   const rrfK = blend.rrfK ?? RRF_K;
@@ -87,22 +109,32 @@ export function fuse(vector: readonly ScoredRow[], lexical: readonly ScoredRow[]
     }
   });
   const entries = [...byRow.values()];
+  // A rank past scoredDepth scores as absent (0).
+  const d = scoredDepth;
   if (blend.method === "convex") {
-    const nv = normaliser(vector);
-    const nl = normaliser(lexical);
-    for (const e of entries) e.score = w * (e.vector === null ? 0 : nv(e.vector)) + (1 - w) * (e.lexical === null ? 0 : nl(e.lexical));
+    const nv = normaliser(vector.length > d ? vector.slice(0, d) : vector);
+    const nl = normaliser(lexical.length > d ? lexical.slice(0, d) : lexical);
+    for (const e of entries) e.score = w * (e.vector === null || e.vRank > d ? 0 : nv(e.vector)) + (1 - w) * (e.lexical === null || e.lRank > d ? 0 : nl(e.lexical));
   } else {
-    for (const e of entries) e.score = w / (rrfK + e.vRank) + (1 - w) / (rrfK + e.lRank); // x / ∞ = 0 when absent
+    for (const e of entries) e.score = (e.vRank > d ? 0 : w / (rrfK + e.vRank)) + (e.lRank > d ? 0 : (1 - w) / (rrfK + e.lRank)); // x / ∞ = 0 when absent
   }
   // A channel's minimum normalises to 0, the same as absence, so ties are common: break them by
   // the heavier channel's list order first. Weight 1 then reproduces the vector list followed by
   // lexical-only rows in lexical order; weight 0 the lexical list, then vector-only rows.
+  // Ranks within scoredDepth decide first (they are known at any depth), then the deeper ranks.
   const vectorFirst = w >= 0.5;
+  const capped = (r: number) => (r > d ? Infinity : r);
   entries.sort((a, b) => {
     if (a.score !== b.score) return b.score - a.score;
     const [a1, b1, a2, b2] = vectorFirst ? [a.vRank, b.vRank, a.lRank, b.lRank] : [a.lRank, b.lRank, a.vRank, b.vRank];
-    if (a1 !== b1) return a1 < b1 ? -1 : 1;
-    if (a2 !== b2) return a2 < b2 ? -1 : 1;
+    for (const [x, y] of [
+      [capped(a1), capped(b1)],
+      [capped(a2), capped(b2)],
+      [a1, b1],
+      [a2, b2],
+    ] as const) {
+      if (x !== y) return x < y ? -1 : 1;
+    }
     return a.row - b.row;
   });
   return entries.slice(0, Math.floor(k)).map(({ row, score, vector: v, lexical: l }) => ({ row, score, vector: v, lexical: l }));

@@ -1,13 +1,15 @@
 // Runtime-agnostic core: no Node APIs, imported by every other part and importing none of them.
 export { CodedError, CoreError, EXIT_CODES, exitCodeOf, type CoreErrorCode, type ErrorKind } from "./errors.ts";
 export { normalize } from "./normalize.ts";
-export { segment } from "./segment.ts";
+export { segment, needsDictionary } from "./segment.ts";
 export { murmur3 } from "./murmur3.ts";
 // Seeded random streams (datasets, sampling, training): reproducible from a seed and a label.
 export { createRng, stream, mix32, mulberry32, weightedIndexSampler, type Rng } from "./rng.ts";
 export { queryId, canonicalTerms, type QueryId } from "./qid.ts";
 export { pairHeldOut, rowHeldOut, timeCutoff, tuningPair, SPLIT_MODES, type SplitMode } from "./holdout.ts";
 export { LIMITS, ATTRIBUTE_KEY } from "./limits.ts";
+// A FIFO counting semaphore: bounded concurrency (image fetches at import, image work in the API).
+export { Semaphore } from "./semaphore.ts";
 export * from "./schemas.ts";
 export * from "./filter-schema.ts";
 export { filterToSql, sqlString, type SqlOptions } from "./filter-sql.ts";
@@ -21,12 +23,13 @@ export { createHashEncoder, HASH_ENCODER_NAME, type HashEncoder, type HashEncode
 export { matchingRows, estimateMatches, type FilterColumns } from "./candidates.ts";
 export { dot, exactTopK, exactTopKBatch, TopKHeap, type RowScore, type TopKBatch, type TopKBatchOptions } from "./top-k.ts";
 export { LexicalIndex, lexicalTerms, lexicalDocTerms, type LexicalDoc, type Bm25Options, type LexicalHit, type LexicalSearchOptions } from "./lexical-index.ts";
-export { fuse, parseBlend, BLEND_GRID, RRF_K, type Blend, type BlendMethod, type ScoredRow, type FusedRow } from "./fusion.ts";
+export { fuse, parseBlend, parseBlendSpec, blendLabel, BLEND_SPEC_HELP, BLEND_GRID, RRF_K, type Blend, type BlendMethod, type ScoredRow, type FusedRow } from "./fusion.ts";
 export {
   runRetrieve,
   liveSearch,
   liveSearchBatch,
   liveChannels,
+  vectorChannel,
   LIVE_DEPTH,
   RELAX_ORDER,
   type SearchIndex,
@@ -36,6 +39,9 @@ export {
   type EngineHit,
   type EngineResult,
 } from "./retrieve-engine.ts";
+export { runSimilar, type EngineSimilarRequest, type EngineSimilarResult } from "./similar.ts";
+// Facet counts over a retrieve's candidate window.
+export { countFacets, priceBuckets, niceStep, FACET_WINDOW, FACET_VALUES, type Facets, type FacetItem, type FacetValue, type TextFacet, type PriceFacet, type PriceBucket } from "./facets.ts";
 export type { ItemRecord, ReleaseInfo } from "./release-info.ts";
 export { buildSearchIndex, qidListsFromMap, VECTOR_ONLY_BLEND, type ItemColumns, type SearchIndexOptions } from "./search-index.ts";
 export { fitBlend, precomputeQidLists, DEFAULT_BLEND, MIN_TUNING_QUERIES, type BlendFit, type BlendGridPoint, type TuningQuery } from "./blend-fit.ts";
@@ -45,9 +51,11 @@ export * from "./metrics.ts";
 export {
   EDGE_FORMAT,
   EDGE_ACTIVE_KEY,
+  edgeReleasePrefix,
   edgeQidKey,
   edgeLexiconKey,
   edgeMetaKey,
+  parseEdgeValue,
   type EdgeItem,
   type EdgeQidValue,
   type EdgeLexiconValue,

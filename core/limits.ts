@@ -10,6 +10,10 @@ export const LIMITS = {
   attributeValueLength: 500,
   queryLength: 500,
   maxK: 1_000,
+  /** Hard ceiling of a result window (offset + k); a server configures its own window at or below it (default 1000). */
+  maxWindow: 10_000,
+  /** Longest pagination cursor accepted. */
+  cursorLength: 512,
   /** Deepest nesting of filter nodes (and/or/not chains). */
   filterDepth: 8,
   /** Values across the whole filter tree (every in-list and eq together). */

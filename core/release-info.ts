@@ -10,6 +10,7 @@ export interface ItemRecord {
   brand: string | null;
   category: string | null;
   price: number | null;
+  /** The catalog's image reference in the store (null when the import could not load it); the API sends an absolute URL of GET /v1/images/{id} instead. */
   image: string | null;
   attributes: Record<string, string>;
   /** True when the item was embedded from its title alone. */
@@ -36,4 +37,10 @@ export interface ReleaseInfo {
   dim: number;
   /** Retrieval channels: BM25 beside the vectors or not, and the blend fitted at publish. */
   retrieval: { lexical: boolean; blend: Blend };
+  /**
+   * The edge (Workers KV), as this data directory last changed it; absent when the release has no
+   * keys there. "serving": the edge's pointer names it; "pushed": its keys were written (`vitrine
+   * edge status` checks the push completed and the pointer against KV itself).
+   */
+  edge?: "serving" | "pushed";
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fitBlend, precomputeQidLists } from "./blend-fit.ts";
+import { fitBlend, pickBlendWeight, precomputeQidLists } from "./blend-fit.ts";
 import { filterToPredicate } from "./filter-predicate.ts";
 import { mulberry32 } from "./rng.ts";
 import { queryId } from "./qid.ts";
@@ -129,6 +129,25 @@ describe("fitBlend", () => {
     // Too few queries: the default blend, and it says why.
     const few = await fitBlend(idx, first.slice(0, 3), { encode: async (ts) => ts.map(() => Q), exactLimit: 1e6 });
     expect(few).toMatchObject({ blend: { weight: 0.5 }, grid: [], reason: expect.stringMatching(/3 tuning queries/) });
+  });
+});
+
+describe("fitBlend's one-standard-error rule (pickBlendWeight)", () => {
+  const W = [0, 0.25, 0.5, 0.75, 1];
+  it("takes the best weight when every query agrees it is better, however small the lead", () => {
+    // Weight 1 beats 0.5 by 0.01 on every query: no spread, so the lead is real.
+    const scores = W.map((w) => Array.from({ length: 20 }, () => 1 + 0.01 * w));
+    expect(pickBlendWeight(scores, W, 0.5)).toEqual({ pick: 4, best: 4 });
+  });
+  it("keeps the even split when the best weight's lead is within its standard error", () => {
+    // Weight 1 leads 0.5 on average (+0.05) but wins half the queries by 0.6 and loses the other half by 0.5.
+    const scores = W.map((w) => Array.from({ length: 20 }, (_, q) => (w === 1 ? (q % 2 ? 1.6 : 0.5) : w === 0.5 ? 1 : 0.2)));
+    expect(pickBlendWeight(scores, W, 0.5)).toEqual({ pick: 2, best: 4 });
+  });
+  it("moves toward the centre only as far as the evidence allows", () => {
+    // 0 is clearly best; 0.25 is within noise of it, 0.5 is clearly worse: 0.25 is picked.
+    const scores = W.map((w) => Array.from({ length: 20 }, (_, q) => (w === 0 ? 2 : w === 0.25 ? (q % 2 ? 2.1 : 1.85) : 1)));
+    expect(pickBlendWeight(scores, W, 0.5)).toEqual({ pick: 1, best: 0 });
   });
 });
 

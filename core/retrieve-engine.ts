@@ -4,15 +4,21 @@
 // blend) with the constraints as a prefilter → relaxation of query-derived constraints when fewer
 // than k remain. Runtime-agnostic: the ANN index and the query encoder come in as functions.
 import { matchingRows, type FilterColumns } from "./candidates.ts";
+import { countFacets, FACET_WINDOW, type Facets } from "./facets.ts";
 import { filterToPredicate } from "./filter-predicate.ts";
 import type { FilterExpr } from "./filter-schema.ts";
 import { fuse, type Blend, type ScoredRow } from "./fusion.ts";
 import type { LexicalIndex } from "./lexical-index.ts";
 import { andFilters, constraintsFilter, understandQuery, type Lexicon, type QueryConstraint } from "./lexicon.ts";
 import { queryId } from "./qid.ts";
+import type { FacetField } from "./schemas.ts";
 import { exactTopK, exactTopKBatch } from "./top-k.ts";
 
-/** Each channel contributes its best `LIVE_DEPTH` rows (or k, when larger) to the fusion. */
+/**
+ * Each channel is searched to `LIVE_DEPTH` rows (deeper when a window needs more) and scores in the
+ * fusion through its best `LIVE_DEPTH` rows, so a deeper search only appends to the ranking: the
+ * items of a window are the same whatever window asked for them (pagination).
+ */
 export const LIVE_DEPTH = 200;
 
 /** The order query-derived constraints are relaxed in when they leave fewer than k items. */
@@ -48,8 +54,12 @@ export interface SearchIndex extends FilterColumns {
 export interface EngineRequest {
   /** The user's query text. */
   query: string;
-  /** Items wanted. */
+  /** Items wanted (the page size). */
   k: number;
+  /** Items of the ranking to skip (default 0): the answer is items [offset, offset + k) of the ranking any window would show. */
+  offset?: number;
+  /** Facet counts to compute over the ranking's first FACET_WINDOW items (default none). */
+  facets?: readonly FacetField[];
   /** The caller's filter (never relaxed). */
   filters?: FilterExpr | null;
   /** Derive brand/category constraints from the query text (default true). */
@@ -90,14 +100,18 @@ export interface EngineHit {
 
 /** The engine's answer. */
 export interface EngineResult {
-  /** Rows, best first, no duplicates, at most k. */
+  /** Rows of the page, best first, no duplicates, at most k. */
   hits: EngineHit[];
+  /** Whether the page is full, so the ranking may go on (the page after the last full one comes back empty). */
+  more: boolean;
+  /** Facet counts, when asked for. */
+  facets?: Facets;
   /** qid of the query and its canonical terms. */
   qid: number;
   terms: string;
-  /** Which path answered: the qid list alone, the live search alone, or the list topped up by it. */
+  /** Which path served the page's items: the qid list alone, the live search alone, or both. */
   path: "qid" | "ann" | "qid+ann";
-  /** Constraints from the query, the caller's filter, their AND, and the query constraints dropped to reach k. */
+  /** Constraints from the query, the caller's filter, their AND, and the query constraints dropped for the page's items. */
   constraints: { fromQuery: QueryConstraint[]; fromCaller: FilterExpr | null; applied: FilterExpr | null; relaxed: QueryConstraint[] };
   /** Channels that returned rows in the live search ([] when the qid list answered alone). */
   channels: ("vector" | "lexical")[];
@@ -109,15 +123,8 @@ export interface EngineResult {
 
 const ms = (t: number) => Math.round((performance.now() - t) * 1000) / 1000;
 
-/** The two channels' best rows for a query under a filter (the raw material of fusion and blend fitting). */
-export async function liveChannels(
-  idx: SearchIndex,
-  q: Float32Array,
-  terms: string,
-  filter: FilterExpr | null,
-  depth: number,
-  opts: Pick<EngineOptions, "exactLimit" | "ann">,
-): Promise<{ vector: ScoredRow[]; lexical: ScoredRow[] }> {
+/** The vector channel's best rows for a query vector under a filter: an exact scan of the matching rows when the filter is selective (or the release small), else the ANN. */
+export async function vectorChannel(idx: SearchIndex, q: Float32Array, filter: FilterExpr | null, depth: number, opts: Pick<EngineOptions, "exactLimit" | "ann">) {
   const pred = filter ? filterToPredicate(filter) : null;
   const rows = filter ? matchingRows(filter, idx, opts.exactLimit) : null;
   let vector: ScoredRow[];
@@ -127,6 +134,19 @@ export async function liveChannels(
     // approximate index can never leak an item that breaks a hard constraint.
     vector = (await opts.ann(q, depth, filter)).filter((h) => !pred || pred(idx.item(h.row)));
   } else vector = exactTopK(idx.vectors, idx.dim, q, depth, matchingRows(filter!, idx), idx.n);
+  return { vector, rows, pred };
+}
+
+/** The two channels' best rows for a query under a filter (the raw material of fusion and blend fitting). */
+export async function liveChannels(
+  idx: SearchIndex,
+  q: Float32Array,
+  terms: string,
+  filter: FilterExpr | null,
+  depth: number,
+  opts: Pick<EngineOptions, "exactLimit" | "ann">,
+): Promise<{ vector: ScoredRow[]; lexical: ScoredRow[] }> {
+  const { vector, rows, pred } = await vectorChannel(idx, q, filter, depth, opts);
   return { vector, lexical: lexicalChannel(idx, terms, depth, rows, pred) };
 }
 
@@ -135,9 +155,9 @@ function lexicalChannel(idx: SearchIndex, terms: string, depth: number, rows: Ui
   return idx.lexical ? idx.lexical.search(terms, depth, { rows, ...(pred && !rows ? { accept: (r: number) => pred(idx.item(r)) } : {}) }) : [];
 }
 
-/** Both channels fused by the blend, best first, at most `depth` rows: the live search's answer. */
+/** Both channels fused by the blend (each scoring through its best LIVE_DEPTH rows), best first, at most `depth` rows: the live search's answer. */
 function fuseChannels(ch: { vector: ScoredRow[]; lexical: ScoredRow[] }, blend: Blend, depth: number) {
-  return { fused: fuse(ch.vector, ch.lexical, blend, depth), vector: ch.vector.length > 0, lexical: ch.lexical.length > 0 };
+  return { fused: fuse(ch.vector, ch.lexical, blend, depth, LIVE_DEPTH), vector: ch.vector.length > 0, lexical: ch.lexical.length > 0 };
 }
 
 /** The live search: both channels fused by the blend, best first, at most `depth` rows. */
@@ -161,7 +181,7 @@ export function liveSearchBatch(idx: SearchIndex, queries: readonly Float32Array
   });
 }
 
-/** Answer one retrieve request from an index. */
+/** Answer one retrieve request from an index: the page [offset, offset + k) of the request's ranking. */
 export async function runRetrieve(idx: SearchIndex, req: EngineRequest, opts: EngineOptions): Promise<EngineResult> {
   const t0 = performance.now();
   const timings: Record<string, number> = {};
@@ -170,70 +190,90 @@ export async function runRetrieve(idx: SearchIndex, req: EngineRequest, opts: En
   const caller = req.filters ?? null;
   const applied = andFilters(understood.filter, caller);
   const blend = opts.blend ?? idx.blend;
+  const offset = req.offset ?? 0;
+  const end = offset + req.k;
+  // The window collected: the page, or the facet window when that is longer.
+  const want = Math.max(end, req.facets && req.facets.length > 0 ? FACET_WINDOW : 0);
   timings.understand = ms(t0);
 
   const hits: EngineHit[] = [];
+  // The relaxation pass each hit came from (0: under every constraint).
+  const levels: number[] = [];
   const seen = new Set<number>();
   const list = opts.useQidLists === false ? null : idx.qidList(qid, terms);
   const channels = new Set<"vector" | "lexical">();
   let q: Float32Array | null = null;
-  let live = 0;
 
-  // One pass under a filter: the qid list first, then the live search; `relaxed` marks the rows.
-  const collect = async (filter: FilterExpr | null, relaxed: boolean) => {
+  // One pass under a filter: the qid list first, then the live search; `level` marks the rows.
+  const collect = async (filter: FilterExpr | null, level: number) => {
+    const relaxed = level > 0;
     const pred = filter ? filterToPredicate(filter) : null;
     const t1 = performance.now();
     if (list) {
-      for (let i = 0; i < list.rows.length && hits.length < req.k; i++) {
+      for (let i = 0; i < list.rows.length && hits.length < want; i++) {
         const row = list.rows[i]!;
         if (seen.has(row) || (pred && !pred(idx.item(row)))) continue;
         seen.add(row);
         hits.push({ row, score: list.scores[i]!, source: "qid", vector: null, lexical: null, relaxed });
+        levels.push(level);
       }
     }
     timings.qid = (timings.qid ?? 0) + ms(t1);
-    if (hits.length >= req.k) return;
+    if (hits.length >= want) return;
     if (!q) {
       const t2 = performance.now();
       q = await opts.encode(terms);
       timings.encode = ms(t2);
     }
     const t3 = performance.now();
-    const r = await liveSearch(idx, q, terms, filter, Math.max(LIVE_DEPTH, req.k + seen.size), { ...opts, blend });
+    const r = await liveSearch(idx, q, terms, filter, Math.max(LIVE_DEPTH, want + seen.size), { ...opts, blend });
     if (r.vector) channels.add("vector");
     if (r.lexical) channels.add("lexical");
     for (const f of r.fused) {
-      if (hits.length >= req.k) break;
+      if (hits.length >= want) break;
       if (seen.has(f.row)) continue;
       seen.add(f.row);
       hits.push({ row: f.row, score: f.score, source: "ann", vector: f.vector, lexical: f.lexical, relaxed });
-      live++;
+      levels.push(level);
     }
     timings.search = (timings.search ?? 0) + ms(t3);
   };
 
-  await collect(applied, false);
+  await collect(applied, 0);
   // Relax only what the query text implied, never the caller's filter: category first, then brand.
-  const relaxed: QueryConstraint[] = [];
+  const dropped: QueryConstraint[][] = [];
   if (req.relax !== false) {
     let kept = understood.constraints;
     for (const field of RELAX_ORDER) {
-      if (hits.length >= req.k) break;
-      const dropped = kept.filter((c) => c.field === field);
-      if (dropped.length === 0) continue;
+      if (hits.length >= want) break;
+      const drop = kept.filter((c) => c.field === field);
+      if (drop.length === 0) continue;
       kept = kept.filter((c) => c.field !== field);
-      relaxed.push(...dropped);
-      await collect(andFilters(constraintsFilter(kept), caller), true);
+      dropped.push(drop);
+      await collect(andFilters(constraintsFilter(kept), caller), dropped.length);
     }
   }
+  const page = hits.slice(offset, end);
+  const pageLevel = Math.max(0, ...levels.slice(offset, end));
+  const fromQid = page.filter((h) => h.source === "qid").length;
+  let facets: Facets | undefined;
+  if (req.facets && req.facets.length > 0) {
+    const t4 = performance.now();
+    facets = countFacets(
+      hits.slice(0, FACET_WINDOW).map((h) => idx.item(h.row)),
+      req.facets,
+    );
+    timings.facets = ms(t4);
+  }
   timings.total = ms(t0);
-  const fromQid = hits.length - live;
   return {
-    hits,
+    hits: page,
+    more: hits.length >= end,
+    ...(facets ? { facets } : {}),
     qid,
     terms,
-    path: fromQid === 0 ? "ann" : live > 0 ? "qid+ann" : "qid",
-    constraints: { fromQuery: understood.constraints, fromCaller: caller, applied, relaxed },
+    path: fromQid === 0 ? "ann" : fromQid < page.length ? "qid+ann" : "qid",
+    constraints: { fromQuery: understood.constraints, fromCaller: caller, applied, relaxed: dropped.slice(0, pageLevel).flat() },
     channels: [...channels].sort(),
     blend,
     timings,

@@ -47,27 +47,79 @@ export const JudgmentSchema = z.object({
 });
 export type Judgment = z.infer<typeof JudgmentSchema>;
 
-/** A retrieve request as the API and SDK take it. */
-export const RetrieveRequestSchema = z.object({
-  /** The user's search text. */
-  query: text("query", LIMITS.queryLength).refine((v) => v.trim().length > 0, { error: "query is empty; send the user's search text" }),
-  /** How many items (default 50). */
-  k: z
-    .int({ error: "k must be a whole number" })
-    .min(1, { error: "k must be ≥ 1" })
-    .max(LIMITS.maxK, { error: `k must be ≤ ${LIMITS.maxK}` })
-    .default(50),
-  /** Hard constraints (the expression tree or the shorthand), ANDed with those query understanding derives from the query text. */
-  filters: FilterSchema.optional(),
-  /** Release id such as r002 (default: the active release). */
-  release: z
-    .string()
-    .regex(/^r\d{3,}$/, { error: "release must look like r001" })
-    .optional(),
-  /** Derive brand/category constraints from the query text (query understanding; default true, false skips it). */
-  understand: z.boolean().default(true),
-  /** When constraints derived from the query leave fewer than k items, relax them (category, then brand) and mark what came from relaxing; false keeps them hard. */
-  relax: z.boolean().default(true),
-});
+/** The fields facet counts can be asked for (core/facets.ts). */
+export const FACET_FIELDS = ["brand", "category", "price"] as const;
+export type FacetField = (typeof FACET_FIELDS)[number];
+
+/** Fields of a retrieve request, for the unknown-field message. */
+const RETRIEVE_FIELDS = "query, k, offset, cursor, filters, facets, release, understand, relax";
+
+/** A retrieve request as the API and SDK take it. Unknown fields are refused by name (a misspelt option is never silently ignored). */
+export const RetrieveRequestSchema = z.strictObject(
+  {
+    /** The user's search text. */
+    query: text("query", LIMITS.queryLength).refine((v) => v.trim().length > 0, { error: "query is empty; send the user's search text" }),
+    /** How many items (default 50): the page size. */
+    k: z
+      .int({ error: "k must be a whole number" })
+      .min(1, { error: "k must be ≥ 1" })
+      .max(LIMITS.maxK, { error: `k must be ≤ ${LIMITS.maxK}` })
+      .default(50),
+    /** Items of the ranking to skip (default 0): the page is items [offset, offset + k) of one ranking; offset + k may not pass the server's result window (default 1000). */
+    offset: z
+      .int({ error: "offset must be a whole number" })
+      .min(0, { error: "offset must be ≥ 0" })
+      .max(LIMITS.maxWindow, { error: `offset must be ≤ ${LIMITS.maxWindow}` })
+      .optional(),
+    /** The `nextCursor` of the previous page (opaque): the next page of the same query, filters and release. Not with offset. */
+    cursor: z
+      .string({ error: "cursor must be the string a previous answer's nextCursor held" })
+      .min(1, { error: "cursor is empty; leave it out for the first page" })
+      .max(LIMITS.cursorLength, { error: `cursor is longer than ${LIMITS.cursorLength} characters; send nextCursor exactly as received` })
+      .optional(),
+    /** Hard constraints (the expression tree or the shorthand), ANDed with those query understanding derives from the query text. */
+    filters: FilterSchema.optional(),
+    /** Facet counts to return (brand, category, price buckets), counted over the ranking's first 200 items. */
+    facets: z
+      .array(z.enum(FACET_FIELDS, { error: `facets are ${FACET_FIELDS.join(", ")}` }), { error: `facets must be a list, e.g. ["brand", "category", "price"]` })
+      .max(FACET_FIELDS.length, { error: `at most ${FACET_FIELDS.length} facets` })
+      .refine((f) => new Set(f).size === f.length, { error: "facets lists a field twice" })
+      .optional(),
+    /** Release id such as r002 (default: the active release). */
+    release: z
+      .string()
+      .regex(/^r\d{3,}$/, { error: "release must look like r001" })
+      .optional(),
+    /** Derive brand/category constraints from the query text (query understanding; default true, false skips it). */
+    understand: z.boolean().default(true),
+    /** When constraints derived from the query leave fewer than k items, relax them (category, then brand) and mark what came from relaxing; false keeps them hard. */
+    relax: z.boolean().default(true),
+  },
+  {
+    error: (iss) =>
+      iss.code === "unrecognized_keys"
+        ? iss.keys.includes("page")
+          ? `there is no page field: ask for offset = (page − 1) × k, or send the previous answer's nextCursor as cursor (retrieve takes ${RETRIEVE_FIELDS})`
+          : `retrieve takes ${RETRIEVE_FIELDS}`
+        : undefined,
+  },
+);
 export type RetrieveRequest = z.infer<typeof RetrieveRequestSchema>;
 export type RetrieveRequestInput = z.input<typeof RetrieveRequestSchema>;
+
+/** A similar-items request: the neighbours of one item in the release's item-embedding space. */
+export const SimilarRequestSchema = z.strictObject(
+  {
+    /** Catalog id of the item. */
+    id: text("id", LIMITS.idLength).refine((v) => v.length > 0, { error: "id is empty; send the catalog id of an item" }),
+    /** How many items (default 10). */
+    k: RetrieveRequestSchema.shape.k.removeDefault().default(10),
+    /** Hard constraints on the neighbours (the expression tree or the shorthand), exactly as retrieve's filters. */
+    filters: FilterSchema.optional(),
+    /** Release id such as r002 (default: the active release). */
+    release: RetrieveRequestSchema.shape.release,
+  },
+  { error: (iss) => (iss.code === "unrecognized_keys" ? "similar takes id, k, filters, release" : undefined) },
+);
+export type SimilarRequest = z.infer<typeof SimilarRequestSchema>;
+export type SimilarRequestInput = z.input<typeof SimilarRequestSchema>;

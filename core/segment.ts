@@ -14,6 +14,11 @@ function cutHan(run: string): string[] {
     .filter((t) => t.length > 0);
 }
 
+/** Whether segmenting `text` needs jieba's dictionary (it has Han characters once normalised). */
+export function needsDictionary(text: string): boolean {
+  return HAS_HAN.test(normalize(text));
+}
+
 /** Normalise then segment text into terms: latin by words, CJK by dictionary. */
 export function segment(text: string): string[] {
   const norm = normalize(text);

@@ -9,12 +9,26 @@ export interface FieldIssue {
   message: string;
 }
 
+// An issue as flattened; `unknownKey` marks one made from an unrecognized_keys issue (one per key,
+// named by its own field), so the union scoring below can discount the key's extra path segment.
+type FlatIssue = FieldIssue & { unknownKey?: true };
+
+// zod's default message for unknown keys ("Unrecognized key(s): ...") says nothing a schema did not;
+// a schema's own message for them (a hint) is kept after the field's name.
+const ZOD_DEFAULT_UNKNOWN = /^Unrecognized keys?:/;
+
 // A union's own message ("must be A or B") hides the real problem; descend into the branch that
 // got furthest (the one whose issues sit deepest) so the user sees e.g. "price is negative".
-function flatten(issues: readonly z.core.$ZodIssue[], prefix: PropertyKey[]): FieldIssue[] {
-  const out: FieldIssue[] = [];
+function flatten(issues: readonly z.core.$ZodIssue[], prefix: PropertyKey[]): FlatIssue[] {
+  const out: FlatIssue[] = [];
   for (const iss of issues) {
     const path = [...prefix, ...iss.path];
+    if (iss.code === "unrecognized_keys" && iss.keys.length > 0) {
+      // One issue per unknown key, each naming its field: `page: unknown field "page"; ...`.
+      const hint = ZOD_DEFAULT_UNKNOWN.test(iss.message) ? "remove it" : iss.message;
+      for (const key of iss.keys) out.push({ field: [...path, key].map(String).join("."), message: `unknown field "${key}"; ${hint}`, unknownKey: true });
+      continue;
+    }
     if (iss.code === "invalid_union" && iss.errors.length > 0) {
       const branches = iss.errors.map((b) => flatten(b, path));
       // Score each branch: deeper issues mean it got further; a discriminator miss ("op" absent)
@@ -22,7 +36,7 @@ function flatten(issues: readonly z.core.$ZodIssue[], prefix: PropertyKey[]): Fi
       const score = (k: number) => {
         const b = iss.errors[k]!;
         if (b.some((i) => i.code === "invalid_union" && i.errors.length === 0 && "discriminator" in i)) return -1000;
-        const depth = Math.max(...branches[k]!.map((i) => (i.field === "" ? 0 : i.field.split(".").length)));
+        const depth = Math.max(...branches[k]!.map((i) => (i.field === "" ? 0 : i.field.split(".").length - (i.unknownKey ? 1 : 0))));
         return depth * 10 - (b.some((i) => i.code === "unrecognized_keys") ? 5 : 0);
       };
       let best = 0;
@@ -39,7 +53,7 @@ function flatten(issues: readonly z.core.$ZodIssue[], prefix: PropertyKey[]): Fi
 
 /** Turn a ZodError into field issues a person can act on. */
 export function zodIssues(error: z.ZodError): FieldIssue[] {
-  return flatten(error.issues, []);
+  return flatten(error.issues, []).map(({ field, message }) => ({ field, message }));
 }
 
 /** Format field issues as one line: `price: price is negative; …`. */

@@ -4,6 +4,7 @@ import { pairHeldOut, rowHeldOut, timeCutoff, type Item, type SplitMode } from "
 import {
   CATALOG_SCHEMA,
   CLICK_SCHEMA,
+  defaultImageCacheDir,
   IMPORT_MANIFEST,
   IMPORT_TABLES,
   JUDGMENT_SCHEMA,
@@ -89,7 +90,8 @@ async function importInto(out: string, opts: ImportOptions, evalFraction: number
 
   const db = await openStore(out);
   const rejects = new RejectsWriter(join(out, "rejects.jsonl"));
-  const loader = opts.images === false ? null : createImageLoader({ ...opts.imageOptions, cacheDir: opts.cacheDir ?? join(out, "cache", "images") });
+  const imageCacheDir = resolve(opts.cacheDir ?? defaultImageCacheDir(out));
+  const loader = opts.images === false ? null : createImageLoader({ ...opts.imageOptions, cacheDir: imageCacheDir });
   const summary: ImportSummary = {
     catalog: { read: 0, imported: 0, rejected: 0, textOnly: 0, imagesOk: 0, imagesFailed: 0, imageCacheHits: 0 },
     clicks: { read: 0, imported: 0, rejected: 0 },
@@ -282,6 +284,7 @@ async function importInto(out: string, opts: ImportOptions, evalFraction: number
     seed: opts.seed ?? 0,
     imageSize: opts.imageOptions?.size ?? 64,
     grid: opts.imageOptions?.grid ?? 4,
+    imageCacheDir,
     tables: versions,
     summary,
   });

@@ -1,6 +1,7 @@
 // Plain-text tables for `vitrine publish` and `vitrine releases`.
 import type { ReleaseInfo } from "../core/index.ts";
 import type { GcResult } from "./gc.ts";
+import type { SwitchResult } from "./release-switch.ts";
 
 /** Left-aligned columns separated by two spaces, with a dashed rule under the header. */
 export function table(head: string[], rows: string[][]): string {
@@ -43,13 +44,27 @@ export function formatPublished(r: ReleaseInfo, seconds: number): string {
 /** `vitrine releases list`. */
 export function formatReleases(rs: ReleaseInfo[]): string {
   if (rs.length === 0) return "no releases yet; run `vitrine publish --data DIR`";
+  const edge = rs.some((r) => r.edge);
   return table(
-    ["", "release", "created", "items", "qids", "dim", "model", "index"],
-    rs.map((r) => [r.active ? "*" : "", r.id, r.createdAt, String(r.items), String(r.qids), String(r.dim), r.model, indexText(r.index)]),
+    ["", "release", "created", "items", "qids", "dim", "model", "index", ...(edge ? ["edge"] : [])],
+    rs.map((r) => [r.active ? "*" : "", r.id, r.createdAt, String(r.items), String(r.qids), String(r.dim), r.model, indexText(r.index), ...(edge ? [r.edge ?? ""] : [])]),
   );
+}
+
+/** `vitrine releases activate|rollback`. */
+export function formatSwitch(r: SwitchResult, rolledBack: boolean): string {
+  const origin = `active: ${r.release.id}${rolledBack ? " (rolled back)" : ""}`;
+  if (!r.edge) return origin;
+  const pushed = r.edge.pushed ? ` (its ${r.edge.pushed.qids} qid lists pushed first, ${r.edge.pushed.seconds.toFixed(1)} s)` : "";
+  return `${origin}\nedge: pointer → ${r.edge.release}${pushed}`;
 }
 
 /** `vitrine releases gc`. */
 export function formatGc(g: GcResult): string {
-  return [`kept: ${g.kept.join(", ") || "none"}`, `removed: ${g.removed.join(", ") || "none"}`, `dropped tables: ${g.droppedTables.length ? g.droppedTables.join(", ") : "none"}`].join("\n");
+  return [
+    `kept: ${g.kept.join(", ") || "none"}`,
+    `removed: ${g.removed.join(", ") || "none"}`,
+    `dropped tables: ${g.droppedTables.length ? g.droppedTables.join(", ") : "none"}`,
+    ...(g.edge ? [`edge: deleted ${g.edge.deletedKeys} KV keys of ${g.edge.releases.join(", ") || "no release"}`] : []),
+  ].join("\n");
 }

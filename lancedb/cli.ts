@@ -1,26 +1,25 @@
-// `vitrine publish` and `vitrine releases`: run and print; flags and help come from the verbs'
+// `vitrine publish` and `vitrine releases`: run and print (a switch through switchRelease, so the edge follows); flags and help come from the verbs'
 // tables (core/cli/verbs/publish.ts, releases.ts), and errors exit by their kind through runVerb
 // (a usage error 2, a missing release 4, a lost publish race 5: core/errors.ts EXIT_CODES).
 import cliProgress from "cli-progress";
 import { runVerb, UsageError, type ArgsOf } from "../core/cli/index.ts";
 import { PUBLISH, RELEASES } from "../core/cli/verbs/index.ts";
-import { createHashEncoder, type TextEmbedder } from "../core/index.ts";
-import { formatGc, formatPublished, formatReleases } from "./cli-format.ts";
-import { edgePlanFromFlags, formatEdgePush, runEdgePush } from "./edge-cli.ts";
+import { BLEND_SPEC_HELP, createHashEncoder, parseBlendSpec, type TextEmbedder } from "../core/index.ts";
+import { formatGc, formatPublished, formatReleases, formatSwitch } from "./cli-format.ts";
+import { edgePlanFromFlags, edgeProgressBar, formatEdgePush, runEdgePush } from "./edge-cli.ts";
+import { edgeKvFromFlags } from "./edge-credentials.ts";
 import { gcReleases } from "./gc.ts";
 import { publishRelease, type PublishOptions } from "./publish.ts";
 import { publishTrainedModel, type OnnxLoaders } from "./publish-trained.ts";
-import { activateRelease, listReleases, rollbackRelease } from "./release-ops.ts";
+import { listReleases } from "./release-ops.ts";
+import { edgeForPublish, edgeToFollow, switchRelease } from "./release-switch.ts";
 
 /** `--blend fit` (default: fit the vector weight on held-out clicks), `--blend 0.7` (fixed convex weight), `--blend rrf:0.5` (reciprocal-rank fusion). */
 function parseBlendFlag(v: string): PublishOptions["blend"] | undefined {
   if (v === "fit") return undefined;
-  const m = /^(?:(convex|rrf):)?([0-9]*\.?[0-9]+)$/.exec(v);
-  const w = m ? Number(m[2]) : NaN;
-  if (!m || !(w >= 0 && w <= 1)) {
-    throw new UsageError("BAD_FLAG", `--blend must be "fit", a vector weight in [0, 1] such as 0.7, or rrf:W / convex:W, got "${v}"`);
-  }
-  return { method: (m[1] ?? "convex") as "convex" | "rrf", weight: w };
+  const blend = parseBlendSpec(v);
+  if (!blend) throw new UsageError("BAD_FLAG", `--blend must be "fit", ${BLEND_SPEC_HELP}, got "${v}"`);
+  return blend;
 }
 
 /** Encoders `--encoder` can name: the lexical hash baseline, or the exported ONNX towers. */
@@ -49,8 +48,22 @@ export function publishCommand(argv: string[], onnx?: OnnxLoaders): Promise<numb
 }
 
 async function runPublish(values: ArgsOf<typeof PUBLISH>["values"], onnx: OnnxLoaders | undefined): Promise<number> {
+  if (values.edge && values["no-edge"]) throw new UsageError("BAD_FLAG", "--edge and --no-edge contradict each other; pass one");
   // Checked before publishing: missing Cloudflare credentials should fail now, not after the publish.
-  const edge = edgePlanFromFlags(values, process.env);
+  let edge = edgePlanFromFlags(values, process.env);
+  if (!edge) {
+    // A data directory with an edge: the edge follows an activating publish (credentials from the
+    // environment), or the publish is refused before it starts.
+    const want = values["no-edge"] ? false : undefined;
+    const kv = await edgeForPublish(values.data, want === false ? null : edgeKvFromFlags({}, process.env), want, !values["no-activate"], "pass --no-edge");
+    if (kv) edge = { release: null, writer: kv };
+  }
+  // --keep collects releases afterwards, their KV keys too: decided now as well, not after publishing.
+  const gcKv =
+    values.keep === undefined
+      ? null
+      : await edgeToFollow(values.data, { kv: edge?.writer ?? edgeKvFromFlags({}, process.env), skip: values["no-edge"], skipHint: "pass --no-edge" }, "collecting releases (--keep)");
+  const gcEdge = { kv: gcKv, skip: gcKv === null, skipHint: "" };
   if (edge?.release) {
     // --edge --release: push an existing release, publish nothing.
     console.log(formatEdgePush(await runEdgePush(values.data, edge, null)));
@@ -91,7 +104,7 @@ async function runPublish(values: ArgsOf<typeof PUBLISH>["values"], onnx: OnnxLo
     bar.stop();
     console.log(formatPublished(info, (performance.now() - started) / 1000));
     if (edge) console.log(formatEdgePush(await runEdgePush(values.data, edge, info)));
-    if (keep !== undefined) console.log(formatGc(await gcReleases(values.data, { keep })));
+    if (keep !== undefined) console.log(formatGc(await gcReleases(values.data, { keep, edge: gcEdge })));
     return 0;
   } finally {
     bar.stop();
@@ -105,23 +118,27 @@ export function releasesCommand(argv: string[]): Promise<number> {
     argv,
     async ({ subverb, args, values }) => {
       const dir = values.data;
+      // The edge follows when the credentials are given (or the data directory has one: then they are needed, or --no-edge).
+      const edge = () => ({ kv: values["no-edge"] ? null : edgeKvFromFlags(values, process.env), skip: values["no-edge"], skipHint: "pass --no-edge" });
       switch (subverb) {
         case "list":
           console.log(formatReleases(await listReleases(dir)));
           return 0;
-        case "activate": {
-          const r = await activateRelease(dir, args[0]!);
-          console.log(`active: ${r.id}`);
-          return 0;
-        }
+        case "activate":
         case "rollback": {
-          const r = await rollbackRelease(dir);
-          console.log(`active: ${r.id} (rolled back)`);
+          const bar = edgeProgressBar();
+          try {
+            const r = await switchRelease({ dataDir: dir, action: subverb === "activate" ? { activate: args[0]! } : { rollback: true }, edge: edge(), onEdgeProgress: bar.onProgress });
+            bar.stop();
+            console.log(formatSwitch(r, subverb === "rollback"));
+          } finally {
+            bar.stop();
+          }
           return 0;
         }
         case "gc": {
           if (values.keep === undefined) throw new UsageError("MISSING_FLAG", "gc needs --keep N (complete releases to keep besides the active one)");
-          console.log(formatGc(await gcReleases(dir, { keep: values.keep })));
+          console.log(formatGc(await gcReleases(dir, { keep: values.keep, edge: edge() })));
           return 0;
         }
       }

@@ -34,10 +34,10 @@ type ItemBody = Omit<EdgeItem, "score">;
 // Everything a list entry shows or a filter reads, by item id, nulls left out.
 async function itemBodies(h: ReleaseHandles): Promise<Map<string, ItemBody>> {
   const keys = [...h.knownAttributes].sort();
-  const cols = ["id", "title", "brand", "category", "price", "image", ...(keys.length ? ["attributes"] : [])];
+  const cols = ["id", "title", "brand", "category", "price", "image", "text_only", ...(keys.length ? ["attributes"] : [])];
   const t = (await h.items.query().select(cols).toArrow()) as unknown as ArrowTable;
   const col = (name: string) => t.getChild(name);
-  const [ids, titles, brands, categories, prices, images, attrs] = ["id", "title", "brand", "category", "price", "image", "attributes"].map(col);
+  const [ids, titles, brands, categories, prices, images, textOnly, attrs] = ["id", "title", "brand", "category", "price", "image", "text_only", "attributes"].map(col);
   const attrCols = keys.map((k) => [k, attrs?.getChild(k as never) ?? null] as const);
   const out = new Map<string, ItemBody>();
   for (let r = 0; r < t.numRows; r++) {
@@ -50,7 +50,8 @@ async function itemBodies(h: ReleaseHandles): Promise<Map<string, ItemBody>> {
     if (brand !== null && brand !== undefined) body.brand = brand;
     if (category !== null && category !== undefined) body.category = category;
     if (price !== null && price !== undefined) body.price = price;
-    if (image !== null && image !== undefined) body.image = image;
+    // As the origin's release index: an item without a usable image has none (text-only).
+    if (image !== null && image !== undefined && textOnly?.get(r) !== true) body.image = image;
     // A null struct row makes every child null, whatever the child buffer holds.
     if (attrs && attrs.isValid(r)) {
       const a: Record<string, string> = {};

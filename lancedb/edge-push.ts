@@ -2,10 +2,12 @@
 // bulk batches, then its meta record, then — only once every batch is stored — the `active`
 // pointer. A push that dies part-way leaves keys nothing points at; the edge keeps serving the
 // release the pointer names.
+import { openStore } from "./connect.ts";
 import { openRelease } from "./open-release.ts";
-import { EDGE_ACTIVE_KEY, EDGE_FORMAT, type EdgePointer } from "../core/index.ts";
 import { edgeEntries, edgeMetaEntry, type EdgeExportSummary } from "./edge-export.ts";
-import { kvBatches, type KV_BULK_LIMITS, type KvBatch, type KvBulkWriter } from "./edge-kv-http.ts";
+import { kvBatches, type KV_BULK_LIMITS, type KvBatch, type KvClient } from "./edge-kv-http.ts";
+import { moveEdgePointer, putKv } from "./edge-pointer.ts";
+import { recordEdgeKeys } from "./edge-record.ts";
 
 /** Where a push is. */
 export interface EdgePushProgress {
@@ -25,8 +27,8 @@ export interface EdgePushOptions {
   dataDir: string;
   /** Release to push (default: the active one). */
   release?: string;
-  /** Where the KV pairs go (createCloudflareKvWriter). */
-  writer: KvBulkWriter;
+  /** Where the KV pairs go (createCloudflareKv). */
+  writer: KvClient;
   /** Point the edge at the release afterwards (default: only when it is the active release). */
   flip?: boolean;
   /** Items per list pushed (default: the whole list). */
@@ -69,6 +71,8 @@ export async function pushReleaseToEdge(opts: EdgePushOptions): Promise<EdgePush
   const t0 = performance.now();
   const h = await openRelease(opts.dataDir, opts.release);
   const release = h.info.id;
+  // Before the first key: gc must find the keys of a push that dies half-way.
+  await recordEdgeKeys(await openStore(opts.dataDir), release);
   const flip = opts.flip ?? h.info.active;
   const concurrency = Math.max(1, opts.concurrency ?? 2);
   const summary: EdgeExportSummary = { qids: 0, listLength: 0 };
@@ -120,15 +124,15 @@ export async function pushReleaseToEdge(opts: EdgePushOptions): Promise<EdgePush
   if (stopped) return result(false, true);
 
   // Every list is stored: record the release as complete, then (and only then) point the edge at it.
-  const one = async (key: string, value: string) => {
-    for await (const b of kvBatches([{ key, value }], opts.limits)) await send(b);
-  };
   const meta = edgeMetaEntry(h, summary);
-  await one(meta.key, meta.value);
+  await putKv(opts.writer, meta.key, meta.value);
+  totals.keys++;
+  totals.batches++;
   if (flip) {
     opts.onProgress?.({ release, stage: "pointer", done: 0, total: 1 });
-    const pointer: EdgePointer = { format: EDGE_FORMAT, release, pushedAt: new Date().toISOString() };
-    await one(EDGE_ACTIVE_KEY, JSON.stringify(pointer));
+    await moveEdgePointer(opts.dataDir, opts.writer, release, { verified: true });
+    totals.keys++;
+    totals.batches++;
     opts.onProgress?.({ release, stage: "pointer", done: 1, total: 1 });
   }
   return result(flip, false);

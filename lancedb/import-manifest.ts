@@ -63,6 +63,8 @@ export type ImportManifest =
       seed: number;
       imageSize: number;
       grid: number;
+      /** Absolute path of the image cache the import used (absent in imports made before it was recorded: `<data>/cache/images`). */
+      imageCacheDir?: string;
       tables: Record<string, number>;
       summary: ImportSummary;
     };

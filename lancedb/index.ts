@@ -7,6 +7,8 @@
 //   openStore, storePath, allTableNames          a data directory's LanceDB connection
 //   IMPORT_MANIFEST, readImportManifest,         DIR/import.json, which every reader of the import
 //     ImportManifest, ImportSummary, RowCounts     tables checks
+//   defaultImageCacheDir, imageCacheLayout,      the import's image cache (ingest writes it, the API
+//     ImageCacheLayout                             serves its originals)
 //   IMPORT_TABLES, TableWriter, CATALOG_SCHEMA,  the import tables `vitrine import` writes, their
 //     CLICK_SCHEMA, JUDGMENT_SCHEMA,               schemas and rows
 //     CatalogRow, ClickRow, JudgmentRow
@@ -37,13 +39,20 @@
 //     appendReleaseRow, writePointer, ReleaseRow,
 //     QIDS_SCHEMA, RELEASE_TABLES, releaseTables,
 //     releaseId, releaseNumber
-//   pushReleaseToEdge, edgePlanFromFlags,        pushing a release to Workers KV (`publish --edge`,
-//     createCloudflareKvWriter, kvBatches,         and the job's publish stage)
+//   switchRelease, edgeToFollow, EdgeChoice,     activate / roll back with the edge following (CLI,
+//     edgeForPublish, ReleaseAction,               REST, tRPC, jobs: the one home of a switch), and
+//     SwitchResult                                 the edge a publish brings along
+//   pushReleaseToEdge, edgeKvFromFlags,          pushing a release to Workers KV (`publish --edge`,
+//     edgePlanFromFlags, EDGE_CREDENTIAL_VARS,     and the job's publish stage), with credentials
+//     createCloudflareKv, KvClient, kvBatches,     from flags or the environment
 //     KvBatch, EdgePushError
+//   moveEdgePointer, readKvPointer, readKvMeta,  the edge's pointer in KV, and the store's record
+//     readEdgeRecord, EdgeRecord                   of it
 import "./quiet-log.ts"; // before LanceDB loads: its per-table WARN lines would bury progress bars
 export { StoreError, type StoreErrorCode } from "./errors.ts";
 export { openStore, storePath, allTableNames } from "./connect.ts";
 export { IMPORT_MANIFEST, readImportManifest, type ImportManifest, type ImportSummary, type RowCounts } from "./import-manifest.ts";
+export { defaultImageCacheDir, imageCacheLayout, type ImageCacheLayout } from "./image-cache.ts";
 export {
   IMPORT_TABLES,
   TableWriter,
@@ -78,6 +87,10 @@ export { writeLexiconTable } from "./lexicon-table.ts";
 export { appendReleaseRow, writePointer, type ReleaseRow } from "./release-registry.ts";
 export { QIDS_SCHEMA, RELEASE_TABLES } from "./release-schemas.ts";
 export { releaseTables, releaseId, releaseNumber } from "./release-names.ts";
+export { switchRelease, edgeToFollow, edgeForPublish, type EdgeChoice, type ReleaseAction, type SwitchResult } from "./release-switch.ts";
 export { pushReleaseToEdge } from "./edge-push.ts";
 export { edgePlanFromFlags } from "./edge-cli.ts";
-export { createCloudflareKvWriter, kvBatches, EdgePushError, type KvBatch } from "./edge-kv-http.ts";
+export { edgeKvFromFlags, EDGE_CREDENTIAL_VARS } from "./edge-credentials.ts";
+export { createCloudflareKv, kvBatches, EdgePushError, type KvBatch, type KvClient } from "./edge-kv-http.ts";
+export { moveEdgePointer, readKvPointer, readKvMeta } from "./edge-pointer.ts";
+export { readEdgeRecord, type EdgeRecord } from "./edge-record.ts";

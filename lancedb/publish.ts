@@ -138,7 +138,11 @@ export async function publishRelease(opts: PublishOptions): Promise<ReleaseInfo>
     import_tables: JSON.stringify(manifest.tables),
     publish_seconds: (performance.now() - started) / 1000,
     state: "complete",
-    retrieval: JSON.stringify({ lexical, blend: fit.blend, fit: { queries: fit.queries, grid: fit.grid, ...(fit.reason ? { reason: fit.reason } : {}) } }),
+    retrieval: JSON.stringify({
+      lexical,
+      blend: fit.blend,
+      fit: { queries: fit.queries, grid: fit.grid, ...(fit.best !== undefined ? { best: fit.best } : {}), ...(fit.reason ? { reason: fit.reason } : {}) },
+    }),
   };
   await appendReleaseRow(db, row);
   let active = (await readPointer(db))?.release ?? null;

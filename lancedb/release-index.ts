@@ -16,6 +16,7 @@ export interface ReleaseIndex extends SearchIndex {
   brands: (string | null)[];
   categories: (string | null)[];
   prices: (number | null)[];
+  /** The catalog's image reference, null for items without a usable image (text-only). */
   images: (string | null)[];
   textOnly: boolean[];
   attributeKeys: string[];
@@ -100,6 +101,10 @@ export async function loadReleaseIndex(handles: ReleaseHandles): Promise<Release
   const decoded = new Map<number, QidList>();
 
   const titles = strings(items, "title") as string[];
+  const textOnly = [...(items.getChild("text_only") ?? [])] as boolean[];
+  // An item whose image could not be loaded at import has none to show: null, never a reference
+  // the API could not serve (GET /v1/images/:id serves what the import loaded).
+  const images = strings(items, "image").map((v, r) => (textOnly[r] ? null : v));
   const prices = [...(items.getChild("price") ?? [])] as (number | null)[];
   const base = buildSearchIndex(
     { titles, brands, categories, prices, attributeColumns },
@@ -121,8 +126,8 @@ export async function loadReleaseIndex(handles: ReleaseHandles): Promise<Release
     brands,
     categories,
     prices,
-    images: strings(items, "image"),
-    textOnly: [...(items.getChild("text_only") ?? [])] as boolean[],
+    images,
+    textOnly,
     attributeKeys,
     attributeColumns,
     qidCount: qids.numRows,

@@ -1,10 +1,16 @@
 // createClient: the typed Vitrine client over tRPC (httpLink to `${url}/trpc`, key in a header).
-import { createTRPCClient, httpLink, httpSubscriptionLink, splitLink } from "@trpc/client";
+import { createTRPCClient, httpBatchLink, httpLink, httpSubscriptionLink, splitLink } from "@trpc/client";
 import { EventSource } from "eventsource";
-import { toVitrineError } from "./errors.ts";
+import { toVitrineError, VitrineError } from "./errors.ts";
 import type { AppRouter } from "../api/http/index.ts";
 import type { JobConfig, JobEvent, JobKind, JobRecord, ListJobsOptions } from "./job-types.ts";
-import type { Health, ItemRecord, LookupResult, ReleaseInfo, ReleaseOption, RetrieveOptions, RetrieveResult } from "./types.ts";
+import type { Health, ItemRecord, LookupResult, ReleaseInfo, ReleaseOption, RetrieveOptions, RetrieveRequest, RetrieveResult, SimilarOptions, SimilarResult } from "./types.ts";
+
+/** One result of retrieveMany, in the order asked: the answer, or that query's error. */
+export type RetrieveManyResult = { ok: true; result: RetrieveResult } | { ok: false; error: VitrineError };
+
+/** Most queries one retrieveMany call sends (the server's tRPC batch limit). */
+export const MAX_RETRIEVE_MANY = 16;
 
 /** Options of createClient. */
 export interface ClientOptions {
@@ -20,8 +26,20 @@ export interface ClientOptions {
 
 /** The Vitrine client. */
 export interface VitrineClient {
-  /** Retrieve items for a query: `retrieve("red floral dress", { k: 50, filters: { brand: "Acme" } })`. */
+  /**
+   * Retrieve items for a query: `retrieve("red floral dress", { k: 50, filters: { brand: "Acme" } })`.
+   * A page: `{ k: 20, offset: 40 }`, or `{ k: 20, cursor: previous.nextCursor }`; facet counts: `{ facets: ["brand", "category", "price"] }`.
+   */
   retrieve(query: string, options?: RetrieveOptions): Promise<RetrieveResult>;
+  /**
+   * Several retrieves in one HTTP request (a tRPC batch; at most MAX_RETRIEVE_MANY): results in the
+   * order asked, each `{ ok: true, result }` or `{ ok: false, error }` — one query's failure (a bad
+   * filter, an unknown release) does not fail the others. More than MAX_RETRIEVE_MANY queries throw
+   * a VitrineError (INVALID_INPUT) before anything is sent.
+   */
+  retrieveMany(requests: RetrieveRequest[]): Promise<RetrieveManyResult[]>;
+  /** Items similar to one item (its vector in the release's item space), the item left out: `similar("sku-1", { k: 10, filters: { price: { lte: 80 } } })`. */
+  similar(id: string, options?: SimilarOptions): Promise<SimilarResult>;
   /** The qid of a query and whether the release has a precomputed list for it. */
   lookup(query: string, options?: ReleaseOption): Promise<LookupResult>;
   /** Item records. */
@@ -33,10 +51,10 @@ export interface VitrineClient {
   releases: {
     /** Complete releases, newest first. */
     list(): Promise<ReleaseInfo[]>;
-    /** Make a release the active one (admin key). */
-    activate(release: string): Promise<ReleaseInfo>;
-    /** Re-activate the release active before the current one (admin key). */
-    rollback(): Promise<ReleaseInfo>;
+    /** Make a release the active one (admin key); the edge follows unless `{ edge: false }`. */
+    activate(release: string, options?: { edge?: boolean }): Promise<ReleaseInfo>;
+    /** Re-activate the release active before the current one (admin key); the edge follows unless `{ edge: false }`. */
+    rollback(options?: { edge?: boolean }): Promise<ReleaseInfo>;
   };
   /** Jobs: retrain and its stages, run by the API's job manager (trigger, cancel, resume need an admin key). */
   jobs: {
@@ -97,16 +115,29 @@ export function createClient(options: ClientOptions): VitrineClient {
       }),
     ],
   });
+  // retrieveMany's own client: calls made in one tick leave as one batched request.
+  const batch = createTRPCClient<AppRouter>({
+    links: [httpBatchLink({ url: `${base}/trpc`, methodOverride: "POST", headers, ...(options.fetch ? { fetch: options.fetch } : {}) })],
+  });
   return {
     retrieve: (query, opts) => call(() => trpc.retrieve.query({ ...opts, query })),
+    retrieveMany: async (requests) => {
+      if (requests.length > MAX_RETRIEVE_MANY) {
+        const message = `retrieveMany takes at most ${MAX_RETRIEVE_MANY} queries per call (the API's batch limit), got ${requests.length}; split the list`;
+        throw new VitrineError(message, { code: "INVALID_INPUT", status: 400, issues: [{ field: "requests", message }] });
+      }
+      const settled = await Promise.allSettled(requests.map((r) => batch.retrieve.query(r)));
+      return settled.map((s) => (s.status === "fulfilled" ? { ok: true as const, result: s.value } : { ok: false as const, error: toVitrineError(s.reason) }));
+    },
+    similar: (id, opts) => call(() => trpc.similar.query({ ...opts, id })),
     lookup: (query, opts) => call(() => trpc.lookup.query({ ...opts, query })),
     items: {
       get: (ids, opts) => call(async () => (await trpc.items.get.query({ ...opts, ids })).items),
     },
     releases: {
       list: () => call(async () => (await trpc.releases.list.query()).releases),
-      activate: (release) => call(() => trpc.releases.activate.mutate({ release })),
-      rollback: () => call(() => trpc.releases.rollback.mutate()),
+      activate: (release, opts) => call(() => trpc.releases.activate.mutate({ ...opts, release })),
+      rollback: (opts) => call(() => trpc.releases.rollback.mutate(opts)),
     },
     jobs: {
       trigger: (input) => call(() => trpc.jobs.trigger.mutate(input)),

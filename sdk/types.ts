@@ -8,6 +8,7 @@ import type { inferProcedureInput, inferProcedureOutput, inferRouterError } from
 import type { AppRouter } from "../api/http/index.ts";
 
 type RetrieveInput = inferProcedureInput<AppRouter["retrieve"]>;
+type SimilarInput = inferProcedureInput<AppRouter["similar"]>;
 
 // ── Filters ─────────────────────────────────────────────────────────────────────────────────
 
@@ -52,8 +53,26 @@ export type RetrieveOptions = Omit<RetrieveInput, "query" | "filters"> & {
   filters?: Filters | undefined;
 };
 
-/** The answer of retrieve. */
+/** One query of retrieveMany: the query and retrieve's options. */
+export type RetrieveRequest = RetrieveOptions & Pick<RetrieveInput, "query">;
+
+/** The answer of retrieve: a page of the query's ranking (with nextCursor while there is a next page in the window) and, when asked, facet counts. */
 export type RetrieveResult = inferProcedureOutput<AppRouter["retrieve"]>;
+
+/** Facet counts over the ranking's first 200 items. */
+export type Facets = NonNullable<RetrieveResult["facets"]>;
+
+/** A facet field retrieve can count. */
+export type FacetField = NonNullable<RetrieveInput["facets"]>[number];
+
+/** Options of similar: everything but the item id. */
+export type SimilarOptions = Omit<SimilarInput, "id" | "filters"> & {
+  /** Hard constraints on the neighbours, as retrieve's filters. */
+  filters?: Filters | undefined;
+};
+
+/** The answer of similar: the item's neighbours, best first. */
+export type SimilarResult = inferProcedureOutput<AppRouter["similar"]>;
 
 /** One retrieved item. */
 export type RetrievedItem = RetrieveResult["items"][number];

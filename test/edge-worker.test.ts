@@ -5,7 +5,7 @@ import { createJobManager, createLocalRunner } from "../api/jobs/index.ts";
 import { serveNode, type NodeServer } from "../api/node/index.ts";
 import { createRetrievalService, type RetrievalService } from "../api/service/index.ts";
 import { createHashEncoder, queryId, type FilterExpr, type FilterShorthand } from "../core/index.ts";
-import { createCloudflareKvWriter, kvBatches, publishRelease, pushReleaseToEdge } from "../lancedb/index.ts";
+import { createCloudflareKv, kvBatches, publishRelease, pushReleaseToEdge } from "../lancedb/index.ts";
 import { publishCommand } from "../lancedb/cli.ts";
 import { BRANDS, importedShop, makeShop } from "../lancedb/test-fixtures.ts";
 import { createClient } from "../sdk/index.ts";
@@ -28,7 +28,7 @@ let edge: EdgeSandbox;
 const originLog: { path?: string; keyId?: string | null; requestId?: string; msg?: string }[] = [];
 const originRequests = () => originLog.filter((l) => l.msg === "request");
 
-const writer = () => createCloudflareKvWriter({ ...edge.kvApi, baseDelayMs: 1 });
+const writer = () => createCloudflareKv({ ...edge.kvApi, baseDelayMs: 1 });
 
 async function rest(base: string, body: unknown, key: string | null = READ): Promise<{ status: number; headers: Headers; json: any }> {
   const res = await fetch(`${base}/v1/retrieve`, {
@@ -87,7 +87,7 @@ describe("edge Worker under workerd", () => {
     expect(stats.maxKeys).toBeLessThanOrEqual(16);
     expect(stats.keys).toBe(pushed.keys);
     expect((await edge.kvKeys("r001/q/")).length).toBe(pushed.qids);
-    const refused = createCloudflareKvWriter({ ...edge.kvApi, apiToken: "not-the-token" });
+    const refused = createCloudflareKv({ ...edge.kvApi, apiToken: "not-the-token" });
     await expect(pushReleaseToEdge({ dataDir: shop.dataDir, writer: refused, flip: false })).rejects.toMatchObject({ name: "EdgePushError", code: "KV_AUTH" });
   });
 
@@ -144,6 +144,31 @@ describe("edge Worker under workerd", () => {
     ]);
     // The edge's request id travels with the forwarded request.
     expect(reached[0]!.requestId).toBe(miss.headers.get("x-request-id"));
+  });
+
+  it("answers an offset page from KV equal to the origin's, cursor included; forwards the cursor, facets and similar (via=edge in the origin's query log)", async () => {
+    const query = loggedQueries[2]!;
+    const before = originRequests().length;
+    const page = await rest(edge.url, { query, k: 5, offset: 10 });
+    expect(page.headers.get("x-vitrine-edge")).toBe("hit");
+    expect(page.json).toMatchObject({ offset: 10, more: true, path: "qid" });
+    expect(comparable(page.json)).toEqual(comparable((await rest(origin.url, { query, k: 5, offset: 10 })).json));
+    expect(originRequests().length - before).toBe(1);
+    const next = await rest(edge.url, { query, k: 5, cursor: page.json.nextCursor });
+    expect(next.headers.get("x-vitrine-edge")).toBe("forward");
+    const fifteen = (await rest(origin.url, { query, k: 20 })).json.items.map((i: { id: string }) => i.id);
+    expect(next.json.items.map((i: { id: string }) => i.id)).toEqual(fifteen.slice(15, 20));
+    const facets = await rest(edge.url, { query, k: 5, facets: ["brand"] });
+    expect([facets.headers.get("x-vitrine-edge"), facets.json.facets.counted > 0]).toEqual(["forward", true]);
+    const similar = await fetch(`${edge.url}/v1/similar`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${READ}` }, body: '{"id":"sku-00001","k":3}' });
+    expect([similar.status, similar.headers.get("x-vitrine-edge")]).toEqual([200, "forward"]);
+    const viaEdge = originLog.filter((l) => (l as { msg?: string }).msg === "query").slice(-4) as { via?: string; op?: string }[];
+    expect(viaEdge.map((l) => [l.op, l.via])).toEqual([
+      ["retrieve", "edge"],
+      ["retrieve", "direct"],
+      ["retrieve", "edge"],
+      ["similar", "edge"],
+    ]);
   });
 
   it("computes the same qid and terms as Node for CJK text (jieba wasm in workerd)", async () => {
@@ -233,7 +258,7 @@ describe("edge Worker under workerd", () => {
 
   it("never serves a half-pushed release; serves it once the pointer flips", async () => {
     await publishRelease({ dataDir: shop.dataDir, encoder: createHashEncoder({ seed: 9 }), topK: 60 });
-    await service.activate("r002");
+    await service.activate("r002", { edge: false });
     const query = loggedQueries[2]!;
     const half = await pushReleaseToEdge({ dataDir: shop.dataDir, writer: writer(), limits: { maxKeys: 16 }, stopAfterBatches: 2 });
     expect(half).toMatchObject({ release: "r002", flipped: false, partial: true });

@@ -42,6 +42,14 @@ const rowOf = (out: string, label: string) =>
     .trim()
     .split(/\s+/);
 
+/** One printed table: the text after the title line that names both parts, up to the next blank line pair. */
+const tableOf = (out: string, table: string, kind: string) => {
+  const start = out.split("\n").findIndex((l) => l.startsWith(table) && l.includes(kind) && !l.startsWith("| "));
+  expect(start, `${table} — ${kind}`).toBeGreaterThanOrEqual(0);
+  const lines = out.split("\n").slice(start + 2);
+  return lines.slice(0, lines.indexOf("")).join("\n");
+};
+
 describe("vitrine eval --ablations", () => {
   it("trains only missing configs, shares one run between identical rows, and reuses finished runs on the next call", async () => {
     // A finished text-only run under another name: found by its config, not retrained.
@@ -79,12 +87,22 @@ describe("vitrine eval --ablations", () => {
 
     const ckpt = join(data, "runs", "ablation-fusion-no-stage1-s1", (await readFile(join(data, "runs", "ablation-fusion-no-stage1-s1", "latest"), "utf8")).trim(), "weights.bin");
     const before = (await stat(ckpt)).mtimeMs;
-    const second = vitrine("eval", "--data", data, "--ablations", ...TINY, "--seeds", "1,2", "--finetune-steps", "0", "--only", "both,text", "--ann");
+    const second = vitrine("eval", "--data", data, "--ablations", ...TINY, "--seeds", "1,2", "--finetune-steps", "0", "--only", "both,text", "--ann", "--fixed-blend", "1", "--fixed-blend", "rrf:0.5");
     expect(second.status, second.stderr.slice(-2000)).toBe(0);
     expect(second.stderr).toMatch(/fusion-no-stage1-s1: reuse runs\/ablation-fusion-no-stage1-s1 \(step 6\)/);
     expect(second.stderr).not.toMatch(/^training /m);
     expect((await stat(ckpt)).mtimeMs).toBe(before);
     expect(rowOf(second.stdout, "+MBNS +CDNS (both) (2 seeds)")).toEqual(rowOf(first.stdout, "+MBNS +CDNS (both) (2 seeds)"));
+    // --fixed-blend: each row served with its fitted blend and with every fixed one; a fixed weight
+    // of 1 is the vector channel alone, so its row must equal that table's row.
+    const alone = tableOf(second.stdout, "Item tower (seed 003)", "vector channel alone");
+    const blends = tableOf(second.stdout, "Item tower (seed 003)", "fitted vs fixed blends");
+    expect(rowOf(blends, "text-only, fitted blend (2 seeds)")).toEqual(rowOf(second.stdout, "text-only (2 seeds)"));
+    expect(rowOf(blends, "text-only, fixed w 1 (2 seeds)")).toEqual(rowOf(alone, "text-only (2 seeds)"));
+    expect(rowOf(blends, "text-only, fixed rrf w 0.5 (2 seeds)")).toBeDefined();
+    expect(second.stdout).toMatch(
+      /fitted vs fixed blends\n\n\| Variant \| Seeds \| blend w \|[^\n]*\n[^\n]*\n\| text-only, fitted blend \| 1,2 \| [0-9.]+,[0-9.]+ \|[^\n]*\n\| text-only, fixed w 1 \| 1,2 \| — \|/,
+    );
     // --ann: each run's vectors also go through the release ANN index; its recall is reported.
     expect(await readFile(join(data, "eval", "ablations", "report.md"), "utf8")).toMatch(/ANN recall vs exact \(fusion-no-stage1-s1\): @10 \d+\.\d%, @100 \d+\.\d% over \d+ queries — ivf_hnsw_sq/);
   }, 240_000);
@@ -104,6 +122,9 @@ describe("vitrine eval --ablations", () => {
       [["--ablations", "--concurrency", "0"], /--concurrency must be a whole number ≥ 1/],
       [["--ablations", "--run-dir", "x"], /--run-dir cannot be combined with --ablations/],
       [["--only", "text"], /--only only applies with --ablations/],
+      [["--ablations", "--fixed-blend", "1.5"], /--fixed-blend must be a vector weight in \[0, 1\]/],
+      [["--ablations", "--fixed-blend", "max"], /--fixed-blend must be a vector weight in \[0, 1\]/],
+      [["--fixed-blend", "0.5"], /--fixed-blend only applies with --ablations/],
     ];
     try {
       for (const [flags, msg] of cases) {

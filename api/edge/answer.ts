@@ -1,6 +1,7 @@
 // The edge's retrieve: the origin's qid path (core/retrieve-engine.ts, steps 1–2) over a list read
-// from KV. It answers only when the list alone yields k items; anything the origin would top up
-// with vector search (a miss, too few after filtering) returns null and goes to the origin. Same
+// from KV. It answers only when the list alone yields the page (offset + k items); anything the
+// origin would top up with vector search (a miss, too few after filtering) returns null and goes to
+// the origin, and so do cursors and facets (the origin's result window and candidate window). Same
 // query understanding, same filter predicate, same list and scores, so the same items in the same
 // order as the origin's answer.
 import { andFilters, filterToPredicate, queryId, understandQuery, type RetrieveRequest } from "../../core/index.ts";
@@ -9,12 +10,20 @@ import type { EdgeStore } from "./kv-store.ts";
 
 const ms = (t: number) => Math.round((performance.now() - t) * 1000) / 1000;
 
-/** Answer a validated retrieve request from KV, or null when the origin must answer it. */
-export async function answerFromKv(store: EdgeStore, req: RetrieveRequest): Promise<RetrieveResult | null> {
+/**
+ * Answer a validated retrieve request from KV, or null when the origin must answer it. `startedAt`
+ * is when the request reached the Worker (performance.now()): `total` counts from there. workerd's
+ * clock moves only across I/O (reading the body, KV reads), so timings show those waits; work done
+ * in between (CPU) and lists served from the isolate's caches read 0.
+ */
+export async function answerFromKv(store: EdgeStore, req: RetrieveRequest, startedAt: number = performance.now()): Promise<RetrieveResult | null> {
   const t0 = performance.now();
   const release = await store.activeRelease();
   // A pinned release other than the one pushed lives only at the origin.
   if (release === null || (req.release !== undefined && req.release !== release)) return null;
+  if (req.cursor !== undefined || (req.facets && req.facets.length > 0)) return null;
+  const offset = req.offset ?? 0;
+  const end = offset + req.k;
   const { qid, terms } = queryId(req.query);
   const [lexicon, list] = await Promise.all([req.understand ? store.lexicon(release) : null, store.qidList(release, qid, terms)]);
   if (list === null || (req.understand && lexicon === null)) return null;
@@ -29,7 +38,7 @@ export async function answerFromKv(store: EdgeStore, req: RetrieveRequest): Prom
   const t2 = performance.now();
   const items: RetrievedItem[] = [];
   const seen = new Set<string>();
-  for (let i = 0; i < list.length && items.length < req.k; i++) {
+  for (let i = 0; i < list.length && items.length < end; i++) {
     const it = list[i]!;
     if (seen.has(it.id) || (pred && !pred(it))) continue;
     seen.add(it.id);
@@ -45,11 +54,13 @@ export async function answerFromKv(store: EdgeStore, req: RetrieveRequest): Prom
     });
   }
   // The origin would top these up from vector search; only it has the vectors.
-  if (items.length < req.k) return null;
+  if (items.length < end) return null;
   timings.qid = ms(t2);
-  timings.total = ms(t0);
+  timings.total = ms(startedAt);
   return {
-    items,
+    items: items.slice(offset),
+    offset,
+    more: true,
     path: "qid",
     release,
     qid,

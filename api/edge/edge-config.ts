@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { ConfigError, parseConfig, type ApiKey, type AppLogger, type RateLimitOptions } from "../http/index.ts";
 import type { KvNamespaceReader } from "./kv-store.ts";
+import type { DurableObjectNamespaceLike } from "./shared-rate-limit.ts";
 
 /** The Worker's bindings (see wrangler.toml). */
 export interface EdgeEnv {
@@ -13,7 +14,15 @@ export interface EdgeEnv {
   ORIGIN_URL?: string;
   /** API keys, id:key:role,... (secret: `wrangler secret put VITRINE_API_KEYS`). */
   VITRINE_API_KEYS?: string;
-  /** Per-key rate limit of edge answers per isolate, PER_SECOND:BURST or off (var). */
+  /** Origins per key id, id=ORIGIN [ORIGIN...];... (var; the origin's format). */
+  VITRINE_KEY_ORIGINS?: string;
+  /** Web origins allowed to call from a browser (CORS), comma-separated, or * (var). */
+  VITRINE_CORS_ORIGINS?: string;
+  /** Base URL of image links in edge answers (var; default ORIGIN_URL, which serves /v1/images). */
+  VITRINE_PUBLIC_BASE_URL?: string;
+  /** The EdgeRateLimiter Durable Object (wrangler.toml): holds VITRINE_RATE_LIMIT across isolates; absent, the limit is per isolate. */
+  RATE_LIMITER?: DurableObjectNamespaceLike;
+  /** Per-key rate limit of edge answers, PER_SECOND:BURST or off (var): across isolates with RATE_LIMITER, else per isolate. */
   VITRINE_RATE_LIMIT?: string;
   /** Per-client-address limit (CF-Connecting-IP) of requests without a usable key, per isolate, PER_SECOND:BURST or off (var; default 10:20). */
   VITRINE_UNAUTH_RATE_LIMIT?: string;
@@ -33,6 +42,10 @@ export interface EdgeConfig {
   originUrl: string;
   /** API keys. */
   keys: ApiKey[];
+  /** CORS origins besides the keys' own. */
+  corsOrigins: string[];
+  /** Base URL of image links (null: ORIGIN_URL). */
+  publicBaseUrl: string | null;
   /** Rate limit of edge answers (null: off). */
   rateLimit: RateLimitOptions | null;
   /** Per-address limit of requests without a usable key (null: off). */
@@ -77,6 +90,9 @@ export function parseEdgeConfig(env: EdgeEnv): EdgeConfig {
   if (!vars.success) throw new ConfigError(vars.error.issues.map((i) => i.message).join("; "));
   const base = parseConfig({
     VITRINE_API_KEYS: env.VITRINE_API_KEYS,
+    VITRINE_KEY_ORIGINS: env.VITRINE_KEY_ORIGINS,
+    VITRINE_CORS_ORIGINS: env.VITRINE_CORS_ORIGINS,
+    VITRINE_PUBLIC_BASE_URL: env.VITRINE_PUBLIC_BASE_URL,
     VITRINE_RATE_LIMIT: env.VITRINE_RATE_LIMIT,
     VITRINE_UNAUTH_RATE_LIMIT: env.VITRINE_UNAUTH_RATE_LIMIT,
     VITRINE_MAX_BODY_BYTES: env.VITRINE_MAX_BODY_BYTES,
@@ -84,6 +100,8 @@ export function parseEdgeConfig(env: EdgeEnv): EdgeConfig {
   return {
     originUrl: vars.data.ORIGIN_URL.trim().replace(/\/+$/, ""),
     keys: base.keys,
+    corsOrigins: base.corsOrigins,
+    publicBaseUrl: base.publicBaseUrl,
     rateLimit: base.rateLimit,
     unauthRateLimit: base.unauthRateLimit,
     maxBodyBytes: base.maxBodyBytes,

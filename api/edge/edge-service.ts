@@ -43,17 +43,20 @@ export class AnswerStash {
 
 const forwarded = (what: string) => new ServiceError("UNAVAILABLE", `${what} is served by the origin API; the edge forwards it, so this answer means the edge was misrouted`);
 
-/** The edge's service: retrieve from the stash (or KV); everything else belongs to the origin. */
-export function createEdgeService(store: EdgeStore, stash: AnswerStash): RetrievalService {
+/** The edge's service: retrieve from the stash (or KV); everything else belongs to the origin. `segmentable`: whether this Worker can segment a query. */
+export function createEdgeService(store: EdgeStore, stash: AnswerStash, segmentable: (query: string) => boolean = () => true): RetrievalService {
   return {
     async retrieve(req) {
       const parked = stash.take(req);
       if (parked) return parked;
+      if (!segmentable(req.query))
+        throw new ServiceError("UNAVAILABLE", "this edge Worker has no CJK dictionary; send the request as a single tRPC call or to POST /v1/retrieve (it is forwarded to the origin)");
       // Not parked: a tRPC encoding the handler does not read. Answer from KV if the list suffices.
       const r = await answerFromKv(store, req);
       if (r) return r;
       throw new ServiceError("UNAVAILABLE", "the edge cannot answer this request from KV; send it as a single tRPC call or to POST /v1/retrieve");
     },
+    similar: () => Promise.reject(forwarded("similar")),
     lookup: () => Promise.reject(forwarded("lookup")),
     getItems: () => Promise.reject(forwarded("items.get")),
     listReleases: () => Promise.reject(forwarded("releases.list")),

@@ -30,6 +30,8 @@ export async function forwardToOrigin(request: Request, body: ArrayBuffer | null
   headers.set("x-request-id", opts.requestId);
   headers.set("x-forwarded-host", url.host);
   headers.set("x-forwarded-proto", url.protocol.replace(":", ""));
+  // Labels the origin's search metrics and query log (via="edge"); no authority comes with it.
+  headers.set("x-vitrine-via", "edge");
   const client = request.headers.get("cf-connecting-ip");
   if (client) headers.set("x-forwarded-for", client);
   const hasBody = request.method !== "GET" && request.method !== "HEAD";
@@ -45,10 +47,12 @@ export async function forwardToOrigin(request: Request, body: ArrayBuffer | null
 /** An error answered by the edge itself, in the app's shapes: REST's body or tRPC's envelope. */
 export function edgeErrorResponse(path: string, err: ApiError, requestId: string): Response {
   const body = err.body(requestId);
-  const headers = { "content-type": "application/json", "x-request-id": requestId, "cache-control": "no-store", "x-vitrine-edge": "error" };
+  const retryAfter = err.extra.retryAfter;
+  const headers: Record<string, string> = { "content-type": "application/json", "x-request-id": requestId, "cache-control": "no-store", "x-vitrine-edge": "error" };
+  if (retryAfter !== undefined) headers["retry-after"] = String(retryAfter);
   if (path === "/trpc" || path.startsWith("/trpc/")) {
     const code = trpcCodeFor(err.status);
-    const data = { ...body, httpStatus: err.status };
+    const data = { ...body, httpStatus: err.status, ...(retryAfter !== undefined ? { retryAfter } : {}) };
     return new Response(JSON.stringify({ error: { message: err.message, code: JSONRPC_CODE[code] ?? -32603, data } }), { status: err.status, headers });
   }
   return new Response(JSON.stringify({ error: body }), { status: err.status, headers });

@@ -1,7 +1,23 @@
 // Reading a pushed release out of Workers KV (layout: core/edge-layout.ts), with per-isolate
 // caches: release keys never change once written, so their values are kept (bounded LRU); only
-// the `active` pointer is re-read, after a short TTL, so a flip reaches every isolate quickly.
-import { buildLexicon, EDGE_ACTIVE_KEY, EDGE_FORMAT, edgeLexiconKey, edgeQidKey, type EdgeItem, type EdgeLexiconValue, type EdgePointer, type EdgeQidValue, type Lexicon } from "../../core/index.ts";
+// the `active` pointer is re-read, after a short TTL, so a flip reaches every isolate quickly. A
+// pointer is followed only to a release whose meta record this isolate can read (every list and the
+// lexicon were stored before it): a half-moved pointer leaves the isolate on the release it served,
+// or, in a fresh isolate, on the pointer's `previous`.
+import {
+  buildLexicon,
+  EDGE_ACTIVE_KEY,
+  edgeLexiconKey,
+  edgeMetaKey,
+  edgeQidKey,
+  type EdgeItem,
+  type EdgeLexiconValue,
+  type EdgePointer,
+  type EdgeQidValue,
+  type EdgeReleaseMeta,
+  type Lexicon,
+  parseEdgeValue,
+} from "../../core/index.ts";
 
 /** The part of a Workers KV namespace binding the edge reads with. */
 export interface KvNamespaceReader {
@@ -25,23 +41,12 @@ export interface EdgeStoreOptions {
 
 /** Reads the edge's view of the active release. */
 export interface EdgeStore {
-  /** The release the pointer names, or null when nothing was pushed (or the pointer is unreadable). */
+  /** The release to serve: the one the pointer names once its meta record is readable (else the one served before, or the pointer's previous); null when nothing was pushed (or the pointer is unreadable). */
   activeRelease(): Promise<string | null>;
   /** The release's query-understanding lexicon, or null when it is missing. */
   lexicon(release: string): Promise<Lexicon | null>;
   /** The list stored for (qid, terms), or null on a miss (including a qid collision with other terms). */
   qidList(release: string, qid: number, terms: string): Promise<EdgeItem[] | null>;
-}
-
-function parse<T extends { format?: unknown }>(text: string | null): T | null {
-  if (text === null) return null;
-  try {
-    const v = JSON.parse(text) as T;
-    // A value of another format version is a miss: the origin answers until a matching push.
-    return v !== null && typeof v === "object" && v.format === EDGE_FORMAT ? v : null;
-  } catch {
-    return null;
-  }
 }
 
 /** An EdgeStore over a KV namespace. */
@@ -55,10 +60,35 @@ export function createEdgeStore(opts: EdgeStoreOptions): EdgeStore {
   const lexicons = new Map<string, Promise<Lexicon | null>>();
   const lists = new Map<string, Promise<EdgeQidValue | null>>();
 
+  // The release this isolate last served, and which releases have their meta record (kept once
+  // seen: release keys never change; a miss is asked again at the next pointer read).
+  let serving: string | null = null;
+  const complete = new Map<string, Promise<boolean>>();
+  const isComplete = (release: string): Promise<boolean> => {
+    let c = complete.get(release);
+    if (!c) {
+      // Default KV caching: a long cacheTtl would keep a not-yet-visible meta record missing.
+      c = kv.get(edgeMetaKey(release), { type: "text" }).then((text) => parseEdgeValue<EdgeReleaseMeta>(text)?.release === release);
+      const p = c;
+      p.then(
+        (ok) => ok || complete.delete(release),
+        () => complete.delete(release),
+      );
+      complete.set(release, c);
+    }
+    return c;
+  };
+
   const readPointer = async (): Promise<string | null> => {
     // Default KV caching for the pointer: a long cacheTtl would delay flips.
-    const p = parse<EdgePointer>(await kv.get(EDGE_ACTIVE_KEY, { type: "text" }));
-    return p && typeof p.release === "string" ? p.release : null;
+    const p = parseEdgeValue<EdgePointer>(await kv.get(EDGE_ACTIVE_KEY, { type: "text" }));
+    if (!p || typeof p.release !== "string") return null;
+    if (p.release === serving || (await isComplete(p.release))) return (serving = p.release);
+    // Half-moved: the release named is not complete here (pointer written early, or its keys not
+    // yet visible at this location). Keep what this isolate served; a fresh one takes `previous`.
+    if (serving !== null) return serving;
+    if (typeof p.previous === "string" && (await isComplete(p.previous))) return (serving = p.previous);
+    return null;
   };
 
   return {
@@ -78,7 +108,7 @@ export function createEdgeStore(opts: EdgeStoreOptions): EdgeStore {
       let l = lexicons.get(release);
       if (!l) {
         l = kv.get(edgeLexiconKey(release), { type: "text", cacheTtl }).then((text) => {
-          const v = parse<EdgeLexiconValue>(text);
+          const v = parseEdgeValue<EdgeLexiconValue>(text);
           return v && Array.isArray(v.brands) && Array.isArray(v.categories) ? buildLexicon(v.brands, v.categories) : null;
         });
         const p = l;
@@ -100,7 +130,7 @@ export function createEdgeStore(opts: EdgeStoreOptions): EdgeStore {
         lists.delete(key);
         lists.set(key, v);
       } else {
-        v = kv.get(key, { type: "text", cacheTtl }).then((text) => parse<EdgeQidValue>(text));
+        v = kv.get(key, { type: "text", cacheTtl }).then((text) => parseEdgeValue<EdgeQidValue>(text));
         if (cacheSize > 0) {
           const p = v;
           p.catch(() => lists.delete(key));

@@ -1,33 +1,22 @@
-// Cloudflare Workers entry (wrangler.toml): the edge handler over the KV binding, built from the
-// env at the first request. Thin by design: the logic is in the modules beside it.
+// Cloudflare Workers entry (wrangler.toml's `main`): the edge with jieba's dictionary, so queries
+// with Han characters are segmented and answered here too. The dictionary's wasm is most of the
+// bundle (≈ 2.8 of its ≈ 2.9 MiB gzipped: under the free plan's 3 MiB, barely — test/edge-bundle.test.ts
+// keeps the budget); a shop without CJK queries can deploy worker-lite.ts instead.
 import { initSync } from "jieba-wasm/web";
 // A CompiledWasm module (wrangler.toml [[rules]]): a WebAssembly.Module, not bytes.
 import jiebaWasm from "../../node_modules/jieba-wasm/pkg/web/jieba_rs_wasm_bg.wasm";
-import { ApiError, ConfigError } from "../http/index.ts";
-import { consoleLogger, createEdgeHandler, createEdgeStore, parseEdgeConfig, type EdgeEnv, type EdgeHandler } from "./index.ts";
-import { edgeErrorResponse } from "./forward.ts";
+import { createWorker } from "./worker-entry.ts";
 
-let handler: EdgeHandler | null = null;
+// Instantiated on the first query with Han characters, not at start: Latin-only traffic never pays for it.
+let ready = false;
 
-function build(env: EdgeEnv): EdgeHandler {
-  // core/segment.ts cuts Han text with jieba; in Workers its wasm arrives as a compiled module.
-  initSync({ module: jiebaWasm as WebAssembly.Module });
-  const config = parseEdgeConfig(env);
-  if (config.keys.length === 0) consoleLogger.warn({}, "VITRINE_API_KEYS is empty: every retrieve answers 401");
-  const store = createEdgeStore({ kv: env.QIDS, pointerTtlMs: config.pointerTtlMs, qidCacheSize: config.qidCacheSize });
-  return createEdgeHandler({ ...config, store, logger: consoleLogger });
-}
-
-export default {
-  async fetch(request: Request, env: EdgeEnv): Promise<Response> {
-    try {
-      handler ??= build(env);
-    } catch (e) {
-      // A misconfigured Worker says so in its logs; clients get the generic 500 every bug gets.
-      consoleLogger.error({ err: e }, e instanceof ConfigError ? "bad Worker configuration" : "Worker failed to start");
-      const requestId = crypto.randomUUID();
-      return edgeErrorResponse(new URL(request.url).pathname, new ApiError("INTERNAL", `internal error; the edge logged it — quote the requestId when reporting it`), requestId);
-    }
-    return handler.fetch(request);
+export default createWorker({
+  dictionary: () => {
+    if (ready) return;
+    initSync({ module: jiebaWasm as WebAssembly.Module });
+    ready = true;
   },
-};
+});
+
+// The per-key rate limit's Durable Object class (wrangler.toml [[durable_objects.bindings]]).
+export { EdgeRateLimiter } from "./shared-rate-limit.ts";

@@ -1,5 +1,6 @@
 // The Hono environment of the app: what middleware puts on the context for handlers.
 import type { Auth, Credential } from "./auth.ts";
+import type { Redactor } from "./redact.ts";
 
 /** Hono `Env` of the Vitrine app. */
 export interface AppEnv {
@@ -14,5 +15,7 @@ export interface AppEnv {
     auth: Auth | null;
     /** Set when the client went away before its answer (recorded as 499). */
     clientGone: boolean;
+    /** What every answer passes through on its way out: absolute image links, server paths rewritten. */
+    present: Redactor;
   };
 }

@@ -10,7 +10,12 @@ import { ApiError, JSONRPC_CODE, toApiError, trpcCodeFor } from "./errors.ts";
 import { buildOpenApiDocument } from "./openapi.ts";
 import { assertJsonValueCount, MAX_JSON_VALUES } from "./input-guard.ts";
 import { createRateLimiter, type RateLimitOptions } from "./rate-limit.ts";
-import { mountRest, REST_ROUTES } from "./rest.ts";
+import { mountRest, REST_ROUTES, type RestRoute } from "./rest.ts";
+import { JOB_ROUTES } from "./jobs-rest.ts";
+import { createSearchOps } from "./search-ops.ts";
+import { allowedOrigins, corsMiddleware } from "./cors.ts";
+import { imageBaseUrl, imagesOpenApiPath, mountImages, withImageUrls, type ImageStore } from "./images.ts";
+import { mountUi, type UiFiles } from "./ui.ts";
 import { appRouter, PROCEDURE_ACCESS, PROCEDURE_PATHS } from "./router.ts";
 import { noopMetrics, silentLogger, type AppLogger, type MetricsRecorder } from "./telemetry.ts";
 import type { AppEnv } from "./app-env.ts";
@@ -46,13 +51,30 @@ export interface AppOptions {
   publicMetrics?: boolean;
   /** Largest request body accepted, in bytes (default 1 MiB). */
   maxBodyBytes?: number;
+  /** Result window of retrieve: offset + k at most this (default 1000). */
+  maxWindow?: number;
   /** Version shown in the OpenAPI document. */
   version?: string;
   /** Clock in ms for the rate limiter (tests). */
   now?: () => number;
+  /** Images behind GET /v1/images/:id (absent: that route answers UNAVAILABLE, as at the edge, which forwards it). */
+  images?: ImageStore | null;
+  /** Base URL of the image links in answers (a CDN, the API's public address); absent or null: the origin each request came to. */
+  publicBaseUrl?: string | null;
+  /** Web origins allowed to call the API from a browser (CORS; "*": any), besides the origins of keys restricted to some. */
+  corsOrigins?: readonly string[];
+  /** The playground's and docs UI's files (absent: /playground and /docs answer 404). */
+  ui?: UiFiles | null;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Every /v1 route: retrieval, releases, jobs. */
+const ROUTES: readonly RestRoute[] = [...REST_ROUTES, ...JOB_ROUTES];
+
+/** How a request reached the app: forwarded by the edge Worker (it sets x-vitrine-via: edge) or not. */
+const viaOf = (c: HonoContext<AppEnv>): "direct" | "edge" => (c.req.header("x-vitrine-via") === "edge" ? "edge" : "direct");
+
 const KNOWN_PROCEDURES = new Set(PROCEDURE_PATHS);
 
 // Metric labels must stay bounded whatever paths clients send.
@@ -106,7 +128,7 @@ async function fillRequestId(res: Response, requestId: string): Promise<Response
 
 /** What a request to the app needs (public, read, admin; tokens) from its method and path alone. */
 export function appRequirement(publicMetrics: boolean): ReturnType<typeof createRequirementOf> {
-  return createRequirementOf({ rest: REST_ROUTES, procedures: PROCEDURE_ACCESS, publicMetrics, maxBatchSize: MAX_BATCH });
+  return createRequirementOf({ rest: ROUTES, procedures: PROCEDURE_ACCESS, publicMetrics, maxBatchSize: MAX_BATCH });
 }
 
 const MAX_BATCH = 16;
@@ -126,6 +148,9 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   const redact = createRedactor(options.redactPaths ?? []);
   const maxBodyBytes = options.maxBodyBytes ?? 1 << 20;
   const requirementOf = appRequirement(options.publicMetrics ?? false);
+  const publicBaseUrl = options.publicBaseUrl ?? null;
+  const searchOps = createSearchOps({ service, logger, metrics, ...(options.maxWindow !== undefined ? { maxWindow: options.maxWindow } : {}) });
+  const searchFor = (c: HonoContext<AppEnv>) => searchOps.forCall({ requestId: c.var.requestId, keyId: c.var.credential.auth?.keyId ?? null, via: viaOf(c) });
   let openApi: string | undefined;
 
   const app = new Hono<AppEnv>();
@@ -166,6 +191,9 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     c.set("credential", authenticate(c.req.raw.headers));
     c.set("auth", null);
     c.set("clientGone", false);
+    // What every answer passes through on its way out: image links made absolute, server paths rewritten.
+    const base = imageBaseUrl(c, publicBaseUrl);
+    c.set("present", (v) => redact(withImageUrls(v, base)));
     await next();
     c.res.headers.set("x-request-id", requestId);
     const ms = Math.round((performance.now() - started) * 1000) / 1000;
@@ -178,11 +206,14 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     );
   });
 
+  // Preflights are answered here, before the gate: browsers send them without the key.
+  app.use("*", corsMiddleware(allowedOrigins(options.corsOrigins ?? [], options.keys)));
+
   // Auth before work: the key (or, without one, the client address's bucket) and the key's rate
   // limit are checked from the method, path and headers alone — before the body limit below reads
   // a chunked body, before any JSON parse or depth check.
   app.use("*", async (c, next) => {
-    const auth = checkRequest(requirementOf(c.req.method, c.req.path), c.var.credential, limits, () => clientAddress(c));
+    const auth = checkRequest(requirementOf(c.req.method, c.req.path), c.var.credential, limits, () => clientAddress(c), c.req.header("origin") ?? null);
     c.set("auth", auth);
     await next();
   });
@@ -211,25 +242,33 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.get("/metrics", async (c) => {
     c.set("route", "/metrics");
     if (!options.publicMetrics) authorize(c.var.credential, "read");
+    if (metrics.setActiveRelease) metrics.setActiveRelease((await service.health().catch(() => null))?.release ?? null);
     const m = await metrics.render();
     return c.body(m.body, 200, { "content-type": m.contentType });
   });
 
   app.get("/v1/openapi.json", (c) => {
     c.set("route", "/v1/openapi.json");
-    openApi ??= JSON.stringify(buildOpenApiDocument(REST_ROUTES, { version: options.version ?? "0.1.0", metricsNeedKey: !options.publicMetrics }));
+    if (openApi === undefined) {
+      const doc = buildOpenApiDocument(ROUTES, { version: options.version ?? "0.1.0", metricsNeedKey: !options.publicMetrics, maxWindow: searchOps.maxWindow });
+      (doc.paths as Record<string, unknown>)["/v1/images/{id}"] = imagesOpenApiPath();
+      openApi = JSON.stringify(doc);
+    }
     return c.body(openApi, 200, { "content-type": "application/json; charset=utf-8" });
   });
 
-  mountRest(app, service, redact);
+  mountImages(app, options.images ?? null);
+  mountRest(app, ROUTES, { service, context: (c) => ({ search: searchFor(c), jobs: options.jobs ?? null, signal: c.req.raw.signal }) });
+  mountUi(app, options.ui ?? null);
 
   app.use("/trpc/*", async (c, next) => {
     c.set("route", trpcRouteLabel(c.req.path));
     // The input's values are counted before tRPC parses it (input-guard.ts): a batch may hold
     // MAX_JSON_VALUES per call. The body is read once: tRPC's adapter reads Hono's cached copy.
-    const calls = Math.min(c.req.path.split(",").length, MAX_BATCH);
+    const batch = c.req.path.split(",").length;
+    if (batch > MAX_BATCH) throw new ApiError("INVALID_INPUT", `a tRPC batch holds at most ${MAX_BATCH} calls, this one ${batch}; split it`);
     const input = c.req.method === "POST" ? await c.req.text() : c.req.query("input");
-    if (input !== undefined) assertJsonValueCount(input, MAX_JSON_VALUES * calls);
+    if (input !== undefined) assertJsonValueCount(input, MAX_JSON_VALUES * batch);
     await next();
     if (c.req.raw.signal.aborted) c.set("clientGone", true);
     else if (c.res.status >= 400) c.res = await fillRequestId(c.res, c.var.requestId);
@@ -242,8 +281,9 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
       allowMethodOverride: true,
       maxBatchSize: MAX_BATCH,
       createContext: (_opts, c): TrpcContext & Record<string, unknown> => {
-        const credential = (c as HonoContext<AppEnv>).var.credential;
-        return { service, jobs: options.jobs ?? null, credential, auth: credential.auth, requestId: (c as HonoContext<AppEnv>).var.requestId, redact };
+        const hc = c as HonoContext<AppEnv>;
+        const credential = hc.var.credential;
+        return { service, search: searchFor(hc), jobs: options.jobs ?? null, credential, auth: credential.auth, requestId: hc.var.requestId, redact: hc.var.present };
       },
       onError: ({ error, path, ctx, req }) => {
         if (isClientAbort(error) || req.signal.aborted) return;

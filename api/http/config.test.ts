@@ -33,7 +33,7 @@ describe("parseConfig", () => {
 
   it("a bad value fails loudly, naming the variable", () => {
     const bad: [Record<string, string>, RegExp][] = [
-      [{ VITRINE_API_KEYS: `app:${KEY}:write` }, /^VITRINE_API_KEYS: entry 1 \("app"\): role: role must be "read" or "admin"/],
+      [{ VITRINE_API_KEYS: `app:${KEY}:write` }, /^VITRINE_API_KEYS: entry 1 \("app"\): role: role must be "read", "admin" or "search"/],
       [{ VITRINE_API_KEYS: "app-short:read" }, /^VITRINE_API_KEYS: entry 1 must be id:key:role/],
       [{ VITRINE_API_KEYS: "app:short:read" }, /VITRINE_API_KEYS: .*at least 16 characters/],
       [{ VITRINE_PORT: "eighty" }, /^VITRINE_PORT must be a whole number/],
@@ -50,6 +50,43 @@ describe("parseConfig", () => {
     expect(() => parseConfig({}, { rateLimit: { perSecond: 0, burst: 1 } }, "config file vitrine.json")).toThrow(
       /^config file vitrine.json field "rateLimit.perSecond": rateLimit.perSecond must be > 0/,
     );
+  });
+});
+
+describe("parseConfig: browsers (CORS, search keys, image links)", () => {
+  it("reads search keys with their origins, CORS origins and the public base URL from the environment and the file", () => {
+    const c = parseConfig({
+      VITRINE_API_KEYS: `web:${KEY}:search,app:${KEY}b:read`,
+      VITRINE_KEY_ORIGINS: "web=https://Shop.example:443 http://127.0.0.1:3000/",
+      VITRINE_CORS_ORIGINS: "https://admin.shop.example, http://localhost:5173",
+      VITRINE_PUBLIC_BASE_URL: "https://cdn.shop.example/vitrine/",
+    });
+    // Origins are kept as browsers send them: lower-case host, default port dropped, no slash.
+    expect(c.keys).toEqual([
+      { id: "web", key: KEY, role: "search", origins: ["https://shop.example", "http://127.0.0.1:3000"] },
+      { id: "app", key: `${KEY}b`, role: "read" },
+    ]);
+    expect(c.corsOrigins).toEqual(["https://admin.shop.example", "http://localhost:5173"]);
+    expect(c.publicBaseUrl).toBe("https://cdn.shop.example/vitrine");
+    expect(parseConfig({})).toMatchObject({ corsOrigins: [], publicBaseUrl: null });
+    expect(parseConfig({}, { keys: [{ id: "w", key: KEY, role: "search", origins: ["https://a.example"] }], corsOrigins: ["*"] })).toMatchObject({
+      keys: [{ origins: ["https://a.example"] }],
+      corsOrigins: ["*"],
+    });
+  });
+
+  it("a bad origin, an unknown key id or a bad base URL fails, naming the variable and the fix", () => {
+    const bad: [Record<string, string>, RegExp][] = [
+      [
+        { VITRINE_API_KEYS: `web:${KEY}:search`, VITRINE_KEY_ORIGINS: "web=https://shop.example/search" },
+        /^VITRINE_KEY_ORIGINS: "https:\/\/shop.example\/search" is not a web origin; write scheme:\/\/host\[:port\]/,
+      ],
+      [{ VITRINE_API_KEYS: `web:${KEY}:search`, VITRINE_KEY_ORIGINS: "shop=https://shop.example" }, /^VITRINE_KEY_ORIGINS: no key with id "shop" \(ids: web\)/],
+      [{ VITRINE_KEY_ORIGINS: "https://shop.example" }, /^VITRINE_KEY_ORIGINS: entry 1 must be id=ORIGIN/],
+      [{ VITRINE_CORS_ORIGINS: "shop.example" }, /^VITRINE_CORS_ORIGINS: /],
+      [{ VITRINE_PUBLIC_BASE_URL: "cdn.shop.example" }, /^VITRINE_PUBLIC_BASE_URL: publicBaseUrl must be an http\(s\) URL/],
+    ];
+    for (const [env, message] of bad) expect(() => parseConfig(env), JSON.stringify(env)).toThrow(message);
   });
 });
 

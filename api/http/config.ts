@@ -2,7 +2,7 @@
 // parsed with zod at start. A bad value throws a ConfigError naming the variable or file field.
 // Runtime-agnostic (the caller reads the file), so a Worker can parse its env the same way.
 import { z } from "zod";
-import { CodedError, formatIssues, zodIssues, type ErrorKind } from "../../core/index.ts";
+import { CodedError, formatIssues, LIMITS, zodIssues, type ErrorKind } from "../../core/index.ts";
 
 /** A configuration value that cannot be used; the message names where it came from. */
 export class ConfigError extends CodedError<"BAD_CONFIG"> {
@@ -15,6 +15,28 @@ export class ConfigError extends CodedError<"BAD_CONFIG"> {
   }
 }
 
+/** A web origin as browsers send it: scheme, host and port only (https://shop.example, http://127.0.0.1:3000). */
+export const OriginSchema = z.string().transform((v, ctx) => {
+  const origin = normalizeOrigin(v);
+  if (origin === null) {
+    ctx.addIssue({ code: "custom", message: `${JSON.stringify(v.slice(0, 100))} is not a web origin; write scheme://host[:port] with nothing after it, e.g. https://shop.example` });
+    return z.NEVER;
+  }
+  return origin;
+});
+
+/** The origin a browser would send for `v` (lower-case host, default port dropped), or null when `v` is not a bare http(s) origin. */
+export function normalizeOrigin(v: string): string | null {
+  let u: URL;
+  try {
+    u = new URL(v.trim());
+  } catch {
+    return null;
+  }
+  if ((u.protocol !== "http:" && u.protocol !== "https:") || u.username || u.password || u.search || u.hash || (u.pathname !== "/" && u.pathname !== "")) return null;
+  return u.origin;
+}
+
 /** One API key as configured. */
 export const ApiKeySchema = z.object({
   id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: "key id must be 1–64 letters, digits, '_', '.' or '-'" }),
@@ -23,7 +45,9 @@ export const ApiKeySchema = z.object({
     .min(16, { error: "key must be at least 16 characters (generate one: openssl rand -hex 24)" })
     .max(256, { error: "key must be at most 256 characters" })
     .regex(/^[\x21-\x7e]+$/, { error: "key must be printable ASCII without spaces" }),
-  role: z.enum(["read", "admin"], { error: 'role must be "read" or "admin"' }),
+  role: z.enum(["read", "admin", "search"], { error: 'role must be "read", "admin" or "search"' }),
+  /** Web origins the key may be used from (a search key shipped in a storefront page); absent: any. */
+  origins: z.array(OriginSchema).max(100, { error: "at most 100 origins per key" }).optional(),
 });
 
 const positive = (what: string) => z.number({ error: `${what} must be a number` }).positive({ error: `${what} must be > 0` });
@@ -64,6 +88,27 @@ export const ServerConfigSchema = z
     jobsEnabled: z.boolean().default(true),
     /** Launch jobs through this command (a GPU container) instead of local child processes; see gpu-jobs/README.md. */
     jobCommand: z.string().min(1).nullable().default(null),
+    /**
+     * Web origins browsers may call the API from (CORS), besides the origins of keys that have
+     * them; ["*"] allows every origin. Keys travel in headers, never cookies, so no credentials mode.
+     */
+    corsOrigins: z.array(z.union([z.literal("*"), OriginSchema])).default([]),
+    /**
+     * Base URL the image links in answers start with (a CDN in front of /v1/images, or the API's
+     * public address behind a proxy); null: the origin the request came to.
+     */
+    publicBaseUrl: z
+      .string()
+      .refine((v) => /^https?:\/\/[^/\s?#]+(\/[^\s?#]*)?$/.test(v), { error: "publicBaseUrl must be an http(s) URL without query or fragment, e.g. https://cdn.shop.example" })
+      .transform((v) => v.replace(/\/+$/, ""))
+      .nullable()
+      .default(null),
+    /** Result window of retrieve: offset + k at most this many items (pagination depth). */
+    maxWindow: z
+      .int({ error: "maxWindow must be a whole number" })
+      .min(1, { error: "maxWindow must be ≥ 1" })
+      .max(LIMITS.maxWindow, { error: `maxWindow must be ≤ ${LIMITS.maxWindow}` })
+      .default(1_000),
   })
   .superRefine((c, ctx) => {
     const ids = new Set<string>();
@@ -89,13 +134,32 @@ export function parseKeysEnv(value: string): z.input<typeof ApiKeySchema>[] {
       const first = entry.indexOf(":");
       const last = entry.lastIndexOf(":");
       if (first <= 0 || last === first) {
-        throw new ConfigError(`VITRINE_API_KEYS: entry ${i + 1} must be id:key:role (role read or admin), e.g. app:3f9c…:read`);
+        throw new ConfigError(`VITRINE_API_KEYS: entry ${i + 1} must be id:key:role (role read, admin or search), e.g. app:3f9c…:read`);
       }
       const key = { id: entry.slice(0, first), key: entry.slice(first + 1, last), role: entry.slice(last + 1) };
       const r = ApiKeySchema.safeParse(key);
       if (!r.success) throw new ConfigError(`VITRINE_API_KEYS: entry ${i + 1} ("${key.id}"): ${formatIssues(zodIssues(r.error))}`);
       return key as z.input<typeof ApiKeySchema>;
     });
+}
+
+/** Parse `VITRINE_KEY_ORIGINS` ("id=https://a.example https://b.example;id2=https://c.example") into key id → origins. */
+export function parseKeyOriginsEnv(value: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const [i, entry] of value.split(";").entries()) {
+    if (entry.trim() === "") continue;
+    const eq = entry.indexOf("=");
+    const id = entry.slice(0, eq).trim();
+    const origins = entry
+      .slice(eq + 1)
+      .split(/[\s,]+/)
+      .filter((o) => o !== "");
+    if (eq <= 0 || origins.length === 0) {
+      throw new ConfigError(`VITRINE_KEY_ORIGINS: entry ${i + 1} must be id=ORIGIN [ORIGIN...] (entries separated by ";"), e.g. web=https://shop.example`);
+    }
+    out.set(id, origins);
+  }
+  return out;
 }
 
 function envInt(env: Record<string, string | undefined>, name: string): number | undefined {
@@ -128,7 +192,8 @@ function parseRateLimitEnv(v: string, name = "VITRINE_RATE_LIMIT", example = "50
  * VITRINE_API_KEYS, VITRINE_PORT (or PORT), VITRINE_HOST, VITRINE_DATA, VITRINE_RATE_LIMIT,
  * VITRINE_UNAUTH_RATE_LIMIT, VITRINE_TRUST_PROXY_HOPS, VITRINE_PUBLIC_METRICS,
  * VITRINE_MAX_BODY_BYTES, VITRINE_LOG_LEVEL, VITRINE_JOBS (on/off),
- * VITRINE_JOB_COMMAND (container launch command for jobs).
+ * VITRINE_JOB_COMMAND (container launch command for jobs), VITRINE_KEY_ORIGINS (origins per key id),
+ * VITRINE_CORS_ORIGINS, VITRINE_PUBLIC_BASE_URL, VITRINE_MAX_WINDOW (retrieve's result window).
  */
 export function parseConfig(env: Record<string, string | undefined>, file: unknown = {}, fileName = "config file"): ServerConfig {
   if (typeof file !== "object" || file === null || Array.isArray(file)) throw new ConfigError(`${fileName}: must be a JSON object`);
@@ -137,6 +202,23 @@ export function parseConfig(env: Record<string, string | undefined>, file: unkno
     if (v !== undefined) merged[k] = v;
   };
   if (env.VITRINE_API_KEYS !== undefined) set("keys", parseKeysEnv(env.VITRINE_API_KEYS));
+  if (env.VITRINE_KEY_ORIGINS !== undefined && env.VITRINE_KEY_ORIGINS.trim() !== "") {
+    const origins = parseKeyOriginsEnv(env.VITRINE_KEY_ORIGINS);
+    const keys = (Array.isArray(merged.keys) ? merged.keys : []) as { id?: unknown }[];
+    for (const id of origins.keys()) {
+      if (!keys.some((k) => k.id === id)) throw new ConfigError(`VITRINE_KEY_ORIGINS: no key with id "${id}" (ids: ${keys.map((k) => String(k.id)).join(", ") || "none"})`);
+    }
+    set(
+      "keys",
+      keys.map((k) => (origins.has(k.id as string) ? { ...k, origins: origins.get(k.id as string) } : k)),
+    );
+  }
+  if (env.VITRINE_CORS_ORIGINS !== undefined && env.VITRINE_CORS_ORIGINS.trim() !== "")
+    set(
+      "corsOrigins",
+      env.VITRINE_CORS_ORIGINS.split(/[\s,]+/).filter((o) => o !== ""),
+    );
+  set("publicBaseUrl", env.VITRINE_PUBLIC_BASE_URL?.trim() || undefined);
   set("port", envInt(env, "VITRINE_PORT") ?? envInt(env, "PORT"));
   set("host", env.VITRINE_HOST?.trim() || undefined);
   set("dataDir", env.VITRINE_DATA?.trim() || undefined);
@@ -150,6 +232,7 @@ export function parseConfig(env: Record<string, string | undefined>, file: unkno
   set("logLevel", env.VITRINE_LOG_LEVEL?.trim() || undefined);
   set("jobsEnabled", envBool(env, "VITRINE_JOBS"));
   set("jobCommand", env.VITRINE_JOB_COMMAND?.trim() || undefined);
+  set("maxWindow", envInt(env, "VITRINE_MAX_WINDOW"));
   const r = ServerConfigSchema.safeParse(merged);
   if (r.success) return r.data;
   // Name the environment variable when the bad value came from one.
@@ -161,10 +244,13 @@ export function parseConfig(env: Record<string, string | undefined>, file: unkno
     trustProxyHops: "VITRINE_TRUST_PROXY_HOPS",
     logLevel: "VITRINE_LOG_LEVEL",
     jobCommand: "VITRINE_JOB_COMMAND",
+    corsOrigins: "VITRINE_CORS_ORIGINS",
+    publicBaseUrl: "VITRINE_PUBLIC_BASE_URL",
+    maxWindow: "VITRINE_MAX_WINDOW",
   };
   const lines = zodIssues(r.error).map((i) => {
     const top = i.field.split(".")[0] ?? "";
-    const envName = fromEnv[top];
+    const envName = /^keys\.\d+\.origins/.test(i.field) && env.VITRINE_KEY_ORIGINS !== undefined ? "VITRINE_KEY_ORIGINS" : fromEnv[top];
     const where = envName !== undefined && env[envName] !== undefined ? envName : `${fileName} field "${i.field || "(root)"}"`;
     return `${where}: ${i.message}`;
   });

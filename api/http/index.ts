@@ -10,7 +10,8 @@
 //     ERROR_STATUS, toApiError,             tRPC code and JSON-RPC code
 //     trpcCodeFor, JSONRPC_CODE
 //   createAuthenticator, ApiKey, Role       API keys
-//   RateLimitOptions                        a token bucket's settings (per key, per client address)
+//   createRateLimiter, RateDecision,        token buckets (per key, per client address) and their
+//     RateLimitOptions                        settings (the edge's Durable Object holds them too)
 //   clientAddressOf, addressBucket          the client address the unauthenticated limit counts
 //   createRedactor, PathAlias, Redactor     server paths rewritten out of responses
 //   isClientAbort                           whether an error is the client going away (→ 499)
@@ -20,15 +21,21 @@
 //     RequestSample, MetricsText,           the do-nothing defaults
 //     silentLogger, noopMetrics
 //   parseConfig, ConfigError,               server configuration from env + file (Node and Worker)
-//     ServerConfig, ServerConfigSchema
+//     ServerConfig, ServerConfigSchema,
+//     normalizeOrigin
+//   ImageStore, ImageEntry, ImageSize,      what GET /v1/images/:id serves from (the Node image
+//     IMAGE_SIZES, imagePath                  store implements it) and where an item's image lives
+//   UiFiles, UiFile                         the playground's and docs UI's static files
 export { appRequirement, createApp, isClientAbort, type AppOptions } from "./app.ts";
 export type { AppEnv } from "./app-env.ts";
 export type { AppRouter } from "./router.ts";
 export { ApiError, ERROR_STATUS, JSONRPC_CODE, toApiError, trpcCodeFor, type ApiErrorCode, type ErrorBody } from "./errors.ts";
 export { createAuthenticator, type ApiKey, type Role } from "./auth.ts";
-export type { RateLimitOptions } from "./rate-limit.ts";
+export { createRateLimiter, type RateDecision, type RateLimitOptions } from "./rate-limit.ts";
 export { addressBucket, clientAddressOf } from "./client-address.ts";
 export { createRedactor, type PathAlias, type Redactor } from "./redact.ts";
 export { assertInputDepth, assertJsonValueCount, MAX_INPUT_DEPTH, MAX_JSON_VALUES } from "./input-guard.ts";
 export { noopMetrics, silentLogger, type AppLogger, type MetricsRecorder, type MetricsText, type RequestSample } from "./telemetry.ts";
-export { ConfigError, parseConfig, ServerConfigSchema, type ServerConfig } from "./config.ts";
+export { ConfigError, normalizeOrigin, parseConfig, ServerConfigSchema, type ServerConfig } from "./config.ts";
+export { IMAGE_SIZES, imagePath, type ImageEntry, type ImageSize, type ImageStore } from "./images.ts";
+export type { UiFile, UiFiles } from "./ui.ts";

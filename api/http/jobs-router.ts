@@ -4,7 +4,8 @@ import { adminProcedure, readProcedure, router } from "./trpc.ts";
 import { JobError, type JobsService } from "../jobs/types.ts";
 import { JobLogsInputSchema, JobRefSchema, ListJobsInputSchema, TriggerInputSchema } from "../../core/jobs/index.ts";
 
-function jobsOf(ctx: { jobs: JobsService | null }): JobsService {
+/** The job manager, or UNAVAILABLE where this server runs none (the edge, VITRINE_JOBS=off). */
+export function jobsOf(ctx: { jobs: JobsService | null }): JobsService {
   if (!ctx.jobs) throw new JobError("UNAVAILABLE", "this server runs no jobs (the edge forwards them to the origin; a Node API serves them)");
   return ctx.jobs;
 }

@@ -14,7 +14,14 @@ export interface OpenApiOptions {
   version: string;
   /** Whether /metrics needs a key (documents the security of that path). */
   metricsNeedKey: boolean;
+  /** Result window of retrieve (offset + k), for the document (default 1000). */
+  maxWindow?: number;
+  /** Servers the API is reached at (default: "/", the origin that served the document). */
+  servers?: { url: string; description: string }[];
 }
+
+/** Example values of path parameters, for the document. */
+const PARAM_EXAMPLES: Record<string, string> = { release: "r002", id: "j20261122-071500-ab12" };
 
 type Json = Record<string, unknown>;
 
@@ -30,6 +37,7 @@ function errorResponses(access: RestRoute["access"], hasInput: boolean): Json {
   const res = (description: string) => ({ description, content: { "application/json": { schema: ref } } });
   const out: Json = {};
   if (hasInput) out["400"] = res("invalid input (INVALID_INPUT, INVALID_FILTER, INVALID_JSON, BAD_REQUEST); `issues` names the fields");
+  if (hasInput) out["404"] = res("the release, item or job named does not exist (RELEASE_NOT_FOUND, ITEM_NOT_FOUND, JOB_NOT_FOUND)");
   if (access !== "public") {
     out["401"] = res("no API key, or an unknown one (UNAUTHORIZED)");
     if (access === "admin") out["403"] = res("the key is a read key; this needs an admin key (FORBIDDEN)");
@@ -67,28 +75,37 @@ export function buildOpenApiDocument(routes: readonly RestRoute[], opts: OpenApi
   const security = (access: RestRoute["access"]) => (access === "public" ? [] : [{ bearerAuth: [] }, { apiKeyHeader: [] }]);
   const paths: Record<string, Json> = {};
   for (const r of routes) {
+    const schema = { $ref: `#/components/schemas/${outputs.get(r.output)!.id}` };
+    const success =
+      r.stream === "sse"
+        ? {
+            description: "server-sent events: `event: <type>`, `data: <JSON of the schema>`, until the stream ends",
+            content: { "text/event-stream": { schema: { type: "string" }, "x-event-schema": schema } },
+          }
+        : { description: r.status === 202 ? "accepted" : "success", content: { "application/json": { schema } } };
     const op: Json = {
       operationId: r.operationId,
       summary: r.summary,
-      tags: [r.access === "admin" ? "admin" : "retrieval"],
+      tags: [r.tag ?? (r.access === "admin" ? "admin" : "retrieval")],
       security: security(r.access),
       "x-access": r.access,
       responses: {
-        "200": {
-          description: "success",
-          content: { "application/json": { schema: { $ref: `#/components/schemas/${outputs.get(r.output)!.id}` } } },
-        },
+        [String(r.status ?? 200)]: success,
         ...errorResponses(r.access, r.input !== undefined),
       },
     };
     const parameters: Json[] = [];
-    for (const m of r.path.matchAll(/\/:([A-Za-z0-9_]+)/g)) parameters.push({ name: m[1], in: "path", required: true, schema: { type: "string" } });
+    for (const m of r.path.matchAll(/\/:([A-Za-z0-9_]+)/g)) {
+      parameters.push({ name: m[1], in: "path", required: true, schema: { type: "string" }, ...(PARAM_EXAMPLES[m[1]!] ? { example: PARAM_EXAMPLES[m[1]!] } : {}) });
+    }
     for (const q of r.queryParams ?? []) parameters.push({ name: q.name, in: "query", required: q.required, description: q.description, schema: { type: "string" } });
     if (parameters.length > 0) op.parameters = parameters;
     if (r.inputFrom === "body" && r.input) {
       op.requestBody = {
         required: true,
-        content: { "application/json": { schema: { $ref: `#/components/schemas/${schemaName(r.operationId, "Request")}` } } },
+        content: {
+          "application/json": { schema: { $ref: `#/components/schemas/${schemaName(r.operationId, "Request")}` }, ...(r.example !== undefined ? { example: r.example } : {}) },
+        },
       };
     }
     (paths[opPath(r.path)] ??= {})[r.method.toLowerCase()] = op;
@@ -120,12 +137,19 @@ export function buildOpenApiDocument(routes: readonly RestRoute[], opts: OpenApi
     info: {
       title: "Vitrine retrieval API",
       version: opts.version,
-      description: `Multimodal product retrieval. Send an API key as 'Authorization: Bearer <key>' or 'x-api-key'. Every error body is { error: { code, message, issues?, requestId } }; codes and statuses: ${Object.entries(
+      license: { name: "Apache-2.0", identifier: "Apache-2.0" },
+      description: `Multimodal product retrieval. Send an API key as 'Authorization: Bearer <key>' or 'x-api-key'. Pagination: retrieve answers items [offset, offset + k) of one ranking, and nextCursor (send it back as cursor; bound to the query, filters and release) while offset + k stays within the result window of ${opts.maxWindow ?? 1000} items. Facets (brand, category, price buckets) count the ranking's first 200 items. Every error body is { error: { code, message, issues?, requestId } }; codes and statuses: ${Object.entries(
         ERROR_STATUS,
       )
         .map(([c, s]) => `${c} ${s}`)
         .join(", ")}.`,
     },
+    servers: opts.servers ?? [{ url: "/", description: "the server that served this document" }],
+    tags: [
+      { name: "retrieval", description: "retrieve, similar, lookup, items, releases (read key)" },
+      { name: "admin", description: "release changes (admin key)" },
+      { name: "jobs", description: "retrain and its stages: list and watch with a read key, trigger, cancel and resume with an admin key" },
+    ],
     paths,
     components: {
       schemas,

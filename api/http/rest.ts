@@ -1,15 +1,29 @@
 // REST JSON under /v1: the same operations as the tRPC router, described once in a route table
 // that drives both the Hono handlers and the OpenAPI document (so the two cannot drift).
 import type { Context as HonoContext, Hono } from "hono";
+import { streamSSE } from "hono/streaming";
 import type { z } from "zod";
-import { RetrieveRequestSchema } from "../../core/index.ts";
+import { RetrieveRequestSchema, SimilarRequestSchema } from "../../core/index.ts";
 import { authorize, type Auth } from "./auth.ts";
-import { ApiError, fromZodError } from "./errors.ts";
+import { ApiError, fromZodError, toApiError } from "./errors.ts";
 import { assertInputDepth, assertJsonValueCount } from "./input-guard.ts";
-import { ActivateInputSchema, ItemsGetInputSchema, ItemsResultSchema, LookupInputSchema, LookupResultSchema, ReleaseInfoSchema, ReleasesResultSchema, RetrieveResultSchema } from "./schemas.ts";
+import {
+  ActivateInputSchema,
+  ItemsGetInputSchema,
+  ItemsResultSchema,
+  LookupInputSchema,
+  LookupResultSchema,
+  ReleaseInfoSchema,
+  ReleasesResultSchema,
+  RetrieveResultSchema,
+  RollbackInputSchema,
+  SimilarResultSchema,
+} from "./schemas.ts";
 import type { AppEnv } from "./app-env.ts";
 import type { Redactor } from "./redact.ts";
+import type { SearchOps } from "./search-ops.ts";
 import type { RetrievalService } from "../service/types.ts";
+import type { JobsService } from "../jobs/types.ts";
 
 /** Who may call a route: anyone, a read (or admin) key, or an admin key. */
 export type Access = "public" | "read" | "admin";
@@ -22,6 +36,16 @@ export interface QueryParam {
   required: boolean;
   /** What it means. */
   description: string;
+}
+
+/** What a route's run gets besides the service and its input: the request's search operations, the jobs, the request's abort signal. */
+export interface RouteContext {
+  /** Retrieve and similar, bound to this request (metrics, query log, result window). */
+  search: SearchOps;
+  /** The job manager (null where the server runs none). */
+  jobs: JobsService | null;
+  /** Aborts when the client goes away (ends a stream). */
+  signal: AbortSignal;
 }
 
 /** One REST operation. */
@@ -42,15 +66,31 @@ export interface RestRoute {
   input?: z.ZodType;
   /** Query-string parameters (inputFrom "query"). */
   queryParams?: QueryParam[];
-  /** Schema of the 200 response, for the document. */
+  /** Schema of the success response (each event's, for a stream), for the document. */
   output: z.ZodType;
+  /** Status of a success (default 200). */
+  status?: 200 | 202;
+  /** "sse": run returns an async iterable of events, sent as server-sent events (default: one JSON body). */
+  stream?: "sse";
+  /** OpenAPI tag (default: "admin" for admin routes, else "retrieval"). */
+  tag?: string;
+  /** A request body for the document's examples. */
+  example?: unknown;
   /** Run the operation. */
-  run(service: RetrievalService, input: never, auth: Auth): Promise<unknown>;
+  run(service: RetrievalService, input: never, auth: Auth, ctx: RouteContext): Promise<unknown>;
 }
 
-const route = <S extends z.ZodType | undefined>(
-  r: Omit<RestRoute, "run" | "input"> & { input?: S; run(service: RetrievalService, input: S extends z.ZodType ? z.output<S> : undefined, auth: Auth): Promise<unknown> },
+/** A route whose run is typed by its input schema. */
+export const route = <S extends z.ZodType | undefined>(
+  r: Omit<RestRoute, "run" | "input"> & { input?: S; run(service: RetrievalService, input: S extends z.ZodType ? z.output<S> : undefined, auth: Auth, ctx: RouteContext): Promise<unknown> },
 ): RestRoute => r as unknown as RestRoute;
+
+/** `?edge=` of the release switches. */
+const EDGE_PARAM: QueryParam = {
+  name: "edge",
+  required: false,
+  description: "false: leave the edge (Workers KV) where it is; true: it must follow; absent: it follows when the server has the Cloudflare credentials",
+};
 
 /** Every /v1 operation, in document order. */
 export const REST_ROUTES: readonly RestRoute[] = [
@@ -58,12 +98,25 @@ export const REST_ROUTES: readonly RestRoute[] = [
     method: "POST",
     path: "/v1/retrieve",
     operationId: "retrieve",
-    summary: "Retrieve items for a query, with optional filters (brand/category/price/attributes)",
+    summary: "Retrieve a page of items for a query (offset or cursor), with optional filters (brand/category/price/attributes) and facet counts",
     access: "read",
     inputFrom: "body",
     input: RetrieveRequestSchema,
     output: RetrieveResultSchema,
-    run: (s, input) => s.retrieve(input),
+    example: { query: "north peak dresses", k: 20, offset: 0, filters: { price: { lte: 80 } }, facets: ["brand", "category", "price"] },
+    run: (_s, input, _auth, ctx) => ctx.search.retrieve(input),
+  }),
+  route({
+    method: "POST",
+    path: "/v1/similar",
+    operationId: "similar",
+    summary: "Items similar to one item (its own vector in the release's item-embedding space), the item left out, with optional filters",
+    access: "read",
+    inputFrom: "body",
+    input: SimilarRequestSchema,
+    output: SimilarResultSchema,
+    example: { id: "demo-000042", k: 10, filters: { price: { lte: 80 } } },
+    run: (_s, input, _auth, ctx) => ctx.search.similar(input),
   }),
   route({
     method: "GET",
@@ -124,8 +177,9 @@ export const REST_ROUTES: readonly RestRoute[] = [
     access: "admin",
     inputFrom: "path",
     input: ActivateInputSchema,
+    queryParams: [EDGE_PARAM],
     output: ReleaseInfoSchema,
-    run: (s, input) => s.activate(input.release),
+    run: (s, input) => s.activate(input.release, { edge: input.edge }),
   }),
   route({
     method: "POST",
@@ -133,9 +187,11 @@ export const REST_ROUTES: readonly RestRoute[] = [
     operationId: "releases.rollback",
     summary: "Re-activate the release that was active before the current one (admin)",
     access: "admin",
-    inputFrom: "none",
+    inputFrom: "query",
+    input: RollbackInputSchema,
+    queryParams: [EDGE_PARAM],
     output: ReleaseInfoSchema,
-    run: (s) => s.rollback(),
+    run: (s, input) => s.rollback({ edge: input.edge }),
   }),
 ];
 
@@ -153,13 +209,16 @@ export async function readJsonBody(c: HonoContext): Promise<unknown> {
   }
 }
 
+// Query-string values are strings; these parameters are whole numbers where their schema says so.
+const NUMERIC_QUERY = new Set(["limit", "tail"]);
+
 function readQuery(c: HonoContext, r: RestRoute): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const p of r.queryParams ?? []) {
     const v = c.req.query(p.name);
     if (v === undefined) continue;
     // ids=a,b,c is a list; empty entries from stray commas are dropped.
-    out[p.name] = p.name === "ids" ? v.split(",").filter((s) => s !== "") : v;
+    out[p.name] = p.name === "ids" ? v.split(",").filter((s) => s !== "") : NUMERIC_QUERY.has(p.name) && /^\d{1,9}$/.test(v) ? Number(v) : v;
   }
   return out;
 }
@@ -168,7 +227,7 @@ async function readInput(c: HonoContext, r: RestRoute): Promise<unknown> {
   let raw: unknown;
   if (r.inputFrom === "body") raw = await readJsonBody(c);
   else if (r.inputFrom === "query") raw = readQuery(c, r);
-  else if (r.inputFrom === "path") raw = c.req.param();
+  else if (r.inputFrom === "path") raw = { ...readQuery(c, r), ...c.req.param() };
   if (!r.input) return undefined;
   assertInputDepth(raw);
   const parsed = r.input.safeParse(raw);
@@ -176,16 +235,49 @@ async function readInput(c: HonoContext, r: RestRoute): Promise<unknown> {
   return parsed.data;
 }
 
-/** Register the REST routes on an app; answers leave through `redact` (no server paths). */
-export function mountRest(app: Hono<AppEnv>, service: RetrievalService, redact: Redactor): void {
-  for (const r of REST_ROUTES) {
+/** What mountRest needs besides the routes. */
+export interface MountOptions {
+  /** The retrieval service. */
+  service: RetrievalService;
+  /** The per-request context of a route's run. */
+  context(c: HonoContext<AppEnv>): RouteContext;
+}
+
+/** Register REST routes on an app; answers (each event of a stream too) leave through the request's `present` (absolute image links, no server paths). */
+export function mountRest(app: Hono<AppEnv>, routes: readonly RestRoute[], opts: MountOptions): void {
+  for (const r of routes) {
     app.on(r.method, r.path, async (c) => {
       c.set("route", r.path);
       // The gate (gate.ts) checked the key and its rate limit before the body; check the role
       // again here, still before reading input.
       const auth = r.access === "public" ? (null as never) : authorize(c.var.credential, r.access);
       const input = await readInput(c, r);
-      return c.json(redact((await r.run(service, input as never, auth)) as object), 200);
+      const ctx = opts.context(c);
+      const result = await r.run(opts.service, input as never, auth, ctx);
+      if (r.stream === "sse") return sendEvents(c, result as AsyncIterable<{ type?: string }>, c.var.present, ctx.signal);
+      return c.json(c.var.present(result as object), r.status ?? 200);
     });
   }
+}
+
+/** Seconds between keep-alive comments on a quiet stream (proxies close idle connections). */
+const SSE_PING_MS = 15_000;
+
+// Each event as `event: <type>` with its JSON; a failure mid-stream as an `error` event carrying the
+// API's error body; the stream ends when the source does or the client goes away.
+function sendEvents(c: HonoContext<AppEnv>, events: AsyncIterable<{ type?: string }>, redact: Redactor, signal: AbortSignal): Response {
+  return streamSSE(c, async (stream) => {
+    const ping = setInterval(() => void stream.write(": ping\n\n").catch(() => undefined), SSE_PING_MS);
+    let id = 0;
+    try {
+      for await (const e of events) {
+        if (signal.aborted || stream.aborted) break;
+        await stream.writeSSE({ event: e.type ?? "message", data: JSON.stringify(redact(e)), id: String(id++) });
+      }
+    } catch (err) {
+      if (!signal.aborted) await stream.writeSSE({ event: "error", data: JSON.stringify({ error: redact(toApiError(err).body(c.var.requestId)) }) });
+    } finally {
+      clearInterval(ping);
+    }
+  });
 }

@@ -1,7 +1,7 @@
 // The tRPC AppRouter: the operations of DESIGN §6 and §7's jobs. The SDK takes
 // `import type { AppRouter }` from here; REST under /v1 calls the same service methods.
-import { RetrieveRequestSchema } from "../../core/index.ts";
-import { ActivateInputSchema, ItemsGetInputSchema, LookupInputSchema } from "./schemas.ts";
+import { RetrieveRequestSchema, SimilarRequestSchema } from "../../core/index.ts";
+import { ActivateInputSchema, ItemsGetInputSchema, LookupInputSchema, RollbackInputSchema } from "./schemas.ts";
 import { jobsRouter } from "./jobs-router.ts";
 import { adminProcedure, publicProcedure, readProcedure, router } from "./trpc.ts";
 import type { Access } from "./rest.ts";
@@ -9,8 +9,8 @@ import type { Access } from "./rest.ts";
 /** releases.*: list (read), activate and rollback (admin). */
 export const releasesRouter = router({
   list: readProcedure.query(async ({ ctx }) => ({ releases: await ctx.service.listReleases() })),
-  activate: adminProcedure.input(ActivateInputSchema).mutation(({ ctx, input }) => ctx.service.activate(input.release)),
-  rollback: adminProcedure.mutation(({ ctx }) => ctx.service.rollback()),
+  activate: adminProcedure.input(ActivateInputSchema).mutation(({ ctx, input }) => ctx.service.activate(input.release, { edge: input.edge })),
+  rollback: adminProcedure.input(RollbackInputSchema.optional()).mutation(({ ctx, input }) => ctx.service.rollback({ edge: input?.edge })),
 });
 
 /** items.*: get records by id (read). */
@@ -20,7 +20,8 @@ export const itemsRouter = router({
 
 /** The whole API as tRPC procedures. */
 export const appRouter = router({
-  retrieve: readProcedure.input(RetrieveRequestSchema).query(({ ctx, input }) => ctx.service.retrieve(input)),
+  retrieve: readProcedure.input(RetrieveRequestSchema).query(({ ctx, input }) => ctx.search.retrieve(input)),
+  similar: readProcedure.input(SimilarRequestSchema).query(({ ctx, input }) => ctx.search.similar(input)),
   lookup: readProcedure.input(LookupInputSchema).query(({ ctx, input }) => ctx.service.lookup(input.query, input.release)),
   items: itemsRouter,
   releases: releasesRouter,

@@ -3,7 +3,7 @@
 // checked against the service contract's types at compile time below.
 import { z } from "zod";
 import { FilterExprSchema, LIMITS, RetrieveRequestSchema } from "../../core/index.ts";
-import type { ItemRecord, LookupResult, ReleaseInfo, RetrieveResult } from "../service/types.ts";
+import type { ItemRecord, LookupResult, ReleaseInfo, RetrieveResult, SimilarResult } from "../service/types.ts";
 import type { ErrorBody } from "./errors.ts";
 
 /** Most ids one items.get call takes. */
@@ -32,10 +32,19 @@ export const ItemsGetInputSchema = z.object({
   release: ReleaseIdSchema.optional(),
 });
 
+/** `edge` of a release switch: a boolean (tRPC, JSON) or "true"/"false" (a REST query parameter). */
+const EdgeOptionSchema = z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")], { error: "edge must be true or false" }).optional();
+
 /** Input of releases.activate. */
-export const ActivateInputSchema = z.object({ release: ReleaseIdSchema });
+export const ActivateInputSchema = z.object({ release: ReleaseIdSchema, edge: EdgeOptionSchema });
+
+/** Input of releases.rollback. */
+export const RollbackInputSchema = z.object({ edge: EdgeOptionSchema });
 
 const BlendSchema = z.object({ method: z.enum(["convex", "rrf"]), weight: z.number(), rrfK: z.number().optional() });
+
+/** An item's image as answers carry it (api/http/images.ts). */
+const ImageUrlSchema = z.string().nullable().describe("absolute URL of the item's image, GET /v1/images/{id} (append ?size=thumb for a thumbnail); null when it has none");
 
 const RetrievedItemSchema = z.object({
   id: z.string(),
@@ -44,7 +53,7 @@ const RetrievedItemSchema = z.object({
   brand: z.string().nullable(),
   category: z.string().nullable(),
   price: z.number().nullable(),
-  image: z.string().nullable(),
+  image: ImageUrlSchema,
   source: z.enum(["qid", "ann"]),
   channels: z.object({ vector: z.number().nullable(), lexical: z.number().nullable() }).optional(),
   relaxed: z.literal(true).optional(),
@@ -52,9 +61,27 @@ const RetrievedItemSchema = z.object({
 
 const ConstraintSchema = z.object({ field: z.enum(["brand", "category"]), value: z.string(), term: z.string() });
 
+const TextFacetSchema = z.object({
+  values: z.array(z.object({ value: z.string(), count: z.number().int() })),
+  other: z.number().int(),
+  missing: z.number().int(),
+});
+
+/** Facet counts over the ranking's first 200 items. */
+export const FacetsSchema = z.object({
+  counted: z.number().int(),
+  brand: TextFacetSchema.optional(),
+  category: TextFacetSchema.optional(),
+  price: z.object({ buckets: z.array(z.object({ gte: z.number(), lt: z.number(), count: z.number().int() })), missing: z.number().int() }).optional(),
+});
+
 /** Output of retrieve. */
 export const RetrieveResultSchema = z.object({
   items: z.array(RetrievedItemSchema),
+  offset: z.number().int(),
+  more: z.boolean(),
+  nextCursor: z.string().optional(),
+  facets: FacetsSchema.optional(),
   path: z.enum(["qid", "ann", "qid+ann"]),
   release: z.string(),
   qid: z.number().int(),
@@ -67,6 +94,15 @@ export const RetrieveResultSchema = z.object({
   }),
   channels: z.array(z.enum(["vector", "lexical"])),
   blend: BlendSchema.optional(),
+  timings: z.record(z.string(), z.number()),
+});
+
+/** Output of similar. */
+export const SimilarResultSchema = z.object({
+  id: z.string(),
+  items: z.array(RetrievedItemSchema),
+  release: z.string(),
+  filters: FilterExprSchema.nullable(),
   timings: z.record(z.string(), z.number()),
 });
 
@@ -85,7 +121,7 @@ const ItemRecordSchema = z.object({
   brand: z.string().nullable(),
   category: z.string().nullable(),
   price: z.number().nullable(),
-  image: z.string().nullable(),
+  image: ImageUrlSchema,
   attributes: z.record(z.string(), z.string()),
   textOnly: z.boolean(),
 });
@@ -104,6 +140,7 @@ export const ReleaseInfoSchema = z.object({
   model: z.string(),
   dim: z.number().int(),
   retrieval: z.object({ lexical: z.boolean(), blend: BlendSchema }),
+  edge: z.enum(["serving", "pushed"]).optional(),
 });
 
 /** Output of releases.list. */
@@ -127,6 +164,7 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Assert<T extends true> = T;
 export type _OutputsMatchContract = [
   Assert<Same<z.output<typeof RetrieveResultSchema>, RetrieveResult>>,
+  Assert<Same<z.output<typeof SimilarResultSchema>, SimilarResult>>,
   Assert<Same<z.output<typeof LookupResultSchema>, LookupResult>>,
   Assert<Same<z.output<typeof ItemsResultSchema>["items"][number], ItemRecord>>,
   Assert<Same<z.output<typeof ReleaseInfoSchema>, ReleaseInfo>>,

@@ -23,6 +23,22 @@ export interface RequestSample {
   ms: number;
 }
 
+/** One answered search (retrieve or similar), as the search analytics see it. */
+export interface SearchSample {
+  /** The operation. */
+  op: "retrieve" | "similar";
+  /** The path that served the page: qid, ann, qid+ann (retrieve) or similar. */
+  path: "qid" | "ann" | "qid+ann" | "similar";
+  /** Whether the request reached this server directly or forwarded by the edge Worker. */
+  via: "direct" | "edge";
+  /** Items returned. */
+  items: number;
+  /** Wall time of the search in milliseconds. */
+  ms: number;
+  /** The release that answered. */
+  release: string;
+}
+
 /** Prometheus exposition text and its content type. */
 export interface MetricsText {
   /** Value for the Content-Type header. */
@@ -35,6 +51,10 @@ export interface MetricsText {
 export interface MetricsRecorder {
   /** Count and time one finished request. */
   observe(sample: RequestSample): void;
+  /** Count one answered search: by path, zero results, items returned (optional: recorders without search analytics skip it). */
+  observeSearch?(sample: SearchSample): void;
+  /** The release serving now (null: none), set before each render. */
+  setActiveRelease?(release: string | null): void;
   /** Current metrics as Prometheus text. */
   render(): MetricsText | Promise<MetricsText>;
 }

@@ -1,18 +1,21 @@
 // The project's one initTRPC: context, error formatting and the procedure kinds (public, read,
 // admin). Routers everywhere (the app router, the jobs router later) build on these exports.
 import { initTRPC, TRPCError } from "@trpc/server";
-import { authorize, type Auth, type Credential, type Role } from "./auth.ts";
+import { authorize, checkScope, type Auth, type Credential } from "./auth.ts";
 import { toApiError, trpcCodeFor, type ApiErrorCode } from "./errors.ts";
 import { assertInputDepth } from "./input-guard.ts";
 import type { FieldIssue } from "../../core/index.ts";
 import type { Redactor } from "./redact.ts";
 import type { RetrievalService } from "../service/types.ts";
+import type { SearchOps } from "./search-ops.ts";
 import type { JobsService } from "../jobs/types.ts";
 
 /** What every procedure sees. */
 export interface Context {
   /** The retrieval service behind the API. */
   service: RetrievalService;
+  /** Retrieve and similar for this request (result window, cursors, metrics, query log). */
+  search: SearchOps;
   /** The job manager, or null where this server runs no jobs (the edge). */
   jobs: JobsService | null;
   /** The authenticated caller, or null (then `credential.failure` says why). */
@@ -100,11 +103,12 @@ const depthGuard = t.middleware(async ({ next, getRawInput }) => {
   return next();
 });
 
-const requireRole = (role: Role) =>
-  t.middleware(({ ctx, next }) => {
-    // The gate (gate.ts) already checked the key and took its tokens; this is defence in depth
-    // for callers that bypass HTTP (createCaller) or a path the gate misread.
+const requireRole = (role: "read" | "admin") =>
+  t.middleware(({ ctx, next, path }) => {
+    // The gate (gate.ts) already checked the key, its scope and origin, and took its tokens; this
+    // is defence in depth for callers that bypass HTTP (createCaller) or a path the gate misread.
     const auth = authorize(ctx.credential, role);
+    checkScope(auth, [path]);
     return next({ ctx: { auth } });
   });
 

@@ -5,5 +5,7 @@
 //   serveNode, ServeNodeOptions, NodeServer   listen, log one JSON line per request, close
 //   serverPathAliases                          the server paths kept out of responses
 //   createPromMetrics, PromMetricsOptions      prom-client behind the app's MetricsRecorder
+//   loadUiFiles                                the playground's and docs UI's files (repo + swagger-ui-dist)
 export { serveNode, serverPathAliases, type NodeServer, type ServeNodeOptions } from "./serve-node.ts";
 export { createPromMetrics, type PromMetricsOptions } from "./prom-metrics.ts";
+export { loadUiFiles } from "./ui-files.ts";

@@ -8,8 +8,9 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { serve } from "@hono/node-server";
 import { pino, type Logger } from "pino";
-import { clientAddressOf, createApp, ServerConfigSchema, type MetricsRecorder, type PathAlias, type ServerConfig } from "../http/index.ts";
+import { clientAddressOf, createApp, ServerConfigSchema, type ImageStore, type MetricsRecorder, type PathAlias, type ServerConfig } from "../http/index.ts";
 import { createPromMetrics } from "./prom-metrics.ts";
+import { loadUiFiles } from "./ui-files.ts";
 import type { RetrievalService } from "../service/index.ts";
 import type { JobsService } from "../jobs/index.ts";
 
@@ -19,6 +20,10 @@ export interface ServeNodeOptions {
   service: RetrievalService;
   /** The job manager behind jobs.* (the caller owns it); absent: jobs answer UNAVAILABLE. */
   jobs?: JobsService | null;
+  /** Images behind GET /v1/images/:id (api/service's createImageStore on the data directory); absent: that route answers UNAVAILABLE. */
+  images?: ImageStore | null;
+  /** Serve the playground (/playground, "/" redirects there) and the docs UI (/docs) (default true). */
+  ui?: boolean;
   /** Server configuration (keys, rate limit, ...); fields left out take their defaults. */
   config?: Partial<ServerConfig>;
   /** Port to listen on; overrides config.port (0 picks a free one). */
@@ -88,6 +93,10 @@ export async function serveNode(options: ServeNodeOptions): Promise<NodeServer> 
   const app = createApp({
     service: options.service,
     jobs: options.jobs ?? null,
+    images: options.images ?? null,
+    ui: options.ui === false ? null : loadUiFiles(),
+    publicBaseUrl: config.publicBaseUrl,
+    corsOrigins: config.corsOrigins,
     keys: config.keys,
     rateLimit: config.rateLimit,
     unauthRateLimit: config.unauthRateLimit,
@@ -96,6 +105,7 @@ export async function serveNode(options: ServeNodeOptions): Promise<NodeServer> 
     redactPaths: serverPathAliases(config.dataDir, options.redactPaths),
     publicMetrics: config.publicMetrics,
     maxBodyBytes: config.maxBodyBytes,
+    maxWindow: config.maxWindow,
     logger,
     metrics: options.metrics ?? createPromMetrics(),
     ...(options.version !== undefined ? { version: options.version } : {}),

@@ -1,11 +1,11 @@
 // The retrieval service on the embedded LanceDB: keeps the active release loaded in memory,
 // follows the active pointer (hot reload without a failed request), and answers the API.
-import { queryId, type RetrieveRequest, type TextEmbedder } from "../../core/index.ts";
-import { activateRelease, getActiveRelease, listReleases, openRelease, rollbackRelease, StoreError } from "../../lancedb/index.ts";
+import { queryId, type RetrieveRequest, type SimilarRequest, type TextEmbedder } from "../../core/index.ts";
+import { edgeKvFromFlags, getActiveRelease, listReleases, openRelease, StoreError, switchRelease, type EdgeChoice } from "../../lancedb/index.ts";
 import { EncoderUnavailableError, queryEncoderFor } from "../../encoders/index.ts";
 import { loadReleaseIndex, type ReleaseIndex } from "../../lancedb/index.ts";
-import { retrieveFrom } from "./retrieve.ts";
-import { ServiceError, type ItemRecord, type LookupResult, type ReleaseInfo, type RetrievalService, type RetrieveResult } from "./types.ts";
+import { retrieveFrom, similarFrom } from "./retrieve.ts";
+import { ServiceError, type ItemRecord, type LookupResult, type ReleaseInfo, type RetrievalService, type RetrieveResult, type SimilarResult, type SwitchOptions } from "./types.ts";
 
 /** Options of the LanceDB-backed retrieval service. */
 export interface RetrievalServiceOptions {
@@ -19,6 +19,8 @@ export interface RetrievalServiceOptions {
   onReloadError?: (err: unknown) => void;
   /** Called after a release was loaded and swapped in. */
   onReload?: (info: ReleaseInfo, ms: number) => void;
+  /** Where activate and rollback read the edge's Cloudflare credentials (CLOUDFLARE_ACCOUNT_ID, ...; default process.env). */
+  edgeEnv?: Record<string, string | undefined>;
 }
 
 interface Loaded {
@@ -100,11 +102,22 @@ export async function createRetrievalService(opts: RetrievalServiceOptions): Pro
   }
 
   const withInfo = (info: ReleaseInfo, activeId: string | null): ReleaseInfo => ({ ...info, active: info.id === activeId });
+  // The edge follows a switch through the same function as the CLI's (lancedb switchRelease).
+  const edgeEnv = opts.edgeEnv ?? process.env;
+  const edgeChoice = (o: SwitchOptions | undefined): EdgeChoice => ({
+    kv: o?.edge === false ? null : edgeKvFromFlags({}, edgeEnv, o?.edge === true ? '"edge": true' : undefined),
+    skip: o?.edge === false,
+    skipHint: 'send "edge": false (REST: ?edge=false)',
+  });
 
   return {
     async retrieve(req: RetrieveRequest): Promise<RetrieveResult> {
       const l = await pick(req.release);
       return retrieveFrom(l.index, l.encoder, req, { exactLimit });
+    },
+    async similar(req: SimilarRequest): Promise<SimilarResult> {
+      const l = await pick(req.release);
+      return similarFrom(l.index, req, { exactLimit });
     },
     async lookup(query: string, release?: string): Promise<LookupResult> {
       const l = await pick(release);
@@ -124,13 +137,13 @@ export async function createRetrievalService(opts: RetrievalServiceOptions): Pro
     async listReleases(): Promise<ReleaseInfo[]> {
       return listReleases(opts.dataDir);
     },
-    async activate(release: string): Promise<ReleaseInfo> {
-      const info = await activateRelease(opts.dataDir, release).catch(mapStoreError);
+    async activate(release: string, o?: SwitchOptions): Promise<ReleaseInfo> {
+      const { release: info } = await switchRelease({ dataDir: opts.dataDir, action: { activate: release }, edge: edgeChoice(o) }).catch(mapStoreError);
       await refreshAfterWrite();
       return withInfo(info, active?.index.info.id ?? null);
     },
-    async rollback(): Promise<ReleaseInfo> {
-      const info = await rollbackRelease(opts.dataDir).catch(mapStoreError);
+    async rollback(o?: SwitchOptions): Promise<ReleaseInfo> {
+      const { release: info } = await switchRelease({ dataDir: opts.dataDir, action: { rollback: true }, edge: edgeChoice(o) }).catch(mapStoreError);
       await refreshAfterWrite();
       return withInfo(info, active?.index.info.id ?? null);
     },

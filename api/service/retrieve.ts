@@ -1,8 +1,8 @@
 // Serving's side of the one retrieve algorithm (core/retrieve-engine.ts): the LanceDB ANN index for
 // unselective searches on large releases, the release's query encoder, and the API's answer shape.
-import { filterToSql, runRetrieve, type FilterExpr, type RetrieveRequest, type ScoredRow, type TextEmbedder } from "../../core/index.ts";
+import { filterToSql, runRetrieve, runSimilar, type EngineOptions, type FilterExpr, type RetrieveRequest, type ScoredRow, type SimilarRequest, type TextEmbedder } from "../../core/index.ts";
 import { searchItems, type ReleaseIndex } from "../../lancedb/index.ts";
-import type { RetrievedItem, RetrieveResult } from "./types.ts";
+import { ServiceError, type RetrievedItem, type RetrieveResult, type SimilarResult } from "./types.ts";
 
 /** Tuning of the vector-search stage. */
 export interface SearchOptions {
@@ -23,32 +23,47 @@ export async function annSearch(idx: ReleaseIndex, q: Float32Array, k: number, f
   return out;
 }
 
+/** How the engine searches a loaded release: exact scans within `exactLimit`, else its ANN index. */
+function searchOptions(idx: ReleaseIndex, opts: SearchOptions): Pick<EngineOptions, "exactLimit" | "ann"> {
+  return {
+    exactLimit: opts.exactLimit,
+    // An exact-index release has no ANN index: the engine scans exactly.
+    ...(idx.info.index.kind === "exact" ? {} : { ann: (q: Float32Array, k: number, f: FilterExpr | null) => annSearch(idx, q, k, f) }),
+  };
+}
+
+/** A row of a release as the API returns it. */
+function itemOf(idx: ReleaseIndex, row: number, score: number): Omit<RetrievedItem, "source"> {
+  return {
+    id: idx.ids[row]!,
+    score,
+    title: idx.titles[row]!,
+    brand: idx.brands[row] ?? null,
+    category: idx.categories[row] ?? null,
+    price: idx.prices[row] ?? null,
+    image: idx.images[row] ?? null,
+  };
+}
+
 /** Answer one retrieve request from a loaded release. */
 export async function retrieveFrom(idx: ReleaseIndex, encoder: TextEmbedder, req: RetrieveRequest, opts: SearchOptions): Promise<RetrieveResult> {
+  const offset = req.offset ?? 0;
   const r = await runRetrieve(
     idx,
-    { query: req.query, k: req.k, filters: req.filters ?? null, understand: req.understand, relax: req.relax },
-    {
-      encode: async (terms) => (await encoder.encode([terms]))[0]!,
-      exactLimit: opts.exactLimit,
-      // An exact-index release has no ANN index: the engine scans exactly.
-      ...(idx.info.index.kind === "exact" ? {} : { ann: (q: Float32Array, k: number, f: FilterExpr | null) => annSearch(idx, q, k, f) }),
-    },
+    { query: req.query, k: req.k, offset, filters: req.filters ?? null, understand: req.understand, relax: req.relax, ...(req.facets ? { facets: req.facets } : {}) },
+    { encode: async (terms) => (await encoder.encode([terms]))[0]!, ...searchOptions(idx, opts) },
   );
   const items: RetrievedItem[] = r.hits.map((h) => ({
-    id: idx.ids[h.row]!,
-    score: h.score,
-    title: idx.titles[h.row]!,
-    brand: idx.brands[h.row] ?? null,
-    category: idx.categories[h.row] ?? null,
-    price: idx.prices[h.row] ?? null,
-    image: idx.images[h.row] ?? null,
+    ...itemOf(idx, h.row, h.score),
     source: h.source,
     ...(h.source === "ann" ? { channels: { vector: h.vector, lexical: h.lexical } } : {}),
     ...(h.relaxed ? { relaxed: true as const } : {}),
   }));
   return {
     items,
+    offset,
+    more: r.more,
+    ...(r.facets ? { facets: r.facets } : {}),
     path: r.path,
     release: idx.info.id,
     qid: r.qid,
@@ -57,5 +72,20 @@ export async function retrieveFrom(idx: ReleaseIndex, encoder: TextEmbedder, req
     channels: r.channels,
     ...(r.path === "qid" ? {} : { blend: r.blend }),
     timings: r.timings,
+  };
+}
+
+/** Answer one similar request from a loaded release: the item's own vector as the query. */
+export async function similarFrom(idx: ReleaseIndex, req: SimilarRequest, opts: SearchOptions): Promise<SimilarResult> {
+  const row = idx.rowOf.get(req.id);
+  if (row === undefined) throw new ServiceError("ITEM_NOT_FOUND", `release ${idx.info.id} has no item "${req.id}"; check the id (GET /v1/items?ids=...)`);
+  const filters = req.filters ?? null;
+  const r = await runSimilar(idx, { row, k: req.k, filters }, searchOptions(idx, opts));
+  return {
+    id: req.id,
+    items: r.hits.map((h) => ({ ...itemOf(idx, h.row, h.score), source: "ann" as const, channels: { vector: h.score, lexical: null } })),
+    release: idx.info.id,
+    filters,
+    timings: { ...r.timings, total: r.timings.search ?? 0 },
   };
 }

@@ -3,6 +3,7 @@
 // the test half of the held-out clicks as serving would and print seed 003's and seed 001's tables
 // as means over the seeds, with a mean ± sd summary of the slices that decide (DESIGN §8).
 import { join, relative } from "node:path";
+import { blendLabel, type Blend } from "../../core/index.ts";
 import type { PresetName } from "../model/config.ts";
 import { selectBackend, type BackendName } from "../tf/backend.ts";
 import { resolvePretrainConfig, type PretrainConfig } from "../train/pretrain-config.ts";
@@ -41,6 +42,8 @@ export interface AblationsOptions {
   finetuneSteps?: number;
   /** Also measure the ANN index's recall on each run's vectors (first seed). */
   ann?: boolean;
+  /** Fixed blends to score every run with as served, beside the fitted one (`--fixed-blend`). */
+  fixedBlends?: Blend[];
   /** Program that runs the CLI for training (default: this Node with bin/vitrine.js; tests swap it). */
   trainCommand?: { file: string; args: string[] };
   /** The command line, for the report. */
@@ -225,6 +228,7 @@ export async function runAblations(opts: AblationsOptions): Promise<AblationsRes
   const lexical = (await scoreIndex(ctx, "lexical (BM25)", (await candidateIndex(ctx, hash, { blend: { method: "convex", weight: 0 } })).index, hash.encode)).variant;
   const served = new Map<string, SeedRow>();
   const vectors = new Map<string, SeedRow>();
+  const fixedServed = new Map<string, SeedRow>();
   const notes: string[] = [];
   let lastRows: Int32Array[] | null = null;
   for (const u of units) {
@@ -249,6 +253,11 @@ export async function runAblations(opts: AblationsOptions): Promise<AblationsRes
       };
       add(vectors, alone.variant.metrics, probe);
       add(served, hyb.variant.metrics, probe, fitted.fit.blend.weight);
+      // The same vectors served with each fixed blend: what fitting the blend per shop buys.
+      for (const blend of opts.fixedBlends ?? []) {
+        const fixed = await scoreIndex(ctx, u.key, (await candidateIndex(ctx, v, { blend })).index, v.encode);
+        add(fixedServed, fixed.variant.metrics, probe, undefined, ` @${blendLabel(blend)}`);
+      }
       lastRows = hyb.rows;
       const ftDir = ftDirs.get(u.key);
       if (ftDir) {
@@ -292,6 +301,18 @@ export async function runAblations(opts: AblationsOptions): Promise<AblationsRes
     const relabel = (m: Map<string, SeedRow>) => entries(m).map((e) => ({ ...e.row, label: e.label }));
     summaries.push(`${ABLATION_TABLES[table]}: mean ± sd over seeds (%), as served\n\n${seedSummary(relabel(served))}`);
     summaries.push(`${ABLATION_TABLES[table]}: mean ± sd over seeds (%), vector channel alone\n\n${seedSummary(relabel(vectors))}`);
+    if (opts.fixedBlends?.length) {
+      // Each row served with its fitted blend, then with every fixed one.
+      const blends = inTable.flatMap((x) => [
+        { label: `${x.label}, fitted blend`, row: served.get(x.run.id)! },
+        ...opts.fixedBlends!.flatMap((b) => {
+          const row = fixedServed.get(`${x.run.id} @${blendLabel(b)}`);
+          return row ? [{ label: `${x.label}, fixed ${blendLabel(b)}`, row }] : [];
+        }),
+      ]);
+      groups.push({ title: `${ABLATION_TABLES[table]} — as served, fitted vs fixed blends, mean over seeds`, variants: blends.map(variant) });
+      summaries.push(`${ABLATION_TABLES[table]}: mean ± sd over seeds (%), fitted vs fixed blends\n\n${seedSummary(blends.map((e) => ({ ...e.row, label: e.label })))}`);
+    }
   }
 
   for (const g of groups) console.log(`${g.title}\n\n${formatTable(g.variants)}\n`);

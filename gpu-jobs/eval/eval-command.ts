@@ -7,6 +7,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { runVerb, UsageError, type ArgsOf } from "../../core/cli/index.ts";
 import { EVAL } from "../../core/cli/verbs/index.ts";
+import { BLEND_SPEC_HELP, parseBlendSpec, type Blend } from "../../core/index.ts";
 import { StoreError } from "../../lancedb/index.ts";
 import { selectBackend } from "../tf/backend.ts";
 import { runAblations } from "./ablations-command.ts";
@@ -20,6 +21,13 @@ import { probeRun } from "./model-probe.ts";
 /** `vitrine eval --data DIR [...]`; resolves to the exit code. Flags and help: core/cli/verbs/eval.ts. */
 export function evalCommand(argv: string[]): Promise<number> {
   return runVerb(EVAL, argv, (args) => runEval(args, argv), { env: process.env });
+}
+
+/** One `--fixed-blend` value (the table's pattern has checked its shape; the weight's range is checked here). */
+function fixedBlendFlag(v: string): Blend {
+  const blend = parseBlendSpec(v);
+  if (!blend) throw new UsageError("BAD_FLAG", `--fixed-blend must be ${BLEND_SPEC_HELP}, got "${v}"`);
+  return blend;
 }
 
 /** The combinations the table cannot express (flags that exclude each other). */
@@ -54,6 +62,7 @@ async function runEval({ values: v }: ArgsOf<typeof EVAL>, argv: readonly string
       ...(v.only !== undefined ? { only: v.only.join(",") } : {}),
       ...(backend ? { backend } : {}),
       ...(v.ann ? { ann: true } : {}),
+      ...(v["fixed-blend"]?.length ? { fixedBlends: v["fixed-blend"].map(fixedBlendFlag) } : {}),
       command: `vitrine eval ${argv.join(" ")}`,
       log: (m) => console.error(m),
     });

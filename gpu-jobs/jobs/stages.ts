@@ -221,27 +221,38 @@ async function publish(ctx: StageContext): Promise<StageOutcome> {
     ctx.log(`publish skipped: the eval gate refused the model (${gate.message})${kept}`);
     return { state: "skipped", metrics: { published: "no", reason: gate.message, ...(gate.candidateRelease ? { "candidate release": gate.candidateRelease } : {}) } };
   }
-  // Edge credentials are checked before publishing, so a missing one fails in a second.
-  const edgePlan = ctx.config.publish?.edge ? (await import("../../lancedb/index.ts")).edgePlanFromFlags({ edge: true }, process.env) : null;
+  const { edgeForPublish, edgeKvFromFlags, listReleases, pushReleaseToEdge, switchRelease } = await import("../../lancedb/index.ts");
+  const dataDir = ctx.paths.dataDir;
   const activate = ctx.config.publish?.activate ?? true;
+  // Decided before publishing, so a missing credential fails in a second: publish.edge true pushes
+  // (credentials from the API's environment), false leaves the edge alone, and absent follows the
+  // data directory — an edge it has must follow an activation, or the stage refuses now.
+  const mode = ctx.config.publish?.edge;
+  const skipHint = 'set "publish": { "edge": false } in the job config';
+  const kv = await edgeForPublish(dataDir, mode === false ? null : edgeKvFromFlags({}, process.env, mode === true ? "publish.edge" : undefined), mode, activate, skipHint);
+  const onProgress = (p: { stage: string; done: number; total: number }) =>
+    ctx.report({ done: p.done, total: Math.max(1, p.total), unit: "edge keys", rate: null, detail: { step: `edge ${p.stage}` } });
   let info;
-  if (gate?.candidateRelease) {
-    // The eval stage staged it: activating is one pointer write.
-    const { activateRelease, listReleases } = await import("../../lancedb/index.ts");
-    info = activate ? await activateRelease(ctx.paths.dataDir, gate.candidateRelease) : (await listReleases(ctx.paths.dataDir)).find((r) => r.id === gate.candidateRelease)!;
-  } else info = await publishCandidate(ctx, activate);
+  let edgeMoved = false;
+  let edgeLists: number | null = null;
+  if (gate?.candidateRelease && activate) {
+    // The eval stage staged it: activating is one pointer write at the origin, and one at the edge.
+    const r = await switchRelease({ dataDir, action: { activate: gate.candidateRelease }, edge: { kv, skip: kv === null, skipHint }, onEdgeProgress: onProgress });
+    info = r.release;
+    edgeMoved = r.edge !== null;
+    edgeLists = r.edge?.pushed?.qids ?? null;
+  } else {
+    info = gate?.candidateRelease ? (await listReleases(dataDir)).find((r) => r.id === gate.candidateRelease)! : await publishCandidate(ctx, activate);
+    if (kv) {
+      const pushed = await pushReleaseToEdge({ dataDir, writer: kv, release: info.id, flip: info.active, onProgress });
+      edgeMoved = pushed.flipped;
+      edgeLists = pushed.qids;
+    }
+  }
   const metrics: Record<string, string | number> = { release: info.id, items: info.items, qids: info.qids, model: info.model, active: info.active ? "yes" : "no" };
-  if (edgePlan) {
-    const { pushReleaseToEdge } = await import("../../lancedb/index.ts");
-    const pushed = await pushReleaseToEdge({
-      dataDir: ctx.paths.dataDir,
-      writer: edgePlan.writer,
-      release: info.id,
-      flip: info.active,
-      onProgress: (p) => ctx.report({ done: p.done, total: Math.max(1, p.total), unit: "edge keys", rate: null, detail: { step: `edge ${p.stage}` } }),
-    });
-    ctx.log(`edge: pushed ${pushed.release}: ${pushed.qids} qid lists in ${pushed.batches} bulk request(s)${pushed.flipped ? ", edge pointer moved" : ""}`);
-    Object.assign(metrics, { "edge qid lists": pushed.qids, "edge pointer": pushed.flipped ? info.id : "unchanged" });
+  if (kv) {
+    ctx.log(`edge: ${edgeLists !== null ? `pushed ${edgeLists} qid lists of ${info.id}` : `${info.id} was already in KV`}${edgeMoved ? ", edge pointer moved" : ""}`);
+    Object.assign(metrics, { ...(edgeLists !== null ? { "edge qid lists": edgeLists } : {}), "edge pointer": edgeMoved ? info.id : "unchanged" });
   }
   return { state: "succeeded", metrics, release: info.id };
 }

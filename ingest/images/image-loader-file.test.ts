@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -63,6 +63,22 @@ describe("image loader: local files", () => {
     expect(await second.load("img/red.png", catalogDir)).toMatchObject({ ok: true, cached: true });
     expect(first.stats()).toMatchObject({ loaded: 2, failed: 0, cacheHits: 1, httpFetches: 0 });
     expect(second.stats()).toMatchObject({ loaded: 1, cacheHits: 1 });
+  });
+
+  it("keeps each original under originals/<key> (linked or copied), also when the thumbnail came from the cache", async () => {
+    const dir = cacheDir("originals");
+    const loader = createImageLoader({ cacheDir: dir });
+    const a = await loader.load("img/red.png", catalogDir);
+    const b = await loader.load("img/green.jpg", catalogDir);
+    if (!a.ok || !b.ok) throw new Error("load failed");
+    expect((await readdir(path.join(dir, "originals"))).sort()).toEqual([a.key, b.key].sort());
+    expect(await readFile(path.join(dir, "originals", b.key))).toEqual(await readFile(path.join(catalogDir, "img", "green.jpg")));
+    // An import on a cache made before originals were kept fills them in from the thumbnail-cache path.
+    await rm(path.join(dir, "originals"), { recursive: true });
+    const again = createImageLoader({ cacheDir: dir });
+    expect(await again.load("img/red.png", catalogDir)).toMatchObject({ ok: true, cached: true });
+    expect(await readFile(path.join(dir, "originals", a.key))).toEqual(await readFile(path.join(catalogDir, "img", "red.png")));
+    expect((await readdir(path.join(dir, "originals"))).filter((f) => f.endsWith(".tmp"))).toEqual([]);
   });
 
   it("treats a damaged thumbnail cache file as a miss", async () => {

@@ -1,4 +1,5 @@
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -216,6 +217,15 @@ describe("image loader: http", () => {
     expect(other.stats()).toMatchObject({ httpFetches: 0, httpCacheHits: 1, cacheHits: 1 });
     // No temp files left behind by the atomic writes.
     expect((await readdir(path.join(cacheDir, "http"))).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+  });
+
+  it("keeps the fetched original under originals/<key>, the sha256 of its bytes, for the API to serve", async () => {
+    const { cacheDir, loader } = fresh();
+    const r = await loader.load(`${server.base}/red.png`, "/");
+    if (!r.ok) throw new Error(r.reason);
+    expect(r.key).toBe(createHash("sha256").update(red).digest("hex"));
+    expect(await readdir(path.join(cacheDir, "originals"))).toEqual([r.key]);
+    expect(Buffer.from(await readFile(path.join(cacheDir, "originals", r.key)))).toEqual(red);
   });
 
   it("does not cache a body that is not an image (it is fetched again next time)", async () => {

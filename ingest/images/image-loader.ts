@@ -1,12 +1,13 @@
 import { mkdirSync } from "node:fs";
-import { readFile, stat } from "node:fs/promises";
+import { access, copyFile, link, readFile, rename, stat, unlink } from "node:fs/promises";
 import path from "node:path";
 import { decodeThumbnail } from "./decode-thumbnail.ts";
 import { readCacheFile, sha256Hex, writeFileAtomic } from "./disk-cache.ts";
 import { fetchImageBytes } from "./http-fetch.ts";
 import { privateHostProblem, type HostLookup } from "./host-guard.ts";
 import { resolveImageSource } from "./resolve-source.ts";
-import { Semaphore } from "./semaphore.ts";
+import { Semaphore } from "../../core/index.ts";
+import { imageCacheLayout } from "../../lancedb/index.ts";
 import type { ImageLoader, ImageLoaderOptions, ImageLoaderStats, ImageResult } from "./types.ts";
 
 const DEFAULTS = {
@@ -69,6 +70,15 @@ function errorCode(error: unknown): string {
   return typeof code === "string" ? code : error instanceof Error ? error.message : String(error);
 }
 
+async function exists(file: string): Promise<boolean> {
+  try {
+    await access(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Read a local image, turning every file-system problem into a reason. */
 async function readLocal(file: string, maxBytes: number): Promise<Bytes> {
   try {
@@ -89,11 +99,13 @@ async function readLocal(file: string, maxBytes: number): Promise<Bytes> {
 /** Create an image loader: resolve → read or fetch (cached) → decode once per distinct content (cached) → thumbnail. */
 export function createImageLoader(options: ImageLoaderOptions): ImageLoader {
   const s = settle(options);
-  const httpDir = path.join(s.cacheDir, "http");
-  const thumbDir = path.join(s.cacheDir, "thumbs", String(s.size));
+  const layout = imageCacheLayout(s.cacheDir);
+  const httpDir = layout.http;
+  const thumbDir = layout.thumbs(s.size);
   // Synchronous and throwing: an unusable cacheDir is a config mistake, better caught before any image.
   mkdirSync(httpDir, { recursive: true });
   mkdirSync(thumbDir, { recursive: true });
+  mkdirSync(layout.originals, { recursive: true });
 
   const thumbBytes = s.size * s.size * 3;
   const limiter = new Semaphore(s.concurrency);
@@ -117,6 +129,32 @@ export function createImageLoader(options: ImageLoaderOptions): ImageLoader {
       // The cache only saves work; a full disk must not turn good images into text-only items.
       counters.cacheWriteErrors++;
     }
+  }
+
+  // The original, content-addressed (the API serves it as GET /v1/images/:id without fetching or
+  // reading the catalog's folder again). A hard link to the file already on disk (the catalog's
+  // image, the fetch cache entry) costs no space; across file systems, or where linking is not
+  // allowed, a copy; the bytes in memory as a last resort.
+  async function keepOriginal(key: string, bytes: Uint8Array, onDisk: string | undefined): Promise<void> {
+    const file = path.join(layout.originals, key);
+    if (await exists(file)) return;
+    if (onDisk !== undefined) {
+      const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+      for (const place of [link, copyFile]) {
+        try {
+          await place(onDisk, tmp);
+          // The file may have changed since it was read: only its imported content may sit under the key.
+          if (sha256Hex(await readFile(tmp)) === key) {
+            await rename(tmp, file);
+            return;
+          }
+        } catch {
+          // Next way (or the bytes below).
+        }
+        await unlink(tmp).catch(() => undefined);
+      }
+    }
+    await cacheWrite(file, bytes);
   }
 
   async function readHttp(url: string, cacheFile: string): Promise<Bytes> {
@@ -155,9 +193,11 @@ export function createImageLoader(options: ImageLoaderOptions): ImageLoader {
     };
 
     const hit = await readCacheFile(thumbFile);
+    const onDisk = source.kind === "file" ? source.path : httpCacheFile;
     // Length check: a thumbnail of the wrong size (foreign or damaged file) is a miss, not a result.
     if (hit !== undefined && hit.length === thumbBytes) {
       await keepFetched();
+      await keepOriginal(key, got.bytes, onDisk);
       return { ok: true, thumb: hit, size: s.size, key, cached: true, source: source.kind };
     }
     let thumb: Uint8Array;
@@ -169,6 +209,7 @@ export function createImageLoader(options: ImageLoaderOptions): ImageLoader {
     }
     await cacheWrite(thumbFile, thumb);
     await keepFetched();
+    await keepOriginal(key, got.bytes, onDisk);
     return { ok: true, thumb, size: s.size, key, cached: false, source: source.kind };
   }
 

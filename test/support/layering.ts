@@ -176,6 +176,7 @@ export const RUNNERS: Readonly<Record<string, string>> = {
   "datasets/cli.ts": "vitrine datasets",
   "ingest/cli.ts": "vitrine import",
   "lancedb/cli.ts": "vitrine publish, vitrine releases",
+  "lancedb/edge-command.ts": "vitrine edge",
   "gpu-jobs/cli.ts": "vitrine pretrain, finetune, export, embed",
   "gpu-jobs/eval/eval-command.ts": "vitrine eval",
   "gpu-jobs/jobs/run-job.ts": "vitrine job-run (the job process)",

@@ -1,6 +1,6 @@
 // A RetrievalService over an in-memory array: a test double for the HTTP layer only (the real
 // service on LanceDB lives in api/service and is tested against a real store).
-import { canonicalTerms, filterToPredicate, queryId, type FilterExpr } from "../../../core/index.ts";
+import { canonicalTerms, countFacets, filterToPredicate, queryId, type FilterExpr } from "../../../core/index.ts";
 import { ServiceError, type ItemRecord, type ReleaseInfo, type RetrievalService } from "../../service/types.ts";
 
 /** A small catalog: two brands × two categories. */
@@ -41,14 +41,25 @@ export function memoryService(): RetrievalService & { calls: string[] } {
       const rel = check(req.release);
       const terms = (await canonicalTerms(req.query)).split(" ").filter(Boolean);
       const pass = req.filters ? filterToPredicate(req.filters) : () => true;
-      const scored = MEMORY_ITEMS.filter((i) => pass(i))
+      const ranked = MEMORY_ITEMS.filter((i) => pass(i))
         .map((i) => ({ i, score: terms.filter((t) => i.title.toLowerCase().includes(t)).length / Math.max(terms.length, 1) }))
         .filter((x) => x.score > 0)
-        .sort((a, b) => b.score - a.score)
-        .slice(0, req.k);
+        .sort((a, b) => b.score - a.score);
+      const offset = req.offset ?? 0;
+      const scored = ranked.slice(offset, offset + req.k);
       const q = await queryId(req.query);
       return {
         items: scored.map(({ i, score }) => ({ id: i.id, score, title: i.title, brand: i.brand, category: i.category, price: i.price, image: i.image, source: "ann" as const })),
+        offset,
+        more: scored.length === req.k,
+        ...(req.facets
+          ? {
+              facets: countFacets(
+                ranked.map((x) => x.i),
+                req.facets,
+              ),
+            }
+          : {}),
         path: "ann",
         release: rel,
         qid: q.qid,
@@ -57,6 +68,20 @@ export function memoryService(): RetrievalService & { calls: string[] } {
         channels: ["lexical"],
         timings: { total: 0.1 },
       };
+    },
+    async similar(req) {
+      calls.push("similar");
+      const rel = check(req.release);
+      const item = MEMORY_ITEMS.find((i) => i.id === req.id);
+      if (!item) throw new ServiceError("ITEM_NOT_FOUND", `release ${rel} has no item "${req.id}"`);
+      const pass = req.filters ? filterToPredicate(req.filters) : () => true;
+      // "Similarity": same category counts 2, same brand 1.
+      const items = MEMORY_ITEMS.filter((i) => i.id !== item.id && pass(i))
+        .map((i) => ({ i, score: (i.category === item.category ? 2 : 0) + (i.brand === item.brand ? 1 : 0) }))
+        .sort((a, b) => b.score - a.score)
+        .slice(0, req.k)
+        .map(({ i, score }) => ({ id: i.id, score, title: i.title, brand: i.brand, category: i.category, price: i.price, image: i.image, source: "ann" as const }));
+      return { id: item.id, items, release: rel, filters: (req.filters as FilterExpr | undefined) ?? null, timings: { total: 0.1 } };
     },
     async lookup(query, r) {
       calls.push("lookup");

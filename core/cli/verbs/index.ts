@@ -3,6 +3,7 @@
 // --help load no verb module.
 import { DATASETS } from "./datasets.ts";
 import { DEMO } from "./demo.ts";
+import { EDGE } from "./edge.ts";
 import { EMBED } from "./embed.ts";
 import { EVAL } from "./eval.ts";
 import { EXPORT } from "./export.ts";
@@ -17,4 +18,4 @@ import { RETRAIN } from "./retrain.ts";
 import { SERVE } from "./serve.ts";
 
 export { ABLATION_ROW_IDS } from "./eval.ts";
-export { DATASETS, DEMO, EMBED, EVAL, EXPORT, FINETUNE, IMPORT, JOB_RUN, JOBS, PRETRAIN, PUBLISH, RELEASES, RETRAIN, SERVE };
+export { DATASETS, DEMO, EDGE, EMBED, EVAL, EXPORT, FINETUNE, IMPORT, JOB_RUN, JOBS, PRETRAIN, PUBLISH, RELEASES, RETRAIN, SERVE };

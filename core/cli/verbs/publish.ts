@@ -1,6 +1,6 @@
 // `vitrine publish`: the table (the runner is lancedb/cli.ts; the edge flags go to lancedb/edge-cli.ts).
 import { defineVerb } from "../spec.ts";
-import { MAX_SEED } from "./common.ts";
+import { EDGE_CREDENTIAL_FLAGS, MAX_SEED, NO_EDGE_FLAG } from "./common.ts";
 
 const EDGE = "edge (--edge)";
 
@@ -26,7 +26,7 @@ export const PUBLISH = defineVerb({
       pattern: /^(fit|(convex:|rrf:)?(\d*\.?\d+))$/,
       expect: '"fit", a vector weight in [0, 1] such as 0.7, or rrf:W / convex:W',
       default: "fit",
-      help: "how the vector and BM25 channels are fused: fit picks the vector weight on the tuning half of the held-out clicks; W fixes it (1: vectors alone decide, 0: BM25 first); rrf:W uses reciprocal-rank fusion",
+      help: "how the vector and BM25 channels are fused: fit picks the vector weight on the tuning half of the held-out clicks (the weight nearest 0.5 within one standard error of the best); W fixes it (1: vectors alone decide, 0: BM25 first); rrf:W uses reciprocal-rank fusion",
     },
     "no-lexical": { type: "boolean", help: "no BM25 channel: vectors alone" },
     "exact-threshold": { type: "int", min: 0, defaultText: "50000", help: "below this many items no ANN index is built" },
@@ -47,29 +47,19 @@ export const PUBLISH = defineVerb({
       help: "push that existing release instead of publishing one",
       group: EDGE,
     },
-    "edge-account": { type: "string", value: "ID", env: "CLOUDFLARE_ACCOUNT_ID", requires: "edge", help: "Cloudflare account id", group: EDGE },
-    "edge-namespace": { type: "string", value: "ID", env: "VITRINE_EDGE_KV_NAMESPACE", requires: "edge", help: "id of the KV namespace bound as QIDS in wrangler.toml", group: EDGE },
-    "edge-token": {
-      type: "string",
-      value: "TOKEN",
-      env: "CLOUDFLARE_API_TOKEN",
-      requires: "edge",
-      help: 'API token with "Workers KV Storage: Edit" (prefer the variable: flags land in shell history)',
-      group: EDGE,
-    },
-    "edge-endpoint": {
-      type: "string",
-      value: "URL",
-      env: "VITRINE_EDGE_KV_ENDPOINT",
-      requires: "edge",
-      defaultText: "https://api.cloudflare.com/client/v4",
-      help: "API base",
-      group: EDGE,
-    },
+    "edge-account": { ...EDGE_CREDENTIAL_FLAGS["edge-account"], requires: "edge", group: EDGE },
+    "edge-namespace": { ...EDGE_CREDENTIAL_FLAGS["edge-namespace"], requires: "edge", group: EDGE },
+    "edge-token": { ...EDGE_CREDENTIAL_FLAGS["edge-token"], requires: "edge", group: EDGE },
+    "edge-endpoint": { ...EDGE_CREDENTIAL_FLAGS["edge-endpoint"], requires: "edge", group: EDGE },
     "edge-list-length": { type: "int", min: 1, requires: "edge", help: "push at most N items per list (smaller values; larger k are forwarded)", group: EDGE },
     "edge-no-flip": { type: "boolean", requires: "edge", help: "write the keys but leave the edge's pointer where it is", group: EDGE },
+    "no-edge": { ...NO_EDGE_FLAG, group: EDGE },
   },
-  notes: "A release becomes visible only when every table and index is complete.",
+  notes: [
+    "A release becomes visible only when every table and index is complete.",
+    "In a data directory that has an edge (an earlier --edge), an activating publish pushes to it",
+    "when the Cloudflare variables are set, and otherwise refuses unless --no-edge.",
+  ].join("\n"),
   examples: [
     "vitrine publish --data data/demo",
     "vitrine publish --data data/demo --encoder onnx --no-activate",

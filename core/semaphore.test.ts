@@ -31,4 +31,16 @@ describe("Semaphore", () => {
     expect(await semaphore.run(async () => 42)).toBe(42);
     expect(() => new Semaphore(0)).toThrow(RangeError);
   });
+
+  it("counts the callers waiting for a slot", async () => {
+    const semaphore = new Semaphore(1);
+    const release = await semaphore.acquire();
+    const second = semaphore.acquire();
+    const third = semaphore.acquire();
+    expect(semaphore.waiting).toBe(2);
+    release();
+    (await second)();
+    expect(semaphore.waiting).toBe(0);
+    (await third)();
+  });
 });

@@ -27,6 +27,7 @@ async function runPretrainVerb(v: ArgsOf<typeof PRETRAIN>["values"]): Promise<nu
   set("fusion", v.fusion);
   set("queryTower", v["query-tower"]);
   set("mpm", v.mpm);
+  set("workers", v.workers);
   if (v["no-mbns"]) o.mbns = { enabled: false };
   if (v["no-cdns"]) o.cdns = { enabled: false };
   // Checks the table cannot make (lr > 0, values that depend on the preset) are the config's: TrainError BAD_OPTION.
@@ -65,7 +66,9 @@ async function runPretrainVerb(v: ArgsOf<typeof PRETRAIN>["values"]): Promise<nu
     targets.slice(0, sample),
     10,
   );
-  console.log(`pretrain done: ${result.steps} steps on ${result.backend}; final loss ${result.lastMetrics?.loss.toFixed(4) ?? "-"}; training HitRate@10 ${hit.toFixed(3)} (${sample} queries)`);
+  console.log(
+    `pretrain done: ${result.steps} steps on ${result.backend} × ${result.workers}; final loss ${result.lastMetrics?.loss.toFixed(4) ?? "-"}; training HitRate@10 ${hit.toFixed(3)} (${sample} queries)`,
+  );
   console.log(`checkpoint: ${join(result.runDir, "latest")}   metrics: ${join(result.runDir, "metrics.jsonl")}`);
   result.model.dispose();
   return 0;
@@ -88,6 +91,7 @@ async function runFinetuneVerb(v: ArgsOf<typeof FINETUNE>["values"]): Promise<nu
     ...(v.lr !== undefined ? { lr: v.lr } : {}),
     ...(v.seed !== undefined ? { seed: v.seed } : {}),
     ...(v["checkpoint-every"] !== undefined ? { checkpointEvery: v["checkpoint-every"] } : {}),
+    ...(v.workers !== undefined ? { workers: v.workers } : {}),
     ...(v["pretrain-dir"] ? { pretrainDir: v["pretrain-dir"] } : {}),
     ...(v["run-dir"] ? { runDir: v["run-dir"] } : {}),
     ...(v.backend ? { backend: v.backend } : {}),

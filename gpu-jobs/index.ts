@@ -16,6 +16,7 @@
 //   trainTokenizer                             the WordPiece vocabulary from titles + queries
 //   resolvePretrainConfig, PretrainConfig,     one pre-training step's pieces: config, batch, loss
 //     buildBatch, toTensors, pretrainLoss
+//   runPretrain, qimEvalLoss                   a whole pre-training run (on 1..N workers); a fixed-set QIM loss
 //   loadLatestCheckpoint                       a run's latest checkpoint
 //   exportGraphs, ExportError                  the towers as ONNX graphs
 //   loadEvalContext, EvalContext,              offline evaluation: the test queries of an import,
@@ -32,6 +33,8 @@ export { trainTokenizer } from "./tokenizer/index.ts";
 export { resolvePretrainConfig, type PretrainConfig } from "./train/pretrain-config.ts";
 export { buildBatch, toTensors } from "./train/batch.ts";
 export { pretrainLoss } from "./train/pretrain-loss.ts";
+export { runPretrain } from "./train/pretrain.ts";
+export { qimEvalLoss } from "./train/qim-eval.ts";
 export { loadLatestCheckpoint } from "./train/checkpoint.ts";
 export { exportGraphs, ExportError } from "./onnx/index.ts";
 export { loadEvalContext, candidateIndex, rankQueries, type EvalContext } from "./eval/eval-context.ts";

@@ -8,10 +8,11 @@ import { loadLatestCheckpoint } from "../gpu-jobs/index.ts";
 import { makeTrainingCatalog } from "../gpu-jobs/train/test-catalog.ts";
 
 // A pre-training job killed with SIGKILL resumes from its last checkpoint and ends with the same
-// weights as an uninterrupted run (same seed), within 1e-5.
+// weights as an uninterrupted run (same seed and number of workers), within 1e-5: alone, and
+// data-parallel over 2 worker threads (the kill takes the workers down with the process).
 let dir: string;
 let dataDir: string;
-const args = (runDir: string) => [
+const args = (runDir: string, workers: number) => [
   "bin/vitrine.js",
   "pretrain",
   "--data",
@@ -28,6 +29,8 @@ const args = (runDir: string) => [
   "wasm",
   "--run-dir",
   runDir,
+  "--workers",
+  String(workers),
   "--quiet",
 ];
 
@@ -44,14 +47,16 @@ function latestStep(runDir: string): number {
   return existsSync(p) ? Number(readFileSync(p, "utf8").replace("ckpt-", "")) : 0;
 }
 
-describe("kill -9 and resume", () => {
+describe.each([1, 2])("kill -9 and resume with %i worker(s)", (workers) => {
   it("continues from the last checkpoint and matches an uninterrupted run", async () => {
-    const straight = join(dir, "straight");
-    const r1 = spawnSync(process.execPath, args(straight), { encoding: "utf8", timeout: 240_000 });
+    const straight = join(dir, `straight-${workers}`);
+    const r1 = spawnSync(process.execPath, args(straight, workers), { encoding: "utf8", timeout: 240_000 });
     expect(r1.status, r1.stderr).toBe(0);
 
-    const killed = join(dir, "killed");
-    const child = spawn(process.execPath, args(killed), { stdio: "ignore" });
+    expect(r1.stderr).toContain(`backend wasm, ${workers} worker${workers === 1 ? "" : "s"}`);
+
+    const killed = join(dir, `killed-${workers}`);
+    const child = spawn(process.execPath, args(killed, workers), { stdio: "ignore" });
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_code, signal) => resolve(signal)));
     const deadline = Date.now() + 120_000;
     while (latestStep(killed) < 20 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
@@ -61,9 +66,12 @@ describe("kill -9 and resume", () => {
     expect(at).toBeGreaterThanOrEqual(20);
     expect(at).toBeLessThan(60); // it really died midway
 
-    const r2 = spawnSync(process.execPath, [...args(killed), "--resume"], { encoding: "utf8", timeout: 240_000 });
+    // Without --workers, the resumed run takes the checkpoint's number.
+    const resumeArgs = args(killed, workers).filter((a, i, all) => a !== "--workers" && all[i - 1] !== "--workers");
+    const r2 = spawnSync(process.execPath, [...resumeArgs, "--resume"], { encoding: "utf8", timeout: 240_000 });
     expect(r2.status, r2.stderr).toBe(0);
     expect(r2.stderr).toMatch(new RegExp(`resuming .* at step ${at} of 60`));
+    expect(r2.stderr).toContain(`${workers} worker${workers === 1 ? "" : "s"}`);
 
     const a = (await loadLatestCheckpoint(straight))!;
     const b = (await loadLatestCheckpoint(killed))!;
@@ -74,7 +82,7 @@ describe("kill -9 and resume", () => {
       expect(u, name).toBeDefined();
       for (let i = 0; i < t.values.length; i++) maxDiff = Math.max(maxDiff, Math.abs(t.values[i]! - u!.values[i]!));
     }
-    console.info(`resumed at step ${at}; max |Δweight| vs uninterrupted run: ${maxDiff.toExponential(2)}`);
+    console.info(`${workers} worker(s): resumed at step ${at}; max |Δweight| vs uninterrupted run: ${maxDiff.toExponential(2)}`);
     expect(maxDiff).toBeLessThanOrEqual(1e-5);
   }, 600_000);
 });

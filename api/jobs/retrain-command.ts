@@ -19,6 +19,7 @@ export function retrainConfigFromFlags(v: ArgsOf<typeof RETRAIN>["values"]): Job
   if (v.fusion) pretrain.fusion = v.fusion;
   if (v.seed !== undefined) pretrain.seed = v.seed;
   if (v["image-encoder"]) pretrain.imageEncoder = resolve(v["image-encoder"]);
+  if (v.workers !== undefined) pretrain.workers = v.workers;
   if (Object.keys(pretrain).length) raw.pretrain = pretrain;
   if (v["finetune-steps"] !== undefined) raw.finetune = { steps: v["finetune-steps"] };
   const gate: Record<string, unknown> = {};

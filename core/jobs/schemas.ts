@@ -34,6 +34,8 @@ export const JobConfigSchema = z
           .string()
           .max(4096)
           .regex(/\.onnx$/i, { error: "imageEncoder must be the path of an .onnx file (its .json beside it)" }),
+        /** Data-parallel worker threads (default: one per core on wasm). */
+        workers: int(1, 1024),
       })
       .partial()
       .strict()
@@ -47,6 +49,8 @@ export const JobConfigSchema = z
         lr: z.number().positive(),
         seed: int(0, 2 ** 31 - 1),
         checkpointEvery: int(1, 10_000_000),
+        /** Data-parallel worker threads (default 1). */
+        workers: int(1, 1024),
       })
       .partial()
       .strict()

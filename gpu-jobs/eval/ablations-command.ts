@@ -64,8 +64,11 @@ export interface AblationsResult {
 
 /** The config a row's run must have, given the command's preset/steps and one seed. */
 export function targetConfig(run: AblationRun, opts: Pick<AblationsOptions, "preset" | "steps">, seed: number): PretrainConfig {
-  return resolvePretrainConfig(opts.preset, { ...run.overrides, ...(opts.steps !== undefined ? { steps: opts.steps } : {}), seed });
+  return resolvePretrainConfig(opts.preset, { ...run.overrides, ...(opts.steps !== undefined ? { steps: opts.steps } : {}), seed, workers: ABLATION_WORKERS });
 }
+
+/** Every ablation run trains on 2 workers whatever the machine: the objective depends on the count, and CDNS needs two. */
+export const ABLATION_WORKERS = 2;
 
 const FT = "+ft";
 
@@ -145,6 +148,8 @@ export async function runAblations(opts: AblationsOptions): Promise<AblationsRes
           String(t.steps),
           "--seed",
           String(t.seed),
+          "--workers",
+          String(ABLATION_WORKERS),
           ...u.run.flags,
           "--run-dir",
           plan.dir,

@@ -52,7 +52,7 @@ async function pretrain(ctx: StageContext): Promise<StageOutcome> {
   const { runPretrain } = await import("../train/pretrain.ts");
   const p = ctx.config.pretrain ?? {};
   const o: PretrainOverrides = {};
-  for (const k of ["steps", "batchSize", "lr", "seed", "fusion", "mpm", "stage1Fraction", "checkpointEvery"] as const) {
+  for (const k of ["steps", "batchSize", "lr", "seed", "fusion", "mpm", "stage1Fraction", "checkpointEvery", "workers"] as const) {
     if (p[k] !== undefined) (o as Record<string, unknown>)[k] = p[k];
   }
   if (p.mbns !== undefined) o.mbns = { enabled: p.mbns };
@@ -69,7 +69,7 @@ async function pretrain(ctx: StageContext): Promise<StageOutcome> {
     onStep: (m) => ctx.report({ done: m.step, total: m.steps, unit: "steps", rate: m.samplesPerSec, detail: { loss: Number(m.loss.toFixed(4)), stage: m.stage } }),
   });
   r.model.dispose();
-  return { state: "succeeded", metrics: { steps: r.steps, loss: r.lastMetrics?.loss ?? null, backend: r.backend, preset: config.preset, fusion: config.fusion } };
+  return { state: "succeeded", metrics: { steps: r.steps, loss: r.lastMetrics?.loss ?? null, backend: r.backend, workers: r.workers, preset: config.preset, fusion: config.fusion } };
 }
 
 async function finetune(ctx: StageContext): Promise<StageOutcome> {
@@ -87,6 +87,7 @@ async function finetune(ctx: StageContext): Promise<StageOutcome> {
     ...(f.lr !== undefined ? { lr: f.lr } : {}),
     ...(f.seed !== undefined ? { seed: f.seed } : {}),
     ...(f.checkpointEvery !== undefined ? { checkpointEvery: f.checkpointEvery } : {}),
+    ...(f.workers !== undefined ? { workers: f.workers } : {}),
     ...(ctx.config.backend ? { backend: ctx.config.backend } : {}),
     resume: ctx.resume,
     log: ctx.log,

@@ -3,7 +3,7 @@ import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import { resolveConfig } from "./config.ts";
 import type { ModelConfig } from "./config.ts";
-import { conv3x3 } from "./patch-encoder.ts";
+import { conv3x3 } from "../tf/conv-ops.ts";
 import { batchTensors, syntheticBatch } from "./test-batch.ts";
 import { createModel } from "./towers.ts";
 import type { ItemOutput } from "./towers.ts";

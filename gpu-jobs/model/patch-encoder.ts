@@ -1,13 +1,9 @@
 // The patch encoder: a small CNN over each patchSize×patchSize×3 patch, batched over B×P
 // patches: [conv3×3 → relu → avgpool 2] × 2 → flatten → dense → H. Average rather than max
 // pooling: wasm's MaxPoolGrad is a slow loop (117 ms vs AvgPoolGrad's 61 ms fwd+bwd at 1024×16×16×16).
-//
-// wasm has Conv2D (XNNPACK) but no Conv2DBackpropFilter, and its Conv2DBackpropInput is a slow
-// loop (110 ms vs 9 ms forward at 1024×16×16×3→16). So conv3x3 carries its own gradient made of
-// forward convolutions only: dx = conv(dy, flipped Wᵀ); dW = conv(xᵀ, dyᵀ) with the batch folded
-// into channels. im2col (9 slices + concat) was 20–40× slower than either: wasm's rank-4 Slice
-// and last-axis Concat are slow loops.
+// The convolutions and pools carry wasm-fast gradients (tf/conv-ops.ts).
 import * as tf from "@tensorflow/tfjs";
+import { avgPool2, conv3x3, conv3x3OfInput } from "../tf/conv-ops.ts";
 import { dense } from "../tf/fast-ops.ts";
 import type { ModelConfig } from "./config.ts";
 import { numPatches, patchInputDim } from "./config.ts";
@@ -76,30 +72,6 @@ export function createPatchEncoder(store: ParamStore, cfg: ModelConfig): PatchEn
   };
 }
 
-/** 3×3 stride-1 "same" convolution whose gradients use forward conv2d only (wasm-safe and fast). */
-export const conv3x3 = tf.customGrad((x, w, save) => {
-  (save as tf.GradSaveFunc)([x as tf.Tensor, w as tf.Tensor]);
-  return {
-    value: tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, "same"),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [sx, sw] = saved as [tf.Tensor4D, tf.Tensor4D];
-      // dx[n,y,x,ci] = Σ dy[n,y-ky+1,x-kx+1,co]·w[ky,kx,ci,co]: a conv with the flipped, transposed filter.
-      const wFlip = tf.transpose(tf.reverse(sw, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
-      const dx = tf.conv2d(dy as tf.Tensor4D, wFlip, 1, "same");
-      // dW[ky,kx,ci,co] = Σ_{n,y,x} xpad[n,y+ky,x+kx,ci]·dy[n,y,x,co]: input channels become the batch,
-      // the batch becomes channels, dy is the (S×S) kernel.
-      const xp = tf.pad(sx, [
-        [0, 0],
-        [1, 1],
-        [1, 1],
-        [0, 0],
-      ]);
-      const dw = tf.conv2d(tf.transpose(xp, [3, 1, 2, 0]) as tf.Tensor4D, tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D, 1, "valid");
-      return [dx, tf.transpose(dw, [1, 2, 0, 3])];
-    },
-  };
-}) as (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D;
-
 /** patches [B,P,patchSize²·3] (HWC per patch) → patch features [B,P,H]. */
 export function encodePatches(p: PatchEncoderParams, cfg: ModelConfig, patches: tf.Tensor3D): tf.Tensor3D {
   const [batch, count, size] = patches.shape;
@@ -109,8 +81,9 @@ export function encodePatches(p: PatchEncoderParams, cfg: ModelConfig, patches: 
   }
   return tf.tidy(() => {
     const x = tf.reshape(patches, [batch * count, s, s, 3]) as tf.Tensor4D;
-    const h1 = tf.avgPool(tf.relu(tf.add(conv3x3(x, p.conv1 as tf.Tensor4D), p.conv1b)) as tf.Tensor4D, 2, 2, "valid");
-    const h2 = tf.avgPool(tf.relu(tf.add(conv3x3(h1, p.conv2 as tf.Tensor4D), p.conv2b)) as tf.Tensor4D, 2, 2, "valid");
+    // The pixels take no gradient: the first convolution skips its input gradient.
+    const h1 = avgPool2(tf.relu(tf.add(conv3x3OfInput(x, p.conv1 as tf.Tensor4D), p.conv1b)) as tf.Tensor4D);
+    const h2 = avgPool2(tf.relu(tf.add(conv3x3(h1, p.conv2 as tf.Tensor4D), p.conv2b)) as tf.Tensor4D);
     const flat = tf.reshape(h2, [batch * count, -1]);
     const out = dense(flat, p.proj as tf.Tensor2D, p.projb as tf.Tensor1D);
     return tf.reshape(out, [batch, count, cfg.hidden]) as tf.Tensor3D;

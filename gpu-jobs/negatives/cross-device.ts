@@ -1,14 +1,14 @@
 // Cross-Device Negative Sampling (CDNS), seed 001 §2.2: in data-parallel training each device
-// gathers the product embeddings of all other devices and uses them as extra negatives, without
-// gradient. Here one process stands in for D devices: the batch is split into D contiguous
-// micro-batches ("replicas"), each micro-batch's loss uses its own in-batch negatives plus the
-// other micro-batches' item vectors as CDNS negatives (weight β in eq. 3), cut from the tape
-// exactly as an all-gather across real devices would be.
+// gathers the item vectors every other device computed for the same step and uses them as extra
+// negatives, without gradient (weight β in eq. 3). Here the devices are the training workers
+// (train/pretrain-worker.ts): the global batch is split into contiguous shards, one per worker,
+// and after its item-tower forward each worker posts its shard's vectors through shared memory
+// (train/collective.ts) and reads everyone else's. With one worker there is no other device, and
+// every item of the batch is already an in-batch negative with its gradient: CDNS adds nothing.
 import * as tf from "@tensorflow/tfjs";
 import { TrainError } from "../errors.ts";
-import { stopGradient } from "../losses/stop-gradient.ts";
 
-/** Rows [start, end) of one replica's micro-batch. */
+/** Rows [start, end) of one worker's shard of the global batch. */
 export interface ReplicaRange {
   /** First row (inclusive). */
   start: number;
@@ -16,13 +16,23 @@ export interface ReplicaRange {
   end: number;
 }
 
+/** The other workers' item vectors of this step, with what eq. 3 needs of each. Constants: no gradient path to any variable. */
+export interface CrossDeviceNegatives {
+  /** Item vectors [C,D], in rank order. */
+  vectors: tf.Tensor2D;
+  /** log Q of each [C]. */
+  logQ: tf.Tensor1D;
+  /** Catalog row of each (masks a copy of a query's own positive). */
+  ids: Int32Array;
+}
+
 /** Split batchSize rows into `replicas` contiguous ranges whose sizes differ by at most one. */
 export function splitReplicas(batchSize: number, replicas: number): ReplicaRange[] {
   if (!Number.isInteger(replicas) || replicas < 1) {
-    throw new TrainError("BAD_OPTION", `CDNS replicas must be an integer >= 1; got ${replicas}`);
+    throw new TrainError("BAD_OPTION", `workers must be an integer >= 1; got ${replicas}`);
   }
   if (!Number.isInteger(batchSize) || batchSize < replicas) {
-    throw new TrainError("BAD_OPTION", `batch size ${batchSize} cannot be split over ${replicas} replicas (need >= 1 row each)`);
+    throw new TrainError("BAD_OPTION", `batch size ${batchSize} cannot be split over ${replicas} workers (need >= 1 row each); lower --workers or raise --batch-size`);
   }
   const base = Math.floor(batchSize / replicas);
   const extra = batchSize % replicas;
@@ -36,18 +46,7 @@ export function splitReplicas(batchSize: number, replicas: number): ReplicaRange
   return ranges;
 }
 
-/** The other replicas' rows of x ([B,…], e.g. item vectors [B,D] or log Q [B]), gradient cut. */
-export function crossDeviceNegatives<T extends tf.Tensor>(x: T, replica: number, ranges: readonly ReplicaRange[]): T {
-  checkReplica(replica, ranges);
-  const total = ranges[ranges.length - 1]!.end;
-  if (x.shape[0] !== total) throw new RangeError(`x has ${x.shape[0]} rows; the replica ranges cover ${total}`);
-  return tf.tidy(() => {
-    const parts = ranges.filter((_, r) => r !== replica).map(({ start, end }) => tf.slice(x, start, end - start));
-    return stopGradient(parts.length === 1 ? parts[0]! : tf.concat(parts)) as T;
-  });
-}
-
-/** The other replicas' entries of a per-row id array (same order as crossDeviceNegatives). */
+/** The other replicas' entries of a per-row array of the global batch (rank order). */
 export function crossDeviceIds(ids: Int32Array, replica: number, ranges: readonly ReplicaRange[]): Int32Array {
   checkReplica(replica, ranges);
   const out: number[] = [];
@@ -57,15 +56,29 @@ export function crossDeviceIds(ids: Int32Array, replica: number, ranges: readonl
   return Int32Array.from(out);
 }
 
-/** This replica's own rows of x (its micro-batch), gradient kept. */
-export function replicaRows<T extends tf.Tensor>(x: T, replica: number, ranges: readonly ReplicaRange[]): T {
+/**
+ * CDNS negatives of worker `replica` from every worker's item vectors of the step: `gathered` is
+ * [B·dim], row i the vector of global batch row i (catalog row `items[i]`); `logQ` is per catalog row.
+ */
+export function crossDeviceNegatives(gathered: Float32Array, dim: number, items: Int32Array, logQ: Float32Array, replica: number, ranges: readonly ReplicaRange[]): CrossDeviceNegatives {
   checkReplica(replica, ranges);
-  const { start, end } = ranges[replica]!;
-  return tf.slice(x, start, end - start) as T;
+  const total = ranges[ranges.length - 1]!.end;
+  if (gathered.length !== total * dim) throw new RangeError(`gathered holds ${gathered.length} floats; ${total} rows of ${dim} expected`);
+  if (items.length !== total) throw new RangeError(`items has ${items.length} rows; the ranges cover ${total}`);
+  const ids = crossDeviceIds(items, replica, ranges);
+  const values = new Float32Array(ids.length * dim);
+  let at = 0;
+  ranges.forEach(({ start, end }, r) => {
+    if (r === replica) return;
+    values.set(gathered.subarray(start * dim, end * dim), at);
+    at += (end - start) * dim;
+  });
+  // Made from host values, the tensors have no tape history: they are constants by construction.
+  return { vectors: tf.tensor2d(values, [ids.length, dim]), logQ: tf.tensor1d(Float32Array.from(ids, (r) => logQ[r]!)), ids };
 }
 
 function checkReplica(replica: number, ranges: readonly ReplicaRange[]): void {
-  if (ranges.length < 2) throw new RangeError(`CDNS needs >= 2 replicas; got ${ranges.length}`);
+  if (ranges.length < 2) throw new RangeError(`CDNS needs >= 2 workers; got ${ranges.length}`);
   if (!Number.isInteger(replica) || replica < 0 || replica >= ranges.length) {
     throw new RangeError(`replica must be in [0, ${ranges.length - 1}]; got ${replica}`);
   }

@@ -2,6 +2,6 @@
 // and the step switch that turns them on.
 export { MemoryBank } from "./memory-bank.ts";
 export type { BankNegatives, MemoryBankOptions } from "./memory-bank.ts";
-export { crossDeviceIds, crossDeviceNegatives, replicaRows, splitReplicas } from "./cross-device.ts";
-export type { ReplicaRange } from "./cross-device.ts";
+export { crossDeviceIds, crossDeviceNegatives, splitReplicas } from "./cross-device.ts";
+export type { CrossDeviceNegatives, ReplicaRange } from "./cross-device.ts";
 export { activeAt, startStep } from "./schedule.ts";

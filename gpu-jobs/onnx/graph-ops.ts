@@ -80,8 +80,8 @@ export function layerNorm(c: OpContext, x: string, gamma: string, beta: string, 
 export function gelu(c: OpContext, x: string): string {
   const g = c.g;
   const cube = g.op("Mul", [g.op("Mul", [x, x]), x]);
-  const inner = g.op("Mul", [g.op("Add", [x, g.op("Mul", [cube, g.scalar(0.044715)])]), g.scalar(Math.sqrt(2 / Math.PI))]);
-  return g.op("Mul", [g.op("Mul", [x, g.scalar(0.5)]), g.op("Add", [g.op("Tanh", [inner]), g.scalar(1)])]);
+  const inner = g.op("Mul", [g.op("Add", [x, g.op("Mul", [cube, g.scalar(0.044715)])]), g.scalar(2 * Math.sqrt(2 / Math.PI))]);
+  return g.op("Mul", [x, g.op("Sigmoid", [inner])]);
 }
 
 /** Self-attention of x [B,L,H] with additive bias [B,1,1,L] (0 real, −1e9 masked) → [B,L,H]. */

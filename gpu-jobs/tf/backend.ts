@@ -3,6 +3,7 @@
 // install everywhere, so they are imported dynamically and never required.
 import * as tfjs from "@tensorflow/tfjs";
 import { TrainError } from "../errors.ts";
+import { shareUnchangedTensorsOnWasm } from "./wasm-kernels.ts";
 
 /** The TF.js namespace every gpu-jobs module computes with. */
 export type Tf = typeof tfjs;
@@ -102,7 +103,9 @@ async function attempt(name: BackendName): Promise<Attempt> {
       await import("@tensorflow/tfjs-backend-wasm");
       // The threaded build needs Web Workers, which never start in Node: ask for the SIMD build.
       tfjs.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
-      return await activate(tfjs, "wasm");
+      const a = await activate(tfjs, "wasm");
+      if (a.ok) shareUnchangedTensorsOnWasm();
+      return a;
     }
     return await activate(tfjs, "cpu");
   } catch (err) {

@@ -89,12 +89,12 @@ export function layerNorm(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, e
   });
 }
 
-/** GELU, tanh approximation (ops all present on wasm). */
+/** GELU, tanh approximation: 0.5·x·(1 + tanh(u)) with u = √(2/π)(x + 0.044715x³), computed as x·sigmoid(2u) (the same function). */
 export function gelu(x: tf.Tensor): tf.Tensor {
+  // wasm runs Sigmoid through XNNPACK but Tanh as a scalar loop: this form's fwd+bwd ran ~1.8× faster.
   return tf.tidy(() => {
-    const c = Math.sqrt(2 / Math.PI);
-    const inner = tf.mul(tf.add(x, tf.mul(tf.mul(tf.mul(x, x), x), 0.044715)), c);
-    return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
+    const c = 2 * Math.sqrt(2 / Math.PI);
+    return tf.mul(x, tf.sigmoid(tf.mul(tf.add(x, tf.mul(tf.mul(tf.mul(x, x), x), 0.044715)), c)));
   });
 }
 
@@ -159,8 +159,11 @@ export function multiHeadAttention(x: tf.Tensor3D, mask: tf.Tensor2D, params: At
   const dh = hidden / heads;
   const use = impl === "auto" ? (tf.getBackend() === "wasm" ? "depthwise" : "batched") : impl;
   return tf.tidy(() => {
-    const qkv = dense(tf.reshape(x, [batch * len, hidden]), params.wqkv, params.bqkv); // [BL,3H]
-    const part = (i: number) => tf.reshape(tf.slice(qkv, [0, i * hidden], [batch * len, hidden]), [batch, len, heads, dh]);
+    // q, k and v as three products with column blocks of the fused weight rather than one product
+    // cut into three: wasm's column Slice of [BL,3H] (and its Pad gradient) is a slow loop, a [H,H]
+    // block of the weight costs nothing. Same values; the attention block's fwd+bwd ran ~30% faster.
+    const x2 = tf.reshape(x, [batch * len, hidden]);
+    const part = (i: number) => tf.reshape(dense(x2, tf.slice(params.wqkv, [0, i * hidden], [hidden, hidden]), tf.slice(params.bqkv, [i * hidden], [hidden])), [batch, len, heads, dh]);
     // Additive mask: -1e9 makes exp() exactly 0, so padded keys contribute nothing at all.
     const negBias = tf.mul(tf.sub(1, mask), -1e9);
     const scale = 1 / Math.sqrt(dh);

@@ -2,20 +2,22 @@
 // FC projection, items also get an ID embedding (known items), and a sampled softmax over many
 // frequency-sampled negatives with logQ correction trains both.
 //   q = l2norm(q_pre · Wq),   i = l2norm(i_pre · Wi + E[id])      (Wq, Wi start at identity, E at 0)
-import { appendFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { stream, weightedIndexSampler } from "../../core/index.ts";
 import { prepareBackbone } from "../backbone/index.ts";
 import { createPairSampler, loadTrainingData, type TrainingData } from "../data/index.ts";
 import { TrainError } from "../errors.ts";
-import { sampledSoftmaxLoss } from "../losses/index.ts";
 import type { ModelConfig } from "../model/config.ts";
 import { createModel } from "../model/towers.ts";
 import { selectBackend, type BackendName } from "../tf/backend.ts";
-import { dense, embeddingLookup } from "../tf/fast-ops.ts";
 import { Tokenizer } from "../../encoders/index.ts";
-import { loadLatestCheckpoint, restoreInto, saveCheckpoint } from "./checkpoint.ts";
+import { loadLatestCheckpoint, restoreInto } from "./checkpoint.ts";
+import { createCollectiveBuffers } from "./collective.ts";
+import { createFinetuneHead, finetuneLoop } from "./finetune-loop.ts";
+import type { FinetuneWorkerInit } from "./finetune-worker.ts";
+import { runWorkerGroup } from "./worker-group.ts";
+import { chooseWorkers, shareTypedArrays } from "./workers.ts";
 import { encodeItemVectors, encodeQueryVectors, hitRateAtK, queryTargets } from "./encode-all.ts";
 
 /** Fine-tuning options. */
@@ -40,6 +42,8 @@ export interface FinetuneOptions {
   seed?: number;
   /** Checkpoint every N steps (default 100). */
   checkpointEvery?: number;
+  /** Data-parallel worker threads (default 1: the step is mostly fixed costs; on resume, the checkpoint's). */
+  workers?: number;
   /** Continue from the newest checkpoint of runDir. */
   resume?: boolean;
   /** Force a TF.js backend. */
@@ -61,7 +65,9 @@ export interface FinetuneResult {
   lastLoss: number | null;
 }
 
-interface FinetuneState {
+export interface FinetuneState {
+  /** Workers the run trains on (absent in older checkpoints: 1). */
+  workers?: number;
   steps: number;
   batchSize: number;
   negatives: number;
@@ -94,14 +100,10 @@ async function frozenVectors(pretrainDir: string, data: TrainingData, opts: Fine
   return { dim: ck.state.modelConfig.dim, items, queryRow: new Map(queries.map((q, i) => [q, i])), queries: qv };
 }
 
-function l2(x: tf.Tensor2D): tf.Tensor2D {
-  return tf.div(x, tf.add(tf.norm(x, 2, 1, true), 1e-12)) as tf.Tensor2D;
-}
-
 /** Run (or resume) fine-tuning on top of a pre-training run. */
 export async function runFinetune(opts: FinetuneOptions): Promise<FinetuneResult> {
   const log = opts.log ?? (() => undefined);
-  await selectBackend({ ...(opts.backend ? { prefer: opts.backend } : {}), log });
+  const backend = await selectBackend({ ...(opts.backend ? { prefer: opts.backend } : {}), log });
   const runDir = opts.runDir ?? join(opts.dataDir, "runs", "finetune");
   const pretrainDir = opts.pretrainDir ?? join(opts.dataDir, "runs", "pretrain");
   const ckpt = opts.resume ? await loadLatestCheckpoint<FinetuneState>(runDir) : null;
@@ -123,80 +125,46 @@ export async function runFinetune(opts: FinetuneOptions): Promise<FinetuneResult
   await writeFile(join(runDir, "item-ids.json"), JSON.stringify(data.items.ids));
   const frozen = await frozenVectors(pretrainDir, data, opts);
   const d = frozen.dim;
-  const itemPre = tf.tensor2d(frozen.items, [n, d]);
-  const eye = tf.eye(d);
-  const vars = new Map<string, tf.Variable>([
-    ["ft/wq", tf.variable(eye.clone())],
-    ["ft/wi", tf.variable(eye.clone())],
-    ["ft/item_id", tf.variable(tf.zeros([n, d]))],
-  ]);
-  eye.dispose();
-  const varList = [...vars.values()];
-  const optimizer = tf.train.adam(s.lr);
-  const sampler = createPairSampler({ n: data.pairs.item.length, batchSize: s.batchSize, seed: s.seed, weights: data.pairs.weight });
-  const freq = data.itemFrequency;
-  let start = 0;
-  if (ckpt) {
-    await restoreInto(tf, ckpt, vars, optimizer);
-    sampler.fromState(s.sampler);
-    start = ckpt.step;
-    log(`resuming ${runDir} at step ${start} of ${s.steps}`);
-  }
-  const W = (k: string) => vars.get(k)! as unknown as tf.Tensor2D;
-  // Call inside a tidy or variableGrads scope.
-  const projectItems = (rows: Int32Array): tf.Tensor2D => {
-    const ids = tf.tensor1d(rows, "int32");
-    return l2(tf.add(dense(embeddingLookup(itemPre, ids) as tf.Tensor2D, W("ft/wi")), embeddingLookup(W("ft/item_id"), ids)) as tf.Tensor2D);
-  };
-  const projectQueries = (rows: number[]): tf.Tensor2D => {
-    const flat = new Float32Array(rows.length * d);
-    rows.forEach((r, i) => flat.set(frozen.queries.subarray(r * d, (r + 1) * d), i * d));
-    return l2(dense(tf.tensor2d(flat, [rows.length, d]), W("ft/wq")) as tf.Tensor2D);
-  };
+  const head = createFinetuneHead(frozen);
   const evalHit = (useFt: boolean): number | null => {
     if (data.evalPairs.item.length === 0) return null;
     const { queries, targets } = queryTargets(data.evalPairs);
     const rows = queries.map((q) => frozen.queryRow.get(q)!);
     const all = Int32Array.from({ length: n }, (_, i) => i);
     if (!useFt) return hitRateAtK(frozen.items, Float32Array.from(rows.flatMap((r) => Array.from(frozen.queries.subarray(r * d, (r + 1) * d)))), d, targets, 10);
-    const iv = tf.tidy(() => projectItems(all));
-    const qv = tf.tidy(() => projectQueries(rows));
+    const iv = tf.tidy(() => head.projectItems(all));
+    const qv = tf.tidy(() => head.projectQueries(rows));
     const r = hitRateAtK(iv.dataSync() as Float32Array, qv.dataSync() as Float32Array, d, targets, 10);
     tf.dispose([iv, qv]);
     return r;
   };
   const before = evalHit(false);
-  const metricsPath = join(runDir, "metrics.jsonl");
-  let lastLoss: number | null = null;
-  for (let step = start; step < s.steps; step++) {
-    const idx = sampler.next();
-    const rng = stream(s.seed, `negatives:${step}`);
-    const draw = weightedIndexSampler(freq, () => rng.next());
-    const negRows = Int32Array.from({ length: s.negatives }, draw);
-    const posRows = Int32Array.from(idx, (p) => data.pairs.item[p]!);
-    const qRows = Array.from(idx, (p) => frozen.queryRow.get(data.pairs.query[p]!)!);
-    const { value, grads } = tf.variableGrads(() => {
-      const q = projectQueries(qRows);
-      const pos = projectItems(posRows);
-      const neg = projectItems(negRows);
-      // log Q of a sampled negative: log of its expected count in the sample (S · frequency).
-      return sampledSoftmaxLoss(q, pos, neg, tf.tensor1d(Array.from(posRows, (r) => Math.log(freq[r]!))), tf.tensor1d(Array.from(negRows, (r) => Math.log(s.negatives * freq[r]!))), {
-        temperature: s.temperature,
-        posIds: posRows,
-        negIds: negRows,
-      });
-    }, varList);
-    lastLoss = (await value.data())[0]!;
-    const ordered: Record<string, tf.Tensor> = {};
-    for (const v of varList) ordered[v.name] = grads[v.name] ?? tf.zerosLike(v);
-    optimizer.applyGradients(ordered as unknown as Parameters<typeof optimizer.applyGradients>[0]);
-    tf.dispose([value, ...Object.values(grads), ...Object.values(ordered)]);
-    await appendFile(metricsPath, `${JSON.stringify({ step: step + 1, loss: lastLoss })}\n`);
-    opts.onStep?.({ step: step + 1, steps: s.steps, loss: lastLoss });
-    if ((step + 1) % s.checkpointEvery === 0 || step + 1 === s.steps) await saveCheckpoint(runDir, step + 1, vars, optimizer, { ...s, sampler: sampler.state() });
+  // One worker unless asked: the step is mostly work that sharding does not shrink (the shared
+  // negatives' projection, the item-ID table's gradient, Adam): 2 workers gained 1.1× at batch 128
+  // and 1.2–1.4× at 1,024 (BENCHMARKS.md).
+  const workers = chooseWorkers(opts.workers, ckpt ? (ckpt.state.workers ?? 1) : undefined, 1, s.batchSize, log);
+  const state: FinetuneState = { ...s, workers };
+  if (ckpt) log(`resuming ${runDir} at step ${ckpt.step} of ${s.steps}`);
+  log(`finetune: ${s.steps} steps of ${s.batchSize} pairs and ${s.negatives} negatives, backend ${backend.name}, ${workers} worker${workers === 1 ? "" : "s"}`);
+  let lastLoss: number | null;
+  if (workers === 1) {
+    lastLoss = await finetuneLoop({ s: state, head, frozen, pairs: data.pairs, itemFrequency: data.itemFrequency, ckpt, group: null, runDir, ...(opts.onStep ? { onStep: opts.onStep } : {}) });
+  } else {
+    const buffers = createCollectiveBuffers({ world: workers, gradSize: [...head.vars.values()].reduce((a, v) => a + v.size, 0), rows: 1, rowDim: 1, scalars: 1 });
+    const shared = { frozen: shareTypedArrays(frozen), pairs: shareTypedArrays(data.pairs), itemFrequency: shareTypedArrays(data.itemFrequency) };
+    lastLoss = await runWorkerGroup<FinetuneWorkerInit, number | null>({
+      entry: new URL("./finetune-worker.ts", import.meta.url),
+      buffers,
+      init: (rank) => ({ rank, buffers, backend: backend.name, runDir, s: state, ckpt, ...shared }),
+      onLog: log,
+      ...(opts.onStep ? { onProgress: (m: unknown) => opts.onStep!(m as { step: number; steps: number; loss: number }) } : {}),
+    });
+    // The last step always writes a checkpoint: the trained head comes back through it.
+    const final = await loadLatestCheckpoint<FinetuneState>(runDir);
+    if (!final || final.step !== s.steps) throw new TrainError("BAD_CHECKPOINT", `the workers finished but ${runDir} holds no checkpoint of step ${s.steps}`);
+    await restoreInto(tf, final, head.vars, null);
   }
   const after = evalHit(true);
-  tf.dispose([itemPre, ...varList]);
-  optimizer.dispose();
+  head.dispose();
   return { runDir, steps: s.steps, hitRate10: { before, after }, lastLoss };
 }

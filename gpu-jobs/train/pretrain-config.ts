@@ -37,14 +37,16 @@ export interface PretrainConfig {
   temperature: number;
   /** Memory-bank negatives: batches kept, when they switch on, their weight α. */
   mbns: { enabled: boolean; batches: number; startFraction: number; alpha: number };
-  /** Cross-device negatives: replicas the batch is split into, when they switch on, their weight β. */
-  cdns: { enabled: boolean; replicas: number; startFraction: number; beta: number };
+  /** Cross-device negatives: the other workers' item vectors of the step (needs ≥ 2 workers), when they switch on, their weight β. */
+  cdns: { enabled: boolean; startFraction: number; beta: number };
   /** Checkpoint every N steps (and at the end). */
   checkpointEvery: number;
   /** Tokenizer vocabulary size asked for (the corpus may give fewer pieces). */
   vocabSize: number;
   /** Features id of the frozen image backbone the run trained on (runPretrain sets it from --image-encoder); absent for the patch CNN. */
   imageEncoder?: string;
+  /** Data-parallel worker threads, each training on a shard of every batch (results depend on it). Absent: chosen when the run starts (train/workers.ts defaultWorkers) and recorded in its checkpoints. */
+  workers?: number;
 }
 
 const DEFAULTS: Omit<PretrainConfig, "preset" | "steps" | "batchSize" | "lr" | "checkpointEvery"> = {
@@ -63,7 +65,7 @@ const DEFAULTS: Omit<PretrainConfig, "preset" | "steps" | "batchSize" | "lr" | "
   amSoftmax: { margin: 0.2, scale: 20 },
   temperature: 0.05,
   mbns: { enabled: true, batches: 4, startFraction: 0.5, alpha: 0.5 },
-  cdns: { enabled: true, replicas: 2, startFraction: 0.3, beta: 1 },
+  cdns: { enabled: true, startFraction: 0.3, beta: 1 },
   vocabSize: 4000,
 };
 
@@ -112,9 +114,11 @@ export function resolvePretrainConfig(preset: PresetName, o: PretrainOverrides =
   int("dim", c.dim, 2);
   int("checkpointEvery", c.checkpointEvery, 1);
   int("vocabSize", c.vocabSize, 16);
+  if (c.workers !== undefined) {
+    int("workers", c.workers, 1);
+    if (c.workers > c.batchSize) bad("workers", `must not exceed batchSize (${c.batchSize}): every worker needs a row of each batch`, c.workers);
+  }
   int("mbns.batches", c.mbns.batches, 1);
-  int("cdns.replicas", c.cdns.replicas, 1);
-  if (c.cdns.replicas > c.batchSize) bad("cdns.replicas", "must not exceed batchSize", c.cdns.replicas);
   if (!(c.lr > 0)) bad("lr", "must be > 0", c.lr);
   if (!(c.temperature > 0)) bad("temperature", "must be > 0", c.temperature);
   frac("stage1Fraction", c.stage1Fraction);

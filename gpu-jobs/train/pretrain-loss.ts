@@ -5,7 +5,7 @@ import * as tf from "@tensorflow/tfjs";
 import { amSoftmaxLoss, contrastiveMpm, infoNce, logQSoftmaxLoss, mlmLoss, regressionMpm, stopGradient } from "../losses/index.ts";
 import { numPatches } from "../model/config.ts";
 import type { Model } from "../model/towers.ts";
-import { crossDeviceIds, crossDeviceNegatives, replicaRows, splitReplicas, type MemoryBank } from "../negatives/index.ts";
+import type { CrossDeviceNegatives, MemoryBank } from "../negatives/index.ts";
 import { embeddingLookup } from "../tf/fast-ops.ts";
 import type { HostBatch, TensorBatch } from "./batch.ts";
 import type { PretrainConfig } from "./pretrain-config.ts";
@@ -20,11 +20,14 @@ export interface LossContext {
   logQ: Float32Array;
   /** Memory-bank negatives when MBNS is on for this step, else null. */
   bank: MemoryBank | null;
-  /** Whether CDNS is on for this step. */
-  cdns: boolean;
+  /** CDNS on for this step (≥ 2 workers): given this worker's item vectors, returns the other workers' (it waits for them); else null. */
+  crossDevice: CrossDeviceSource | null;
   /** 1: vision adaptation; 2: fusion and matching. */
   stage: 1 | 2;
 }
+
+/** Shares this worker's item vectors of the step and returns the other workers' (train/pretrain-loop.ts). */
+export type CrossDeviceSource = (itemVectors: tf.Tensor2D) => CrossDeviceNegatives;
 
 /** The step's total and its parts (kept: the caller disposes), plus the item vectors for the bank. */
 export interface LossResult {
@@ -107,36 +110,23 @@ export function pretrainLoss(ctx: LossContext, t: TensorBatch, h: HostBatch): Lo
   return { total, parts, itemVectors: tf.keep(stopGradient(it.vector)) };
 }
 
-// Seed 001 eq. 3 per replica: local in-batch negatives (trained), the memory bank (α) and the
-// other replicas' items (β), both constant, every logit corrected by −log Q.
+// Seed 001 eq. 3: this worker's in-batch negatives (trained), the memory bank (α) and the other
+// workers' items of the step (β), both constant, every logit corrected by −log Q.
 function qimLoss(ctx: LossContext, q: tf.Tensor2D, items: tf.Tensor2D, h: HostBatch): tf.Scalar {
   const { cfg } = ctx;
   const logQ = tf.tensor1d(Array.from(h.items, (r) => ctx.logQ[r]!));
   const bank = ctx.bank?.negatives() ?? null;
-  const replicas = cfg.cdns.enabled && cfg.cdns.replicas > 1 ? cfg.cdns.replicas : 1;
-  const ranges = splitReplicas(h.b, replicas);
-  const losses: tf.Scalar[] = [];
-  for (let r = 0; r < replicas; r++) {
-    const local = <T extends tf.Tensor>(x: T) => (replicas > 1 ? replicaRows(x, r, ranges) : x);
-    const ids = replicas > 1 ? h.items.slice(ranges[r]!.start, ranges[r]!.end) : h.items;
-    const pos = local(items);
-    const lq = local(logQ);
-    losses.push(
-      logQSoftmaxLoss({
-        q: local(q),
-        pos,
-        inBatch: pos,
-        logQPos: lq,
-        logQInBatch: lq,
-        posIds: ids,
-        inBatchIds: ids,
-        temperature: cfg.temperature,
-        ...(bank ? { mbns: bank.vectors, logQMbns: bank.logQ, mbnsIds: bank.ids, alpha: cfg.mbns.alpha } : {}),
-        ...(ctx.cdns && replicas > 1
-          ? { cdns: crossDeviceNegatives(items, r, ranges), logQCdns: crossDeviceNegatives(logQ, r, ranges), cdnsIds: crossDeviceIds(h.items, r, ranges), beta: cfg.cdns.beta }
-          : {}),
-      }),
-    );
-  }
-  return tf.div(tf.addN(losses), replicas) as tf.Scalar;
+  const cross = ctx.crossDevice?.(items) ?? null;
+  return logQSoftmaxLoss({
+    q,
+    pos: items,
+    inBatch: items,
+    logQPos: logQ,
+    logQInBatch: logQ,
+    posIds: h.items,
+    inBatchIds: h.items,
+    temperature: cfg.temperature,
+    ...(bank ? { mbns: bank.vectors, logQMbns: bank.logQ, mbnsIds: bank.ids, alpha: cfg.mbns.alpha } : {}),
+    ...(cross ? { cdns: cross.vectors, logQCdns: cross.logQ, cdnsIds: cross.ids, beta: cfg.cdns.beta } : {}),
+  });
 }

@@ -181,6 +181,8 @@ export const RUNNERS: Readonly<Record<string, string>> = {
   "gpu-jobs/eval/eval-command.ts": "vitrine eval",
   "gpu-jobs/jobs/run-job.ts": "vitrine job-run (the job process)",
   "api/cli.ts": "vitrine serve (and the demo's server)",
+  "gpu-jobs/train/pretrain-worker.ts": "a pre-training worker thread (train/worker-group.ts starts it by URL through worker-boot.mjs)",
+  "gpu-jobs/train/finetune-worker.ts": "a fine-tuning worker thread (started the same way)",
 };
 
 /**

@@ -13,6 +13,12 @@ export const FINETUNE = defineVerb({
     lr: { type: "number", defaultText: "0.005", help: "learning rate" },
     seed: { type: "int", min: 0, defaultText: "1", help: "seed of sampling and initialisation" },
     "checkpoint-every": { type: "int", min: 1, defaultText: "100", help: "steps between checkpoints" },
+    workers: {
+      type: "int",
+      min: 1,
+      defaultText: "1; on --resume, the checkpoint's",
+      help: "data-parallel worker threads, each with a shard of every batch (the same objective as one; pays off only with large batches)",
+    },
     "pretrain-dir": { type: "string", value: "DIR", defaultText: "<data>/runs/pretrain", help: "the pre-training run to start from" },
     "run-dir": { type: "string", value: "DIR", defaultText: "<data>/runs/finetune", help: "this run's folder" },
     "image-encoder": { type: "string", value: "FILE.onnx", defaultText: "the one the run recorded", help: IMAGE_ENCODER_HELP.reuse },

@@ -27,6 +27,12 @@ export const PRETRAIN = defineVerb({
       help: "share of steps for stage 1 (vision adaptation, seed 003); 0: it lost on held-out pairs here (QUALITY.md); 0.2 is the two-stage ablation",
       group: "model",
     },
+    workers: {
+      type: "int",
+      min: 1,
+      defaultText: "the number of cores (1 on tfjs-node); on --resume, the checkpoint's",
+      help: "data-parallel worker threads, each with its own TF.js backend and a shard of every batch; results are deterministic for a given number",
+    },
     backend: BACKEND_FLAG,
     resume: { type: "boolean", help: "continue from the newest checkpoint in the run folder" },
     "run-dir": { type: "string", value: "DIR", defaultText: "<data>/runs/pretrain", help: "run folder: checkpoints, tokenizer.json, metrics.jsonl" },
@@ -38,5 +44,6 @@ export const PRETRAIN = defineVerb({
     "vitrine pretrain --data data/demo --image-encoder models/resnet18.onnx",
     "vitrine pretrain --data data/demo --preset tiny --steps 60 --backend wasm --quiet",
     "vitrine pretrain --data data/demo --resume",
+    "vitrine pretrain --data data/demo --workers 1",
   ],
 });

@@ -16,6 +16,13 @@ export const RETRAIN = defineVerb({
     fusion: { type: "enum", choices: ["text", "concat", "fusion"], defaultText: "fusion", help: "item tower variant of pre-training" },
     seed: { type: "int", min: 0, max: 2 ** 31 - 1, defaultText: "1", help: "pre-training seed" },
     "image-encoder": { type: "string", value: "FILE.onnx", help: IMAGE_ENCODER_HELP.train },
+    workers: {
+      type: "int",
+      min: 1,
+      max: 1024,
+      defaultText: "the number of cores (1 on tfjs-node)",
+      help: "pre-training's data-parallel worker threads (job config pretrain.workers; finetune.workers for fine-tuning)",
+    },
     "finetune-steps": { type: "int", min: 0, defaultText: "by preset: tiny 20, cpu 0, base 2000", help: "fine-tuning steps (0 skips it; on cpu it lowered unseen NDCG@10, QUALITY.md)" },
     backend: BACKEND_FLAG,
     "gate-metric": {

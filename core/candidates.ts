@@ -1,3 +1,4 @@
+import { bitmapRows, filterBitmap, type FilterColumnIndex } from "./filter-bitmap.ts";
 import { filterToPredicate, type FilterableItem } from "./filter-predicate.ts";
 import type { FilterExpr } from "./filter-schema.ts";
 
@@ -9,6 +10,8 @@ export interface FilterColumns {
   postings: { brand: Map<string, Uint32Array>; category: Map<string, Uint32Array> };
   /** Filterable view of row `r`. */
   item(r: number): FilterableItem;
+  /** Whole-column access: filters over many rows are evaluated as bitmaps (absent: row by row). */
+  columns?: FilterColumnIndex;
 }
 
 const EMPTY = new Uint32Array(0);
@@ -75,6 +78,19 @@ function superset(expr: FilterExpr, cols: FilterColumns): Uint32Array | null {
   }
 }
 
+/** Nodes of a filter tree. */
+export function nodeCount(expr: FilterExpr): number {
+  switch (expr.op) {
+    case "and":
+    case "or":
+      return expr.filters.reduce((s, f) => s + nodeCount(f), 1);
+    case "not":
+      return 1 + nodeCount(expr.filter);
+    default:
+      return 1;
+  }
+}
+
 /** The size of the postings superset of a filter (an upper bound on matches; n when unanchored). */
 export function estimateMatches(expr: FilterExpr, cols: FilterColumns): number {
   return superset(expr, cols)?.length ?? cols.n;
@@ -101,6 +117,9 @@ export function matchingRows(expr: FilterExpr, cols: FilterColumns, limit = Infi
   const count = sup?.length ?? cols.n;
   if (count > limit) return null;
   if (sup && postingsExact(expr)) return sup;
+  // Row by row, each candidate goes through the whole tree: rows × nodes closure calls. Past n of
+  // them, whole columns at once cost less (filter-bitmap.ts), and stay bounded for any filter.
+  if (cols.columns && count * nodeCount(expr) > cols.n) return bitmapRows(filterBitmap(expr, cols.columns, cols.n));
   const pred = filterToPredicate(expr);
   const out = new Uint32Array(count);
   let w = 0;

@@ -18,7 +18,8 @@ export type { TextEmbedder } from "./encoder.ts";
 export { createHashEncoder, HASH_ENCODER_NAME, type HashEncoder, type HashEncoderOptions } from "./hash-encoder.ts";
 // Retrieval: candidate rows from filters, the exact top-K over them, the lexical (BM25) channel,
 // fusion with the vector channel, the one retrieve algorithm, and the blend fitted per release.
-export { matchingRows, estimateMatches, type FilterColumns } from "./candidates.ts";
+export { matchingRows, estimateMatches, nodeCount, type FilterColumns } from "./candidates.ts";
+export { filterBitmap, bitmapRows, hasRow, filterColumnIndex, postingsOf, type FilterColumnIndex, type FilterSourceColumns } from "./filter-bitmap.ts";
 export { dot, exactTopK, exactTopKBatch, TopKHeap, type RowScore, type TopKBatch, type TopKBatchOptions } from "./top-k.ts";
 export { LexicalIndex, lexicalTerms, lexicalDocTerms, type LexicalDoc, type Bm25Options, type LexicalHit, type LexicalSearchOptions } from "./lexical-index.ts";
 export { fuse, parseBlend, BLEND_GRID, RRF_K, type Blend, type BlendMethod, type ScoredRow, type FusedRow } from "./fusion.ts";

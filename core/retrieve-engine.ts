@@ -4,6 +4,7 @@
 // blend) with the constraints as a prefilter → relaxation of query-derived constraints when fewer
 // than k remain. Runtime-agnostic: the ANN index and the query encoder come in as functions.
 import { matchingRows, type FilterColumns } from "./candidates.ts";
+import { filterBitmap, hasRow } from "./filter-bitmap.ts";
 import { filterToPredicate } from "./filter-predicate.ts";
 import type { FilterExpr } from "./filter-schema.ts";
 import { fuse, type Blend, type ScoredRow } from "./fusion.ts";
@@ -120,6 +121,15 @@ export async function liveChannels(
 ): Promise<{ vector: ScoredRow[]; lexical: ScoredRow[] }> {
   const pred = filter ? filterToPredicate(filter) : null;
   const rows = filter ? matchingRows(filter, idx, opts.exactLimit) : null;
+  // Without candidate rows, each BM25 candidate is tested: against the filter's bitmap where the
+  // index has columns (bounded whatever the filter), else through the predicate.
+  let accept: ((r: number) => boolean) | null = null;
+  if (filter && !rows) {
+    if (idx.columns) {
+      const bits = filterBitmap(filter, idx.columns, idx.n);
+      accept = (r) => hasRow(bits, r);
+    } else accept = (r) => pred!(idx.item(r));
+  }
   let vector: ScoredRow[];
   if (rows || (!filter && (idx.n <= opts.exactLimit || !opts.ann))) vector = exactTopK(idx.vectors, idx.dim, q, depth, rows, idx.n);
   else if (opts.ann) {
@@ -127,12 +137,12 @@ export async function liveChannels(
     // approximate index can never leak an item that breaks a hard constraint.
     vector = (await opts.ann(q, depth, filter)).filter((h) => !pred || pred(idx.item(h.row)));
   } else vector = exactTopK(idx.vectors, idx.dim, q, depth, matchingRows(filter!, idx), idx.n);
-  return { vector, lexical: lexicalChannel(idx, terms, depth, rows, pred) };
+  return { vector, lexical: lexicalChannel(idx, terms, depth, rows, accept) };
 }
 
-// BM25's best rows: over the filter's candidate rows when it has them, else tested by its predicate.
-function lexicalChannel(idx: SearchIndex, terms: string, depth: number, rows: Uint32Array | null, pred: ReturnType<typeof filterToPredicate> | null): ScoredRow[] {
-  return idx.lexical ? idx.lexical.search(terms, depth, { rows, ...(pred && !rows ? { accept: (r: number) => pred(idx.item(r)) } : {}) }) : [];
+// BM25's best rows: over the filter's candidate rows when it has them, else those `accept` passes.
+function lexicalChannel(idx: SearchIndex, terms: string, depth: number, rows: Uint32Array | null, accept: ((r: number) => boolean) | null): ScoredRow[] {
+  return idx.lexical ? idx.lexical.search(terms, depth, { rows, ...(accept ? { accept } : {}) }) : [];
 }
 
 /** Both channels fused by the blend, best first, at most `depth` rows: the live search's answer. */

@@ -1,5 +1,6 @@
 // An in-memory SearchIndex from plain columns: what a loaded release, a candidate model under
 // evaluation, and publish's qid precompute all rank with, so they rank the same way.
+import { filterColumnIndex, postingsOf } from "./filter-bitmap.ts";
 import type { FilterableItem } from "./filter-predicate.ts";
 import type { Blend } from "./fusion.ts";
 import { LexicalIndex, type Bm25Options } from "./lexical-index.ts";
@@ -41,17 +42,6 @@ export interface SearchIndexOptions {
   qidList?: (qid: number, terms: string) => QidList | null;
 }
 
-function postingsOf(values: readonly (string | null)[]): Map<string, Uint32Array> {
-  const lists = new Map<string, number[]>();
-  values.forEach((v, r) => {
-    if (v === null) return;
-    let l = lists.get(v);
-    if (!l) lists.set(v, (l = []));
-    l.push(r);
-  });
-  return new Map([...lists].map(([k, l]) => [k, Uint32Array.from(l)]));
-}
-
 /** Build the index: postings for filters, the lexicon, the BM25 channel and the vectors. */
 export function buildSearchIndex(cols: ItemColumns, opts: SearchIndexOptions): SearchIndex {
   const n = cols.titles.length;
@@ -72,11 +62,13 @@ export function buildSearchIndex(cols: ItemColumns, opts: SearchIndexOptions): S
           Array.from({ length: n }, (_, r) => ({ title: cols.titles[r]!, brand: cols.brands[r] ?? null, category: cols.categories[r] ?? null, attributes: attributesOf(r) })),
           opts.bm25,
         );
+  const postings = { brand: postingsOf(cols.brands), category: postingsOf(cols.categories) };
   return {
     n,
     dim: opts.dim,
     vectors: opts.vectors,
-    postings: { brand: postingsOf(cols.brands), category: postingsOf(cols.categories) },
+    postings,
+    columns: filterColumnIndex(cols, postings),
     lexicon: buildLexicon(lexiconValues.brands, lexiconValues.categories),
     lexical,
     blend: opts.blend ?? VECTOR_ONLY_BLEND,

@@ -141,6 +141,8 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     const requestId = c.var.requestId ?? "";
     logFailure(logger, api, { requestId, method: c.req.method, path: c.req.path.slice(0, 200) }, err);
     if (api.extra.retryAfter !== undefined) c.header("Retry-After", String(api.extra.retryAfter));
+    // The rest of an oversize body is never read: the connection cannot carry another request.
+    if (api.status === 413) c.header("Connection", "close");
     const status = api.status as 400;
     if (c.req.path === "/trpc" || c.req.path.startsWith("/trpc/")) {
       const code = trpcCodeFor(api.status);
@@ -187,12 +189,20 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     await next();
   });
 
+  const tooLarge = () => new ApiError("PAYLOAD_TOO_LARGE", `request body is larger than ${maxBodyBytes} bytes; send less (e.g. fewer ids or filter values)`);
+  // A declared oversize body is refused from its header alone, its stream never opened: once opened
+  // (bodyLimit's first step), @hono/node-server can no longer drain it, and the client's next
+  // request on that keep-alive connection stalls until the server drops it.
+  app.use("*", async (c, next) => {
+    if (Number(c.req.header("content-length")) > maxBodyBytes) throw tooLarge();
+    await next();
+  });
   app.use(
     "*",
     bodyLimit({
       maxSize: maxBodyBytes,
       onError: () => {
-        throw new ApiError("PAYLOAD_TOO_LARGE", `request body is larger than ${maxBodyBytes} bytes; send less (e.g. fewer ids or filter values)`);
+        throw tooLarge();
       },
     }),
   );

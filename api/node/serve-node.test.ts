@@ -94,6 +94,30 @@ describe("serveNode over loopback", () => {
     expect(lines.filter((l) => l.level >= 40)).toEqual([]);
   });
 
+  it("an oversize body is 413, and the client's next request on the same keep-alive connection is answered (declared and chunked)", async () => {
+    const { server: s } = await start({ config: { keys: KEYS, rateLimit: null, maxBodyBytes: 64 * 1024 } });
+    const headers = { authorization: `Bearer ${READ_KEY}`, "content-type": "application/json" };
+    const small = () => fetch(`${s.url}/v1/retrieve`, { method: "POST", headers, body: '{"query":"red dress"}', signal: AbortSignal.timeout(5_000) });
+    const chunked = () => {
+      let sent = 0;
+      return new ReadableStream<Uint8Array>({
+        pull(c) {
+          if (sent++ < 8) c.enqueue(new Uint8Array(32 * 1024).fill(0x20));
+          else c.close();
+        },
+      });
+    };
+    for (const body of [() => JSON.stringify({ query: "x".repeat(200_000) }), chunked]) {
+      expect((await small()).status).toBe(200);
+      const big = await fetch(`${s.url}/v1/retrieve`, { method: "POST", headers, body: body(), duplex: "half", signal: AbortSignal.timeout(5_000) } as RequestInit);
+      expect(big.status).toBe(413);
+      expect(((await big.json()) as { error: { code: string } }).error.code).toBe("PAYLOAD_TOO_LARGE");
+      // Before: the body stream was opened and left half-read, so the connection stalled and the next
+      // request on it failed ("other side closed") or hung.
+      for (let i = 0; i < 3; i++) expect((await small()).status).toBe(200);
+    }
+  });
+
   it("a client that disconnects mid-body is a 499 at info level, not a 500 error with a stack (REST and tRPC)", async () => {
     const { server: s, lines, samples } = await start();
     for (const path of ["/v1/retrieve", "/trpc/retrieve", "/v1/items:get"]) {

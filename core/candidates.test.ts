@@ -60,21 +60,32 @@ const expr = fc.letrec<{ e: FilterExpr }>((tie) => ({
 describe("matchingRows", () => {
   it("returns exactly the predicate's rows, ascending, and the estimate bounds them (property)", () => {
     fc.assert(
-      fc.property(fc.array(item, { maxLength: 60 }), expr, fc.boolean(), (items, f, bitmaps) => {
+      fc.property(fc.array(item, { maxLength: 60 }), expr, fc.boolean(), fc.integer({ min: 0, max: 70 }), (items, f, bitmaps, limit) => {
         // With column bitmaps, filters over many rows are evaluated whole-column (filter-bitmap.ts).
         const cols = columns(items, bitmaps);
         const pred = filterToPredicate(f);
         const want = items.flatMap((it, r) => (pred(it) ? [r] : []));
         expect(Array.from(matchingRows(f, cols)!)).toEqual(want);
         expect(estimateMatches(f, cols)).toBeGreaterThanOrEqual(want.length);
+        // Under a limit: the same rows, or null exactly when the postings superset is past it.
+        const limited = matchingRows(f, cols, limit);
+        if (estimateMatches(f, cols) > limit) expect(limited).toBeNull();
+        else expect(Array.from(limited!)).toEqual(want);
       }),
       { numRuns: 500, seed: 7 },
     );
   });
 
   it("gives up past the limit so the caller can take the ANN index", () => {
-    const cols = columns(Array.from({ length: 10 }, () => ({ brand: "a", category: "x", price: 1 })));
-    expect(matchingRows({ op: "eq", field: "brand", value: "a" }, cols, 5)).toBeNull();
-    expect(matchingRows({ op: "eq", field: "brand", value: "a" }, cols, 10)).toHaveLength(10);
+    for (const bitmaps of [false, true]) {
+      const cols = columns(
+        Array.from({ length: 10 }, () => ({ brand: "a", category: "x", price: 1 })),
+        bitmaps,
+      );
+      expect(matchingRows({ op: "eq", field: "brand", value: "a" }, cols, 5)).toBeNull();
+      expect(matchingRows({ op: "eq", field: "brand", value: "a" }, cols, 10)).toHaveLength(10);
+      expect(matchingRows({ op: "range", field: "price", lte: 1 }, cols, 9)).toBeNull();
+      expect(matchingRows({ op: "range", field: "price", lte: 1 }, cols, 10)).toHaveLength(10);
+    }
   });
 });

@@ -14,5 +14,7 @@ export interface AppEnv {
     auth: Auth | null;
     /** Set when the client went away before its answer (recorded as 499). */
     clientGone: boolean;
+    /** Charge a call's cost in tokens to the caller's key, once its input is valid (gate.ts chargeCall). */
+    charge: (tokens: number) => void;
   };
 }

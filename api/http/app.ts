@@ -4,7 +4,7 @@ import { Hono, type Context as HonoContext } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { trpcServer } from "@hono/trpc-server";
 import { authorize, createAuthenticator, type ApiKey } from "./auth.ts";
-import { checkRequest, createRequirementOf } from "./gate.ts";
+import { chargeCall, checkRequest, createRequirementOf } from "./gate.ts";
 import { createRedactor, type PathAlias } from "./redact.ts";
 import { ApiError, JSONRPC_CODE, toApiError, trpcCodeFor } from "./errors.ts";
 import { buildOpenApiDocument } from "./openapi.ts";
@@ -186,6 +186,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.use("*", async (c, next) => {
     const auth = checkRequest(requirementOf(c.req.method, c.req.path), c.var.credential, limits, () => clientAddress(c));
     c.set("auth", auth);
+    c.set("charge", (tokens) => chargeCall(limits, auth, tokens));
     await next();
   });
 
@@ -253,7 +254,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
       maxBatchSize: MAX_BATCH,
       createContext: (_opts, c): TrpcContext & Record<string, unknown> => {
         const credential = (c as HonoContext<AppEnv>).var.credential;
-        return { service, jobs: options.jobs ?? null, credential, auth: credential.auth, requestId: (c as HonoContext<AppEnv>).var.requestId, redact };
+        return { service, jobs: options.jobs ?? null, credential, auth: credential.auth, requestId: (c as HonoContext<AppEnv>).var.requestId, redact, charge: (c as HonoContext<AppEnv>).var.charge };
       },
       onError: ({ error, path, ctx, req }) => {
         if (isClientAbort(error) || req.signal.aborted) return;

@@ -6,6 +6,7 @@ import { RetrieveRequestSchema } from "../../core/index.ts";
 import { authorize, type Auth } from "./auth.ts";
 import { ApiError, fromZodError } from "./errors.ts";
 import { assertInputDepth, assertJsonValueCount } from "./input-guard.ts";
+import { retrieveCost } from "./request-cost.ts";
 import { ActivateInputSchema, ItemsGetInputSchema, ItemsResultSchema, LookupInputSchema, LookupResultSchema, ReleaseInfoSchema, ReleasesResultSchema, RetrieveResultSchema } from "./schemas.ts";
 import type { AppEnv } from "./app-env.ts";
 import type { Redactor } from "./redact.ts";
@@ -44,12 +45,18 @@ export interface RestRoute {
   queryParams?: QueryParam[];
   /** Schema of the 200 response, for the document. */
   output: z.ZodType;
+  /** Tokens a valid input costs the key's rate limit (request-cost.ts; absent: 1, taken by the gate). */
+  cost?: (input: never) => number;
   /** Run the operation. */
   run(service: RetrievalService, input: never, auth: Auth): Promise<unknown>;
 }
 
 const route = <S extends z.ZodType | undefined>(
-  r: Omit<RestRoute, "run" | "input"> & { input?: S; run(service: RetrievalService, input: S extends z.ZodType ? z.output<S> : undefined, auth: Auth): Promise<unknown> },
+  r: Omit<RestRoute, "run" | "input" | "cost"> & {
+    input?: S;
+    run(service: RetrievalService, input: S extends z.ZodType ? z.output<S> : undefined, auth: Auth): Promise<unknown>;
+    cost?: (input: S extends z.ZodType ? z.output<S> : undefined) => number;
+  },
 ): RestRoute => r as unknown as RestRoute;
 
 /** Every /v1 operation, in document order. */
@@ -63,6 +70,7 @@ export const REST_ROUTES: readonly RestRoute[] = [
     inputFrom: "body",
     input: RetrieveRequestSchema,
     output: RetrieveResultSchema,
+    cost: retrieveCost,
     run: (s, input) => s.retrieve(input),
   }),
   route({
@@ -185,6 +193,7 @@ export function mountRest(app: Hono<AppEnv>, service: RetrievalService, redact: 
       // again here, still before reading input.
       const auth = r.access === "public" ? (null as never) : authorize(c.var.credential, r.access);
       const input = await readInput(c, r);
+      if (r.cost) c.var.charge(r.cost(input as never));
       return c.json(redact((await r.run(service, input as never, auth)) as object), 200);
     });
   }

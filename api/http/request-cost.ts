@@ -1,0 +1,51 @@
+// What one call costs its key's rate limit, in tokens: one plain retrieve's work each. The gate
+// takes one token per call before the body is read (gate.ts); once the input is valid, a call
+// that asks for more than a plain retrieve is charged the rest here, before any work. So a key's
+// allowance (50 tokens/s by default) bounds the server time it can take, not just its requests:
+// cheap calls keep the 50/s, the largest k with the largest filter gets 8/s.
+//
+// The weights come from bench/hostile.ts at 100k items (BENCHMARKS.md, "hostile"): k = 1000 and
+// the largest filter (128 nodes, 1,000 values) each add about half a plain retrieve's CPU, and a
+// query whose understood brand or category is relaxed repeats the search; each is charged about
+// twice what it measured, up to 8 tokens in all.
+import type { FilterExpr } from "../../core/index.ts";
+
+/** The cost model: what each part of a retrieve adds to its one token. */
+export const RETRIEVE_COST = {
+  /** Items asked for beyond this are charged... */
+  freeK: 100,
+  /** ...one token per this many (k = 1000: +3). */
+  kPerToken: 300,
+  /** Filter nodes beyond this are charged... */
+  freeNodes: 16,
+  /** ...one token per this many (128 nodes: +2). */
+  nodesPerToken: 56,
+  /** Filter values beyond this are charged... */
+  freeValues: 100,
+  /** ...one token per this many (1,000 values: +2). */
+  valuesPerToken: 450,
+} as const;
+
+/** Nodes and values of a filter tree. */
+export function filterSize(expr: FilterExpr): { nodes: number; values: number } {
+  let nodes = 0;
+  let values = 0;
+  const stack: FilterExpr[] = [expr];
+  while (stack.length > 0) {
+    const e = stack.pop()!;
+    nodes++;
+    if (e.op === "eq") values++;
+    else if (e.op === "in") values += e.values.length;
+    else if (e.op === "and" || e.op === "or") stack.push(...e.filters);
+    else if (e.op === "not") stack.push(e.filter);
+  }
+  return { nodes, values };
+}
+
+/** Tokens a valid retrieve call costs (1 for a plain one, at most 8). */
+export function retrieveCost(input: { k: number; filters?: FilterExpr | null }): number {
+  const c = RETRIEVE_COST;
+  const { nodes, values } = input.filters ? filterSize(input.filters) : { nodes: 0, values: 0 };
+  const over = (x: number, free: number, per: number) => Math.max(0, x - free) / per;
+  return 1 + over(input.k, c.freeK, c.kPerToken) + over(nodes, c.freeNodes, c.nodesPerToken) + over(values, c.freeValues, c.valuesPerToken);
+}

@@ -20,14 +20,14 @@ function largestFilter(): unknown {
 }
 
 describe("the cost of a call", () => {
-  it("a plain retrieve costs 1; k, filter nodes and values past their free share add; the costliest valid one costs 8", () => {
+  it("a plain retrieve costs 1; k, filter nodes and values past their free share add; the costliest valid one costs 5", () => {
     expect(retrieveCost({ k: 50 })).toBe(1);
     expect(retrieveCost({ k: RETRIEVE_COST.freeK, filters: FilterSchema.parse({ brand: ["a", "b"], price: { lte: 50 } }) })).toBe(1);
-    expect(retrieveCost({ k: LIMITS.maxK })).toBe(4);
+    expect(retrieveCost({ k: LIMITS.maxK })).toBe(3);
     const largest = FilterSchema.parse(largestFilter());
     expect(filterSize(largest)).toEqual({ nodes: LIMITS.filterNodes, values: LIMITS.filterValues });
-    expect(retrieveCost({ k: 50, filters: largest })).toBe(5);
-    expect(retrieveCost({ k: LIMITS.maxK, filters: largest })).toBe(8);
+    expect(retrieveCost({ k: 50, filters: largest })).toBe(3);
+    expect(retrieveCost({ k: LIMITS.maxK, filters: largest })).toBe(5);
   });
 
   it("charge: taken after the gate's token, never refused; the bucket may go below zero and the gate waits it out", () => {
@@ -54,24 +54,23 @@ describe("the cost of a call", () => {
     const costly = { query: "red dress", k: LIMITS.maxK, filters: largestFilter() };
     const rest = (body: unknown) => app.request("/v1/retrieve", withKey(READ_KEY, { body }));
     const trpc = (body: unknown) => app.request("/trpc/retrieve", withKey(READ_KEY, { body }));
-    // 20 tokens, 8 a call: 20 → 12 → 4 → -4.
-    expect((await rest(costly)).status).toBe(200);
-    expect((await trpc(costly)).status).toBe(200);
-    expect((await rest(costly)).status).toBe(200);
+    // 18 tokens, 5 a call, let in while the bucket holds one: 18 → 13 → 8 → 3 → -2.
+    for (let i = 0; i < 2; i++) expect((await app.request("/v1/releases", withKey(READ_KEY))).status).toBe(200);
+    for (let i = 0; i < 4; i++) expect((await (i % 2 ? trpc : rest)(costly)).status).toBe(200);
     const calls = service.calls.length;
     const refused = await rest(costly);
     expect(refused.status).toBe(429);
     expect(service.calls.length).toBe(calls);
-    // One token is 5 tokens away: 0.5 s at 10/s, said as 1.
+    // One token is 3 tokens away: 0.3 s at 10/s, said as 1.
     expect(refused.headers.get("retry-after")).toBe("1");
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("RATE_LIMITED");
     const t = await trpc({ query: "red dress" });
     expect(t.status).toBe(429);
     expect(((await t.json()) as { error: { data: { retryAfter: number } } }).error.data.retryAfter).toBe(1);
-    // After Retry-After a call passes (-7 after it); plain calls then pass one token each: 20 of them after 2.7 s.
-    now += 500;
+    // After Retry-After a call passes (-4 after it); plain calls then pass one token each: 20 of them after 2.4 s.
+    now += 300;
     expect((await rest(costly)).status).toBe(200);
-    now += 2_700;
+    now += 2_400;
     for (let i = 0; i < 20; i++) expect((await (i % 2 ? trpc : rest)({ query: "red dress" })).status).toBe(200);
     expect((await rest({ query: "red dress" })).status).toBe(429);
     // An invalid input is refused for what it is (400), charged its gate token only.

@@ -2,28 +2,28 @@
 // takes one token per call before the body is read (gate.ts); once the input is valid, a call
 // that asks for more than a plain retrieve is charged the rest here, before any work. So a key's
 // allowance (50 tokens/s by default) bounds the server time it can take, not just its requests:
-// cheap calls keep the 50/s, the largest k with the largest filter gets 8/s.
+// plain calls keep their 50/s, the largest k with the largest filter gets 10/s.
 //
-// The weights come from bench/hostile.ts at 100k items (BENCHMARKS.md, "hostile"): k = 1000 and
-// the largest filter (128 nodes, 1,000 values) each add about half a plain retrieve's CPU, and a
-// query whose understood brand or category is relaxed repeats the search; each is charged about
-// twice what it measured, up to 8 tokens in all.
+// The weights come from bench/hostile.ts at 100k items (BENCHMARKS.md, "hostile"): against a plain
+// retrieve that misses its precomputed list (k = 50), k = 1000 costs 1.5–1.8× the server CPU, the
+// largest filter (128 nodes, 1,000 values) 1.5×, both 2.1×; each part is charged about twice what
+// it measured.
 import type { FilterExpr } from "../../core/index.ts";
 
 /** The cost model: what each part of a retrieve adds to its one token. */
 export const RETRIEVE_COST = {
   /** Items asked for beyond this are charged... */
   freeK: 100,
-  /** ...one token per this many (k = 1000: +3). */
-  kPerToken: 300,
+  /** ...one token per this many (k = 1000: +2). */
+  kPerToken: 450,
   /** Filter nodes beyond this are charged... */
   freeNodes: 16,
-  /** ...one token per this many (128 nodes: +2). */
-  nodesPerToken: 56,
+  /** ...one token per this many (128 nodes: +1). */
+  nodesPerToken: 112,
   /** Filter values beyond this are charged... */
   freeValues: 100,
-  /** ...one token per this many (1,000 values: +2). */
-  valuesPerToken: 450,
+  /** ...one token per this many (1,000 values: +1). */
+  valuesPerToken: 900,
 } as const;
 
 /** Nodes and values of a filter tree. */
@@ -42,7 +42,7 @@ export function filterSize(expr: FilterExpr): { nodes: number; values: number } 
   return { nodes, values };
 }
 
-/** Tokens a valid retrieve call costs (1 for a plain one, at most 8). */
+/** Tokens a valid retrieve call costs (1 for a plain one, at most 5). */
 export function retrieveCost(input: { k: number; filters?: FilterExpr | null }): number {
   const c = RETRIEVE_COST;
   const { nodes, values } = input.filters ? filterSize(input.filters) : { nodes: 0, values: 0 };

@@ -188,9 +188,10 @@ describe("serveNode over loopback", () => {
     expect(ok.status).toBe(200);
   });
 
-  it("a key's limit charges by cost: 13 of the costliest retrieves drain a burst of 100 that lets 100 plain ones through; Retry-After is right", async () => {
+  it("a key's limit charges by cost: 20 of the costliest retrieves drain a burst of 98 that lets 98 plain ones through; Retry-After is right", async () => {
     // A refill too slow to matter during the test: what passes is the burst alone.
-    const { server: s } = await start({ config: { keys: KEYS, rateLimit: { perSecond: 0.01, burst: 100 } } });
+    const rateLimit = { perSecond: 0.001, burst: 98 };
+    const { server: s } = await start({ config: { keys: KEYS, rateLimit } });
     const leaves = Array.from({ length: 125 }, (_, l) => ({ op: "in", field: "brand", values: Array.from({ length: 8 }, (_, v) => `b${l}-${v}`) }));
     const costly = JSON.stringify({
       query: "red dress",
@@ -210,24 +211,26 @@ describe("serveNode over loopback", () => {
       return r;
     };
     const statuses: number[] = [];
-    for (let i = 0; i < 15; i++) statuses.push((await send(i % 2 ? "/trpc/retrieve" : "/v1/retrieve", costly)).status);
-    // 8 tokens a call, let in while the bucket holds one: 100 → 4 after 12, -4 after the 13th.
-    expect(statuses).toEqual([...Array(13).fill(200), 429, 429]);
+    for (let i = 0; i < 22; i++) statuses.push((await send(i % 2 ? "/trpc/retrieve" : "/v1/retrieve", costly)).status);
+    // 5 tokens a call, let in while the bucket holds one: 98 → 3 after 19, -2 after the 20th.
+    expect(statuses).toEqual([...Array(20).fill(200), 429, 429]);
     const refused = await send("/v1/retrieve", plain);
     expect(refused.status).toBe(429);
-    // One token is 5 away: 500 s at 0.01/s.
-    expect(Number(refused.headers.get("retry-after"))).toBe(500);
+    // One token is 3 away: 3,000 s at 0.001/s (less the few ms of refill since).
+    const retryAfter = Number(refused.headers.get("retry-after"));
+    expect(retryAfter).toBeGreaterThan(2_990);
+    expect(retryAfter).toBeLessThanOrEqual(3_000);
     await s.close();
 
-    // The same burst on a fresh server: 100 plain retrieves pass, the 101st does not.
-    const { server: s2 } = await start({ config: { keys: KEYS, rateLimit: { perSecond: 0.01, burst: 100 } } });
+    // The same burst on a fresh server: 98 plain retrieves pass, the 99th does not.
+    const { server: s2 } = await start({ config: { keys: KEYS, rateLimit } });
     const plainStatuses: number[] = [];
-    for (let i = 0; i < 101; i++) {
+    for (let i = 0; i < 99; i++) {
       const r = await fetch(`${s2.url}/v1/retrieve`, { method: "POST", headers: { authorization: `Bearer ${READ_KEY}`, "content-type": "application/json" }, body: plain });
       await r.arrayBuffer();
       plainStatuses.push(r.status);
     }
-    expect(plainStatuses).toEqual([...Array(100).fill(200), 429]);
+    expect(plainStatuses).toEqual([...Array(98).fill(200), 429]);
   });
 
   it("with trustProxyHops 1, the address the proxy appended to X-Forwarded-For is the client's", async () => {

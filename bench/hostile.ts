@@ -15,7 +15,7 @@ import v8 from "node:v8";
 import vm from "node:vm";
 import { pino } from "pino";
 import { LIMITS, RetrieveRequestSchema } from "../core/index.ts";
-import { retrieveCost } from "../api/http/request-cost.ts";
+import { retrieveCost } from "../api/http/index.ts";
 import { serveNode } from "../api/node/index.ts";
 import { createRetrievalService } from "../api/service/index.ts";
 import { percentile, printTable, writeResults } from "./bench-utils.ts";

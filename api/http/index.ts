@@ -11,6 +11,7 @@
 //     trpcCodeFor, JSONRPC_CODE
 //   createAuthenticator, ApiKey, Role       API keys
 //   RateLimitOptions                        a token bucket's settings (per key, per client address)
+//   retrieveCost, RETRIEVE_COST, filterSize what a call costs its key's limit, in tokens
 //   clientAddressOf, addressBucket          the client address the unauthenticated limit counts
 //   createRedactor, PathAlias, Redactor     server paths rewritten out of responses
 //   isClientAbort                           whether an error is the client going away (→ 499)
@@ -27,6 +28,7 @@ export type { AppRouter } from "./router.ts";
 export { ApiError, ERROR_STATUS, JSONRPC_CODE, toApiError, trpcCodeFor, type ApiErrorCode, type ErrorBody } from "./errors.ts";
 export { createAuthenticator, type ApiKey, type Role } from "./auth.ts";
 export type { RateLimitOptions } from "./rate-limit.ts";
+export { filterSize, RETRIEVE_COST, retrieveCost } from "./request-cost.ts";
 export { addressBucket, clientAddressOf } from "./client-address.ts";
 export { createRedactor, type PathAlias, type Redactor } from "./redact.ts";
 export { assertInputDepth, assertJsonValueCount, MAX_INPUT_DEPTH, MAX_JSON_VALUES } from "./input-guard.ts";

@@ -5,5 +5,9 @@
 //   serveNode, ServeNodeOptions, NodeServer   listen, log one JSON line per request, close
 //   serverPathAliases                          the server paths kept out of responses
 //   createPromMetrics, PromMetricsOptions      prom-client behind the app's MetricsRecorder
+//   readKeyFile, createKey, revokeKey,         DIR/api-keys.json: the keys `vitrine keys` writes and
+//     keyFilePath, KEY_FILE, KeyFileError,       `vitrine serve` reads when none are configured
+//     StoredKey
 export { serveNode, serverPathAliases, type NodeServer, type ServeNodeOptions } from "./serve-node.ts";
 export { createPromMetrics, type PromMetricsOptions } from "./prom-metrics.ts";
+export { createKey, KEY_FILE, KeyFileError, keyFilePath, readKeyFile, revokeKey, type KeyFileErrorCode, type StoredKey } from "./key-file.ts";

@@ -10,6 +10,7 @@ import { FINETUNE } from "./finetune.ts";
 import { IMPORT } from "./import.ts";
 import { JOB_RUN } from "./job-run.ts";
 import { JOBS } from "./jobs.ts";
+import { KEYS } from "./keys.ts";
 import { PRETRAIN } from "./pretrain.ts";
 import { PUBLISH } from "./publish.ts";
 import { RELEASES } from "./releases.ts";
@@ -17,4 +18,4 @@ import { RETRAIN } from "./retrain.ts";
 import { SERVE } from "./serve.ts";
 
 export { ABLATION_ROW_IDS } from "./eval.ts";
-export { DATASETS, DEMO, EMBED, EVAL, EXPORT, FINETUNE, IMPORT, JOB_RUN, JOBS, PRETRAIN, PUBLISH, RELEASES, RETRAIN, SERVE };
+export { DATASETS, DEMO, EMBED, EVAL, EXPORT, FINETUNE, IMPORT, JOB_RUN, JOBS, KEYS, PRETRAIN, PUBLISH, RELEASES, RETRAIN, SERVE };

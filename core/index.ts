@@ -21,7 +21,7 @@ export { createHashEncoder, HASH_ENCODER_NAME, type HashEncoder, type HashEncode
 export { matchingRows, estimateMatches, nodeCount, type FilterColumns } from "./candidates.ts";
 export { filterBitmap, bitmapRows, hasRow, filterColumnIndex, postingsOf, type FilterColumnIndex, type FilterSourceColumns } from "./filter-bitmap.ts";
 export { dot, exactTopK, exactTopKBatch, TopKHeap, type RowScore, type TopKBatch, type TopKBatchOptions } from "./top-k.ts";
-export { LexicalIndex, lexicalTerms, lexicalDocTerms, type LexicalDoc, type Bm25Options, type LexicalHit, type LexicalSearchOptions } from "./lexical-index.ts";
+export { LexicalIndex, lexicalTerms, lexicalDocTerms, yieldToEventLoop, type LexicalDoc, type Bm25Options, type LexicalHit, type LexicalSearchOptions } from "./lexical-index.ts";
 export { fuse, parseBlend, BLEND_GRID, RRF_K, type Blend, type BlendMethod, type ScoredRow, type FusedRow } from "./fusion.ts";
 export {
   runRetrieve,
@@ -38,7 +38,7 @@ export {
   type EngineResult,
 } from "./retrieve-engine.ts";
 export type { ItemRecord, ReleaseInfo } from "./release-info.ts";
-export { buildSearchIndex, qidListsFromMap, VECTOR_ONLY_BLEND, type ItemColumns, type SearchIndexOptions } from "./search-index.ts";
+export { buildSearchIndex, lexicalDocsOf, qidListsFromMap, VECTOR_ONLY_BLEND, type ItemColumns, type SearchIndexOptions } from "./search-index.ts";
 export { fitBlend, precomputeQidLists, DEFAULT_BLEND, MIN_TUNING_QUERIES, type BlendFit, type BlendGridPoint, type TuningQuery } from "./blend-fit.ts";
 // Offline metrics (seed 001 §4.1, seed 003): Recall/HitRate@K, NDCG@10, relevance, category consistency.
 export * from "./metrics.ts";

@@ -1,14 +1,15 @@
 // `vitrine serve --data DIR [--port 8787]`: load the retrieval service lazily, serve the API,
 // print where and how to call it, and shut down cleanly on SIGINT/SIGTERM. Flags and help come from
-// the verb's table (core/cli/verbs/serve.ts).
+// the verb's table (core/cli/verbs/serve.ts). Also `vitrine keys`: the data directory's API keys
+// (api/node/key-file.ts), which serve reads when none are configured.
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { pino } from "pino";
 import { runVerb, UsageError, type ArgsOf } from "../core/cli/index.ts";
-import { SERVE } from "../core/cli/verbs/index.ts";
+import { KEYS, SERVE } from "../core/cli/verbs/index.ts";
 import { ConfigError, parseConfig, type ServerConfig } from "./http/index.ts";
-import { serveNode } from "./node/index.ts";
+import { createKey, KeyFileError, keyFilePath, readKeyFile, revokeKey, serveNode } from "./node/index.ts";
 import type { ImageStore } from "./http/index.ts";
 import type { RetrievalService } from "./service/types.ts";
 import type { JobManager } from "./jobs/index.ts";
@@ -77,16 +78,32 @@ async function resolveConfig(values: ArgsOf<typeof SERVE>["values"], env: Record
   return config;
 }
 
-function randomKey(): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(24)), (b) => b.toString(16).padStart(2, "0")).join("");
+/**
+ * The keys to serve with: the configured ones (VITRINE_API_KEYS, the config file's `keys`), else
+ * DIR/api-keys.json. None anywhere: refused (NO_KEYS, exit 4) — an operator expects the keys their
+ * apps were given to keep working after a restart, so none are made up here.
+ */
+async function resolveKeys(config: ServerConfig, env: Record<string, string | undefined>): Promise<{ config: ServerConfig; source: string }> {
+  const dataDir = config.dataDir!;
+  const fromEnv = env.VITRINE_API_KEYS?.trim() ? "VITRINE_API_KEYS" : "the config file's keys";
+  if (config.keys.length > 0) {
+    const file = await readKeyFile(dataDir).catch(() => null);
+    return { config, source: `${fromEnv}${file ? ` (${keyFilePath(dataDir)} is not read while keys are configured)` : ""}` };
+  }
+  const file = await readKeyFile(dataDir);
+  if (!file || file.keys.length === 0) {
+    throw new KeyFileError(
+      "NO_KEYS",
+      `no API keys: the API answers every protected call 401 without one, so it does not start. Create one with \`vitrine keys create <id> [--role admin] --data ${dataDir}\` (kept in ${keyFilePath(dataDir)}, mode 0600, read at every start), or set VITRINE_API_KEYS=id:key:role,... (or "keys" in the config file)`,
+    );
+  }
+  return { config: { ...config, keys: file.keys.map(({ createdAt: _, ...k }) => k) }, source: file.path };
 }
 
 /** What a caller of serveCommand gets once the server listens (the demo trains through it). */
 export interface ServingContext {
   /** Base URL, e.g. http://127.0.0.1:8787. */
   url: string;
-  /** The admin key to show (the generated one when none is configured, else null). */
-  devKey: string | null;
   /** The API's job manager (null with VITRINE_JOBS=off). */
   jobs: JobManager | null;
   /** The data directory served. */
@@ -107,15 +124,9 @@ export function serveCommand(argv: string[], env: Record<string, string | undefi
 }
 
 async function serve(values: ArgsOf<typeof SERVE>["values"], env: Record<string, string | undefined>, hooks: ServeHooks): Promise<number> {
-  let config = await resolveConfig(values, env);
+  const resolved = await resolveKeys(await resolveConfig(values, env), env);
+  const config = resolved.config;
   const mod = await loadServiceModule();
-
-  // No keys configured: a one-off admin key for this run, so the API is never open by default.
-  let devKey: string | null = null;
-  if (config.keys.length === 0) {
-    devKey = randomKey();
-    config = { ...config, keys: [{ id: "dev", key: devKey, role: "admin" }] };
-  }
 
   const logger = pino({ level: config.logLevel, base: { service: "vitrine-api" } });
   const service = await mod.createRetrievalService({
@@ -151,14 +162,14 @@ async function serve(values: ArgsOf<typeof SERVE>["values"], env: Record<string,
   }
 
   const health = await service.health().catch(() => ({ ok: false, release: null }));
-  const key = devKey ?? hooks.displayKey ?? "$VITRINE_KEY";
+  const key = hooks.displayKey ?? "$VITRINE_KEY";
   console.error(`vitrine serve: listening on ${server.url} (data ${config.dataDir}, release ${health.release ?? "none active"})`);
-  if (devKey) console.error(`  no VITRINE_API_KEYS set: generated admin key for this run: ${devKey}`);
+  console.error(`  keys: ${config.keys.map((k) => `${k.id} (${k.role})`).join(", ")} from ${resolved.source}`);
   console.error(`  try: curl -s ${server.url}/v1/retrieve -H 'authorization: Bearer ${key}' -H 'content-type: application/json' -d '{"query":"red dress","k":10}'`);
   console.error(`  playground: ${server.url}/playground   docs: ${server.url}/docs (OpenAPI: ${server.url}/v1/openapi.json)   health: ${server.url}/healthz`);
 
   if (hooks.onListening) {
-    hooks.onListening({ url: server.url, devKey, jobs, dataDir: config.dataDir! }).catch((e: unknown) => {
+    hooks.onListening({ url: server.url, jobs, dataDir: config.dataDir! }).catch((e: unknown) => {
       console.error(`vitrine serve: ${(e as Error).message}`);
     });
   }
@@ -192,4 +203,43 @@ async function serve(values: ArgsOf<typeof SERVE>["values"], env: Record<string,
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
   });
+}
+
+/** `vitrine keys list|create|revoke --data DIR`: the data directory's API keys (api/node/key-file.ts). */
+export function keysCommand(argv: string[], env: Record<string, string | undefined> = process.env): Promise<number> {
+  return runVerb(
+    KEYS,
+    argv,
+    async ({ subverb, args, values }) => {
+      const dir = values.data;
+      if (!existsSync(dir)) {
+        const { StoreError } = await import("../lancedb/index.ts");
+        throw new StoreError("STORE_MISSING", `--data ${dir}: no such directory; pass the data directory \`vitrine serve --data\` serves`);
+      }
+      switch (subverb) {
+        case "list": {
+          const file = await readKeyFile(dir);
+          if (!file || file.keys.length === 0) {
+            console.error(`no keys in ${keyFilePath(dir)}; create one with vitrine keys create <id> --data ${dir}`);
+            return 0;
+          }
+          for (const k of file.keys) console.log(`${k.id}\t${k.role}\t${k.createdAt}${k.origins ? `\t${k.origins.join(" ")}` : ""}`);
+          return 0;
+        }
+        case "create": {
+          const { key, path } = await createKey(dir, args[0]!, values.role, values.origin ?? []);
+          // The secret alone on stdout, for scripts; the rest on stderr.
+          console.log(key.key);
+          console.error(`created ${key.role} key "${key.id}" in ${path} (mode 0600); vitrine serve --data ${dir} reads it at start (restart a running server)`);
+          return 0;
+        }
+        case "revoke": {
+          const { key, path } = await revokeKey(dir, args[0]!);
+          console.error(`revoked key "${key.id}" from ${path}; restart a running server to drop it`);
+          return 0;
+        }
+      }
+    },
+    { env },
+  );
 }

@@ -16,6 +16,7 @@
 //   --rate: well-behaved req/s; --hostile-rate: a read key's hostile requests per second (issue 13 A
 //   stalled the server at 2.4/s); --flood-rate: keyless and wrong-key requests per second.
 import { spawn } from "node:child_process";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import v8 from "node:v8";
@@ -83,7 +84,9 @@ const shop = await importedShop(SHOP);
 const dataDir = shop.dataDir;
 await publishRelease({ dataDir, encoder: createHashEncoder({ seed: 0 }), topK: 100 });
 await publishRelease({ dataDir, encoder: createHashEncoder({ seed: 1 }), topK: 100 });
-const service = await createRetrievalService({ dataDir, pollMs: 250 });
+// Each release the server loads, and how long it took (the reload runs beside the answers).
+const reloads: { release: string; ms: number; at: number }[] = [];
+const service = await createRetrievalService({ dataDir, pollMs: 250, onReload: (info, ms) => reloads.push({ release: info.id, ms, at: Date.now() }) });
 // A job that runs long enough to be killed: the scripted stand-in speaking the job protocol.
 const jobs = await createJobManager({ dataDir, runner: createContainerRunner({ command: `${process.execPath} ${SCRIPT} {job} pretrain 100000 20` }), killGraceMs: 1_000 });
 const server = await serveNode({
@@ -200,7 +203,7 @@ let rssPeak = rssStart;
 const rssTimer = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 500);
 
 // quiet, attack, quiet, attack, …, quiet; a 1 s lead-in lets the well-behaved client connect.
-type Window = { kind: "quiet" | "attack"; start: number; end: number; cpu?: number };
+type Window = { kind: "quiet" | "attack"; start: number; end: number; cpu?: number; loopP99?: number; loopMax?: number };
 const t0 = Date.now() + 1_000;
 const windows: Window[] = [];
 let t = t0;
@@ -217,11 +220,21 @@ log(
 );
 
 const goodRun = runClient({ url: server.url, until: end, role: "good", rate: RATE, maxInFlight: 256, requests: good });
-// Server CPU per window.
+// Server CPU and event-loop delay per window: a blocked event loop (the server's own doing) shows
+// as delay; a server starved of CPU by other processes shows as latency without it.
+const eld = monitorEventLoopDelay({ resolution: 5 });
+eld.enable();
 for (const w of windows) {
   let c0 = 0;
-  setTimeout(() => (c0 = cpu()), w.start - Date.now());
-  setTimeout(() => (w.cpu = cpu() - c0), w.end - Date.now());
+  setTimeout(() => {
+    c0 = cpu();
+    eld.reset();
+  }, w.start - Date.now());
+  setTimeout(() => {
+    w.cpu = cpu() - c0;
+    w.loopP99 = eld.percentile(99) / 1e6;
+    w.loopMax = eld.max / 1e6;
+  }, w.end - Date.now());
 }
 // The attack generators start now (in the lead-in) and send only inside attack windows.
 const attackSpans = attackWindows.map((w) => [w.start, w.end] as [number, number]);
@@ -265,13 +278,20 @@ const servedBy = async (release: string, ms = 15_000) => {
 };
 const tau = (k: number) => 1_000 + (k * WINDOWS * ATTACK_MS) / 6;
 let killed: Record<string, unknown> | null = null;
+let publishLoop: { p99: number; max: number; serverCpu: number } | null = null;
 const events = (async () => {
   await timed(tau(0), "publish r003 (vitrine publish child process) until served", async () => {
+    const h = monitorEventLoopDelay({ resolution: 5 });
+    h.enable();
+    const c0 = cpu();
     const code = await new Promise<number | null>((res) => {
       const p = spawn(process.execPath, [CLI, "publish", "--data", dataDir, "--seed", "7", "--top-k", "100"], { stdio: "ignore" });
       p.once("close", res);
     });
-    return { ok: code === 0 && (await servedBy("r003")), detail: `exit ${code}, serving ${await health()}` };
+    const ok = code === 0 && (await servedBy("r003"));
+    h.disable();
+    publishLoop = { p99: h.percentile(99) / 1e6, max: h.max / 1e6, serverCpu: cpu() - c0 };
+    return { ok, detail: `exit ${code}, serving ${await health()}` };
   });
   await timed(tau(1), "activate r001 (REST)", async () => {
     const r = await admin("POST", "/v1/releases/r001/activate");
@@ -385,6 +405,19 @@ printTable(
   ["at s", "what", "took s", "ok", "well-behaved failures around it"],
   switches.map((sw) => [((sw.start - t0) / 1000).toFixed(1), sw.what, ((sw.end - sw.start) / 1000).toFixed(2), sw.ok ? "yes" : "NO", failedGood.filter((x) => near(x[0], sw)).length]),
 );
+const loopOf = (kind: Window["kind"]) => {
+  const ws = windows.filter((w) => w.kind === kind && w.loopMax !== undefined);
+  return { p99: Math.max(...ws.map((w) => w.loopP99!)), max: Math.max(...ws.map((w) => w.loopMax!)) };
+};
+const lq = loopOf("quiet");
+const la = loopOf("attack");
+const pubSeconds = pub ? (pub.end - pub.start) / 1000 : 0;
+// Assigned in the publish callback (TypeScript cannot see that).
+const pl = publishLoop as { p99: number; max: number; serverCpu: number } | null;
+console.log(
+  `\nserver event-loop delay (worst window's p99 / max, ms): quiet ${f2(lq.p99)} / ${f2(lq.max)}, attack ${f2(la.p99)} / ${f2(la.max)}; over the publish (${pubSeconds.toFixed(1)} s, child process until served): ${pl ? `${f2(pl.p99)} / ${f2(pl.max)}, server CPU ${((100 * pl.serverCpu) / pubSeconds).toFixed(0)}%` : "–"}`,
+);
+console.log(`releases loaded by the server: ${reloads.map((r) => `${r.release} in ${r.ms.toFixed(0)} ms`).join(", ") || "none"}`);
 console.log(`\nkilled job: ${j(killed)}`);
 const growth = (rssEnd - rssStart) / rssStart;
 console.log(`server RSS over the run: ${mb(rssStart)} → ${mb(rssEnd)} MiB after GC (${(100 * growth).toFixed(1)}%), peak ${mb(rssPeak)} MiB`);
@@ -400,6 +433,8 @@ const path = await writeResults("soak", {
   byClass,
   switches: switches.map((sw) => ({ ...sw, start: sw.start - t0, end: sw.end - t0 })),
   killed,
+  eventLoop: { quiet: lq, attack: la, publish: pl },
+  reloads: reloads.map((r) => ({ ...r, at: r.at - t0 })),
   rss: { startMB: mb(rssStart), endMB: mb(rssEnd), peakMB: mb(rssPeak), growth },
   // Every well-behaved request: [ms after the first window, latency ms, status, kind, window].
   samples: goodOut.samples.map(([at, ms, status, kind]) => [at - t0, ms, status, kind, windowOf(at)?.kind ?? "lead-in"]),

@@ -17,9 +17,9 @@ export interface DemoTraining {
 const step = (msg: string) => console.error(`\n▸ ${msg}`);
 
 function howToCall(ctx: ServingContext, keys: DemoKeys | null): string {
-  // The demo's keys (kept in the demo folder) when it made them; else the one-off or configured key.
-  const read = keys?.read ?? ctx.devKey ?? "$VITRINE_KEY";
-  const admin = keys?.admin ?? ctx.devKey ?? "$VITRINE_KEY";
+  // The demo's keys (kept in the demo folder) when it made them; else the caller configured its own.
+  const read = keys?.read ?? "$VITRINE_KEY";
+  const admin = keys?.admin ?? "$VITRINE_KEY";
   return [
     `ready: ${ctx.url}`,
     `  curl -s ${ctx.url}/v1/retrieve -H 'authorization: Bearer ${read}' -H 'content-type: application/json' -d '{"query":"red floral dress","k":5}'`,

@@ -2,7 +2,7 @@
 // --help` and the verb list never load a verb's module) and a loader of its runner, imported only
 // when the verb runs (serve never loads TF.js; a hash publish never loads ONNX Runtime).
 import type { FlagTable, VerbSpec } from "../core/cli/index.ts";
-import { DATASETS, DEMO, EDGE, EMBED, EVAL, EXPORT, FINETUNE, IMPORT, JOB_RUN, JOBS, PRETRAIN, PUBLISH, RELEASES, RETRAIN, SERVE } from "../core/cli/verbs/index.ts";
+import { DATASETS, DEMO, EDGE, EMBED, EVAL, EXPORT, FINETUNE, IMPORT, JOB_RUN, JOBS, KEYS, PRETRAIN, PUBLISH, RELEASES, RETRAIN, SERVE } from "../core/cli/verbs/index.ts";
 
 /** A verb's runner: the words after the verb in, the exit code out (it reports its own errors). */
 export type Runner = (argv: string[]) => Promise<number>;
@@ -37,6 +37,7 @@ export const VERBS: Record<string, Verb> = {
   releases: { spec: RELEASES, load: async () => (await import("../lancedb/cli.ts")).releasesCommand },
   edge: { spec: EDGE, load: async () => (await import("../lancedb/edge-command.ts")).edgeCommand },
   serve: { spec: SERVE, load: async () => (await import("../api/cli.ts")).serveCommand },
+  keys: { spec: KEYS, load: async () => (await import("../api/cli.ts")).keysCommand },
   retrain: { spec: RETRAIN, load: async () => (await import("../api/jobs/index.ts")).retrainCommand },
   jobs: { spec: JOBS, load: async () => (await import("./jobs-command.ts")).jobsCommand },
   "job-run": { spec: JOB_RUN, load: async () => (await import("../gpu-jobs/jobs/run-job.ts")).jobRunCommand },

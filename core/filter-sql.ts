@@ -35,11 +35,42 @@ function column(field: FilterField, opts: SqlOptions): string {
 
 /** Compile a filter tree to a SQL boolean expression; no value can escape its literal. */
 export function filterToSql(expr: FilterExpr, opts: SqlOptions = {}): string {
+  return compile(expr, opts, repeatedFields(expr));
+}
+
+// Fields tested by more than one eq/in leaf. DataFusion (LanceDB 0.31) rewrites `x IN A AND x IN B`
+// (ORs of equalities included) with A ∩ B empty to FALSE, where SQL says NULL for a NULL x: under a
+// NOT that selects every NULL row. Leaves on such fields are written so the rewrite does not apply.
+function repeatedFields(expr: FilterExpr): Set<FilterField> {
+  const seen = new Set<FilterField>();
+  const repeated = new Set<FilterField>();
+  const walk = (e: FilterExpr): void => {
+    if (e.op === "eq" || e.op === "in") {
+      if (seen.has(e.field)) repeated.add(e.field);
+      seen.add(e.field);
+    } else if (e.op === "and" || e.op === "or") e.filters.forEach(walk);
+    else if (e.op === "not") walk(e.filter);
+  };
+  walk(expr);
+  return repeated;
+}
+
+// `test` as is, or NULL-guarded: (col IS NULL AND NULL) OR test — the same three-valued answer,
+// in a form DataFusion's in-list rewrite does not match.
+function membership(col: string, test: string, guard: boolean): string {
+  return guard ? `((${col} IS NULL AND CAST(NULL AS BOOLEAN)) OR ${test})` : `(${test})`;
+}
+
+function compile(expr: FilterExpr, opts: SqlOptions, repeated: ReadonlySet<FilterField>): string {
   switch (expr.op) {
-    case "eq":
-      return `(${column(expr.field, opts)} = ${sqlValue(expr.value)})`;
-    case "in":
-      return `(${column(expr.field, opts)} IN (${expr.values.map(sqlValue).join(", ")}))`;
+    case "eq": {
+      const col = column(expr.field, opts);
+      return membership(col, `${col} = ${sqlValue(expr.value)}`, repeated.has(expr.field));
+    }
+    case "in": {
+      const col = column(expr.field, opts);
+      return membership(col, `${col} IN (${expr.values.map(sqlValue).join(", ")})`, repeated.has(expr.field));
+    }
     case "range": {
       const col = column(expr.field, opts);
       const parts: string[] = [];
@@ -50,10 +81,10 @@ export function filterToSql(expr: FilterExpr, opts: SqlOptions = {}): string {
       return parts.length ? `(${parts.join(" AND ")})` : "TRUE";
     }
     case "and":
-      return expr.filters.length ? `(${expr.filters.map((f) => filterToSql(f, opts)).join(" AND ")})` : "TRUE";
+      return expr.filters.length ? `(${expr.filters.map((f) => compile(f, opts, repeated)).join(" AND ")})` : "TRUE";
     case "or":
-      return expr.filters.length ? `(${expr.filters.map((f) => filterToSql(f, opts)).join(" OR ")})` : "FALSE";
+      return expr.filters.length ? `(${expr.filters.map((f) => compile(f, opts, repeated)).join(" OR ")})` : "FALSE";
     case "not":
-      return `(NOT ${filterToSql(expr.filter, opts)})`;
+      return `(NOT ${compile(expr.filter, opts, repeated)})`;
   }
 }

@@ -20,9 +20,10 @@ export type { TextEmbedder } from "./encoder.ts";
 export { createHashEncoder, HASH_ENCODER_NAME, type HashEncoder, type HashEncoderOptions } from "./hash-encoder.ts";
 // Retrieval: candidate rows from filters, the exact top-K over them, the lexical (BM25) channel,
 // fusion with the vector channel, the one retrieve algorithm, and the blend fitted per release.
-export { matchingRows, estimateMatches, type FilterColumns } from "./candidates.ts";
+export { matchingRows, estimateMatches, nodeCount, type FilterColumns } from "./candidates.ts";
+export { filterBitmap, bitmapRows, hasRow, filterColumnIndex, postingsOf, type FilterColumnIndex, type FilterSourceColumns } from "./filter-bitmap.ts";
 export { dot, exactTopK, exactTopKBatch, TopKHeap, type RowScore, type TopKBatch, type TopKBatchOptions } from "./top-k.ts";
-export { LexicalIndex, lexicalTerms, lexicalDocTerms, type LexicalDoc, type Bm25Options, type LexicalHit, type LexicalSearchOptions } from "./lexical-index.ts";
+export { LexicalIndex, lexicalTerms, lexicalDocTerms, yieldToEventLoop, type LexicalDoc, type Bm25Options, type LexicalHit, type LexicalSearchOptions } from "./lexical-index.ts";
 export { fuse, parseBlend, parseBlendSpec, blendLabel, BLEND_SPEC_HELP, BLEND_GRID, RRF_K, type Blend, type BlendMethod, type ScoredRow, type FusedRow } from "./fusion.ts";
 export {
   runRetrieve,
@@ -43,7 +44,7 @@ export { runSimilar, type EngineSimilarRequest, type EngineSimilarResult } from 
 // Facet counts over a retrieve's candidate window.
 export { countFacets, priceBuckets, niceStep, FACET_WINDOW, FACET_VALUES, type Facets, type FacetItem, type FacetValue, type TextFacet, type PriceFacet, type PriceBucket } from "./facets.ts";
 export type { ItemRecord, ReleaseInfo } from "./release-info.ts";
-export { buildSearchIndex, qidListsFromMap, VECTOR_ONLY_BLEND, type ItemColumns, type SearchIndexOptions } from "./search-index.ts";
+export { buildSearchIndex, lexicalDocsOf, qidListsFromMap, VECTOR_ONLY_BLEND, type ItemColumns, type SearchIndexOptions } from "./search-index.ts";
 export { fitBlend, precomputeQidLists, DEFAULT_BLEND, MIN_TUNING_QUERIES, type BlendFit, type BlendGridPoint, type TuningQuery } from "./blend-fit.ts";
 // Offline metrics (seed 001 §4.1, seed 003): Recall/HitRate@K, NDCG@10, relevance, category consistency.
 export * from "./metrics.ts";

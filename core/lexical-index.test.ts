@@ -146,6 +146,22 @@ describe("LexicalIndex on a random corpus", () => {
     }
   });
 
+  it("buildAsync builds the same index, giving the event loop turns while it does", async () => {
+    let turns = 0;
+    let ticking = true;
+    const tick = () => {
+      turns++;
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    // sliceMs 0: a turn after every slice of 256 docs (3,000 docs: 11 slices and the scatter).
+    const async = await LexicalIndex.buildAsync(docs, {}, 0);
+    ticking = false;
+    expect(turns).toBeGreaterThanOrEqual(10);
+    expect(async.termCount()).toBe(idx.termCount());
+    for (const q of ["w0", "w1 w5", "common w3 w40", "w59 b3", "common"]) expect(async.search(q, idx.n)).toEqual(idx.search(q, idx.n));
+  });
+
   it("restricts to rows and accept without changing scores (mask and galloping paths)", () => {
     const all = new Map(idx.search("common w2 w7", idx.n).map((h) => [h.row, h.score]));
     expect(all.size).toBe(idx.n);

@@ -5,6 +5,7 @@
 // than k remain. Runtime-agnostic: the ANN index and the query encoder come in as functions.
 import { matchingRows, type FilterColumns } from "./candidates.ts";
 import { countFacets, FACET_WINDOW, type Facets } from "./facets.ts";
+import { filterBitmap, hasRow } from "./filter-bitmap.ts";
 import { filterToPredicate } from "./filter-predicate.ts";
 import type { FilterExpr } from "./filter-schema.ts";
 import { fuse, type Blend, type ScoredRow } from "./fusion.ts";
@@ -147,12 +148,21 @@ export async function liveChannels(
   opts: Pick<EngineOptions, "exactLimit" | "ann">,
 ): Promise<{ vector: ScoredRow[]; lexical: ScoredRow[] }> {
   const { vector, rows, pred } = await vectorChannel(idx, q, filter, depth, opts);
-  return { vector, lexical: lexicalChannel(idx, terms, depth, rows, pred) };
+  // Without candidate rows, each BM25 candidate is tested: against the filter's bitmap where the
+  // index has columns (bounded whatever the filter), else through the predicate.
+  let accept: ((r: number) => boolean) | null = null;
+  if (filter && !rows) {
+    if (idx.columns) {
+      const bits = filterBitmap(filter, idx.columns, idx.n);
+      accept = (r) => hasRow(bits, r);
+    } else accept = (r) => pred!(idx.item(r));
+  }
+  return { vector, lexical: lexicalChannel(idx, terms, depth, rows, accept) };
 }
 
-// BM25's best rows: over the filter's candidate rows when it has them, else tested by its predicate.
-function lexicalChannel(idx: SearchIndex, terms: string, depth: number, rows: Uint32Array | null, pred: ReturnType<typeof filterToPredicate> | null): ScoredRow[] {
-  return idx.lexical ? idx.lexical.search(terms, depth, { rows, ...(pred && !rows ? { accept: (r: number) => pred(idx.item(r)) } : {}) }) : [];
+// BM25's best rows: over the filter's candidate rows when it has them, else those `accept` passes.
+function lexicalChannel(idx: SearchIndex, terms: string, depth: number, rows: Uint32Array | null, accept: ((r: number) => boolean) | null): ScoredRow[] {
+  return idx.lexical ? idx.lexical.search(terms, depth, { rows, ...(accept ? { accept } : {}) }) : [];
 }
 
 /** Both channels fused by the blend (each scoring through its best LIVE_DEPTH rows), best first, at most `depth` rows: the live search's answer. */

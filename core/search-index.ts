@@ -1,8 +1,9 @@
 // An in-memory SearchIndex from plain columns: what a loaded release, a candidate model under
 // evaluation, and publish's qid precompute all rank with, so they rank the same way.
+import { filterColumnIndex, postingsOf } from "./filter-bitmap.ts";
 import type { FilterableItem } from "./filter-predicate.ts";
 import type { Blend } from "./fusion.ts";
-import { LexicalIndex, type Bm25Options } from "./lexical-index.ts";
+import { LexicalIndex, type Bm25Options, type LexicalDoc } from "./lexical-index.ts";
 import { buildLexicon } from "./lexicon.ts";
 import type { QidList, SearchIndex } from "./retrieve-engine.ts";
 
@@ -41,42 +42,42 @@ export interface SearchIndexOptions {
   qidList?: (qid: number, terms: string) => QidList | null;
 }
 
-function postingsOf(values: readonly (string | null)[]): Map<string, Uint32Array> {
-  const lists = new Map<string, number[]>();
-  values.forEach((v, r) => {
-    if (v === null) return;
-    let l = lists.get(v);
-    if (!l) lists.set(v, (l = []));
-    l.push(r);
-  });
-  return new Map([...lists].map(([k, l]) => [k, Uint32Array.from(l)]));
-}
-
-/** Build the index: postings for filters, the lexicon, the BM25 channel and the vectors. */
-export function buildSearchIndex(cols: ItemColumns, opts: SearchIndexOptions): SearchIndex {
-  const n = cols.titles.length;
-  if (opts.vectors.length !== n * opts.dim) throw new RangeError(`vectors hold ${opts.vectors.length / opts.dim} rows, the columns ${n}`);
+// Row r's attributes as an object (null without attribute columns).
+function attributesReader(cols: ItemColumns): (r: number) => Record<string, string | null> | null {
   const keys = [...cols.attributeColumns.keys()].sort();
-  const notNull = (xs: readonly (string | null)[]) => xs.filter((x): x is string => x !== null);
-  const lexiconValues = opts.lexiconValues ?? { brands: new Set(notNull(cols.brands)), categories: new Set(notNull(cols.categories)) };
-  const attributesOf = (r: number): Record<string, string | null> | null => {
+  return (r) => {
     if (keys.length === 0) return null;
     const a: Record<string, string | null> = {};
     for (const k of keys) a[k] = cols.attributeColumns.get(k)![r] ?? null;
     return a;
   };
-  const lexical =
-    opts.lexical === false
-      ? null
-      : LexicalIndex.build(
-          Array.from({ length: n }, (_, r) => ({ title: cols.titles[r]!, brand: cols.brands[r] ?? null, category: cols.categories[r] ?? null, attributes: attributesOf(r) })),
-          opts.bm25,
-        );
+}
+
+/** What the BM25 channel indexes of each row: title, brand, category and attribute values. */
+export function lexicalDocsOf(cols: ItemColumns): LexicalDoc[] {
+  const attributesOf = attributesReader(cols);
+  return Array.from({ length: cols.titles.length }, (_, r) => ({ title: cols.titles[r]!, brand: cols.brands[r] ?? null, category: cols.categories[r] ?? null, attributes: attributesOf(r) }));
+}
+
+/**
+ * Build the index: postings for filters, the lexicon, the BM25 channel and the vectors. With
+ * `lexical: false` the BM25 channel is left null: a caller may build it apart (a server reloading a
+ * release does, with LexicalIndex.buildAsync over lexicalDocsOf, so the build yields).
+ */
+export function buildSearchIndex(cols: ItemColumns, opts: SearchIndexOptions): SearchIndex {
+  const n = cols.titles.length;
+  if (opts.vectors.length !== n * opts.dim) throw new RangeError(`vectors hold ${opts.vectors.length / opts.dim} rows, the columns ${n}`);
+  const notNull = (xs: readonly (string | null)[]) => xs.filter((x): x is string => x !== null);
+  const lexiconValues = opts.lexiconValues ?? { brands: new Set(notNull(cols.brands)), categories: new Set(notNull(cols.categories)) };
+  const attributesOf = attributesReader(cols);
+  const lexical = opts.lexical === false ? null : LexicalIndex.build(lexicalDocsOf(cols), opts.bm25);
+  const postings = { brand: postingsOf(cols.brands), category: postingsOf(cols.categories) };
   return {
     n,
     dim: opts.dim,
     vectors: opts.vectors,
-    postings: { brand: postingsOf(cols.brands), category: postingsOf(cols.categories) },
+    postings,
+    columns: filterColumnIndex(cols, postings),
     lexicon: buildLexicon(lexiconValues.brands, lexiconValues.categories),
     lexical,
     blend: opts.blend ?? VECTOR_ONLY_BLEND,

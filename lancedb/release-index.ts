@@ -3,7 +3,7 @@
 // LanceDB's ANN index serves unselective vector searches (DESIGN §6, §10).
 import type { Table as ArrowTable } from "apache-arrow";
 import type * as lancedb from "@lancedb/lancedb";
-import { buildSearchIndex, type ItemRecord, type QidList, type ReleaseInfo, type SearchIndex } from "../core/index.ts";
+import { buildSearchIndex, LexicalIndex, lexicalDocsOf, yieldToEventLoop, type ItemRecord, type QidList, type ReleaseInfo, type SearchIndex } from "../core/index.ts";
 import type { ReleaseHandles } from "./open-release.ts";
 
 /** A loaded release: everything retrieval reads per request (the engine's SearchIndex and the item records). */
@@ -65,11 +65,16 @@ export async function loadReleaseIndex(handles: ReleaseHandles): Promise<Release
       .toArrow() as unknown as Promise<ArrowTable>,
     loadQids(handles.qids),
   ]);
+  // A server loads the next release while it answers with the current one: each step below is a
+  // pass over the columns (tens of ms at 100k items), so the event loop gets a turn between them,
+  // and the BM25 build (the largest) yields every few ms.
   const n = items.numRows;
   const ids = strings(items, "id") as string[];
   const rowOf = new Map(ids.map((id, r) => [id, r]));
+  await yieldToEventLoop();
   const brands = strings(items, "brand");
   const categories = strings(items, "category");
+  await yieldToEventLoop();
   const attributeKeys = [...handles.knownAttributes].sort();
   const attributeColumns = new Map<string, (string | null)[]>();
   if (hasAttrs) {
@@ -82,6 +87,7 @@ export async function loadReleaseIndex(handles: ReleaseHandles): Promise<Release
         k,
         vals.map((v, r) => (s.isValid(r) ? v : null)),
       );
+      await yieldToEventLoop();
     }
   }
 
@@ -99,6 +105,7 @@ export async function loadReleaseIndex(handles: ReleaseHandles): Promise<Release
   const itemIdsCol = qids.getChild("item_ids")!;
   const scoresCol = qids.getChild("scores")!;
   const decoded = new Map<number, QidList>();
+  await yieldToEventLoop();
 
   const titles = strings(items, "title") as string[];
   const textOnly = [...(items.getChild("text_only") ?? [])] as boolean[];
@@ -106,16 +113,21 @@ export async function loadReleaseIndex(handles: ReleaseHandles): Promise<Release
   // the API could not serve (GET /v1/images/:id serves what the import loaded).
   const images = strings(items, "image").map((v, r) => (textOnly[r] ? null : v));
   const prices = [...(items.getChild("price") ?? [])] as (number | null)[];
-  const base = buildSearchIndex(
-    { titles, brands, categories, prices, attributeColumns },
-    {
-      vectors: flatVectors(items, dim),
-      dim,
-      blend: handles.retrieval.blend,
-      lexical: handles.retrieval.lexical,
-      lexiconValues: { brands: handles.lexicon.brands.map((e) => e.value), categories: handles.lexicon.categories.map((e) => e.value) },
-    },
-  );
+  await yieldToEventLoop();
+  const vectors = flatVectors(items, dim);
+  await yieldToEventLoop();
+  const itemColumns = { titles, brands, categories, prices, attributeColumns };
+  const base = buildSearchIndex(itemColumns, {
+    vectors,
+    dim,
+    blend: handles.retrieval.blend,
+    lexical: false,
+    lexiconValues: { brands: handles.lexicon.brands.map((e) => e.value), categories: handles.lexicon.categories.map((e) => e.value) },
+  });
+  if (handles.retrieval.lexical) {
+    await yieldToEventLoop();
+    base.lexical = await LexicalIndex.buildAsync(lexicalDocsOf(itemColumns));
+  }
   const index: ReleaseIndex = {
     ...base,
     info: handles.info,

@@ -10,7 +10,7 @@ import { DockerfileParser } from "dockerfile-ast";
 import { validate } from "dockerfile-utils";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { extractImports } from "./support/layering.ts";
+import { extractImports, isTestCode, testOnlyFiles } from "./support/layering.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const read = (p: string) => readFileSync(join(ROOT, p), "utf8");
@@ -97,21 +97,26 @@ describe("deploy/Dockerfile", () => {
   it("the runtime needs no dev dependency: every package the server's code imports is in dependencies (tsx too: no build step)", () => {
     const pkg = JSON.parse(read("package.json")) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
     expect(pkg.dependencies).toHaveProperty("tsx");
-    const used = new Map<string, string>();
+    // Every source file, then the production ones: not tests, not test support only tests load.
+    const sources = new Map<string, string>();
     const walk = (dir: string) => {
       for (const f of readdirSync(join(ROOT, dir))) {
         const p = join(dir, f);
-        if (f === "node_modules" || f === "test-support" || f === "test-fixtures.ts") continue;
+        if (f === "node_modules") continue;
         if (statSync(join(ROOT, p)).isDirectory()) walk(p);
-        else if (/\.(ts|mjs|js)$/.test(f) && !f.endsWith(".test.ts")) {
-          for (const r of extractImports(p, read(p))) {
-            if (r.typeOnly || r.spec.startsWith(".") || r.spec.startsWith("node:")) continue;
-            used.set(r.spec.startsWith("@") ? r.spec.split("/").slice(0, 2).join("/") : r.spec.split("/")[0]!, p);
-          }
-        }
+        else if (/\.(ts|mjs|js)$/.test(f)) sources.set(p, read(p));
       }
     };
-    for (const d of ["api", "bin", "core", "datasets", "encoders", "gpu-jobs", "ingest", "lancedb"]) walk(d);
+    for (const d of ["api", "bin", "core", "datasets", "encoders", "gpu-jobs", "ingest", "lancedb", "test", "bench"]) walk(d);
+    const supportOnly = testOnlyFiles(sources);
+    const used = new Map<string, string>();
+    for (const [p, text] of sources) {
+      if (isTestCode(p) || supportOnly.has(p)) continue;
+      for (const r of extractImports(p, text)) {
+        if (r.typeOnly || r.spec.startsWith(".") || r.spec.startsWith("node:")) continue;
+        used.set(r.spec.startsWith("@") ? r.spec.split("/").slice(0, 2).join("/") : r.spec.split("/")[0]!, p);
+      }
+    }
     expect(used.size).toBeGreaterThan(10);
     const notProduction = [...used].filter(([name]) => !(name in pkg.dependencies)).map(([name, file]) => `${name} (${file})`);
     expect(notProduction).toEqual([]);

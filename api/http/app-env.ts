@@ -17,5 +17,7 @@ export interface AppEnv {
     clientGone: boolean;
     /** What every answer passes through on its way out: absolute image links, server paths rewritten. */
     present: Redactor;
+    /** Charge a call's cost in tokens to the caller's key, once its input is valid (gate.ts chargeCall). */
+    charge: (tokens: number) => void;
   };
 }

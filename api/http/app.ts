@@ -4,7 +4,7 @@ import { Hono, type Context as HonoContext } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { trpcServer } from "@hono/trpc-server";
 import { authorize, createAuthenticator, type ApiKey } from "./auth.ts";
-import { checkRequest, createRequirementOf } from "./gate.ts";
+import { chargeCall, checkRequest, createRequirementOf } from "./gate.ts";
 import { createRedactor, type PathAlias } from "./redact.ts";
 import { ApiError, JSONRPC_CODE, toApiError, trpcCodeFor } from "./errors.ts";
 import { buildOpenApiDocument } from "./openapi.ts";
@@ -166,6 +166,8 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     const requestId = c.var.requestId ?? "";
     logFailure(logger, api, { requestId, method: c.req.method, path: c.req.path.slice(0, 200) }, err);
     if (api.extra.retryAfter !== undefined) c.header("Retry-After", String(api.extra.retryAfter));
+    // The rest of an oversize body is never read: the connection cannot carry another request.
+    if (api.status === 413) c.header("Connection", "close");
     const status = api.status as 400;
     if (c.req.path === "/trpc" || c.req.path.startsWith("/trpc/")) {
       const code = trpcCodeFor(api.status);
@@ -215,15 +217,24 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.use("*", async (c, next) => {
     const auth = checkRequest(requirementOf(c.req.method, c.req.path), c.var.credential, limits, () => clientAddress(c), c.req.header("origin") ?? null);
     c.set("auth", auth);
+    c.set("charge", (tokens) => chargeCall(limits, auth, tokens));
     await next();
   });
 
+  const tooLarge = () => new ApiError("PAYLOAD_TOO_LARGE", `request body is larger than ${maxBodyBytes} bytes; send less (e.g. fewer ids or filter values)`);
+  // A declared oversize body is refused from its header alone, its stream never opened: once opened
+  // (bodyLimit's first step), @hono/node-server can no longer drain it, and the client's next
+  // request on that keep-alive connection stalls until the server drops it.
+  app.use("*", async (c, next) => {
+    if (Number(c.req.header("content-length")) > maxBodyBytes) throw tooLarge();
+    await next();
+  });
   app.use(
     "*",
     bodyLimit({
       maxSize: maxBodyBytes,
       onError: () => {
-        throw new ApiError("PAYLOAD_TOO_LARGE", `request body is larger than ${maxBodyBytes} bytes; send less (e.g. fewer ids or filter values)`);
+        throw tooLarge();
       },
     }),
   );
@@ -283,7 +294,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
       createContext: (_opts, c): TrpcContext & Record<string, unknown> => {
         const hc = c as HonoContext<AppEnv>;
         const credential = hc.var.credential;
-        return { service, search: searchFor(hc), jobs: options.jobs ?? null, credential, auth: credential.auth, requestId: hc.var.requestId, redact: hc.var.present };
+        return { service, search: searchFor(hc), jobs: options.jobs ?? null, credential, auth: credential.auth, requestId: hc.var.requestId, redact: hc.var.present, charge: hc.var.charge };
       },
       onError: ({ error, path, ctx, req }) => {
         if (isClientAbort(error) || req.signal.aborted) return;

@@ -105,8 +105,20 @@ export function checkRequest(req: Requirement, cred: Credential, limits: GateLim
   checkScope(auth, req.operations);
   checkOrigin(auth, origin);
   const d = req.cost > 0 ? limits.perKey?.take(auth.keyId, req.cost) : undefined;
-  if (d && !d.ok) {
-    throw new ApiError("RATE_LIMITED", `rate limit exceeded for key "${auth.keyId}"; retry after ${d.retryAfter} s`, { retryAfter: d.retryAfter });
-  }
+  if (d && !d.ok) throw rateLimited(auth.keyId, d.retryAfter);
   return auth;
+}
+
+function rateLimited(keyId: string, retryAfter: number): ApiError {
+  return new ApiError("RATE_LIMITED", `rate limit exceeded for key "${keyId}"; retry after ${retryAfter} s`, { retryAfter });
+}
+
+/**
+ * Charge a call's cost (request-cost.ts, in tokens) to its key once its input is valid, before its
+ * work: the gate took one token per call, so `tokens` − 1 more are taken here, possibly below zero
+ * (rate-limit.ts `charge`); the key's next requests then wait at the gate. Nothing to do without a
+ * caller (public routes) or a per-key limit.
+ */
+export function chargeCall(limits: GateLimits, auth: Auth | null, tokens: number): void {
+  if (auth && limits.perKey && tokens > 1) limits.perKey.charge(auth.keyId, tokens - 1);
 }

@@ -12,6 +12,7 @@
 //   createAuthenticator, ApiKey, Role       API keys
 //   createRateLimiter, RateDecision,        token buckets (per key, per client address) and their
 //     RateLimitOptions                        settings (the edge's Durable Object holds them too)
+//   retrieveCost, RETRIEVE_COST, filterSize what a call costs its key's limit, in tokens
 //   clientAddressOf, addressBucket          the client address the unauthenticated limit counts
 //   createRedactor, PathAlias, Redactor     server paths rewritten out of responses
 //   isClientAbort                           whether an error is the client going away (→ 499)
@@ -32,6 +33,7 @@ export type { AppRouter } from "./router.ts";
 export { ApiError, ERROR_STATUS, JSONRPC_CODE, toApiError, trpcCodeFor, type ApiErrorCode, type ErrorBody } from "./errors.ts";
 export { createAuthenticator, type ApiKey, type Role } from "./auth.ts";
 export { createRateLimiter, type RateDecision, type RateLimitOptions } from "./rate-limit.ts";
+export { filterSize, RETRIEVE_COST, retrieveCost } from "./request-cost.ts";
 export { addressBucket, clientAddressOf } from "./client-address.ts";
 export { createRedactor, type PathAlias, type Redactor } from "./redact.ts";
 export { assertInputDepth, assertJsonValueCount, MAX_INPUT_DEPTH, MAX_JSON_VALUES } from "./input-guard.ts";

@@ -22,6 +22,14 @@ export interface RateDecision {
 export interface RateLimiter {
   /** Take `cost` tokens (default 1; a tRPC batch costs one per call, capped at the burst). */
   take(key: string, cost?: number): RateDecision;
+  /**
+   * Charge `cost` more tokens (any amount, fractions too) to a request the gate let in: a call's
+   * cost beyond the gate's token, known once its input is valid. Never refused — the key was
+   * allowed to start this work, and refusing after its body was read would waste that — so the
+   * bucket may go below zero (at most `burst` below), and the key's next requests wait at the gate
+   * until it holds a token again, which their Retry-After says exactly.
+   */
+  charge(key: string, cost: number): void;
   /** Buckets held now (bounded by maxBuckets). */
   readonly size: number;
 }
@@ -46,13 +54,12 @@ export function createRateLimiter(opts: RateLimitOptions, options: RateLimiterOp
   const maxBuckets = o.maxBuckets ?? 10_000;
   // Map order is least recently used first: a touched bucket is re-inserted at the end.
   const buckets = new Map<string, { tokens: number; at: number }>();
-  const fullAfterMs = (opts.burst / opts.perSecond) * 1000;
 
   const evict = (t: number) => {
     for (const [k, b] of buckets) {
       if (buckets.size < maxBuckets) return;
       // A bucket idle long enough to be full again holds no information.
-      if (t - b.at >= fullAfterMs) buckets.delete(k);
+      if (b.tokens + ((t - b.at) / 1000) * opts.perSecond >= opts.burst) buckets.delete(k);
     }
     for (const k of buckets.keys()) {
       if (buckets.size < maxBuckets) return;
@@ -60,24 +67,34 @@ export function createRateLimiter(opts: RateLimitOptions, options: RateLimiterOp
     }
   };
 
+  // The bucket of `key` refilled to now, moved to the end of the LRU order.
+  const bucket = (key: string) => {
+    const t = now();
+    let b = buckets.get(key);
+    if (b) buckets.delete(key);
+    else {
+      if (buckets.size >= maxBuckets) evict(t);
+      b = { tokens: opts.burst, at: t };
+    }
+    b.tokens = Math.min(opts.burst, b.tokens + ((t - b.at) / 1000) * opts.perSecond);
+    b.at = t;
+    buckets.set(key, b);
+    return b;
+  };
   return {
     take(key, cost = 1) {
       const need = Math.min(Math.max(cost, 1), opts.burst);
-      const t = now();
-      let b = buckets.get(key);
-      if (b) buckets.delete(key);
-      else {
-        if (buckets.size >= maxBuckets) evict(t);
-        b = { tokens: opts.burst, at: t };
-      }
-      b.tokens = Math.min(opts.burst, b.tokens + ((t - b.at) / 1000) * opts.perSecond);
-      b.at = t;
-      buckets.set(key, b);
+      const b = bucket(key);
       if (b.tokens >= need) {
         b.tokens -= need;
         return { ok: true, retryAfter: 0 };
       }
       return { ok: false, retryAfter: Math.max(1, Math.ceil((need - b.tokens) / opts.perSecond)) };
+    },
+    charge(key, cost) {
+      if (!(cost > 0)) return;
+      const b = bucket(key);
+      b.tokens = Math.max(-opts.burst, b.tokens - cost);
     },
     get size() {
       return buckets.size;

@@ -7,6 +7,7 @@ import { RetrieveRequestSchema, SimilarRequestSchema } from "../../core/index.ts
 import { authorize, type Auth } from "./auth.ts";
 import { ApiError, fromZodError, toApiError } from "./errors.ts";
 import { assertInputDepth, assertJsonValueCount } from "./input-guard.ts";
+import { retrieveCost } from "./request-cost.ts";
 import {
   ActivateInputSchema,
   ItemsGetInputSchema,
@@ -76,13 +77,19 @@ export interface RestRoute {
   tag?: string;
   /** A request body for the document's examples. */
   example?: unknown;
+  /** Tokens a valid input costs the key's rate limit (request-cost.ts; absent: 1, taken by the gate). */
+  cost?: (input: never) => number;
   /** Run the operation. */
   run(service: RetrievalService, input: never, auth: Auth, ctx: RouteContext): Promise<unknown>;
 }
 
 /** A route whose run is typed by its input schema. */
 export const route = <S extends z.ZodType | undefined>(
-  r: Omit<RestRoute, "run" | "input"> & { input?: S; run(service: RetrievalService, input: S extends z.ZodType ? z.output<S> : undefined, auth: Auth, ctx: RouteContext): Promise<unknown> },
+  r: Omit<RestRoute, "run" | "input" | "cost"> & {
+    input?: S;
+    run(service: RetrievalService, input: S extends z.ZodType ? z.output<S> : undefined, auth: Auth, ctx: RouteContext): Promise<unknown>;
+    cost?: (input: S extends z.ZodType ? z.output<S> : undefined) => number;
+  },
 ): RestRoute => r as unknown as RestRoute;
 
 /** `?edge=` of the release switches. */
@@ -104,6 +111,7 @@ export const REST_ROUTES: readonly RestRoute[] = [
     input: RetrieveRequestSchema,
     output: RetrieveResultSchema,
     example: { query: "north peak dresses", k: 20, offset: 0, filters: { price: { lte: 80 } }, facets: ["brand", "category", "price"] },
+    cost: retrieveCost,
     run: (_s, input, _auth, ctx) => ctx.search.retrieve(input),
   }),
   route({
@@ -116,6 +124,7 @@ export const REST_ROUTES: readonly RestRoute[] = [
     input: SimilarRequestSchema,
     output: SimilarResultSchema,
     example: { id: "demo-000042", k: 10, filters: { price: { lte: 80 } } },
+    cost: retrieveCost,
     run: (_s, input, _auth, ctx) => ctx.search.similar(input),
   }),
   route({
@@ -252,6 +261,7 @@ export function mountRest(app: Hono<AppEnv>, routes: readonly RestRoute[], opts:
       // again here, still before reading input.
       const auth = r.access === "public" ? (null as never) : authorize(c.var.credential, r.access);
       const input = await readInput(c, r);
+      if (r.cost) c.var.charge(r.cost(input as never));
       const ctx = opts.context(c);
       const result = await r.run(opts.service, input as never, auth, ctx);
       if (r.stream === "sse") return sendEvents(c, result as AsyncIterable<{ type?: string }>, c.var.present, ctx.signal);

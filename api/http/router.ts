@@ -3,7 +3,8 @@
 import { RetrieveRequestSchema, SimilarRequestSchema } from "../../core/index.ts";
 import { ActivateInputSchema, ItemsGetInputSchema, LookupInputSchema, RollbackInputSchema } from "./schemas.ts";
 import { jobsRouter } from "./jobs-router.ts";
-import { adminProcedure, publicProcedure, readProcedure, router } from "./trpc.ts";
+import { retrieveCost } from "./request-cost.ts";
+import { adminProcedure, charged, publicProcedure, readProcedure, router } from "./trpc.ts";
 import type { Access } from "./rest.ts";
 
 /** releases.*: list (read), activate and rollback (admin). */
@@ -20,8 +21,14 @@ export const itemsRouter = router({
 
 /** The whole API as tRPC procedures. */
 export const appRouter = router({
-  retrieve: readProcedure.input(RetrieveRequestSchema).query(({ ctx, input }) => ctx.search.retrieve(input)),
-  similar: readProcedure.input(SimilarRequestSchema).query(({ ctx, input }) => ctx.search.similar(input)),
+  retrieve: readProcedure
+    .input(RetrieveRequestSchema)
+    .use(charged(retrieveCost))
+    .query(({ ctx, input }) => ctx.search.retrieve(input)),
+  similar: readProcedure
+    .input(SimilarRequestSchema)
+    .use(charged(retrieveCost))
+    .query(({ ctx, input }) => ctx.search.similar(input)),
   lookup: readProcedure.input(LookupInputSchema).query(({ ctx, input }) => ctx.service.lookup(input.query, input.release)),
   items: itemsRouter,
   releases: releasesRouter,

@@ -26,6 +26,8 @@ export interface Context {
   requestId: string;
   /** Rewrites server paths out of what the client is sent (redact.ts). */
   redact: Redactor;
+  /** Charges a call's cost in tokens to the caller's key (absent: in-process callers, not limited). */
+  charge?: (tokens: number) => void;
 }
 
 /** The `data` of every tRPC error: the same code, issues and requestId as a REST error body. */
@@ -110,6 +112,13 @@ const requireRole = (role: "read" | "admin") =>
     const auth = authorize(ctx.credential, role);
     checkScope(auth, [path]);
     return next({ ctx: { auth } });
+  });
+
+/** Charge the call's cost (request-cost.ts) to the caller's key once its input is valid, before any work. */
+export const charged = <I>(tokens: (input: I) => number) =>
+  t.middleware(({ ctx, input, next }) => {
+    ctx.charge?.(tokens(input as I));
+    return next();
   });
 
 /** A procedure anyone may call (health). */

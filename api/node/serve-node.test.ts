@@ -94,6 +94,30 @@ describe("serveNode over loopback", () => {
     expect(lines.filter((l) => l.level >= 40)).toEqual([]);
   });
 
+  it("an oversize body is 413, and the client's next request on the same keep-alive connection is answered (declared and chunked)", async () => {
+    const { server: s } = await start({ config: { keys: KEYS, rateLimit: null, maxBodyBytes: 64 * 1024 } });
+    const headers = { authorization: `Bearer ${READ_KEY}`, "content-type": "application/json" };
+    const small = () => fetch(`${s.url}/v1/retrieve`, { method: "POST", headers, body: '{"query":"red dress"}', signal: AbortSignal.timeout(5_000) });
+    const chunked = () => {
+      let sent = 0;
+      return new ReadableStream<Uint8Array>({
+        pull(c) {
+          if (sent++ < 8) c.enqueue(new Uint8Array(32 * 1024).fill(0x20));
+          else c.close();
+        },
+      });
+    };
+    for (const body of [() => JSON.stringify({ query: "x".repeat(200_000) }), chunked]) {
+      expect((await small()).status).toBe(200);
+      const big = await fetch(`${s.url}/v1/retrieve`, { method: "POST", headers, body: body(), duplex: "half", signal: AbortSignal.timeout(5_000) } as RequestInit);
+      expect(big.status).toBe(413);
+      expect(((await big.json()) as { error: { code: string } }).error.code).toBe("PAYLOAD_TOO_LARGE");
+      // Before: the body stream was opened and left half-read, so the connection stalled and the next
+      // request on it failed ("other side closed") or hung.
+      for (let i = 0; i < 3; i++) expect((await small()).status).toBe(200);
+    }
+  });
+
   it("a client that disconnects mid-body is a 499 at info level, not a 500 error with a stack (REST and tRPC)", async () => {
     const { server: s, lines, samples } = await start();
     for (const path of ["/v1/retrieve", "/trpc/retrieve", "/v1/items:get"]) {
@@ -162,6 +186,51 @@ describe("serveNode over loopback", () => {
     expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
     const ok = await fetch(`${s.url}/v1/releases`, { headers: { authorization: `Bearer ${READ_KEY}` } });
     expect(ok.status).toBe(200);
+  });
+
+  it("a key's limit charges by cost: 20 of the costliest retrieves drain a burst of 98 that lets 98 plain ones through; Retry-After is right", async () => {
+    // A refill too slow to matter during the test: what passes is the burst alone.
+    const rateLimit = { perSecond: 0.001, burst: 98 };
+    const { server: s } = await start({ config: { keys: KEYS, rateLimit } });
+    const leaves = Array.from({ length: 125 }, (_, l) => ({ op: "in", field: "brand", values: Array.from({ length: 8 }, (_, v) => `b${l}-${v}`) }));
+    const costly = JSON.stringify({
+      query: "red dress",
+      k: 1000,
+      filters: {
+        op: "or",
+        filters: [
+          { op: "or", filters: leaves.slice(0, 63) },
+          { op: "or", filters: leaves.slice(63) },
+        ],
+      },
+    });
+    const plain = '{"query":"red dress"}';
+    const send = async (path: string, body: string) => {
+      const r = await fetch(`${s.url}${path}`, { method: "POST", headers: { authorization: `Bearer ${READ_KEY}`, "content-type": "application/json" }, body });
+      await r.arrayBuffer();
+      return r;
+    };
+    const statuses: number[] = [];
+    for (let i = 0; i < 22; i++) statuses.push((await send(i % 2 ? "/trpc/retrieve" : "/v1/retrieve", costly)).status);
+    // 5 tokens a call, let in while the bucket holds one: 98 → 3 after 19, -2 after the 20th.
+    expect(statuses).toEqual([...Array(20).fill(200), 429, 429]);
+    const refused = await send("/v1/retrieve", plain);
+    expect(refused.status).toBe(429);
+    // One token is 3 away: 3,000 s at 0.001/s (less the few ms of refill since).
+    const retryAfter = Number(refused.headers.get("retry-after"));
+    expect(retryAfter).toBeGreaterThan(2_990);
+    expect(retryAfter).toBeLessThanOrEqual(3_000);
+    await s.close();
+
+    // The same burst on a fresh server: 98 plain retrieves pass, the 99th does not.
+    const { server: s2 } = await start({ config: { keys: KEYS, rateLimit } });
+    const plainStatuses: number[] = [];
+    for (let i = 0; i < 99; i++) {
+      const r = await fetch(`${s2.url}/v1/retrieve`, { method: "POST", headers: { authorization: `Bearer ${READ_KEY}`, "content-type": "application/json" }, body: plain });
+      await r.arrayBuffer();
+      plainStatuses.push(r.status);
+    }
+    expect(plainStatuses).toEqual([...Array(98).fill(200), 429]);
   });
 
   it("with trustProxyHops 1, the address the proxy appended to X-Forwarded-For is the client's", async () => {

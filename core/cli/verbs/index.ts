@@ -11,6 +11,7 @@ import { FINETUNE } from "./finetune.ts";
 import { IMPORT } from "./import.ts";
 import { JOB_RUN } from "./job-run.ts";
 import { JOBS } from "./jobs.ts";
+import { KEYS } from "./keys.ts";
 import { PRETRAIN } from "./pretrain.ts";
 import { PUBLISH } from "./publish.ts";
 import { RELEASES } from "./releases.ts";
@@ -18,4 +19,4 @@ import { RETRAIN } from "./retrain.ts";
 import { SERVE } from "./serve.ts";
 
 export { ABLATION_ROW_IDS } from "./eval.ts";
-export { DATASETS, DEMO, EDGE, EMBED, EVAL, EXPORT, FINETUNE, IMPORT, JOB_RUN, JOBS, PRETRAIN, PUBLISH, RELEASES, RETRAIN, SERVE };
+export { DATASETS, DEMO, EDGE, EMBED, EVAL, EXPORT, FINETUNE, IMPORT, JOB_RUN, JOBS, KEYS, PRETRAIN, PUBLISH, RELEASES, RETRAIN, SERVE };

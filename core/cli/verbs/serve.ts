@@ -11,8 +11,9 @@ export const SERVE = defineVerb({
     host: { type: "string", value: "H", env: "VITRINE_HOST", defaultText: "127.0.0.1", help: "interface to bind" },
     config: { type: "string", value: "FILE", env: "VITRINE_CONFIG", help: "JSON config; flags win over the environment, which wins over the file" },
   },
-  notes: `Keys: VITRINE_API_KEYS="id:key:read,id2:key2:admin". With none configured, a one-off admin key is
-generated and printed. The active release is followed: activating another one switches the
-server without a failed request.`,
+  notes: `Keys: VITRINE_API_KEYS="id:key:read,id2:key2:admin" or "keys" in the config file; else
+DIR/api-keys.json, which \`vitrine keys create ID --data DIR\` writes (mode 0600). With no keys
+anywhere, serve refuses to start (exit 4). The active release is followed: activating another one
+switches the server without a failed request.`,
   examples: ["vitrine serve --data data/demo --port 8787"],
 });

@@ -32,6 +32,8 @@ export interface AblationsOptions {
   seeds?: number[];
   /** Training runs at once. */
   concurrency: number;
+  /** Data-parallel workers of every run (default ABLATION_WORKERS). */
+  workers?: number;
   /** Comma-separated row names (default: every row). */
   only?: string;
   /** Report folder. */
@@ -63,11 +65,11 @@ export interface AblationsResult {
 }
 
 /** The config a row's run must have, given the command's preset/steps and one seed. */
-export function targetConfig(run: AblationRun, opts: Pick<AblationsOptions, "preset" | "steps">, seed: number): PretrainConfig {
-  return resolvePretrainConfig(opts.preset, { ...run.overrides, ...(opts.steps !== undefined ? { steps: opts.steps } : {}), seed, workers: ABLATION_WORKERS });
+export function targetConfig(run: AblationRun, opts: Pick<AblationsOptions, "preset" | "steps" | "workers">, seed: number): PretrainConfig {
+  return resolvePretrainConfig(opts.preset, { ...run.overrides, ...(opts.steps !== undefined ? { steps: opts.steps } : {}), seed, workers: opts.workers ?? ABLATION_WORKERS });
 }
 
-/** Every ablation run trains on 2 workers whatever the machine: the objective depends on the count, and CDNS needs two. */
+/** Ablation runs train on 2 workers whatever the machine unless told otherwise: the objective depends on the count, and CDNS needs two. */
 export const ABLATION_WORKERS = 2;
 
 const FT = "+ft";
@@ -149,7 +151,7 @@ export async function runAblations(opts: AblationsOptions): Promise<AblationsRes
           "--seed",
           String(t.seed),
           "--workers",
-          String(ABLATION_WORKERS),
+          String(t.workers ?? ABLATION_WORKERS),
           ...u.run.flags,
           "--run-dir",
           plan.dir,

@@ -55,6 +55,7 @@ async function runEval({ values: v }: ArgsOf<typeof EVAL>, argv: readonly string
       dataDir,
       outDir,
       concurrency: v.concurrency,
+      ...(v.workers !== undefined ? { workers: v.workers } : {}),
       preset: v.preset,
       ...(v.steps !== undefined ? { steps: v.steps } : {}),
       ...(v.seeds ? { seeds: [...new Set(v.seeds)] } : {}),

@@ -47,6 +47,10 @@ describe("planRun", () => {
     expect(sameTraining(cpu(), cpu({ checkpointEvery: 7 }))).toBe(true);
     expect(sameTraining(cpu(), cpu({ mbns: { enabled: false } }))).toBe(false);
     expect(sameTraining(cpu(), cpu({ steps: 599 }))).toBe(false);
+    // Worker count changes the objective; a run from before workers existed trained on one.
+    expect(sameTraining(cpu({ workers: 2 }), cpu({ workers: 1 }))).toBe(false);
+    expect(sameTraining(cpu(), cpu({ workers: 1 }))).toBe(true);
+    expect(sameTraining(cpu(), cpu({ workers: 2 }))).toBe(false);
   });
 
   it("reuses its own finished run, else a finished run with the same config, else resumes, else trains", async () => {

@@ -46,9 +46,10 @@ function canonical(x: unknown): unknown {
   return x;
 }
 
-/** Whether two configs train the same model (every field but checkpointEvery equal). */
+/** Whether two configs train the same model (every field but checkpointEvery equal; a run from before workers existed had one). */
 export function sameTraining(a: PretrainConfig, b: PretrainConfig): boolean {
-  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+  const one = (c: PretrainConfig) => canonical({ ...c, workers: c.workers ?? 1 });
+  return JSON.stringify(one(a)) === JSON.stringify(one(b));
 }
 
 /** Finished runs under `runsDir` (one level), with their configs. */

@@ -20,7 +20,11 @@ export type StoreErrorCode =
   /** A publish option is out of range. */
   | "BAD_OPTION"
   /** Another publish claimed the same release id at the same time. */
-  | "RELEASE_CONFLICT";
+  | "RELEASE_CONFLICT"
+  /** Another live writer (publish, activate, rollback, gc, embed merge) holds the data directory's writer lease. */
+  | "WRITER_BUSY"
+  /** This writer's lease was taken over mid-write (its heartbeat stalled past the ttl). */
+  | "WRITER_LOST";
 
 const KINDS: Record<StoreErrorCode, ErrorKind> = {
   STORE_MISSING: "missing",
@@ -35,6 +39,8 @@ const KINDS: Record<StoreErrorCode, ErrorKind> = {
   BAD_VECTORS: "input",
   BAD_OPTION: "usage",
   RELEASE_CONFLICT: "conflict",
+  WRITER_BUSY: "conflict",
+  WRITER_LOST: "conflict",
 };
 
 /** The one typed error of the store layer. */

@@ -21,6 +21,10 @@ export type StoreErrorCode =
   | "BAD_OPTION"
   /** Another publish claimed the same release id at the same time. */
   | "RELEASE_CONFLICT"
+  /** `vitrine embed --merge-shards`: a shard has no output or did not finish. */
+  | "EMBED_SHARDS_INCOMPLETE"
+  /** `vitrine embed --merge-shards`: the shards were made with different models, imports or batch sizes. */
+  | "EMBED_SHARDS_MISMATCH"
   /** Another live writer (publish, activate, rollback, gc, embed merge) holds the data directory's writer lease. */
   | "WRITER_BUSY"
   /** This writer's lease was taken over mid-write (its heartbeat stalled past the ttl). */
@@ -39,6 +43,8 @@ const KINDS: Record<StoreErrorCode, ErrorKind> = {
   BAD_VECTORS: "input",
   BAD_OPTION: "usage",
   RELEASE_CONFLICT: "conflict",
+  EMBED_SHARDS_INCOMPLETE: "missing",
+  EMBED_SHARDS_MISMATCH: "conflict",
   WRITER_BUSY: "conflict",
   WRITER_LOST: "conflict",
 };

@@ -95,3 +95,13 @@ export { createCloudflareKv, kvBatches, EdgePushError, type KvBatch, type KvClie
 export { moveEdgePointer, readKvPointer, readKvMeta } from "./edge-pointer.ts";
 export { readEdgeRecord, type EdgeRecord } from "./edge-record.ts";
 export { withWriterLease, readWriterLease, writerLeasePath, type LeaseHolder } from "./writer-lease.ts";
+export {
+  mergeEmbedShards,
+  embedShardTable,
+  shardRange,
+  readShardState,
+  writeShardState,
+  type ShardSpec,
+  type EmbedShardState,
+  type MergeResult,
+} from "./embed-shards.ts";

@@ -19,7 +19,7 @@ import { parseArgv, type FlagTable, type VerbSpec } from "../core/cli/index.ts";
 import { EMBED, PUBLISH, RETRAIN, SERVE } from "../core/cli/verbs/index.ts";
 
 const DIR = join(process.cwd(), "deploy", "k8s");
-// biome-ignore lint/suspicious/noExplicitAny: manifests are checked field by field below
+// Manifests are plain parsed YAML, checked field by field below.
 type Doc = Record<string, any>;
 const MODELS: Record<string, new (d: Doc) => { validate(): void }> = {
   "v1/Secret": Secret,

@@ -3,9 +3,11 @@
 // a CLI publish, an activate over REST and a CLI rollback each switch both replicas with no failed
 // read, within 5 s (the service checks the pointer every second).
 import { spawn } from "node:child_process";
+import { rm, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHashEncoder } from "../core/index.ts";
-import { getActiveRelease, publishRelease } from "../lancedb/index.ts";
+import { getActiveRelease, publishRelease, writerLeasePath } from "../lancedb/index.ts";
 import { importedShop } from "../lancedb/test-fixtures.ts";
 import { REPLICA_KEYS, replicaEnv, retrieveOnce, startServe, type ServeProcess } from "./fixtures/serve-process.ts";
 import { until } from "./fixtures/until.ts";
@@ -85,6 +87,21 @@ describe("two replicas on one store", () => {
     }
     expect(load.state.failures).toEqual([]);
   }, 180_000);
+
+  it("a switch while another writer holds the lease is a 409 CONFLICT naming the holder; the replicas keep serving", async () => {
+    const holder = { token: "test-holder", pid: process.pid, host: hostname(), purpose: "publish", command: "vitrine publish (this test)", since: new Date().toISOString() };
+    await writeFile(writerLeasePath(shop.dataDir), JSON.stringify(holder));
+    try {
+      const res = await fetch(`${reader.url}/v1/releases/r001/activate`, { method: "POST", headers: { authorization: `Bearer ${REPLICA_KEYS.admin}` } });
+      const body = (await res.json()) as { error: { code: string; message: string } };
+      expect(res.status).toBe(409);
+      expect(body.error.code).toBe("CONFLICT");
+      expect(body.error.message).toContain(`pid ${process.pid} on ${hostname()}`);
+      expect((await retrieveOnce(writer.url, "floral dress")).ok).toBe(true);
+    } finally {
+      await rm(writerLeasePath(shop.dataDir), { force: true });
+    }
+  });
 
   it("the read replica runs no jobs; the writer's job manager answers", async () => {
     const headers = { authorization: `Bearer ${REPLICA_KEYS.read}` };

@@ -5,7 +5,7 @@ import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { StoreError } from "./errors.ts";
-import { assertWriterLease, readWriterLease, withWriterLease, writerLeasePath, type LeaseHolder } from "./writer-lease.ts";
+import { assertWriterLease, readWriterLease, redactedCommand, withWriterLease, writerLeasePath, type LeaseHolder } from "./writer-lease.ts";
 
 let dir: string;
 beforeEach(async () => {
@@ -86,6 +86,12 @@ describe("writer lease", () => {
       }),
     ).rejects.toMatchObject({ code: "WRITER_LOST" });
     expect((await readWriterLease(dir))?.token).toBe("thief"); // the thief's lease is not removed by the loser
+  });
+
+  it("records the command line without the values of secret flags", () => {
+    expect(redactedCommand(["bin/vitrine.js", "publish", "--data", "d", "--edge-token", "s3cret", "--edge-account=acc", "--edge-token=t0k", "--api-key"])).toBe(
+      "bin/vitrine.js publish --data d --edge-token *** --edge-account=acc --edge-token=*** --api-key",
+    );
   });
 
   it("names a missing data directory instead of creating it", async () => {

@@ -33,7 +33,7 @@ export interface LeaseHolder {
   host: string;
   /** What the holder is doing ("publish", "activate", ...). */
   purpose: string;
-  /** The holder's command line, for the person reading the error. */
+  /** The holder's command line, for the person reading the error (secret flags' values redacted). */
   command: string;
   /** ISO time the lease was taken. */
   since: string;
@@ -48,6 +48,27 @@ export interface WriterLeaseOptions {
 }
 
 const DEFAULT_TTL_MS = 30_000;
+const SECRET_FLAG = /token|key|secret|password|credential/i;
+
+/** This process's command line for the lease record, with the values of secret-looking flags (--edge-token ...) left out. */
+export function redactedCommand(argv: readonly string[] = process.argv.slice(1)): string {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const flag = a.split("=")[0]!;
+    if (!a.startsWith("--") || !SECRET_FLAG.test(flag)) out.push(a);
+    else if (a.includes("=")) out.push(`${flag}=***`);
+    else {
+      out.push(a);
+      const next = argv[i + 1];
+      if (next !== undefined && !next.startsWith("--")) {
+        out.push("***");
+        i++;
+      }
+    }
+  }
+  return out.join(" ").slice(0, 300);
+}
 /** Leases this process holds, per data directory: nested writers in one process share the lease. */
 const held = new Map<string, { holder: LeaseHolder; count: number; timer: NodeJS.Timeout; lost: boolean }>();
 
@@ -125,7 +146,7 @@ async function acquire(dataDir: string, purpose: string, opts: WriterLeaseOption
   const path = writerLeasePath(dataDir);
   const ttlMs = opts.ttlMs ?? DEFAULT_TTL_MS;
   const deadline = Date.now() + (opts.waitMs ?? 0);
-  const me: LeaseHolder = { token: randomUUID(), pid: process.pid, host: hostname(), purpose, command: process.argv.slice(1).join(" ").slice(0, 300), since: "" };
+  const me: LeaseHolder = { token: randomUUID(), pid: process.pid, host: hostname(), purpose, command: redactedCommand(), since: "" };
   for (;;) {
     me.since = new Date().toISOString();
     if (await tryLink(path, me)) return me;

@@ -27,6 +27,8 @@ export type StoreErrorCode =
   | "EMBED_SHARDS_MISMATCH"
   /** Another live writer (publish, activate, rollback, gc, embed merge) holds the data directory's writer lease. */
   | "WRITER_BUSY"
+  /** Another live job manager (an API with jobs on, `vitrine retrain`) runs this data directory's jobs. */
+  | "JOBS_BUSY"
   /** This writer's lease was taken over mid-write (its heartbeat stalled past the ttl). */
   | "WRITER_LOST";
 
@@ -47,6 +49,7 @@ const KINDS: Record<StoreErrorCode, ErrorKind> = {
   EMBED_SHARDS_MISMATCH: "conflict",
   WRITER_BUSY: "conflict",
   WRITER_LOST: "conflict",
+  JOBS_BUSY: "conflict",
 };
 
 /** The one typed error of the store layer. */

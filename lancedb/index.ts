@@ -94,7 +94,7 @@ export { edgeKvFromFlags, EDGE_CREDENTIAL_VARS } from "./edge-credentials.ts";
 export { createCloudflareKv, kvBatches, EdgePushError, type KvBatch, type KvClient } from "./edge-kv-http.ts";
 export { moveEdgePointer, readKvPointer, readKvMeta } from "./edge-pointer.ts";
 export { readEdgeRecord, type EdgeRecord } from "./edge-record.ts";
-export { withWriterLease, readWriterLease, writerLeasePath, type LeaseHolder } from "./writer-lease.ts";
+export { withWriterLease, readWriterLease, writerLeasePath, holdJobsLease, type LeaseHolder } from "./writer-lease.ts";
 export {
   mergeEmbedShards,
   embedShardTable,

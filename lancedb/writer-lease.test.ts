@@ -5,7 +5,7 @@ import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { StoreError } from "./errors.ts";
-import { assertWriterLease, readWriterLease, redactedCommand, withWriterLease, writerLeasePath, type LeaseHolder } from "./writer-lease.ts";
+import { assertWriterLease, holdJobsLease, JOBS_LEASE_FILE, readWriterLease, redactedCommand, withWriterLease, writerLeasePath, type LeaseHolder } from "./writer-lease.ts";
 
 let dir: string;
 beforeEach(async () => {
@@ -92,6 +92,16 @@ describe("writer lease", () => {
     expect(redactedCommand(["bin/vitrine.js", "publish", "--data", "d", "--edge-token", "s3cret", "--edge-account=acc", "--edge-token=t0k", "--api-key"])).toBe(
       "bin/vitrine.js publish --data d --edge-token *** --edge-account=acc --edge-token=*** --api-key",
     );
+  });
+
+  it("the jobs lease: one job manager per directory, refused with JOBS_BUSY while another live one holds it", async () => {
+    const release = await holdJobsLease(dir);
+    expect(existsSync(join(dir, JOBS_LEASE_FILE))).toBe(true);
+    await release();
+    expect(existsSync(join(dir, JOBS_LEASE_FILE))).toBe(false);
+    await writeFile(join(dir, JOBS_LEASE_FILE), JSON.stringify({ token: "other", pid: process.ppid, host: hostname(), purpose: "job manager", command: "vitrine serve", since: "t" }));
+    await expect(holdJobsLease(dir)).rejects.toMatchObject({ code: "JOBS_BUSY", message: expect.stringContaining("VITRINE_JOBS=off") });
+    expect(existsSync(writerLeasePath(dir))).toBe(false); // the writer lease is another file
   });
 
   it("names a missing data directory instead of creating it", async () => {

@@ -1,6 +1,7 @@
 // One writer per data directory: a lease file, DIR/writer.lease, held while a release id is chosen
 // and written (publish), while the pointer moves (activate, rollback), while gc drops tables and
-// while shard outputs are merged into the embeddings table. Readers (serve) never take it.
+// while shard outputs are merged into the embeddings table. Readers (serve) never take it. The same
+// mechanism gives DIR/jobs.lease, held by the one job manager of a data directory for its lifetime.
 //
 // Acquire: the holder's record is written to a temp file and hard-linked to the lease path, so the
 // lease appears whole or not at all and link() fails with EEXIST when another writer holds it.
@@ -69,17 +70,23 @@ export function redactedCommand(argv: readonly string[] = process.argv.slice(1))
   }
   return out.join(" ").slice(0, 300);
 }
-/** Leases this process holds, per data directory: nested writers in one process share the lease. */
+/** Leases this process holds, per lease file: nested writers in one process share the lease. */
 const held = new Map<string, { holder: LeaseHolder; count: number; timer: NodeJS.Timeout; lost: boolean }>();
+
+/** Name of the jobs lease: held by the one job manager (an API with jobs on, `vitrine retrain`) of a data directory. */
+export const JOBS_LEASE_FILE = "jobs.lease";
 
 /** Path of a data directory's lease file. */
 export function writerLeasePath(dataDir: string): string {
   return join(dataDir, WRITER_LEASE_FILE);
 }
 
-/** The current holder of the data directory's lease, or null when free. */
+/** The current holder of the data directory's writer lease, or null when free. */
 export async function readWriterLease(dataDir: string): Promise<(LeaseHolder & { heartbeat: Date }) | null> {
-  const path = writerLeasePath(dataDir);
+  return readLeaseFile(writerLeasePath(dataDir));
+}
+
+async function readLeaseFile(path: string): Promise<(LeaseHolder & { heartbeat: Date }) | null> {
   try {
     const [text, st] = await Promise.all([readFile(path, "utf8"), stat(path)]);
     return { ...(JSON.parse(text) as LeaseHolder), heartbeat: st.mtime };
@@ -103,6 +110,19 @@ export function staleReason(h: LeaseHolder & { heartbeat: Date }, ttlMs: number,
   if (h.host === hostname() && !alive(h.pid)) return `pid ${h.pid} is not running`;
   const age = now - h.heartbeat.getTime();
   return age > ttlMs ? `no heartbeat for ${Math.round(age / 1000)} s (ttl ${ttlMs / 1000} s)` : null;
+}
+
+type BusyError = (path: string, h: LeaseHolder, ttlMs: number) => StoreError;
+
+const takenOverHow = (path: string, h: LeaseHolder, ttlMs: number) =>
+  `If that process is gone, its lease is taken over at once on ${h.host} or after ${ttlMs / 1000} s without a heartbeat elsewhere; or delete ${path} once you are sure it is gone`;
+
+function jobsBusy(path: string, h: LeaseHolder, ttlMs: number): StoreError {
+  return new StoreError(
+    "JOBS_BUSY",
+    `another process runs the jobs of this data directory (${path}): pid ${h.pid} on ${h.host} since ${h.since} (${h.command}); ` +
+      `start this one with VITRINE_JOBS=off (a read replica), or stop that one first. ${takenOverHow(path, h, ttlMs)}`,
+  );
 }
 
 function busy(path: string, h: LeaseHolder, ttlMs: number): StoreError {
@@ -141,39 +161,34 @@ async function takeOver(path: string, stale: LeaseHolder, mine: string): Promise
   await unlink(aside).catch(() => {});
 }
 
-async function acquire(dataDir: string, purpose: string, opts: WriterLeaseOptions): Promise<LeaseHolder> {
+async function acquire(dataDir: string, path: string, purpose: string, opts: WriterLeaseOptions, onBusy: BusyError): Promise<LeaseHolder> {
   if (!existsSync(dataDir)) throw new StoreError("STORE_MISSING", `${dataDir}: no such data directory; check --data, or run \`vitrine import --out ${dataDir}\` first`);
-  const path = writerLeasePath(dataDir);
   const ttlMs = opts.ttlMs ?? DEFAULT_TTL_MS;
   const deadline = Date.now() + (opts.waitMs ?? 0);
   const me: LeaseHolder = { token: randomUUID(), pid: process.pid, host: hostname(), purpose, command: redactedCommand(), since: "" };
   for (;;) {
     me.since = new Date().toISOString();
     if (await tryLink(path, me)) return me;
-    const h = await readWriterLease(dataDir).catch(() => null); // a half-renamed or vanished file: look again
+    const h = await readLeaseFile(path).catch(() => null); // a half-renamed or vanished file: look again
     if (!h) continue;
     if (staleReason(h, ttlMs)) {
       await takeOver(path, h, me.token);
       continue;
     }
-    if (Date.now() >= deadline) throw busy(path, h, ttlMs);
+    if (Date.now() >= deadline) throw onBusy(path, h, ttlMs);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
 
-/**
- * Run `fn` holding the data directory's writer lease (taken, beaten while `fn` runs, released after).
- * Throws StoreError WRITER_BUSY, naming the holder, when a live writer holds it past `waitMs`.
- */
-export async function withWriterLease<T>(dataDir: string, purpose: string, fn: () => Promise<T>, opts: WriterLeaseOptions = {}): Promise<T> {
-  const key = resolve(dataDir);
+/** Take (or share, within this process) the lease at `path`, beating it until the returned release() brings the count to 0. */
+async function hold(dataDir: string, path: string, purpose: string, opts: WriterLeaseOptions, onBusy: BusyError): Promise<() => Promise<void>> {
+  const key = resolve(path);
   let mine = held.get(key);
   if (mine) mine.count++;
   else {
-    const holder = await acquire(dataDir, purpose, opts);
-    const path = writerLeasePath(dataDir);
+    const holder = await acquire(dataDir, path, purpose, opts, onBusy);
     const beat = async () => {
-      const cur = await readWriterLease(dataDir).catch(() => null);
+      const cur = await readLeaseFile(path).catch(() => null);
       if (cur?.token !== holder.token) entry.lost = true;
       else await utimes(path, new Date(), new Date()).catch(() => {});
     };
@@ -182,21 +197,44 @@ export async function withWriterLease<T>(dataDir: string, purpose: string, fn: (
     held.set(key, entry);
     mine = entry;
   }
+  const entry = mine;
+  let released = false;
+  return async () => {
+    if (released) return;
+    released = true;
+    if (--entry.count > 0) return;
+    held.delete(key);
+    clearInterval(entry.timer);
+    const cur = await readLeaseFile(path).catch(() => null);
+    if (cur?.token === entry.holder.token) await unlink(path).catch(() => {});
+  };
+}
+
+/**
+ * Run `fn` holding the data directory's writer lease (taken, beaten while `fn` runs, released after).
+ * Throws StoreError WRITER_BUSY, naming the holder, when a live writer holds it past `waitMs`.
+ */
+export async function withWriterLease<T>(dataDir: string, purpose: string, fn: () => Promise<T>, opts: WriterLeaseOptions = {}): Promise<T> {
+  const release = await hold(dataDir, writerLeasePath(dataDir), purpose, opts, busy);
   try {
     return await fn();
   } finally {
-    if (--mine.count === 0) {
-      held.delete(key);
-      clearInterval(mine.timer);
-      const cur = await readWriterLease(dataDir).catch(() => null);
-      if (cur?.token === mine.holder.token) await unlink(writerLeasePath(dataDir)).catch(() => {});
-    }
+    await release();
   }
+}
+
+/**
+ * Take the data directory's jobs lease for a job manager's lifetime: two job managers on one
+ * directory would each mark the other's running job interrupted and both start its queued ones.
+ * Throws StoreError JOBS_BUSY naming the holder; the returned function releases it.
+ */
+export function holdJobsLease(dataDir: string, opts: WriterLeaseOptions = {}): Promise<() => Promise<void>> {
+  return hold(dataDir, join(dataDir, JOBS_LEASE_FILE), "job manager", opts, jobsBusy);
 }
 
 /** Fail unless this process still holds the lease (checked right before a commit that others could race). */
 export async function assertWriterLease(dataDir: string): Promise<void> {
-  const mine = held.get(resolve(dataDir));
+  const mine = held.get(resolve(writerLeasePath(dataDir)));
   const cur = await readWriterLease(dataDir).catch(() => null);
   if (!mine || mine.lost || cur?.token !== mine.holder.token) {
     throw new StoreError(

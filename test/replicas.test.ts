@@ -27,7 +27,7 @@ afterAll(async () => {
 
 function vitrine(...args: string[]): Promise<{ code: number | null; out: string }> {
   return new Promise((done) => {
-    const c = spawn(process.execPath, ["bin/vitrine.js", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    const c = spawn(process.execPath, ["bin/vitrine.js", ...args], { env: replicaEnv(), stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     c.stdout.on("data", (b: Buffer) => (out += b));
     c.stderr.on("data", (b: Buffer) => (out += b));
@@ -102,6 +102,14 @@ describe("two replicas on one store", () => {
       await rm(writerLeasePath(shop.dataDir), { force: true });
     }
   });
+
+  it("a second server with jobs on is refused at start, naming the one that runs them and VITRINE_JOBS=off", async () => {
+    const second = await vitrine("serve", "--data", shop.dataDir, "--port", "0");
+    expect(second.code, second.out).toBe(5);
+    expect(second.out).toContain("JOBS_BUSY");
+    expect(second.out).toContain(`pid ${writer.child.pid}`);
+    expect(second.out).toContain("VITRINE_JOBS=off");
+  }, 60_000);
 
   it("the read replica runs no jobs; the writer's job manager answers", async () => {
     const headers = { authorization: `Bearer ${REPLICA_KEYS.read}` };

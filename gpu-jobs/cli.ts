@@ -146,7 +146,24 @@ export function embedCommand(argv: string[]): Promise<number> {
   return runVerb(EMBED, argv, ({ values: v }) => runEmbedVerb(v), { env: process.env });
 }
 
+/** `--shard I/N` → { index, count }, checked before anything loads. */
+function parseShard(text: string | undefined): { index: number; count: number } | undefined {
+  if (text === undefined) return undefined;
+  const [index, count] = text.split("/").map(Number) as [number, number];
+  if (count < 1 || count > 10_000) throw new UsageError("BAD_FLAG", `--shard ${text}: N must be in [1, 10000]`);
+  if (index >= count) throw new UsageError("BAD_FLAG", `--shard ${text}: I must be below N (shards are numbered 0 to ${count - 1}), e.g. --shard ${count - 1}/${count}`);
+  return { index, count };
+}
+
 async function runEmbedVerb(v: ArgsOf<typeof EMBED>["values"]): Promise<number> {
+  const shard = parseShard(v.shard);
+  if (v["merge-shards"] !== undefined) {
+    if (shard) throw new UsageError("BAD_FLAG", "--merge-shards merges finished shards; run it without --shard, after every `--shard I/N` run");
+    const { mergeEmbedShards } = await import("../lancedb/index.ts");
+    const m = await mergeEmbedShards(v.data, v["merge-shards"]);
+    console.log(`merged ${m.shards} shard(s): ${m.items} item vectors of ${m.modelDir} in the embeddings table; publish with \`vitrine publish --data ${v.data} --encoder onnx\``);
+    return 0;
+  }
   const { embedCatalog } = await import("./embed/embed-catalog.ts");
   const bar = new cliProgress.SingleBar({ format: " embed [{bar}] {value}/{total} items  {ips} items/s", stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
   const t0 = performance.now();
@@ -157,6 +174,7 @@ async function runEmbedVerb(v: ArgsOf<typeof EMBED>["values"]): Promise<number> 
     ...(v["batch-size"] !== undefined ? { batchSize: v["batch-size"] } : {}),
     ...(v["no-resume"] ? { resume: false } : {}),
     ...(v["image-encoder"] ? { imageEncoder: resolve(v["image-encoder"]) } : {}),
+    ...(shard ? { shard } : {}),
     log: (m) => console.error(m),
     onProgress: (done, total) => {
       if (!started) {
@@ -168,8 +186,9 @@ async function runEmbedVerb(v: ArgsOf<typeof EMBED>["values"]): Promise<number> 
   }).finally(() => bar.stop());
   const f = r.imageFeatures;
   if (f) console.log(`image encoder features: ${f.cached} image(s) from the cache, ${f.computed} computed${f.failed ? `, ${f.failed} unreadable (text-only)` : ""}`);
+  const part = shard ? `shard ${shard.index}/${shard.count}: items ${r.range.from}..${r.range.to - 1} of ` : "";
   console.log(
-    `embedded ${r.items} items (${r.textOnly} text-only, image side masked) with ONNX Runtime on ${r.provider}${r.resumedFrom ? `, resumed at item ${r.resumedFrom}` : ""}: ${Math.round(r.itemsPerSec)} items/s`,
+    `embedded ${part}${r.items} items (${r.textOnly} text-only, image side masked) with ONNX Runtime on ${r.provider}${r.resumedFrom ? `, resumed at item ${r.range.from + r.resumedFrom}` : ""}: ${Math.round(r.itemsPerSec)} items/s`,
   );
   return 0;
 }

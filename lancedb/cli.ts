@@ -86,6 +86,7 @@ async function runPublish(values: ArgsOf<typeof PUBLISH>["values"], onnx: OnnxLo
     ...(exactThreshold !== undefined ? { exactThreshold } : {}),
     ...(ann ? { ann } : {}),
     activate: !values["no-activate"],
+    waitForWriterMs: (values.wait ?? 0) * 1000,
     ...(blend ? { blend } : {}),
     ...(values["no-lexical"] ? { lexical: false } : {}),
     onProgress: (p) => {

@@ -20,7 +20,17 @@ export type StoreErrorCode =
   /** A publish option is out of range. */
   | "BAD_OPTION"
   /** Another publish claimed the same release id at the same time. */
-  | "RELEASE_CONFLICT";
+  | "RELEASE_CONFLICT"
+  /** `vitrine embed --merge-shards`: a shard has no output or did not finish. */
+  | "EMBED_SHARDS_INCOMPLETE"
+  /** `vitrine embed --merge-shards`: the shards were made with different models, imports or batch sizes. */
+  | "EMBED_SHARDS_MISMATCH"
+  /** Another live writer (publish, activate, rollback, gc, embed merge) holds the data directory's writer lease. */
+  | "WRITER_BUSY"
+  /** Another live job manager (an API with jobs on, `vitrine retrain`) runs this data directory's jobs. */
+  | "JOBS_BUSY"
+  /** This writer's lease was taken over mid-write (its heartbeat stalled past the ttl). */
+  | "WRITER_LOST";
 
 const KINDS: Record<StoreErrorCode, ErrorKind> = {
   STORE_MISSING: "missing",
@@ -35,6 +45,11 @@ const KINDS: Record<StoreErrorCode, ErrorKind> = {
   BAD_VECTORS: "input",
   BAD_OPTION: "usage",
   RELEASE_CONFLICT: "conflict",
+  EMBED_SHARDS_INCOMPLETE: "missing",
+  EMBED_SHARDS_MISMATCH: "conflict",
+  WRITER_BUSY: "conflict",
+  WRITER_LOST: "conflict",
+  JOBS_BUSY: "conflict",
 };
 
 /** The one typed error of the store layer. */

@@ -10,6 +10,7 @@ import { forgetEdgeKeys, readEdgeRecord } from "./edge-record.ts";
 import { StoreError } from "./errors.ts";
 import { releaseNumber, releaseOfTable } from "./release-names.ts";
 import { deleteReleaseRow, readPointer, readReleaseRows } from "./release-registry.ts";
+import { withWriterLease } from "./writer-lease.ts";
 import { edgeToFollow, type EdgeChoice } from "./release-switch.ts";
 
 /** gc options. */
@@ -39,6 +40,10 @@ export interface GcResult {
  */
 export async function gcReleases(dataDir: string, opts: GcOptions): Promise<GcResult> {
   if (!Number.isInteger(opts.keep) || opts.keep < 0) throw new StoreError("BAD_OPTION", `keep must be a whole number ≥ 0, got ${opts.keep}`);
+  return withWriterLease(dataDir, "gc", () => gcLeased(dataDir, opts));
+}
+
+async function gcLeased(dataDir: string, opts: GcOptions): Promise<GcResult> {
   const kv = opts.edge ? await edgeToFollow(dataDir, opts.edge, "collecting releases") : null;
   const db = await openStore(dataDir);
   const [rows, ptr, record] = await Promise.all([readReleaseRows(db), readPointer(db), readEdgeRecord(db)]);

@@ -94,3 +94,14 @@ export { edgeKvFromFlags, EDGE_CREDENTIAL_VARS } from "./edge-credentials.ts";
 export { createCloudflareKv, kvBatches, EdgePushError, type KvBatch, type KvClient } from "./edge-kv-http.ts";
 export { moveEdgePointer, readKvPointer, readKvMeta } from "./edge-pointer.ts";
 export { readEdgeRecord, type EdgeRecord } from "./edge-record.ts";
+export { withWriterLease, readWriterLease, writerLeasePath, holdJobsLease, type LeaseHolder } from "./writer-lease.ts";
+export {
+  mergeEmbedShards,
+  embedShardTable,
+  shardRange,
+  readShardState,
+  writeShardState,
+  type ShardSpec,
+  type EmbedShardState,
+  type MergeResult,
+} from "./embed-shards.ts";

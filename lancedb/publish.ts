@@ -13,6 +13,7 @@ import { writeQidsTable } from "./qids-table.ts";
 import { nextReleaseId, releaseTables } from "./release-names.ts";
 import { appendReleaseRow, readPointer, readReleaseRows, toReleaseInfo, writePointer, type ReleaseRow } from "./release-registry.ts";
 import { IMPORT_TABLES } from "./import-tables.ts";
+import { assertWriterLease, withWriterLease } from "./writer-lease.ts";
 import { buildVectorIndex, planVectorIndex, type VectorIndexOptions } from "./vector-index.ts";
 
 /** Publish stages, in order, for a progress bar. */
@@ -54,12 +55,18 @@ export interface PublishOptions {
   activate?: boolean;
   /** Called as stages advance. */
   onProgress?: (p: PublishProgress) => void;
+  /** How long to wait for another writer's lease on the data directory (default 0: fail with WRITER_BUSY). */
+  waitForWriterMs?: number;
   /** Test hook, run after every table and index is built and before the release is recorded. */
   beforeActivate?: () => Promise<void>;
 }
 
-/** Publish a new release from the data directory's import; returns it (active unless `activate: false`). */
+/** Publish a new release from the data directory's import; returns it (active unless `activate: false`). Holds the writer lease throughout. */
 export async function publishRelease(opts: PublishOptions): Promise<ReleaseInfo> {
+  return withWriterLease(opts.dataDir, "publish", () => publishLeased(opts), { waitMs: opts.waitForWriterMs ?? 0 });
+}
+
+async function publishLeased(opts: PublishOptions): Promise<ReleaseInfo> {
   const started = performance.now();
   const topK = opts.topK ?? 200;
   if (!Number.isInteger(topK) || topK < 1 || topK > 10_000) throw new StoreError("BAD_OPTION", `topK must be an integer in [1, 10000], got ${topK}`);
@@ -121,6 +128,7 @@ export async function publishRelease(opts: PublishOptions): Promise<ReleaseInfo>
   progress("lexicon", 1, 1);
 
   await opts.beforeActivate?.();
+  await assertWriterLease(opts.dataDir);
 
   const row: ReleaseRow = {
     id,

@@ -4,6 +4,7 @@ import type { ReleaseInfo } from "../core/index.ts";
 import { openStore } from "./connect.ts";
 import { readEdgeRecord } from "./edge-record.ts";
 import { StoreError } from "./errors.ts";
+import { withWriterLease } from "./writer-lease.ts";
 import { readPointer, readReleaseRows, requireComplete, toReleaseInfo, writePointer, type ReleaseRow } from "./release-registry.ts";
 
 /** Complete releases, newest first, with the active one flagged. */
@@ -29,11 +30,13 @@ export async function getActiveRelease(dataDir: string): Promise<ReleaseInfo | n
 
 /** Point readers at release `id` (one write); the current one becomes `previous`. Activating the active one is a no-op. */
 export async function activateRelease(dataDir: string, id: string): Promise<ReleaseInfo> {
-  const db = await openStore(dataDir);
-  const row = await requireComplete(db, id);
-  const ptr = await readPointer(db);
-  if (ptr?.release !== id) await writePointer(db, { release: id, previous: ptr?.release ?? null, updated_at: new Date().toISOString() });
-  return toReleaseInfo(row, id);
+  return withWriterLease(dataDir, `activate ${id}`, async () => {
+    const db = await openStore(dataDir);
+    const row = await requireComplete(db, id);
+    const ptr = await readPointer(db);
+    if (ptr?.release !== id) await writePointer(db, { release: id, previous: ptr?.release ?? null, updated_at: new Date().toISOString() });
+    return toReleaseInfo(row, id);
+  });
 }
 
 /** The release rollback would go back to (checked complete), with the pointer it would replace. */
@@ -56,8 +59,10 @@ export async function rollbackTarget(dataDir: string): Promise<string> {
 
 /** Go back to the release active before the current one (one write); rolling back twice returns. */
 export async function rollbackRelease(dataDir: string): Promise<ReleaseInfo> {
-  const db = await openStore(dataDir);
-  const { release, current, row } = await rollbackPlan(db);
-  await writePointer(db, { release, previous: current, updated_at: new Date().toISOString() });
-  return toReleaseInfo(row, release);
+  return withWriterLease(dataDir, "rollback", async () => {
+    const db = await openStore(dataDir);
+    const { release, current, row } = await rollbackPlan(db);
+    await writePointer(db, { release, previous: current, updated_at: new Date().toISOString() });
+    return toReleaseInfo(row, release);
+  });
 }

@@ -10,6 +10,7 @@ import { parseEventLine, TERMINAL_STATES, type ChildEvent, type JobConfig, type 
 import { createLocalRunner, type JobProcess, type JobRunner } from "./runners.ts";
 import { newJobRecord, transition, type JobTransition } from "./job-transitions.ts";
 import type { JobEvent, JobsService } from "./types.ts";
+import { holdJobsLease } from "../../lancedb/index.ts";
 
 /** Logger the manager reports to (pino-compatible subset). */
 export interface JobLogger {
@@ -63,6 +64,8 @@ export async function createJobManager(opts: JobManagerOptions): Promise<JobMana
   const log = opts.logger ?? { info: () => undefined, warn: () => undefined };
   const killGraceMs = opts.killGraceMs ?? 10_000;
   const persistEveryMs = opts.persistEveryMs ?? 1_000;
+  // One job manager per data directory (across processes and machines sharing it): taken first.
+  const releaseLease = await holdJobsLease(dataDir);
 
   const jobs = new Map<string, JobRecord>();
   const queue: string[] = [];
@@ -334,6 +337,7 @@ export async function createJobManager(opts: JobManagerOptions): Promise<JobMana
       }
       await Promise.all(writes.values());
       for (const set of watchers.values()) set.clear();
+      await releaseLease();
     },
   };
   pump();

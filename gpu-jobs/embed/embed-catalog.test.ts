@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,7 +8,7 @@ import { encodeItemVectors } from "../train/encode-all.ts";
 import { resolvePretrainConfig } from "../train/pretrain-config.ts";
 import { runPretrain } from "../train/pretrain.ts";
 import { makeTrainingCatalog } from "../train/test-catalog.ts";
-import { readEmbeddings } from "../../lancedb/index.ts";
+import { allTableNames, mergeEmbedShards, openStore, readEmbeddings, readEmbedState } from "../../lancedb/index.ts";
 import { embedCatalog } from "./embed-catalog.ts";
 
 let dir: string;
@@ -63,4 +64,38 @@ describe("vitrine embed", () => {
     expect(b.size).toBe(40);
     for (const [id, v] of a) expect(Array.from(b.get(id)!)).toEqual(Array.from(v));
   }, 120_000);
+
+  it("sharded: shards embedded by parallel `vitrine embed --shard i/N` processes merge to the single-process vectors, bit for bit", async () => {
+    await embedCatalog({ dataDir, batchSize: 8, resume: false });
+    const single = [];
+    for await (const e of readEmbeddings(dataDir)) single.push(e);
+
+    const vitrine = (args: string[]) =>
+      new Promise<{ code: number | null; out: string }>((done) => {
+        const c = spawn(process.execPath, ["bin/vitrine.js", "embed", "--data", dataDir, "--batch-size", "8", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+        let out = "";
+        c.stdout.on("data", (b: Buffer) => (out += b));
+        c.stderr.on("data", (b: Buffer) => (out += b));
+        c.on("close", (code) => done({ code, out }));
+      });
+    // Shards 0/3 and 1/3 run together; merging before 2/3 exists names it and changes nothing.
+    const first = await Promise.all([vitrine(["--shard", "0/3"]), vitrine(["--shard", "1/3"])]);
+    for (const r of first) expect(r.code, r.out).toBe(0);
+    expect(first[1]!.out).toContain("shard 1/3: items 8..23 of 40 items"); // 5 batches of 8: 1, 2, 2
+    await expect(mergeEmbedShards(dataDir, 3)).rejects.toMatchObject({ code: "EMBED_SHARDS_INCOMPLETE", message: expect.stringContaining("shard 2/3 has no output") });
+    const missing = await vitrine(["--merge-shards", "3"]);
+    expect(missing.code).toBe(4);
+    expect(missing.out).toMatch(/EMBED_SHARDS_INCOMPLETE: .*shard 2\/3 has no output.*--shard 2\/3/);
+    expect((await readEmbedState(dataDir))?.state).toBe("complete"); // the single run's table still stands
+
+    expect((await vitrine(["--shard", "2/3"])).code).toBe(0);
+    const merged = await vitrine(["--merge-shards", "3"]);
+    expect(merged.code, merged.out).toBe(0);
+    const sharded = [];
+    for await (const e of readEmbeddings(dataDir)) sharded.push(e);
+    expect(sharded.map((e) => e.id)).toEqual(single.map((e) => e.id));
+    for (let i = 0; i < single.length; i++) expect(Buffer.from(sharded[i]!.vector.buffer).equals(Buffer.from(single[i]!.vector.buffer))).toBe(true);
+    // The shard outputs are gone once merged.
+    expect((await allTableNames(await openStore(dataDir))).filter((t) => t.startsWith("embeddings_shard_"))).toEqual([]);
+  }, 300_000);
 });

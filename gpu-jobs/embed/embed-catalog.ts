@@ -7,7 +7,19 @@ import * as ort from "onnxruntime-node";
 import { makeArrowTable } from "@lancedb/lancedb";
 import { openSession, readModelDir } from "../../encoders/index.ts";
 import { applyItemHead, readItemHead } from "../onnx/finetune-head.ts";
-import { allTableNames, EMBEDDINGS_TABLE, embeddingsSchema, openStore, readEmbedState, writeEmbedState } from "../../lancedb/index.ts";
+import {
+  allTableNames,
+  EMBEDDINGS_TABLE,
+  embeddingsSchema,
+  embedShardTable,
+  openStore,
+  readEmbedState,
+  readShardState,
+  shardRange,
+  writeEmbedState,
+  writeShardState,
+  type ShardSpec,
+} from "../../lancedb/index.ts";
 import { prepareBackbone } from "../backbone/index.ts";
 import { imageMaskOf, loadTrainingData } from "../data/index.ts";
 import { itemFeeds } from "./item-feeds.ts";
@@ -25,6 +37,8 @@ export interface EmbedOptions {
   resume?: boolean;
   /** The model's image encoder at another path than its card records (must be the same model and JSON; refused for a model without one). */
   imageEncoder?: string;
+  /** Embed only this shard's rows, into its own table (lancedb/embed-shards.ts); merge them with mergeEmbedShards. */
+  shard?: ShardSpec;
   /** Log lines (image encoder features). */
   log?: (msg: string) => void;
   /** Called after every batch. */
@@ -35,7 +49,10 @@ export interface EmbedOptions {
 
 /** What an embed run did. */
 export interface EmbedResult {
+  /** Items in the catalog. */
   items: number;
+  /** Catalog rows [from, to) this run covered (the whole catalog without a shard). */
+  range: { from: number; to: number };
   textOnly: number;
   resumedFrom: number;
   provider: string;
@@ -75,27 +92,36 @@ export async function embedCatalog(opts: EmbedOptions): Promise<EmbedResult> {
   const { dim } = card.dims;
   const batch = opts.batchSize ?? 256;
   const db = await openStore(opts.dataDir);
-  const prev = await readEmbedState(opts.dataDir);
-  const same = prev !== null && prev.modelDir === modelDir && prev.createdAt === card.createdAt && prev.items === n;
-  let start = 0;
-  if (same && (opts.resume ?? true) && (await allTableNames(db)).includes(EMBEDDINGS_TABLE)) {
-    start = await (await db.openTable(EMBEDDINGS_TABLE)).countRows();
+  // The whole catalog into `embeddings` (DIR/embed.json), or a shard's whole batches into its own table.
+  const shard = opts.shard;
+  const { from: lo, to: hi } = shard ? shardRange(n, batch, shard) : { from: 0, to: n };
+  const target = shard ? embedShardTable(shard) : EMBEDDINGS_TABLE;
+  const record = (state: "running" | "complete") => {
+    const st = { modelDir, createdAt: card.createdAt, state, items: n };
+    return shard ? writeShardState(opts.dataDir, { ...st, shard, batchSize: batch, from: lo, to: hi }) : writeEmbedState(opts.dataDir, st);
+  };
+  const prev = shard ? await readShardState(opts.dataDir, shard) : await readEmbedState(opts.dataDir);
+  const same = prev !== null && prev.modelDir === modelDir && prev.createdAt === card.createdAt && prev.items === n && (!shard || ("batchSize" in prev && prev.batchSize === batch));
+  let start = lo;
+  if (same && (opts.resume ?? true) && (await allTableNames(db)).includes(target)) {
+    start = lo + (await (await db.openTable(target)).countRows());
   }
-  if (same && prev.state === "complete" && start === n) return { items: n, textOnly, resumedFrom: n, provider, itemsPerSec: 0, modelDir, imageFeatures };
-  await writeEmbedState(opts.dataDir, { modelDir, createdAt: card.createdAt, state: "running", items: n });
+  const range = { from: lo, to: hi };
+  if (same && prev.state === "complete" && start === hi) return { items: n, range, textOnly, resumedFrom: hi - lo, provider, itemsPerSec: 0, modelDir, imageFeatures };
+  await record("running");
   const schema = embeddingsSchema(dim);
-  let table = start > 0 ? await db.openTable(EMBEDDINGS_TABLE) : null;
+  let table = start > lo ? await db.openTable(target) : null;
   const prepare = (from: number) => {
-    const rows = Int32Array.from({ length: Math.min(batch, n - from) }, (_, i) => from + i);
+    const rows = Int32Array.from({ length: Math.min(batch, hi - from) }, (_, i) => from + i);
     return { rows, feeds: itemFeeds(ort, items, rows, tokenizer, card.dims, { backbone }) };
   };
   const t0 = performance.now();
-  let next = start < n ? prepare(start) : null;
-  for (let from = start; from < n; from += batch) {
+  let next = start < hi ? prepare(start) : null;
+  for (let from = start; from < hi; from += batch) {
     const cur = next!;
     const running = session.run(cur.feeds);
     // Prepare the next batch (tokenise + cut patches) while ONNX Runtime works on this one.
-    next = from + batch < n ? prepare(from + batch) : null;
+    next = from + batch < hi ? prepare(from + batch) : null;
     const out = (await running).vector!.data as Float32Array;
     // A fine-tuned model's item half: l2(v·Wi + e[id]) (gpu-jobs/onnx/finetune-head.ts).
     if (head)
@@ -106,13 +132,13 @@ export async function embedCatalog(opts: EmbedOptions): Promise<EmbedResult> {
       );
     const rows = Array.from(cur.rows, (r, i) => ({ id: items.ids[r]!, vector: Array.from(out.subarray(i * dim, (i + 1) * dim)), text_only: imageMask[r] === 0 }));
     const arrowData = makeArrowTable(rows, { schema });
-    if (!table) table = await db.createTable(EMBEDDINGS_TABLE, arrowData, { mode: "overwrite" });
+    if (!table) table = await db.createTable(target, arrowData, { mode: "overwrite" });
     else await table.add(arrowData);
-    const done = Math.min(from + batch, n);
-    opts.onProgress?.(done, n);
+    const done = Math.min(from + batch, hi);
+    opts.onProgress?.(done - lo, hi - lo);
     opts.afterBatch?.(done);
   }
-  await writeEmbedState(opts.dataDir, { modelDir, createdAt: card.createdAt, state: "complete", items: n });
+  await record("complete");
   const secs = (performance.now() - t0) / 1000;
-  return { items: n, textOnly, resumedFrom: start, provider, itemsPerSec: secs > 0 ? (n - start) / secs : 0, modelDir, imageFeatures };
+  return { items: n, range, textOnly, resumedFrom: start - lo, provider, itemsPerSec: secs > 0 ? (hi - start) / secs : 0, modelDir, imageFeatures };
 }

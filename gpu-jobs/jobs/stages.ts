@@ -205,6 +205,8 @@ async function publishCandidate(ctx: StageContext, activate: boolean) {
     dataDir: ctx.paths.dataDir,
     ...(ctx.config.publish?.topK ? { topK: ctx.config.publish.topK } : {}),
     activate,
+    // A job has trained for minutes: wait for another writer (a CLI publish, an activate) rather than fail.
+    waitForWriterMs: 10 * 60_000,
     onProgress: (p: PublishProgress) =>
       ctx.report({ done: stages.indexOf(p.stage), total: stages.length, unit: "publish steps", rate: null, detail: { step: p.stage, [p.stage]: `${p.done}/${p.total}` } }),
   };

@@ -32,6 +32,7 @@ export const PUBLISH = defineVerb({
     "exact-threshold": { type: "int", min: 0, defaultText: "50000", help: "below this many items no ANN index is built" },
     ann: { type: "enum", choices: ["hnsw", "pq"], defaultText: "hnsw", help: "ANN index above the threshold: hnsw (IVF_HNSW_SQ, cosine) or pq (IVF_PQ)" },
     "no-activate": { type: "boolean", help: "publish without pointing readers at the new release" },
+    wait: { type: "int", min: 0, value: "SECONDS", defaultText: "0", help: "wait up to N seconds while another writer holds the data directory's writer lease (0: fail at once, exit 5)" },
     keep: { type: "int", min: 0, help: "afterwards, garbage-collect all but the active release, its rollback target and the N newest" },
     edge: {
       type: "boolean",

@@ -9,7 +9,7 @@ const WORDS = "alpha bravo charlie delta echo foxtrot golf hotel india juliet ki
 
 /** Extra shape of the test catalog. */
 export interface TrainingCatalogOptions {
-  /** Give item i the category `c<i mod categories>` (default: no categories). */
+  /** Give item i the category `c<i mod categories>` and an image whose hue shows it (default: no categories, a colour per item). */
   categories?: number;
   /** Thumbnail side of the import (default the importer's, 64). */
   imageSize?: number;
@@ -23,7 +23,9 @@ export async function makeTrainingCatalog(dir: string, items = 64, brokenImages 
   for (let i = 0; i < items; i++) {
     const a = WORDS[i % 16]!;
     const b = WORDS[(Math.floor(i / 16) + 4) % 16]!;
-    const background = { r: (i * 37) % 255, g: (i * 91) % 255, b: (i * 53) % 255 };
+    // With categories, the colour tells the category (a hue per category, shaded per item), as a photo tells the product type.
+    const c = opts.categories ? i % opts.categories : -1;
+    const background = c >= 0 ? { r: (c * 97) % 256, g: 255 - ((c * 61) % 256), b: (c * 149 + i * 3) % 256 } : { r: (i * 37) % 255, g: (i * 91) % 255, b: (i * 53) % 255 };
     if (i >= items - brokenImages) await writeFile(join(dir, "img", `${i}.png`), "not a png");
     else
       await sharp({ create: { width: 32, height: 32, channels: 3, background } })

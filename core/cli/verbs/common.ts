@@ -63,7 +63,7 @@ export const VISION_FLAGS = {
     help: "stage 1's objective: align (image↔title contrastive + MPM) or classify (the catalog's categories from the image side + MPM; needs --stage1-fraction > 0 and categories)",
     group: "model",
   },
-  "patch-grid": { type: "int", min: 1, max: 64, defaultText: "the import's (4)", help: "patches per thumbnail side (8: 64 patches); must divide the import's --image-size", group: "model" },
+  "patch-grid": { type: "int", min: 1, max: 64, defaultText: "the import's (4)", help: "patches per thumbnail side (8: 64 patches); must divide the import's thumbnail side", group: "model" },
   "cnn-channels": {
     type: "list",
     of: "int",

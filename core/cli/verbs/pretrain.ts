@@ -46,6 +46,7 @@ export const PRETRAIN = defineVerb({
     "vitrine pretrain --data data/demo --preset tiny --steps 60 --backend wasm --quiet",
     "vitrine pretrain --data data/demo --resume",
     "vitrine pretrain --data data/demo --workers 1",
-    "vitrine pretrain --data data/demo --stage1 classify --stage1-fraction 0.2 --patch-grid 8 --cnn-channels 32,64",
+    "vitrine pretrain --data data/demo --stage1 classify --stage1-fraction 0.2",
+    "vitrine pretrain --data data/demo --patch-grid 8 --cnn-channels 32,64",
   ],
 });

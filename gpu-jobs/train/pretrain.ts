@@ -61,15 +61,17 @@ export interface PretrainResult {
 }
 
 /** Refuse a patch grid or CNN the import's thumbnails cannot feed, and stage-1 classification without categories, naming the flag. */
-function imageSideCheck(cfg: PretrainConfig, data: TrainingData, grid: number): void {
+function imageSideCheck(cfg: PretrainConfig, data: TrainingData, grid: number, cnn: boolean): void {
   const size = data.items.thumbSize;
   if (cfg.fusion === "text") return;
-  if (size % grid !== 0) {
+  if (!cnn) {
+    // A backbone's features replace the CNN: only the objective's needs remain.
+  } else if (size % grid !== 0) {
     throw new TrainError("BAD_OPTION", `--patch-grid ${grid} must divide the thumbnail side ${size} (the import's --image-size): pick a grid that divides it, or re-import with another --image-size`);
   }
   const layers = (cfg.cnnChannels ?? PRESETS[cfg.preset].cnnChannels).length;
   const side = size / grid;
-  if (side % 2 ** layers !== 0) {
+  if (cnn && side % 2 ** layers !== 0) {
     throw new TrainError(
       "BAD_OPTION",
       `a ${size}px thumbnail in a ${grid}×${grid} grid gives ${side}px patches, which a ${layers}-layer CNN (--cnn-channels) cannot halve ${layers} times: use fewer layers, a coarser --patch-grid or a larger --image-size at import`,
@@ -113,7 +115,7 @@ export async function runPretrain(opts: PretrainOptions): Promise<PretrainResult
     throw new TrainError("BAD_OPTION", `--image-encoder replaces the patch CNN: drop ${cfg.patchGrid !== undefined ? "--patch-grid" : "--cnn-channels"} (the backbone's JSON declares its own grid)`);
   // The image side's shape: the run's patch grid over the import's thumbnails (checked before any work).
   const grid = cfg.patchGrid ?? data.items.grid;
-  if (!ckpt) imageSideCheck(cfg, data, grid);
+  if (!ckpt) imageSideCheck(cfg, data, grid, !opts.imageEncoder);
   // A bring-your-own backbone: its features (cached per image) are the item tower's image input.
   const backbone = await prepareBackbone(opts.dataDir, data.items, {
     recorded: ckpt ? (ckpt.state.modelConfig.backbone ?? null) : undefined,

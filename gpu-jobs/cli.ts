@@ -28,6 +28,9 @@ async function runPretrainVerb(v: ArgsOf<typeof PRETRAIN>["values"]): Promise<nu
   set("queryTower", v["query-tower"]);
   set("mpm", v.mpm);
   set("workers", v.workers);
+  set("stage1", v.stage1);
+  set("patchGrid", v["patch-grid"]);
+  set("cnnChannels", v["cnn-channels"]);
   if (v["no-mbns"]) o.mbns = { enabled: false };
   if (v["no-cdns"]) o.cdns = { enabled: false };
   // Checks the table cannot make (lr > 0, values that depend on the preset) are the config's: TrainError BAD_OPTION.

@@ -30,7 +30,7 @@ export { PRESETS, resolveConfig, type ModelConfig, type PresetName } from "./mod
 export { createModel, type Model } from "./model/towers.ts";
 export { loadTrainingData, patchesOf, type TrainingData } from "./data/index.ts";
 export { trainTokenizer } from "./tokenizer/index.ts";
-export { resolvePretrainConfig, type PretrainConfig } from "./train/pretrain-config.ts";
+export { resolvePretrainConfig, type PretrainConfig, type PretrainOverrides } from "./train/pretrain-config.ts";
 export { buildBatch, toTensors } from "./train/batch.ts";
 export { pretrainLoss } from "./train/pretrain-loss.ts";
 export { runPretrain } from "./train/pretrain.ts";

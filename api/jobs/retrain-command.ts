@@ -20,6 +20,10 @@ export function retrainConfigFromFlags(v: ArgsOf<typeof RETRAIN>["values"]): Job
   if (v.seed !== undefined) pretrain.seed = v.seed;
   if (v["image-encoder"]) pretrain.imageEncoder = resolve(v["image-encoder"]);
   if (v.workers !== undefined) pretrain.workers = v.workers;
+  if (v["stage1-fraction"] !== undefined) pretrain.stage1Fraction = v["stage1-fraction"];
+  if (v.stage1) pretrain.stage1 = v.stage1;
+  if (v["patch-grid"] !== undefined) pretrain.patchGrid = v["patch-grid"];
+  if (v["cnn-channels"]) pretrain.cnnChannels = v["cnn-channels"];
   if (Object.keys(pretrain).length) raw.pretrain = pretrain;
   if (v["finetune-steps"] !== undefined) raw.finetune = { steps: v["finetune-steps"] };
   const gate: Record<string, unknown> = {};

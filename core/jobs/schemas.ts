@@ -36,6 +36,12 @@ export const JobConfigSchema = z
           .regex(/\.onnx$/i, { error: "imageEncoder must be the path of an .onnx file (its .json beside it)" }),
         /** Data-parallel worker threads (default: one per core on wasm). */
         workers: int(1, 1024),
+        /** Stage 1's objective (default align); classify needs stage1Fraction > 0 and a catalog with categories. */
+        stage1: z.enum(["align", "classify"]),
+        /** Patches per thumbnail side (default: the import's, 4); must divide the import's image size. */
+        patchGrid: int(1, 64),
+        /** The patch CNN's channels, one per conv layer (default: the preset's). */
+        cnnChannels: z.array(int(1, 1024)).min(1).max(4),
       })
       .partial()
       .strict()

@@ -3,6 +3,7 @@
 // backbone's cached features when the model was trained on a backbone — with the image mask that
 // goes with them (an item whose image gave no features counts as text-only there).
 import { BackboneError } from "../../encoders/index.ts";
+import { TrainError } from "../errors.ts";
 import type { ModelConfig } from "../model/config.ts";
 import { numPatches, patchInputDim } from "../model/config.ts";
 import type { TrainingItems } from "./load-training-data.ts";
@@ -16,8 +17,22 @@ export interface ImageInputShape {
   dim: number;
   /** The backbone's features id, or null for thumbnail patches. */
   backbone: string | null;
-  /** Patch grid side of thumbnail patches. */
+  /** Patch grid side of thumbnail patches. Callers that know only an exported card pass the import's grid; a model may cut finer (`--patch-grid`), so imageInputOf goes by `tokens` (grid²). */
   grid: number;
+}
+
+/** The thumbnail grid a model's patch tokens fix, checked against the import's thumbnails. */
+function thumbnailGrid(items: Pick<TrainingItems, "thumbSize">, shape: ImageInputShape): number {
+  const grid = Math.round(Math.sqrt(shape.tokens));
+  const size = items.thumbSize;
+  if (grid * grid !== shape.tokens || size % grid !== 0 || (size / grid) ** 2 * 3 !== shape.dim) {
+    const side = Math.round(Math.sqrt(shape.dim / 3));
+    throw new TrainError(
+      "BAD_OPTION",
+      `the model takes ${shape.tokens} patches of ${side}×${side} pixels (${Number.isInteger(grid * side) ? `${grid * side}px thumbnails` : "another thumbnail size"}), but the import made ${size}px thumbnails; re-import with --image-size ${grid * side} or train on this import`,
+    );
+  }
+  return grid;
 }
 
 /** The image input shape of a model config. */
@@ -28,7 +43,7 @@ export function inputShapeOf(cfg: ModelConfig): ImageInputShape {
 /** rows.length×tokens×dim values for `rows`: patches in [0,1], or backbone features (zeros for text-only items). */
 export function imageInputOf(items: TrainingItems, rows: Int32Array, shape: ImageInputShape): Float32Array {
   const per = shape.tokens * shape.dim;
-  if (shape.backbone === null) return items.thumbs.length ? patchesOf(items, rows, shape.grid) : new Float32Array(rows.length * per);
+  if (shape.backbone === null) return items.thumbs.length ? patchesOf(items, rows, thumbnailGrid(items, shape)) : new Float32Array(rows.length * per);
   const f = items.features;
   if (!f || f.id !== shape.backbone) {
     throw new BackboneError(

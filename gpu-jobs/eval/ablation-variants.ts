@@ -1,5 +1,5 @@
-// The ablation rows of `vitrine eval --ablations` (DESIGN §8): seed 003's item-tower table and
-// seed 001's negatives / MPM table. Rows that train the same config share one run.
+// The ablation rows of `vitrine eval --ablations` (DESIGN §8): seed 003's item-tower table,
+// seed 001's negatives / MPM table and issue #17's vision-side table. Rows that train the same config share one run.
 import { UsageError } from "../../core/cli/index.ts";
 import type { PretrainOverrides } from "../train/pretrain-config.ts";
 
@@ -22,7 +22,7 @@ export interface AblationRow {
   /** Row label in the tables. */
   label: string;
   /** Which table the row belongs to. */
-  table: "seed003" | "seed001";
+  table: keyof typeof ABLATION_TABLES;
   /** The run it reads. */
   run: AblationRun;
 }
@@ -31,6 +31,7 @@ export interface AblationRow {
 export const ABLATION_TABLES = {
   seed003: "Item tower (seed 003): text-only, concat, fusion without / with stage 1",
   seed001: "Negatives and MPM (seed 001): in-batch / +MBNS / +CDNS / both; regression vs contrastive MPM",
+  vision: "Vision side (issue #17): patch grid, patch-CNN width and depth, stage 1 align vs classify",
 } as const;
 
 const run = (id: string, flags: string[], overrides: PretrainOverrides): AblationRun => ({ id, flags, overrides });
@@ -45,6 +46,11 @@ const IN_BATCH = run("in-batch", ["--no-mbns", "--no-cdns"], { mbns: { enabled: 
 const MBNS = run("mbns", ["--no-cdns"], { cdns: { enabled: false } });
 const CDNS = run("cdns", ["--no-mbns"], { mbns: { enabled: false } });
 const REGRESSION = run("mpm-regression", ["--mpm", "regression"], { mpm: "regression" });
+// Issue #17's vision side: one change each against the default (4×4 grid, the preset's CNN, no stage 1).
+const GRID8 = run("fusion-grid8", ["--patch-grid", "8"], { patchGrid: 8 });
+const CNN_WIDE = run("fusion-cnn-wide", ["--cnn-channels", "32,64"], { cnnChannels: [32, 64] });
+const CNN_DEEP = run("fusion-cnn-deep", ["--cnn-channels", "16,32,64"], { cnnChannels: [16, 32, 64] });
+const CLASSIFY = run("fusion-stage1-classify", ["--stage1", "classify", "--stage1-fraction", "0.2"], { stage1: "classify", stage1Fraction: 0.2 });
 
 /** Every row, in table order. */
 export const ABLATION_ROWS: readonly AblationRow[] = [
@@ -58,6 +64,12 @@ export const ABLATION_ROWS: readonly AblationRow[] = [
   { id: "both", aliases: ["mbns-cdns"], label: "+MBNS +CDNS (both)", table: "seed001", run: DEFAULT },
   { id: "mpm-regression", aliases: ["regression"], label: "regression MPM (+MBNS +CDNS)", table: "seed001", run: REGRESSION },
   { id: "mpm-contrastive", aliases: ["contrastive"], label: "contrastive MPM (+MBNS +CDNS)", table: "seed001", run: DEFAULT },
+  { id: "fusion-vision-default", aliases: ["grid4"], label: "fusion: 4×4 grid, preset CNN, no stage 1 (default)", table: "vision", run: DEFAULT },
+  { id: "fusion-grid8", aliases: ["grid8"], label: "8×8 patch grid", table: "vision", run: GRID8 },
+  { id: "fusion-cnn-wide", aliases: ["cnn-wide"], label: "CNN 32,64 (wider)", table: "vision", run: CNN_WIDE },
+  { id: "fusion-cnn-deep", aliases: ["cnn-deep"], label: "CNN 16,32,64 (3 layers)", table: "vision", run: CNN_DEEP },
+  { id: "fusion-stage1-align", aliases: ["stage1-align"], label: "stage 1 align, 20% of steps", table: "vision", run: TWO_STAGES },
+  { id: "fusion-stage1-classify", aliases: ["stage1-classify"], label: "stage 1 classify, 20% of steps", table: "vision", run: CLASSIFY },
 ];
 
 /** Every accepted --only name. */

@@ -283,7 +283,7 @@ export async function runAblations(opts: AblationsOptions): Promise<AblationsRes
 
   const groups: ReportGroup[] = [];
   const summaries: string[] = [];
-  for (const table of ["seed003", "seed001"] as const) {
+  for (const table of Object.keys(ABLATION_TABLES) as (keyof typeof ABLATION_TABLES)[]) {
     const inTable = rows.filter((x) => x.table === table && served.has(x.run.id));
     if (inTable.length === 0) continue;
     // Each row, then its fine-tuned twin when there is one.

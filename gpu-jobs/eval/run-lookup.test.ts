@@ -31,7 +31,7 @@ describe("ablation rows", () => {
     expect(rows.map((r) => r.id)).toEqual(["text", "fusion-no-stage1", "fusion", "both", "mpm-contrastive"]);
     // "both" and "contrastive" are the default config, which is fusion without stage 1.
     expect(uniqueRuns(rows).map((r) => r.id)).toEqual(["text", "fusion-no-stage1", "fusion"]);
-    expect(uniqueRuns(ABLATION_ROWS)).toHaveLength(8);
+    expect(uniqueRuns(ABLATION_ROWS)).toHaveLength(12); // 8 + the vision table's grid8, cnn-wide, cnn-deep, stage1-classify
   });
 
   it("names the flag and the accepted names for an unknown variant", () => {
@@ -51,6 +51,21 @@ describe("planRun", () => {
     expect(sameTraining(cpu({ workers: 2 }), cpu({ workers: 1 }))).toBe(false);
     expect(sameTraining(cpu(), cpu({ workers: 1 }))).toBe(true);
     expect(sameTraining(cpu(), cpu({ workers: 2 }))).toBe(false);
+  });
+
+  it("reads an absent vision option as its default, and tells every other value apart", () => {
+    // Runs from before these options existed recorded none of them.
+    expect(sameTraining(cpu(), cpu({ stage1: "align", patchGrid: 4, cnnChannels: [16, 32] }))).toBe(true);
+    expect(sameTraining(cpu({ stage1Fraction: 0.2 }), cpu({ stage1Fraction: 0.2, stage1: "classify" }))).toBe(false);
+    expect(sameTraining(cpu(), cpu({ patchGrid: 8 }))).toBe(false);
+    expect(sameTraining(cpu(), cpu({ cnnChannels: [32, 64] }))).toBe(false);
+    expect(sameTraining(cpu(), cpu({ cnnChannels: [16, 32, 64] }))).toBe(false);
+    // The preset's channels are the preset's: tiny's default is 4,8.
+    expect(sameTraining(resolvePretrainConfig("tiny"), resolvePretrainConfig("tiny", { cnnChannels: [4, 8] }))).toBe(true);
+    // Each vision row is its own run, and the default row shares the default run.
+    const vision = selectAblationRows("grid4,grid8,cnn-wide,cnn-deep,stage1-align,stage1-classify");
+    expect(vision.every((r) => r.table === "vision")).toBe(true);
+    expect(uniqueRuns(vision).map((r) => r.id)).toEqual(["fusion-no-stage1", "fusion-grid8", "fusion-cnn-wide", "fusion-cnn-deep", "fusion", "fusion-stage1-classify"]);
   });
 
   it("reuses its own finished run, else a finished run with the same config, else resumes, else trains", async () => {

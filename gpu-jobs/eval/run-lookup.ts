@@ -3,6 +3,7 @@
 import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { PRESETS } from "../model/config.ts";
 import type { PretrainConfig } from "../train/pretrain-config.ts";
 
 /** What a run folder's newest checkpoint says, read from its manifest only (no weights). */
@@ -46,9 +47,14 @@ function canonical(x: unknown): unknown {
   return x;
 }
 
-/** Whether two configs train the same model (every field but checkpointEvery equal; a run from before workers existed had one). */
+/**
+ * Whether two configs train the same model (every field but checkpointEvery equal). An absent
+ * optional field means its default: a run from before workers existed had one; stage 1 aligned;
+ * the patch grid was the import's (always 4: import has no grid flag); the CNN was the preset's.
+ */
 export function sameTraining(a: PretrainConfig, b: PretrainConfig): boolean {
-  const one = (c: PretrainConfig) => canonical({ ...c, workers: c.workers ?? 1 });
+  const one = (c: PretrainConfig) =>
+    canonical({ ...c, workers: c.workers ?? 1, stage1: c.stage1 ?? "align", patchGrid: c.patchGrid ?? 4, cnnChannels: c.cnnChannels ?? PRESETS[c.preset]?.cnnChannels ?? null });
   return JSON.stringify(one(a)) === JSON.stringify(one(b));
 }
 

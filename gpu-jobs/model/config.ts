@@ -31,14 +31,14 @@ export interface ModelConfig {
   dim: number;
   /** Patches per image side: patchGrid² patch tokens per item. */
   patchGrid: number;
-  /** Pixels per patch side (16 for 64×64 thumbnails); a multiple of 4 (two 2× poolings). */
+  /** Pixels per patch side (16 for 64×64 thumbnails in a 4×4 grid); a multiple of 2^(CNN layers): every layer pools 2×. */
   patchSize: number;
   /** Patch encoder: the small CNN over pixels, or a trainable linear projection of a frozen ONNX backbone's features. */
   patchEncoder: "cnn" | "backbone";
   /** The frozen image backbone whose features the item tower takes (patchEncoder "backbone"), else null. */
   backbone: BackboneRecord | null;
-  /** Output channels of the CNN's two 3×3 convolutions. */
-  cnnChannels: [number, number];
+  /** Output channels of the CNN's 3×3 convolutions, one per layer (its depth; each layer pools 2×). */
+  cnnChannels: number[];
   /** Item tower variant: title only, separate text+image vectors, or single stream + modal gate. */
   fusion: FusionVariant;
   /** Query tower: the item tower's text encoder, or a separate encoder (shares token embeddings). */
@@ -110,6 +110,9 @@ export const PRESETS: Readonly<Record<"tiny" | "cpu" | "base", Readonly<ModelCon
 /** A preset's name. */
 export type PresetName = keyof typeof PRESETS;
 
+/** Most convolution layers the patch CNN may have (each pools 2×: a 16-pixel patch ends at 1×1 after 4). */
+export const MAX_CNN_LAYERS = 4;
+
 function bad(field: string, why: string, value: unknown): never {
   throw new TrainError("BAD_OPTION", `model config: ${field} ${why}; got ${JSON.stringify(value)}`);
 }
@@ -126,7 +129,6 @@ export function validateConfig(cfg: ModelConfig): ModelConfig {
   }
   if (!Number.isInteger(cfg.padId) || cfg.padId < 0 || cfg.padId >= cfg.vocabSize) bad("padId", "must be an id below vocabSize", cfg.padId);
   if (cfg.hidden % cfg.heads !== 0) bad("heads", `must divide hidden (${cfg.hidden})`, cfg.heads);
-  if (cfg.patchSize % 4 !== 0) bad("patchSize", "must be a multiple of 4", cfg.patchSize);
   if (cfg.patchEncoder !== "cnn" && cfg.patchEncoder !== "backbone") bad("patchEncoder", 'must be "cnn" or "backbone"', cfg.patchEncoder);
   // Checkpoints from before backbones have no field: read as null.
   const bb = cfg.backbone ?? null;
@@ -135,7 +137,14 @@ export function validateConfig(cfg: ModelConfig): ModelConfig {
     bad("backbone", "must record the backbone's id, tokens and featureDim", bb);
   }
   const ch = cfg.cnnChannels;
-  if (!Array.isArray(ch) || ch.length !== 2 || !ch.every((c) => Number.isInteger(c) && c > 0)) bad("cnnChannels", "must be two positive integers", ch);
+  if (!Array.isArray(ch) || ch.length < 1 || ch.length > MAX_CNN_LAYERS || !ch.every((c) => Number.isInteger(c) && c > 0 && c <= 1024)) {
+    bad("cnnChannels", `must be 1 to ${MAX_CNN_LAYERS} channel counts (1–1024), one per layer`, ch);
+  }
+  // Every layer halves the patch side: it must survive them all.
+  const pool = 2 ** ch.length;
+  if (cfg.patchEncoder === "cnn" && cfg.patchSize % pool !== 0) {
+    bad("patchSize", `must be a multiple of ${pool} for a ${ch.length}-layer CNN (thumbnail side / patch grid); use a coarser grid, a larger thumbnail or fewer layers`, cfg.patchSize);
+  }
   if (!["text", "concat", "fusion"].includes(cfg.fusion)) bad("fusion", 'must be "text", "concat" or "fusion"', cfg.fusion);
   if (!["shared", "separate"].includes(cfg.queryTower)) bad("queryTower", 'must be "shared" or "separate"', cfg.queryTower);
   if (typeof cfg.modalGate !== "boolean") bad("modalGate", "must be a boolean", cfg.modalGate);

@@ -1,5 +1,5 @@
 // The patch encoder: a small CNN over each patchSize×patchSize×3 patch, batched over B×P
-// patches: [conv3×3 → relu → avgpool 2] × 2 → flatten → dense → H. Average rather than max
+// patches: [conv3×3 → relu → avgpool 2] × layers (cnnChannels, 2 by default) → flatten → dense → H. Average rather than max
 // pooling: wasm's MaxPoolGrad is a slow loop (117 ms vs AvgPoolGrad's 61 ms fwd+bwd at 1024×16×16×16).
 // The convolutions and pools carry wasm-fast gradients (tf/conv-ops.ts).
 import * as tf from "@tensorflow/tfjs";
@@ -10,17 +10,19 @@ import { numPatches, patchInputDim } from "./config.ts";
 import { he, NORMAL, ZEROS } from "./params.ts";
 import type { ParamStore } from "./params.ts";
 
+/** One 3×3 convolution layer of the patch CNN. */
+export interface ConvLayerParams {
+  /** [3,3,c_in,c_out] filter (c_in of the first layer: 3, RGB). */
+  w: tf.Variable;
+  /** [c_out] its bias. */
+  b: tf.Variable;
+}
+
 /** Weights of the patch CNN. */
 export interface PatchEncoderParams {
-  /** [3,3,3,c1] first convolution. */
-  conv1: tf.Variable;
-  /** [c1] its bias. */
-  conv1b: tf.Variable;
-  /** [3,3,c1,c2] second convolution. */
-  conv2: tf.Variable;
-  /** [c2] its bias. */
-  conv2b: tf.Variable;
-  /** [(patchSize/4)²·c2, H] projection to the transformer width. */
+  /** The convolutions, `patch.conv1`, `patch.conv2`, … (one per cnnChannels entry). */
+  convs: ConvLayerParams[];
+  /** [(patchSize/2^layers)²·c_last, H] projection to the transformer width. */
   proj: tf.Variable;
   /** [H] its bias. */
   projb: tf.Variable;
@@ -58,15 +60,23 @@ export function encodePatchInputs(p: PatchParams, cfg: ModelConfig, inputs: tf.T
   });
 }
 
+/** Values per patch after the CNN's layers, before its projection: (patchSize/2^layers)²·c_last. */
+export function cnnFlatDim(cfg: ModelConfig): number {
+  const ch = cfg.cnnChannels;
+  return (cfg.patchSize / 2 ** ch.length) ** 2 * ch[ch.length - 1]!;
+}
+
 /** Create the CNN's variables under `patch.*`. */
 export function createPatchEncoder(store: ParamStore, cfg: ModelConfig): PatchEncoderParams {
-  const [c1, c2] = cfg.cnnChannels;
-  const flat = (cfg.patchSize / 4) ** 2 * c2;
+  const ch = cfg.cnnChannels;
+  // Created in layer order, so the default two layers draw the weights they always drew.
+  const convs = ch.map((c, i) => {
+    const cin = i === 0 ? 3 : ch[i - 1]!;
+    return { w: store.add(`patch.conv${i + 1}.w`, [3, 3, cin, c], he(9 * cin)), b: store.add(`patch.conv${i + 1}.b`, [c], ZEROS) };
+  });
+  const flat = cnnFlatDim(cfg);
   return {
-    conv1: store.add("patch.conv1.w", [3, 3, 3, c1], he(27)),
-    conv1b: store.add("patch.conv1.b", [c1], ZEROS),
-    conv2: store.add("patch.conv2.w", [3, 3, c1, c2], he(9 * c1)),
-    conv2b: store.add("patch.conv2.b", [c2], ZEROS),
+    convs,
     proj: store.add("patch.proj.w", [flat, cfg.hidden], NORMAL),
     projb: store.add("patch.proj.b", [cfg.hidden], ZEROS),
   };
@@ -82,9 +92,12 @@ export function encodePatches(p: PatchEncoderParams, cfg: ModelConfig, patches: 
   return tf.tidy(() => {
     const x = tf.reshape(patches, [batch * count, s, s, 3]) as tf.Tensor4D;
     // The pixels take no gradient: the first convolution skips its input gradient.
-    const h1 = avgPool2(tf.relu(tf.add(conv3x3OfInput(x, p.conv1 as tf.Tensor4D), p.conv1b)) as tf.Tensor4D);
-    const h2 = avgPool2(tf.relu(tf.add(conv3x3(h1, p.conv2 as tf.Tensor4D), p.conv2b)) as tf.Tensor4D);
-    const flat = tf.reshape(h2, [batch * count, -1]);
+    let h = x;
+    p.convs.forEach((c, i) => {
+      const conv = i === 0 ? conv3x3OfInput(h, c.w as tf.Tensor4D) : conv3x3(h, c.w as tf.Tensor4D);
+      h = avgPool2(tf.relu(tf.add(conv, c.b)) as tf.Tensor4D);
+    });
+    const flat = tf.reshape(h, [batch * count, -1]);
     const out = dense(flat, p.proj as tf.Tensor2D, p.projb as tf.Tensor1D);
     return tf.reshape(out, [batch, count, cfg.hidden]) as tf.Tensor3D;
   });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ModelConfig } from "../model/config.ts";
 import * as tf from "@tensorflow/tfjs";
 import * as ort from "onnxruntime-node";
 import type { Model } from "../model/towers.ts";
@@ -113,10 +114,15 @@ describe("other variants (tiny, perturbed weights)", () => {
     { fusion: "text", queryTower: "shared" },
     { fusion: "concat", queryTower: "shared" },
     { fusion: "concat", queryTower: "separate" },
+    // Issue #17's image-side shapes: an 8×8 grid of 64px thumbnails, 96px thumbnails, a wider and a deeper CNN.
+    { fusion: "fusion", queryTower: "shared", patchGrid: 8, patchSize: 8 },
+    { fusion: "fusion", queryTower: "shared", patchSize: 24 },
+    { fusion: "concat", queryTower: "shared", cnnChannels: [8, 16] },
+    { fusion: "fusion", queryTower: "shared", patchGrid: 8, patchSize: 16, cnnChannels: [4, 8, 8, 16] },
   ] as const;
   for (const v of variants) {
     it(`${JSON.stringify(v)} matches TF.js within 1e-4`, async () => {
-      const model = perturbedTinyModel(v, 5);
+      const model = perturbedTinyModel({ ...v, ...("cnnChannels" in v ? { cnnChannels: [...(v.cnnChannels as readonly number[])] } : {}) } as Partial<ModelConfig>, 5);
       const w = modelWeights(model);
       const r = await checkParity(model, { query: buildQueryGraph(model.config, w), item: buildItemGraph(model.config, w) }, { samples: 64, batchSize: 24 });
       expect(r.query.maxAbsDiff).toBeLessThanOrEqual(1e-4);

@@ -4,6 +4,7 @@
 // With a backbone the input already holds its features [B,P,C]: one MatMul + Add to the width.
 import type { ModelConfig } from "../model/config.ts";
 import { numPatches } from "../model/config.ts";
+import { cnnFlatDim } from "../model/patch-encoder.ts";
 import type { OpContext, Weight } from "./graph-ops.ts";
 import { dense } from "./graph-ops.ts";
 
@@ -27,10 +28,9 @@ export function patchFeatures(c: OpContext, cfg: ModelConfig, patches: string): 
     return g.op("AveragePool", [g.op("Relu", [y])], { kernel_shape: [2, 2], strides: [2, 2] });
   };
   const nhwc = g.op("Reshape", [patches, g.ints([-1, s, s, 3])]);
-  const h1 = conv(g.op("Transpose", [nhwc], { perm: [0, 3, 1, 2] }), "patch.conv1");
-  const h2 = conv(h1, "patch.conv2");
-  const flatDim = (s / 4) ** 2 * cfg.cnnChannels[1];
-  const flat = g.op("Reshape", [g.op("Transpose", [h2], { perm: [0, 2, 3, 1] }), g.ints([-1, flatDim])]);
+  let h = g.op("Transpose", [nhwc], { perm: [0, 3, 1, 2] });
+  for (let i = 1; i <= cfg.cnnChannels.length; i++) h = conv(h, `patch.conv${i}`);
+  const flat = g.op("Reshape", [g.op("Transpose", [h], { perm: [0, 2, 3, 1] }), g.ints([-1, cnnFlatDim(cfg)])]);
   const out = dense(c, flat, "patch.proj.w", "patch.proj.b");
   return g.op("Reshape", [out, g.ints([-1, numPatches(cfg), cfg.hidden])]);
 }

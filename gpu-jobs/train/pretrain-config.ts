@@ -1,7 +1,7 @@
 // Pre-training job configuration: the model preset plus the schedule, the task weights and the
 // negative-sampling switches (DESIGN §4, seeds 000/001/003). Validated; a bad value names its field.
 import { TrainError } from "../errors.ts";
-import { PRESETS, type FusionVariant, type PresetName, type QueryTower } from "../model/config.ts";
+import { MAX_CNN_LAYERS, PRESETS, type FusionVariant, type PresetName, type QueryTower } from "../model/config.ts";
 
 /** Everything a pre-training run depends on (saved in every checkpoint). */
 export interface PretrainConfig {
@@ -15,7 +15,7 @@ export interface PretrainConfig {
   dim: number;
   /** Optimiser steps in all (stage 1 + stage 2). */
   steps: number;
-  /** Share of the steps spent in stage 1: image↔title contrastive + MPM on the vision side (seed 003). */
+  /** Share of the steps spent in stage 1, adapting the vision side (see stage1; seed 003). */
   stage1Fraction: number;
   /** Pairs per step. */
   batchSize: number;
@@ -47,7 +47,19 @@ export interface PretrainConfig {
   imageEncoder?: string;
   /** Data-parallel worker threads, each training on a shard of every batch (results depend on it). Absent: chosen when the run starts (train/workers.ts defaultWorkers) and recorded in its checkpoints. */
   workers?: number;
+  /** Stage 1's objective: "align" (image↔title contrastive + MPM, seed 003) or "classify" (the catalog's categories from the pooled patch features + MPM). Absent: align. */
+  stage1?: Stage1Objective;
+  /** Patches per thumbnail side: grid² patch tokens of (thumbnail/grid)² pixels. Absent: the import's grid (4). */
+  patchGrid?: number;
+  /** The patch CNN's output channels, one per 3×3 conv layer (width and depth). Absent: the preset's (cpu 16,32). */
+  cnnChannels?: number[];
 }
+
+/** What stage 1 trains the vision side on. */
+export type Stage1Objective = "align" | "classify";
+
+/** Stage-1 objectives, the first the default. */
+export const STAGE1_OBJECTIVES: readonly Stage1Objective[] = ["align", "classify"];
 
 const DEFAULTS: Omit<PretrainConfig, "preset" | "steps" | "batchSize" | "lr" | "checkpointEvery"> = {
   fusion: "fusion",
@@ -132,5 +144,19 @@ export function resolvePretrainConfig(preset: PresetName, o: PretrainOverrides =
   if (!["fusion", "concat", "text"].includes(c.fusion)) bad("fusion", "must be text, concat or fusion", c.fusion);
   if (!["shared", "separate"].includes(c.queryTower)) bad("queryTower", "must be shared or separate", c.queryTower);
   if (!["contrastive", "regression"].includes(c.mpm)) bad("mpm", "must be contrastive or regression", c.mpm);
+  if (c.stage1 !== undefined) {
+    if (!STAGE1_OBJECTIVES.includes(c.stage1)) bad("stage1", `must be ${STAGE1_OBJECTIVES.join(" or ")}`, c.stage1);
+    if (c.stage1 === "classify" && c.stage1Fraction === 0) bad("stage1", "classify needs stage-1 steps: give stage1Fraction > 0 too (--stage1-fraction 0.2)", c.stage1);
+    if (c.stage1 === "classify" && c.fusion === "text") bad("stage1", "classify trains the image side: use fusion fusion or concat, not text", c.stage1);
+  }
+  if (c.patchGrid !== undefined) int("patchGrid", c.patchGrid, 1);
+  if (c.cnnChannels !== undefined) {
+    const ch = c.cnnChannels;
+    if (!Array.isArray(ch) || ch.length < 1 || ch.length > MAX_CNN_LAYERS || !ch.every((x) => Number.isInteger(x) && x >= 1 && x <= 1024)) {
+      bad("cnnChannels", `must be 1 to ${MAX_CNN_LAYERS} channel counts (1–1024), one per conv layer, e.g. 16,32`, ch);
+    }
+  }
+  if ((c.patchGrid !== undefined || c.cnnChannels !== undefined) && c.fusion === "text")
+    bad(c.patchGrid !== undefined ? "patchGrid" : "cnnChannels", "shapes the image side: use fusion fusion or concat, not text", c.patchGrid ?? c.cnnChannels);
   return c;
 }

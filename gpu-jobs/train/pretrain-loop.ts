@@ -20,6 +20,7 @@ import { buildBatch, toTensors } from "./batch.ts";
 import { restoreInto, saveCheckpoint, type LoadedCheckpoint } from "./checkpoint.ts";
 import type { Collective } from "./collective.ts";
 import type { PretrainConfig } from "./pretrain-config.ts";
+import { stage1Classifier } from "./stage1-classify.ts";
 import { pretrainLoss, type CrossDeviceSource } from "./pretrain-loss.ts";
 
 /** What one step reports (also a line of metrics.jsonl). */
@@ -77,7 +78,7 @@ export interface LoopOptions {
 }
 
 /** Names of the loss parts a step may report, in the order workers post them. */
-export const LOSS_PARTS = ["align", "mlm", "mpm", "qic", "qim", "qim2"] as const;
+export const LOSS_PARTS = ["align", "classify", "mlm", "mpm", "qic", "qim", "qim2"] as const;
 
 /** Each rank draws its dropout masks from its own range of call numbers. */
 const DROPOUT_STRIDE = 2 ** 32;
@@ -89,9 +90,9 @@ export function shardSeed(seed: number, rank: number): number {
   return rank === 0 ? seed : mix32((seed ^ Math.imul(rank, 0x9e3779b1)) >>> 0);
 }
 
-/** The model's variables in training order: the towers', then the MPM temperature. */
-export function trainedVariables(model: Model, mpmTemperature: tf.Variable): Map<string, tf.Variable> {
-  return new Map<string, tf.Variable>([...model.variables, ["mpm/temperature", mpmTemperature]]);
+/** The variables a run trains, in order: the towers', the MPM temperature, then stage 1's classification head when it has one. */
+export function trainedVariables(model: Model, mpmTemperature: tf.Variable, stage1Head?: Map<string, tf.Variable>): Map<string, tf.Variable> {
+  return new Map<string, tf.Variable>([...model.variables, ["mpm/temperature", mpmTemperature], ...(stage1Head ?? [])]);
 }
 
 /** Run the steps from the checkpoint (or 0) to cfg.steps; the returned model stays alive. */
@@ -102,7 +103,8 @@ export async function trainLoop(o: LoopOptions): Promise<{ model: Model; last: S
   const lead = rank === 0;
   const model = createModel(modelConfig);
   const mpmTemperature = tf.variable(tf.scalar(0.1), true); // checkpointed as "mpm/temperature"
-  const variables = trainedVariables(model, mpmTemperature);
+  const classifier = stage1Classifier(cfg, modelConfig, data.items);
+  const variables = trainedVariables(model, mpmTemperature, classifier?.head);
   const varList = [...variables.values()];
   const optimizer = tf.train.adam(cfg.lr);
   const sampler = createPairSampler({ n: data.pairs.item.length, batchSize: cfg.batchSize, seed: cfg.seed, weights: data.pairs.weight });
@@ -137,6 +139,7 @@ export async function trainLoop(o: LoopOptions): Promise<{ model: Model; last: S
   }
 
   if (ckpt) o.log(`resuming ${runDir} at step ${ckpt.step} of ${cfg.steps}`);
+  if (classifier) o.log(`stage 1 classifies ${classifier.head.get("stage1/classify.b")!.size} categories (${classifier.classOf.filter((c) => c >= 0).length} items with an image and one)`);
   o.log(
     `pretrain: preset ${cfg.preset}, ${modelConfig.fusion}, ${varList.reduce((n, v) => n + v.size, 0)} parameters, vocab ${tokenizer.vocabSize}, ${data.pairs.item.length} pairs, backend ${tf.getBackend()}, ${world} worker${world === 1 ? "" : "s"}`,
   );
@@ -196,7 +199,7 @@ export async function trainLoop(o: LoopOptions): Promise<{ model: Model; last: S
     const t1 = performance.now();
     let result: ReturnType<typeof pretrainLoss> | undefined;
     const { value, grads } = tf.variableGrads(() => {
-      result = pretrainLoss({ model, cfg, mpmTemperature, logQ, bank: mbnsOn ? bank : null, crossDevice, stage }, t, h);
+      result = pretrainLoss({ model, cfg, mpmTemperature, logQ, bank: mbnsOn ? bank : null, crossDevice, stage, classifier }, t, h);
       return result.total;
     }, varList);
     const r = result!;
@@ -281,5 +284,7 @@ export async function trainLoop(o: LoopOptions): Promise<{ model: Model; last: S
     if ((step + 1) % cfg.checkpointEvery === 0 || step + 1 === cfg.steps) await save(step + 1);
   }
   bank?.dispose();
+  mpmTemperature.dispose();
+  for (const v of classifier?.head.values() ?? []) v.dispose();
   return { model, last };
 }

@@ -1,5 +1,5 @@
 // The pre-training objective of one step. Stage 1 (seed 003) adapts the vision side: image↔title
-// contrastive + MPM. Stage 2 trains everything on MLM + MPM + QIC + QIM (+ MBNS/CDNS, seed 001
+// contrastive + MPM, or (stage1 "classify") category classification from the patch features + MPM. Stage 2 trains everything on MLM + MPM + QIC + QIM (+ MBNS/CDNS, seed 001
 // eq. 3) + QIM2, weighted by the config.
 import * as tf from "@tensorflow/tfjs";
 import { amSoftmaxLoss, contrastiveMpm, infoNce, logQSoftmaxLoss, mlmLoss, regressionMpm, stopGradient } from "../losses/index.ts";
@@ -9,6 +9,7 @@ import type { CrossDeviceNegatives, MemoryBank } from "../negatives/index.ts";
 import { embeddingLookup } from "../tf/fast-ops.ts";
 import type { HostBatch, TensorBatch } from "./batch.ts";
 import type { PretrainConfig } from "./pretrain-config.ts";
+import { classifyLoss, type Stage1Classifier } from "./stage1-classify.ts";
 
 /** What a step's loss needs beyond the batch. */
 export interface LossContext {
@@ -24,6 +25,8 @@ export interface LossContext {
   crossDevice: CrossDeviceSource | null;
   /** 1: vision adaptation; 2: fusion and matching. */
   stage: 1 | 2;
+  /** Stage 1's category head and row classes when the run's stage 1 classifies (cfg.stage1 "classify"), else null or absent: stage 1 aligns. */
+  classifier?: Stage1Classifier | null;
 }
 
 /** Shares this worker's item vectors of the step and returns the other workers' (train/pretrain-loop.ts). */
@@ -87,7 +90,14 @@ export function pretrainLoss(ctx: LossContext, t: TensorBatch, h: HostBatch): Lo
   };
 
   const it = model.encodeItem({ titleTokens: t.titleTokens, patches: t.patches, imageMask: t.imageMask, maskedPatches: t.maskedPatches, training: true });
-  if (ctx.stage === 1) {
+  if (ctx.stage === 1 && ctx.classifier) {
+    // Issue #17's stage 1: the patch encoder learns the catalog's categories from the image alone.
+    if (it.patchFeatures) {
+      const classes = Int32Array.from(h.items, (r) => ctx.classifier!.classOf[r]!);
+      add("classify", 1, classifyLoss(ctx.classifier.head, it.patchFeatures, classes, h.imageMask));
+    }
+    add("mpm", w.mpm, mpmLoss(ctx, it, h));
+  } else if (ctx.stage === 1) {
     // Seed 003 stage 1: the image side learns to land near its own title among the batch's.
     if (it.imageVector && withImage.length > 1) {
       const text = model.encodeItem({ titleTokens: t.titleTokens, patches: t.patches, imageMask: tf.zerosLike(t.imageMask) as tf.Tensor1D, training: true });

@@ -8,7 +8,7 @@ import * as tf from "@tensorflow/tfjs";
 import { prepareBackbone } from "../backbone/index.ts";
 import { loadTrainingData, type TrainingData } from "../data/index.ts";
 import { TrainError } from "../errors.ts";
-import { resolveConfig, type ModelConfig } from "../model/config.ts";
+import { PRESETS, resolveConfig, type ModelConfig } from "../model/config.ts";
 import { createModel, type Model } from "../model/towers.ts";
 import { selectBackend, type BackendName } from "../tf/backend.ts";
 import { Tokenizer } from "../../encoders/index.ts";
@@ -18,6 +18,7 @@ import { createCollectiveBuffers } from "./collective.ts";
 import type { PretrainConfig } from "./pretrain-config.ts";
 import { LOSS_PARTS, trainedVariables, trainLoop, type JobState, type StepMetrics } from "./pretrain-loop.ts";
 import type { PretrainWorkerInit } from "./pretrain-worker.ts";
+import { categoryClasses, stage1Classifier } from "./stage1-classify.ts";
 import { runWorkerGroup } from "./worker-group.ts";
 import { chooseWorkers, defaultWorkers, shareTypedArrays } from "./workers.ts";
 
@@ -59,6 +60,34 @@ export interface PretrainResult {
   lastMetrics: StepMetrics | null;
 }
 
+/** Refuse a patch grid or CNN the import's thumbnails cannot feed, and stage-1 classification without categories, naming the flag. */
+function imageSideCheck(cfg: PretrainConfig, data: TrainingData, grid: number, cnn: boolean): void {
+  const size = data.items.thumbSize;
+  if (cfg.fusion === "text") return;
+  if (!cnn) {
+    // A backbone's features replace the CNN: only the objective's needs remain.
+  } else if (size % grid !== 0) {
+    throw new TrainError("BAD_OPTION", `--patch-grid ${grid} must divide the thumbnail side ${size} (the import's --image-size): pick a grid that divides it, or re-import with another --image-size`);
+  }
+  const layers = (cfg.cnnChannels ?? PRESETS[cfg.preset].cnnChannels).length;
+  const side = size / grid;
+  if (cnn && side % 2 ** layers !== 0) {
+    throw new TrainError(
+      "BAD_OPTION",
+      `a ${size}px thumbnail in a ${grid}×${grid} grid gives ${side}px patches, which a ${layers}-layer CNN (--cnn-channels) cannot halve ${layers} times: use fewer layers, a coarser --patch-grid or a larger --image-size at import`,
+    );
+  }
+  if (cfg.stage1 === "classify") {
+    const classes = categoryClasses(data.items);
+    if (classes.names.length < 2) {
+      throw new TrainError(
+        "BAD_OPTION",
+        `--stage1 classify needs a catalog with categories: items with an image name ${classes.names.length} distinct categor${classes.names.length === 1 ? "y" : "ies"} (at least 2 needed); use --stage1 align`,
+      );
+    }
+  }
+}
+
 async function writeAtomic(path: string, text: string): Promise<void> {
   await writeFile(`${path}.tmp`, text);
   await rename(`${path}.tmp`, path);
@@ -82,6 +111,11 @@ export async function runPretrain(opts: PretrainOptions): Promise<PretrainResult
   if (data.pairs.item.length === 0) throw new TrainError("NO_TRAINING_DATA", "the click log has no training pairs; import clicks first");
   if (opts.imageEncoder && (ckpt?.state.modelConfig.fusion ?? cfg.fusion) === "text")
     throw new TrainError("BAD_OPTION", "--image-encoder needs an image side: use --fusion fusion or concat, not text");
+  if (opts.imageEncoder && !ckpt && (cfg.patchGrid !== undefined || cfg.cnnChannels !== undefined))
+    throw new TrainError("BAD_OPTION", `--image-encoder replaces the patch CNN: drop ${cfg.patchGrid !== undefined ? "--patch-grid" : "--cnn-channels"} (the backbone's JSON declares its own grid)`);
+  // The image side's shape: the run's patch grid over the import's thumbnails (checked before any work).
+  const grid = cfg.patchGrid ?? data.items.grid;
+  if (!ckpt) imageSideCheck(cfg, data, grid, !opts.imageEncoder);
   // A bring-your-own backbone: its features (cached per image) are the item tower's image input.
   const backbone = await prepareBackbone(opts.dataDir, data.items, {
     recorded: ckpt ? (ckpt.state.modelConfig.backbone ?? null) : undefined,
@@ -110,8 +144,9 @@ export async function runPretrain(opts: PretrainOptions): Promise<PretrainResult
       queryTower: cfg.queryTower,
       seed: cfg.seed,
       modalGate: cfg.fusion === "fusion",
-      patchSize: data.items.thumbSize / data.items.grid,
-      patchGrid: data.items.grid,
+      patchSize: data.items.thumbSize / grid,
+      patchGrid: grid,
+      ...(cfg.cnnChannels ? { cnnChannels: [...cfg.cnnChannels] } : {}),
       ...(backbone ? { backbone: backbone.record } : {}),
     });
   const result = { runDir, steps: cfg.steps, modelConfig, tokenizer, data, backend: backend.name, workers };
@@ -121,7 +156,9 @@ export async function runPretrain(opts: PretrainOptions): Promise<PretrainResult
   }
   const model = createModel(modelConfig);
   const temperature = tf.variable(tf.scalar(0.1), true);
-  const variables = trainedVariables(model, temperature);
+  // The stage-1 head is trained (and averaged) with the rest; only the model comes back.
+  const classifier = stage1Classifier(cfg, modelConfig, data.items);
+  const variables = trainedVariables(model, temperature, classifier?.head);
   const buffers = createCollectiveBuffers({
     world: workers,
     gradSize: [...variables.values()].reduce((n, v) => n + v.size, 0),
@@ -149,5 +186,6 @@ export async function runPretrain(opts: PretrainOptions): Promise<PretrainResult
     throw err;
   } finally {
     temperature.dispose();
+    for (const v of classifier?.head.values() ?? []) v.dispose();
   }
 }

@@ -53,3 +53,25 @@ export const IMAGE_ENCODER_HELP = {
   train: "a frozen ONNX image backbone (FILE.json beside it: input size, layout, channels, mean/std, output) whose features replace the patch CNN's pixels; recorded in the run and the model card",
   reuse: "the image encoder the run was trained with, when it is no longer at the path it recorded (a different one is refused)",
 } as const;
+
+/** Flags that shape the vision side of pre-training (`vitrine pretrain` and `retrain`; job config pretrain.stage1 / patchGrid / cnnChannels). */
+export const VISION_FLAGS = {
+  stage1: {
+    type: "enum",
+    choices: ["align", "classify"],
+    defaultText: "align",
+    help: "stage 1's objective: align (image↔title contrastive + MPM) or classify (the catalog's categories from the image side + MPM; needs --stage1-fraction > 0 and categories)",
+    group: "model",
+  },
+  "patch-grid": { type: "int", min: 1, max: 64, defaultText: "the import's (4)", help: "patches per thumbnail side (8: 64 patches); must divide the import's thumbnail side", group: "model" },
+  "cnn-channels": {
+    type: "list",
+    of: "int",
+    min: 1,
+    max: 1024,
+    value: "C1,C2,...",
+    defaultText: "by preset (cpu 16,32)",
+    help: "the patch CNN's channels, one per 3×3 conv layer (width and depth, 1–4 layers; each halves the patch side)",
+    group: "model",
+  },
+} as const;

@@ -5,7 +5,24 @@ import { BACKEND_FLAG, PRESET_CHOICES } from "./common.ts";
 const ABLATIONS = "ablations (--ablations)";
 
 /** Ablation row names `--only` takes (aliases are accepted too; the runner checks them). */
-export const ABLATION_ROW_IDS = ["text", "concat", "fusion-no-stage1", "fusion", "in-batch", "mbns", "cdns", "both", "mpm-regression", "mpm-contrastive"] as const;
+export const ABLATION_ROW_IDS = [
+  "text",
+  "concat",
+  "fusion-no-stage1",
+  "fusion",
+  "in-batch",
+  "mbns",
+  "cdns",
+  "both",
+  "mpm-regression",
+  "mpm-contrastive",
+  "fusion-vision-default",
+  "fusion-grid8",
+  "fusion-cnn-wide",
+  "fusion-cnn-deep",
+  "fusion-stage1-align",
+  "fusion-stage1-classify",
+] as const;
 
 export const EVAL = defineVerb({
   name: "eval",

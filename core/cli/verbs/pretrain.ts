@@ -1,6 +1,6 @@
 // `vitrine pretrain`: the table (the runner is gpu-jobs/cli.ts).
 import { defineVerb } from "../spec.ts";
-import { BACKEND_FLAG, IMAGE_ENCODER_HELP, PRESET_CHOICES } from "./common.ts";
+import { BACKEND_FLAG, IMAGE_ENCODER_HELP, PRESET_CHOICES, VISION_FLAGS } from "./common.ts";
 
 export const PRETRAIN = defineVerb({
   name: "pretrain",
@@ -27,6 +27,7 @@ export const PRETRAIN = defineVerb({
       help: "share of steps for stage 1 (vision adaptation, seed 003); 0: it lost on held-out pairs here (QUALITY.md); 0.2 is the two-stage ablation",
       group: "model",
     },
+    ...VISION_FLAGS,
     workers: {
       type: "int",
       min: 1,
@@ -45,5 +46,7 @@ export const PRETRAIN = defineVerb({
     "vitrine pretrain --data data/demo --preset tiny --steps 60 --backend wasm --quiet",
     "vitrine pretrain --data data/demo --resume",
     "vitrine pretrain --data data/demo --workers 1",
+    "vitrine pretrain --data data/demo --stage1 classify --stage1-fraction 0.2",
+    "vitrine pretrain --data data/demo --patch-grid 8 --cnn-channels 32,64",
   ],
 });

@@ -1,7 +1,7 @@
 // `vitrine retrain`: the table (the runner is api/jobs/retrain-command.ts).
 import { DEFAULT_GATE_METRICS, DEFAULT_GATE_MIN_PAIRS, GATE_METRICS } from "../../jobs/constants.ts";
 import { defineVerb } from "../spec.ts";
-import { BACKEND_FLAG, IMAGE_ENCODER_HELP, PRESET_CHOICES } from "./common.ts";
+import { BACKEND_FLAG, IMAGE_ENCODER_HELP, PRESET_CHOICES, VISION_FLAGS } from "./common.ts";
 
 const GATE = "eval gate";
 
@@ -16,6 +16,8 @@ export const RETRAIN = defineVerb({
     fusion: { type: "enum", choices: ["text", "concat", "fusion"], defaultText: "fusion", help: "item tower variant of pre-training" },
     seed: { type: "int", min: 0, max: 2 ** 31 - 1, defaultText: "1", help: "pre-training seed" },
     "image-encoder": { type: "string", value: "FILE.onnx", help: IMAGE_ENCODER_HELP.train },
+    "stage1-fraction": { type: "number", min: 0, max: 1, defaultText: "0", help: "share of pre-training steps in stage 1 (vision adaptation; see --stage1)", group: "model" },
+    ...VISION_FLAGS,
     workers: {
       type: "int",
       min: 1,

@@ -1,0 +1,33 @@
+import { describe, expect, it } from "vitest";
+import { resolveConfig } from "../model/config.ts";
+import { resolvePretrainConfig } from "./pretrain-config.ts";
+
+describe("vision options of the pre-training config", () => {
+  it("leaves them absent by default, so earlier runs' configs still match", () => {
+    const c = resolvePretrainConfig("cpu");
+    expect("stage1" in c || "patchGrid" in c || "cnnChannels" in c).toBe(false);
+    expect(resolvePretrainConfig("cpu", { stage1: "classify", stage1Fraction: 0.2, patchGrid: 8, cnnChannels: [8, 16, 32] })).toMatchObject({
+      stage1: "classify",
+      patchGrid: 8,
+      cnnChannels: [8, 16, 32],
+    });
+  });
+
+  it("refuses impossible combinations, naming the field and the fix", () => {
+    const bad = (o: Parameters<typeof resolvePretrainConfig>[1]) => () => resolvePretrainConfig("cpu", o);
+    expect(bad({ stage1: "classify" })).toThrow(/stage1 classify needs stage-1 steps: give stage1Fraction > 0/);
+    expect(bad({ stage1: "classify", stage1Fraction: 0.2, fusion: "text" })).toThrow(/stage1 classify trains the image side/);
+    expect(bad({ stage1: "nope" as "align" })).toThrow(/stage1 must be align or classify/);
+    expect(bad({ patchGrid: 0 })).toThrow(/patchGrid must be a whole number ≥ 1/);
+    expect(bad({ cnnChannels: [] })).toThrow(/cnnChannels must be 1 to 4 channel counts/);
+    expect(bad({ cnnChannels: [8, 8, 8, 8, 8] })).toThrow(/cnnChannels must be 1 to 4/);
+    expect(bad({ patchGrid: 8, fusion: "text" })).toThrow(/patchGrid shapes the image side/);
+  });
+
+  it("model config: a CNN must be able to halve the patch side once per layer", () => {
+    expect(resolveConfig("tiny", { patchSize: 8, patchGrid: 8 }).cnnChannels).toEqual([4, 8]);
+    expect(() => resolveConfig("tiny", { patchSize: 12, cnnChannels: [4, 8, 8] })).toThrow(/patchSize must be a multiple of 8 for a 3-layer CNN/);
+    expect(() => resolveConfig("tiny", { patchSize: 6 })).toThrow(/patchSize must be a multiple of 4 for a 2-layer CNN/);
+    expect(resolveConfig("tiny", { patchSize: 6, cnnChannels: [4] }).cnnChannels).toEqual([4]);
+  });
+});

@@ -1,7 +1,8 @@
 // The ablation rows of `vitrine eval --ablations` (DESIGN §8): seed 003's item-tower table and
 // seed 001's negatives / MPM table. Rows that train the same config share one run.
 import { UsageError } from "../../core/cli/index.ts";
-import type { PretrainOverrides } from "../train/pretrain-config.ts";
+import { resolvePretrainConfig, type PretrainOverrides } from "../train/pretrain-config.ts";
+import { sameTraining } from "./run-lookup.ts";
 
 /** One training configuration: the `vitrine pretrain` flags and the overrides they resolve to. */
 export interface AblationRun {
@@ -35,30 +36,41 @@ export const ABLATION_TABLES = {
 
 const run = (id: string, flags: string[], overrides: PretrainOverrides): AblationRun => ({ id, flags, overrides });
 
-// The defaults (fusion without stage 1, MBNS + CDNS, contrastive MPM) are one run seen from three
-// rows; seed 003's two stages are the default plus 20% of the steps in stage 1.
+// The default config (fusion without stage 1, contrastive MPM, the default negatives) is one run
+// seen from several rows; seed 003's two stages are the default plus 20% of the steps in stage 1.
+// The negatives rows name both choices, so each row trains what its label says whatever the defaults.
 const DEFAULT = run("fusion-no-stage1", [], {});
 const TWO_STAGES = run("fusion", ["--stage1-fraction", "0.2"], { stage1Fraction: 0.2 });
 const TEXT = run("text", ["--fusion", "text"], { fusion: "text" });
 const CONCAT = run("concat", ["--fusion", "concat"], { fusion: "concat" });
-const IN_BATCH = run("in-batch", ["--no-mbns", "--no-cdns"], { mbns: { enabled: false }, cdns: { enabled: false } });
-const MBNS = run("mbns", ["--no-cdns"], { cdns: { enabled: false } });
-const CDNS = run("cdns", ["--no-mbns"], { mbns: { enabled: false } });
+const negatives = (id: string, mbns: boolean, cdns: boolean): AblationRun =>
+  run(id, [mbns ? "--mbns" : "--no-mbns", cdns ? "--cdns" : "--no-cdns"], { mbns: { enabled: mbns }, cdns: { enabled: cdns } });
+const IN_BATCH = negatives("in-batch", false, false);
+const MBNS = negatives("mbns", true, false);
+const CDNS = negatives("cdns", false, true);
+const BOTH = negatives("mbns-cdns", true, true);
 const REGRESSION = run("mpm-regression", ["--mpm", "regression"], { mpm: "regression" });
 
+// Rows whose choices equal the defaults read the default run (trained once, not once per row):
+// which rows those are follows the defaults.
+const RUNS = [DEFAULT, TWO_STAGES, TEXT, CONCAT, IN_BATCH, MBNS, CDNS, BOTH, REGRESSION];
+const canonical = (r: AblationRun): AblationRun => RUNS.find((o) => sameTraining(resolvePretrainConfig("cpu", o.overrides), resolvePretrainConfig("cpu", r.overrides)))!;
+
 /** Every row, in table order. */
-export const ABLATION_ROWS: readonly AblationRow[] = [
-  { id: "text", aliases: ["text-only"], label: "text-only", table: "seed003", run: TEXT },
-  { id: "concat", aliases: [], label: "concat", table: "seed003", run: CONCAT },
-  { id: "fusion-no-stage1", aliases: ["no-stage1"], label: "fusion, no stage 1", table: "seed003", run: DEFAULT },
-  { id: "fusion", aliases: ["two-stages"], label: "fusion, two stages", table: "seed003", run: TWO_STAGES },
-  { id: "in-batch", aliases: [], label: "in-batch only", table: "seed001", run: IN_BATCH },
-  { id: "mbns", aliases: ["+mbns"], label: "+MBNS", table: "seed001", run: MBNS },
-  { id: "cdns", aliases: ["+cdns"], label: "+CDNS", table: "seed001", run: CDNS },
-  { id: "both", aliases: ["mbns-cdns"], label: "+MBNS +CDNS (both)", table: "seed001", run: DEFAULT },
-  { id: "mpm-regression", aliases: ["regression"], label: "regression MPM (+MBNS +CDNS)", table: "seed001", run: REGRESSION },
-  { id: "mpm-contrastive", aliases: ["contrastive"], label: "contrastive MPM (+MBNS +CDNS)", table: "seed001", run: DEFAULT },
-];
+export const ABLATION_ROWS: readonly AblationRow[] = (
+  [
+    { id: "text", aliases: ["text-only"], label: "text-only", table: "seed003", run: TEXT },
+    { id: "concat", aliases: [], label: "concat", table: "seed003", run: CONCAT },
+    { id: "fusion-no-stage1", aliases: ["no-stage1"], label: "fusion, no stage 1", table: "seed003", run: DEFAULT },
+    { id: "fusion", aliases: ["two-stages"], label: "fusion, two stages", table: "seed003", run: TWO_STAGES },
+    { id: "in-batch", aliases: [], label: "in-batch only", table: "seed001", run: IN_BATCH },
+    { id: "mbns", aliases: ["+mbns"], label: "+MBNS", table: "seed001", run: MBNS },
+    { id: "cdns", aliases: ["+cdns"], label: "+CDNS", table: "seed001", run: CDNS },
+    { id: "both", aliases: ["mbns-cdns"], label: "+MBNS +CDNS (both)", table: "seed001", run: BOTH },
+    { id: "mpm-regression", aliases: ["regression"], label: "regression MPM (default negatives)", table: "seed001", run: REGRESSION },
+    { id: "mpm-contrastive", aliases: ["contrastive"], label: "contrastive MPM (default negatives)", table: "seed001", run: DEFAULT },
+  ] as AblationRow[]
+).map((r) => ({ ...r, run: canonical(r.run) }));
 
 /** Every accepted --only name. */
 export function ablationNames(): string[] {

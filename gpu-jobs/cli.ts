@@ -31,8 +31,10 @@ async function runPretrainVerb(v: ArgsOf<typeof PRETRAIN>["values"]): Promise<nu
   set("stage1", v.stage1);
   set("patchGrid", v["patch-grid"]);
   set("cnnChannels", v["cnn-channels"]);
-  if (v["no-mbns"]) o.mbns = { enabled: false };
-  if (v["no-cdns"]) o.cdns = { enabled: false };
+  for (const n of ["mbns", "cdns"] as const) {
+    if (v[n] && v[`no-${n}`]) throw new UsageError("BAD_FLAG", `--${n} and --no-${n} contradict each other; pass one`);
+    if (v[n] || v[`no-${n}`]) o[n] = { enabled: !!v[n] };
+  }
   // Checks the table cannot make (lr > 0, values that depend on the preset) are the config's: TrainError BAD_OPTION.
   const config = resolvePretrainConfig(v.preset, o);
   const imageEncoder = v["image-encoder"] ? resolve(v["image-encoder"]) : undefined;

@@ -77,6 +77,12 @@ describe("vitrine CLI", () => {
     expect(await dispatch("eval", "--data", "x", "--ablations", "--preset", "huge")).toMatchObject({ code: EXIT_CODES.usage, err: expect.stringMatching(/--preset must be one of tiny, cpu, base/) });
   });
 
+  it("refuses contradicting switches of a training choice, naming both", () => {
+    const r = vitrine("pretrain", "--data", "x", "--cdns", "--no-cdns");
+    expect(r.code).toBe(EXIT_CODES.usage);
+    expect(r.err).toContain("--cdns and --no-cdns contradict each other; pass one");
+  });
+
   it("suggests the verb meant, and rejects flags before a verb", async () => {
     const r = await dispatch("pubish", "--data", "x");
     expect(r).toMatchObject({ code: EXIT_CODES.usage, err: 'vitrine: unknown verb "pubish" (did you mean "publish"?)\n(see vitrine --help)' });

@@ -1,7 +1,8 @@
 // The ablation rows of `vitrine eval --ablations` (DESIGN §8): seed 003's item-tower table,
 // seed 001's negatives / MPM table and issue #17's vision-side table. Rows that train the same config share one run.
 import { UsageError } from "../../core/cli/index.ts";
-import type { PretrainOverrides } from "../train/pretrain-config.ts";
+import { resolvePretrainConfig, type PretrainOverrides } from "../train/pretrain-config.ts";
+import { sameTraining } from "./run-lookup.ts";
 
 /** One training configuration: the `vitrine pretrain` flags and the overrides they resolve to. */
 export interface AblationRun {
@@ -36,15 +37,19 @@ export const ABLATION_TABLES = {
 
 const run = (id: string, flags: string[], overrides: PretrainOverrides): AblationRun => ({ id, flags, overrides });
 
-// The defaults (fusion without stage 1, MBNS + CDNS, contrastive MPM) are one run seen from three
-// rows; seed 003's two stages are the default plus 20% of the steps in stage 1.
+// The default config (fusion without stage 1, contrastive MPM, the default negatives) is one run
+// seen from several rows; seed 003's two stages are the default plus 20% of the steps in stage 1.
+// The negatives rows name both choices, so each row trains what its label says whatever the defaults.
 const DEFAULT = run("fusion-no-stage1", [], {});
 const TWO_STAGES = run("fusion", ["--stage1-fraction", "0.2"], { stage1Fraction: 0.2 });
 const TEXT = run("text", ["--fusion", "text"], { fusion: "text" });
 const CONCAT = run("concat", ["--fusion", "concat"], { fusion: "concat" });
-const IN_BATCH = run("in-batch", ["--no-mbns", "--no-cdns"], { mbns: { enabled: false }, cdns: { enabled: false } });
-const MBNS = run("mbns", ["--no-cdns"], { cdns: { enabled: false } });
-const CDNS = run("cdns", ["--no-mbns"], { mbns: { enabled: false } });
+const negatives = (id: string, mbns: boolean, cdns: boolean): AblationRun =>
+  run(id, [mbns ? "--mbns" : "--no-mbns", cdns ? "--cdns" : "--no-cdns"], { mbns: { enabled: mbns }, cdns: { enabled: cdns } });
+const IN_BATCH = negatives("in-batch", false, false);
+const MBNS = negatives("mbns", true, false);
+const CDNS = negatives("cdns", false, true);
+const BOTH = negatives("mbns-cdns", true, true);
 const REGRESSION = run("mpm-regression", ["--mpm", "regression"], { mpm: "regression" });
 // Issue #17's vision side: one change each against the default (4×4 grid, the preset's CNN, no stage 1).
 const GRID8 = run("fusion-grid8", ["--patch-grid", "8"], { patchGrid: 8 });
@@ -52,8 +57,14 @@ const CNN_WIDE = run("fusion-cnn-wide", ["--cnn-channels", "32,64"], { cnnChanne
 const CNN_DEEP = run("fusion-cnn-deep", ["--cnn-channels", "16,32,64"], { cnnChannels: [16, 32, 64] });
 const CLASSIFY = run("fusion-stage1-classify", ["--stage1", "classify", "--stage1-fraction", "0.2"], { stage1: "classify", stage1Fraction: 0.2 });
 
+// Rows whose choices equal the defaults read the default run (trained once, not once per row):
+// which rows those are follows the defaults.
+const RUNS = [DEFAULT, TWO_STAGES, TEXT, CONCAT, IN_BATCH, MBNS, CDNS, BOTH, REGRESSION, GRID8, CNN_WIDE, CNN_DEEP, CLASSIFY];
+const canonical = (r: AblationRun): AblationRun => RUNS.find((o) => sameTraining(resolvePretrainConfig("cpu", o.overrides), resolvePretrainConfig("cpu", r.overrides)))!;
+
 /** Every row, in table order. */
-export const ABLATION_ROWS: readonly AblationRow[] = [
+export const ABLATION_ROWS: readonly AblationRow[] = (
+  [
   { id: "text", aliases: ["text-only"], label: "text-only", table: "seed003", run: TEXT },
   { id: "concat", aliases: [], label: "concat", table: "seed003", run: CONCAT },
   { id: "fusion-no-stage1", aliases: ["no-stage1"], label: "fusion, no stage 1", table: "seed003", run: DEFAULT },
@@ -61,16 +72,17 @@ export const ABLATION_ROWS: readonly AblationRow[] = [
   { id: "in-batch", aliases: [], label: "in-batch only", table: "seed001", run: IN_BATCH },
   { id: "mbns", aliases: ["+mbns"], label: "+MBNS", table: "seed001", run: MBNS },
   { id: "cdns", aliases: ["+cdns"], label: "+CDNS", table: "seed001", run: CDNS },
-  { id: "both", aliases: ["mbns-cdns"], label: "+MBNS +CDNS (both)", table: "seed001", run: DEFAULT },
-  { id: "mpm-regression", aliases: ["regression"], label: "regression MPM (+MBNS +CDNS)", table: "seed001", run: REGRESSION },
-  { id: "mpm-contrastive", aliases: ["contrastive"], label: "contrastive MPM (+MBNS +CDNS)", table: "seed001", run: DEFAULT },
+  { id: "both", aliases: ["mbns-cdns"], label: "+MBNS +CDNS (both)", table: "seed001", run: BOTH },
+  { id: "mpm-regression", aliases: ["regression"], label: "regression MPM (default negatives)", table: "seed001", run: REGRESSION },
+  { id: "mpm-contrastive", aliases: ["contrastive"], label: "contrastive MPM (default negatives)", table: "seed001", run: DEFAULT },
   { id: "fusion-vision-default", aliases: ["grid4"], label: "fusion: 4×4 grid, preset CNN, no stage 1 (default)", table: "vision", run: DEFAULT },
   { id: "fusion-grid8", aliases: ["grid8"], label: "8×8 patch grid", table: "vision", run: GRID8 },
   { id: "fusion-cnn-wide", aliases: ["cnn-wide"], label: "CNN 32,64 (wider)", table: "vision", run: CNN_WIDE },
   { id: "fusion-cnn-deep", aliases: ["cnn-deep"], label: "CNN 16,32,64 (3 layers)", table: "vision", run: CNN_DEEP },
   { id: "fusion-stage1-align", aliases: ["stage1-align"], label: "stage 1 align, 20% of steps", table: "vision", run: TWO_STAGES },
   { id: "fusion-stage1-classify", aliases: ["stage1-classify"], label: "stage 1 classify, 20% of steps", table: "vision", run: CLASSIFY },
-];
+  ] as AblationRow[]
+).map((r) => ({ ...r, run: canonical(r.run) }));
 
 /** Every accepted --only name. */
 export function ablationNames(): string[] {

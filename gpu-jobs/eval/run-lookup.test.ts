@@ -34,6 +34,19 @@ describe("ablation rows", () => {
     expect(uniqueRuns(ABLATION_ROWS)).toHaveLength(12); // 8 + the vision table's grid8, cnn-wide, cnn-deep, stage1-classify
   });
 
+  it("each negatives row trains the negatives its label names, whatever the defaults", () => {
+    const want: Record<string, [boolean, boolean]> = { "in-batch": [false, false], mbns: [true, false], cdns: [false, true], both: [true, true] };
+    for (const [id, [mbns, cdns]] of Object.entries(want)) {
+      const row = ABLATION_ROWS.find((r) => r.id === id)!;
+      const c = resolvePretrainConfig("cpu", row.run.overrides);
+      expect([id, c.mbns.enabled, c.cdns.enabled]).toEqual([id, mbns, cdns]);
+      // The flags the run is trained with say the same (no flag: the default, which the config then equals).
+      const dflt = resolvePretrainConfig("cpu");
+      const byFlags = (n: "mbns" | "cdns") => (row.run.flags.includes(`--${n}`) ? true : row.run.flags.includes(`--no-${n}`) ? false : dflt[n].enabled);
+      expect([byFlags("mbns"), byFlags("cdns")]).toEqual([mbns, cdns]);
+    }
+  });
+
   it("names the flag and the accepted names for an unknown variant", () => {
     expect(() => selectAblationRows("text,nope")).toThrow(/--only: unknown variant "nope" \(one of text, /);
     expect(() => selectAblationRows(" , ")).toThrow(/--only needs at least one/);

@@ -17,7 +17,9 @@ export const PRETRAIN = defineVerb({
     "query-tower": { type: "enum", choices: ["shared", "separate"], defaultText: "shared", help: "query tower: the title encoder, or its own with keyword enhancement", group: "model" },
     mpm: { type: "enum", choices: ["contrastive", "regression"], defaultText: "contrastive", help: "masked patch modelling loss", group: "model" },
     "image-encoder": { type: "string", value: "FILE.onnx", help: IMAGE_ENCODER_HELP.train, group: "model" },
+    mbns: { type: "boolean", help: "switch on memory-bank negatives (seed 001)", group: "model" },
     "no-mbns": { type: "boolean", help: "switch off memory-bank negatives", group: "model" },
+    cdns: { type: "boolean", help: "switch on cross-device negatives (seed 001; needs 2 or more workers)", group: "model" },
     "no-cdns": { type: "boolean", help: "switch off cross-device negatives", group: "model" },
     "stage1-fraction": {
       type: "number",

@@ -65,22 +65,22 @@ const canonical = (r: AblationRun): AblationRun => RUNS.find((o) => sameTraining
 /** Every row, in table order. */
 export const ABLATION_ROWS: readonly AblationRow[] = (
   [
-  { id: "text", aliases: ["text-only"], label: "text-only", table: "seed003", run: TEXT },
-  { id: "concat", aliases: [], label: "concat", table: "seed003", run: CONCAT },
-  { id: "fusion-no-stage1", aliases: ["no-stage1"], label: "fusion, no stage 1", table: "seed003", run: DEFAULT },
-  { id: "fusion", aliases: ["two-stages"], label: "fusion, two stages", table: "seed003", run: TWO_STAGES },
-  { id: "in-batch", aliases: [], label: "in-batch only", table: "seed001", run: IN_BATCH },
-  { id: "mbns", aliases: ["+mbns"], label: "+MBNS", table: "seed001", run: MBNS },
-  { id: "cdns", aliases: ["+cdns"], label: "+CDNS", table: "seed001", run: CDNS },
-  { id: "both", aliases: ["mbns-cdns"], label: "+MBNS +CDNS (both)", table: "seed001", run: BOTH },
-  { id: "mpm-regression", aliases: ["regression"], label: "regression MPM (default negatives)", table: "seed001", run: REGRESSION },
-  { id: "mpm-contrastive", aliases: ["contrastive"], label: "contrastive MPM (default negatives)", table: "seed001", run: DEFAULT },
-  { id: "fusion-vision-default", aliases: ["grid4"], label: "fusion: 4×4 grid, preset CNN, no stage 1 (default)", table: "vision", run: DEFAULT },
-  { id: "fusion-grid8", aliases: ["grid8"], label: "8×8 patch grid", table: "vision", run: GRID8 },
-  { id: "fusion-cnn-wide", aliases: ["cnn-wide"], label: "CNN 32,64 (wider)", table: "vision", run: CNN_WIDE },
-  { id: "fusion-cnn-deep", aliases: ["cnn-deep"], label: "CNN 16,32,64 (3 layers)", table: "vision", run: CNN_DEEP },
-  { id: "fusion-stage1-align", aliases: ["stage1-align"], label: "stage 1 align, 20% of steps", table: "vision", run: TWO_STAGES },
-  { id: "fusion-stage1-classify", aliases: ["stage1-classify"], label: "stage 1 classify, 20% of steps", table: "vision", run: CLASSIFY },
+    { id: "text", aliases: ["text-only"], label: "text-only", table: "seed003", run: TEXT },
+    { id: "concat", aliases: [], label: "concat", table: "seed003", run: CONCAT },
+    { id: "fusion-no-stage1", aliases: ["no-stage1"], label: "fusion, no stage 1", table: "seed003", run: DEFAULT },
+    { id: "fusion", aliases: ["two-stages"], label: "fusion, two stages", table: "seed003", run: TWO_STAGES },
+    { id: "in-batch", aliases: [], label: "in-batch only", table: "seed001", run: IN_BATCH },
+    { id: "mbns", aliases: ["+mbns"], label: "+MBNS", table: "seed001", run: MBNS },
+    { id: "cdns", aliases: ["+cdns"], label: "+CDNS", table: "seed001", run: CDNS },
+    { id: "both", aliases: ["mbns-cdns"], label: "+MBNS +CDNS (both)", table: "seed001", run: BOTH },
+    { id: "mpm-regression", aliases: ["regression"], label: "regression MPM (default negatives)", table: "seed001", run: REGRESSION },
+    { id: "mpm-contrastive", aliases: ["contrastive"], label: "contrastive MPM (default negatives)", table: "seed001", run: DEFAULT },
+    { id: "fusion-vision-default", aliases: ["grid4"], label: "fusion: 4×4 grid, preset CNN, no stage 1 (default)", table: "vision", run: DEFAULT },
+    { id: "fusion-grid8", aliases: ["grid8"], label: "8×8 patch grid", table: "vision", run: GRID8 },
+    { id: "fusion-cnn-wide", aliases: ["cnn-wide"], label: "CNN 32,64 (wider)", table: "vision", run: CNN_WIDE },
+    { id: "fusion-cnn-deep", aliases: ["cnn-deep"], label: "CNN 16,32,64 (3 layers)", table: "vision", run: CNN_DEEP },
+    { id: "fusion-stage1-align", aliases: ["stage1-align"], label: "stage 1 align, 20% of steps", table: "vision", run: TWO_STAGES },
+    { id: "fusion-stage1-classify", aliases: ["stage1-classify"], label: "stage 1 classify, 20% of steps", table: "vision", run: CLASSIFY },
   ] as AblationRow[]
 ).map((r) => ({ ...r, run: canonical(r.run) }));
 

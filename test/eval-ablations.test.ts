@@ -56,18 +56,18 @@ describe("vitrine eval --ablations", () => {
     const own = vitrine("pretrain", "--data", data, ...TINY, "--fusion", "text", "--seed", "1", "--run-dir", join(data, "runs", "my-text"), "--quiet");
     expect(own.status, own.stderr.slice(-2000)).toBe(0);
 
-    const first = vitrine("eval", "--data", data, "--ablations", ...TINY, "--seeds", "1,2", "--finetune-steps", "0", "--only", "text,fusion-no-stage1,both");
+    const first = vitrine("eval", "--data", data, "--ablations", ...TINY, "--seeds", "1,2", "--finetune-steps", "0", "--only", "text,fusion-no-stage1,in-batch");
     expect(first.status, first.stderr.slice(-2000)).toBe(0);
     expect(first.stderr).toMatch(/text-s1: reuse runs\/my-text \(step 6\)/);
     expect(first.stderr).toMatch(/fusion-no-stage1-s1: train into runs\/ablation-fusion-no-stage1-s1/);
     expect(first.stderr).toMatch(/text-s2: train into runs\/ablation-text-s2/);
-    expect(first.stderr.match(/^training /gm)).toHaveLength(3); // the default ×2 seeds, text seed 2; "both" is the default run
+    expect(first.stderr.match(/^training /gm)).toHaveLength(3); // the default ×2 seeds, text seed 2; "in-batch" is the default run
     expect(existsSync(join(data, "runs", "ablation-text-s1"))).toBe(false);
 
     expect(first.stdout).toMatch(/Item tower \(seed 003\).* — as served/);
     expect(first.stdout).toMatch(/Negatives and MPM \(seed 001\).* — vector channel alone/);
-    for (const label of ["lexical (BM25)", "text-only (2 seeds)", "fusion, no stage 1 (2 seeds)", "+MBNS +CDNS (both) (2 seeds)"]) expect(rowOf(first.stdout, label), label).toBeDefined();
-    expect(rowOf(first.stdout, "+MBNS +CDNS (both) (2 seeds)")).toEqual(rowOf(first.stdout, "fusion, no stage 1 (2 seeds)"));
+    for (const label of ["lexical (BM25)", "text-only (2 seeds)", "fusion, no stage 1 (2 seeds)", "in-batch only (2 seeds)"]) expect(rowOf(first.stdout, label), label).toBeDefined();
+    expect(rowOf(first.stdout, "in-batch only (2 seeds)")).toEqual(rowOf(first.stdout, "fusion, no stage 1 (2 seeds)"));
     expect(rowOf(first.stdout, "concat (2 seeds)")).toBeUndefined();
     // queries + 4 recall + 4 hit rate + NDCG + relevance + category, then the two probe cells ("82.1 ± 0.9": 3 tokens each)
     expect(rowOf(first.stdout, "fusion, no stage 1 (2 seeds)")!.length).toBe(12 + 6);
@@ -77,7 +77,7 @@ describe("vitrine eval --ablations", () => {
 
     const md = await readFile(join(data, "eval", "ablations", "report.md"), "utf8");
     expect(md).toMatch(/## Item tower \(seed 003\)[^\n]*as served[\s\S]*### Overall[\s\S]*\| text-only \(2 seeds\) \|[\s\S]*### Slice: unseen pairs[\s\S]*### Slice: title omits queried attribute/);
-    expect(md).toMatch(/## Negatives and MPM \(seed 001\)[\s\S]*\| \+MBNS \+CDNS \(both\) \(2 seeds\) \|/);
+    expect(md).toMatch(/## Negatives and MPM \(seed 001\)[\s\S]*\| in-batch only \(2 seeds\) \|/);
     expect(md).toMatch(/text-s1 ← runs\/my-text; text-s2 ← runs\/ablation-text-s2; fusion-no-stage1-s1 ← runs\/ablation-fusion-no-stage1-s1/);
     // The linear probe of every row's item vectors (issue #17), as published and with the title masked.
     expect(md).toMatch(/\| CategoryCons@10 \| probe acc \| probe acc, title masked \|/);
@@ -87,12 +87,12 @@ describe("vitrine eval --ablations", () => {
 
     const ckpt = join(data, "runs", "ablation-fusion-no-stage1-s1", (await readFile(join(data, "runs", "ablation-fusion-no-stage1-s1", "latest"), "utf8")).trim(), "weights.bin");
     const before = (await stat(ckpt)).mtimeMs;
-    const second = vitrine("eval", "--data", data, "--ablations", ...TINY, "--seeds", "1,2", "--finetune-steps", "0", "--only", "both,text", "--ann", "--fixed-blend", "1", "--fixed-blend", "rrf:0.5");
+    const second = vitrine("eval", "--data", data, "--ablations", ...TINY, "--seeds", "1,2", "--finetune-steps", "0", "--only", "in-batch,text", "--ann", "--fixed-blend", "1", "--fixed-blend", "rrf:0.5");
     expect(second.status, second.stderr.slice(-2000)).toBe(0);
     expect(second.stderr).toMatch(/fusion-no-stage1-s1: reuse runs\/ablation-fusion-no-stage1-s1 \(step 6\)/);
     expect(second.stderr).not.toMatch(/^training /m);
     expect((await stat(ckpt)).mtimeMs).toBe(before);
-    expect(rowOf(second.stdout, "+MBNS +CDNS (both) (2 seeds)")).toEqual(rowOf(first.stdout, "+MBNS +CDNS (both) (2 seeds)"));
+    expect(rowOf(second.stdout, "in-batch only (2 seeds)")).toEqual(rowOf(first.stdout, "in-batch only (2 seeds)"));
     // --fixed-blend: each row served with its fitted blend and with every fixed one; a fixed weight
     // of 1 is the vector channel alone, so its row must equal that table's row.
     const alone = tableOf(second.stdout, "Item tower (seed 003)", "vector channel alone");
@@ -139,19 +139,19 @@ describe("vitrine eval --ablations", () => {
   });
 
   it("reports a failed variant with its log tail and keeps the other rows", async () => {
-    // A CLI wrapper whose in-batch-only training crashes; everything else is the real CLI.
-    const wrapper = join(dir, "crash-in-batch.mjs");
+    // A CLI wrapper whose CDNS training crashes; everything else is the real CLI.
+    const wrapper = join(dir, "crash-cdns.mjs");
     await writeFile(
       wrapper,
-      `if (process.argv.includes("--no-cdns") && process.argv.includes("--no-mbns")) { console.error("simulated crash in the child"); process.exit(3); }\nawait import(${JSON.stringify(resolve("bin/vitrine.js"))});\n`,
+      `if (process.argv.includes("--cdns")) { console.error("simulated crash in the child"); process.exit(3); }\nawait import(${JSON.stringify(resolve("bin/vitrine.js"))});\n`,
     );
     const lines: string[] = [];
     const base = { dataDir: data, outDir: join(dir, "failed-report"), preset: "tiny", steps: 6, finetuneSteps: 4, concurrency: 1, backend: "wasm", command: "test" } as const;
-    const r = await runAblations({ ...base, seeds: [1], only: "text,in-batch", trainCommand: { file: process.execPath, args: [wrapper] }, log: (m) => lines.push(m) });
+    const r = await runAblations({ ...base, seeds: [1], only: "text,cdns", trainCommand: { file: process.execPath, args: [wrapper] }, log: (m) => lines.push(m) });
     expect(r.failures).toHaveLength(1);
-    expect(r.failures[0]!.run).toBe("in-batch-s1");
-    expect(r.failures[0]!.rows).toEqual(["in-batch only"]);
-    expect(r.failures[0]!.message).toMatch(/training in-batch-s1 failed \(exit 3\)[\s\S]*simulated crash in the child/);
+    expect(r.failures[0]!.run).toBe("cdns-s1");
+    expect(r.failures[0]!.rows).toEqual(["+CDNS"]);
+    expect(r.failures[0]!.message).toMatch(/training cdns-s1 failed \(exit 3\)[\s\S]*simulated crash in the child/);
     // Seed 003's tables keep text-only; seed 001's only row failed, so it has no table.
     // Fine-tuning ran for the run that trained: its "+ fine-tuned" rows sit under it.
     expect(r.groups.map((g) => g.variants.map((v) => v.name))).toEqual([
@@ -160,7 +160,7 @@ describe("vitrine eval --ablations", () => {
     ]);
     expect(lines).toContain("text-s1: fine-tune 4 steps into runs/ablation-text-s1-ft4");
     const md = await readFile(join(dir, "failed-report", "report.md"), "utf8");
-    expect(md).toMatch(/Failed \(in-batch only\): training in-batch-s1 failed \(exit 3\)/);
+    expect(md).toMatch(/Failed \(\+CDNS\): training cdns-s1 failed \(exit 3\)/);
     expect(md).toMatch(/\| text-only \(1 seed\) \|/);
 
     // The fine-tuning is reused while its pre-training checkpoint is the one it started from, and

@@ -9,7 +9,8 @@ import { makeTrainingCatalog } from "../gpu-jobs/train/test-catalog.ts";
 
 // A pre-training job killed with SIGKILL resumes from its last checkpoint and ends with the same
 // weights as an uninterrupted run (same seed and number of workers), within 1e-5: alone, and
-// data-parallel over 2 worker threads (the kill takes the workers down with the process).
+// data-parallel over 2 worker threads (the kill takes the workers down with the process); with
+// MBNS and CDNS on.
 let dir: string;
 let dataDir: string;
 const args = (runDir: string, workers: number) => [
@@ -31,6 +32,10 @@ const args = (runDir: string, workers: number) => [
   runDir,
   "--workers",
   String(workers),
+  // Both negative sources on (off by default): the memory bank's vectors travel in the checkpoints,
+  // and with 2 workers the cross-device exchange runs.
+  "--mbns",
+  "--cdns",
   "--quiet",
 ];
 

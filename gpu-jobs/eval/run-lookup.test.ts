@@ -27,10 +27,10 @@ afterAll(async () => {
 
 describe("ablation rows", () => {
   it("maps the three default-config rows to one run and keeps table order", () => {
-    const rows = selectAblationRows("contrastive,both,no-stage1,text,two-stages");
-    expect(rows.map((r) => r.id)).toEqual(["text", "fusion-no-stage1", "fusion", "both", "mpm-contrastive"]);
-    // "both" and "contrastive" are the default config, which is fusion without stage 1.
-    expect(uniqueRuns(rows).map((r) => r.id)).toEqual(["text", "fusion-no-stage1", "fusion"]);
+    const rows = selectAblationRows("contrastive,in-batch,no-stage1,text,two-stages,both");
+    expect(rows.map((r) => r.id)).toEqual(["text", "fusion-no-stage1", "fusion", "in-batch", "both", "mpm-contrastive"]);
+    // "in-batch" and "contrastive" are the default config, which is fusion without stage 1 and in-batch negatives only.
+    expect(uniqueRuns(rows).map((r) => r.id)).toEqual(["text", "fusion-no-stage1", "fusion", "mbns-cdns"]);
     expect(uniqueRuns(ABLATION_ROWS)).toHaveLength(12); // 8 + the vision table's grid8, cnn-wide, cnn-deep, stage1-classify
   });
 
@@ -58,7 +58,7 @@ describe("planRun", () => {
 
   it("ignores checkpointEvery but nothing else", () => {
     expect(sameTraining(cpu(), cpu({ checkpointEvery: 7 }))).toBe(true);
-    expect(sameTraining(cpu(), cpu({ mbns: { enabled: false } }))).toBe(false);
+    expect(sameTraining(cpu(), cpu({ mbns: { enabled: true } }))).toBe(false);
     expect(sameTraining(cpu(), cpu({ steps: 599 }))).toBe(false);
     // Worker count changes the objective; a run from before workers existed trained on one.
     expect(sameTraining(cpu({ workers: 2 }), cpu({ workers: 1 }))).toBe(false);
@@ -85,20 +85,20 @@ describe("planRun", () => {
     await fakeRun("pretrain-text", 600, cpu({ fusion: "text" }));
     await fakeRun("half-concat", 300, cpu({ fusion: "concat" })); // unfinished: never borrowed
     const ownDone = await fakeRun("ablation-fusion", 600, cpu());
-    const ownHalf = await fakeRun("ablation-in-batch", 200, cpu({ mbns: { enabled: false }, cdns: { enabled: false } }));
-    const ownOther = await fakeRun("ablation-cdns", 600, cpu({ mbns: { enabled: false }, seed: 9 }));
+    const ownHalf = await fakeRun("ablation-in-batch", 200, cpu({ mbns: { enabled: true } }));
+    const ownOther = await fakeRun("ablation-cdns", 600, cpu({ cdns: { enabled: true }, seed: 9 }));
     const finished = await listFinishedRuns(runs);
     expect(finished.map((r) => r.dir.split("/").at(-1))).toEqual(["ablation-cdns", "ablation-fusion", "pretrain-text"]);
 
     expect(await planRun(ownDone, cpu(), finished)).toEqual({ kind: "reuse", dir: ownDone, step: 600 });
     expect(await planRun(join(runs, "ablation-text"), cpu({ fusion: "text" }), finished)).toEqual({ kind: "reuse", dir: join(runs, "pretrain-text"), step: 600 });
     expect(await planRun(join(runs, "ablation-concat"), cpu({ fusion: "concat" }), finished)).toEqual({ kind: "train", dir: join(runs, "ablation-concat"), replaced: false });
-    expect(await planRun(ownHalf, cpu({ mbns: { enabled: false }, cdns: { enabled: false } }), finished)).toEqual({ kind: "resume", dir: ownHalf, step: 200 });
+    expect(await planRun(ownHalf, cpu({ mbns: { enabled: true } }), finished)).toEqual({ kind: "resume", dir: ownHalf, step: 200 });
     // Same folder, finished with another seed: kept; the new run goes beside it.
-    expect(await planRun(ownOther, cpu({ mbns: { enabled: false } }), finished)).toEqual({ kind: "train", dir: `${ownOther}-2`, replaced: false, kept: ownOther });
+    expect(await planRun(ownOther, cpu({ cdns: { enabled: true } }), finished)).toEqual({ kind: "train", dir: `${ownOther}-2`, replaced: false, kept: ownOther });
     // ... and a partial run of the new config there is resumed, not trained again.
-    await fakeRun("ablation-cdns-2", 100, cpu({ mbns: { enabled: false } }));
-    expect(await planRun(ownOther, cpu({ mbns: { enabled: false } }), finished)).toEqual({ kind: "resume", dir: `${ownOther}-2`, step: 100 });
+    await fakeRun("ablation-cdns-2", 100, cpu({ cdns: { enabled: true } }));
+    expect(await planRun(ownOther, cpu({ cdns: { enabled: true } }), finished)).toEqual({ kind: "resume", dir: `${ownOther}-2`, step: 100 });
     // Same folder, unfinished with another config: nothing finished is lost, so it is replaced.
     expect(await planRun(ownHalf, cpu({ seed: 5 }), finished)).toEqual({ kind: "train", dir: ownHalf, replaced: true });
   });

@@ -23,7 +23,7 @@ afterAll(async () => {
 // CDNS (it needs another worker: data-parallel.test.ts and test/train-resume.test.ts train on 2).
 describe("tiny preset overfits 64 items on wasm", () => {
   it("QIM loss falls ≥ 90%, recall@1 ≥ 0.9, tensor count flat", async () => {
-    const config = resolvePretrainConfig("tiny", { steps: 400, batchSize: 32, lr: 5e-3, stage1Fraction: 0.1, checkpointEvery: 1_000, workers: 1 });
+    const config = resolvePretrainConfig("tiny", { steps: 400, batchSize: 32, lr: 5e-3, stage1Fraction: 0.1, checkpointEvery: 1_000, workers: 1, mbns: { enabled: true } });
     const metrics: StepMetrics[] = [];
     const r = await runPretrain({ dataDir, runDir: join(dir, "run-wasm"), config, backend: "wasm", onStep: (m) => metrics.push(m) });
     const initial = createModel(r.modelConfig); // same seed → the weights training started from
@@ -57,8 +57,8 @@ describe("cpu backend trains like wasm", () => {
       lr: 5e-3,
       stage1Fraction: 0.25,
       checkpointEvery: 1_000,
-      mbns: { startFraction: 0.5 },
-      cdns: { startFraction: 0.5 },
+      mbns: { enabled: true, startFraction: 0.5 },
+      cdns: { enabled: true, startFraction: 0.5 },
       workers: 1,
     });
     const losses: Record<string, number[]> = { wasm: [], cpu: [] };

@@ -87,7 +87,24 @@ describe("vitrine eval --ablations", () => {
 
     const ckpt = join(data, "runs", "ablation-fusion-no-stage1-s1", (await readFile(join(data, "runs", "ablation-fusion-no-stage1-s1", "latest"), "utf8")).trim(), "weights.bin");
     const before = (await stat(ckpt)).mtimeMs;
-    const second = vitrine("eval", "--data", data, "--ablations", ...TINY, "--seeds", "1,2", "--finetune-steps", "0", "--only", "in-batch,text", "--ann", "--fixed-blend", "1", "--fixed-blend", "rrf:0.5");
+    const second = vitrine(
+      "eval",
+      "--data",
+      data,
+      "--ablations",
+      ...TINY,
+      "--seeds",
+      "1,2",
+      "--finetune-steps",
+      "0",
+      "--only",
+      "in-batch,text",
+      "--ann",
+      "--fixed-blend",
+      "1",
+      "--fixed-blend",
+      "rrf:0.5",
+    );
     expect(second.status, second.stderr.slice(-2000)).toBe(0);
     expect(second.stderr).toMatch(/fusion-no-stage1-s1: reuse runs\/ablation-fusion-no-stage1-s1 \(step 6\)/);
     expect(second.stderr).not.toMatch(/^training /m);
@@ -141,10 +158,7 @@ describe("vitrine eval --ablations", () => {
   it("reports a failed variant with its log tail and keeps the other rows", async () => {
     // A CLI wrapper whose CDNS training crashes; everything else is the real CLI.
     const wrapper = join(dir, "crash-cdns.mjs");
-    await writeFile(
-      wrapper,
-      `if (process.argv.includes("--cdns")) { console.error("simulated crash in the child"); process.exit(3); }\nawait import(${JSON.stringify(resolve("bin/vitrine.js"))});\n`,
-    );
+    await writeFile(wrapper, `if (process.argv.includes("--cdns")) { console.error("simulated crash in the child"); process.exit(3); }\nawait import(${JSON.stringify(resolve("bin/vitrine.js"))});\n`);
     const lines: string[] = [];
     const base = { dataDir: data, outDir: join(dir, "failed-report"), preset: "tiny", steps: 6, finetuneSteps: 4, concurrency: 1, backend: "wasm", command: "test" } as const;
     const r = await runAblations({ ...base, seeds: [1], only: "text,cdns", trainCommand: { file: process.execPath, args: [wrapper] }, log: (m) => lines.push(m) });

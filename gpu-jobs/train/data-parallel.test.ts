@@ -32,7 +32,16 @@ afterAll(async () => {
 describe("data-parallel pre-training (2 workers)", () => {
   it("one step = Adam on the mean of the shards' gradients, with each other's items as CDNS negatives", async () => {
     // CDNS on from step 0, no clipping, no bank: the step is exactly the mean gradient's update.
-    const config = resolvePretrainConfig("tiny", { steps: 1, batchSize: 8, lr: 1e-2, clipNorm: 0, checkpointEvery: 1, mbns: { enabled: false }, cdns: { enabled: true, startFraction: 0, beta: 2 }, workers: 2 });
+    const config = resolvePretrainConfig("tiny", {
+      steps: 1,
+      batchSize: 8,
+      lr: 1e-2,
+      clipNorm: 0,
+      checkpointEvery: 1,
+      mbns: { enabled: false },
+      cdns: { enabled: true, startFraction: 0, beta: 2 },
+      workers: 2,
+    });
     const metrics: StepMetrics[] = [];
     const r = await runPretrain({ dataDir, runDir: join(dir, "run"), config, backend: "wasm", onStep: (m) => metrics.push(m) });
     expect(r.workers).toBe(2);

@@ -28,3 +28,14 @@ export function percentile(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? NaN;
 }
+
+/** A stage timer for data builders: runs `f`, records its seconds under `label` in `seconds`, logs the line. */
+export function stageTimer(seconds: Record<string, number>, log: (line: string) => void) {
+  return async <T>(label: string, f: () => Promise<T> | T): Promise<T> => {
+    const t = performance.now();
+    const v = await f();
+    seconds[label] = (performance.now() - t) / 1000;
+    log(`  ${label}: ${seconds[label]!.toFixed(1)} s`);
+    return v;
+  };
+}

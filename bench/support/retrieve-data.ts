@@ -4,6 +4,7 @@ import { countLexiconValues, createHashEncoder, HASH_ENCODER_NAME, mulberry32, q
 import { existsSync } from "node:fs";
 import { readFile, rm, writeFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
+import { stageTimer } from "../bench-utils.ts";
 import * as lancedb from "@lancedb/lancedb";
 import {
   appendReleaseRow,
@@ -301,13 +302,7 @@ export async function ensureRelease(dir: string, spec: SynthSpec, log: (s: strin
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
   const seconds: Record<string, number> = {};
-  const timed = async <T>(label: string, f: () => Promise<T> | T): Promise<T> => {
-    const t = performance.now();
-    const v = await f();
-    seconds[label] = (performance.now() - t) / 1000;
-    log(`  ${label}: ${seconds[label]!.toFixed(1)} s`);
-    return v;
-  };
+  const timed = stageTimer(seconds, log);
   const started = performance.now();
   const centres = clusterCentres(spec);
   const { cat, vectors, clusterOf } = await timed("generate items", () => generateItems(spec, centres));

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { createHashEncoder } from "../../core/index.ts";
 import { importData } from "../../ingest/index.ts";
 import { publishRelease } from "../../lancedb/index.ts";
-import { BENCH_DATA } from "../bench-utils.ts";
+import { BENCH_DATA, stageTimer } from "../bench-utils.ts";
 import { clusterCentres, generateItems, generateQueries, rng, type SynthSpec } from "./retrieve-data.ts";
 
 /** A built catalog: where it is and what it holds. */
@@ -43,13 +43,7 @@ export async function ensureServedCatalog(spec: SynthSpec, log: (s: string) => v
   const src = join(dataDir, "src");
   await mkdir(src, { recursive: true });
   const seconds: Record<string, number> = {};
-  const timed = async <T>(label: string, f: () => Promise<T> | T): Promise<T> => {
-    const t = performance.now();
-    const v = await f();
-    seconds[label] = (performance.now() - t) / 1000;
-    log(`  ${label}: ${seconds[label]!.toFixed(1)} s`);
-    return v;
-  };
+  const timed = stageTimer(seconds, log);
   const started = performance.now();
   await timed("generate catalog + clicks", async () => {
     const { cat } = generateItems(spec, clusterCentres(spec));

@@ -126,6 +126,22 @@ export class Collective {
     return this.grads.subarray(((step % 2) * this.world + this.rank) * n, ((step % 2) * this.world + this.rank + 1) * n);
   }
 
+  /**
+   * Write this worker's gradients of step `step` into its slot, variable by variable in `vars`'
+   * order (the order every worker shares); a variable without a gradient this step writes zeros.
+   * `read` gives a gradient's values (the caller's tensor library stays out of this module).
+   */
+  writeGradients(step: number, vars: readonly { name: string; size: number }[], read: (name: string) => Float32Array | null): void {
+    const slot = this.gradSlot(step);
+    let at = 0;
+    for (const v of vars) {
+      const g = read(v.name);
+      if (g) slot.set(g, at);
+      else slot.fill(0, at, at + v.size);
+      at += v.size;
+    }
+  }
+
   /** After every worker filled its gradSlot(step): barrier, then the mean of all slots summed in rank order (the same bits on every worker). */
   allReduceMean(step: number): Float32Array {
     this.barrier();

@@ -135,17 +135,10 @@ export async function finetuneLoop(o: FinetuneLoopOptions): Promise<number | nul
     if (!group) {
       for (const v of varList) ordered[v.name] = grads[v.name] ?? tf.zerosLike(v);
     } else {
-      const slot = group.gradSlot(step);
-      let at = 0;
-      for (const v of varList) {
-        const g = grads[v.name];
-        if (g) slot.set(g.dataSync() as Float32Array, at);
-        else slot.fill(0, at, at + v.size);
-        at += v.size;
-      }
+      group.writeGradients(step, varList, (name) => (grads[name]?.dataSync() as Float32Array | undefined) ?? null);
       group.writeScalars(step, [lastLoss]);
       const mean = group.allReduceMean(step);
-      at = 0;
+      let at = 0;
       for (const v of varList) {
         ordered[v.name] = tf.tensor(mean.subarray(at, at + v.size), v.shape);
         at += v.size;

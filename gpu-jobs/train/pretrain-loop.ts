@@ -222,14 +222,7 @@ export async function trainLoop(o: LoopOptions): Promise<{ model: Model; last: S
     } else {
       const ts = performance.now();
       if (!posted) group.writeRows(step, own.start, r.itemVectors.dataSync() as Float32Array);
-      const slot = group.gradSlot(step);
-      let at = 0;
-      for (const v of varList) {
-        const g = grads[v.name];
-        if (g) slot.set(g.dataSync() as Float32Array, at);
-        else slot.fill(0, at, at + v.size);
-        at += v.size;
-      }
+      group.writeGradients(step, varList, (name) => (grads[name]?.dataSync() as Float32Array | undefined) ?? null);
       group.writeScalars(step, [loss, ...LOSS_PARTS.map((p) => parts[p] ?? Number.NaN)]);
       const mean = group.allReduceMean(step);
       // The same clipping, on the averaged gradient: every worker computes the same norm.
@@ -240,7 +233,7 @@ export async function trainLoop(o: LoopOptions): Promise<{ model: Model; last: S
         const scale = cfg.clipNorm / norm;
         for (let i = 0; i < mean.length; i++) mean[i]! *= scale;
       }
-      at = 0;
+      let at = 0;
       for (const v of varList) {
         ordered[v.name] = tf.tensor(mean.subarray(at, at + v.size), v.shape);
         at += v.size;

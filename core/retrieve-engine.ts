@@ -127,14 +127,19 @@ const ms = (t: number) => Math.round((performance.now() - t) * 1000) / 1000;
 /** The vector channel's best rows for a query vector under a filter: an exact scan of the matching rows when the filter is selective (or the release small), else the ANN. */
 export async function vectorChannel(idx: SearchIndex, q: Float32Array, filter: FilterExpr | null, depth: number, opts: Pick<EngineOptions, "exactLimit" | "ann">) {
   const pred = filter ? filterToPredicate(filter) : null;
-  const rows = filter ? matchingRows(filter, idx, opts.exactLimit) : null;
+  let rows = filter ? matchingRows(filter, idx, opts.exactLimit) : null;
   let vector: ScoredRow[];
   if (rows || (!filter && (idx.n <= opts.exactLimit || !opts.ann))) vector = exactTopK(idx.vectors, idx.dim, q, depth, rows, idx.n);
   else if (opts.ann) {
     // The ANN prefilter and the predicate are the same expression; check anyway so a stale or
     // approximate index can never leak an item that breaks a hard constraint.
     vector = (await opts.ann(q, depth, filter)).filter((h) => !pred || pred(idx.item(h.row)));
-  } else vector = exactTopK(idx.vectors, idx.dim, q, depth, matchingRows(filter!, idx), idx.n);
+  } else {
+    // No ANN: every matching row, scanned exactly. They are returned too, so the lexical channel
+    // searches within them instead of evaluating the filter a second time.
+    rows = matchingRows(filter!, idx);
+    vector = exactTopK(idx.vectors, idx.dim, q, depth, rows, idx.n);
+  }
   return { vector, rows, pred };
 }
 

@@ -141,7 +141,7 @@ async function serve(values: ArgsOf<typeof SERVE>["values"], env: Record<string,
     const { createJobManager, createContainerRunner, createLocalRunner } = await import("./jobs/index.ts");
     jobs = await createJobManager({
       dataDir: config.dataDir!,
-      runner: config.jobCommand ? createContainerRunner({ command: config.jobCommand }) : createLocalRunner(),
+      runner: config.jobCommand ? createContainerRunner({ command: config.jobCommand }) : createLocalRunner({ nice: config.jobNice }),
       logger: logger.child({ component: "jobs" }),
     });
   }

@@ -20,6 +20,8 @@ describe("parseConfig", () => {
     expect(parseConfig({})).toMatchObject({ keys: [], port: 8787, rateLimit: { perSecond: 50, burst: 100 }, maxBodyBytes: 1 << 20 });
     expect(parseConfig({ VITRINE_PORT: "1" }, { port: 2, publicMetrics: true })).toMatchObject({ port: 1, publicMetrics: true });
     expect(parseConfig({ VITRINE_RATE_LIMIT: "off" }).rateLimit).toBeNull();
+    expect(parseConfig({}).jobNice).toBe(10);
+    expect(parseConfig({ VITRINE_JOB_NICE: "0" }, { jobNice: 5 }).jobNice).toBe(0);
   });
 
   it("the unauthenticated limit and trusted proxy hops: defaults 10/s burst 20 and 0, env and file", () => {
@@ -41,6 +43,8 @@ describe("parseConfig", () => {
       [{ VITRINE_RATE_LIMIT: "fast" }, /^VITRINE_RATE_LIMIT must be "off" or PER_SECOND:BURST/],
       [{ VITRINE_PUBLIC_METRICS: "maybe" }, /^VITRINE_PUBLIC_METRICS must be true or false/],
       [{ VITRINE_LOG_LEVEL: "loud" }, /^VITRINE_LOG_LEVEL: /],
+      [{ VITRINE_JOB_NICE: "20" }, /^VITRINE_JOB_NICE: jobNice must be 0–19/],
+      [{ VITRINE_JOB_NICE: "-1" }, /^VITRINE_JOB_NICE must be a whole number/],
       [{ VITRINE_API_KEYS: `a:${KEY}:read,a:${KEY}b:read` }, /key id "a" appears twice/],
     ];
     for (const [env, message] of bad) {

@@ -88,6 +88,8 @@ export const ServerConfigSchema = z
     jobsEnabled: z.boolean().default(true),
     /** Launch jobs through this command (a GPU container) instead of local child processes; see gpu-jobs/README.md. */
     jobCommand: z.string().min(1).nullable().default(null),
+    /** Niceness added to local job processes (0–19): jobs on the serving machine leave the CPU to requests first. */
+    jobNice: z.int({ error: "jobNice must be a whole number" }).min(0, { error: "jobNice must be 0–19" }).max(19, { error: "jobNice must be 0–19" }).default(10),
     /**
      * Web origins browsers may call the API from (CORS), besides the origins of keys that have
      * them; ["*"] allows every origin. Keys travel in headers, never cookies, so no credentials mode.
@@ -192,7 +194,8 @@ function parseRateLimitEnv(v: string, name = "VITRINE_RATE_LIMIT", example = "50
  * VITRINE_API_KEYS, VITRINE_PORT (or PORT), VITRINE_HOST, VITRINE_DATA, VITRINE_RATE_LIMIT,
  * VITRINE_UNAUTH_RATE_LIMIT, VITRINE_TRUST_PROXY_HOPS, VITRINE_PUBLIC_METRICS,
  * VITRINE_MAX_BODY_BYTES, VITRINE_LOG_LEVEL, VITRINE_JOBS (on/off),
- * VITRINE_JOB_COMMAND (container launch command for jobs), VITRINE_KEY_ORIGINS (origins per key id),
+ * VITRINE_JOB_COMMAND (container launch command for jobs), VITRINE_JOB_NICE (niceness of local
+ * job processes, 0–19), VITRINE_KEY_ORIGINS (origins per key id),
  * VITRINE_CORS_ORIGINS, VITRINE_PUBLIC_BASE_URL, VITRINE_MAX_WINDOW (retrieve's result window).
  */
 export function parseConfig(env: Record<string, string | undefined>, file: unknown = {}, fileName = "config file"): ServerConfig {
@@ -232,6 +235,7 @@ export function parseConfig(env: Record<string, string | undefined>, file: unkno
   set("logLevel", env.VITRINE_LOG_LEVEL?.trim() || undefined);
   set("jobsEnabled", envBool(env, "VITRINE_JOBS"));
   set("jobCommand", env.VITRINE_JOB_COMMAND?.trim() || undefined);
+  set("jobNice", envInt(env, "VITRINE_JOB_NICE"));
   set("maxWindow", envInt(env, "VITRINE_MAX_WINDOW"));
   const r = ServerConfigSchema.safeParse(merged);
   if (r.success) return r.data;
@@ -244,6 +248,7 @@ export function parseConfig(env: Record<string, string | undefined>, file: unkno
     trustProxyHops: "VITRINE_TRUST_PROXY_HOPS",
     logLevel: "VITRINE_LOG_LEVEL",
     jobCommand: "VITRINE_JOB_COMMAND",
+    jobNice: "VITRINE_JOB_NICE",
     corsOrigins: "VITRINE_CORS_ORIGINS",
     publicBaseUrl: "VITRINE_PUBLIC_BASE_URL",
     maxWindow: "VITRINE_MAX_WINDOW",

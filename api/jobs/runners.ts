@@ -2,6 +2,7 @@
 // container command for GPU machines (gpu-jobs/Dockerfile). Either way the manager reads the
 // process's stdout/stderr lines and exit, and closes its stdin to tell it the API is gone.
 import { spawn, type ChildProcess } from "node:child_process";
+import { platform } from "node:os";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 
@@ -69,17 +70,34 @@ function wrap(child: ChildProcess, group: boolean): JobProcess {
 export interface LocalRunnerOptions {
   /** Extra environment for the job processes. */
   env?: Record<string, string>;
+  /**
+   * Niceness added to the job processes (0–19, default 10): training and publishing on the machine
+   * that serves leave the CPU to requests first, and take all of it when requests are idle. Not on Windows.
+   */
+  nice?: number;
+  /** The script the job runs under (default: this package's bin/vitrine.js, verb job-run). */
+  cli?: string;
 }
+
+/** Default niceness of local job processes. */
+export const JOB_NICE = 10;
 
 /** Run each job as `node bin/vitrine.js job-run --job DIR` on this machine. */
 export function createLocalRunner(opts: LocalRunnerOptions = {}): JobRunner {
+  if (opts.nice !== undefined && !(Number.isInteger(opts.nice) && opts.nice >= 0 && opts.nice <= 19)) {
+    throw new RangeError(`nice must be a whole number 0–19 (VITRINE_JOB_NICE), got ${opts.nice}`);
+  }
   return {
     name: "local",
     start(launch, onLine) {
-      const args = [CLI, "job-run", "--job", launch.jobDir, ...(launch.resume ? ["--resume"] : [])];
+      const args = [opts.cli ?? CLI, "job-run", "--job", launch.jobDir, ...(launch.resume ? ["--resume"] : [])];
+      // Through nice(1), so every thread the job starts (training workers, LanceDB's) inherits it;
+      // setpriority on the child's pid after spawn would miss the threads it already made.
+      const nice = opts.nice ?? JOB_NICE;
+      const argv = nice > 0 && platform() !== "win32" ? ["nice", "-n", String(nice), process.execPath, ...args] : [process.execPath, ...args];
       // detached: its own process group, so Ctrl-C in the API's terminal reaches the API, which
       // then decides; the child exits by itself when its stdin (the API) goes away.
-      const child = spawn(process.execPath, args, { stdio: ["pipe", "pipe", "pipe"], detached: true, env: { ...process.env, ...opts.env } });
+      const child = spawn(argv[0]!, argv.slice(1), { stdio: ["pipe", "pipe", "pipe"], detached: true, env: { ...process.env, ...opts.env } });
       watchLines(child, onLine);
       return wrap(child, true);
     },

@@ -12,9 +12,12 @@
 // (goal p99 ≤ 2×), failed well-behaved reads (goal 0; around switches in particular), server RSS
 // growth over the run (goal < 20%), the killed job's record.
 // Usage: npm run bench -- soak [--seconds 20] [--window 10] [--items 2000] [--rate 40] [--hostile-rate 10] [--flood-rate 50]
+//   [--attacker-nice 10] [--publish-nice 10]
 //   --seconds: attack time in all (quiet windows, half as long, bracket each attack window);
 //   --rate: well-behaved req/s; --hostile-rate: a read key's hostile requests per second (issue 13 A
-//   stalled the server at 2.4/s); --flood-rate: keyless and wrong-key requests per second.
+//   stalled the server at 2.4/s); --flood-rate: keyless and wrong-key requests per second;
+//   --attacker-nice: the attack generators' niceness (their CPU is not the server's on a real
+//   deployment); --publish-nice: the publish child's (a retrain job's publish runs at JOB_NICE).
 import { spawn } from "node:child_process";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
@@ -24,6 +27,7 @@ import vm from "node:vm";
 import { destination, pino } from "pino";
 import { createHashEncoder } from "../core/index.ts";
 import { createContainerRunner, createJobManager } from "../api/jobs/index.ts";
+import { JOB_NICE } from "../api/jobs/index.ts";
 import { serveNode } from "../api/node/index.ts";
 import { createRetrievalService } from "../api/service/index.ts";
 import { publishRelease } from "../lancedb/index.ts";
@@ -38,6 +42,8 @@ const { values: a } = parseArgs({
     rate: { type: "string", default: "40" },
     "hostile-rate": { type: "string", default: "10" },
     "flood-rate": { type: "string", default: "50" },
+    "attacker-nice": { type: "string", default: "10" },
+    "publish-nice": { type: "string", default: String(JOB_NICE) },
   },
 });
 const ATTACK_MS = Number(a.window) * 1000;
@@ -46,6 +52,11 @@ const WINDOWS = Math.max(1, Math.round(Number(a.seconds) / Number(a.window)));
 const RATE = Number(a.rate);
 const HOSTILE_RATE = Number(a["hostile-rate"]);
 const FLOOD_RATE = Number(a["flood-rate"]);
+// The attack generators' own CPU is the attacker's machine's on a real deployment, not the
+// server's: here they share its 2 cores, so they run niced (0 measures them at the server's priority).
+const ATTACKER_NICE = Number(a["attacker-nice"]);
+// The publish stands for a retrain job's, which the job runner starts at JOB_NICE (api/jobs).
+const PUBLISH_NICE = Number(a["publish-nice"]);
 const SHOP = { items: Number(a.items), queries: 300, seed: 21 };
 const log = (s: string) => console.error(s);
 const mb = (b: number) => Math.round(b / 2 ** 20);
@@ -67,9 +78,12 @@ const CLIENT = fileURLToPath(new URL("./support/soak-client.mjs", import.meta.ur
 type Req = { kind: string; method: "GET" | "POST"; path: string; key: string | null; body: string | null };
 type ClientOut = { samples: [number, number, number | "neterr", string][]; counts: Record<string, Record<string, number>>; skipped: number; sent: number };
 
-function runClient(job: { url: string; until: number; windows?: [number, number][]; role: "good" | "hostile"; rate: number; maxInFlight: number; requests: Req[] }): Promise<ClientOut> {
+/** `nice -n N node ...` (N > 0) or plain `node ...`. */
+const niced = (n: number, args: string[]): [string, string[]] => (n > 0 ? ["nice", ["-n", String(n), process.execPath, ...args]] : [process.execPath, args]);
+
+function runClient(job: { url: string; until: number; windows?: [number, number][]; role: "good" | "hostile"; rate: number; maxInFlight: number; requests: Req[] }, nice = 0): Promise<ClientOut> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLIENT], { stdio: ["pipe", "pipe", "inherit"] });
+    const child = spawn(...niced(nice, [CLIENT]), { stdio: ["pipe", "pipe", "inherit"] });
     let out = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
     child.once("error", reject);
@@ -239,8 +253,8 @@ for (const w of windows) {
 // The attack generators start now (in the lead-in) and send only inside attack windows.
 const attackSpans = attackWindows.map((w) => [w.start, w.end] as [number, number]);
 const attackRuns = [
-  runClient({ url: server.url, until: end, windows: attackSpans, role: "hostile", rate: HOSTILE_RATE, maxInFlight: 64, requests: hostile }),
-  runClient({ url: server.url, until: end, windows: attackSpans, role: "hostile", rate: FLOOD_RATE, maxInFlight: 64, requests: flood }),
+  runClient({ url: server.url, until: end, windows: attackSpans, role: "hostile", rate: HOSTILE_RATE, maxInFlight: 64, requests: hostile }, ATTACKER_NICE),
+  runClient({ url: server.url, until: end, windows: attackSpans, role: "hostile", rate: FLOOD_RATE, maxInFlight: 64, requests: flood }, ATTACKER_NICE),
 ];
 
 // Switches, spread evenly over the attack time and only ever started inside an attack window.
@@ -280,12 +294,12 @@ const tau = (k: number) => 1_000 + (k * WINDOWS * ATTACK_MS) / 6;
 let killed: Record<string, unknown> | null = null;
 let publishLoop: { p99: number; max: number; serverCpu: number } | null = null;
 const events = (async () => {
-  await timed(tau(0), "publish r003 (vitrine publish child process) until served", async () => {
+  await timed(tau(0), `publish r003 (vitrine publish child, nice ${PUBLISH_NICE}) until served`, async () => {
     const h = monitorEventLoopDelay({ resolution: 5 });
     h.enable();
     const c0 = cpu();
     const code = await new Promise<number | null>((res) => {
-      const p = spawn(process.execPath, [CLI, "publish", "--data", dataDir, "--seed", "7", "--top-k", "100"], { stdio: "ignore" });
+      const p = spawn(...niced(PUBLISH_NICE, [CLI, "publish", "--data", dataDir, "--seed", "7", "--top-k", "100"]), { stdio: "ignore" });
       p.once("close", res);
     });
     const ok = code === 0 && (await servedBy("r003"));
@@ -362,7 +376,9 @@ const ratio = h.p99 / q.p99;
 console.log(
   `\nwell-behaved clients (2 read keys, ${RATE} req/s open loop: qid hits, misses, filters, items.get; REST and tRPC), ${SHOP.items}-item release, serveNode on 127.0.0.1, production limits`,
 );
-console.log(`${WINDOWS} attack window(s) of ${ATTACK_MS / 1000} s, each between quiet windows of ${QUIET_MS / 1000} s (the baseline, in this run); switches and the kill -9 in attack windows\n`);
+console.log(
+  `${WINDOWS} attack window(s) of ${ATTACK_MS / 1000} s, each between quiet windows of ${QUIET_MS / 1000} s (the baseline, in this run); switches and the kill -9 in attack windows; attack generators at nice ${ATTACKER_NICE}, the publish child at nice ${PUBLISH_NICE}\n`,
+);
 printTable(
   ["windows", "seconds", "requests", "200", "failed", "p50 ms", "p99 ms", "max ms", "p99 vs quiet", "server CPU %"],
   [

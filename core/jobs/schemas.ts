@@ -42,6 +42,8 @@ export const JobConfigSchema = z
         patchGrid: int(1, 64),
         /** The patch CNN's channels, one per conv layer (default: the preset's). */
         cnnChannels: z.array(int(1, 1024)).min(1).max(4),
+        /** Share of stage-2 items with an image trained with a blank title (default 0). */
+        titleDropout: z.number().min(0).max(0.99),
       })
       .partial()
       .strict()

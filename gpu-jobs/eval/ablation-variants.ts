@@ -55,11 +55,12 @@ const REGRESSION = run("mpm-regression", ["--mpm", "regression"], { mpm: "regres
 const GRID8 = run("fusion-grid8", ["--patch-grid", "8"], { patchGrid: 8 });
 const CNN_WIDE = run("fusion-cnn-wide", ["--cnn-channels", "32,64"], { cnnChannels: [32, 64] });
 const CNN_DEEP = run("fusion-cnn-deep", ["--cnn-channels", "16,32,64"], { cnnChannels: [16, 32, 64] });
+const TITLE_DROPOUT = run("fusion-title-dropout", ["--title-dropout", "0.3"], { titleDropout: 0.3 });
 const CLASSIFY = run("fusion-stage1-classify", ["--stage1", "classify", "--stage1-fraction", "0.2"], { stage1: "classify", stage1Fraction: 0.2 });
 
 // Rows whose choices equal the defaults read the default run (trained once, not once per row):
 // which rows those are follows the defaults.
-const RUNS = [DEFAULT, TWO_STAGES, TEXT, CONCAT, IN_BATCH, MBNS, CDNS, BOTH, REGRESSION, GRID8, CNN_WIDE, CNN_DEEP, CLASSIFY];
+const RUNS = [DEFAULT, TWO_STAGES, TEXT, CONCAT, IN_BATCH, MBNS, CDNS, BOTH, REGRESSION, GRID8, CNN_WIDE, CNN_DEEP, CLASSIFY, TITLE_DROPOUT];
 const canonical = (r: AblationRun): AblationRun => RUNS.find((o) => sameTraining(resolvePretrainConfig("cpu", o.overrides), resolvePretrainConfig("cpu", r.overrides)))!;
 
 /** Every row, in table order. */
@@ -81,6 +82,7 @@ export const ABLATION_ROWS: readonly AblationRow[] = (
     { id: "fusion-cnn-deep", aliases: ["cnn-deep"], label: "CNN 16,32,64 (3 layers)", table: "vision", run: CNN_DEEP },
     { id: "fusion-stage1-align", aliases: ["stage1-align"], label: "stage 1 align, 20% of steps", table: "vision", run: TWO_STAGES },
     { id: "fusion-stage1-classify", aliases: ["stage1-classify"], label: "stage 1 classify, 20% of steps", table: "vision", run: CLASSIFY },
+    { id: "fusion-title-dropout", aliases: ["title-dropout"], label: "title dropout 0.3 (stage 2)", table: "vision", run: TITLE_DROPOUT },
   ] as AblationRow[]
 ).map((r) => ({ ...r, run: canonical(r.run) }));
 

@@ -50,11 +50,19 @@ function canonical(x: unknown): unknown {
 /**
  * Whether two configs train the same model (every field but checkpointEvery equal). An absent
  * optional field means its default: a run from before workers existed had one; stage 1 aligned;
- * the patch grid was the import's (always 4: import has no grid flag); the CNN was the preset's.
+ * the patch grid was the import's (always 4: import has no grid flag); the CNN was the preset's;
+ * no title dropout.
  */
 export function sameTraining(a: PretrainConfig, b: PretrainConfig): boolean {
   const one = (c: PretrainConfig) =>
-    canonical({ ...c, workers: c.workers ?? 1, stage1: c.stage1 ?? "align", patchGrid: c.patchGrid ?? 4, cnnChannels: c.cnnChannels ?? PRESETS[c.preset]?.cnnChannels ?? null });
+    canonical({
+      ...c,
+      workers: c.workers ?? 1,
+      stage1: c.stage1 ?? "align",
+      patchGrid: c.patchGrid ?? 4,
+      cnnChannels: c.cnnChannels ?? PRESETS[c.preset]?.cnnChannels ?? null,
+      titleDropout: c.titleDropout ?? 0,
+    });
   return JSON.stringify(one(a)) === JSON.stringify(one(b));
 }
 

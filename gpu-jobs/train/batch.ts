@@ -60,8 +60,12 @@ function maskTokens(tokens: Int32Array, rate: number, rnd: () => number): { labe
   return { labels, mask };
 }
 
-/** Assemble the batch of pairs `pairIdx` for step `step`. */
-export function buildBatch(data: TrainingData, tokenizer: Tokenizer, cfg: ModelConfig, pairIdx: Int32Array, step: number, seed: number, rates: MaskRates): HostBatch {
+/**
+ * Assemble the batch of pairs `pairIdx` for step `step`. With `titleDropout` > 0 that share of the
+ * items with an image get an all-[PAD] title (drawn from their own stream, so 0 leaves every other
+ * draw as it was): the item vector must then carry what the image shows.
+ */
+export function buildBatch(data: TrainingData, tokenizer: Tokenizer, cfg: ModelConfig, pairIdx: Int32Array, step: number, seed: number, rates: MaskRates, titleDropout = 0): HostBatch {
   const b = pairIdx.length;
   const items = Int32Array.from(pairIdx, (p) => data.pairs.item[p]!);
   const queryTokens = tokenizer.encodeBatch(
@@ -72,13 +76,17 @@ export function buildBatch(data: TrainingData, tokenizer: Tokenizer, cfg: ModelC
     Array.from(items, (r) => data.items.titles[r]!),
     cfg.maxTitleLen,
   );
+  const p = numPatches(cfg);
+  const image = inputShapeOf(cfg);
+  const imageMask = imageMaskOf(data.items, items, image);
+  if (titleDropout > 0) {
+    const drop = stream(seed, `titles:${step}`);
+    for (let i = 0; i < b; i++) if (imageMask[i] && drop.next() < titleDropout) titleTokens.fill(SPECIAL_TOKENS.PAD, i * cfg.maxTitleLen, (i + 1) * cfg.maxTitleLen);
+  }
   const rng = stream(seed, `masks:${step}`);
   const rnd = () => rng.next();
   const q = maskTokens(queryTokens, rates.tokens, rnd);
   const t = maskTokens(titleTokens, rates.tokens, rnd);
-  const p = numPatches(cfg);
-  const image = inputShapeOf(cfg);
-  const imageMask = imageMaskOf(data.items, items, image);
   const maskedPatches = new Float32Array(b * p);
   for (let i = 0; i < b; i++) {
     if (!imageMask[i]) continue;

@@ -53,6 +53,8 @@ export interface PretrainConfig {
   patchGrid?: number;
   /** The patch CNN's output channels, one per 3×3 conv layer (width and depth). Absent: the preset's (cpu 16,32). */
   cnnChannels?: number[];
+  /** Share of stage-2 items with an image whose title is blanked (all [PAD]) in a batch, so the image side must carry the item. Absent: 0. */
+  titleDropout?: number;
 }
 
 /** What stage 1 trains the vision side on. */
@@ -153,6 +155,10 @@ export function resolvePretrainConfig(preset: PresetName, o: PretrainOverrides =
     if (c.stage1 === "classify" && c.fusion === "text") bad("stage1", "classify trains the image side: use fusion fusion or concat, not text", c.stage1);
   }
   if (c.patchGrid !== undefined) int("patchGrid", c.patchGrid, 1);
+  if (c.titleDropout !== undefined) {
+    if (!(c.titleDropout >= 0 && c.titleDropout < 1)) bad("titleDropout", "must be in [0, 1), e.g. 0.3", c.titleDropout);
+    if (c.fusion === "text" && c.titleDropout > 0) bad("titleDropout", "blanks titles for the image side to carry: use fusion fusion or concat, not text", c.titleDropout);
+  }
   if (c.cnnChannels !== undefined) {
     const ch = c.cnnChannels;
     if (!Array.isArray(ch) || ch.length < 1 || ch.length > MAX_CNN_LAYERS || !ch.every((x) => Number.isInteger(x) && x >= 1 && x <= 1024)) {

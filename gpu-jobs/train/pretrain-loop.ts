@@ -176,7 +176,7 @@ export async function trainLoop(o: LoopOptions): Promise<{ model: Model; last: S
     const stage: 1 | 2 = step < stage1Steps ? 1 : 2;
     const pairs = sampler.next(); // the global batch: every worker draws the same
     const mine = world === 1 ? pairs : pairs.subarray(own.start, own.end);
-    const h = buildBatch(data, tokenizer, modelConfig, mine, step, shardSeed(cfg.seed, rank), cfg.maskRate);
+    const h = buildBatch(data, tokenizer, modelConfig, mine, step, shardSeed(cfg.seed, rank), cfg.maskRate, stage === 2 ? (cfg.titleDropout ?? 0) : 0);
     const t = toTensors(h, modelConfig);
     const items = world === 1 ? h.items : Int32Array.from(pairs, (p) => data.pairs.item[p]!);
     const mbnsOn = !!bank && stage === 2 && activeAt(step, cfg.steps, cfg.mbns.startFraction) && bank.size > 0;

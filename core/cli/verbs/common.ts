@@ -54,7 +54,7 @@ export const IMAGE_ENCODER_HELP = {
   reuse: "the image encoder the run was trained with, when it is no longer at the path it recorded (a different one is refused)",
 } as const;
 
-/** Flags that shape the vision side of pre-training (`vitrine pretrain` and `retrain`; job config pretrain.stage1 / patchGrid / cnnChannels). */
+/** Flags that shape the vision side of pre-training (`vitrine pretrain` and `retrain`; job config pretrain.stage1 / patchGrid / cnnChannels / titleDropout). */
 export const VISION_FLAGS = {
   stage1: {
     type: "enum",
@@ -72,6 +72,14 @@ export const VISION_FLAGS = {
     value: "C1,C2,...",
     defaultText: "by preset (cpu 16,32)",
     help: "the patch CNN's channels, one per 3×3 conv layer (width and depth, 1–4 layers; each halves the patch side)",
+    group: "model",
+  },
+  "title-dropout": {
+    type: "number",
+    min: 0,
+    max: 0.99,
+    defaultText: "0",
+    help: "share of items with an image trained with a blank title in stage 2, so the item vector learns what the image shows (for catalogs whose titles leave the type out)",
     group: "model",
   },
 } as const;

@@ -22,6 +22,7 @@ export const ABLATION_ROW_IDS = [
   "fusion-cnn-deep",
   "fusion-stage1-align",
   "fusion-stage1-classify",
+  "fusion-title-dropout",
 ] as const;
 
 export const EVAL = defineVerb({

@@ -27,7 +27,7 @@ import { queryTargets } from "../train/encode-all.ts";
 import { loadEvalFile, type EvalSet } from "./eval-file.ts";
 import { buildEvalQueries, type JudgmentInput } from "./eval-queries.ts";
 import type { ExampleQuery, VariantResult } from "./report.ts";
-import { loadTitleOmitsSlice } from "./slices.ts";
+import { loadTitleSlices } from "./slices.ts";
 
 /** Cut-off of every eval ranking (the largest K of the metrics). */
 export const EVAL_TOP_K = 200;
@@ -64,7 +64,7 @@ export interface EvalContext {
   logged: LoggedQuery[];
   /** Graded judgments (empty when none). */
   judgments: JudgmentInput[];
-  /** Slices reported beside overall: unseen/seen pairs, head/tail queries, cold items, title omits. */
+  /** Slices reported beside overall: unseen/seen pairs, head/tail queries, cold items, title omits / names the queried attribute (built-in datasets). */
   slices: Slice[];
   /** (query, item) pairs in the test queries whose pair never occurs in the training clicks. */
   unseenPairs: number;
@@ -163,8 +163,7 @@ export async function loadEvalContext(dataDir: string, src: EvalSourceOptions = 
     { name: SLICES.tail, query: (q) => !trainQueries.has(queries[q]!) },
     { name: SLICES.cold, item: (_q, row) => !trainItems.has(row) },
   ];
-  const omits = await loadTitleOmitsSlice(sourceDir, { queries, itemIds: ids });
-  if (omits) slices.push(omits);
+  slices.push(...(await loadTitleSlices(sourceDir, { queries, itemIds: ids })));
   let unseenPairs = 0;
   targets.forEach((t, q) => t.forEach((row) => void (seenPair(q, row) ? 0 : unseenPairs++)));
   const logged = await readLoggedQueries(db, manifest.tables[IMPORT_TABLES.clicks]);

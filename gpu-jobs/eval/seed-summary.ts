@@ -5,7 +5,7 @@ import type { MetricSet, MetricsTable } from "../../core/index.ts";
 import { SLICES } from "./eval-context.ts";
 import type { ModelProbe } from "./model-probe.ts";
 import { PROBE_COLUMNS } from "./report-table.ts";
-import { TITLE_OMITS_SLICE } from "./slices.ts";
+import { TITLE_NAMES_SLICE, TITLE_OMITS_SLICE } from "./slices.ts";
 
 /** One ablation row's results, one entry per seed. */
 export interface SeedRow {
@@ -64,6 +64,7 @@ const COLUMNS: Pick[] = [
   { head: "tail R@100", get: (t) => t.slices[SLICES.tail]?.recall[100] },
   { head: "cold R@100", get: (t) => t.slices[SLICES.cold]?.recall[100] },
   { head: "title-omits R@100", get: (t) => t.slices[TITLE_OMITS_SLICE]?.recall[100] },
+  { head: "title-names R@100", get: (t) => t.slices[TITLE_NAMES_SLICE]?.recall[100] },
   { head: "overall NDCG@10", get: (t) => t.overall.ndcg10 },
 ];
 

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { canonicalTerms, evaluateRankings } from "../../core/index.ts";
 import { buildEvalQueries } from "./eval-queries.ts";
-import { loadTitleOmitsSlice, readDatasetTruth, titleOmitsQueriedAttribute } from "./slices.ts";
+import { loadTitleSlices, readDatasetTruth, TITLE_NAMES_SLICE, TITLE_OMITS_SLICE, titleNamesQueriedAttributes, titleOmitsQueriedAttribute } from "./slices.ts";
 
 const jsonl = (rows: object[]) => rows.map((r) => JSON.stringify(r)).join("\n") + "\n";
 const truth = (id: string, type: string, c: boolean, p: boolean, t = true) => ({ id, type, title_mentions_colour: c, title_mentions_pattern: p, title_mentions_type: t });
@@ -22,6 +22,11 @@ describe("title-omits-attribute slice", () => {
     expect(titleOmitsQueriedAttribute({ type: "sneaker", brand: "Acme" }, fm)).toBe(true);
     expect(titleOmitsQueriedAttribute({ brand: "Acme" }, fm)).toBe(false); // brand is not an omittable attribute
     expect(titleOmitsQueriedAttribute({ type: "sneaker", colour: "red" }, fm, ["colour"])).toBe(true);
+    // The complement among pairs that ask an omittable attribute.
+    expect(titleNamesQueriedAttributes({ type: "dress", pattern: "striped" }, demoItem)).toBe(true);
+    expect(titleNamesQueriedAttributes({ type: "dress", colour: "red", pattern: "striped" }, demoItem)).toBe(false); // colour missing
+    expect(titleNamesQueriedAttributes({ brand: "Acme" }, fm)).toBe(false); // asks nothing omittable: in neither slice
+    expect(titleNamesQueriedAttributes({ type: "sneaker" }, fm)).toBe(false);
   });
 
   it("reads a dataset folder, keys queries by canonical terms, and slices recall", async () => {
@@ -39,11 +44,15 @@ describe("title-omits-attribute slice", () => {
     );
     const itemIds = ["i0", "i1", "i2"];
     const queries = [canonicalTerms("red dress"), canonicalTerms("shirt"), "unknown query"];
-    const slice = (await loadTitleOmitsSlice(dir, { queries, itemIds }))!;
-    expect(slice.item!(0, 0)).toBe(false); // i0 names the colour
-    expect(slice.item!(0, 1)).toBe(true); // i1 omits it
-    expect(slice.item!(1, 2)).toBe(false); // only the type is asked and the title names it
-    expect(slice.item!(2, 1)).toBe(false); // unknown query: outside the slice
+    const [slice, names] = await loadTitleSlices(dir, { queries, itemIds });
+    expect([slice!.name, names!.name]).toEqual([TITLE_OMITS_SLICE, TITLE_NAMES_SLICE]);
+    expect(slice!.item!(0, 0)).toBe(false); // i0 names the colour
+    expect(names!.item!(0, 0)).toBe(true);
+    expect(slice!.item!(0, 1)).toBe(true); // i1 omits it
+    expect(names!.item!(0, 1)).toBe(false);
+    expect(slice!.item!(1, 2)).toBe(false); // only the type is asked and the title names it
+    expect(names!.item!(1, 2)).toBe(true);
+    expect(slice!.item!(2, 1) || names!.item!(2, 1)).toBe(false); // unknown query: outside both
 
     // Query 0 clicked i0 and i1, ranked [0, 2, 1]: overall Recall@2 = 1/2; in the slice only i1 counts → 0/1.
     const eq = buildEvalQueries({
@@ -57,9 +66,10 @@ describe("title-omits-attribute slice", () => {
       ],
     });
     expect(eq[0]!.grades).toEqual(new Map([[1, 1]]));
-    const t = evaluateRankings({ queries: eq, ks: [2, 3], slices: [slice] });
+    const t = evaluateRankings({ queries: eq, ks: [2, 3], slices: [slice!, names!] });
     expect(t.overall.recall).toEqual({ 2: 0.5, 3: 1 });
-    expect(t.slices[slice.name]!.recall).toEqual({ 2: 0, 3: 1 });
+    expect(t.slices[TITLE_OMITS_SLICE]!.recall).toEqual({ 2: 0, 3: 1 });
+    expect(t.slices[TITLE_NAMES_SLICE]!.recall).toEqual({ 2: 1, 3: 1 }); // i0, ranked first
   });
 
   it("buildEvalQueries rejects mismatched lengths", () => {

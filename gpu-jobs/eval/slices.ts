@@ -12,6 +12,8 @@ export type QueriedAttribute = "type" | "colour" | "pattern";
 
 /** The default slice name, as the report shows it. */
 export const TITLE_OMITS_SLICE = "title omits queried attribute";
+/** Its complement among pairs whose query asks an omittable attribute: the title names every one asked. */
+export const TITLE_NAMES_SLICE = "title names queried attribute";
 
 /** Ground truth of a generated dataset. */
 export interface DatasetTruth {
@@ -67,23 +69,41 @@ export function titleOmitsQueriedAttribute(intent: Intent, truth: TruthRow, attr
   return attributes.some((a) => intent[a] !== undefined && !truth[MENTIONS[a]]);
 }
 
+/** Whether the intent asks at least one of the attributes and the item's title names every one it asks. */
+export function titleNamesQueriedAttributes(intent: Intent, truth: TruthRow, attributes: readonly QueriedAttribute[] = ALL): boolean {
+  const asked = attributes.filter((a) => intent[a] !== undefined);
+  return asked.length > 0 && asked.every((a) => truth[MENTIONS[a]]);
+}
+
 /** The (query, item) slice of pairs whose item title omits a queried attribute; unknown queries or items are outside it. */
 export function titleOmitsSlice(opts: TitleOmitsSliceOptions): Slice {
+  return truthSlice(opts, opts.name ?? TITLE_OMITS_SLICE, titleOmitsQueriedAttribute);
+}
+
+/**
+ * Its complement among pairs that ask an omittable attribute: the title names all asked (issue
+ * #17's goal compares Recall@100 of the two: what the image must carry against what the title does).
+ */
+export function titleNamesSlice(opts: TitleOmitsSliceOptions): Slice {
+  return truthSlice(opts, TITLE_NAMES_SLICE, titleNamesQueriedAttributes);
+}
+
+function truthSlice(opts: TitleOmitsSliceOptions, name: string, test: (intent: Intent, truth: TruthRow, attrs: readonly QueriedAttribute[]) => boolean): Slice {
   const attrs = opts.attributes ?? ALL;
   const intents = opts.queries.map((q) => opts.truth.intentByTerms.get(q));
   const truths = opts.itemIds.map((id) => opts.truth.truthById.get(id));
   return {
-    name: opts.name ?? TITLE_OMITS_SLICE,
+    name,
     item: (q, row) => {
       const intent = intents[q];
       const truth = truths[row];
-      return intent !== undefined && truth !== undefined && titleOmitsQueriedAttribute(intent, truth, attrs);
+      return intent !== undefined && truth !== undefined && test(intent, truth, attrs);
     },
   };
 }
 
-/** Read the dataset folder and build the slice; null when it holds no truth files. */
-export async function loadTitleOmitsSlice(datasetDir: string, opts: Omit<TitleOmitsSliceOptions, "truth">): Promise<Slice | null> {
+/** Read the dataset folder and build the title-omits and title-names slices; none when it holds no truth files. */
+export async function loadTitleSlices(datasetDir: string, opts: Omit<TitleOmitsSliceOptions, "truth">): Promise<Slice[]> {
   const truth = await readDatasetTruth(datasetDir);
-  return truth && titleOmitsSlice({ ...opts, truth });
+  return truth ? [titleOmitsSlice({ ...opts, truth }), titleNamesSlice({ ...opts, truth })] : [];
 }

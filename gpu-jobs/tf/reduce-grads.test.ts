@@ -28,7 +28,7 @@ describe("Sum and Mean gradients without ones", () => {
       const input = x();
       const grad = tf.grad((v: tf.Tensor) => weighted(tf[op](v, axis, keepDims)))(input);
       // Expected: the weight of the output element each input element reduces into.
-      const axes = tf.util.parseAxisParam(axis ?? null, input.shape);
+      const axes = tf.util.parseAxisParam(axis ?? input.shape.map((_, i) => i), input.shape);
       const outShape = input.shape.map((d, i) => (axes.includes(i) ? 1 : d));
       const count = axes.reduce((n, a) => n * input.shape[a]!, 1);
       const want = new Float32Array(24);

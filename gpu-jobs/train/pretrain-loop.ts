@@ -7,7 +7,7 @@
 // range of the shared weights and moments, and after a second barrier every worker loads all of
 // them, so the replicas stay identical; the memory bank holds the global batch's vectors on every
 // worker. Rank 0 writes metrics and checkpoints.
-import { appendFile } from "node:fs/promises";
+import { appendFileSync } from "node:fs";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { mix32 } from "../../core/index.ts";
@@ -268,7 +268,9 @@ export async function trainLoop(o: LoopOptions): Promise<{ model: Model; last: S
       workers: world,
     };
     if (!lead) continue;
-    await appendFile(metricsPath, `${JSON.stringify(last)}\n`);
+    // Synchronous: an awaited append hops through libuv's thread pool and back, and on a busy machine
+    // that cost rank 0 ~15–25 ms a step, which every other worker then waited for at the barrier.
+    appendFileSync(metricsPath, `${JSON.stringify(last)}\n`);
     o.onStep?.(last);
     if ((step + 1) % cfg.checkpointEvery === 0 || step + 1 === cfg.steps) await save(step + 1);
   }

@@ -17,13 +17,16 @@ import * as tf from "@tensorflow/tfjs";
 import {
   buildBatch,
   createModel,
+  FlatAdam,
   loadTrainingData,
+  packGradients,
   pretrainLoss,
   qimEvalLoss,
   resolveConfig,
   resolvePretrainConfig,
   runPretrain,
   selectBackend,
+  type StepMetrics,
   toTensors,
   trainTokenizer,
 } from "../gpu-jobs/index.ts";
@@ -66,24 +69,35 @@ interface ScalingRow {
   samplesPerSec: number;
   startSec: number;
   syncMs: number;
+  /** Of syncMs, blocked at barriers. */
+  waitMs: number;
+  /** Rank 0's mean ms/step per stage (StepMetrics.ms) after the warm-up. */
+  stages: { batch: number; forwardBackward: number; optimizer: number };
   heldOutQim: number;
 }
 const scaling: ScalingRow[] = [];
+// Mean of a per-step figure over the timed steps (after the warm-up).
+const after = (ms: StepMetrics["ms"][], pick: (m: StepMetrics["ms"]) => number) => {
+  const timed = ms.slice(WARMUP + 1);
+  return timed.reduce((a, m) => a + pick(m), 0) / timed.length;
+};
 const tmp = await mkdtemp(join(tmpdir(), "vitrine-bench-train-"));
 for (const seed of seeds) {
   for (const workers of workerCounts) {
     const config = resolvePretrainConfig("cpu", { steps, seed, workers, checkpointEvery: steps });
     const stamps: number[] = [];
-    const sync: number[] = [];
+    const ms: StepMetrics["ms"][] = [];
     const t0 = performance.now();
-    const r = await runPretrain({ dataDir, runDir: join(tmp, `w${workers}-s${seed}`), config, backend: "wasm", data, onStep: (m) => (stamps.push(performance.now()), sync.push(m.ms.sync ?? 0)) });
+    const r = await runPretrain({ dataDir, runDir: join(tmp, `w${workers}-s${seed}`), config, backend: "wasm", data, onStep: (m) => (stamps.push(performance.now()), ms.push(m.ms)) });
     const timed = stamps.length - 1 - WARMUP;
     const row = {
       workers,
       seed,
       samplesPerSec: (timed * config.batchSize * 1000) / (stamps.at(-1)! - stamps[WARMUP]!),
       startSec: (stamps[0]! - t0) / 1000,
-      syncMs: sync.slice(WARMUP + 1).reduce((a, b) => a + b, 0) / timed,
+      syncMs: after(ms, (m) => m.sync ?? 0),
+      waitMs: after(ms, (m) => m.wait ?? 0),
+      stages: { batch: after(ms, (m) => m.batch), forwardBackward: after(ms, (m) => m.forwardBackward), optimizer: after(ms, (m) => m.optimizer) },
       heldOutQim: qimEvalLoss(r.model, r.tokenizer, heldOut, config.temperature),
     };
     r.model.dispose();
@@ -114,6 +128,23 @@ printTable(
   }),
 );
 
+console.log("\nper step, ms (rank 0, mean after the warm-up): sync = packing, averaging and the barriers; wait = of it, blocked for the other workers\n");
+printTable(
+  ["workers", "batch", "forward+backward", "optimizer", "sync", "wait", "step"],
+  byWorkers.map((rows) => {
+    const m = (pick: (r: ScalingRow) => number) => mean(rows.map(pick));
+    return [
+      rows[0]!.workers,
+      m((r) => r.stages.batch).toFixed(1),
+      m((r) => r.stages.forwardBackward).toFixed(1),
+      m((r) => r.stages.optimizer).toFixed(1),
+      m((r) => r.syncMs).toFixed(1),
+      m((r) => r.waitMs).toFixed(1),
+      ((base.batchSize * 1000) / m((r) => r.samplesPerSec)).toFixed(1),
+    ];
+  }),
+);
+
 // 2. One worker's step at the shard sizes of more workers (forward + backward + Adam, in-process).
 const tokenizer = trainTokenizer([...data.items.titles, ...data.pairs.query], { vocabSize: base.vocabSize });
 const mc = resolveConfig("cpu", { vocabSize: tokenizer.vocabSize, dim: base.dim, seed: base.seed, patchSize: data.items.thumbSize / data.items.grid });
@@ -122,7 +153,12 @@ function stepMs(batch: number, n: number): number {
   const model = createModel(mc);
   const temp = tf.variable(tf.scalar(0.1));
   const vars = [...model.variables.values(), temp];
-  const opt = tf.train.adam(base.lr);
+  const opt = new FlatAdam(
+    vars.map((v) => ({ name: v.name, shape: v.shape, size: v.size })),
+    { lr: base.lr },
+  ); // the loop's optimizer (train/flat-adam.ts)
+  const grad = new Float32Array(opt.size);
+  opt.readVariables(vars);
   let total = 0;
   for (let s = 0; s <= n; s++) {
     const idx = Int32Array.from({ length: batch }, (_, i) => (s * batch + i) % data.pairs.item.length);
@@ -135,14 +171,15 @@ function stepMs(batch: number, n: number): number {
       return r.total;
     }, vars);
     value.dataSync();
-    opt.applyGradients(grads as unknown as Parameters<typeof opt.applyGradients>[0]);
+    packGradients(grad, vars, (name) => (grads[name]?.dataSync() as Float32Array | undefined) ?? null);
+    opt.update(grad);
+    opt.writeVariables(vars);
     vars[0]!.dataSync();
     if (s > 0) total += performance.now() - t0;
     tf.dispose([value, ...Object.values(grads), ...Object.values(t)]);
   }
   model.dispose();
   temp.dispose();
-  opt.dispose();
   return total / n;
 }
 const shards = [64, 32, 16, 8, 4];

@@ -15,8 +15,9 @@
 //     TrainingData
 //   trainTokenizer                             the WordPiece vocabulary from titles + queries
 //   resolvePretrainConfig, PretrainConfig,     one pre-training step's pieces: config, batch, loss
-//     buildBatch, toTensors, pretrainLoss
-//   runPretrain, qimEvalLoss                   a whole pre-training run (on 1..N workers); a fixed-set QIM loss
+//     buildBatch, toTensors, pretrainLoss,
+//     FlatAdam, packGradients                    and its optimizer (Adam over the flat parameter vector)
+//   runPretrain, StepMetrics, qimEvalLoss      a whole pre-training run (on 1..N workers), its per-step report; a fixed-set QIM loss
 //   loadLatestCheckpoint                       a run's latest checkpoint
 //   exportGraphs, ExportError                  the towers as ONNX graphs
 //   loadEvalContext, EvalContext,              offline evaluation: the test queries of an import,
@@ -33,7 +34,9 @@ export { trainTokenizer } from "./tokenizer/index.ts";
 export { resolvePretrainConfig, type PretrainConfig, type PretrainOverrides } from "./train/pretrain-config.ts";
 export { buildBatch, toTensors } from "./train/batch.ts";
 export { pretrainLoss } from "./train/pretrain-loss.ts";
-export { runPretrain } from "./train/pretrain.ts";
+export { FlatAdam } from "./train/flat-adam.ts";
+export { packGradients } from "./train/collective.ts";
+export { runPretrain, type StepMetrics } from "./train/pretrain.ts";
 export { qimEvalLoss } from "./train/qim-eval.ts";
 export { loadLatestCheckpoint } from "./train/checkpoint.ts";
 export { exportGraphs, ExportError } from "./onnx/index.ts";

@@ -3,6 +3,7 @@
 // install everywhere, so they are imported dynamically and never required.
 import * as tfjs from "@tensorflow/tfjs";
 import { TrainError } from "../errors.ts";
+import { installReduceGradients } from "./reduce-grads.ts";
 import { shareUnchangedTensorsOnWasm } from "./wasm-kernels.ts";
 
 /** The TF.js namespace every gpu-jobs module computes with. */
@@ -104,10 +105,15 @@ async function attempt(name: BackendName): Promise<Attempt> {
       // The threaded build needs Web Workers, which never start in Node: ask for the SIMD build.
       tfjs.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
       const a = await activate(tfjs, "wasm");
-      if (a.ok) shareUnchangedTensorsOnWasm();
+      if (a.ok) {
+        shareUnchangedTensorsOnWasm();
+        installReduceGradients();
+      }
       return a;
     }
-    return await activate(tfjs, "cpu");
+    const a = await activate(tfjs, "cpu");
+    if (a.ok) installReduceGradients();
+    return a;
   } catch (err) {
     return { ok: false, reason: `failed to start (${message(err)})` };
   }

@@ -54,7 +54,14 @@ async function pack(entries: { name: string; tensor: tfType.Tensor }[], base: nu
 }
 
 /** Write checkpoint `step` into runDir and point `latest` at it; keeps the newest `keep` checkpoints. */
-export async function saveCheckpoint<S>(runDir: string, step: number, variables: Map<string, tfType.Tensor>, optimizer: tfType.Optimizer | null, state: S, keep = 2): Promise<string> {
+export async function saveCheckpoint<S>(
+  runDir: string,
+  step: number,
+  variables: Map<string, tfType.Tensor>,
+  optimizer: Pick<tfType.Optimizer, "getWeights"> | null,
+  state: S,
+  keep = 2,
+): Promise<string> {
   await mkdir(runDir, { recursive: true });
   const name = `ckpt-${String(step).padStart(8, "0")}`;
   const dir = join(runDir, name);
@@ -68,7 +75,7 @@ export async function saveCheckpoint<S>(runDir: string, step: number, variables:
     optWeights.map((x) => ({ name: x.name, tensor: x.tensor })),
     w.end,
   );
-  // getWeights returns the optimizer's own slot variables plus a fresh iteration-count tensor.
+  // tf.train.adam returns its own slot variables plus a fresh iteration-count tensor (FlatAdam: all fresh).
   for (const x of optWeights) if (!("trainable" in x.tensor)) x.tensor.dispose();
   const all = new Float32Array(o.end);
   let at = 0;

@@ -53,4 +53,22 @@ describe("Collective over worker threads", () => {
     expect(() => c.writeScalars(0, [1])).toThrow(/expected 2/);
     expect(() => createCollectiveBuffers({ world: 0, gradSize: 1, rows: 1, rowDim: 1, scalars: 1 })).toThrow(TrainError);
   });
+
+  it("shared Adam state: the ranks' parameter ranges tile the vector; absent unless asked for", () => {
+    const shared = createCollectiveBuffers({ world: 3, gradSize: 10, rows: 3, rowDim: 1, scalars: 1, sharedAdam: true });
+    const ranges = [0, 1, 2].map((r) => new Collective(shared, r).paramRange());
+    expect(ranges).toEqual([
+      { lo: 0, hi: 3 },
+      { lo: 3, hi: 6 },
+      { lo: 6, hi: 10 },
+    ]);
+    const a = new Collective(shared, 0).adamState();
+    const b = new Collective(shared, 2).adamState();
+    b.weights[9] = 4; // every rank sees the same memory
+    expect(a.weights[9]).toBe(4);
+    expect([a.m.length, a.v.length, a.weights.length]).toEqual([10, 10, 10]);
+    const plain = createCollectiveBuffers({ world: 2, gradSize: 10, rows: 2, rowDim: 1, scalars: 1 });
+    expect(plain.adam.byteLength).toBe(0);
+    expect(() => new Collective(plain, 0).adamState()).toThrow(/without sharedAdam/);
+  });
 });

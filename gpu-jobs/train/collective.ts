@@ -8,10 +8,15 @@
 // gradients and applies them with its own replica of the optimizer: no weight broadcast, and the
 // replicas stay identical step after step (wasm arithmetic is deterministic).
 //
+// Optimizer (pre-training): the weights and Adam's moments live in shared memory too, and each
+// worker updates only its own range of them (train/flat-adam.ts), then waits at a second barrier
+// and loads every range into its replica: the update is split instead of repeated (ZeRO-1 style).
+//
 // Each buffer exists twice and step t uses copy t mod 2: a worker that runs ahead writes step
 // t+1's copy while a slower one still reads step t's. It cannot get two steps ahead, because step
 // t+1's barrier waits for the slow worker, which has finished reading step t by then.
 import { TrainError } from "../errors.ts";
+import type { FlatAdamState } from "./flat-adam.ts";
 
 /** The shared buffers of one group; made by the coordinator, posted to every worker. */
 export interface CollectiveBuffers {
@@ -33,6 +38,8 @@ export interface CollectiveBuffers {
   exchange: SharedArrayBuffer;
   /** float64 [2, world, scalars]. */
   scalarSlots: SharedArrayBuffer;
+  /** float32 [3, gradSize]: Adam's first and second moments and the weights (empty without sharedAdam). */
+  adam: SharedArrayBuffer;
 }
 
 /** Sizes of a group's buffers. */
@@ -47,6 +54,8 @@ export interface CollectiveSizes {
   rowDim: number;
   /** Scalars per worker per step. */
   scalars: number;
+  /** Hold the weights and Adam's moments in shared memory, each worker updating its paramRange (default false). */
+  sharedAdam?: boolean;
 }
 
 const ARRIVED = 0;
@@ -56,8 +65,10 @@ const ABORTED = 2;
 /** Allocate a group's shared buffers. */
 export function createCollectiveBuffers(s: CollectiveSizes): CollectiveBuffers {
   if (!Number.isInteger(s.world) || s.world < 1) throw new TrainError("BAD_OPTION", `workers must be an integer >= 1; got ${s.world}`);
+  const { sharedAdam, ...sizes } = s;
   return {
-    ...s,
+    ...sizes,
+    adam: new SharedArrayBuffer(sharedAdam ? 3 * s.gradSize * 4 : 0),
     control: new SharedArrayBuffer(3 * 4),
     grads: new SharedArrayBuffer(2 * s.world * s.gradSize * 4),
     exchange: new SharedArrayBuffer(2 * s.rows * s.rowDim * 4),
@@ -80,14 +91,32 @@ export class GroupAborted extends Error {
   }
 }
 
+/**
+ * Write gradients into `slot`, variable by variable in `vars`' order (the flat layout every worker
+ * and FlatAdam share); a variable without a gradient this step gets zeros. `read` gives a
+ * gradient's values (the caller's tensor library stays out of this module).
+ */
+export function packGradients(slot: Float32Array, vars: readonly { name: string; size: number }[], read: (name: string) => Float32Array | null): void {
+  let at = 0;
+  for (const v of vars) {
+    const g = read(v.name);
+    if (g) slot.set(g, at);
+    else slot.fill(0, at, at + v.size);
+    at += v.size;
+  }
+}
+
 /** One worker's handle on the group's buffers. */
 export class Collective {
   /** Workers in the group. */
   readonly world: number;
+  /** Milliseconds this worker has spent blocked at barriers (waiting for the others), in all. */
+  waitedMs = 0;
   private readonly control: Int32Array;
   private readonly grads: Float32Array;
   private readonly exchange: Float32Array;
   private readonly scalarSlots: Float64Array;
+  private mean: Float32Array | null = null;
 
   constructor(
     private readonly buffers: CollectiveBuffers,
@@ -114,10 +143,25 @@ export class Collective {
       Atomics.notify(c, GENERATION);
       return;
     }
+    const t0 = performance.now();
     while (Atomics.load(c, GENERATION) === generation) {
       if (Atomics.load(c, ABORTED)) throw new GroupAborted();
       Atomics.wait(c, GENERATION, generation, 1_000);
     }
+    this.waitedMs += performance.now() - t0;
+  }
+
+  /** This worker's share [lo, hi) of the flat parameters: the range of the shared weights and moments its optimizer updates. */
+  paramRange(): { lo: number; hi: number } {
+    const n = this.buffers.gradSize;
+    return { lo: Math.floor((this.rank * n) / this.world), hi: Math.floor(((this.rank + 1) * n) / this.world) };
+  }
+
+  /** The shared weights and Adam moments (createCollectiveBuffers with sharedAdam). */
+  adamState(): FlatAdamState {
+    const n = this.buffers.gradSize;
+    if (this.buffers.adam.byteLength !== 3 * n * 4) throw new Error("adamState: the group's buffers were made without sharedAdam");
+    return { m: new Float32Array(this.buffers.adam, 0, n), v: new Float32Array(this.buffers.adam, n * 4, n), weights: new Float32Array(this.buffers.adam, 2 * n * 4, n) };
   }
 
   /** This worker's gradient slot of step `step` (write the flat gradient here, then allReduceMean). */
@@ -126,28 +170,21 @@ export class Collective {
     return this.grads.subarray(((step % 2) * this.world + this.rank) * n, ((step % 2) * this.world + this.rank + 1) * n);
   }
 
-  /**
-   * Write this worker's gradients of step `step` into its slot, variable by variable in `vars`'
-   * order (the order every worker shares); a variable without a gradient this step writes zeros.
-   * `read` gives a gradient's values (the caller's tensor library stays out of this module).
-   */
+  /** Write this worker's gradients of step `step` into its slot (packGradients). */
   writeGradients(step: number, vars: readonly { name: string; size: number }[], read: (name: string) => Float32Array | null): void {
-    const slot = this.gradSlot(step);
-    let at = 0;
-    for (const v of vars) {
-      const g = read(v.name);
-      if (g) slot.set(g, at);
-      else slot.fill(0, at, at + v.size);
-      at += v.size;
-    }
+    packGradients(this.gradSlot(step), vars, read);
   }
 
-  /** After every worker filled its gradSlot(step): barrier, then the mean of all slots summed in rank order (the same bits on every worker). */
+  /**
+   * After every worker filled its gradSlot(step): barrier, then the mean of all slots summed in rank
+   * order (the same bits on every worker). The array is reused: valid until the next call.
+   */
   allReduceMean(step: number): Float32Array {
     this.barrier();
     const n = this.buffers.gradSize;
     const base = (step % 2) * this.world * n;
-    const out = new Float32Array(n);
+    this.mean ??= new Float32Array(n);
+    const out = this.mean;
     const g = this.grads;
     if (this.world === 2) {
       // The common case without the inner loop.

@@ -4,7 +4,7 @@
 // of the pairs; gradients are averaged through train/collective.ts and each worker applies the mean
 // with its own Adam. A row's sampled-softmax loss depends only on its query, its positive and the
 // shared negatives, so N workers optimise exactly the one-worker objective.
-import { appendFile } from "node:fs/promises";
+import { appendFileSync } from "node:fs";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { stream, weightedIndexSampler } from "../../core/index.ts";
@@ -148,7 +148,7 @@ export async function finetuneLoop(o: FinetuneLoopOptions): Promise<number | nul
     optimizer.applyGradients(ordered as unknown as Parameters<typeof optimizer.applyGradients>[0]);
     tf.dispose([value, ...Object.values(grads), ...Object.values(ordered)]);
     if (group && group.rank !== 0) continue;
-    await appendFile(metricsPath, `${JSON.stringify({ step: step + 1, loss: lastLoss })}\n`);
+    appendFileSync(metricsPath, `${JSON.stringify({ step: step + 1, loss: lastLoss })}\n`); // synchronous, as in pretrain-loop.ts: an awaited append stalls the group
     o.onStep?.({ step: step + 1, steps: s.steps, loss: lastLoss });
     if ((step + 1) % s.checkpointEvery === 0 || step + 1 === s.steps) await saveCheckpoint(o.runDir, step + 1, head.vars, optimizer, { ...s, sampler: sampler.state() });
   }

@@ -3,10 +3,11 @@
 // thread) it trains on the whole batch. In a data-parallel group (train/pretrain-worker.ts) every
 // worker draws the same global batch and trains on its shard: after the item-tower forward it
 // posts its item vectors and takes the other workers' as CDNS negatives; after the backward the
-// gradients are averaged (train/collective.ts) and every worker applies the same average with its
-// own Adam, so the replicas stay identical; the memory bank holds the global batch's vectors on
-// every worker. Rank 0 writes metrics and checkpoints.
-import { appendFile } from "node:fs/promises";
+// gradients are averaged (train/collective.ts), each worker runs Adam (train/flat-adam.ts) on its
+// range of the shared weights and moments, and after a second barrier every worker loads all of
+// them, so the replicas stay identical; the memory bank holds the global batch's vectors on every
+// worker. Rank 0 writes metrics and checkpoints.
+import { appendFileSync } from "node:fs";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { mix32 } from "../../core/index.ts";
@@ -18,7 +19,8 @@ import { createModel, type Model } from "../model/towers.ts";
 import { activeAt, crossDeviceNegatives, MemoryBank, splitReplicas } from "../negatives/index.ts";
 import { buildBatch, toTensors } from "./batch.ts";
 import { restoreInto, saveCheckpoint, type LoadedCheckpoint } from "./checkpoint.ts";
-import type { Collective } from "./collective.ts";
+import { packGradients, type Collective } from "./collective.ts";
+import { FlatAdam } from "./flat-adam.ts";
 import type { PretrainConfig } from "./pretrain-config.ts";
 import { stage1Classifier } from "./stage1-classify.ts";
 import { pretrainLoss, type CrossDeviceSource } from "./pretrain-loss.ts";
@@ -33,8 +35,8 @@ export interface StepMetrics {
   parts: Record<string, number>;
   /** Global batch over the step's wall time. */
   samplesPerSec: number;
-  /** Milliseconds: batch assembly, forward+backward, optimizer update, and (workers) waiting for and averaging with the others. */
-  ms: { batch: number; forwardBackward: number; optimizer: number; sync?: number };
+  /** Milliseconds: batch assembly, forward+backward, optimizer update (this worker's range), and (workers) exchanging with the others: sync in all, wait of it blocked at barriers. */
+  ms: { batch: number; forwardBackward: number; optimizer: number; sync?: number; wait?: number };
   mbns: boolean;
   cdns: boolean;
   tensors: number;
@@ -83,8 +85,6 @@ export const LOSS_PARTS = ["align", "classify", "mlm", "mpm", "qic", "qim", "qim
 /** Each rank draws its dropout masks from its own range of call numbers. */
 const DROPOUT_STRIDE = 2 ** 32;
 
-type AdamInternals = { accBeta1?: tf.Variable; accBeta2?: tf.Variable };
-
 /** The seed of worker `rank`'s MLM/MPM masks: the run's seed for rank 0 (so one worker draws what it always drew). */
 export function shardSeed(seed: number, rank: number): number {
   return rank === 0 ? seed : mix32((seed ^ Math.imul(rank, 0x9e3779b1)) >>> 0);
@@ -106,7 +106,13 @@ export async function trainLoop(o: LoopOptions): Promise<{ model: Model; last: S
   const classifier = stage1Classifier(cfg, modelConfig, data.items);
   const variables = trainedVariables(model, mpmTemperature, classifier?.head);
   const varList = [...variables.values()];
-  const optimizer = tf.train.adam(cfg.lr);
+  // Alone: one Adam over every parameter. In a group: the shared weights and moments, this worker's range of them.
+  const optimizer = new FlatAdam(
+    varList.map((v) => ({ name: v.name, shape: v.shape, size: v.size })),
+    { lr: cfg.lr, ...(group ? { state: group.adamState() } : {}) },
+  );
+  const { lo, hi } = group ? group.paramRange() : { lo: 0, hi: optimizer.size };
+  const flatGrad = group ? null : new Float32Array(optimizer.size);
   const sampler = createPairSampler({ n: data.pairs.item.length, batchSize: cfg.batchSize, seed: cfg.seed, weights: data.pairs.weight });
   const bank = cfg.mbns.enabled ? new MemoryBank({ capacity: cfg.mbns.batches }) : null;
   const logQ = Float32Array.from(data.itemFrequency, (f) => Math.log(f));
@@ -116,16 +122,10 @@ export async function trainLoop(o: LoopOptions): Promise<{ model: Model; last: S
   let start = 0;
   model.dropoutCalls = rank * DROPOUT_STRIDE;
   if (ckpt) {
-    await restoreInto(tf, ckpt, variables, optimizer);
+    await restoreInto(tf, ckpt, variables, null);
+    optimizer.restore(ckpt.optimizer, ckpt.state.adamAcc, lo, hi);
     sampler.fromState(ckpt.state.sampler);
     model.dropoutCalls = ckpt.state.dropoutCalls + rank * DROPOUT_STRIDE;
-    const acc = optimizer as unknown as AdamInternals;
-    if (ckpt.state.adamAcc && acc.accBeta1 && acc.accBeta2) {
-      tf.tidy(() => {
-        acc.accBeta1!.assign(tf.scalar(ckpt.state.adamAcc![0]));
-        acc.accBeta2!.assign(tf.scalar(ckpt.state.adamAcc![1]));
-      });
-    }
     const bv = ckpt.tensors.get("bank/vectors");
     const bq = ckpt.tensors.get("bank/logQ");
     if (bank && bv && bq) {
@@ -137,6 +137,7 @@ export async function trainLoop(o: LoopOptions): Promise<{ model: Model; last: S
     }
     start = ckpt.step;
   }
+  optimizer.readVariables(varList, lo, hi); // every replica starts equal: each fills its own range
 
   if (ckpt) o.log(`resuming ${runDir} at step ${ckpt.step} of ${cfg.steps}`);
   if (classifier) o.log(`stage 1 classifies ${classifier.head.get("stage1/classify.b")!.size} categories (${classifier.classOf.filter((c) => c >= 0).length} items with an image and one)`);
@@ -156,8 +157,6 @@ export async function trainLoop(o: LoopOptions): Promise<{ model: Model; last: S
       extra.set("bank/vectors", neg.vectors);
       extra.set("bank/logQ", neg.logQ);
     }
-    const acc = optimizer as unknown as AdamInternals;
-    const adamAcc: [number, number] | null = acc.accBeta1 && acc.accBeta2 ? [acc.accBeta1.dataSync()[0]!, acc.accBeta2.dataSync()[0]!] : null;
     const state: JobState = {
       config: cfg,
       modelConfig,
@@ -165,7 +164,7 @@ export async function trainLoop(o: LoopOptions): Promise<{ model: Model; last: S
       dropoutCalls: model.dropoutCalls - rank * DROPOUT_STRIDE,
       bankIds: neg ? Array.from(neg.ids) : [],
       bankBatch: cfg.batchSize,
-      adamAcc,
+      adamAcc: optimizer.acc,
     };
     await saveCheckpoint(runDir, step, extra, optimizer, state);
     if (neg) tf.dispose([neg.vectors, neg.logQ]);
@@ -173,6 +172,7 @@ export async function trainLoop(o: LoopOptions): Promise<{ model: Model; last: S
 
   for (let step = start; step < cfg.steps; step++) {
     const t0 = performance.now();
+    const waited = group?.waitedMs ?? 0;
     const stage: 1 | 2 = step < stage1Steps ? 1 : 2;
     const pairs = sampler.next(); // the global batch: every worker draws the same
     const mine = world === 1 ? pairs : pairs.subarray(own.start, own.end);
@@ -207,21 +207,19 @@ export async function trainLoop(o: LoopOptions): Promise<{ model: Model; last: S
     const parts: Record<string, number> = {};
     for (const [k, v] of Object.entries(r.parts)) parts[k] = (await v.data())[0]!;
     const t2 = performance.now();
-    // TF.js's Adam keys its slots by position in the gradient map, so the map must list every
-    // variable in the same order each step; variables a stage does not touch get zeros.
-    const ordered: Record<string, tf.Tensor> = {};
+    let waitMs = 0;
     if (!group) {
       // Clip by global norm: with five tasks summed, one task's early spike (MLM over the whole
       // vocabulary) otherwise swamps the matching gradients and the vectors collapse.
       const norm = Math.sqrt(tf.tidy(() => tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))).dataSync()[0]!));
       const scale = cfg.clipNorm > 0 && norm > cfg.clipNorm ? cfg.clipNorm / norm : 1;
-      for (const v of varList) {
-        const g = grads[v.name];
-        ordered[v.name] = g ? (scale === 1 ? g : tf.mul(g, scale)) : tf.zerosLike(v);
-      }
+      packGradients(flatGrad!, varList, (name) => (grads[name]?.dataSync() as Float32Array | undefined) ?? null);
+      // float32 scale: the product tf.mul(g, scale) gave before the flat optimizer.
+      optimizer.update(flatGrad!, 0, optimizer.size, Math.fround(scale));
+      optimizer.writeVariables(varList);
     } else {
       const ts = performance.now();
-      if (!posted) group.writeRows(step, own.start, r.itemVectors.dataSync() as Float32Array);
+      if (bank && !posted) group.writeRows(step, own.start, r.itemVectors.dataSync() as Float32Array);
       group.writeGradients(step, varList, (name) => (grads[name]?.dataSync() as Float32Array | undefined) ?? null);
       group.writeScalars(step, [loss, ...LOSS_PARTS.map((p) => parts[p] ?? Number.NaN)]);
       const mean = group.allReduceMean(step);
@@ -229,15 +227,7 @@ export async function trainLoop(o: LoopOptions): Promise<{ model: Model; last: S
       let sq = 0;
       for (let i = 0; i < mean.length; i++) sq += mean[i]! * mean[i]!;
       const norm = Math.sqrt(sq);
-      if (cfg.clipNorm > 0 && norm > cfg.clipNorm) {
-        const scale = cfg.clipNorm / norm;
-        for (let i = 0; i < mean.length; i++) mean[i]! *= scale;
-      }
-      let at = 0;
-      for (const v of varList) {
-        ordered[v.name] = tf.tensor(mean.subarray(at, at + v.size), v.shape);
-        at += v.size;
-      }
+      const scale = cfg.clipNorm > 0 && norm > cfg.clipNorm ? cfg.clipNorm / norm : 1;
       // The step's loss is the mean of the workers' (each the loss of its shard).
       const all = group.readScalars(step);
       loss = all.reduce((s, x) => s + x[0]!, 0) / world;
@@ -245,9 +235,15 @@ export async function trainLoop(o: LoopOptions): Promise<{ model: Model; last: S
         const got = all.map((x) => x[i + 1]!).filter((x) => !Number.isNaN(x));
         if (got.length) parts[p] = got.reduce((s, x) => s + x, 0) / got.length;
       }
-      reduceMs = performance.now() - ts;
+      const tu = performance.now();
+      optimizer.update(mean, lo, hi, scale); // this worker's range of the shared weights and moments
+      const tb = performance.now();
+      group.barrier(); // every range updated
+      const tl = performance.now();
+      optimizer.writeVariables(varList);
+      reduceMs = tu - ts + (tl - tb);
+      waitMs = group.waitedMs - waited;
     }
-    optimizer.applyGradients(ordered as unknown as Parameters<typeof optimizer.applyGradients>[0]);
     await varList[0]!.data(); // wait for the update before timing it
     const t3 = performance.now();
     if (bank && stage === 2) {
@@ -256,7 +252,7 @@ export async function trainLoop(o: LoopOptions): Promise<{ model: Model; last: S
         tf.tidy(() => bank.push(tf.tensor2d(rows, [items.length, dim]), tf.tensor1d(Float32Array.from(items, (row) => logQ[row]!)), items));
       } else tf.tidy(() => bank.push(r.itemVectors, tf.tensor1d(Array.from(h.items, (row) => logQ[row]!)), h.items));
     }
-    tf.dispose([value, ...Object.values(grads), ...Object.values(ordered), ...Object.values(t), ...Object.values(r.parts), r.itemVectors]);
+    tf.dispose([value, ...Object.values(grads), ...Object.values(t), ...Object.values(r.parts), r.itemVectors]);
     if (!Number.isFinite(loss)) throw new TrainError("BAD_OPTION", `loss became ${loss} at step ${step}; lower the learning rate (--lr)`);
     last = {
       step: step + 1,
@@ -265,14 +261,16 @@ export async function trainLoop(o: LoopOptions): Promise<{ model: Model; last: S
       loss,
       parts,
       samplesPerSec: (cfg.batchSize * 1000) / (t3 - t0),
-      ms: { batch: t1 - t0, forwardBackward: t2 - t1 - exchangeMs, optimizer: t3 - t2 - reduceMs, ...(group ? { sync: exchangeMs + reduceMs } : {}) },
+      ms: { batch: t1 - t0, forwardBackward: t2 - t1 - exchangeMs, optimizer: t3 - t2 - reduceMs, ...(group ? { sync: exchangeMs + reduceMs, wait: waitMs } : {}) },
       mbns: mbnsOn,
       cdns: cdnsOn,
       tensors: tf.memory().numTensors,
       workers: world,
     };
     if (!lead) continue;
-    await appendFile(metricsPath, `${JSON.stringify(last)}\n`);
+    // Synchronous: an awaited append hops through libuv's thread pool and back, and on a busy machine
+    // that cost rank 0 ~15–25 ms a step, which every other worker then waited for at the barrier.
+    appendFileSync(metricsPath, `${JSON.stringify(last)}\n`);
     o.onStep?.(last);
     if ((step + 1) % cfg.checkpointEvery === 0 || step + 1 === cfg.steps) await save(step + 1);
   }

@@ -165,6 +165,7 @@ export async function runPretrain(opts: PretrainOptions): Promise<PretrainResult
     rows: cfg.batchSize,
     rowDim: modelConfig.dim,
     scalars: 1 + LOSS_PARTS.length,
+    sharedAdam: true,
   });
   const shared = { ...data, items: shareTypedArrays(data.items) }; // thumbnails (and any features) shared, not copied
   const tokenizerJson = JSON.stringify(tokenizer.toJSON());

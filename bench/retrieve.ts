@@ -3,7 +3,7 @@
 // Data: clustered unit vectors (1000 Gaussian centres + noise), Zipf brands/categories, log-normal
 // prices, two attributes, synthetic qid lists (K=100), built through the real store code and cached.
 // Baseline in the same run: an exact brute-force scan over every row.
-// Usage: npm run bench -- retrieve [--items 1000000] [--qids 200000] [--seed 1] [--ann ivf_hnsw_sq|ivf_pq]
+// Usage: npm run bench -- retrieve [--items 1000000] [--qids 200000] [--seed 1] [--ann ivf_hnsw_sq|ivf_pq|none]
 //        [--queries 200] [--recall-queries 50] [--qid-samples 5000] [--http-seconds 10] [--connections 50]
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -40,7 +40,7 @@ const spec: SynthSpec = {
   brands: 5000,
   categories: 300,
   listK: 100,
-  ann: a.ann === "ivf_pq" ? "ivf_pq" : "ivf_hnsw_sq",
+  ann: a.ann === "ivf_pq" || a.ann === "none" ? a.ann : "ivf_hnsw_sq",
 };
 const Q = Number(a.queries),
   RQ = Math.min(Q, Number(a["recall-queries"])),
@@ -52,7 +52,7 @@ const f2 = (x: number) => x.toFixed(x < 1 ? 3 : x < 10 ? 2 : 1);
 const log = (s: string) => console.error(s);
 
 // ---- build (or reuse) the release -------------------------------------------------------------
-const dir = join(BENCH_DATA, `retrieve-${spec.items}-${spec.qids}-${spec.seed}${spec.ann === "ivf_pq" ? "-pq" : ""}`);
+const dir = join(BENCH_DATA, `retrieve-${spec.items}-${spec.qids}-${spec.seed}${spec.ann === "ivf_pq" ? "-pq" : spec.ann === "none" ? "-noann" : ""}`);
 log(`data dir ${dir}`);
 const build = await ensureRelease(dir, spec, log);
 console.log(`\nbuild of ${spec.items} items × ${spec.dim}-d + ${spec.qids} qid lists (K=${K})${build.reused ? " (cached; times from the run that built it)" : ""}\n`);

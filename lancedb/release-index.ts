@@ -73,6 +73,17 @@ export interface LoadReleaseOptions {
   exactLimit?: number;
 }
 
+// The kernel, or null where the runtime cannot reserve its memory in one piece (then exact scans
+// run in JS with the same results, and unselective searches go to LanceDB's ANN as before).
+function newKernel(n: number, dim: number, lists: number): VectorKernel | null {
+  try {
+    return new VectorKernel({ n, dim, lists });
+  } catch (e) {
+    if (e instanceof RangeError) return null;
+    throw e;
+  }
+}
+
 /** Load a release into memory. */
 export async function loadReleaseIndex(handles: ReleaseHandles, opts: LoadReleaseOptions = {}): Promise<ReleaseIndex> {
   const dim = handles.encoder.dim;
@@ -137,7 +148,7 @@ export async function loadReleaseIndex(handles: ReleaseHandles, opts: LoadReleas
   // Vectors go straight into the SIMD kernel's memory where it runs (no second copy); a release
   // too large for an exact scan of everything also gets the IVF index, built here, yielding.
   const lists = n > (opts.exactLimit ?? 100_000) ? ivfListsFor(n) : 0;
-  const kernel = kernelSupported(n, dim, lists) ? new VectorKernel({ n, dim, lists }) : null;
+  const kernel = kernelSupported(n, dim, lists) ? newKernel(n, dim, lists) : null;
   const vectors = flatVectors(items, dim, kernel?.vectors);
   await yieldToEventLoop();
   const ivf = kernel && lists > 0 ? await buildIvfIndex(kernel) : null;

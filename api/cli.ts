@@ -2,6 +2,7 @@
 // print where and how to call it, and shut down cleanly on SIGINT/SIGTERM. Flags and help come from
 // the verb's table (core/cli/verbs/serve.ts). Also `vitrine keys`: the data directory's API keys
 // (api/node/key-file.ts), which serve reads when none are configured.
+import cluster, { type Worker } from "node:cluster";
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
@@ -126,6 +127,16 @@ export function serveCommand(argv: string[], env: Record<string, string | undefi
 async function serve(values: ArgsOf<typeof SERVE>["values"], env: Record<string, string | undefined>, hooks: ServeHooks): Promise<number> {
   const resolved = await resolveKeys(await resolveConfig(values, env), env);
   const config = resolved.config;
+  const workers = values.workers ?? 1;
+  if (workers > 1 && cluster.isPrimary) {
+    // Each worker would run its own job manager (one compute slot each, job state per process).
+    if (config.jobsEnabled)
+      throw new UsageError(
+        "BAD_FLAG",
+        `--workers ${workers} serves from ${workers} processes, and jobs need one manager: set VITRINE_JOBS=off (run jobs from one \`vitrine serve\` without --workers)`,
+      );
+    return runWorkers(workers, env);
+  }
   const mod = await loadServiceModule();
 
   const logger = pino({ level: config.logLevel, base: { service: "vitrine-api" } });
@@ -202,6 +213,47 @@ async function serve(values: ArgsOf<typeof SERVE>["values"], env: Record<string,
     };
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
+  });
+}
+
+/**
+ * The primary of `serve --workers N`: forks N workers that run this same command (node:cluster
+ * shares the listening port between them) and stops them on SIGINT/SIGTERM. Each worker loads the
+ * active release and follows the pointer on its own, as replicas on one data directory do
+ * (test/replicas.test.ts); rate limits and /metrics are per worker.
+ */
+function runWorkers(n: number, env: Record<string, string | undefined>): Promise<number> {
+  console.error(`vitrine serve: starting ${n} workers (node:cluster, one port)`);
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    let failed = false;
+    const live = new Set<Worker>();
+    for (let i = 0; i < n; i++) live.add(cluster.fork(env));
+    cluster.on("exit", (w, code, signal) => {
+      live.delete(w);
+      if (!stopping && code !== 0) {
+        // A worker that dies takes its share of the port with it: stop the rest rather than serve degraded unseen.
+        failed = true;
+        console.error(`vitrine serve: worker ${w.process.pid} exited (${signal ?? code}); stopping the others`);
+        stop();
+      }
+      if (live.size === 0) {
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+        resolve(failed ? 1 : 0);
+      }
+    });
+    const stop = () => {
+      stopping = true;
+      for (const w of live) w.process.kill("SIGTERM");
+    };
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stopping) return;
+      console.error(`vitrine serve: ${signal}, stopping ${live.size} workers…`);
+      stop();
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
   });
 }
 

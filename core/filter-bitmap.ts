@@ -222,8 +222,8 @@ export function filterBitmap(expr: FilterExpr, index: FilterColumnIndex, n: numb
   return out.t;
 }
 
-/** The set rows of a bitmap, ascending. */
-export function bitmapRows(bits: Int32Array): Uint32Array {
+/** The number of set rows of a bitmap. */
+export function bitmapCount(bits: Int32Array): number {
   let count = 0;
   for (let w = 0; w < bits.length; w++) {
     let x = bits[w]!;
@@ -232,7 +232,12 @@ export function bitmapRows(bits: Int32Array): Uint32Array {
     x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
     count += (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
   }
-  const out = new Uint32Array(count);
+  return count;
+}
+
+/** The set rows of a bitmap, ascending. */
+export function bitmapRows(bits: Int32Array): Uint32Array {
+  const out = new Uint32Array(bitmapCount(bits));
   let o = 0;
   for (let w = 0; w < bits.length; w++) {
     let x = bits[w]!;

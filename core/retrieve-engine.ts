@@ -5,7 +5,7 @@
 // than k remain. Runtime-agnostic: the ANN index and the query encoder come in as functions.
 import { matchingRows, type FilterColumns } from "./candidates.ts";
 import { countFacets, FACET_WINDOW, type Facets } from "./facets.ts";
-import { filterBitmap, hasRow } from "./filter-bitmap.ts";
+import { bitmapCount, bitmapRows, filterBitmap, hasRow } from "./filter-bitmap.ts";
 import { filterToPredicate } from "./filter-predicate.ts";
 import type { FilterExpr } from "./filter-schema.ts";
 import { fuse, type Blend, type ScoredRow } from "./fusion.ts";
@@ -13,7 +13,9 @@ import type { LexicalIndex } from "./lexical-index.ts";
 import { andFilters, constraintsFilter, understandQuery, type Lexicon, type QueryConstraint } from "./lexicon.ts";
 import { queryId } from "./qid.ts";
 import type { FacetField } from "./schemas.ts";
-import { exactTopK, exactTopKBatch } from "./top-k.ts";
+import type { IvfIndex } from "./simd/ivf-index.ts";
+import type { VectorKernel } from "./simd/vector-kernel.ts";
+import { exactTopK, exactTopKBatch, type RowScore } from "./top-k.ts";
 
 /**
  * Each channel is searched to `LIVE_DEPTH` rows (deeper when a window needs more) and scores in the
@@ -49,6 +51,10 @@ export interface SearchIndex extends FilterColumns {
   blend: Blend;
   /** The precomputed list of a logged query, or null on a miss. */
   qidList(qid: number, terms: string): QidList | null;
+  /** SIMD scans over `vectors` (which then live in its memory); absent: exactTopK in JS, the same results. */
+  kernel?: VectorKernel | null;
+  /** The in-memory IVF index for searches too unselective to scan exactly (large releases); absent: `ann`, else exact. */
+  ivf?: IvfIndex | null;
 }
 
 /** One retrieve call as the engine takes it (already validated). */
@@ -124,23 +130,51 @@ export interface EngineResult {
 
 const ms = (t: number) => Math.round((performance.now() - t) * 1000) / 1000;
 
-/** The vector channel's best rows for a query vector under a filter: an exact scan of the matching rows when the filter is selective (or the release small), else the ANN. */
+/**
+ * The vector channel's best rows for a query vector under a filter, by the plan its matching rows
+ * call for: at most `exactLimit` of them (counted from the postings, else from the filter's bitmap)
+ * are scanned exactly; more go to the in-memory IVF index with the bitmap as a post-filter (back to
+ * the exact scan if it comes back short), else to `ann`; no index at all scans exactly. Returns the
+ * matching rows or the bitmap where the plan built them, so the lexical channel reuses them.
+ */
 export async function vectorChannel(idx: SearchIndex, q: Float32Array, filter: FilterExpr | null, depth: number, opts: Pick<EngineOptions, "exactLimit" | "ann">) {
   const pred = filter ? filterToPredicate(filter) : null;
   let rows = filter ? matchingRows(filter, idx, opts.exactLimit) : null;
+  let bits: Int32Array | null = null;
+  if (filter && !rows && idx.columns) {
+    // The postings bound was too large or absent (price, attributes, not): count exactly.
+    bits = filterBitmap(filter, idx.columns, idx.n);
+    if (bitmapCount(bits) <= opts.exactLimit) rows = bitmapRows(bits);
+  }
+  const scan = (r: Uint32Array | null): RowScore[] => (idx.kernel ? idx.kernel.topK(q, depth, r) : exactTopK(idx.vectors, idx.dim, q, depth, r, idx.n));
   let vector: ScoredRow[];
-  if (rows || (!filter && (idx.n <= opts.exactLimit || !opts.ann))) vector = exactTopK(idx.vectors, idx.dim, q, depth, rows, idx.n);
-  else if (opts.ann) {
+  if (rows || (!filter && (idx.n <= opts.exactLimit || (!idx.ivf && !opts.ann)))) vector = scan(rows);
+  else if (idx.ivf) {
+    if (filter && !bits) bits = rowsBitmap(matchingRows(filter, idx)!, idx.n);
+    vector = idx.ivf.search(q, depth, bits);
+    if (bits && vector.length < depth) {
+      // Short: the index probed every list and still found fewer rows than asked (or broke); scan them all.
+      rows = bitmapRows(bits);
+      vector = scan(rows);
+    }
+  } else if (opts.ann) {
     // The ANN prefilter and the predicate are the same expression; check anyway so a stale or
     // approximate index can never leak an item that breaks a hard constraint.
     vector = (await opts.ann(q, depth, filter)).filter((h) => !pred || pred(idx.item(h.row)));
   } else {
     // No ANN: every matching row, scanned exactly. They are returned too, so the lexical channel
     // searches within them instead of evaluating the filter a second time.
-    rows = matchingRows(filter!, idx);
-    vector = exactTopK(idx.vectors, idx.dim, q, depth, rows, idx.n);
+    rows = bits ? bitmapRows(bits) : matchingRows(filter!, idx);
+    vector = scan(rows);
   }
-  return { vector, rows, pred };
+  return { vector, rows, pred, bits };
+}
+
+// A bitmap of n bits with `rows` set.
+function rowsBitmap(rows: Uint32Array, n: number): Int32Array {
+  const bits = new Int32Array((n + 31) >>> 5);
+  for (let i = 0; i < rows.length; i++) bits[rows[i]! >>> 5]! |= 1 << (rows[i]! & 31);
+  return bits;
 }
 
 /** The two channels' best rows for a query under a filter (the raw material of fusion and blend fitting). */
@@ -152,13 +186,13 @@ export async function liveChannels(
   depth: number,
   opts: Pick<EngineOptions, "exactLimit" | "ann">,
 ): Promise<{ vector: ScoredRow[]; lexical: ScoredRow[] }> {
-  const { vector, rows, pred } = await vectorChannel(idx, q, filter, depth, opts);
+  const { vector, rows, pred, bits: planBits } = await vectorChannel(idx, q, filter, depth, opts);
   // Without candidate rows, each BM25 candidate is tested: against the filter's bitmap where the
   // index has columns (bounded whatever the filter), else through the predicate.
   let accept: ((r: number) => boolean) | null = null;
   if (filter && !rows) {
-    if (idx.columns) {
-      const bits = filterBitmap(filter, idx.columns, idx.n);
+    if (planBits || idx.columns) {
+      const bits = planBits ?? filterBitmap(filter, idx.columns!, idx.n);
       accept = (r) => hasRow(bits, r);
     } else accept = (r) => pred!(idx.item(r));
   }

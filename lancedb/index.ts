@@ -72,7 +72,7 @@ export { listReleases, getActiveRelease, activateRelease, rollbackRelease } from
 export { gcReleases, type GcOptions, type GcResult } from "./gc.ts";
 export { openRelease, type ReleaseHandles } from "./open-release.ts";
 export { parseRetrieval, type ReleaseRetrieval } from "./release-retrieval.ts";
-export { loadReleaseIndex, type ReleaseIndex } from "./release-index.ts";
+export { loadReleaseIndex, type LoadReleaseOptions, type ReleaseIndex } from "./release-index.ts";
 export {
   searchItems,
   planVectorIndex,

@@ -1,9 +1,23 @@
 // One release held in memory for serving: item columns, brand/category postings, vectors and the
 // qid map. qid hits and selective filters are answered from here in well under a millisecond;
-// LanceDB's ANN index serves unselective vector searches (DESIGN §6, §10).
+// unselective vector searches go to the in-memory IVF index (core/simd) on releases larger than
+// the exact limit, LanceDB's ANN index where there is none (DESIGN §6, §10).
 import type { Table as ArrowTable } from "apache-arrow";
 import type * as lancedb from "@lancedb/lancedb";
-import { buildSearchIndex, LexicalIndex, lexicalDocsOf, yieldToEventLoop, type ItemRecord, type QidList, type ReleaseInfo, type SearchIndex } from "../core/index.ts";
+import {
+  buildIvfIndex,
+  buildSearchIndex,
+  ivfListsFor,
+  kernelSupported,
+  LexicalIndex,
+  lexicalDocsOf,
+  VectorKernel,
+  yieldToEventLoop,
+  type ItemRecord,
+  type QidList,
+  type ReleaseInfo,
+  type SearchIndex,
+} from "../core/index.ts";
 import type { ReleaseHandles } from "./open-release.ts";
 
 /** A loaded release: everything retrieval reads per request (the engine's SearchIndex and the item records). */
@@ -33,9 +47,9 @@ function strings(t: ArrowTable, name: string): (string | null)[] {
   return c ? ([...c] as (string | null)[]) : new Array<string | null>(t.numRows).fill(null);
 }
 
-// Copy a FixedSizeList<Float32> column out of Arrow's chunks into one flat buffer.
-function flatVectors(t: ArrowTable, dim: number): Float32Array {
-  const out = new Float32Array(t.numRows * dim);
+// Copy a FixedSizeList<Float32> column out of Arrow's chunks into one flat buffer (`out`: where
+// the kernel wants them, in its wasm memory).
+function flatVectors(t: ArrowTable, dim: number, out: Float32Array = new Float32Array(t.numRows * dim)): Float32Array {
   const col = t.getChild("vector");
   if (!col) throw new Error("items table has no vector column");
   let o = 0;
@@ -53,8 +67,25 @@ async function loadQids(table: lancedb.Table): Promise<ArrowTable> {
   return (await table.query().select(["qid", "terms", "item_ids", "scores"]).toArrow()) as unknown as ArrowTable;
 }
 
+/** Options of loadReleaseIndex. */
+export interface LoadReleaseOptions {
+  /** The serving exactLimit: a release with more rows gets the in-memory IVF index for unselective searches (default 100,000; Infinity: never). */
+  exactLimit?: number;
+}
+
+// The kernel, or null where the runtime cannot reserve its memory in one piece (then exact scans
+// run in JS with the same results, and unselective searches go to LanceDB's ANN as before).
+function newKernel(n: number, dim: number, lists: number): VectorKernel | null {
+  try {
+    return new VectorKernel({ n, dim, lists });
+  } catch (e) {
+    if (e instanceof RangeError) return null;
+    throw e;
+  }
+}
+
 /** Load a release into memory. */
-export async function loadReleaseIndex(handles: ReleaseHandles): Promise<ReleaseIndex> {
+export async function loadReleaseIndex(handles: ReleaseHandles, opts: LoadReleaseOptions = {}): Promise<ReleaseIndex> {
   const dim = handles.encoder.dim;
   const cols = ["id", "vector", "title", "brand", "category", "price", "image", "text_only"];
   const hasAttrs = handles.knownAttributes.size > 0;
@@ -114,8 +145,13 @@ export async function loadReleaseIndex(handles: ReleaseHandles): Promise<Release
   const images = strings(items, "image").map((v, r) => (textOnly[r] ? null : v));
   const prices = [...(items.getChild("price") ?? [])] as (number | null)[];
   await yieldToEventLoop();
-  const vectors = flatVectors(items, dim);
+  // Vectors go straight into the SIMD kernel's memory where it runs (no second copy); a release
+  // too large for an exact scan of everything also gets the IVF index, built here, yielding.
+  const lists = n > (opts.exactLimit ?? 100_000) ? ivfListsFor(n) : 0;
+  const kernel = kernelSupported(n, dim, lists) ? newKernel(n, dim, lists) : null;
+  const vectors = flatVectors(items, dim, kernel?.vectors);
   await yieldToEventLoop();
+  const ivf = kernel && lists > 0 ? await buildIvfIndex(kernel) : null;
   const itemColumns = { titles, brands, categories, prices, attributeColumns };
   const base = buildSearchIndex(itemColumns, {
     vectors,
@@ -130,6 +166,8 @@ export async function loadReleaseIndex(handles: ReleaseHandles): Promise<Release
   }
   const index: ReleaseIndex = {
     ...base,
+    kernel,
+    ivf,
     info: handles.info,
     handles,
     ids,

@@ -50,7 +50,7 @@ export async function createRetrievalService(opts: RetrievalServiceOptions): Pro
     const encoderOf = queryEncoderFor(handles.encoder, handles.info.id).catch((e: unknown) => {
       throw e instanceof EncoderUnavailableError ? new ServiceError("UNAVAILABLE", e.message) : e;
     });
-    const [index, encoder] = await Promise.all([loadReleaseIndex(handles), encoderOf]);
+    const [index, encoder] = await Promise.all([loadReleaseIndex(handles, { exactLimit }), encoderOf]);
     return { index, encoder };
   }
 

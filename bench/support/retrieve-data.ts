@@ -42,8 +42,8 @@ export interface SynthSpec {
   categories: number;
   /** Length of each synthetic qid list. */
   listK: number;
-  /** ANN index kind. */
-  ann: NonNullable<VectorIndexOptions["ann"]>;
+  /** LanceDB ANN index kind; "none" builds none (the release is served from memory: exact scans and the in-memory IVF). */
+  ann: NonNullable<VectorIndexOptions["ann"]> | "none";
 }
 
 /** Build times of a cached data dir, in seconds. */
@@ -312,7 +312,7 @@ export async function ensureRelease(dir: string, spec: SynthSpec, log: (s: strin
   const items = await timed("write items", () => writeItemsTable(db, names.items, cat, vectors, spec.dim));
   const scalar = planScalarIndexes(cat);
   await timed("scalar indexes", () => buildScalarIndexes(items, scalar));
-  const vindex = planVectorIndex(spec.items, spec.dim, { ann: spec.ann });
+  const vindex = planVectorIndex(spec.items, spec.dim, spec.ann === "none" ? { exactThreshold: Number.POSITIVE_INFINITY } : { ann: spec.ann });
   await timed(`vector index (${vindex.kind})`, () => buildVectorIndex(items, vindex));
   await assertIndexesComplete(items, [...Object.keys(scalar).map((c) => `${c}_idx`), ...(vindex.kind === "exact" ? [] : ["vector_idx"])]);
   await timed("qids table + index", () => writeSyntheticQids(db, names.qids, spec, clusterOf));

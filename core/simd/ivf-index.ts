@@ -1,0 +1,206 @@
+// An in-memory IVF index for the searches an exact scan is too slow for (unfiltered or unselective
+// filters on large releases): spherical k-means lists over the item vectors, an int8 copy of the
+// vectors in list order (contiguous per list, a quarter of the bytes), scanned with the SIMD kernel,
+// the filter checked per candidate against its bitmap, and a pool of the best int8 candidates
+// rescored with the exact `dot` so scores are the ones exactTopK gives. Approximate: recall is
+// measured in bench/retrieve.ts per plan.
+import { yieldToEventLoop } from "../lexical-index.ts";
+import { mulberry32 } from "../rng.ts";
+import { dot, TopKHeap, type RowScore } from "../top-k.ts";
+import type { VectorKernel } from "./vector-kernel.ts";
+
+/** Options of buildIvfIndex. */
+export interface IvfBuildOptions {
+  /** k-means iterations over the training sample (default 6). */
+  iterations?: number;
+  /** Training sample size (default 32 rows per list, at most n / 4). */
+  sample?: number;
+  /** Seed of the sample and the initial centroids (default 1). */
+  seed?: number;
+}
+
+/** Options of one IVF search. */
+export interface IvfSearchOptions {
+  /** Lists probed at least (default IVF_PROBE). */
+  probe?: number;
+  /** Matching candidates gathered at least before stopping, as a multiple of depth (default IVF_MATCH_FACTOR). */
+  matchFactor?: number;
+  /** int8 candidates rescored exactly, as a multiple of depth (default IVF_POOL_FACTOR). */
+  poolFactor?: number;
+}
+
+/** Lists probed at least per search. */
+export const IVF_PROBE = 24;
+/** A filtered search keeps probing until it has seen this many matching rows per result wanted. */
+export const IVF_MATCH_FACTOR = 16;
+/** Candidates rescored exactly per result wanted. */
+export const IVF_POOL_FACTOR = 3;
+
+/**
+ * Lists for n rows: about 4,000 rows per list, a power of two (256 at 1M rows). Fewer, longer lists
+ * than the usual √n: assigning every row to its nearest centroid is the build's cost (n × lists
+ * dot products), and a longer list costs a query little with int8 codes scanned in SIMD.
+ */
+export function ivfListsFor(n: number): number {
+  return 2 ** Math.max(4, Math.round(Math.log2(n / 4000)));
+}
+
+/** The index: lists (rows in list order) and the int8 codes in the kernel's memory. */
+export class IvfIndex {
+  private readonly qs: Float32Array;
+  private readonly q8: Int8Array;
+  private readonly outF: Float32Array;
+  private readonly outI: Int32Array;
+
+  constructor(
+    private readonly kernel: VectorKernel,
+    /** Rows of list l are order[start[l] .. start[l + 1]). */
+    readonly start: Uint32Array,
+    readonly order: Uint32Array,
+  ) {
+    const buf = kernel.memory.buffer;
+    this.qs = new Float32Array(buf, kernel.at.query, kernel.dim);
+    this.q8 = new Int8Array(buf, kernel.at.query8, kernel.dim);
+    this.outF = new Float32Array(buf, kernel.at.out, Math.max(kernel.n, kernel.lists));
+    this.outI = new Int32Array(buf, kernel.at.out, Math.max(kernel.n, kernel.lists));
+  }
+
+  /** Number of lists. */
+  get lists(): number {
+    return this.start.length - 1;
+  }
+
+  /**
+   * The best `depth` rows for q among those set in `accept` (null: every row), best first, scored
+   * by `dot`. Probes lists nearest q first until it has probed `probe` lists and seen
+   * matchFactor × depth matching rows (or every list).
+   */
+  search(q: Float32Array, depth: number, accept: Int32Array | null, opts: IvfSearchOptions = {}): RowScore[] {
+    const k = this.kernel,
+      dim = k.dim,
+      lists = this.lists;
+    const probe = Math.min(lists, opts.probe ?? IVF_PROBE);
+    const needMatched = accept ? depth * (opts.matchFactor ?? IVF_MATCH_FACTOR) : 0;
+    const pool = new TopKHeap(Math.max(depth, Math.ceil(depth * (opts.poolFactor ?? IVF_POOL_FACTOR))));
+    this.qs.set(q);
+    k.wasm.dotRange(k.at.query, k.at.cents, lists, dim, k.at.out);
+    const byScore = Array.from(this.outF.subarray(0, lists));
+    const listOrder = Array.from({ length: lists }, (_, i) => i).sort((a, b) => byScore[b]! - byScore[a]! || a - b);
+    // q in int8 at its own scale (scores are only compared with each other).
+    let max = 0;
+    for (let j = 0; j < dim; j++) max = Math.max(max, Math.abs(q[j]!));
+    const scale = max > 0 ? 127 / max : 0;
+    for (let j = 0; j < dim; j++) this.q8[j] = Math.round(q[j]! * scale);
+    const out = this.outI,
+      order = this.order;
+    let matched = 0;
+    for (let p = 0; p < lists; p++) {
+      if (p >= probe && matched >= needMatched) break;
+      const l = listOrder[p]!;
+      const s = this.start[l]!,
+        len = this.start[l + 1]! - s;
+      if (len === 0) continue;
+      k.wasm.dotRangeI8(k.at.query8, k.at.codes + s * dim, len, dim, k.at.out);
+      for (let i = 0; i < len; i++) {
+        const row = order[s + i]!;
+        if (accept && (accept[row >>> 5]! & (1 << (row & 31))) === 0) continue;
+        matched++;
+        const sc = out[i]!;
+        if (sc >= pool.floor) pool.offer(sc, row);
+      }
+    }
+    const heap = new TopKHeap(depth);
+    const v = k.vectors;
+    for (const c of pool.sorted()) {
+      const s = dot(v, c.row * dim, q, 0, dim);
+      if (s >= heap.floor) heap.offer(s, c.row);
+    }
+    return heap.sorted();
+  }
+}
+
+/**
+ * Build an IVF index over the kernel's vectors (the kernel must have room for `kernel.lists`
+ * centroids): spherical k-means on a sample, every row assigned to its nearest centroid, int8 codes
+ * written in list order. Yields to the event loop between chunks (a server builds this while it
+ * serves the previous release).
+ */
+export async function buildIvfIndex(kernel: VectorKernel, opts: IvfBuildOptions = {}): Promise<IvfIndex> {
+  const { n, dim, lists } = kernel;
+  if (lists < 1) throw new RangeError("the kernel has no room for IVF centroids (VectorKernel lists: 0)");
+  const v = kernel.vectors;
+  const buf = kernel.memory.buffer;
+  const cents = new Float32Array(buf, kernel.at.cents, lists * dim);
+  const outI = new Int32Array(buf, kernel.at.out, Math.max(n, lists));
+  const rand = mulberry32(opts.seed ?? 1);
+  // The training sample lives in the code region until the codes are written (n·dim bytes hold
+  // n/4 float32 rows).
+  const m = Math.max(lists, Math.min(Math.floor(n / 4), opts.sample ?? lists * 32));
+  const sampleRows = new Uint32Array(m);
+  for (let i = 0; i < m; i++) sampleRows[i] = Math.floor((i * n) / m + rand() * (n / m)) % n;
+  const sample = new Float32Array(buf, kernel.at.codes, m * dim);
+  for (let i = 0; i < m; i++) sample.set(v.subarray(sampleRows[i]! * dim, (sampleRows[i]! + 1) * dim), i * dim);
+  // Initial centroids: distinct sample rows.
+  const pickStep = m / lists;
+  for (let c = 0; c < lists; c++) cents.set(sample.subarray(Math.floor(c * pickStep) * dim, (Math.floor(c * pickStep) + 1) * dim), c * dim);
+  const sums = new Float64Array(lists * dim);
+  const counts = new Uint32Array(lists);
+  const CHUNK = 4096;
+  const assign = async (base: number, rowsN: number, into: Int32Array) => {
+    for (let i = 0; i < rowsN; i += CHUNK) {
+      const len = Math.min(CHUNK, rowsN - i);
+      kernel.wasm.nearest(base + i * dim * 4, len, kernel.at.cents, lists, dim, kernel.at.out);
+      into.set(outI.subarray(0, len), i);
+      await yieldToEventLoop();
+    }
+  };
+  const sampleAssign = new Int32Array(m);
+  for (let it = 0; it < (opts.iterations ?? 6); it++) {
+    await assign(kernel.at.codes, m, sampleAssign);
+    sums.fill(0);
+    counts.fill(0);
+    for (let i = 0; i < m; i++) {
+      const c = sampleAssign[i]!;
+      counts[c]!++;
+      const o = i * dim,
+        co = c * dim;
+      for (let j = 0; j < dim; j++) sums[co + j]! += sample[o + j]!;
+    }
+    for (let c = 0; c < lists; c++) {
+      const co = c * dim;
+      if (counts[c] === 0) {
+        // An empty list restarts at a random sample row.
+        const r = Math.floor(rand() * m);
+        cents.set(sample.subarray(r * dim, (r + 1) * dim), co);
+        continue;
+      }
+      let norm = 0;
+      for (let j = 0; j < dim; j++) norm += sums[co + j]! * sums[co + j]!;
+      norm = Math.sqrt(norm) || 1;
+      for (let j = 0; j < dim; j++) cents[co + j] = sums[co + j]! / norm;
+    }
+  }
+  const listOf = new Int32Array(n);
+  await assign(kernel.at.vectors, n, listOf);
+  const start = new Uint32Array(lists + 1);
+  for (let r = 0; r < n; r++) start[listOf[r]! + 1]!++;
+  for (let c = 0; c < lists; c++) start[c + 1]! += start[c]!;
+  const fill = start.slice(0, lists);
+  const order = new Uint32Array(n);
+  for (let r = 0; r < n; r++) order[fill[listOf[r]!]!++] = r;
+  // int8 codes at one scale for all rows (scores are only compared within one query).
+  let max = 0;
+  for (let i = 0; i < v.length; i++) {
+    const a = Math.abs(v[i]!);
+    if (a > max) max = a;
+  }
+  const scale = max > 0 ? 127 / max : 0;
+  const codes = new Int8Array(buf, kernel.at.codes, n * dim);
+  for (let p = 0; p < n; p++) {
+    const o = order[p]! * dim,
+      co = p * dim;
+    for (let j = 0; j < dim; j++) codes[co + j] = Math.round(v[o + j]! * scale);
+    if ((p & 65535) === 65535) await yieldToEventLoop();
+  }
+  return new IvfIndex(kernel, start, order);
+}

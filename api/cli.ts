@@ -95,7 +95,10 @@ async function resolveKeys(config: ServerConfig, env: Record<string, string | un
     return { config, source: `${fromEnv}${file ? ` (${keyFilePath(dataDir)} is not read while keys are configured)` : ""}` };
   }
   if (STORE_URI.test(dataDir)) {
-    throw new KeyFileError("NO_KEYS", `no API keys: a store URI (${dataDir}) keeps no key file; set VITRINE_API_KEYS=id:key:role,... (a Kubernetes Secret, deploy/k8s/secret.yaml) or "keys" in the config file`);
+    throw new KeyFileError(
+      "NO_KEYS",
+      `no API keys: a store URI (${dataDir}) keeps no key file; set VITRINE_API_KEYS=id:key:role,... (a Kubernetes Secret, deploy/k8s/secret.yaml) or "keys" in the config file`,
+    );
   }
   const file = await readKeyFile(dataDir);
   if (!file || file.keys.length === 0) {

@@ -1,8 +1,8 @@
 // The small JSON records a data directory keeps beside its store (import.json, embed.json): files
 // in a local folder (written whole: temp file + rename), objects under an s3:// prefix (a PUT is
 // whole by itself).
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { S3Objects } from "./s3-objects.ts";
 import { isStoreUri, parseStoreUri } from "./store-location.ts";
 
@@ -28,8 +28,14 @@ export async function writeDataFile(dataDir: string, name: string, text: string)
     await new S3Objects(parseStoreUri(dataDir)).put(name, text);
     return;
   }
-  await mkdir(dataDir, { recursive: true });
   const path = join(dataDir, name);
+  await mkdir(dirname(path), { recursive: true });
   await writeFile(`${path}.tmp`, text);
   await rename(`${path}.tmp`, path);
+}
+
+/** Delete record `name` (nothing happens when there is none). */
+export async function deleteDataFile(dataDir: string, name: string): Promise<void> {
+  if (isStoreUri(dataDir)) await new S3Objects(parseStoreUri(dataDir)).delete(name);
+  else await rm(join(dataDir, name), { force: true });
 }

@@ -64,9 +64,17 @@ export class S3Objects {
     return { text, etag: res.headers.get("etag") ?? "", ageSeconds: Math.max(0, (now - modified) / 1000) };
   }
 
+  /** The bytes of `name`, or null when there is none (model files). */
+  async getBytes(name: string): Promise<Uint8Array | null> {
+    const res = await this.call("GET", name);
+    if (res.status === 404) return null;
+    if (!res.ok) throw this.failed("GET", name, res, await res.text());
+    return new Uint8Array(await res.arrayBuffer());
+  }
+
   /** Write `name`; returns the new ETag, or null when the condition did not hold (another writer got there first). */
-  async put(name: string, body: string, cond: PutCondition = {}): Promise<string | null> {
-    const headers: Record<string, string> = { "content-type": "application/json" };
+  async put(name: string, body: string | Uint8Array, cond: PutCondition = {}): Promise<string | null> {
+    const headers: Record<string, string> = { "content-type": typeof body === "string" ? "application/json" : "application/octet-stream" };
     if ("ifNoneMatch" in cond) headers["if-none-match"] = cond.ifNoneMatch;
     if ("ifMatch" in cond) headers["if-match"] = cond.ifMatch;
     const res = await this.call("PUT", name, { body, headers });

@@ -84,9 +84,7 @@ export function lanceStorageOptions(s: S3Settings): Record<string, string> {
     aws_secret_access_key: s.secretAccessKey,
     aws_region: s.region,
     ...(s.sessionToken ? { aws_session_token: s.sessionToken } : {}),
-    ...(s.endpoint
-      ? { aws_endpoint: s.endpoint, aws_virtual_hosted_style_request: "false", ...(s.endpoint.startsWith("http://") ? { aws_allow_http: "true" } : {}) }
-      : {}),
+    ...(s.endpoint ? { aws_endpoint: s.endpoint, aws_virtual_hosted_style_request: "false", ...(s.endpoint.startsWith("http://") ? { aws_allow_http: "true" } : {}) } : {}),
   };
 }
 

@@ -204,9 +204,7 @@ async function acquire(dataDir: string, name: string, purpose: string, opts: Wri
   const me: LeaseHolder = { token: randomUUID(), pid: process.pid, host: hostname(), purpose, command: redactedCommand(), since: "" };
   for (;;) {
     me.since = new Date().toISOString();
-    const got = onStore
-      ? await tryS3Lease(parseStoreUri(dataDir), name, me, (h, ageMs) => staleReason({ ...h, heartbeat: new Date(Date.now() - ageMs) }, ttlMs))
-      : await tryFileLease(path, me, ttlMs);
+    const got = onStore ? await tryS3Lease(parseStoreUri(dataDir), name, me, (h, ageMs) => staleReason({ ...h, heartbeat: new Date(Date.now() - ageMs) }, ttlMs)) : await tryFileLease(path, me, ttlMs);
     if (!got) continue;
     if ("lease" in got) return { holder: me, lease: got.lease };
     if (Date.now() >= deadline) throw onBusy(path, got.busy, ttlMs);

@@ -147,13 +147,6 @@ async function serve(values: ArgsOf<typeof SERVE>["values"], env: Record<string,
     edgeEnv: env,
   });
   let jobs: JobManager | null = null;
-  if (config.jobsEnabled && STORE_URI.test(config.dataDir!)) {
-    await service.close();
-    throw new UsageError(
-      "BAD_FLAG",
-      `jobs need a local data directory (their records, runs and model files are files); serve ${config.dataDir} with VITRINE_JOBS=off and run \`vitrine retrain\` where the data directory is local (docs/deployment.md)`,
-    );
-  }
   if (config.jobsEnabled) {
     const { createJobManager, createContainerRunner, createLocalRunner } = await import("./jobs/index.ts");
     jobs = await createJobManager({

@@ -6,6 +6,8 @@
 // S3-compatible stores only: the leases need conditional PUT (If-None-Match / If-Match), which S3,
 // MinIO and R2 honour; gs:// and az:// speak other protocols for that and are refused with the fix.
 import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { StoreError } from "./errors.ts";
@@ -98,4 +100,21 @@ export function localDir(dataDir: string, env: Record<string, string | undefined
   const set = env.VITRINE_WORK_DIR?.trim();
   if (set) return set;
   return join(homedir(), ".cache", "vitrine", "work", createHash("sha256").update(uri).digest("hex").slice(0, 16));
+}
+
+/** The file in a store's local working folder that names the store (a job process finds its store from its job folder). */
+const STORE_NAME_FILE = "store-uri.txt";
+
+/** Name the store in its local working folder (nothing to do for a local data directory, which is that folder). */
+export async function recordStoreUri(dataDir: string): Promise<void> {
+  if (!isStoreUri(dataDir)) return;
+  const dir = localDir(dataDir);
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, STORE_NAME_FILE), `${parseStoreUri(dataDir).uri}\n`);
+}
+
+/** The data directory a local folder works for: the store URI it names, else the folder itself. */
+export async function dataDirOf(folder: string): Promise<string> {
+  const named = join(folder, STORE_NAME_FILE);
+  return existsSync(named) ? (await readFile(named, "utf8")).trim() : folder;
 }

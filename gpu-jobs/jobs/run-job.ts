@@ -9,7 +9,7 @@ import { runVerb } from "../../core/cli/index.ts";
 import { JOB_RUN } from "../../core/cli/verbs/index.ts";
 import { encodeEvent, JOB_STAGES, JobConfigSchema, type ChildEvent, type GateDecision, type JobProgress, type JobRecord, type StageName } from "../../core/jobs/index.ts";
 import { STAGES, type StageContext, type StagePaths } from "./stages.ts";
-import { localDir } from "../../lancedb/index.ts";
+import { dataDirOf, localDir } from "../../lancedb/index.ts";
 
 /** What the job process keeps for itself across attempts. */
 interface ChildState {
@@ -50,8 +50,9 @@ async function runJob(jobDir: string, resumeFlag: boolean): Promise<number> {
   const dir = resolve(jobDir);
   const job = JSON.parse(await readFile(join(dir, "job.json"), "utf8")) as JobRecord;
   const config = JobConfigSchema.parse(job.config ?? {});
-  // <dataDir>/jobs/<id>: the data directory is two levels up (the same path inside a container).
-  const dataDir = dirname(dirname(dir));
+  // <dataDir>/jobs/<id>: the data directory is two levels up (the same path inside a container), or
+  // for an s3:// store, the store that folder names (its local working folder).
+  const dataDir = await dataDirOf(dirname(dirname(dir)));
   const paths = stagePaths(job, dir, dataDir);
   const statePath = join(dir, "state.json");
   const state = await readState(statePath);

@@ -11,20 +11,10 @@
 //     same If-Match PUT, so of two takers only one wins.
 import { S3Objects } from "./s3-objects.ts";
 import type { StoreUri } from "./store-location.ts";
-import type { LeaseHolder } from "./writer-lease.ts";
+import type { Lease, LeaseHolder } from "./writer-lease.ts";
 
 /** What a stale check needs of a record. */
 export type StaleCheck = (h: LeaseHolder, ageMs: number) => string | null;
-
-/** A lease taken on the store. */
-export interface S3Lease {
-  /** Rewrite the record (If-Match); false when another process took it over. */
-  beat(): Promise<boolean>;
-  /** Write the free record (If-Match); a lost lease is left to its new holder. */
-  release(): Promise<void>;
-  /** True while the record is still this one. */
-  isMine(): Promise<boolean>;
-}
 
 /** The record as stored: a holder, or a released lease. */
 type Record_ = (LeaseHolder & { beat?: number; free?: false }) | { free: true; releasedBy: string; at: string };
@@ -38,7 +28,7 @@ export async function readS3Lease(loc: StoreUri, name: string): Promise<(LeaseHo
 }
 
 /** What acquiring found when it could not take the lease. */
-export type S3Acquired = { lease: S3Lease } | { busy: LeaseHolder };
+export type S3Acquired = { lease: Lease } | { busy: LeaseHolder };
 
 /** One attempt to take lease `name` for `me`: created, a free one taken, a stale one taken over, or busy with the live holder. */
 export async function tryS3Lease(loc: StoreUri, name: string, me: LeaseHolder, stale: StaleCheck): Promise<S3Acquired | null> {

@@ -23,7 +23,7 @@ import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { dataFilePath } from "./data-files.ts";
 import { StoreError } from "./errors.ts";
-import { readS3Lease, tryS3Lease, type S3Lease } from "./s3-lease.ts";
+import { readS3Lease, tryS3Lease } from "./s3-lease.ts";
 import { isStoreUri, parseStoreUri } from "./store-location.ts";
 
 /** Name of the lease file inside a data directory. */
@@ -78,8 +78,15 @@ export function redactedCommand(argv: readonly string[] = process.argv.slice(1))
 /** Leases this process holds, per lease file: nested writers in one process share the lease. */
 const held = new Map<string, { holder: LeaseHolder; count: number; timer: NodeJS.Timeout; lost: boolean; lease: Lease }>();
 
-/** A lease taken, on a file or an object. */
-type Lease = S3Lease;
+/** A lease taken, on a file (link) or an object (conditional PUT). */
+export interface Lease {
+  /** Renew the heartbeat; false when another process took it over. */
+  beat(): Promise<boolean>;
+  /** Give it up (a lease lost to another process is left to its new holder). */
+  release(): Promise<void>;
+  /** True while it is still this acquisition's. */
+  isMine(): Promise<boolean>;
+}
 
 /** Name of the jobs lease: held by the one job manager (an API with jobs on, `vitrine retrain`) of a data directory. */
 export const JOBS_LEASE_FILE = "jobs.lease";

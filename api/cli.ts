@@ -28,6 +28,9 @@ interface ServiceModule {
   createImageStore(opts: { dataDir: string }): ImageStore & { close(): Promise<void> };
 }
 
+/** An object store data URI (s3://bucket/prefix): lancedb/store-location.ts parses it; this only tells it from a folder without loading LanceDB. */
+const STORE_URI = /^[a-z][a-z0-9+.-]*:\/\//i;
+
 const SERVICE_MODULE = new URL("./service/index.ts", import.meta.url);
 
 /** Import the service module only when serving (so --help and config errors stay fast). */
@@ -72,7 +75,8 @@ async function resolveConfig(values: ArgsOf<typeof SERVE>["values"], env: Record
   const config = parseConfig(overlay, file, configPath ? `config file ${configPath}` : "config");
   if (!config.dataDir) throw new UsageError("MISSING_FLAG", "--data DIR is required (or VITRINE_DATA, or dataDir in the config file): the data directory `vitrine publish` wrote");
   // Serving a folder that does not exist used to create it and answer "no release" forever.
-  if (!existsSync(config.dataDir)) {
+  // An s3:// store is checked by reaching it (the service's first load).
+  if (!STORE_URI.test(config.dataDir) && !existsSync(config.dataDir)) {
     const { StoreError } = await import("../lancedb/index.ts");
     throw new StoreError("STORE_MISSING", `--data ${config.dataDir}: no such directory; pass the data directory \`vitrine import\` and \`vitrine publish\` wrote (npm start uses data/demo)`);
   }
@@ -88,8 +92,14 @@ async function resolveKeys(config: ServerConfig, env: Record<string, string | un
   const dataDir = config.dataDir!;
   const fromEnv = env.VITRINE_API_KEYS?.trim() ? "VITRINE_API_KEYS" : "the config file's keys";
   if (config.keys.length > 0) {
-    const file = await readKeyFile(dataDir).catch(() => null);
+    const file = STORE_URI.test(dataDir) ? null : await readKeyFile(dataDir).catch(() => null);
     return { config, source: `${fromEnv}${file ? ` (${keyFilePath(dataDir)} is not read while keys are configured)` : ""}` };
+  }
+  if (STORE_URI.test(dataDir)) {
+    throw new KeyFileError(
+      "NO_KEYS",
+      `no API keys: a store URI (${dataDir}) keeps no key file; set VITRINE_API_KEYS=id:key:role,... (a Kubernetes Secret, deploy/k8s/secret.yaml) or "keys" in the config file`,
+    );
   }
   const file = await readKeyFile(dataDir);
   if (!file || file.keys.length === 0) {
@@ -264,6 +274,7 @@ export function keysCommand(argv: string[], env: Record<string, string | undefin
     argv,
     async ({ subverb, args, values }) => {
       const dir = values.data;
+      if (STORE_URI.test(dir)) throw new UsageError("BAD_FLAG", `--data ${dir}: keys are kept in a local data directory's key file; with a store URI give serve its keys in VITRINE_API_KEYS`);
       if (!existsSync(dir)) {
         const { StoreError } = await import("../lancedb/index.ts");
         throw new StoreError("STORE_MISSING", `--data ${dir}: no such directory; pass the data directory \`vitrine serve --data\` serves`);

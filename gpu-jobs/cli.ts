@@ -7,6 +7,7 @@ import { EMBED, EXPORT, FINETUNE, PRETRAIN } from "../core/cli/verbs/index.ts";
 import { resolvePretrainConfig, type PretrainOverrides } from "./train/pretrain-config.ts";
 import { runPretrain } from "./train/pretrain.ts";
 import { encodeItemVectors, encodeQueryVectors, hitRateAtK, queryTargets } from "./train/encode-all.ts";
+import { localDir } from "../lancedb/index.ts";
 
 /** `vitrine pretrain --data DIR [--preset tiny|cpu|base] [--resume] ...`; resolves to the exit code. */
 export function pretrainCommand(argv: string[]): Promise<number> {
@@ -134,8 +135,8 @@ export function exportCommand(argv: string[]): Promise<number> {
 async function runExportVerb(v: ArgsOf<typeof EXPORT>["values"]): Promise<number> {
   const { exportModel } = await import("./onnx/index.ts");
   const r = await exportModel({
-    runDir: v["run-dir"] ?? join(v.data!, "runs", "pretrain"),
-    outDir: v.out ?? join(v.data!, "model"),
+    runDir: v["run-dir"] ?? join(localDir(v.data!), "runs", "pretrain"),
+    outDir: v.out ?? join(localDir(v.data!), "model"),
     ...(v["finetune-dir"] ? { finetuneDir: v["finetune-dir"] } : {}),
     ...(v.backend ? { backend: v.backend } : {}),
     ...(v.samples !== undefined ? { parity: { samples: v.samples } } : {}),

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import cliProgress from "cli-progress";
 import { runVerb, UsageError, type ArgsOf } from "../core/cli/index.ts";
 import { IMPORT } from "../core/cli/verbs/index.ts";
-import { importData, type ImportOptions } from "./import-data.ts";
+import { importData, rejectsPath, type ImportOptions } from "./import-data.ts";
 import { columnPreset, parseColumnMap } from "./column-map.ts";
 import { formatSummary } from "./summary.ts";
 
@@ -44,7 +44,7 @@ async function runImport(opts: ImportOptions): Promise<number> {
       },
     });
     bar.stop();
-    console.log(formatSummary(summary, join(opts.out, "rejects.jsonl")));
+    console.log(formatSummary(summary, rejectsPath(opts.out)));
     return 0;
   } finally {
     bar.stop();

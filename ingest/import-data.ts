@@ -1,4 +1,4 @@
-import { mkdir, rename, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { pairHeldOut, rowHeldOut, timeCutoff, type Item, type SplitMode } from "../core/index.ts";
 import {
@@ -7,7 +7,9 @@ import {
   defaultImageCacheDir,
   IMPORT_MANIFEST,
   IMPORT_TABLES,
+  isStoreUri,
   JUDGMENT_SCHEMA,
+  localDir,
   openStore,
   TableWriter,
   type CatalogRow,
@@ -15,6 +17,7 @@ import {
   type ImportManifest,
   type ImportSummary,
   type JudgmentRow,
+  writeDataFile,
 } from "../lancedb/index.ts";
 import { ImportError } from "./errors.ts";
 import { createImageLoader, type ImageLoaderOptions } from "./images/index.ts";
@@ -41,7 +44,7 @@ export interface ImportOptions {
   evalClicks?: string;
   /** Graded judgments `{ query, item_id, grade }` for evaluation (optional). */
   judgments?: string;
-  /** Data directory: receives store/, rejects.jsonl, import.json and cache/. */
+  /** Data directory: receives store/, rejects.jsonl, import.json and cache/ (an s3:// URI: store/ and import.json there, the rest in its local working folder). */
   out: string;
   /** Share held out for evaluation when no evalClicks file is given (default 0.1): of (query, item) pairs, rows, or the latest rows. */
   evalFraction?: number;
@@ -67,12 +70,17 @@ const IMAGE_CHUNK = 256;
 
 const KNOWN_CATALOG_KEYS = new Set<string>(CATALOG_FIELDS);
 
+/** Where an import's rejects go: `<out>/rejects.jsonl`, or in the local working folder of an s3:// store. */
+export function rejectsPath(out: string): string {
+  return join(localDir(out), "rejects.jsonl");
+}
+
 /** Import a catalog and click logs into `<out>/store`; bad rows go to `<out>/rejects.jsonl`. */
 export async function importData(opts: ImportOptions): Promise<ImportSummary> {
   const evalFraction = opts.evalFraction ?? 0.1;
   if (!(evalFraction >= 0 && evalFraction < 1)) throw new ImportError("BAD_OPTION", `evalFraction must be in [0, 1), got ${evalFraction}`);
-  const out = resolve(opts.out);
-  await mkdir(out, { recursive: true });
+  const out = isStoreUri(opts.out) ? opts.out : resolve(opts.out);
+  await mkdir(localDir(out), { recursive: true });
   // Mark the import as running first: a crash leaves a manifest that readers refuse, and an error
   // leaves it "failed" with the reason.
   await writeManifest(out, { state: "running", version: 1 });
@@ -89,7 +97,7 @@ async function importInto(out: string, opts: ImportOptions, evalFraction: number
   const warnings: string[] = [];
 
   const db = await openStore(out);
-  const rejects = new RejectsWriter(join(out, "rejects.jsonl"));
+  const rejects = new RejectsWriter(rejectsPath(out));
   const imageCacheDir = resolve(opts.cacheDir ?? defaultImageCacheDir(out));
   const loader = opts.images === false ? null : createImageLoader({ ...opts.imageOptions, cacheDir: imageCacheDir });
   const summary: ImportSummary = {
@@ -182,7 +190,7 @@ async function importInto(out: string, opts: ImportOptions, evalFraction: number
         `${opts.catalog}: no ${missing.map((c) => `"${c}"`).join(" or ")} column (columns: ${[...columnsSeen].slice(0, 20).join(", ") || "none"}); rename them, or map them with --map id=Column,title=Column${presetHint(columnsSeen)}`,
       );
     }
-    throw new ImportError("NOTHING_IMPORTED", `${opts.catalog}: none of the ${summary.catalog.read} rows could be imported (first: ${firstReject}); see ${join(out, "rejects.jsonl")}`);
+    throw new ImportError("NOTHING_IMPORTED", `${opts.catalog}: none of the ${summary.catalog.read} rows could be imported (first: ${firstReject}); see ${rejectsPath(out)}`);
   }
   const ignored = [...columnsSeen].filter((k) => !KNOWN_CATALOG_KEYS.has(k));
   if (ignored.length > 0) {
@@ -314,7 +322,5 @@ function stableJson(o: Record<string, string>): string {
 }
 
 async function writeManifest(out: string, m: ImportManifest): Promise<void> {
-  const path = join(out, IMPORT_MANIFEST);
-  await writeFile(`${path}.tmp`, `${JSON.stringify(m, null, 2)}\n`);
-  await rename(`${path}.tmp`, path);
+  await writeDataFile(out, IMPORT_MANIFEST, `${JSON.stringify(m, null, 2)}\n`);
 }

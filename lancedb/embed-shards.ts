@@ -4,10 +4,9 @@
 // them in shard order into the `embeddings` table publish reads. Shards cover whole batches of the
 // single-process run (shardRange), so every item goes through ONNX Runtime in the same batch as it
 // would there: the merged vectors equal a single-process embed bit for bit.
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { allTableNames, openStore } from "./connect.ts";
 import { EMBEDDINGS_TABLE, writeEmbedState, type EmbedState } from "./embeddings.ts";
+import { deleteDataFile, readDataFile, writeDataFile } from "./data-files.ts";
 import { StoreError } from "./errors.ts";
 import { withWriterLease } from "./writer-lease.ts";
 
@@ -44,24 +43,23 @@ export function shardRange(items: number, batchSize: number, s: ShardSpec): { fr
   return { from: Math.min(lo * batchSize, items), to: Math.min(hi * batchSize, items) };
 }
 
-const shardDir = (dataDir: string) => join(dataDir, "embed-shards");
-const shardStatePath = (dataDir: string, s: ShardSpec) => join(shardDir(dataDir), `${s.index}-of-${s.count}.json`);
+// Progress records beside the store (data-files.ts): shards on other machines must see each other's.
+const shardStateName = (s: ShardSpec) => `embed-shards/${s.index}-of-${s.count}.json`;
 
 /** A shard's progress file, or null when it has none. */
 export async function readShardState(dataDir: string, s: ShardSpec): Promise<EmbedShardState | null> {
   try {
-    return JSON.parse(await readFile(shardStatePath(dataDir, s), "utf8")) as EmbedShardState;
-  } catch {
+    const text = await readDataFile(dataDir, shardStateName(s));
+    return text === null ? null : (JSON.parse(text) as EmbedShardState);
+  } catch (e) {
+    if (e instanceof StoreError) throw e;
     return null;
   }
 }
 
-/** Replace a shard's progress file whole (temp file + rename). */
+/** Replace a shard's progress file whole. */
 export async function writeShardState(dataDir: string, st: EmbedShardState): Promise<void> {
-  await mkdir(shardDir(dataDir), { recursive: true });
-  const path = shardStatePath(dataDir, st.shard);
-  await writeFile(`${path}.tmp`, JSON.stringify(st));
-  await rename(`${path}.tmp`, path);
+  await writeDataFile(dataDir, shardStateName(st.shard), JSON.stringify(st));
 }
 
 /** What a merge did. */
@@ -134,7 +132,7 @@ export async function mergeEmbedShards(dataDir: string, count: number): Promise<
     await writeEmbedState(dataDir, { modelDir: ref.modelDir, createdAt: ref.createdAt, state: "complete", items: ref.items });
     // Done: the shard outputs go (a crash before this point leaves them for another merge).
     for (const s of specs) if (names.has(embedShardTable(s))) await db.dropTable(embedShardTable(s));
-    for (const s of specs) await rm(shardStatePath(dataDir, s), { force: true });
+    for (const s of specs) await deleteDataFile(dataDir, shardStateName(s));
     return { items: ref.items, shards: count, modelDir: ref.modelDir };
   });
 }

@@ -1,10 +1,9 @@
 // The `embeddings` table: item vectors `vitrine embed` (gpu-jobs/embed) writes batch by batch and
 // `vitrine publish --encoder onnx` reads. Its name, schema and progress file (DIR/embed.json) live
 // with the store so publishing reads vectors without loading the training code that wrote them.
-import { readFile, rename, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { arrow } from "./arrow.ts";
 import { openStore } from "./connect.ts";
+import { readDataFile, writeDataFile } from "./data-files.ts";
 import { StoreError } from "./errors.ts";
 
 /** Name of the table embed writes. */
@@ -18,22 +17,22 @@ export interface EmbedState {
   items: number;
 }
 
-const statePath = (dataDir: string) => join(dataDir, "embed.json");
+const STATE_FILE = "embed.json";
 
 /** The embed progress file of a data directory, or null when there is none (or it is unreadable). */
 export async function readEmbedState(dataDir: string): Promise<EmbedState | null> {
   try {
-    return JSON.parse(await readFile(statePath(dataDir), "utf8")) as EmbedState;
-  } catch {
+    const text = await readDataFile(dataDir, STATE_FILE);
+    return text === null ? null : (JSON.parse(text) as EmbedState);
+  } catch (e) {
+    if (e instanceof StoreError) throw e;
     return null;
   }
 }
 
-/** Replace the embed progress file whole (temp file + rename), so a crash never leaves half of one. */
+/** Replace the embed progress file whole, so a crash never leaves half of one. */
 export async function writeEmbedState(dataDir: string, s: EmbedState): Promise<void> {
-  const path = statePath(dataDir);
-  await writeFile(`${path}.tmp`, JSON.stringify(s));
-  await rename(`${path}.tmp`, path);
+  await writeDataFile(dataDir, STATE_FILE, JSON.stringify(s));
 }
 
 /** Arrow schema of the table: id, vector (FixedSizeList<Float32>[dim]), text_only. */

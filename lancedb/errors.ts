@@ -30,7 +30,9 @@ export type StoreErrorCode =
   /** Another live job manager (an API with jobs on, `vitrine retrain`) runs this data directory's jobs. */
   | "JOBS_BUSY"
   /** This writer's lease was taken over mid-write (its heartbeat stalled past the ttl). */
-  | "WRITER_LOST";
+  | "WRITER_LOST"
+  /** The object store (s3://) refused or failed a request: credentials, bucket, endpoint or network. */
+  | "STORE_UNAVAILABLE";
 
 const KINDS: Record<StoreErrorCode, ErrorKind> = {
   STORE_MISSING: "missing",
@@ -50,6 +52,7 @@ const KINDS: Record<StoreErrorCode, ErrorKind> = {
   WRITER_BUSY: "conflict",
   WRITER_LOST: "conflict",
   JOBS_BUSY: "conflict",
+  STORE_UNAVAILABLE: "unavailable",
 };
 
 /** The one typed error of the store layer. */

@@ -2,10 +2,11 @@
 // it (fetched bytes, thumbnails, the originals it imported), the API reads the originals back to
 // serve GET /v1/images/:id without fetching anything again. One layout, named here.
 import { join, resolve } from "node:path";
+import { localDir } from "./store-location.ts";
 
-/** Folder of the image cache when the import was not given one: `<data>/cache/images`. */
+/** Folder of the image cache when the import was not given one: `<data>/cache/images` (on an s3:// store, in its local working folder). */
 export function defaultImageCacheDir(dataDir: string): string {
-  return join(resolve(dataDir), "cache", "images");
+  return join(resolve(localDir(dataDir)), "cache", "images");
 }
 
 /** The folders inside an image cache. */

@@ -1,8 +1,7 @@
 // The import manifest belongs to the store: ingest writes it (running first, complete last) and every
 // reader of the import tables (publish, training, eval) trusts the tables only when it says complete.
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import type { SplitMode } from "../core/index.ts";
+import { readDataFile } from "./data-files.ts";
 import { StoreError } from "./errors.ts";
 
 /** File name of the import manifest inside a data directory. */
@@ -73,8 +72,9 @@ export type ImportManifest =
 export async function readImportManifest(dataDir: string): Promise<Extract<ImportManifest, { state: "complete" }>> {
   let m: ImportManifest;
   try {
-    m = JSON.parse(await readFile(join(dataDir, IMPORT_MANIFEST), "utf8")) as ImportManifest;
-  } catch {
+    m = JSON.parse((await readDataFile(dataDir, IMPORT_MANIFEST)) ?? "") as ImportManifest;
+  } catch (e) {
+    if (e instanceof StoreError) throw e; // the object store could not be read: say so, not "no import"
     throw new StoreError("STORE_MISSING", `${dataDir} holds no imported data; run \`vitrine import --catalog FILE --clicks FILE --out ${dataDir}\` first`);
   }
   if (m.state === "failed") {

@@ -5,6 +5,9 @@
 // Exports:
 //   StoreError, StoreErrorCode                   the store's errors
 //   openStore, storePath, allTableNames          a data directory's LanceDB connection
+//   isStoreUri, parseStoreUri, localDir,         s3:// data directories: the URI, the local working
+//     recordStoreUri, dataDirOf, readDataFile,     folder (and the store it works for), the small
+//     writeDataFile, dataFilePath                  records beside the store
 //   IMPORT_MANIFEST, readImportManifest,         DIR/import.json, which every reader of the import
 //     ImportManifest, ImportSummary, RowCounts     tables checks
 //   defaultImageCacheDir, imageCacheLayout,      the import's image cache (ingest writes it, the API
@@ -51,6 +54,8 @@
 import "./quiet-log.ts"; // before LanceDB loads: its per-table WARN lines would bury progress bars
 export { StoreError, type StoreErrorCode } from "./errors.ts";
 export { openStore, storePath, allTableNames } from "./connect.ts";
+export { isStoreUri, parseStoreUri, localDir, recordStoreUri, dataDirOf } from "./store-location.ts";
+export { readDataFile, writeDataFile, dataFilePath } from "./data-files.ts";
 export { IMPORT_MANIFEST, readImportManifest, type ImportManifest, type ImportSummary, type RowCounts } from "./import-manifest.ts";
 export { defaultImageCacheDir, imageCacheLayout, type ImageCacheLayout } from "./image-cache.ts";
 export {

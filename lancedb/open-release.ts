@@ -5,6 +5,7 @@ import { openStore } from "./connect.ts";
 import { StoreError } from "./errors.ts";
 import type { LexiconValues } from "../core/index.ts";
 import { readLexiconValues } from "./lexicon-table.ts";
+import { localModelDir } from "./model-files.ts";
 import { releaseTables } from "./release-names.ts";
 import { readPointer, readReleaseRows, requireComplete, toReleaseInfo } from "./release-registry.ts";
 import { parseRetrieval, type ReleaseRetrieval } from "./release-retrieval.ts";
@@ -41,13 +42,16 @@ export async function openRelease(dataDir: string, id?: string): Promise<Release
   const row = await requireComplete(db, want, await readReleaseRows(db));
   const names = releaseTables(want);
   const [items, qids, lexTable] = await Promise.all([db.openTable(names.items), db.openTable(names.qids), db.openTable(names.lexicon)]);
+  const config = JSON.parse(row.model_config) as Record<string, number | string>;
+  // A trained release on an s3:// store names its model folder there: load it from a local copy.
+  if (typeof config.modelDir === "string") config.modelDir = await localModelDir(config.modelDir);
   return {
     info: toReleaseInfo(row, ptr?.release ?? null),
     items,
     qids,
     lexicon: await readLexiconValues(lexTable),
     knownAttributes: new Set(JSON.parse(row.attribute_keys) as string[]),
-    encoder: { name: row.model, dim: row.dim, config: JSON.parse(row.model_config) as Record<string, number | string> },
+    encoder: { name: row.model, dim: row.dim, config },
     scalarIndexes: JSON.parse(row.scalar_indexes) as ScalarIndexPlan,
     topK: row.top_k,
     retrieval: parseRetrieval(row.retrieval),

@@ -5,7 +5,9 @@ import { join } from "node:path";
 import type { ReleaseInfo, TextEmbedder } from "../core/index.ts";
 import { readEmbeddings, readEmbedState } from "./embeddings.ts";
 import { StoreError } from "./errors.ts";
+import { storeModelSnapshot } from "./model-files.ts";
 import { publishRelease, type PublishOptions } from "./publish.ts";
+import { localDir } from "./store-location.ts";
 
 /**
  * What publishing a trained model needs from encoders/. The store may not import encoders
@@ -30,9 +32,13 @@ export interface PublishTrainedOptions extends Omit<PublishOptions, "encoder" | 
 /** Publish the exported model with the item vectors `vitrine embed` wrote. */
 export async function publishTrainedModel(opts: PublishTrainedOptions): Promise<ReleaseInfo> {
   const { modelDir, onnx, ...publish } = opts;
-  // A release keeps the model it was built with: the snapshot copies it once.
-  const snapshot = await onnx.snapshotModel(opts.dataDir, modelDir ?? join(opts.dataDir, "model"));
-  const encoder = await onnx.createQueryEncoder(snapshot);
+  // A release keeps the model it was built with: the snapshot copies it once (on an s3:// store, on
+  // local disk and then to the store, whose URI the release records for the servers).
+  const local = localDir(opts.dataDir);
+  const snapshot = await onnx.snapshotModel(local, modelDir ?? join(local, "model"));
+  const loaded = await onnx.createQueryEncoder(snapshot);
+  const stored = await storeModelSnapshot(opts.dataDir, snapshot);
+  const encoder = stored === snapshot ? loaded : withModelDir(loaded, stored);
   // Item vectors and query tower must come from one export (one image backbone): embed's record says which.
   const embedded = await readEmbedState(opts.dataDir);
   const createdAt = encoder.config?.createdAt;
@@ -43,4 +49,9 @@ export async function publishTrainedModel(opts: PublishTrainedOptions): Promise<
     );
   }
   return publishRelease({ ...publish, encoder, itemVectors: readEmbeddings(opts.dataDir) });
+}
+
+/** The same encoder, recording `modelDir` (the stored copy) as where servers rebuild it from. */
+function withModelDir(e: TextEmbedder, modelDir: string): TextEmbedder {
+  return { name: e.name, dim: e.dim, config: { ...e.config, modelDir }, encode: (texts) => e.encode(texts) };
 }

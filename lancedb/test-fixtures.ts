@@ -12,6 +12,8 @@ export interface ShopOptions {
   queries?: number;
   /** PRNG seed (default 1). */
   seed?: number;
+  /** importedShop: import into this data directory (an s3:// URI, say) instead of a temp folder's data/. */
+  out?: string;
 }
 
 export const BRANDS = ["Acme", "Nimbus", "Orla", "Zephyr", "Kito"];
@@ -77,7 +79,7 @@ export async function importedShop(opts: ShopOptions = {}): Promise<{ dataDir: s
   const clickFile = join(dir, "clicks.jsonl");
   await writeFile(catalog, items.map((i) => JSON.stringify(i)).join("\n") + "\n");
   await writeFile(clickFile, clicks.map((c) => JSON.stringify(c)).join("\n") + "\n");
-  const dataDir = join(dir, "data");
+  const dataDir = opts.out ?? join(dir, "data");
   await importData({ catalog, clicks: clickFile, out: dataDir, images: false, evalFraction: 0 });
   return { dataDir, items, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }

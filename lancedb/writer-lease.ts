@@ -11,6 +11,8 @@
 // Taking over renames the stale file aside and checks it was the one judged stale; if another
 // taker's fresh lease was moved instead it is linked back (a third writer racing in that window
 // keeps the lease it got; the mover gives up its turn).
+// On an s3:// data directory the lease is an object moved by conditional PUT instead (s3-lease.ts):
+// the same holder record, heartbeat and staleness rules, with compare-and-swap in place of link().
 // Hand-written rather than proper-lockfile: that library's lock carries no holder record (the error
 // must name the holder) and decides staleness by mtime alone (a killed holder on the same host would
 // block for the whole stale period); with the record it would need the same file handling as here.
@@ -19,7 +21,10 @@ import { existsSync } from "node:fs";
 import { link, readFile, rename, stat, unlink, utimes, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
+import { dataFilePath } from "./data-files.ts";
 import { StoreError } from "./errors.ts";
+import { readS3Lease, tryS3Lease } from "./s3-lease.ts";
+import { isStoreUri, parseStoreUri } from "./store-location.ts";
 
 /** Name of the lease file inside a data directory. */
 export const WRITER_LEASE_FILE = "writer.lease";
@@ -71,19 +76,29 @@ export function redactedCommand(argv: readonly string[] = process.argv.slice(1))
   return out.join(" ").slice(0, 300);
 }
 /** Leases this process holds, per lease file: nested writers in one process share the lease. */
-const held = new Map<string, { holder: LeaseHolder; count: number; timer: NodeJS.Timeout; lost: boolean }>();
+const held = new Map<string, { holder: LeaseHolder; count: number; timer: NodeJS.Timeout; lost: boolean; lease: Lease }>();
+
+/** A lease taken, on a file (link) or an object (conditional PUT). */
+export interface Lease {
+  /** Renew the heartbeat; false when another process took it over. */
+  beat(): Promise<boolean>;
+  /** Give it up (a lease lost to another process is left to its new holder). */
+  release(): Promise<void>;
+  /** True while it is still this acquisition's. */
+  isMine(): Promise<boolean>;
+}
 
 /** Name of the jobs lease: held by the one job manager (an API with jobs on, `vitrine retrain`) of a data directory. */
 export const JOBS_LEASE_FILE = "jobs.lease";
 
-/** Path of a data directory's lease file. */
+/** Path (or object URI) of a data directory's lease file. */
 export function writerLeasePath(dataDir: string): string {
-  return join(dataDir, WRITER_LEASE_FILE);
+  return dataFilePath(dataDir, WRITER_LEASE_FILE);
 }
 
 /** The current holder of the data directory's writer lease, or null when free. */
 export async function readWriterLease(dataDir: string): Promise<(LeaseHolder & { heartbeat: Date }) | null> {
-  return readLeaseFile(writerLeasePath(dataDir));
+  return isStoreUri(dataDir) ? readS3Lease(parseStoreUri(dataDir), WRITER_LEASE_FILE) : readLeaseFile(writerLeasePath(dataDir));
 }
 
 async function readLeaseFile(path: string): Promise<(LeaseHolder & { heartbeat: Date }) | null> {
@@ -161,38 +176,60 @@ async function takeOver(path: string, stale: LeaseHolder, mine: string): Promise
   await unlink(aside).catch(() => {});
 }
 
-async function acquire(dataDir: string, path: string, purpose: string, opts: WriterLeaseOptions, onBusy: BusyError): Promise<LeaseHolder> {
-  if (!existsSync(dataDir)) throw new StoreError("STORE_MISSING", `${dataDir}: no such data directory; check --data, or run \`vitrine import --out ${dataDir}\` first`);
+/** A lease file taken with link(): beaten by touching its mtime, released by unlinking it. */
+function fileLease(path: string, holder: LeaseHolder): Lease {
+  const isMine = async () => (await readLeaseFile(path).catch(() => null))?.token === holder.token;
+  return {
+    beat: async () => {
+      if (!(await isMine())) return false;
+      await utimes(path, new Date(), new Date()).catch(() => {});
+      return true;
+    },
+    release: async () => {
+      if (await isMine()) await unlink(path).catch(() => {});
+    },
+    isMine,
+  };
+}
+
+/** One attempt on a lease file: taken, a stale one moved aside (try again), or busy with the live holder. */
+async function tryFileLease(path: string, me: LeaseHolder, ttlMs: number): Promise<{ lease: Lease } | { busy: LeaseHolder } | null> {
+  if (await tryLink(path, me)) return { lease: fileLease(path, me) };
+  const h = await readLeaseFile(path).catch(() => null); // a half-renamed or vanished file: look again
+  if (!h) return null;
+  if (!staleReason(h, ttlMs)) return { busy: h };
+  await takeOver(path, h, me.token);
+  return null;
+}
+
+async function acquire(dataDir: string, name: string, purpose: string, opts: WriterLeaseOptions, onBusy: BusyError): Promise<{ holder: LeaseHolder; lease: Lease }> {
+  const onStore = isStoreUri(dataDir);
+  if (!onStore && !existsSync(dataDir)) throw new StoreError("STORE_MISSING", `${dataDir}: no such data directory; check --data, or run \`vitrine import --out ${dataDir}\` first`);
+  const path = dataFilePath(dataDir, name);
   const ttlMs = opts.ttlMs ?? DEFAULT_TTL_MS;
   const deadline = Date.now() + (opts.waitMs ?? 0);
   const me: LeaseHolder = { token: randomUUID(), pid: process.pid, host: hostname(), purpose, command: redactedCommand(), since: "" };
   for (;;) {
     me.since = new Date().toISOString();
-    if (await tryLink(path, me)) return me;
-    const h = await readLeaseFile(path).catch(() => null); // a half-renamed or vanished file: look again
-    if (!h) continue;
-    if (staleReason(h, ttlMs)) {
-      await takeOver(path, h, me.token);
-      continue;
-    }
-    if (Date.now() >= deadline) throw onBusy(path, h, ttlMs);
+    const got = onStore ? await tryS3Lease(parseStoreUri(dataDir), name, me, (h, ageMs) => staleReason({ ...h, heartbeat: new Date(Date.now() - ageMs) }, ttlMs)) : await tryFileLease(path, me, ttlMs);
+    if (!got) continue;
+    if ("lease" in got) return { holder: me, lease: got.lease };
+    if (Date.now() >= deadline) throw onBusy(path, got.busy, ttlMs);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
 
-/** Take (or share, within this process) the lease at `path`, beating it until the returned release() brings the count to 0. */
-async function hold(dataDir: string, path: string, purpose: string, opts: WriterLeaseOptions, onBusy: BusyError): Promise<() => Promise<void>> {
-  const key = resolve(path);
+/** Take (or share, within this process) lease `name` of a data directory, beating it until the returned release() brings the count to 0. */
+async function hold(dataDir: string, name: string, purpose: string, opts: WriterLeaseOptions, onBusy: BusyError): Promise<() => Promise<void>> {
+  const key = leaseKey(dataDir, name);
   let mine = held.get(key);
   if (mine) mine.count++;
   else {
-    const holder = await acquire(dataDir, path, purpose, opts, onBusy);
+    const { holder, lease } = await acquire(dataDir, name, purpose, opts, onBusy);
     const beat = async () => {
-      const cur = await readLeaseFile(path).catch(() => null);
-      if (cur?.token !== holder.token) entry.lost = true;
-      else await utimes(path, new Date(), new Date()).catch(() => {});
+      if (!(await lease.beat().catch(() => true))) entry.lost = true; // a failed request is not a lost lease: the next beat tells
     };
-    const entry = { holder, count: 1, lost: false, timer: setInterval(() => void beat(), Math.max(100, (opts.ttlMs ?? DEFAULT_TTL_MS) / 3)) };
+    const entry = { holder, lease, count: 1, lost: false, timer: setInterval(() => void beat(), Math.max(100, (opts.ttlMs ?? DEFAULT_TTL_MS) / 3)) };
     entry.timer.unref();
     held.set(key, entry);
     mine = entry;
@@ -205,9 +242,12 @@ async function hold(dataDir: string, path: string, purpose: string, opts: Writer
     if (--entry.count > 0) return;
     held.delete(key);
     clearInterval(entry.timer);
-    const cur = await readLeaseFile(path).catch(() => null);
-    if (cur?.token === entry.holder.token) await unlink(path).catch(() => {});
+    await entry.lease.release().catch(() => {});
   };
+}
+
+function leaseKey(dataDir: string, name: string): string {
+  return isStoreUri(dataDir) ? dataFilePath(dataDir, name) : resolve(join(dataDir, name));
 }
 
 /**
@@ -215,7 +255,7 @@ async function hold(dataDir: string, path: string, purpose: string, opts: Writer
  * Throws StoreError WRITER_BUSY, naming the holder, when a live writer holds it past `waitMs`.
  */
 export async function withWriterLease<T>(dataDir: string, purpose: string, fn: () => Promise<T>, opts: WriterLeaseOptions = {}): Promise<T> {
-  const release = await hold(dataDir, writerLeasePath(dataDir), purpose, opts, busy);
+  const release = await hold(dataDir, WRITER_LEASE_FILE, purpose, opts, busy);
   try {
     return await fn();
   } finally {
@@ -229,14 +269,13 @@ export async function withWriterLease<T>(dataDir: string, purpose: string, fn: (
  * Throws StoreError JOBS_BUSY naming the holder; the returned function releases it.
  */
 export function holdJobsLease(dataDir: string, opts: WriterLeaseOptions = {}): Promise<() => Promise<void>> {
-  return hold(dataDir, join(dataDir, JOBS_LEASE_FILE), "job manager", opts, jobsBusy);
+  return hold(dataDir, JOBS_LEASE_FILE, "job manager", opts, jobsBusy);
 }
 
 /** Fail unless this process still holds the lease (checked right before a commit that others could race). */
 export async function assertWriterLease(dataDir: string): Promise<void> {
-  const mine = held.get(resolve(writerLeasePath(dataDir)));
-  const cur = await readWriterLease(dataDir).catch(() => null);
-  if (!mine || mine.lost || cur?.token !== mine.holder.token) {
+  const mine = held.get(leaseKey(dataDir, WRITER_LEASE_FILE));
+  if (!mine || mine.lost || !(await mine.lease.isMine().catch(() => false))) {
     throw new StoreError(
       "WRITER_LOST",
       `the writer lease ${writerLeasePath(dataDir)} was taken over while this process wrote (its heartbeat stalled past the ttl); nothing was recorded, run it again`,

@@ -10,7 +10,7 @@ import { parseEventLine, TERMINAL_STATES, type ChildEvent, type JobConfig, type 
 import { createLocalRunner, type JobProcess, type JobRunner } from "./runners.ts";
 import { newJobRecord, transition, type JobTransition } from "./job-transitions.ts";
 import type { JobEvent, JobsService } from "./types.ts";
-import { holdJobsLease } from "../../lancedb/index.ts";
+import { holdJobsLease, recordStoreUri } from "../../lancedb/index.ts";
 
 /** Logger the manager reports to (pino-compatible subset). */
 export interface JobLogger {
@@ -66,7 +66,7 @@ export async function createJobManager(opts: JobManagerOptions): Promise<JobMana
   const persistEveryMs = opts.persistEveryMs ?? 1_000;
   // One job manager per data directory (across processes and machines sharing it): taken first.
   const releaseLease = await holdJobsLease(dataDir);
-
+  await recordStoreUri(dataDir); // job records sit in a store's local working folder: their processes read the store's URI there
   const jobs = new Map<string, JobRecord>();
   const queue: string[] = [];
   const resumeNext = new Set<string>();

@@ -4,9 +4,10 @@ import { randomBytes } from "node:crypto";
 import { appendFile, mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { JobRecord } from "../../core/jobs/index.ts";
+import { localDir } from "../../lancedb/index.ts";
 
 /** The folder that holds every job of a data directory. */
-export const jobsRoot = (dataDir: string): string => join(dataDir, "jobs");
+export const jobsRoot = (dataDir: string): string => join(localDir(dataDir), "jobs");
 
 /** One job's folder: job.json, log.txt, state.json (the child's) and its stage outputs. */
 export const jobDir = (dataDir: string, id: string): string => join(jobsRoot(dataDir), id);

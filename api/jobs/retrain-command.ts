@@ -8,6 +8,7 @@ import { createJobManager } from "./job-manager.ts";
 import { evalTable, showJob } from "./job-view.ts";
 import { JobConfigSchema, type JobConfig } from "../../core/jobs/index.ts";
 import { createLocalRunner } from "./runners.ts";
+import { jobDir } from "./job-store.ts";
 
 /** A retrain config from the parsed flags, validated by the same schema as the API's. */
 export function retrainConfigFromFlags(v: ArgsOf<typeof RETRAIN>["values"]): JobConfig {
@@ -49,7 +50,7 @@ async function retrain(v: ArgsOf<typeof RETRAIN>["values"], config: JobConfig): 
   process.once("SIGINT", stop);
   try {
     const job = v.resume ? await manager.resume(v.resume) : await manager.trigger("retrain", config, "cli");
-    console.error(`vitrine retrain: job ${job.id} (records and log in ${v.data}/jobs/${job.id})`);
+    console.error(`vitrine retrain: job ${job.id} (records and log in ${jobDir(v.data, job.id)})`);
     const final = await showJob(manager.watch(job.id), { logs: v.logs });
     const table = evalTable(final);
     if (table) console.log(`\n${table}`);

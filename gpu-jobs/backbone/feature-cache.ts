@@ -6,10 +6,11 @@ import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { BackboneRecord } from "../../encoders/index.ts";
+import { localDir } from "../../lancedb/index.ts";
 
 /** The cache folder of one backbone in a data directory. */
 export function featureCacheDir(dataDir: string, id: string): string {
-  return join(dataDir, "cache", "features", id);
+  return join(localDir(dataDir), "cache", "features", id);
 }
 
 async function writeAtomic(file: string, data: Uint8Array | string): Promise<void> {

@@ -19,6 +19,7 @@ import {
   writeEmbedState,
   writeShardState,
   type ShardSpec,
+  localDir,
 } from "../../lancedb/index.ts";
 import { prepareBackbone } from "../backbone/index.ts";
 import { imageMaskOf, loadTrainingData } from "../data/index.ts";
@@ -64,7 +65,7 @@ export interface EmbedResult {
 
 /** Embed the whole catalog into the `embeddings` table. */
 export async function embedCatalog(opts: EmbedOptions): Promise<EmbedResult> {
-  const modelDir = resolve(opts.modelDir ?? join(opts.dataDir, "model"));
+  const modelDir = resolve(opts.modelDir ?? join(localDir(opts.dataDir), "model"));
   const { card, tokenizer } = await readModelDir(modelDir).catch((e: unknown) => {
     throw new TrainError("BAD_CHECKPOINT", `no exported model in ${modelDir} (${(e as Error).message}); run \`vitrine export\` first`);
   });

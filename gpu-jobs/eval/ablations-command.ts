@@ -19,6 +19,7 @@ import { existsSync } from "node:fs";
 import { readFile, stat, writeFile } from "node:fs/promises";
 import { meanMetrics, seedSummary, type SeedRow } from "./seed-summary.ts";
 import { listFinishedRuns, planRun, readRunStatus, sameTraining, type RunPlan } from "./run-lookup.ts";
+import { localDir } from "../../lancedb/index.ts";
 
 /** Options of `vitrine eval --ablations`. */
 export interface AblationsOptions {
@@ -116,7 +117,7 @@ export async function runAblations(opts: AblationsOptions): Promise<AblationsRes
   const seeds = opts.seeds?.length ? opts.seeds : [...DEFAULT_SEEDS];
   // Before any training: an import without held-out clicks fails here, not after hours of it.
   const ctx = await loadEvalContext(opts.dataDir);
-  const runsDir = join(opts.dataDir, "runs");
+  const runsDir = join(localDir(opts.dataDir), "runs");
   // One training per (run, seed), keyed "<run>-s<seed>".
   const units = runs.flatMap((r) => seeds.map((seed) => ({ run: r, seed, key: `${r.id}-s${seed}` })));
   const targets = new Map(units.map((u) => [u.key, targetConfig(u.run, opts, u.seed)]));

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { runVerb, UsageError, type ArgsOf } from "../../core/cli/index.ts";
 import { EVAL } from "../../core/cli/verbs/index.ts";
 import { BLEND_SPEC_HELP, parseBlendSpec, type Blend } from "../../core/index.ts";
-import { StoreError } from "../../lancedb/index.ts";
+import { localDir, StoreError } from "../../lancedb/index.ts";
 import { selectBackend } from "../tf/backend.ts";
 import { runAblations } from "./ablations-command.ts";
 import { selectAblationRows } from "./ablation-variants.ts";
@@ -48,7 +48,7 @@ async function runEval({ values: v }: ArgsOf<typeof EVAL>, argv: readonly string
   const backend = v.backend;
   const dataDir = v.data;
   // Ablation reports get their own folder so a plain eval's report is not overwritten.
-  const outDir = v.out ?? (v.ablations ? join(dataDir, "eval", "ablations") : join(dataDir, "eval"));
+  const outDir = v.out ?? (v.ablations ? join(localDir(dataDir), "eval", "ablations") : join(localDir(dataDir), "eval"));
 
   if (v.ablations) {
     const r = await runAblations({
@@ -109,7 +109,7 @@ async function runEval({ values: v }: ArgsOf<typeof EVAL>, argv: readonly string
       }
     }
 
-    const runDirs = v["run-dir"]?.length ? v["run-dir"] : existsSync(join(dataDir, "runs", "pretrain")) ? [join(dataDir, "runs", "pretrain")] : [];
+    const runDirs = v["run-dir"]?.length ? v["run-dir"] : existsSync(join(localDir(dataDir), "runs", "pretrain")) ? [join(localDir(dataDir), "runs", "pretrain")] : [];
     if (runDirs.length) await selectBackend({ ...(backend ? { prefer: backend } : {}), log: () => undefined });
     for (const runDir of runDirs) {
       const run = await encodeRun(ctx, runDir);

@@ -9,6 +9,7 @@ import { runVerb } from "../../core/cli/index.ts";
 import { JOB_RUN } from "../../core/cli/verbs/index.ts";
 import { encodeEvent, JOB_STAGES, JobConfigSchema, type ChildEvent, type GateDecision, type JobProgress, type JobRecord, type StageName } from "../../core/jobs/index.ts";
 import { STAGES, type StageContext, type StagePaths } from "./stages.ts";
+import { dataDirOf, localDir } from "../../lancedb/index.ts";
 
 /** What the job process keeps for itself across attempts. */
 interface ChildState {
@@ -36,7 +37,8 @@ export function stagePaths(job: Pick<JobRecord, "kind">, jobDirPath: string, dat
   if (job.kind === "retrain") {
     return { dataDir, pretrainDir: join(jobDirPath, "pretrain"), finetuneDir: join(jobDirPath, "finetune"), modelDir: join(jobDirPath, "model") };
   }
-  return { dataDir, pretrainDir: join(dataDir, "runs", "pretrain"), finetuneDir: join(dataDir, "runs", "finetune"), modelDir: join(dataDir, "model") };
+  const local = localDir(dataDir); // an s3:// store keeps runs and the model on this machine's disk
+  return { dataDir, pretrainDir: join(local, "runs", "pretrain"), finetuneDir: join(local, "runs", "finetune"), modelDir: join(local, "model") };
 }
 
 /** Run the job in DIR; resolves to the exit code. Flags: core/cli/verbs/job-run.ts. */
@@ -48,8 +50,9 @@ async function runJob(jobDir: string, resumeFlag: boolean): Promise<number> {
   const dir = resolve(jobDir);
   const job = JSON.parse(await readFile(join(dir, "job.json"), "utf8")) as JobRecord;
   const config = JobConfigSchema.parse(job.config ?? {});
-  // <dataDir>/jobs/<id>: the data directory is two levels up (the same path inside a container).
-  const dataDir = dirname(dirname(dir));
+  // <dataDir>/jobs/<id>: the data directory is two levels up (the same path inside a container), or
+  // for an s3:// store, the store that folder names (its local working folder).
+  const dataDir = await dataDirOf(dirname(dirname(dir)));
   const paths = stagePaths(job, dir, dataDir);
   const statePath = join(dir, "state.json");
   const state = await readState(statePath);

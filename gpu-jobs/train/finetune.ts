@@ -19,6 +19,7 @@ import type { FinetuneWorkerInit } from "./finetune-worker.ts";
 import { runWorkerGroup } from "./worker-group.ts";
 import { chooseWorkers, shareTypedArrays } from "./workers.ts";
 import { encodeItemVectors, encodeQueryVectors, hitRateAtK, queryTargets } from "./encode-all.ts";
+import { localDir } from "../../lancedb/index.ts";
 
 /** Fine-tuning options. */
 export interface FinetuneOptions {
@@ -104,8 +105,8 @@ async function frozenVectors(pretrainDir: string, data: TrainingData, opts: Fine
 export async function runFinetune(opts: FinetuneOptions): Promise<FinetuneResult> {
   const log = opts.log ?? (() => undefined);
   const backend = await selectBackend({ ...(opts.backend ? { prefer: opts.backend } : {}), log });
-  const runDir = opts.runDir ?? join(opts.dataDir, "runs", "finetune");
-  const pretrainDir = opts.pretrainDir ?? join(opts.dataDir, "runs", "pretrain");
+  const runDir = opts.runDir ?? join(localDir(opts.dataDir), "runs", "finetune");
+  const pretrainDir = opts.pretrainDir ?? join(localDir(opts.dataDir), "runs", "pretrain");
   const ckpt = opts.resume ? await loadLatestCheckpoint<FinetuneState>(runDir) : null;
   if (!ckpt) await rm(runDir, { recursive: true, force: true });
   await mkdir(runDir, { recursive: true });

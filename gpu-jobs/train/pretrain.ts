@@ -21,6 +21,7 @@ import type { PretrainWorkerInit } from "./pretrain-worker.ts";
 import { categoryClasses, stage1Classifier } from "./stage1-classify.ts";
 import { runWorkerGroup } from "./worker-group.ts";
 import { chooseWorkers, defaultWorkers, shareTypedArrays } from "./workers.ts";
+import { localDir } from "../../lancedb/index.ts";
 
 export type { StepMetrics } from "./pretrain-loop.ts";
 
@@ -97,7 +98,7 @@ async function writeAtomic(path: string, text: string): Promise<void> {
 export async function runPretrain(opts: PretrainOptions): Promise<PretrainResult> {
   const log = opts.log ?? (() => undefined);
   const backend = await selectBackend({ ...(opts.backend ? { prefer: opts.backend } : {}), log });
-  const runDir = opts.runDir ?? join(opts.dataDir, "runs", "pretrain");
+  const runDir = opts.runDir ?? join(localDir(opts.dataDir), "runs", "pretrain");
   const ckpt = opts.resume ? await loadLatestCheckpoint<JobState>(runDir) : null;
   if (opts.resume && !ckpt) log(`no checkpoint in ${runDir}: starting from step 0`);
   if (!ckpt) await rm(runDir, { recursive: true, force: true });

@@ -1,0 +1,94 @@
+// The few object operations Vitrine makes beside LanceDB on an s3:// store: read and write small
+// records (import.json, embed.json, leases) with S3's conditional PUT (If-None-Match: * creates
+// only, If-Match: "etag" replaces only that version). aws4fetch signs the requests (SigV4) for
+// fetch: a 2-file dependency instead of the AWS SDK's dozens of packages for three calls.
+import { AwsClient } from "aws4fetch";
+import { StoreError } from "./errors.ts";
+import { objectKey, s3Settings, type StoreUri } from "./store-location.ts";
+
+/** An object read back. */
+export interface StoredObject {
+  /** Body as text. */
+  text: string;
+  /** ETag (quotes included), what If-Match takes. */
+  etag: string;
+  /** Seconds since the object was last written, by the store's own clock (Date − Last-Modified), so no host's clock matters. */
+  ageSeconds: number;
+}
+
+/** A PUT's precondition. */
+export type PutCondition = { ifNoneMatch: "*" } | { ifMatch: string } | Record<string, never>;
+
+/** Objects under one store URI's prefix. */
+export class S3Objects {
+  private readonly client: AwsClient;
+  private readonly base: string;
+
+  constructor(
+    /** The store location. */
+    readonly loc: StoreUri,
+    env: Record<string, string | undefined> = process.env,
+  ) {
+    const s = s3Settings(env);
+    this.client = new AwsClient({ accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey, sessionToken: s.sessionToken, region: s.region, service: "s3", retries: 3 });
+    // Path-style on a custom endpoint (MinIO, R2, loopback); virtual-hosted on AWS.
+    this.base = s.endpoint ? `${s.endpoint}/${loc.bucket}` : `https://${loc.bucket}.s3.${s.region}.amazonaws.com`;
+  }
+
+  private url(name: string): string {
+    return `${this.base}/${objectKey(this.loc, name).split("/").map(encodeURIComponent).join("/")}`;
+  }
+
+  private async call(method: string, name: string, init: RequestInit = {}): Promise<Response> {
+    try {
+      return await this.client.fetch(this.url(name), { method, ...init });
+    } catch (e) {
+      throw new StoreError("STORE_UNAVAILABLE", `${method} ${this.loc.uri}/${name}: ${(e as Error).message}; check AWS_ENDPOINT_URL and the network`, { cause: e });
+    }
+  }
+
+  private failed(method: string, name: string, res: Response, body: string): StoreError {
+    const code = /<Code>([^<]+)<\/Code>/.exec(body)?.[1] ?? res.statusText;
+    const hint = res.status === 403 ? "check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY and the bucket policy" : res.status === 404 ? `check that bucket ${this.loc.bucket} exists` : "retry later";
+    return new StoreError("STORE_UNAVAILABLE", `${method} ${this.loc.uri}/${name}: HTTP ${res.status} ${code}; ${hint}`);
+  }
+
+  /** Read `name`, or null when there is none. */
+  async get(name: string): Promise<StoredObject | null> {
+    const res = await this.call("GET", name);
+    const text = await res.text();
+    if (res.status === 404 && /NoSuchKey|<Code>NotFound/.test(text || "NoSuchKey")) return null;
+    if (!res.ok) throw this.failed("GET", name, res, text);
+    const now = Date.parse(res.headers.get("date") ?? "") || Date.now();
+    const modified = Date.parse(res.headers.get("last-modified") ?? "") || now;
+    return { text, etag: res.headers.get("etag") ?? "", ageSeconds: Math.max(0, (now - modified) / 1000) };
+  }
+
+  /** The bytes of `name`, or null when there is none (model files). */
+  async getBytes(name: string): Promise<Uint8Array | null> {
+    const res = await this.call("GET", name);
+    if (res.status === 404) return null;
+    if (!res.ok) throw this.failed("GET", name, res, await res.text());
+    return new Uint8Array(await res.arrayBuffer());
+  }
+
+  /** Write `name`; returns the new ETag, or null when the condition did not hold (another writer got there first). */
+  async put(name: string, body: string | Uint8Array, cond: PutCondition = {}): Promise<string | null> {
+    const headers: Record<string, string> = { "content-type": typeof body === "string" ? "application/json" : "application/octet-stream" };
+    if ("ifNoneMatch" in cond) headers["if-none-match"] = cond.ifNoneMatch;
+    if ("ifMatch" in cond) headers["if-match"] = cond.ifMatch;
+    const res = await this.call("PUT", name, { body, headers });
+    const text = await res.text();
+    // 412: the precondition failed; 409 ConditionalRequestConflict: S3 saw a racing conditional write.
+    if (res.status === 412 || (res.status === 409 && /ConditionalRequestConflict/.test(text))) return null;
+    if (!res.ok) throw this.failed("PUT", name, res, text);
+    return res.headers.get("etag") ?? "";
+  }
+
+  /** Delete `name` (no error when it is absent). */
+  async delete(name: string): Promise<void> {
+    const res = await this.call("DELETE", name);
+    const text = await res.text();
+    if (!res.ok && res.status !== 404) throw this.failed("DELETE", name, res, text);
+  }
+}

@@ -1,0 +1,163 @@
+// The store on S3 (a loopback s3rver behind the conditional-PUT guard, test/support/loopback-s3.ts):
+// `vitrine import` and `publish` write to s3://bucket/prefix, two `vitrine serve` replicas (jobs off)
+// read it and follow its active pointer. While clients read from both: a CLI publish, an activate
+// over REST and a CLI rollback each reach both replicas within 5 s with no failed read; two
+// publishes started together never share a release id (the lease's conditional PUT picks one); a
+// publish killed with -9 mid-way leaves the replicas serving the active release and a lease the
+// next publish takes over.
+import { spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createHashEncoder } from "../core/index.ts";
+import { allTableNames, getActiveRelease, listReleases, openStore, publishRelease, readWriterLease } from "../lancedb/index.ts";
+import { importedShop } from "../lancedb/test-fixtures.ts";
+import { REPLICA_KEYS, replicaEnv, retrieveOnce, startServe, type ServeProcess } from "./fixtures/serve-process.ts";
+import { until } from "./fixtures/until.ts";
+import { spawnLoopbackS3, type LoopbackS3 } from "./support/loopback-s3.ts";
+
+let s3: LoopbackS3;
+let work: string;
+let data: string;
+let env: NodeJS.ProcessEnv;
+let shop: Awaited<ReturnType<typeof importedShop>>;
+let a: ServeProcess;
+let b: ServeProcess;
+const saved: Record<string, string | undefined> = {};
+
+beforeAll(async () => {
+  s3 = await spawnLoopbackS3();
+  work = await mkdtemp(join(tmpdir(), "vitrine-s3-work-"));
+  for (const [k, v] of Object.entries({ ...s3.env, VITRINE_WORK_DIR: work })) {
+    saved[k] = process.env[k];
+    process.env[k] = v;
+  }
+  data = `s3://${s3.bucket}/shops/demo`;
+  shop = await importedShop({ items: 400, queries: 60, out: data });
+  await publishRelease({ dataDir: data, encoder: createHashEncoder() }); // r001
+  env = replicaEnv({ ...s3.env, VITRINE_WORK_DIR: work, VITRINE_JOBS: "off" });
+  [a, b] = await Promise.all([startServe(data, env), startServe(data, env)]);
+}, 180_000);
+afterAll(async () => {
+  await Promise.all([a?.stop(), b?.stop()]);
+  await shop?.cleanup();
+  await s3?.close();
+  if (work) await rm(work, { recursive: true, force: true });
+  for (const [k, v] of Object.entries(saved)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+});
+
+interface Ran {
+  code: number | null;
+  pid: number;
+  out: string;
+}
+function start(...args: string[]): { pid: number; done: Promise<Ran>; kill: (s: NodeJS.Signals) => void } {
+  const c = spawn(process.execPath, ["bin/vitrine.js", ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  c.stdout.on("data", (x: Buffer) => (out += x));
+  c.stderr.on("data", (x: Buffer) => (out += x));
+  return { pid: c.pid!, done: new Promise((done) => c.on("close", (code) => done({ code, pid: c.pid!, out }))), kill: (s) => c.kill(s) };
+}
+const vitrine = (...args: string[]) => start(...args).done;
+
+/** Clients reading from both replicas in a loop until stopped: counts, failures, the release each replica last served. */
+function readLoad(replicas: ServeProcess[], clients = 4) {
+  const state = { reads: 0, failures: [] as string[], last: replicas.map(() => ""), running: true };
+  const queries = ["floral dress", "classic lamp", "Acme shoes", "slim shirt", "red boot"];
+  const loops = Array.from({ length: clients }, async (_, c) => {
+    for (let i = c; state.running; i++) {
+      const r = i % replicas.length;
+      const ans = await retrieveOnce(replicas[r]!.url, queries[i % queries.length]!);
+      state.reads++;
+      if (ans.ok) state.last[r] = ans.release;
+      else state.failures.push(`replica ${r}: ${ans.why}`);
+    }
+  });
+  return { state, stop: async () => ((state.running = false), await Promise.all(loops)) };
+}
+
+/** Wait until both replicas answer from `release`; the ms it took since `since`. */
+async function bothServe(load: ReturnType<typeof readLoad>, release: string, since: number): Promise<number> {
+  await until(`both replicas on ${release} (last: ${load.state.last.join(", ")})`, () => (load.state.last.every((r) => r === release) ? true : null), 5_000, 20);
+  return Date.now() - since;
+}
+
+const releaseIds = async () => (await listReleases(data)).map((r) => r.id).sort();
+
+describe("the store on S3, two replicas", () => {
+  it("publish, activate and rollback on s3:// reach both replicas with no failed read, within 5 s", async () => {
+    const load = readLoad([a, b]);
+    try {
+      await until("first answers", () => (load.state.last.every((r) => r === "r001") ? true : null), 30_000);
+
+      const published = await vitrine("publish", "--data", data);
+      expect(published.code, published.out).toBe(0);
+      expect((await getActiveRelease(data))?.id).toBe("r002");
+      const afterPublish = await bothServe(load, "r002", Date.now());
+
+      // Any replica may switch (the writer lease orders it); it answers once it has written the
+      // pointer and loaded the release itself, so the clock starts there, as after the CLI's writes.
+      const res = await fetch(`${b.url}/v1/releases/r001/activate`, { method: "POST", headers: { authorization: `Bearer ${REPLICA_KEYS.admin}` } });
+      expect(res.status, await res.clone().text()).toBe(200);
+      const afterActivate = await bothServe(load, "r001", Date.now());
+
+      const rolled = await vitrine("releases", "rollback", "--data", data);
+      expect(rolled.code, rolled.out).toBe(0);
+      const afterRollback = await bothServe(load, "r002", Date.now()); // from the pointer write, as after publish
+
+      expect(load.state.failures).toEqual([]);
+      expect(load.state.reads).toBeGreaterThan(50);
+      console.log(`s3 replicas: both switched ${afterPublish} ms after publish, ${afterActivate} ms after activate, ${afterRollback} ms after rollback; ${load.state.reads} reads`);
+      for (const ms of [afterPublish, afterActivate, afterRollback]) expect(ms).toBeLessThanOrEqual(5_000);
+    } finally {
+      await load.stop();
+    }
+    expect(load.state.failures).toEqual([]);
+  }, 180_000);
+
+  it("two publishes started together: each success has its own id, a refused one names the holder and left no table", async () => {
+    const before = await releaseIds();
+    const runs = await Promise.all([start("publish", "--data", data), start("publish", "--data", data)].map((c) => c.done));
+    for (const r of runs) expect([0, 5], r.out).toContain(r.code);
+    const won = runs.filter((r) => r.code === 0);
+    expect(won.length).toBeGreaterThanOrEqual(1);
+    const ids = won.map((r) => /\b(r\d{3,})\b/.exec(r.out)?.[1]);
+    expect(new Set(ids).size).toBe(won.length);
+    expect(await releaseIds()).toEqual([...before, ...ids].sort());
+    for (const lost of runs.filter((r) => r.code === 5)) {
+      expect(lost.out).toContain("WRITER_BUSY");
+      expect(lost.out).toContain(`${data}/writer.lease`);
+    }
+    const tables = (await allTableNames(await openStore(data))).filter((t) => /^items_r/.test(t));
+    expect(tables.sort()).toEqual((await releaseIds()).map((id) => `items_${id}`));
+    expect(await readWriterLease(data)).toBeNull();
+  }, 180_000);
+
+  it("a publish killed with -9 mid-way: the replicas keep serving the active release, the next publish takes the lease over", async () => {
+    const active = (await getActiveRelease(data))!.id;
+    const before = await releaseIds();
+    const load = readLoad([a, b], 2);
+    try {
+      const p = start("publish", "--data", data);
+      await until("the publish holds the lease", async () => ((await readWriterLease(data))?.pid === p.pid ? true : null), 60_000, 20);
+      p.kill("SIGKILL");
+      expect((await p.done).code).toBeNull();
+      expect(await releaseIds()).toEqual(before); // nothing recorded: the release row is the publish's last write
+      expect((await getActiveRelease(data))?.id).toBe(active);
+
+      const next = await vitrine("publish", "--data", data);
+      expect(next.code, next.out).toBe(0); // its pid is gone on this host: taken over at once
+      const id = (await getActiveRelease(data))!.id;
+      expect(await releaseIds()).toEqual([...before, id].sort()); // the killed one's id was never recorded
+      await bothServe(load, id, Date.now());
+      expect(load.state.failures).toEqual([]);
+    } finally {
+      await load.stop();
+    }
+    expect(load.state.failures).toEqual([]);
+  }, 180_000);
+});

@@ -92,7 +92,7 @@ describe("vitrine eval", () => {
           .filter((c) => /^\d/.test(c));
       const viaApi = cells(api.stdout, new RegExp(`^API ${server.url.replace(/[.]/g, "\\.")} \\(${info.id}\\)`));
       const viaStore = cells(store.stdout, new RegExp(`^release ${info.id} as served \\([^)]*\\)`));
-      expect(viaApi.length).toBe(7); // overall + 6 slices
+      expect(viaApi.length).toBe(8); // overall + 7 slices (unseen, seen, head, tail, cold, title omits / names the queried attribute)
       expect(viaApi).toEqual(viaStore);
       expect(api.stdout).toMatch(/paths (qid|ann|qid\+ann) ×\d+/);
 

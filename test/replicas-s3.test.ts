@@ -13,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHashEncoder } from "../core/index.ts";
 import { allTableNames, getActiveRelease, listReleases, openStore, publishRelease, readWriterLease } from "../lancedb/index.ts";
 import { importedShop } from "../lancedb/test-fixtures.ts";
-import { REPLICA_KEYS, replicaEnv, retrieveOnce, startServe, type ServeProcess } from "./fixtures/serve-process.ts";
+import { REPLICA_KEYS, replicaEnv, startServe, type ServeProcess } from "./fixtures/serve-process.ts";
+import { bothServe, readLoad } from "./fixtures/replica-load.ts";
 import { until } from "./fixtures/until.ts";
 import { spawnLoopbackS3, type LoopbackS3 } from "./support/loopback-s3.ts";
 
@@ -63,28 +64,6 @@ function start(...args: string[]): { pid: number; done: Promise<Ran>; kill: (s: 
   return { pid: c.pid!, done: new Promise((done) => c.on("close", (code) => done({ code, pid: c.pid!, out }))), kill: (s) => c.kill(s) };
 }
 const vitrine = (...args: string[]) => start(...args).done;
-
-/** Clients reading from both replicas in a loop until stopped: counts, failures, the release each replica last served. */
-function readLoad(replicas: ServeProcess[], clients = 4) {
-  const state = { reads: 0, failures: [] as string[], last: replicas.map(() => ""), running: true };
-  const queries = ["floral dress", "classic lamp", "Acme shoes", "slim shirt", "red boot"];
-  const loops = Array.from({ length: clients }, async (_, c) => {
-    for (let i = c; state.running; i++) {
-      const r = i % replicas.length;
-      const ans = await retrieveOnce(replicas[r]!.url, queries[i % queries.length]!);
-      state.reads++;
-      if (ans.ok) state.last[r] = ans.release;
-      else state.failures.push(`replica ${r}: ${ans.why}`);
-    }
-  });
-  return { state, stop: async () => ((state.running = false), await Promise.all(loops)) };
-}
-
-/** Wait until both replicas answer from `release`; the ms it took since `since`. */
-async function bothServe(load: ReturnType<typeof readLoad>, release: string, since: number): Promise<number> {
-  await until(`both replicas on ${release} (last: ${load.state.last.join(", ")})`, () => (load.state.last.every((r) => r === release) ? true : null), 5_000, 20);
-  return Date.now() - since;
-}
 
 const releaseIds = async () => (await listReleases(data)).map((r) => r.id).sort();
 

@@ -10,6 +10,7 @@ import { createHashEncoder } from "../core/index.ts";
 import { getActiveRelease, publishRelease, writerLeasePath } from "../lancedb/index.ts";
 import { importedShop } from "../lancedb/test-fixtures.ts";
 import { REPLICA_KEYS, replicaEnv, retrieveOnce, startServe, type ServeProcess } from "./fixtures/serve-process.ts";
+import { bothServe, readLoad } from "./fixtures/replica-load.ts";
 import { until } from "./fixtures/until.ts";
 
 let shop: Awaited<ReturnType<typeof importedShop>>;
@@ -33,28 +34,6 @@ function vitrine(...args: string[]): Promise<{ code: number | null; out: string 
     c.stderr.on("data", (b: Buffer) => (out += b));
     c.on("close", (code) => done({ code, out }));
   });
-}
-
-/** Clients reading from both replicas in a loop until stopped: counts, failures, the release each replica last served. */
-function readLoad(replicas: ServeProcess[], clients = 4) {
-  const state = { reads: 0, failures: [] as string[], last: replicas.map(() => ""), running: true };
-  const queries = ["floral dress", "classic lamp", "Acme shoes", "slim shirt", "red boot"];
-  const loops = Array.from({ length: clients }, async (_, c) => {
-    for (let i = c; state.running; i++) {
-      const r = i % replicas.length;
-      const a = await retrieveOnce(replicas[r]!.url, queries[i % queries.length]!);
-      state.reads++;
-      if (a.ok) state.last[r] = a.release;
-      else state.failures.push(`replica ${r}: ${a.why}`);
-    }
-  });
-  return { state, stop: async () => ((state.running = false), await Promise.all(loops)) };
-}
-
-/** Wait until both replicas answer from `release`; the ms it took. */
-async function bothServe(load: ReturnType<typeof readLoad>, release: string, since: number): Promise<number> {
-  await until(`both replicas on ${release} (last: ${load.state.last.join(", ")})`, () => (load.state.last.every((r) => r === release) ? true : null), 5_000, 20);
-  return Date.now() - since;
 }
 
 describe("two replicas on one store", () => {

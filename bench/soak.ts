@@ -33,6 +33,7 @@ import { createRetrievalService } from "../api/service/index.ts";
 import { publishRelease } from "../lancedb/index.ts";
 import { BRANDS, CATEGORIES, importedShop, makeShop } from "../lancedb/test-fixtures.ts";
 import { percentile, printTable, writeResults } from "./bench-utils.ts";
+import { type ClientOut, niced, type Req, runClient } from "./support/soak-clients.ts";
 
 const { values: a } = parseArgs({
   options: {
@@ -73,24 +74,6 @@ const KEYS = {
 };
 const SCRIPT = fileURLToPath(new URL("../api/jobs/test-support/scripted-job.mjs", import.meta.url));
 const CLI = fileURLToPath(new URL("../bin/vitrine.js", import.meta.url));
-const CLIENT = fileURLToPath(new URL("./support/soak-client.mjs", import.meta.url));
-
-type Req = { kind: string; method: "GET" | "POST"; path: string; key: string | null; body: string | null };
-type ClientOut = { samples: [number, number, number | "neterr", string][]; counts: Record<string, Record<string, number>>; skipped: number; sent: number };
-
-/** `nice -n N node ...` (N > 0) or plain `node ...`. */
-const niced = (n: number, args: string[]): [string, string[]] => (n > 0 ? ["nice", ["-n", String(n), process.execPath, ...args]] : [process.execPath, args]);
-
-function runClient(job: { url: string; until: number; windows?: [number, number][]; role: "good" | "hostile"; rate: number; maxInFlight: number; requests: Req[] }, nice = 0): Promise<ClientOut> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(...niced(nice, [CLIENT]), { stdio: ["pipe", "pipe", "inherit"] });
-    let out = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
-    child.once("error", reject);
-    child.once("close", (code) => (code === 0 ? resolve(JSON.parse(out) as ClientOut) : reject(new Error(`soak client exited with ${code}`))));
-    child.stdin.end(JSON.stringify(job));
-  });
-}
 
 // ---- a real release -------------------------------------------------------------------------
 log(`shop: ${SHOP.items} items, ${SHOP.queries} logged queries`);

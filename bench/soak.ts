@@ -12,28 +12,27 @@
 // (goal p99 ≤ 2×), failed well-behaved reads (goal 0; around switches in particular), server RSS
 // growth over the run (goal < 20%), the killed job's record.
 // Usage: npm run bench -- soak [--seconds 20] [--window 10] [--items 2000] [--rate 40] [--hostile-rate 10] [--flood-rate 50]
-//   [--attacker-nice 10] [--publish-nice 10]
+//   [--attacker-nice 10] [--publish-nice 10] [--workers N]
 //   --seconds: attack time in all (quiet windows, half as long, bracket each attack window);
 //   --rate: well-behaved req/s; --hostile-rate: a read key's hostile requests per second (issue 13 A
 //   stalled the server at 2.4/s); --flood-rate: keyless and wrong-key requests per second;
 //   --attacker-nice: the attack generators' niceness (their CPU is not the server's on a real
-//   deployment); --publish-nice: the publish child's (a retrain job's publish runs at JOB_NICE).
+//   deployment); --publish-nice: the publish child's (a retrain job's publish runs at JOB_NICE);
+//   --workers N: serve from `vitrine serve --workers N` child processes instead of serveNode in this
+//   process (bench/support/soak-server.ts: jobs then run in a second `vitrine serve`).
 import { spawn } from "node:child_process";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import v8 from "node:v8";
 import vm from "node:vm";
-import { destination, pino } from "pino";
 import { createHashEncoder } from "../core/index.ts";
-import { createContainerRunner, createJobManager } from "../api/jobs/index.ts";
 import { JOB_NICE } from "../api/jobs/index.ts";
-import { serveNode } from "../api/node/index.ts";
-import { createRetrievalService } from "../api/service/index.ts";
 import { publishRelease } from "../lancedb/index.ts";
 import { BRANDS, CATEGORIES, importedShop, makeShop } from "../lancedb/test-fixtures.ts";
 import { percentile, printTable, writeResults } from "./bench-utils.ts";
 import { type ClientOut, niced, type Req, runClient } from "./support/soak-clients.ts";
+import { childServer, healthOnce, inProcessServer } from "./support/soak-server.ts";
 
 const { values: a } = parseArgs({
   options: {
@@ -45,6 +44,7 @@ const { values: a } = parseArgs({
     "flood-rate": { type: "string", default: "50" },
     "attacker-nice": { type: "string", default: "10" },
     "publish-nice": { type: "string", default: String(JOB_NICE) },
+    workers: { type: "string" },
   },
 });
 const ATTACK_MS = Number(a.window) * 1000;
@@ -58,6 +58,8 @@ const FLOOD_RATE = Number(a["flood-rate"]);
 const ATTACKER_NICE = Number(a["attacker-nice"]);
 // The publish stands for a retrain job's, which the job runner starts at JOB_NICE (api/jobs).
 const PUBLISH_NICE = Number(a["publish-nice"]);
+// Absent: serveNode in this process; N: `vitrine serve --workers N` child processes.
+const WORKERS = a.workers === undefined ? null : Number(a.workers);
 const SHOP = { items: Number(a.items), queries: 300, seed: 21 };
 const log = (s: string) => console.error(s);
 const mb = (b: number) => Math.round(b / 2 ** 20);
@@ -81,28 +83,19 @@ const shop = await importedShop(SHOP);
 const dataDir = shop.dataDir;
 await publishRelease({ dataDir, encoder: createHashEncoder({ seed: 0 }), topK: 100 });
 await publishRelease({ dataDir, encoder: createHashEncoder({ seed: 1 }), topK: 100 });
-// Each release the server loads, and how long it took (the reload runs beside the answers).
-const reloads: { release: string; ms: number; at: number }[] = [];
-const service = await createRetrievalService({ dataDir, pollMs: 250, onReload: (info, ms) => reloads.push({ release: info.id, ms, at: Date.now() }) });
 // A job that runs long enough to be killed: the scripted stand-in speaking the job protocol.
-const jobs = await createJobManager({ dataDir, runner: createContainerRunner({ command: `${process.execPath} ${SCRIPT} {job} pretrain 100000 20` }), killGraceMs: 1_000 });
-const server = await serveNode({
-  service,
-  jobs,
-  host: "127.0.0.1",
-  port: 0,
-  // Production defaults for both limits: 50/s burst 100 per key, 10/s burst 20 per address without a key.
-  config: {
-    dataDir,
-    keys: [
-      { id: "app1", key: KEYS.app1, role: "read" },
-      { id: "app2", key: KEYS.app2, role: "read" },
-      { id: "mallory", key: KEYS.mallory, role: "read" },
-      { id: "ops", key: KEYS.ops, role: "admin" },
-    ],
-  },
-  logger: pino({ level: "info" }, destination({ dest: "/dev/null", sync: false })),
-});
+const serverOptions = {
+  dataDir,
+  keys: [
+    { id: "app1", key: KEYS.app1, role: "read" as const },
+    { id: "app2", key: KEYS.app2, role: "read" as const },
+    { id: "mallory", key: KEYS.mallory, role: "read" as const },
+    { id: "ops", key: KEYS.ops, role: "admin" as const },
+  ],
+  jobCommand: `${process.execPath} ${SCRIPT} {job} pretrain 100000 20`,
+};
+const server = WORKERS === null ? await inProcessServer(serverOptions, gc) : await childServer(serverOptions, WORKERS);
+log(`server: ${server.label} at ${server.url}`);
 
 // ---- traffic ----------------------------------------------------------------------------------
 const { clicks, items } = makeShop(SHOP);
@@ -177,27 +170,23 @@ const flood: Req[] = [
 ];
 
 // ---- windows -------------------------------------------------------------------------------
-const admin = async (method: string, path: string, body?: unknown) => {
-  const r = await fetch(`${server.url}${path}`, {
+const admin = async (method: string, path: string, body?: unknown, url = server.url) => {
+  const r = await fetch(`${url}${path}`, {
     method,
     headers: { authorization: `Bearer ${KEYS.ops}`, ...(method === "POST" ? { "content-type": "application/json" } : {}) },
     ...(body ? { body: j(body) } : {}),
   });
   return { status: r.status, json: (await r.json()) as Record<string, any> };
 };
-const health = async () => ((await (await fetch(`${server.url}/healthz`)).json()) as { release: string | null }).release;
-const cpu = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-};
+const health = () => healthOnce(server.url);
+const cpu = () => server.cpuSeconds();
 
 log("warm-up 3 s");
 await runClient({ url: server.url, until: Date.now() + 3_000, role: "good", rate: RATE, maxInFlight: 256, requests: good });
 
-gc();
-const rssStart = process.memoryUsage().rss;
+const rssStart = server.rss(true);
 let rssPeak = rssStart;
-const rssTimer = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 500);
+const rssTimer = setInterval(() => (rssPeak = Math.max(rssPeak, server.rss(false))), 500);
 
 // quiet, attack, quiet, attack, …, quiet; a 1 s lead-in lets the well-behaved client connect.
 type Window = { kind: "quiet" | "attack"; start: number; end: number; cpu?: number; loopP99?: number; loopMax?: number };
@@ -217,20 +206,21 @@ log(
 );
 
 const goodRun = runClient({ url: server.url, until: end, role: "good", rate: RATE, maxInFlight: 256, requests: good });
-// Server CPU and event-loop delay per window: a blocked event loop (the server's own doing) shows
-// as delay; a server starved of CPU by other processes shows as latency without it.
-const eld = monitorEventLoopDelay({ resolution: 5 });
-eld.enable();
+// Server CPU and event-loop delay per window (in-process only): a blocked event loop (the server's
+// own doing) shows as delay; a server starved of CPU by other processes shows as latency without it.
+const eld = server.loopDelay;
 for (const w of windows) {
   let c0 = 0;
   setTimeout(() => {
     c0 = cpu();
-    eld.reset();
+    eld?.reset();
   }, w.start - Date.now());
   setTimeout(() => {
     w.cpu = cpu() - c0;
-    w.loopP99 = eld.percentile(99) / 1e6;
-    w.loopMax = eld.max / 1e6;
+    if (eld) {
+      w.loopP99 = eld.p99();
+      w.loopMax = eld.max();
+    }
   }, w.end - Date.now());
 }
 // The attack generators start now (in the lead-in) and send only inside attack windows.
@@ -265,11 +255,15 @@ const timed = async (tau: number, what: string, f: () => Promise<{ ok: boolean; 
   switches.push({ what, start, end: Date.now(), ...r });
   log(`  ${((start - t0) / 1000).toFixed(1)} s: ${what} → ${r.detail}`);
 };
+// Served once /healthz names it on fresh connections twice per serving process in a row (workers
+// follow the pointer each on its own; failed reads would show any that lags).
 const servedBy = async (release: string, ms = 15_000) => {
   const stop = Date.now() + ms;
+  let streak = 0;
   while (Date.now() < stop) {
-    if ((await health()) === release) return true;
-    await sleep(100);
+    streak = (await health()) === release ? streak + 1 : 0;
+    if (streak >= 2 * server.processes) return true;
+    await sleep(streak > 0 ? 0 : 100);
   }
   return false;
 };
@@ -278,16 +272,17 @@ let killed: Record<string, unknown> | null = null;
 let publishLoop: { p99: number; max: number; serverCpu: number } | null = null;
 const events = (async () => {
   await timed(tau(0), `publish r003 (vitrine publish child, nice ${PUBLISH_NICE}) until served`, async () => {
-    const h = monitorEventLoopDelay({ resolution: 5 });
-    h.enable();
+    // The server's event loop is this process's only in-process.
+    const h = server.loopDelay ? monitorEventLoopDelay({ resolution: 5 }) : null;
+    h?.enable();
     const c0 = cpu();
     const code = await new Promise<number | null>((res) => {
       const p = spawn(...niced(PUBLISH_NICE, [CLI, "publish", "--data", dataDir, "--seed", "7", "--top-k", "100"]), { stdio: "ignore" });
       p.once("close", res);
     });
     const ok = code === 0 && (await servedBy("r003"));
-    h.disable();
-    publishLoop = { p99: h.percentile(99) / 1e6, max: h.max / 1e6, serverCpu: cpu() - c0 };
+    h?.disable();
+    publishLoop = { p99: h ? h.percentile(99) / 1e6 : Number.NaN, max: h ? h.max / 1e6 : Number.NaN, serverCpu: cpu() - c0 };
     return { ok, detail: `exit ${code}, serving ${await health()}` };
   });
   await timed(tau(1), "activate r001 (REST)", async () => {
@@ -299,17 +294,18 @@ const events = (async () => {
     return { ok: r.status === 200 && (await servedBy(r.json.result?.data?.id)), detail: `${r.status} → ${r.json.result?.data?.id}, serving ${await health()}` };
   });
   await timed(tau(3), "kill -9 of a running job", async () => {
-    const t = await admin("POST", "/trpc/jobs.trigger", { kind: "pretrain", config: {} });
+    const t = await admin("POST", "/trpc/jobs.trigger", { kind: "pretrain", config: {} }, server.jobsUrl);
     const id = t.json.result.data.id as string;
+    const get = async () => (await admin("GET", `/trpc/jobs.get?input=${encodeURIComponent(j({ id }))}`, undefined, server.jobsUrl)).json.result.data as Record<string, any>;
     let job: Record<string, any> = {};
     for (let i = 0; i < 100 && !(job.state === "running" && job.pid); i++) {
-      job = (await admin("GET", `/trpc/jobs.get?input=${encodeURIComponent(j({ id }))}`)).json.result.data;
+      job = await get();
       await sleep(50);
     }
     process.kill(job.pid as number, "SIGKILL");
     for (let i = 0; i < 100 && job.state === "running"; i++) {
       await sleep(50);
-      job = (await admin("GET", `/trpc/jobs.get?input=${encodeURIComponent(j({ id }))}`)).json.result.data;
+      job = await get();
     }
     killed = { id, state: job.state, exit: job.exit, error: job.error, resumable: job.resumable };
     return { ok: job.state === "failed", detail: `${job.state}: ${job.error}` };
@@ -326,13 +322,11 @@ const events = (async () => {
 const [goodOut] = await Promise.all([goodRun, events]);
 const attackOuts = await Promise.all(attackRuns);
 clearInterval(rssTimer);
-gc();
-const rssEnd = process.memoryUsage().rss;
+const rssEnd = server.rss(true);
 rssPeak = Math.max(rssPeak, rssEnd);
+const reloads = server.reloads();
 
 await server.close();
-await jobs.close();
-await service.close();
 await shop.cleanup();
 
 // ---- report -------------------------------------------------------------------------------------
@@ -357,7 +351,7 @@ const f2 = (x: number) => (x < 10 ? x.toFixed(2) : x.toFixed(1));
 const ratio = h.p99 / q.p99;
 
 console.log(
-  `\nwell-behaved clients (2 read keys, ${RATE} req/s open loop: qid hits, misses, filters, items.get; REST and tRPC), ${SHOP.items}-item release, serveNode on 127.0.0.1, production limits`,
+  `\nwell-behaved clients (2 read keys, ${RATE} req/s open loop: qid hits, misses, filters, items.get; REST and tRPC), ${SHOP.items}-item release, ${server.label} on 127.0.0.1, production limits`,
 );
 console.log(
   `${WINDOWS} attack window(s) of ${ATTACK_MS / 1000} s, each between quiet windows of ${QUIET_MS / 1000} s (the baseline, in this run); switches and the kill -9 in attack windows; attack generators at nice ${ATTACKER_NICE}, the publish child at nice ${PUBLISH_NICE}\n`,
@@ -413,19 +407,34 @@ const la = loopOf("attack");
 const pubSeconds = pub ? (pub.end - pub.start) / 1000 : 0;
 // Assigned in the publish callback (TypeScript cannot see that).
 const pl = publishLoop as { p99: number; max: number; serverCpu: number } | null;
+const pubCpu = pl ? `server CPU ${((100 * pl.serverCpu) / pubSeconds).toFixed(0)}%` : "–";
 console.log(
-  `\nserver event-loop delay (worst window's p99 / max, ms): quiet ${f2(lq.p99)} / ${f2(lq.max)}, attack ${f2(la.p99)} / ${f2(la.max)}; over the publish (${pubSeconds.toFixed(1)} s, child process until served): ${pl ? `${f2(pl.p99)} / ${f2(pl.max)}, server CPU ${((100 * pl.serverCpu) / pubSeconds).toFixed(0)}%` : "–"}`,
+  server.loopDelay
+    ? `\nserver event-loop delay (worst window's p99 / max, ms): quiet ${f2(lq.p99)} / ${f2(lq.max)}, attack ${f2(la.p99)} / ${f2(la.max)}; over the publish (${pubSeconds.toFixed(1)} s, child process until served): ${pl ? `${f2(pl.p99)} / ${f2(pl.max)}, ${pubCpu}` : "–"}`
+    : `\nover the publish (${pubSeconds.toFixed(1)} s, child process until served): ${pubCpu} (event-loop delay: the server runs in child processes)`,
 );
 console.log(`releases loaded by the server: ${reloads.map((r) => `${r.release} in ${r.ms.toFixed(0)} ms`).join(", ") || "none"}`);
 console.log(`\nkilled job: ${j(killed)}`);
 const growth = (rssEnd - rssStart) / rssStart;
-console.log(`server RSS over the run: ${mb(rssStart)} → ${mb(rssEnd)} MiB after GC (${(100 * growth).toFixed(1)}%), peak ${mb(rssPeak)} MiB`);
+console.log(
+  `server RSS over the run${server.processes > 1 ? ` (${server.processes} workers and their primary)` : ""}: ${mb(rssStart)} → ${mb(rssEnd)} MiB ${server.loopDelay ? "after GC" : "(no forced GC: child processes)"} (${(100 * growth).toFixed(1)}%), peak ${mb(rssPeak)} MiB`,
+);
 console.log(
   `\ngoals: p99 in attack windows ≤ 2× quiet: ${ratio <= 2 ? "met" : "NOT met"} (${ratio.toFixed(2)}×; ${(hx.p99 / q.p99).toFixed(2)}× less the publish window); failed well-behaved reads 0: ${failedGood.length === 0 ? "met" : `NOT met (${failedGood.length}, ${failedGood.filter((x) => switches.some((sw) => near(x[0], sw))).length} around a switch)`}; RSS growth < 20%: ${growth < 0.2 ? "met" : "NOT met"} (${(100 * growth).toFixed(1)}%)`,
 );
 
 const path = await writeResults("soak", {
-  spec: { windows: WINDOWS, attackSeconds: ATTACK_MS / 1000, quietSeconds: QUIET_MS / 1000, items: SHOP.items, rate: RATE, hostileRate: HOSTILE_RATE, floodRate: FLOOD_RATE },
+  spec: {
+    server: server.label,
+    workers: WORKERS,
+    windows: WINDOWS,
+    attackSeconds: ATTACK_MS / 1000,
+    quietSeconds: QUIET_MS / 1000,
+    items: SHOP.items,
+    rate: RATE,
+    hostileRate: HOSTILE_RATE,
+    floodRate: FLOOD_RATE,
+  },
   quiet: { ...q, cpuSeconds: cpuOf("quiet") },
   attack: { ...h, lessPublish: hx, cpuSeconds: cpuOf("attack"), counts: attackCounts, skipped },
   failed: failedGood.map(([at, ms, status, kind]) => ({ at: at - t0, ms, status, kind })),

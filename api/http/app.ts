@@ -8,7 +8,7 @@ import { chargeCall, checkRequest, createRequirementOf } from "./gate.ts";
 import { createRedactor, type PathAlias } from "./redact.ts";
 import { ApiError, JSONRPC_CODE, toApiError, trpcCodeFor } from "./errors.ts";
 import { buildOpenApiDocument } from "./openapi.ts";
-import { assertJsonValueCount, MAX_JSON_VALUES } from "./input-guard.ts";
+import { assertJsonValueCount, MAX_JSON_VALUES, readCountedText } from "./input-guard.ts";
 import { createRateLimiter, type RateLimitOptions } from "./rate-limit.ts";
 import { mountRest, REST_ROUTES, type RestRoute } from "./rest.ts";
 import { JOB_ROUTES } from "./jobs-rest.ts";
@@ -278,8 +278,12 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     // MAX_JSON_VALUES per call. The body is read once: tRPC's adapter reads Hono's cached copy.
     const batch = c.req.path.split(",").length;
     if (batch > MAX_BATCH) throw new ApiError("INVALID_INPUT", `a tRPC batch holds at most ${MAX_BATCH} calls, this one ${batch}; split it`);
-    const input = c.req.method === "POST" ? await c.req.text() : c.req.query("input");
-    if (input !== undefined) assertJsonValueCount(input, MAX_JSON_VALUES * batch);
+    // A large body is counted as it is read, and not read past the budget.
+    if (c.req.method === "POST") await readCountedText(c.req, MAX_JSON_VALUES * batch);
+    else {
+      const input = c.req.query("input");
+      if (input !== undefined) assertJsonValueCount(input, MAX_JSON_VALUES * batch);
+    }
     await next();
     if (c.req.raw.signal.aborted) c.set("clientGone", true);
     else if (c.res.status >= 400) c.res = await fillRequestId(c.res, c.var.requestId);

@@ -34,25 +34,110 @@ export const MAX_JSON_VALUES = 8_192;
  * one too many, so an oversized document is refused after a few dozen KB of scanning.
  */
 export function assertJsonValueCount(text: string, max = MAX_JSON_VALUES): void {
-  let n = 0;
-  const len = text.length;
-  for (let i = 0; i < len; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 34 /* " */) {
-      // Skip to the closing quote: the next quote not escaped by an odd run of backslashes.
-      let j = i;
-      for (;;) {
-        j = text.indexOf('"', j + 1);
-        if (j < 0) return; // unterminated: JSON.parse says so
-        let b = 0;
-        while (text.charCodeAt(j - 1 - b) === 92 /* \ */) b++;
-        if (b % 2 === 0) break;
+  new JsonValueCounter(max).push(text);
+}
+
+const tooManyValues = (max: number) =>
+  new ApiError("INVALID_INPUT", `input holds more than ${max} JSON values; no valid input needs that many (a filter takes at most 1000 values, items.get 1000 ids): send less`);
+
+/**
+ * assertJsonValueCount over a document that arrives in pieces (a body as it is read): push each
+ * piece in order; the count and whether it is inside a string carry over from one to the next.
+ */
+export class JsonValueCounter {
+  private n = 0;
+  private inString = false;
+  /** The last piece ended inside a string on a backslash that escapes the next character. */
+  private escaping = false;
+  constructor(private readonly max = MAX_JSON_VALUES) {}
+
+  /** Count the next piece; throws INVALID_INPUT at the first value past `max`. */
+  push(text: string): void {
+    const len = text.length;
+    let i = 0;
+    // Where the next quote and backslash are (len: none left); each searched again only once passed,
+    // so a string of many backslashes is still one pass.
+    let quote = -1;
+    let slash = -1;
+    if (this.escaping && len > 0) {
+      this.escaping = false;
+      i = 1;
+    }
+    while (i < len) {
+      if (this.inString) {
+        // Skip to the closing quote: the next quote that no backslash escapes.
+        if (quote < i) {
+          quote = text.indexOf('"', i);
+          if (quote < 0) quote = len;
+        }
+        if (slash < i) {
+          slash = text.indexOf("\\", i);
+          if (slash < 0) slash = len;
+        }
+        if (slash < quote) {
+          // A backslash first: skip it and what it escapes (possibly the next piece's first character).
+          if (slash + 1 >= len) this.escaping = true;
+          i = slash + 2;
+          continue;
+        }
+        if (quote === len) return;
+        this.inString = false;
+        i = quote + 1;
+        continue;
       }
-      i = j;
-    } else if (c === 44 /* , */ || c === 91 /* [ */ || c === 123 /* { */) {
-      if (++n > max) {
-        throw new ApiError("INVALID_INPUT", `input holds more than ${max} JSON values; no valid input needs that many (a filter takes at most 1000 values, items.get 1000 ids): send less`);
-      }
+      const c = text.charCodeAt(i);
+      if (c === 34 /* " */) this.inString = true;
+      else if ((c === 44 /* , */ || c === 91 /* [ */ || c === 123) /* { */ && ++this.n > this.max) throw tooManyValues(this.max);
+      i++;
     }
   }
+}
+
+/** A request's body as text (Hono's HonoRequest has these). */
+interface BodySource {
+  /** The request: its headers and body stream. */
+  raw: Request;
+  /** The whole body as text (read once, cached). */
+  text(): Promise<string>;
+  /** Hono's cache of the body read, which later readers (tRPC's adapter) use. */
+  bodyCache: { text?: string };
+}
+
+/** Bodies up to this many bytes are read whole, then counted (reading them in pieces costs more than it spares). */
+const STREAM_COUNT_FROM = 64 * 1024;
+
+/**
+ * The body as text, refused (INVALID_INPUT) once it holds more than `max` JSON values. A large
+ * body (declared over 64 KiB, or chunked) is counted as it arrives and no longer read past the
+ * value that is one too many: a 600 KB filter of 64,000 values is refused after about 70 KB.
+ */
+export async function readCountedText(req: BodySource, max = MAX_JSON_VALUES): Promise<string> {
+  const declared = req.raw.headers.get("content-length");
+  const body = req.raw.body;
+  if (body === null || (declared !== null && Number(declared) <= STREAM_COUNT_FROM)) {
+    const text = await req.text();
+    assertJsonValueCount(text, max);
+    return text;
+  }
+  const counter = new JsonValueCounter(max);
+  const decoder = new TextDecoder();
+  const parts: string[] = [];
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      const piece = done ? decoder.decode() : decoder.decode(value, { stream: true });
+      counter.push(piece);
+      parts.push(piece);
+      if (done) break;
+    }
+  } catch (e) {
+    // Stop reading: what is left is never read (serveNode closes the connection after the refusal).
+    reader.cancel().catch(() => undefined);
+    throw e;
+  }
+  const text = parts.join("");
+  // Hono keeps the read's promise there, though its type names the value.
+  req.bodyCache.text = Promise.resolve(text) as unknown as string;
+  return text;
 }

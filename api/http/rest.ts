@@ -6,7 +6,7 @@ import type { z } from "zod";
 import { RetrieveRequestSchema, SimilarRequestSchema } from "../../core/index.ts";
 import { authorize, type Auth } from "./auth.ts";
 import { ApiError, fromZodError, toApiError } from "./errors.ts";
-import { assertInputDepth, assertJsonValueCount } from "./input-guard.ts";
+import { assertInputDepth, readCountedText } from "./input-guard.ts";
 import { retrieveCost } from "./request-cost.ts";
 import {
   ActivateInputSchema,
@@ -206,10 +206,10 @@ export const REST_ROUTES: readonly RestRoute[] = [
 
 /** Read a JSON body, with an error that says what is wrong when it is not JSON. */
 export async function readJsonBody(c: HonoContext): Promise<unknown> {
-  const text = await c.req.text();
+  // Counted before the parse (as it is read, when large): what a document costs to parse grows with
+  // its values, not its bytes.
+  const text = await readCountedText(c.req);
   if (text.trim() === "") throw new ApiError("INVALID_JSON", 'request body is empty; send a JSON object, e.g. {"query":"red dress"}');
-  // Before the parse: what a document costs to parse grows with its values, not its bytes.
-  assertJsonValueCount(text);
   try {
     return JSON.parse(text);
   } catch (e) {

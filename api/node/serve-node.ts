@@ -11,6 +11,7 @@ import { pino, type Logger } from "pino";
 import { clientAddressOf, createApp, ServerConfigSchema, type ImageStore, type MetricsRecorder, type PathAlias, type ServerConfig } from "../http/index.ts";
 import { createPromMetrics } from "./prom-metrics.ts";
 import { loadUiFiles } from "./ui-files.ts";
+import { closeInsteadOfDraining } from "./refuse-unread.ts";
 import type { RetrievalService } from "../service/index.ts";
 import type { JobsService } from "../jobs/index.ts";
 
@@ -112,7 +113,7 @@ export async function serveNode(options: ServeNodeOptions): Promise<NodeServer> 
   });
   const host = options.host ?? config.host;
   const { server, info } = await new Promise<{ server: ReturnType<typeof serve>; info: AddressInfo }>((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, port: options.port ?? config.port, hostname: host }, (info) => resolve({ server, info }));
+    const server = serve({ fetch: closeInsteadOfDraining(app.fetch), port: options.port ?? config.port, hostname: host }, (info) => resolve({ server, info }));
     server.once("error", reject);
   });
   const shownHost = info.family === "IPv6" ? `[${info.address}]` : info.address;

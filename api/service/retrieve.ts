@@ -32,8 +32,8 @@ function searchOptions(idx: ReleaseIndex, opts: SearchOptions): Pick<EngineOptio
   };
 }
 
-/** A row of a release as the API returns it. */
-function itemOf(idx: ReleaseIndex, row: number, score: number): Omit<RetrievedItem, "source"> {
+/** A row of a release as the API returns it (the caller adds channels and relaxed). Built as one literal, never spread: spreading 1,000 items cost ~1.8 ms of CPU, a k = 1000 answer's largest single step. */
+function itemOf(idx: ReleaseIndex, row: number, score: number, source: RetrievedItem["source"]): RetrievedItem {
   return {
     id: idx.ids[row]!,
     score,
@@ -42,6 +42,7 @@ function itemOf(idx: ReleaseIndex, row: number, score: number): Omit<RetrievedIt
     category: idx.categories[row] ?? null,
     price: idx.prices[row] ?? null,
     image: idx.images[row] ?? null,
+    source,
   };
 }
 
@@ -53,12 +54,12 @@ export async function retrieveFrom(idx: ReleaseIndex, encoder: TextEmbedder, req
     { query: req.query, k: req.k, offset, filters: req.filters ?? null, understand: req.understand, relax: req.relax, ...(req.facets ? { facets: req.facets } : {}) },
     { encode: async (terms) => (await encoder.encode([terms]))[0]!, ...searchOptions(idx, opts) },
   );
-  const items: RetrievedItem[] = r.hits.map((h) => ({
-    ...itemOf(idx, h.row, h.score),
-    source: h.source,
-    ...(h.source === "ann" ? { channels: { vector: h.vector, lexical: h.lexical } } : {}),
-    ...(h.relaxed ? { relaxed: true as const } : {}),
-  }));
+  const items = r.hits.map((h) => {
+    const item = itemOf(idx, h.row, h.score, h.source);
+    if (h.source === "ann") item.channels = { vector: h.vector, lexical: h.lexical };
+    if (h.relaxed) item.relaxed = true;
+    return item;
+  });
   return {
     items,
     offset,
@@ -83,7 +84,11 @@ export async function similarFrom(idx: ReleaseIndex, req: SimilarRequest, opts: 
   const r = await runSimilar(idx, { row, k: req.k, filters }, searchOptions(idx, opts));
   return {
     id: req.id,
-    items: r.hits.map((h) => ({ ...itemOf(idx, h.row, h.score), source: "ann" as const, channels: { vector: h.score, lexical: null } })),
+    items: r.hits.map((h) => {
+      const item = itemOf(idx, h.row, h.score, "ann");
+      item.channels = { vector: h.score, lexical: null };
+      return item;
+    }),
     release: idx.info.id,
     filters,
     timings: { ...r.timings, total: r.timings.search ?? 0 },

@@ -3,8 +3,18 @@
 // { id, url, requests: [{ method, path, key, body }], repeat } is answered, once every request was
 // sent `repeat` times one after another (one in flight at a time), with
 // { id, results: [{ status, ms, bytes }] } in send order. Plain JS so it runs without tsx.
+// Two steps, so the parent's CPU for sending the job (large bodies over IPC) is not counted as the
+// server's: the job is acknowledged with { id, ready: true }, and run on { id, go: true }.
 
-process.on("message", async (job) => {
+const jobs = new Map();
+process.on("message", async (m) => {
+  if (!m.go) {
+    jobs.set(m.id, m);
+    process.send({ id: m.id, ready: true });
+    return;
+  }
+  const job = jobs.get(m.id);
+  jobs.delete(m.id);
   const results = [];
   for (let rep = 0; rep < job.repeat; rep++) {
     for (const r of job.requests) {

@@ -4,7 +4,8 @@
 //
 // Exports:
 //   StoreError, StoreErrorCode                   the store's errors
-//   openStore, storePath, allTableNames          a data directory's LanceDB connection
+//   openStore, storePath, allTableNames          a data directory's LanceDB connection; the shared
+//     withSharedStore, storeConnectCount           one long-lived readers (pointer polls) reuse
 //   isStoreUri, parseStoreUri, localDir,         s3:// data directories: the URI, the local working
 //     recordStoreUri, dataDirOf, readDataFile,     folder (and the store it works for), the small
 //     writeDataFile, dataFilePath                  records beside the store
@@ -53,7 +54,7 @@
 //     readEdgeRecord, EdgeRecord                   of it
 import "./quiet-log.ts"; // before LanceDB loads: its per-table WARN lines would bury progress bars
 export { StoreError, type StoreErrorCode } from "./errors.ts";
-export { openStore, storePath, allTableNames } from "./connect.ts";
+export { openStore, storePath, allTableNames, withSharedStore, storeConnectCount } from "./connect.ts";
 export { isStoreUri, parseStoreUri, localDir, recordStoreUri, dataDirOf } from "./store-location.ts";
 export { readDataFile, writeDataFile, dataFilePath } from "./data-files.ts";
 export { IMPORT_MANIFEST, readImportManifest, type ImportManifest, type ImportSummary, type RowCounts } from "./import-manifest.ts";

@@ -158,18 +158,21 @@ async function serve(values: ArgsOf<typeof SERVE>["values"], env: Record<string,
     edgeEnv: env,
   });
   let jobs: JobManager | null = null;
+  const jobsModule = await import("./jobs/index.ts");
   if (config.jobsEnabled) {
-    const { createJobManager, createContainerRunner, createLocalRunner } = await import("./jobs/index.ts");
+    const { createJobManager, createContainerRunner, createLocalRunner } = jobsModule;
     jobs = await createJobManager({
       dataDir: config.dataDir!,
       runner: config.jobCommand ? createContainerRunner({ command: config.jobCommand }) : createLocalRunner({ nice: config.jobNice }),
       logger: logger.child({ component: "jobs" }),
     });
   }
+  // A read replica (jobs off) still lists jobs and reads their status from the records the job manager writes.
+  const jobsApi = jobs ?? jobsModule.createJobsReader({ dataDir: config.dataDir! });
   const images = mod.createImageStore({ dataDir: config.dataDir! });
   let server;
   try {
-    server = await serveNode({ service, jobs, images, config, logger });
+    server = await serveNode({ service, jobs: jobsApi, images, config, logger });
   } catch (e) {
     await images.close();
     await jobs?.close();

@@ -8,7 +8,8 @@
 //     withSharedStore, storeConnectCount           one long-lived readers (pointer polls) reuse
 //   isStoreUri, parseStoreUri, localDir,         s3:// data directories: the URI, the local working
 //     recordStoreUri, dataDirOf, readDataFile,     folder (and the store it works for), the small
-//     writeDataFile, dataFilePath                  records beside the store
+//     writeDataFile, deleteDataFile,               records beside the store (job records too)
+//     listDataFiles, dataFilePath
 //   IMPORT_MANIFEST, readImportManifest,         DIR/import.json, which every reader of the import
 //     ImportManifest, ImportSummary, RowCounts     tables checks
 //   defaultImageCacheDir, imageCacheLayout,      the import's image cache (ingest writes it, the API
@@ -56,7 +57,7 @@ import "./quiet-log.ts"; // before LanceDB loads: its per-table WARN lines would
 export { StoreError, type StoreErrorCode } from "./errors.ts";
 export { openStore, storePath, allTableNames, withSharedStore, storeConnectCount } from "./connect.ts";
 export { isStoreUri, parseStoreUri, localDir, recordStoreUri, dataDirOf } from "./store-location.ts";
-export { readDataFile, writeDataFile, dataFilePath } from "./data-files.ts";
+export { readDataFile, writeDataFile, deleteDataFile, listDataFiles, dataFilePath } from "./data-files.ts";
 export { IMPORT_MANIFEST, readImportManifest, type ImportManifest, type ImportSummary, type RowCounts } from "./import-manifest.ts";
 export { defaultImageCacheDir, imageCacheLayout, type ImageCacheLayout } from "./image-cache.ts";
 export {

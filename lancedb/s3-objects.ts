@@ -85,10 +85,42 @@ export class S3Objects {
     return res.headers.get("etag") ?? "";
   }
 
+  /**
+   * The names directly under folder `dir` (S3's listing with a "/" delimiter): objects by name and
+   * sub-folders by name, sorted. Bounded: at most `max` names (pages of 1,000 until then).
+   */
+  async list(dir: string, max = 10_000): Promise<string[]> {
+    const key = `${objectKey(this.loc, dir).replace(/\/+$/, "")}/`;
+    const names = new Set<string>();
+    let token: string | undefined;
+    do {
+      const q = new URLSearchParams({ "list-type": "2", prefix: key, delimiter: "/", "max-keys": "1000", ...(token ? { "continuation-token": token } : {}) });
+      let res: Response;
+      try {
+        res = await this.client.fetch(`${this.base}/?${q}`, { method: "GET" });
+      } catch (e) {
+        throw new StoreError("STORE_UNAVAILABLE", `LIST ${this.loc.uri}/${dir}/: ${(e as Error).message}; check AWS_ENDPOINT_URL and the network`, { cause: e });
+      }
+      const text = await res.text();
+      if (!res.ok) throw this.failed("LIST", `${dir}/`, res, text);
+      for (const m of text.matchAll(/<(?:Key|Prefix)>([^<]*)<\/(?:Key|Prefix)>/g)) {
+        const full = xmlText(m[1]!);
+        if (full.length > key.length && full.startsWith(key)) names.add(full.slice(key.length).replace(/\/$/, ""));
+      }
+      token = /<IsTruncated>true<\/IsTruncated>/.test(text) ? xmlText(/<NextContinuationToken>([^<]*)<\/NextContinuationToken>/.exec(text)?.[1] ?? "") || undefined : undefined;
+    } while (token && names.size < max);
+    return [...names].sort().slice(0, max);
+  }
+
   /** Delete `name` (no error when it is absent). */
   async delete(name: string): Promise<void> {
     const res = await this.call("DELETE", name);
     const text = await res.text();
     if (!res.ok && res.status !== 404) throw this.failed("DELETE", name, res, text);
   }
+}
+
+/** The text of an XML element's content (S3 listings escape &, <, >, quotes). */
+function xmlText(s: string): string {
+  return s.replace(/&(lt|gt|quot|apos|amp);/g, (_, e: string) => ({ lt: "<", gt: ">", quot: '"', apos: "'", amp: "&" })[e]!);
 }

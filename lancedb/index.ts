@@ -14,6 +14,9 @@
 //     ImportManifest, ImportSummary, RowCounts     tables checks
 //   defaultImageCacheDir, imageCacheLayout,      the import's image cache (ingest writes it, the API
 //     ImageCacheLayout                             serves its originals)
+//   putStoreImages, readStoreImage,              on an s3:// store, the originals under images/<key>
+//     STORE_IMAGES_DIR, STORE_IMAGE_MAX_BYTES,     (every replica serves them)
+//     StoreImagesResult
 //   IMPORT_TABLES, TableWriter, CATALOG_SCHEMA,  the import tables `vitrine import` writes, their
 //     CLICK_SCHEMA, JUDGMENT_SCHEMA,               schemas and rows
 //     CatalogRow, ClickRow, JudgmentRow
@@ -60,6 +63,7 @@ export { isStoreUri, parseStoreUri, localDir, recordStoreUri, dataDirOf } from "
 export { readDataFile, writeDataFile, deleteDataFile, listDataFiles, dataFilePath } from "./data-files.ts";
 export { IMPORT_MANIFEST, readImportManifest, type ImportManifest, type ImportSummary, type RowCounts } from "./import-manifest.ts";
 export { defaultImageCacheDir, imageCacheLayout, type ImageCacheLayout } from "./image-cache.ts";
+export { putStoreImages, readStoreImage, STORE_IMAGES_DIR, STORE_IMAGE_MAX_BYTES, type StoreImagesResult } from "./store-images.ts";
 export {
   IMPORT_TABLES,
   TableWriter,

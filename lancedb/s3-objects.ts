@@ -72,6 +72,27 @@ export class S3Objects {
     return new Uint8Array(await res.arrayBuffer());
   }
 
+  /** The bytes of `name` when it holds at most `maxBytes`; null when there is none, "too large" (the read stopped there) past it. */
+  async getBytesUpTo(name: string, maxBytes: number): Promise<Uint8Array | null | "too large"> {
+    const res = await this.call("GET", name);
+    if (res.status === 404) return (await res.body?.cancel(), null);
+    if (!res.ok) throw this.failed("GET", name, res, await res.text());
+    if (Number(res.headers.get("content-length") ?? 0) > maxBytes) return (await res.body?.cancel(), "too large");
+    if (!res.body) return new Uint8Array(0);
+    // A length header can be absent or wrong: count what arrives, and stop at the bound.
+    const parts: Uint8Array[] = [];
+    let size = 0;
+    const reader = res.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > maxBytes) return (await reader.cancel(), "too large");
+      parts.push(value);
+    }
+    return new Uint8Array(Buffer.concat(parts));
+  }
+
   /** Write `name`; returns the new ETag, or null when the condition did not hold (another writer got there first). */
   async put(name: string, body: string | Uint8Array, cond: PutCondition = {}): Promise<string | null> {
     const headers: Record<string, string> = { "content-type": typeof body === "string" ? "application/json" : "application/octet-stream" };

@@ -11,9 +11,7 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { importData } from "../../ingest/index.ts";
 import { solidImage } from "../../ingest/images/test-fixtures.ts";
-import { readStoreImage, STORE_IMAGES_DIR } from "../../lancedb/index.ts";
-import { S3Objects } from "../../lancedb/s3-objects.ts";
-import { parseStoreUri } from "../../lancedb/store-location.ts";
+import { deleteDataFile, readStoreImage, STORE_IMAGES_DIR, writeDataFile } from "../../lancedb/index.ts";
 import { startLoopbackS3, type LoopbackS3 } from "../../test/support/loopback-s3.ts";
 import { createImageStore } from "./image-store.ts";
 
@@ -101,14 +99,13 @@ describe("images on an s3:// store", () => {
     expect(await readStoreImage(data, key)).toEqual(new Uint8Array(bytes.png!));
     expect(await readStoreImage(data, key, 100)).toBeNull(); // past the bound: the read stops
     expect(await readStoreImage(data, "../import.json")).toBeNull();
-    const objects = new S3Objects(parseStoreUri(data));
     const forged = sha(Buffer.from("not these bytes"));
-    await objects.put(`${STORE_IMAGES_DIR}/${forged}`, new Uint8Array(bytes.jpg!));
+    await writeDataFile(data, `${STORE_IMAGES_DIR}/${forged}`, "other bytes than the key's");
     expect(await readStoreImage(data, forged)).toBeNull();
   });
 
   it("an original the store lacks (an import from before images were kept there) is refused naming the fix", async () => {
-    await new S3Objects(parseStoreUri(data)).delete(`${STORE_IMAGES_DIR}/${sha(bytes.jpg!)}`);
+    await deleteDataFile(data, `${STORE_IMAGES_DIR}/${sha(bytes.jpg!)}`);
     useWorkDir("second-replica-work");
     const images = createImageStore({ dataDir: data });
     try {

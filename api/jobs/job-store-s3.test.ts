@@ -125,4 +125,15 @@ describe("job records on an s3:// store", () => {
     expect(stored.endsWith(`${line(2999)}\n`)).toBe(true);
     expect((await readFile(join(jobDir(data, id), "log.txt"), "utf8")).split("\n").filter(Boolean)).toHaveLength(3000);
   });
+
+  it("appends that come while the log is being put share the next put, and the store ends with every line", async () => {
+    const data = freshStore();
+    workDir("log-burst-disk");
+    const id = newJobId();
+    await writeJobRecord(data, newJobRecord({ id, kind: "pretrain", config: {}, triggeredBy: null }, new Date().toISOString()));
+    await Promise.all(Array.from({ length: 40 }, (_, i) => appendJobLog(data, id, [`burst ${i}`])));
+    const stored = (await readDataFile(data, `jobs/${id}/log.txt`))!;
+    expect(stored).toBe(await readFile(join(jobDir(data, id), "log.txt"), "utf8"));
+    expect(stored.split("\n").filter(Boolean).sort()).toEqual(Array.from({ length: 40 }, (_, i) => `burst ${i}`).sort());
+  });
 });

@@ -78,12 +78,38 @@ export async function readJobRecords(dataDir: string, onBad?: (id: string, err: 
   return out;
 }
 
-/** Append lines to a job's log (on a store URI, then put the log's end in the store). */
+/** Per job log on a store URI: the put in flight, and whether lines came since it read the file. */
+const logPuts = new Map<string, { loop: Promise<void>; dirty: boolean }>();
+
+/**
+ * Append lines to a job's log; on a store URI then put the log's end in the store. Appends that come
+ * while a put is in flight share the next one (it reads the file then), so a slow store costs at most
+ * one put in flight and one after it, not one per append.
+ */
 export async function appendJobLog(dataDir: string, id: string, lines: string[]): Promise<void> {
   if (!lines.length) return;
   const path = join(jobDir(dataDir, id), "log.txt");
   await appendFile(path, `${lines.join("\n")}\n`);
-  if (isStoreUri(dataDir)) await writeDataFile(dataDir, logObject(id), await fileTail(path, LOG_OBJECT_CAP));
+  if (!isStoreUri(dataDir)) return;
+  const key = `${dataDir}\n${id}`;
+  const running = logPuts.get(key);
+  if (running) {
+    running.dirty = true;
+    return running.loop;
+  }
+  const state = { loop: Promise.resolve(), dirty: true };
+  state.loop = (async () => {
+    try {
+      while (state.dirty) {
+        state.dirty = false;
+        await writeDataFile(dataDir, logObject(id), await fileTail(path, LOG_OBJECT_CAP));
+      }
+    } finally {
+      logPuts.delete(key);
+    }
+  })();
+  logPuts.set(key, state);
+  return state.loop;
 }
 
 /** The last `bytes` of a file, from a line start. */

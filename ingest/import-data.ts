@@ -119,8 +119,9 @@ async function importInto(out: string, opts: ImportOptions, evalFraction: number
   let continuationRows = 0;
   let firstReject: string | null = null;
   let chunk: { item: Item; line: number }[] = [];
-  // The originals of imported items: on an s3:// store they go to the store after the catalog.
-  const imageKeys = new Set<string>();
+  // On an s3:// store every API replica serves the images from the store, not this machine's cache:
+  // each chunk's originals go there as the chunk is imported.
+  const storeImages = loader && isStoreUri(out) ? { originals: imageCacheLayout(imageCacheDir).originals, failed: 0, first: "" } : null;
   const flushChunk = async () => {
     const withImage = chunk.filter((c) => c.item.image !== undefined && loader);
     const results = loader ? await loader.loadMany(withImage.map((c) => ({ src: c.item.image!, baseDir: catalogDir }))) : [];
@@ -129,7 +130,6 @@ async function importInto(out: string, opts: ImportOptions, evalFraction: number
       const img = item.image !== undefined && loader ? results[r++]! : null;
       const ok = img !== null && img.ok;
       if (img && img.ok) {
-        imageKeys.add(img.key);
         summary.catalog.imagesOk++;
         if (img.cached) summary.catalog.imageCacheHits++;
       } else if (img) summary.catalog.imagesFailed++;
@@ -149,6 +149,12 @@ async function importInto(out: string, opts: ImportOptions, evalFraction: number
         line,
       });
       summary.catalog.imported++;
+    }
+    if (storeImages) {
+      const keys = results.flatMap((img) => (img.ok ? [img.key] : []));
+      const { failed } = await putStoreImages(out, storeImages.originals, keys);
+      if (failed.length && !storeImages.failed) storeImages.first = `${failed[0]!.key.slice(0, 12)}…: ${failed[0]!.reason}`;
+      storeImages.failed += failed.length;
     }
     chunk = [];
     opts.onProgress?.({ stage: "catalog", done: summary.catalog.read });
@@ -205,14 +211,8 @@ async function importInto(out: string, opts: ImportOptions, evalFraction: number
   }
   if (continuationRows > 0) warnings.push(`${continuationRows} catalog rows repeated an earlier id without a title (variant/image rows of a platform export) and were skipped`);
   const versions: Record<string, number> = { [IMPORT_TABLES.catalog]: await items.close() };
-  // On an s3:// store every API replica serves the images from the store, not this machine's cache.
-  if (loader && isStoreUri(out)) {
-    const put = await putStoreImages(out, imageCacheLayout(imageCacheDir).originals, imageKeys);
-    if (put.failed.length) {
-      warnings.push(
-        `${put.failed.length} image original(s) could not be put in the store (first: ${put.failed[0]!.key.slice(0, 12)}…: ${put.failed[0]!.reason}); GET /v1/images answers 404 for those items: run the import again`,
-      );
-    }
+  if (storeImages?.failed) {
+    warnings.push(`${storeImages.failed} image original(s) could not be put in the store (first: ${storeImages.first}); GET /v1/images answers 404 for those items: run the import again`);
   }
   const known = new Set(seen.keys());
 

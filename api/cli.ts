@@ -75,8 +75,9 @@ async function resolveConfig(values: ArgsOf<typeof SERVE>["values"], env: Record
   const config = parseConfig(overlay, file, configPath ? `config file ${configPath}` : "config");
   if (!config.dataDir) throw new UsageError("MISSING_FLAG", "--data DIR is required (or VITRINE_DATA, or dataDir in the config file): the data directory `vitrine publish` wrote");
   // Serving a folder that does not exist used to create it and answer "no release" forever.
-  // An s3:// store is checked by reaching it (the service's first load).
-  if (!STORE_URI.test(config.dataDir) && !existsSync(config.dataDir)) {
+  // An s3:// store is checked by reaching it (the service's first load); another scheme is refused now, before the keys.
+  if (STORE_URI.test(config.dataDir)) (await import("../lancedb/index.ts")).parseStoreUri(config.dataDir);
+  else if (!existsSync(config.dataDir)) {
     const { StoreError } = await import("../lancedb/index.ts");
     throw new StoreError("STORE_MISSING", `--data ${config.dataDir}: no such directory; pass the data directory \`vitrine import\` and \`vitrine publish\` wrote (npm start uses data/demo)`);
   }
@@ -158,18 +159,21 @@ async function serve(values: ArgsOf<typeof SERVE>["values"], env: Record<string,
     edgeEnv: env,
   });
   let jobs: JobManager | null = null;
+  const jobsModule = await import("./jobs/index.ts");
   if (config.jobsEnabled) {
-    const { createJobManager, createContainerRunner, createLocalRunner } = await import("./jobs/index.ts");
+    const { createJobManager, createContainerRunner, createLocalRunner } = jobsModule;
     jobs = await createJobManager({
       dataDir: config.dataDir!,
       runner: config.jobCommand ? createContainerRunner({ command: config.jobCommand }) : createLocalRunner({ nice: config.jobNice }),
       logger: logger.child({ component: "jobs" }),
     });
   }
+  // A read replica (jobs off) still lists jobs and reads their status from the records the job manager writes.
+  const jobsApi = jobs ?? jobsModule.createJobsReader({ dataDir: config.dataDir! });
   const images = mod.createImageStore({ dataDir: config.dataDir! });
   let server;
   try {
-    server = await serveNode({ service, jobs, images, config, logger });
+    server = await serveNode({ service, jobs: jobsApi, images, config, logger });
   } catch (e) {
     await images.close();
     await jobs?.close();

@@ -5,12 +5,14 @@ import {
   CATALOG_SCHEMA,
   CLICK_SCHEMA,
   defaultImageCacheDir,
+  imageCacheLayout,
   IMPORT_MANIFEST,
   IMPORT_TABLES,
   isStoreUri,
   JUDGMENT_SCHEMA,
   localDir,
   openStore,
+  putStoreImages,
   TableWriter,
   type CatalogRow,
   type ClickRow,
@@ -117,6 +119,9 @@ async function importInto(out: string, opts: ImportOptions, evalFraction: number
   let continuationRows = 0;
   let firstReject: string | null = null;
   let chunk: { item: Item; line: number }[] = [];
+  // On an s3:// store every API replica serves the images from the store, not this machine's cache:
+  // each chunk's originals go there as the chunk is imported.
+  const storeImages = loader && isStoreUri(out) ? { originals: imageCacheLayout(imageCacheDir).originals, failed: 0, first: "" } : null;
   const flushChunk = async () => {
     const withImage = chunk.filter((c) => c.item.image !== undefined && loader);
     const results = loader ? await loader.loadMany(withImage.map((c) => ({ src: c.item.image!, baseDir: catalogDir }))) : [];
@@ -144,6 +149,12 @@ async function importInto(out: string, opts: ImportOptions, evalFraction: number
         line,
       });
       summary.catalog.imported++;
+    }
+    if (storeImages) {
+      const keys = results.flatMap((img) => (img.ok ? [img.key] : []));
+      const { failed } = await putStoreImages(out, storeImages.originals, keys);
+      if (failed.length && !storeImages.failed) storeImages.first = `${failed[0]!.key.slice(0, 12)}…: ${failed[0]!.reason}`;
+      storeImages.failed += failed.length;
     }
     chunk = [];
     opts.onProgress?.({ stage: "catalog", done: summary.catalog.read });
@@ -200,6 +211,9 @@ async function importInto(out: string, opts: ImportOptions, evalFraction: number
   }
   if (continuationRows > 0) warnings.push(`${continuationRows} catalog rows repeated an earlier id without a title (variant/image rows of a platform export) and were skipped`);
   const versions: Record<string, number> = { [IMPORT_TABLES.catalog]: await items.close() };
+  if (storeImages?.failed) {
+    warnings.push(`${storeImages.failed} image original(s) could not be put in the store (first: ${storeImages.first}); GET /v1/images answers 404 for those items: run the import again`);
+  }
   const known = new Set(seen.keys());
 
   // Clicks: the training log, split into train and held-out eval unless an eval file is given.

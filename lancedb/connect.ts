@@ -17,11 +17,72 @@ export function storePath(dataDir: string): string {
  * credentials of the environment (store-location.ts).
  */
 export async function openStore(dataDir: string, env: Record<string, string | undefined> = process.env): Promise<lancedb.Connection> {
-  if (isStoreUri(dataDir)) return lancedb.connect(storePath(dataDir), { storageOptions: lanceStorageOptions(s3Settings(env)) });
+  if (isStoreUri(dataDir)) {
+    connectsMade++;
+    return lancedb.connect(storePath(dataDir), { storageOptions: lanceStorageOptions(s3Settings(env)) });
+  }
   if (!existsSync(dataDir)) {
     throw new StoreError("STORE_MISSING", `${dataDir}: no such data directory; check --data, or run \`vitrine import --out ${dataDir}\` first`);
   }
+  connectsMade++;
   return lancedb.connect(storePath(dataDir));
+}
+
+let connectsMade = 0;
+
+/** LanceDB connections opened by this process so far (openStore and the shared ones): tests check that polling reuses one. */
+export function storeConnectCount(): number {
+  return connectsMade;
+}
+
+/** Most stores a process keeps a shared connection to (a server has one; the oldest is dropped past this). */
+const SHARED_MAX = 8;
+const shared = new Map<string, Promise<lancedb.Connection>>();
+
+/** One store's key: the same path with other credentials or endpoint is another connection. */
+function sharedKey(dataDir: string, env: Record<string, string | undefined>): string {
+  return isStoreUri(dataDir) ? `${storePath(dataDir)}\n${JSON.stringify(lanceStorageOptions(s3Settings(env)))}` : storePath(dataDir);
+}
+
+/**
+ * Run `fn` on the process's shared connection to a store, opening it on first use: what long-lived
+ * readers that come back every second (a server following the active pointer) use, so a poll is a
+ * few reads and not a new connection (on s3:// a new client, credentials and HTTP pool each time).
+ * Tables are opened fresh inside `fn`, so each call still reads the latest versions. When `fn`
+ * fails the connection is forgotten, and the next call connects again (an endpoint that went away
+ * and came back, expired credentials replaced in the environment).
+ */
+export async function withSharedStore<T>(dataDir: string, fn: (db: lancedb.Connection) => Promise<T>, env: Record<string, string | undefined> = process.env): Promise<T> {
+  const key = sharedKey(dataDir, env);
+  let conn = shared.get(key);
+  if (conn) {
+    // Most recently used last, so the oldest is dropped first.
+    shared.delete(key);
+    shared.set(key, conn);
+  } else {
+    conn = openStore(dataDir, env);
+    shared.set(key, conn);
+    while (shared.size > SHARED_MAX) shared.delete(shared.keys().next().value!);
+  }
+  const mine = conn;
+  const forget = () => {
+    if (shared.get(key) === mine) shared.delete(key);
+  };
+  let db: lancedb.Connection;
+  try {
+    db = await mine;
+  } catch (e) {
+    forget();
+    throw e;
+  }
+  try {
+    return await fn(db);
+  } catch (e) {
+    // The store's own answers (no such release, no pointer yet) say nothing about the connection;
+    // anything else (LanceDB's I/O errors, an unreachable endpoint) may be it: connect again next time.
+    if (!(e instanceof StoreError) || e.code === "STORE_UNAVAILABLE") forget();
+    throw e;
+  }
 }
 
 /** Every table name in the store (paged: LanceDB may cap one listing). */

@@ -1,7 +1,7 @@
 // The small JSON records a data directory keeps beside its store (import.json, embed.json): files
 // in a local folder (written whole: temp file + rename), objects under an s3:// prefix (a PUT is
 // whole by itself).
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { S3Objects } from "./s3-objects.ts";
 import { isStoreUri, parseStoreUri } from "./store-location.ts";
@@ -38,4 +38,15 @@ export async function writeDataFile(dataDir: string, name: string, text: string)
 export async function deleteDataFile(dataDir: string, name: string): Promise<void> {
   if (isStoreUri(dataDir)) await new S3Objects(parseStoreUri(dataDir)).delete(name);
   else await rm(join(dataDir, name), { force: true });
+}
+
+/** The names directly under folder `dir` of a data directory (records and sub-folders), sorted; [] when there is none. At most `max`. */
+export async function listDataFiles(dataDir: string, dir: string, max = 10_000): Promise<string[]> {
+  if (isStoreUri(dataDir)) return new S3Objects(parseStoreUri(dataDir)).list(dir, max);
+  try {
+    return (await readdir(join(dataDir, dir))).sort().slice(0, max);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw e;
+  }
 }

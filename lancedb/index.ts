@@ -4,14 +4,19 @@
 //
 // Exports:
 //   StoreError, StoreErrorCode                   the store's errors
-//   openStore, storePath, allTableNames          a data directory's LanceDB connection
+//   openStore, storePath, allTableNames          a data directory's LanceDB connection; the shared
+//     withSharedStore, storeConnectCount           one long-lived readers (pointer polls) reuse
 //   isStoreUri, parseStoreUri, localDir,         s3:// data directories: the URI, the local working
 //     recordStoreUri, dataDirOf, readDataFile,     folder (and the store it works for), the small
-//     writeDataFile, dataFilePath                  records beside the store
+//     writeDataFile, deleteDataFile,               records beside the store (job records too)
+//     listDataFiles, dataFilePath
 //   IMPORT_MANIFEST, readImportManifest,         DIR/import.json, which every reader of the import
 //     ImportManifest, ImportSummary, RowCounts     tables checks
 //   defaultImageCacheDir, imageCacheLayout,      the import's image cache (ingest writes it, the API
 //     ImageCacheLayout                             serves its originals)
+//   putStoreImages, readStoreImage,              on an s3:// store, the originals under images/<key>
+//     STORE_IMAGES_DIR, STORE_IMAGE_MAX_BYTES,     (every replica serves them)
+//     StoreImagesResult
 //   IMPORT_TABLES, TableWriter, CATALOG_SCHEMA,  the import tables `vitrine import` writes, their
 //     CLICK_SCHEMA, JUDGMENT_SCHEMA,               schemas and rows
 //     CatalogRow, ClickRow, JudgmentRow
@@ -53,11 +58,12 @@
 //     readEdgeRecord, EdgeRecord                   of it
 import "./quiet-log.ts"; // before LanceDB loads: its per-table WARN lines would bury progress bars
 export { StoreError, type StoreErrorCode } from "./errors.ts";
-export { openStore, storePath, allTableNames } from "./connect.ts";
+export { openStore, storePath, allTableNames, withSharedStore, storeConnectCount } from "./connect.ts";
 export { isStoreUri, parseStoreUri, localDir, recordStoreUri, dataDirOf } from "./store-location.ts";
-export { readDataFile, writeDataFile, dataFilePath } from "./data-files.ts";
+export { readDataFile, writeDataFile, deleteDataFile, listDataFiles, dataFilePath } from "./data-files.ts";
 export { IMPORT_MANIFEST, readImportManifest, type ImportManifest, type ImportSummary, type RowCounts } from "./import-manifest.ts";
 export { defaultImageCacheDir, imageCacheLayout, type ImageCacheLayout } from "./image-cache.ts";
+export { putStoreImages, readStoreImage, STORE_IMAGES_DIR, STORE_IMAGE_MAX_BYTES, type StoreImagesResult } from "./store-images.ts";
 export {
   IMPORT_TABLES,
   TableWriter,

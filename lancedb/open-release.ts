@@ -1,7 +1,7 @@
 // Handles on one release for the retrieval service.
 import type * as lancedb from "@lancedb/lancedb";
 import type { ReleaseInfo } from "../core/index.ts";
-import { openStore } from "./connect.ts";
+import { withSharedStore } from "./connect.ts";
 import { StoreError } from "./errors.ts";
 import type { LexiconValues } from "../core/index.ts";
 import { readLexiconValues } from "./lexicon-table.ts";
@@ -35,7 +35,10 @@ export interface ReleaseHandles {
 
 /** Open release `id` (default: the active one) for reading. */
 export async function openRelease(dataDir: string, id?: string): Promise<ReleaseHandles> {
-  const db = await openStore(dataDir);
+  return withSharedStore(dataDir, (db) => openReleaseOn(db, id));
+}
+
+async function openReleaseOn(db: lancedb.Connection, id?: string): Promise<ReleaseHandles> {
   const ptr = await readPointer(db);
   const want = id ?? ptr?.release;
   if (!want) throw new StoreError("NO_ACTIVE_RELEASE", "no release is active yet; run `vitrine publish` first");

@@ -1,7 +1,7 @@
 // Reading and switching releases at the origin: list, active, activate, rollback. Each switch is one
 // pointer write. Callers that serve an edge too go through switchRelease (release-switch.ts).
 import type { ReleaseInfo } from "../core/index.ts";
-import { openStore } from "./connect.ts";
+import { openStore, withSharedStore } from "./connect.ts";
 import { readEdgeRecord } from "./edge-record.ts";
 import { StoreError } from "./errors.ts";
 import { withWriterLease } from "./writer-lease.ts";
@@ -9,23 +9,25 @@ import { readPointer, readReleaseRows, requireComplete, toReleaseInfo, writePoin
 
 /** Complete releases, newest first, with the active one flagged. */
 export async function listReleases(dataDir: string): Promise<ReleaseInfo[]> {
-  const db = await openStore(dataDir);
-  const [rows, ptr, edge] = await Promise.all([readReleaseRows(db), readPointer(db), readEdgeRecord(db)]);
-  return rows.map((r) => {
-    const info = toReleaseInfo(r, ptr?.release ?? null);
-    if (edge.pointer?.release === r.id) info.edge = "serving";
-    else if (edge.releases.includes(r.id)) info.edge = "pushed";
-    return info;
+  return withSharedStore(dataDir, async (db) => {
+    const [rows, ptr, edge] = await Promise.all([readReleaseRows(db), readPointer(db), readEdgeRecord(db)]);
+    return rows.map((r) => {
+      const info = toReleaseInfo(r, ptr?.release ?? null);
+      if (edge.pointer?.release === r.id) info.edge = "serving";
+      else if (edge.releases.includes(r.id)) info.edge = "pushed";
+      return info;
+    });
   });
 }
 
-/** The release readers are served from, or null before the first activation. */
+/** The release readers are served from, or null before the first activation (a server polls this: one shared connection). */
 export async function getActiveRelease(dataDir: string): Promise<ReleaseInfo | null> {
-  const db = await openStore(dataDir);
-  const ptr = await readPointer(db);
-  if (!ptr) return null;
-  const row = (await readReleaseRows(db)).find((r) => r.id === ptr.release);
-  return row ? toReleaseInfo(row, ptr.release) : null;
+  return withSharedStore(dataDir, async (db) => {
+    const ptr = await readPointer(db);
+    if (!ptr) return null;
+    const row = (await readReleaseRows(db)).find((r) => r.id === ptr.release);
+    return row ? toReleaseInfo(row, ptr.release) : null;
+  });
 }
 
 /** Point readers at release `id` (one write); the current one becomes `previous`. Activating the active one is a no-op. */

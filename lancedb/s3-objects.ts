@@ -72,6 +72,27 @@ export class S3Objects {
     return new Uint8Array(await res.arrayBuffer());
   }
 
+  /** The bytes of `name` when it holds at most `maxBytes`; null when there is none, "too large" (the read stopped there) past it. */
+  async getBytesUpTo(name: string, maxBytes: number): Promise<Uint8Array | null | "too large"> {
+    const res = await this.call("GET", name);
+    if (res.status === 404) return (await res.body?.cancel(), null);
+    if (!res.ok) throw this.failed("GET", name, res, await res.text());
+    if (Number(res.headers.get("content-length") ?? 0) > maxBytes) return (await res.body?.cancel(), "too large");
+    if (!res.body) return new Uint8Array(0);
+    // A length header can be absent or wrong: count what arrives, and stop at the bound.
+    const parts: Uint8Array[] = [];
+    let size = 0;
+    const reader = res.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > maxBytes) return (await reader.cancel(), "too large");
+      parts.push(value);
+    }
+    return new Uint8Array(Buffer.concat(parts));
+  }
+
   /** Write `name`; returns the new ETag, or null when the condition did not hold (another writer got there first). */
   async put(name: string, body: string | Uint8Array, cond: PutCondition = {}): Promise<string | null> {
     const headers: Record<string, string> = { "content-type": typeof body === "string" ? "application/json" : "application/octet-stream" };
@@ -85,10 +106,42 @@ export class S3Objects {
     return res.headers.get("etag") ?? "";
   }
 
+  /**
+   * The names directly under folder `dir` (S3's listing with a "/" delimiter): objects by name and
+   * sub-folders by name, sorted. Bounded: at most `max` names (pages of 1,000 until then).
+   */
+  async list(dir: string, max = 10_000): Promise<string[]> {
+    const key = `${objectKey(this.loc, dir).replace(/\/+$/, "")}/`;
+    const names = new Set<string>();
+    let token: string | undefined;
+    do {
+      const q = new URLSearchParams({ "list-type": "2", prefix: key, delimiter: "/", "max-keys": "1000", ...(token ? { "continuation-token": token } : {}) });
+      let res: Response;
+      try {
+        res = await this.client.fetch(`${this.base}/?${q}`, { method: "GET" });
+      } catch (e) {
+        throw new StoreError("STORE_UNAVAILABLE", `LIST ${this.loc.uri}/${dir}/: ${(e as Error).message}; check AWS_ENDPOINT_URL and the network`, { cause: e });
+      }
+      const text = await res.text();
+      if (!res.ok) throw this.failed("LIST", `${dir}/`, res, text);
+      for (const m of text.matchAll(/<(?:Key|Prefix)>([^<]*)<\/(?:Key|Prefix)>/g)) {
+        const full = xmlText(m[1]!);
+        if (full.length > key.length && full.startsWith(key)) names.add(full.slice(key.length).replace(/\/$/, ""));
+      }
+      token = /<IsTruncated>true<\/IsTruncated>/.test(text) ? xmlText(/<NextContinuationToken>([^<]*)<\/NextContinuationToken>/.exec(text)?.[1] ?? "") || undefined : undefined;
+    } while (token && names.size < max);
+    return [...names].sort().slice(0, max);
+  }
+
   /** Delete `name` (no error when it is absent). */
   async delete(name: string): Promise<void> {
     const res = await this.call("DELETE", name);
     const text = await res.text();
     if (!res.ok && res.status !== 404) throw this.failed("DELETE", name, res, text);
   }
+}
+
+/** The text of an XML element's content (S3 listings escape &, <, >, quotes). */
+function xmlText(s: string): string {
+  return s.replace(/&(lt|gt|quot|apos|amp);/g, (_, e: string) => ({ lt: "<", gt: ">", quot: '"', apos: "'", amp: "&" })[e]!);
 }

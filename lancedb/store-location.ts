@@ -4,7 +4,8 @@
 // what a process needs on a disk of its own (the image cache, rejects.jsonl, training runs, the
 // exported model, job records) goes to a local working folder, VITRINE_WORK_DIR.
 // S3-compatible stores only: the leases need conditional PUT (If-None-Match / If-Match), which S3,
-// MinIO and R2 honour; gs:// and az:// speak other protocols for that and are refused with the fix.
+// MinIO and R2 honour; gs:// and az:// speak other protocols for that and are refused, each naming
+// what is supported and the fix for that store.
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
@@ -43,15 +44,31 @@ export function isStoreUri(dataDir: string): boolean {
   return URI.test(dataDir);
 }
 
+/** What is supported, for every refusal of a scheme. */
+const SUPPORTED = "Vitrine takes a local folder or s3://BUCKET/PREFIX (AWS S3, MinIO, Cloudflare R2, Ceph RGW: stores with S3's conditional PUT, which the writer lease needs)";
+
+/** Why a scheme other than s3:// is refused, and the fix (docs/deployment.md, "Other object stores"). */
+function refusal(scheme: string, dataDir: string): string {
+  switch (scheme) {
+    case "gs":
+    case "gcs":
+      return `--data ${dataDir}: Google Cloud Storage is not supported directly: ${SUPPORTED}, and gs:// expresses conditional writes with its own generation preconditions, which Vitrine's leases do not speak. Use a local folder on a volume every replica mounts (Filestore), or try GCS's S3-compatible XML API (s3://BUCKET/PREFIX with AWS_ENDPOINT_URL=https://storage.googleapis.com and HMAC keys) after checking that it refuses a second If-None-Match: * PUT of one key (untested here; see docs/deployment.md)`;
+    case "az":
+    case "azure":
+    case "abfs":
+    case "abfss":
+      return `--data ${dataDir}: Azure Blob Storage is not supported: ${SUPPORTED}, and Azure has no S3 API. Use a local folder on a volume every replica mounts (Azure Files as a ReadWriteMany volume), or an S3-compatible store beside it (MinIO) as s3://BUCKET/PREFIX with AWS_ENDPOINT_URL (see docs/deployment.md)`;
+    case "file":
+      return `--data ${dataDir}: write the folder as a path, without file:// (--data ${dataDir.replace(/^file:\/\//i, "") || "/srv/vitrine"})`;
+    default:
+      return `--data ${dataDir}: ${scheme}:// is not a store Vitrine knows: ${SUPPORTED}`;
+  }
+}
+
 /** Parse `s3://bucket/prefix`; other schemes and malformed URIs fail with the fix. */
 export function parseStoreUri(dataDir: string): StoreUri {
   const scheme = URI.exec(dataDir)?.[1]?.toLowerCase();
-  if (scheme !== "s3") {
-    throw new StoreError(
-      "BAD_OPTION",
-      `--data ${dataDir}: only s3:// store URIs are supported (the writer lease and the active pointer need S3's conditional PUT); for Google Cloud Storage or Azure use an S3-compatible endpoint (AWS_ENDPOINT_URL), or a local folder`,
-    );
-  }
+  if (scheme !== "s3") throw new StoreError("BAD_OPTION", refusal(scheme ?? "", dataDir));
   const rest = dataDir.slice("s3://".length).replace(/\/+$/, "");
   const [bucket, ...parts] = rest.split("/");
   if (!bucket || !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {

@@ -91,9 +91,18 @@ describe("two replicas on one store", () => {
     expect(second.out).toContain("VITRINE_JOBS=off");
   }, 60_000);
 
-  it("the read replica runs no jobs; the writer's job manager answers", async () => {
+  it("the read replica runs no jobs but lists them from the records; a trigger there is refused naming where it goes", async () => {
     const headers = { authorization: `Bearer ${REPLICA_KEYS.read}` };
-    expect((await fetch(`${reader.url}/v1/jobs`, { headers })).status).toBe(503);
-    expect((await fetch(`${writer.url}/v1/jobs`, { headers })).status).toBe(200);
+    const [fromReader, fromWriter] = await Promise.all([reader, writer].map((s) => fetch(`${s.url}/v1/jobs`, { headers })));
+    expect([fromReader!.status, fromWriter!.status]).toEqual([200, 200]);
+    expect(await fromReader!.json()).toEqual(await fromWriter!.json());
+    const trigger = await fetch(`${reader.url}/v1/jobs`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${REPLICA_KEYS.admin}`, "content-type": "application/json" },
+      body: JSON.stringify({ kind: "publish" }),
+    });
+    const body = (await trigger.json()) as { error: { code: string; message: string } };
+    expect([trigger.status, body.error.code]).toEqual([503, "UNAVAILABLE"]);
+    expect(body.error.message).toContain("VITRINE_JOBS=off");
   });
 });

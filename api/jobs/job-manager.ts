@@ -74,14 +74,31 @@ export async function createJobManager(opts: JobManagerOptions): Promise<JobMana
   let current: Running | null = null;
   let closed = false;
   let idleWaiters: (() => void)[] = [];
-  // Serialise writes per job so an older snapshot never lands after a newer one.
+  // One write loop per job, so an older snapshot never lands after a newer one; snapshots that come
+  // while a write is in flight collapse into the latest (a slow store — a PUT per write on s3:// —
+  // never builds a queue of progress writes).
   const writes = new Map<string, Promise<void>>();
+  const latest = new Map<string, JobRecord>();
 
   const persist = (job: JobRecord): Promise<void> => {
-    const snap = clone(job);
-    const next = (writes.get(job.id) ?? Promise.resolve()).then(() => writeJobRecord(dataDir, snap)).catch((err: unknown) => log.warn({ err, job: job.id }, "could not write job record"));
-    writes.set(job.id, next);
-    return next;
+    const id = job.id;
+    latest.set(id, clone(job));
+    let loop = writes.get(id);
+    if (!loop) {
+      loop = (async () => {
+        for (;;) {
+          const snap = latest.get(id);
+          if (!snap) {
+            writes.delete(id); // in the same tick as the check: a later persist starts a new loop
+            return;
+          }
+          latest.delete(id);
+          await writeJobRecord(dataDir, snap).catch((err: unknown) => log.warn({ err, job: id }, "could not write job record"));
+        }
+      })();
+      writes.set(id, loop);
+    }
+    return loop;
   };
   const emit = (job: JobRecord, type: JobEvent["type"], line?: string) => {
     const set = watchers.get(job.id);

@@ -3,14 +3,28 @@
 // fetched or read from the catalog's folder per request), a thumbnail resized from it once and
 // kept on disk, and — for imports made before originals were kept — the import's own small
 // thumbnail as PNG. Work per request is bounded: a stat to answer a 304; reads, hashes and resizes
-// run behind a semaphore that refuses (503) rather than queue without end.
+// run behind a semaphore that refuses (503) rather than queue without end. On an s3:// store the
+// originals are in the store (images/<key>, put there by the import): one is fetched into this
+// machine's working folder the first time it is asked for (bounded, checked against its key), and
+// served from there on.
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import sharp from "sharp";
 import { Semaphore } from "../../core/index.ts";
-import { defaultImageCacheDir, IMPORT_MANIFEST, IMPORT_TABLES, imageCacheLayout, openStore, readImportManifest, type ImageCacheLayout } from "../../lancedb/index.ts";
-import type { ImageEntry, ImageSize, ImageStore } from "../http/index.ts";
+import {
+  defaultImageCacheDir,
+  IMPORT_MANIFEST,
+  IMPORT_TABLES,
+  imageCacheLayout,
+  isStoreUri,
+  openStore,
+  readDataFile,
+  readImportManifest,
+  readStoreImage,
+  type ImageCacheLayout,
+} from "../../lancedb/index.ts";
+import { ApiError, type ImageEntry, type ImageSize, type ImageStore } from "../http/index.ts";
 import { ServiceError } from "./types.ts";
 
 /** Options of createImageStore. */
@@ -41,8 +55,8 @@ interface Index {
   layout: ImageCacheLayout;
   /** Side of the import's own thumbnails (import.json imageSize). */
   importThumbSize: number;
-  /** import.json's mtime when read. */
-  version: number;
+  /** import.json's mtime when read (on a store URI, its content's hash). */
+  version: number | string;
 }
 
 // Formats every current browser shows in <img>; anything else (SVG, TIFF, HEIF) goes out as PNG —
@@ -92,8 +106,12 @@ export function createImageStore(opts: ImageStoreOptions): NodeImageStore {
   // Originals whose hash was checked, by key: their size and mtime then (a changed file is checked again).
   const verified = new Map<string, { size: number; mtimeMs: number }>();
   const making = new Map<string, Promise<{ bytes: Uint8Array; contentType: string }>>();
+  // Originals being fetched from the store (s3://), by key.
+  const fetching = new Map<string, Promise<void>>();
 
-  async function load(version: number): Promise<Index | null> {
+  const inStore = isStoreUri(opts.dataDir);
+
+  async function load(version: number | string): Promise<Index | null> {
     const manifest = await readImportManifest(opts.dataDir);
     const db = await openStore(opts.dataDir);
     const table = await db.openTable(IMPORT_TABLES.catalog);
@@ -110,14 +128,20 @@ export function createImageStore(opts: ImageStoreOptions): NodeImageStore {
     }
     db.close();
     verified.clear();
-    return { keys, layout: imageCacheLayout(manifest.imageCacheDir ?? defaultImageCacheDir(opts.dataDir)), importThumbSize: manifest.imageSize, version };
+    // On a store URI the importer's cache folder is another machine's: this one's working folder holds what it fetched.
+    const cacheDir = inStore ? defaultImageCacheDir(opts.dataDir) : (manifest.imageCacheDir ?? defaultImageCacheDir(opts.dataDir));
+    return { keys, layout: imageCacheLayout(cacheDir), importThumbSize: manifest.imageSize, version };
   }
 
   // The index of the latest complete import, reloaded when import.json changes (looked at every
   // checkMs, by one request at a time; the others keep the index they have meanwhile, and only the
   // first requests wait for the first load). While none can be read, no image is known.
   async function refresh(): Promise<Index | null> {
-    const version = (await statOrNull(join(opts.dataDir, IMPORT_MANIFEST)))?.mtimeMs ?? -1;
+    const version = inStore
+      ? createHash("sha256")
+          .update((await readDataFile(opts.dataDir, IMPORT_MANIFEST).catch(() => null)) ?? "")
+          .digest("hex")
+      : ((await statOrNull(join(opts.dataDir, IMPORT_MANIFEST)))?.mtimeMs ?? -1);
     if (version === index?.version) return index;
     try {
       index = await load(version);
@@ -150,8 +174,35 @@ export function createImageStore(opts: ImageStoreOptions): NodeImageStore {
     return bytes;
   }
 
+  /**
+   * On a store URI: fetch original `key` from the store into this machine's cache (one fetch per key
+   * at a time, behind the semaphore, at most STORE_IMAGE_MAX_BYTES, checked against the key). An
+   * item whose original the store lacks was imported before imports put them there: refused naming the fix.
+   */
+  function fetchOriginal(idx: Index, id: string, key: string): Promise<void> {
+    let p = fetching.get(key);
+    if (!p) {
+      p = bounded(async () => {
+        const file = join(idx.layout.originals, key);
+        const bytes = (await statOrNull(file)) ? null : await readStoreImage(opts.dataDir, key);
+        if (bytes) {
+          await mkdir(idx.layout.originals, { recursive: true }).catch(() => undefined);
+          await writeAtomic(file, bytes);
+        } else if (!(await statOrNull(file))) {
+          throw new ApiError(
+            "IMAGE_NOT_FOUND",
+            `the image of item ${JSON.stringify(id.slice(0, 200))} is not in the store (${opts.dataDir}/images/${key.slice(0, 12)}…): imports before images were kept in the store left them on the importing machine; run \`vitrine import --out ${opts.dataDir}\` again, or point the catalog's images at URLs your CDN serves`,
+          );
+        }
+      }).finally(() => fetching.delete(key));
+      fetching.set(key, p);
+    }
+    return p;
+  }
+
   /** Whether the original is there and unchanged since the import (hashed once per size and mtime). */
-  async function hasOriginal(idx: Index, key: string): Promise<boolean> {
+  async function hasOriginal(idx: Index, id: string, key: string): Promise<boolean> {
+    if (inStore && !(await statOrNull(join(idx.layout.originals, key)))) await fetchOriginal(idx, id, key);
     const s = await statOrNull(join(idx.layout.originals, key));
     if (!s) return false;
     const seen = verified.get(key);
@@ -211,7 +262,7 @@ export function createImageStore(opts: ImageStoreOptions): NodeImageStore {
       const idx = await current();
       const key = idx?.keys.get(id);
       if (!idx || !key) return null;
-      if (!(await hasOriginal(idx, key))) return importThumbnail(idx, key);
+      if (!(await hasOriginal(idx, id, key))) return importThumbnail(idx, key);
       if (size === "thumb") {
         const make = async (src: Uint8Array) => new Uint8Array(await sharp(src).rotate().resize(thumbSize, thumbSize, { fit: "inside", withoutEnlargement: true }).webp({ quality: 80 }).toBuffer());
         return { etag: `"t${thumbSize}-${key}"`, maxAge, read: derived(idx, key, `thumb-${thumbSize}`, "image/webp", make) };

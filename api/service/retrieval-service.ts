@@ -150,6 +150,9 @@ export async function createRetrievalService(opts: RetrievalServiceOptions): Pro
     async health() {
       return { ok: true, release: active?.index.info.id ?? null };
     },
+    activeRelease() {
+      return active?.index.info.id ?? null;
+    },
     async close() {
       if (timer) clearInterval(timer);
       await loading?.catch(() => undefined);

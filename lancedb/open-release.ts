@@ -44,12 +44,7 @@ export async function openRelease(dataDir: string, id?: string): Promise<Release
   const row = await requireComplete(db, want, await readReleaseRows(db));
   const names = releaseTables(want);
   // The IVF table is optional: opened by name (an S3 store may not list tables), absent → null.
-  const [items, qids, lexTable, ivf] = await Promise.all([
-    db.openTable(names.items),
-    db.openTable(names.qids),
-    db.openTable(names.lexicon),
-    db.openTable(ivfTable(want)).catch(() => null),
-  ]);
+  const [items, qids, lexTable, ivf] = await Promise.all([db.openTable(names.items), db.openTable(names.qids), db.openTable(names.lexicon), db.openTable(ivfTable(want)).catch(() => null)]);
   const config = JSON.parse(row.model_config) as Record<string, number | string>;
   // A trained release on an s3:// store names its model folder there: load it from a local copy.
   if (typeof config.modelDir === "string") config.modelDir = await localModelDir(config.modelDir);

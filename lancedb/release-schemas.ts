@@ -66,9 +66,5 @@ export const ACTIVE_SCHEMA: Schema = new ArrowSchema([new Field("release", str()
 
 /** Schema of `ivf_rNNN`: one row per list of the release's IVF index (ivf-table.ts). */
 export function ivfSchema(dim: number): Schema {
-  return new ArrowSchema([
-    new Field("list", new Uint32(), false),
-    new Field("centroid", vectorType(dim), false),
-    new Field("rows", new arrow.List(new Field("item", new Uint32(), true)), false),
-  ]);
+  return new ArrowSchema([new Field("list", new Uint32(), false), new Field("centroid", vectorType(dim), false), new Field("rows", new List(new Field("item", new Uint32(), true)), false)]);
 }

@@ -24,7 +24,19 @@ export { matchingRows, estimateMatches, nodeCount, type FilterColumns } from "./
 export { filterBitmap, bitmapRows, bitmapCount, hasRow, filterColumnIndex, postingsOf, type FilterColumnIndex, type FilterSourceColumns } from "./filter-bitmap.ts";
 // SIMD scans (wasm) over item vectors and the in-memory IVF index built on them (serving at scale).
 export { VectorKernel, vectorKernelFor, kernelSupported, type VectorKernelOptions } from "./simd/vector-kernel.ts";
-export { IvfIndex, buildIvfIndex, ivfListsFor, IVF_PROBE, IVF_MATCH_FACTOR, IVF_POOL_FACTOR, type IvfBuildOptions, type IvfSearchOptions } from "./simd/ivf-index.ts";
+export {
+  IvfIndex,
+  buildIvfIndex,
+  restoreIvfIndex,
+  ivfLayoutOf,
+  ivfListsFor,
+  IVF_PROBE,
+  IVF_MATCH_FACTOR,
+  IVF_POOL_FACTOR,
+  type IvfBuildOptions,
+  type IvfLayout,
+  type IvfSearchOptions,
+} from "./simd/ivf-index.ts";
 export { dot, exactTopK, exactTopKBatch, TopKHeap, type RowScore, type TopKBatch, type TopKBatchOptions } from "./top-k.ts";
 export { LexicalIndex, lexicalTerms, lexicalDocTerms, yieldToEventLoop, type LexicalDoc, type Bm25Options, type LexicalHit, type LexicalSearchOptions } from "./lexical-index.ts";
 export { fuse, parseBlend, parseBlendSpec, blendLabel, BLEND_SPEC_HELP, BLEND_GRID, RRF_K, type Blend, type BlendMethod, type ScoredRow, type FusedRow } from "./fusion.ts";

@@ -51,6 +51,11 @@ function listColumn(child: AnyData, lengths: readonly number[], itemType: ArrowN
   return arrow.makeData({ type, length: lengths.length, nullCount: 0, valueOffsets: offsets, child });
 }
 
+/** A List<Uint32> column over one flat buffer of every row's values in order (no copy). */
+export function uint32ListColumn(flat: Uint32Array, lengths: readonly number[]): AnyData {
+  return listColumn(uint32Column(flat), lengths, new arrow.Uint32());
+}
+
 /** A List<Utf8> column. */
 export function utf8ListColumn(rows: readonly (readonly string[])[]): AnyData {
   return listColumn(

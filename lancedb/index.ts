@@ -46,7 +46,8 @@
 //     ScalarIndexPlan, writeLexiconTable,          with them)
 //     appendReleaseRow, writePointer, ReleaseRow,
 //     QIDS_SCHEMA, RELEASE_TABLES, releaseTables,
-//     releaseId, releaseNumber
+//     releaseId, releaseNumber, ivfTable,
+//     writeIvfTable, readIvfLayout                 (the IVF index stored with a release)
 //   switchRelease, edgeToFollow, EdgeChoice,     activate / roll back with the edge following (CLI,
 //     edgeForPublish, ReleaseAction,               REST, tRPC, jobs: the one home of a switch), and
 //     SwitchResult                                 the edge a publish brings along
@@ -97,7 +98,8 @@ export { writeItemsTable, planScalarIndexes, buildScalarIndexes, assertIndexesCo
 export { writeLexiconTable } from "./lexicon-table.ts";
 export { appendReleaseRow, writePointer, type ReleaseRow } from "./release-registry.ts";
 export { QIDS_SCHEMA, RELEASE_TABLES } from "./release-schemas.ts";
-export { releaseTables, releaseId, releaseNumber } from "./release-names.ts";
+export { releaseTables, releaseId, releaseNumber, ivfTable } from "./release-names.ts";
+export { writeIvfTable, readIvfLayout } from "./ivf-table.ts";
 export { switchRelease, edgeToFollow, edgeForPublish, type EdgeChoice, type ReleaseAction, type SwitchResult } from "./release-switch.ts";
 export { pushReleaseToEdge } from "./edge-push.ts";
 export { edgePlanFromFlags } from "./edge-cli.ts";

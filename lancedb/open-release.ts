@@ -6,7 +6,7 @@ import { StoreError } from "./errors.ts";
 import type { LexiconValues } from "../core/index.ts";
 import { readLexiconValues } from "./lexicon-table.ts";
 import { localModelDir } from "./model-files.ts";
-import { releaseTables } from "./release-names.ts";
+import { ivfTable, releaseTables } from "./release-names.ts";
 import { readPointer, readReleaseRows, requireComplete, toReleaseInfo } from "./release-registry.ts";
 import { parseRetrieval, type ReleaseRetrieval } from "./release-retrieval.ts";
 import type { ScalarIndexPlan } from "./items-table.ts";
@@ -31,6 +31,8 @@ export interface ReleaseHandles {
   topK: number;
   /** Retrieval channels: the lexical channel on or off and the blend fitted at publish. */
   retrieval: ReleaseRetrieval;
+  /** `ivf_rNNN`, the IVF index stored at publish, or null (an older or small release: built at load if needed). */
+  ivf: lancedb.Table | null;
 }
 
 /** Open release `id` (default: the active one) for reading. */
@@ -44,7 +46,8 @@ async function openReleaseOn(db: lancedb.Connection, id?: string): Promise<Relea
   if (!want) throw new StoreError("NO_ACTIVE_RELEASE", "no release is active yet; run `vitrine publish` first");
   const row = await requireComplete(db, want, await readReleaseRows(db));
   const names = releaseTables(want);
-  const [items, qids, lexTable] = await Promise.all([db.openTable(names.items), db.openTable(names.qids), db.openTable(names.lexicon)]);
+  // The IVF table is optional: opened by name (an S3 store may not list tables), absent → null.
+  const [items, qids, lexTable, ivf] = await Promise.all([db.openTable(names.items), db.openTable(names.qids), db.openTable(names.lexicon), db.openTable(ivfTable(want)).catch(() => null)]);
   const config = JSON.parse(row.model_config) as Record<string, number | string>;
   // A trained release on an s3:// store names its model folder there: load it from a local copy.
   if (typeof config.modelDir === "string") config.modelDir = await localModelDir(config.modelDir);
@@ -58,5 +61,6 @@ async function openReleaseOn(db: lancedb.Connection, id?: string): Promise<Relea
     scalarIndexes: JSON.parse(row.scalar_indexes) as ScalarIndexPlan,
     topK: row.top_k,
     retrieval: parseRetrieval(row.retrieval),
+    ivf,
   };
 }

@@ -111,3 +111,33 @@ describe("publishRelease", () => {
     await expect(publishRelease({ dataDir: `${shop.dataDir}-nothing`, encoder: createHashEncoder() })).rejects.toMatchObject({ code: "STORE_MISSING" });
   });
 });
+
+describe("the IVF index stored at publish", () => {
+  it("is written for a release above exactLimit and restored at load: the same lists and answers as building it there", async () => {
+    const own = await importedShop({ items: 400, queries: 20 });
+    try {
+      // Below the limit: no table, nothing to restore.
+      await publishRelease({ dataDir: own.dataDir, encoder: createHashEncoder(), topK: 20 });
+      expect((await openRelease(own.dataDir)).ivf).toBeNull();
+      const info = await publishRelease({ dataDir: own.dataDir, encoder: createHashEncoder(), topK: 20, exactLimit: 100 });
+      const handles = await openRelease(own.dataDir, info.id);
+      expect(await handles.ivf?.countRows()).toBe(16); // ivfListsFor(400)
+      const stored = await loadReleaseIndex(handles, { exactLimit: 100 });
+      // A release without the table (as before this format): built at load, the same index.
+      const built = await loadReleaseIndex({ ...handles, ivf: null }, { exactLimit: 100 });
+      expect([stored.ivfSource, built.ivfSource]).toEqual(["stored", "built"]);
+      expect([...stored.ivf!.start]).toEqual([...built.ivf!.start]);
+      expect([...stored.ivf!.order]).toEqual([...built.ivf!.order]);
+      for (const q of ["floral dress", "red boot", "cosy lamp"]) {
+        const req = { query: q, k: 30, offset: 0, filters: null, understand: false, relax: true };
+        const engine = { encode: async (t: string) => createHashEncoder().encode([t])[0]!, exactLimit: 100 };
+        const [a, b] = [await runRetrieve(stored, req, engine), await runRetrieve(built, req, engine)];
+        expect(a.hits.map((h) => [h.row, h.score])).toEqual(b.hits.map((h) => [h.row, h.score]));
+      }
+      // The service's default limit builds nothing here (400 rows are scanned exactly).
+      expect((await loadReleaseIndex(handles)).ivfSource).toBeNull();
+    } finally {
+      await own.cleanup();
+    }
+  });
+});

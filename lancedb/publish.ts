@@ -10,7 +10,8 @@ import { checkedUnitVectors, collectItemVectors, encodeItems } from "./item-vect
 import { assertIndexesComplete, buildScalarIndexes, planScalarIndexes, writeItemsTable } from "./items-table.ts";
 import { writeLexiconTable } from "./lexicon-table.ts";
 import { writeQidsTable } from "./qids-table.ts";
-import { nextReleaseId, releaseTables } from "./release-names.ts";
+import { ivfTable, nextReleaseId, releaseTables } from "./release-names.ts";
+import { writeIvfTable } from "./ivf-table.ts";
 import { appendReleaseRow, readPointer, readReleaseRows, toReleaseInfo, writePointer, type ReleaseRow } from "./release-registry.ts";
 import { IMPORT_TABLES } from "./import-tables.ts";
 import { assertWriterLease, withWriterLease } from "./writer-lease.ts";
@@ -49,7 +50,7 @@ export interface PublishOptions {
   blend?: "fit" | Blend;
   /** Build the lexical (BM25) channel (default true); false serves vectors alone. */
   lexical?: boolean;
-  /** Exact-scan limit used by the live search when precomputing and fitting (default 100,000, as serving). */
+  /** Exact-scan limit used by the live search when precomputing and fitting (default 100,000, as serving); a release with more items also stores its IVF index (`ivf_rNNN`). */
   exactLimit?: number;
   /** Point readers at the new release when complete (default true). */
   activate?: boolean;
@@ -100,10 +101,13 @@ async function publishLeased(opts: PublishOptions): Promise<ReleaseInfo> {
   const vindex = planVectorIndex(n, dim, { ...(opts.exactThreshold !== undefined ? { exactThreshold: opts.exactThreshold } : {}), ...(opts.ann ? { ann: opts.ann } : {}) });
   await buildVectorIndex(items, vindex);
   await assertIndexesComplete(items, [...Object.keys(scalar).map((c) => `${c}_idx`), ...(vindex.kind === "exact" ? [] : ["vector_idx"])]);
+  // Serving searches a release above its exact limit with the in-memory IVF index: built here once
+  // and stored, so each server process restores it instead of building it at load.
+  const exactLimit = opts.exactLimit ?? 100_000;
+  if (n > exactLimit) await writeIvfTable(db, ivfTable(id), vectors, dim);
   progress("index", 1, 1);
 
   // The in-memory index serving will load: the blend is fitted on it and the qid lists come from it.
-  const exactLimit = opts.exactLimit ?? 100_000;
   const lexical = opts.lexical ?? true;
   const idx = buildSearchIndex(itemColumnsOf(cat), { vectors, dim, lexical });
   progress("blend", 0, 1);

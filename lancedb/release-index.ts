@@ -7,6 +7,8 @@ import type * as lancedb from "@lancedb/lancedb";
 import {
   buildIvfIndex,
   buildSearchIndex,
+  restoreIvfIndex,
+  type IvfIndex,
   ivfListsFor,
   kernelSupported,
   LexicalIndex,
@@ -19,6 +21,7 @@ import {
   type SearchIndex,
 } from "../core/index.ts";
 import type { ReleaseHandles } from "./open-release.ts";
+import { readIvfLayout } from "./ivf-table.ts";
 
 /** A loaded release: everything retrieval reads per request (the engine's SearchIndex and the item records). */
 export interface ReleaseIndex extends SearchIndex {
@@ -38,6 +41,8 @@ export interface ReleaseIndex extends SearchIndex {
   attributeColumns: Map<string, (string | null)[]>;
   /** Number of qid lists. */
   qidCount: number;
+  /** Where the IVF index came from: restored from the release's `ivf_rNNN`, built at load, or none. */
+  ivfSource: "stored" | "built" | null;
   /** The stored record of a row. */
   record(r: number): ItemRecord;
 }
@@ -71,6 +76,8 @@ async function loadQids(table: lancedb.Table): Promise<ArrowTable> {
 export interface LoadReleaseOptions {
   /** The serving exactLimit: a release with more rows gets the in-memory IVF index for unselective searches (default 100,000; Infinity: never). */
   exactLimit?: number;
+  /** Called when the release's stored IVF index cannot be used (it is built instead). */
+  onIvfFallback?: (err: unknown) => void;
 }
 
 // The kernel, or null where the runtime cannot reserve its memory in one piece (then exact scans
@@ -151,7 +158,16 @@ export async function loadReleaseIndex(handles: ReleaseHandles, opts: LoadReleas
   const kernel = kernelSupported(n, dim, lists) ? newKernel(n, dim, lists) : null;
   const vectors = flatVectors(items, dim, kernel?.vectors);
   await yieldToEventLoop();
-  const ivf = kernel && lists > 0 ? await buildIvfIndex(kernel) : null;
+  // The index stored at publish when there is one that fits (one pass over the vectors), else built
+  // here (k-means and every row assigned: most of a large release's load).
+  let ivf: IvfIndex | null = null;
+  let ivfSource: ReleaseIndex["ivfSource"] = null;
+  if (kernel && lists > 0) {
+    const stored = handles.ivf ? await readIvfLayout(handles.ivf, n).catch((e: unknown) => (opts.onIvfFallback?.(e), null)) : null;
+    if (stored) ivf = await restoreIvfIndex(kernel, stored).catch((e: unknown) => (opts.onIvfFallback?.(e), null));
+    ivfSource = ivf ? "stored" : "built";
+    ivf ??= await buildIvfIndex(kernel);
+  }
   const itemColumns = { titles, brands, categories, prices, attributeColumns };
   const base = buildSearchIndex(itemColumns, {
     vectors,
@@ -181,6 +197,7 @@ export async function loadReleaseIndex(handles: ReleaseHandles, opts: LoadReleas
     attributeKeys,
     attributeColumns,
     qidCount: qids.numRows,
+    ivfSource,
     qidList(qid: number, terms: string): QidList | null {
       const rowsOfQid = qidRow.get(qid);
       if (!rowsOfQid) return null;

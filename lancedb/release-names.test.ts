@@ -7,6 +7,7 @@ describe("release names", () => {
     expect(nextReleaseId(["catalog", "items_r001", "qids_r004", "releases"], ["r001"])).toBe("r005");
     expect(nextReleaseId(["items_r999"], [])).toBe("r1000");
     expect(releaseOfTable("lexicon_r012")).toBe("r012");
+    expect(releaseOfTable("ivf_r012")).toBe("r012");
     expect(releaseOfTable("items_rx")).toBeNull();
   });
 });

@@ -6,8 +6,13 @@ export function releaseTables(id: string): { items: string; qids: string; lexico
   return { items: `items_${id}`, qids: `qids_${id}`, lexicon: `lexicon_${id}` };
 }
 
+/** The release's optional IVF index table (ivf-table.ts; absent in older and small releases). */
+export function ivfTable(id: string): string {
+  return `ivf_${id}`;
+}
+
 const ID = /^r(\d{3,})$/;
-const TABLE = /^(items|qids|lexicon)_(r\d{3,})$/;
+const TABLE = /^(items|qids|lexicon|ivf)_(r\d{3,})$/;
 
 /** Number of a release id ("r012" → 12), or null when it is not one. */
 export function releaseNumber(id: string): number | null {

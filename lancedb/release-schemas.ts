@@ -63,3 +63,8 @@ export const RELEASES_SCHEMA: Schema = new ArrowSchema([
 
 /** Schema of `active_release`: the single-row pointer readers follow. */
 export const ACTIVE_SCHEMA: Schema = new ArrowSchema([new Field("release", str(), false), new Field("previous", str(), true), new Field("updated_at", str(), false)]);
+
+/** Schema of `ivf_rNNN`: one row per list of the release's IVF index (ivf-table.ts). */
+export function ivfSchema(dim: number): Schema {
+  return new ArrowSchema([new Field("list", new Uint32(), false), new Field("centroid", vectorType(dim), false), new Field("rows", new List(new Field("item", new Uint32(), true)), false)]);
+}

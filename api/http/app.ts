@@ -13,6 +13,7 @@ import { createRateLimiter, type RateLimitOptions } from "./rate-limit.ts";
 import { mountRest, REST_ROUTES, type RestRoute } from "./rest.ts";
 import { JOB_ROUTES } from "./jobs-rest.ts";
 import { createSearchOps } from "./search-ops.ts";
+import { createResponseCache } from "./response-cache.ts";
 import { allowedOrigins, corsMiddleware } from "./cors.ts";
 import { imageBaseUrl, imagesOpenApiPath, mountImages, withImageUrls, type ImageStore } from "./images.ts";
 import { mountUi, type UiFiles } from "./ui.ts";
@@ -53,6 +54,8 @@ export interface AppOptions {
   maxBodyBytes?: number;
   /** Result window of retrieve: offset + k at most this (default 1000). */
   maxWindow?: number;
+  /** Bytes of serialized qid answers kept for repeated retrieves (response-cache.ts; default 0: none; needs the service's activeRelease). */
+  responseCacheBytes?: number;
   /** Version shown in the OpenAPI document. */
   version?: string;
   /** Clock in ms for the rate limiter (tests). */
@@ -269,7 +272,9 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   });
 
   mountImages(app, options.images ?? null);
-  mountRest(app, ROUTES, { service, context: (c) => ({ search: searchFor(c), jobs: options.jobs ?? null, signal: c.req.raw.signal }) });
+  const cache = service.activeRelease ? createResponseCache({ maxBytes: options.responseCacheBytes ?? 0 }) : null;
+  const responseCache = cache ? { cache, activeRelease: () => service.activeRelease?.() ?? null, scope: (c: HonoContext<AppEnv>) => imageBaseUrl(c, publicBaseUrl) } : null;
+  mountRest(app, ROUTES, { service, context: (c) => ({ search: searchFor(c), jobs: options.jobs ?? null, signal: c.req.raw.signal }), responseCache });
   mountUi(app, options.ui ?? null);
 
   app.use("/trpc/*", async (c, next) => {

@@ -111,6 +111,12 @@ export const ServerConfigSchema = z
       .min(1, { error: "maxWindow must be ≥ 1" })
       .max(LIMITS.maxWindow, { error: `maxWindow must be ≤ ${LIMITS.maxWindow}` })
       .default(1_000),
+    /** MiB of serialized qid answers each server process keeps for repeated retrieves (0: no response cache). */
+    responseCacheMB: z
+      .int({ error: "responseCacheMB must be a whole number" })
+      .min(0, { error: "responseCacheMB must be ≥ 0 (0 turns the cache off)" })
+      .max(65_536, { error: "responseCacheMB must be ≤ 65536" })
+      .default(64),
   })
   .superRefine((c, ctx) => {
     const ids = new Set<string>();
@@ -196,7 +202,8 @@ function parseRateLimitEnv(v: string, name = "VITRINE_RATE_LIMIT", example = "50
  * VITRINE_MAX_BODY_BYTES, VITRINE_LOG_LEVEL, VITRINE_JOBS (on/off),
  * VITRINE_JOB_COMMAND (container launch command for jobs), VITRINE_JOB_NICE (niceness of local
  * job processes, 0–19), VITRINE_KEY_ORIGINS (origins per key id),
- * VITRINE_CORS_ORIGINS, VITRINE_PUBLIC_BASE_URL, VITRINE_MAX_WINDOW (retrieve's result window).
+ * VITRINE_CORS_ORIGINS, VITRINE_PUBLIC_BASE_URL, VITRINE_MAX_WINDOW (retrieve's result window),
+ * VITRINE_RESPONSE_CACHE_MB (the qid response cache per process; 0: off).
  */
 export function parseConfig(env: Record<string, string | undefined>, file: unknown = {}, fileName = "config file"): ServerConfig {
   if (typeof file !== "object" || file === null || Array.isArray(file)) throw new ConfigError(`${fileName}: must be a JSON object`);
@@ -237,6 +244,7 @@ export function parseConfig(env: Record<string, string | undefined>, file: unkno
   set("jobCommand", env.VITRINE_JOB_COMMAND?.trim() || undefined);
   set("jobNice", envInt(env, "VITRINE_JOB_NICE"));
   set("maxWindow", envInt(env, "VITRINE_MAX_WINDOW"));
+  set("responseCacheMB", envInt(env, "VITRINE_RESPONSE_CACHE_MB"));
   const r = ServerConfigSchema.safeParse(merged);
   if (r.success) return r.data;
   // Name the environment variable when the bad value came from one.
@@ -252,6 +260,7 @@ export function parseConfig(env: Record<string, string | undefined>, file: unkno
     corsOrigins: "VITRINE_CORS_ORIGINS",
     publicBaseUrl: "VITRINE_PUBLIC_BASE_URL",
     maxWindow: "VITRINE_MAX_WINDOW",
+    responseCacheMB: "VITRINE_RESPONSE_CACHE_MB",
   };
   const lines = zodIssues(r.error).map((i) => {
     const top = i.field.split(".")[0] ?? "";

@@ -8,6 +8,9 @@ import { authorize, type Auth } from "./auth.ts";
 import { ApiError, fromZodError, toApiError } from "./errors.ts";
 import { assertInputDepth, readCountedText } from "./input-guard.ts";
 import { retrieveCost } from "./request-cost.ts";
+import { resolveCursor } from "./cursor.ts";
+import { joinAnswer, splitAnswer, type CachedCall, type ResponseCache } from "./response-cache.ts";
+import { retrieveLogFields } from "./search-ops.ts";
 import {
   ActivateInputSchema,
   ItemsGetInputSchema,
@@ -79,16 +82,19 @@ export interface RestRoute {
   example?: unknown;
   /** Tokens a valid input costs the key's rate limit (request-cost.ts; absent: 1, taken by the gate). */
   cost?: (input: never) => number;
+  /** Whether an answer may go to the response cache (response-cache.ts), and what a hit logs; null: not this one. */
+  cache?: (input: never, result: never) => CachedCall | null;
   /** Run the operation. */
   run(service: RetrievalService, input: never, auth: Auth, ctx: RouteContext): Promise<unknown>;
 }
 
 /** A route whose run is typed by its input schema. */
-export const route = <S extends z.ZodType | undefined>(
-  r: Omit<RestRoute, "run" | "input" | "cost"> & {
+export const route = <S extends z.ZodType | undefined, R = unknown>(
+  r: Omit<RestRoute, "run" | "input" | "cost" | "cache"> & {
     input?: S;
-    run(service: RetrievalService, input: S extends z.ZodType ? z.output<S> : undefined, auth: Auth, ctx: RouteContext): Promise<unknown>;
+    run(service: RetrievalService, input: S extends z.ZodType ? z.output<S> : undefined, auth: Auth, ctx: RouteContext): Promise<R>;
     cost?: (input: S extends z.ZodType ? z.output<S> : undefined) => number;
+    cache?: (input: S extends z.ZodType ? z.output<S> : undefined, result: R) => CachedCall | null;
   },
 ): RestRoute => r as unknown as RestRoute;
 
@@ -113,6 +119,8 @@ export const REST_ROUTES: readonly RestRoute[] = [
     example: { query: "north peak dresses", k: 20, offset: 0, filters: { price: { lte: 80 } }, facets: ["brand", "category", "price"] },
     cost: retrieveCost,
     run: (_s, input, _auth, ctx) => ctx.search.retrieve(input),
+    // Answers of the precomputed list alone (path "qid") are cached; a live search's are not.
+    cache: (input, r) => (r.path === "qid" ? { items: r.items.length, release: r.release, fields: retrieveLogFields(resolveCursor(input)) } : null),
   }),
   route({
     method: "POST",
@@ -244,13 +252,28 @@ async function readInput(c: HonoContext, r: RestRoute): Promise<unknown> {
   return parsed.data;
 }
 
+/** The response cache as mountRest uses it. */
+export interface MountCache {
+  /** The cache (response-cache.ts). */
+  cache: ResponseCache;
+  /** The release a request without `release` is answered from now (RetrievalService.activeRelease). */
+  activeRelease(): string | null;
+  /** What else an answer's bytes depend on besides release and body: the image links' base URL. */
+  scope(c: HonoContext<AppEnv>): string;
+}
+
 /** What mountRest needs besides the routes. */
 export interface MountOptions {
   /** The retrieval service. */
   service: RetrievalService;
   /** The per-request context of a route's run. */
   context(c: HonoContext<AppEnv>): RouteContext;
+  /** Serialized answers of routes with `cache` (absent or null: none kept). */
+  responseCache?: MountCache | null;
 }
+
+const JSON_HEADERS = { "content-type": "application/json" } as const;
+const elapsed = (t: number) => Math.round((performance.now() - t) * 1000) / 1000;
 
 /** Register REST routes on an app; answers (each event of a stream too) leave through the request's `present` (absolute image links, no server paths). */
 export function mountRest(app: Hono<AppEnv>, routes: readonly RestRoute[], opts: MountOptions): void {
@@ -260,11 +283,39 @@ export function mountRest(app: Hono<AppEnv>, routes: readonly RestRoute[], opts:
       // The gate (gate.ts) checked the key and its rate limit before the body; check the role
       // again here, still before reading input.
       const auth = r.access === "public" ? (null as never) : authorize(c.var.credential, r.access);
+      const t0 = performance.now();
+      // A cached answer is looked up by the body's text before it is parsed: the same bytes under
+      // the same release and image base were valid and got this answer.
+      const mc = r.cache ? (opts.responseCache ?? null) : null;
+      let lookup: { release: string; scope: string; body: string } | null = null;
+      if (mc) {
+        const release = mc.activeRelease();
+        if (release !== null) {
+          mc.cache.follow(release);
+          lookup = { release, scope: mc.scope(c), body: await c.req.text() };
+          const hit = mc.cache.get(lookup.release, lookup.scope, lookup.body);
+          if (hit) {
+            c.var.charge(hit.cost);
+            const ms = elapsed(t0);
+            opts.context(c).search.replay(hit.call, ms);
+            return c.body(joinAnswer(hit, { cache: ms, total: ms }), 200, { ...JSON_HEADERS, "x-vitrine-cache": "hit" });
+          }
+        }
+      }
       const input = await readInput(c, r);
-      if (r.cost) c.var.charge(r.cost(input as never));
+      const cost = r.cost ? r.cost(input as never) : 1;
+      if (r.cost) c.var.charge(cost);
       const ctx = opts.context(c);
       const result = await r.run(opts.service, input as never, auth, ctx);
       if (r.stream === "sse") return sendEvents(c, result as AsyncIterable<{ type?: string }>, c.var.present, ctx.signal);
+      const call = mc && lookup ? r.cache!(input as never, result as never) : null;
+      // Kept only when the release that answered is the one looked up (a switch mid-request, or a
+      // body pinning another release, would file it where no lookup goes).
+      if (mc && lookup && call && call.release === lookup.release) {
+        const parts = splitAnswer(c.var.present(result as object));
+        mc.cache.set(lookup.release, lookup.scope, lookup.body, { ...parts, cost, call });
+        return c.body(joinAnswer(parts, (result as { timings: Record<string, number> }).timings), 200, { ...JSON_HEADERS, "x-vitrine-cache": "miss" });
+      }
       return c.json(c.var.present(result as object), r.status ?? 200);
     });
   }

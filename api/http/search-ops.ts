@@ -4,6 +4,7 @@
 import type { RetrieveRequest, SimilarRequest } from "../../core/index.ts";
 import { ApiError } from "./errors.ts";
 import { cursorBinding, encodeCursor, resolveCursor } from "./cursor.ts";
+import type { CachedCall } from "./response-cache.ts";
 import type { AppLogger, MetricsRecorder, SearchSample } from "./telemetry.ts";
 import type { RetrievalService, RetrieveResult, SimilarResult } from "../service/types.ts";
 
@@ -38,6 +39,13 @@ export interface SearchOps {
   retrieve(req: RetrieveRequest): Promise<RetrieveResult>;
   /** An item's neighbours in item-embedding space. */
   similar(req: SimilarRequest): Promise<SimilarResult>;
+  /** Count and log a retrieve the response cache answered (response-cache.ts), as retrieve would have. */
+  replay(call: CachedCall, ms: number): void;
+}
+
+/** The query log fields of a retrieve (its cursor resolved). */
+export function retrieveLogFields(req: RetrieveRequest): Record<string, unknown> {
+  return { query: req.query, k: req.k, offset: req.offset ?? 0, filtered: req.filters !== undefined, facets: req.facets ?? [] };
 }
 
 const elapsed = (t: number) => Math.round((performance.now() - t) * 1000) / 1000;
@@ -71,11 +79,7 @@ export function createSearchOps(opts: SearchOpsOptions): { forCall(call: SearchC
           const r = await service.retrieve(req);
           const next = offset + req.k;
           const out: RetrieveResult = r.more && next < maxWindow ? { ...r, nextCursor: encodeCursor({ release: r.release, offset: next, binding: cursorBinding(req) }) } : r;
-          record(
-            call,
-            { op: "retrieve", path: r.path, items: r.items.length, ms: elapsed(t0), release: r.release },
-            { query: req.query, k: req.k, offset, filtered: req.filters !== undefined, facets: req.facets ?? [] },
-          );
+          record(call, { op: "retrieve", path: r.path, items: r.items.length, ms: elapsed(t0), release: r.release }, retrieveLogFields(req));
           return out;
         },
         async similar(req) {
@@ -83,6 +87,9 @@ export function createSearchOps(opts: SearchOpsOptions): { forCall(call: SearchC
           const r = await service.similar(req);
           record(call, { op: "similar", path: "similar", items: r.items.length, ms: elapsed(t0), release: r.release }, { id: req.id, k: req.k, filtered: req.filters !== undefined });
           return r;
+        },
+        replay(cached, ms) {
+          record(call, { op: "retrieve", path: "qid", items: cached.items, ms, release: cached.release }, { ...cached.fields, cache: true });
         },
       };
     },

@@ -107,6 +107,7 @@ export async function serveNode(options: ServeNodeOptions): Promise<NodeServer> 
     publicMetrics: config.publicMetrics,
     maxBodyBytes: config.maxBodyBytes,
     maxWindow: config.maxWindow,
+    responseCacheBytes: config.responseCacheMB * 2 ** 20,
     logger,
     metrics: options.metrics ?? createPromMetrics(),
     ...(options.version !== undefined ? { version: options.version } : {}),

@@ -37,8 +37,14 @@ function mapStoreError(e: unknown): never {
   throw e;
 }
 
+/** The LanceDB-backed service: the contract, plus the loaded release itself for in-process tools. */
+export interface LoadedRetrievalService extends RetrievalService {
+  /** The release index the service answers from (the active one, or `release`): read it, never change it (bench/retrieve.ts reuses it instead of loading a second copy). */
+  releaseIndex(release?: string): Promise<ReleaseIndex>;
+}
+
 /** Create the service and load the active release (if any). */
-export async function createRetrievalService(opts: RetrievalServiceOptions): Promise<RetrievalService> {
+export async function createRetrievalService(opts: RetrievalServiceOptions): Promise<LoadedRetrievalService> {
   const exactLimit = opts.exactLimit ?? 100_000;
   let active: Loaded | null = null;
   // Non-active releases asked for by id, kept loaded until the next reload.
@@ -149,6 +155,12 @@ export async function createRetrievalService(opts: RetrievalServiceOptions): Pro
     },
     async health() {
       return { ok: true, release: active?.index.info.id ?? null };
+    },
+    activeRelease() {
+      return active?.index.info.id ?? null;
+    },
+    async releaseIndex(release?: string) {
+      return (await pick(release)).index;
     },
     async close() {
       if (timer) clearInterval(timer);

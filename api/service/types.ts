@@ -130,6 +130,11 @@ export interface RetrievalService {
   rollback(opts?: SwitchOptions): Promise<ReleaseInfo>;
   /** Liveness and the active release. */
   health(): Promise<{ ok: boolean; release: string | null }>;
+  /**
+   * The release a retrieve without `release` would answer from now (null: none loaded), without
+   * waiting: the API's response cache keys answers by it. Absent: the API caches nothing.
+   */
+  activeRelease?(): string | null;
   /** Release resources. */
   close(): Promise<void>;
 }

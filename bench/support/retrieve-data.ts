@@ -13,6 +13,7 @@ import {
   buildScalarIndexes,
   buildVectorIndex,
   float32ListColumn,
+  ivfTable,
   openStore,
   planScalarIndexes,
   planVectorIndex,
@@ -23,6 +24,7 @@ import {
   utf8Column,
   utf8ListColumn,
   writeItemsTable,
+  writeIvfTable,
   writeLexiconTable,
   writePointer,
   type CatalogColumns,
@@ -315,6 +317,8 @@ export async function ensureRelease(dir: string, spec: SynthSpec, log: (s: strin
   const vindex = planVectorIndex(spec.items, spec.dim, spec.ann === "none" ? { exactThreshold: Number.POSITIVE_INFINITY } : { ann: spec.ann });
   await timed(`vector index (${vindex.kind})`, () => buildVectorIndex(items, vindex));
   await assertIndexesComplete(items, [...Object.keys(scalar).map((c) => `${c}_idx`), ...(vindex.kind === "exact" ? [] : ["vector_idx"])]);
+  // What publish stores above the serving exactLimit (100,000): the in-memory IVF index.
+  if (spec.items > 100_000) await timed("IVF index (in memory, stored)", () => writeIvfTable(db, ivfTable(id), vectors, spec.dim));
   await timed("qids table + index", () => writeSyntheticQids(db, names.qids, spec, clusterOf));
   await timed("lexicon", () => writeLexiconTable(db, names.lexicon, countLexiconValues(cat.brands, cat.categories)));
   const enc = createHashEncoder({ dim: spec.dim });

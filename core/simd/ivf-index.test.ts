@@ -5,7 +5,7 @@ import { vectorChannel } from "../retrieve-engine.ts";
 import { mulberry32 } from "../rng.ts";
 import { buildSearchIndex, type ItemColumns } from "../search-index.ts";
 import { dot, exactTopK } from "../top-k.ts";
-import { buildIvfIndex } from "./ivf-index.ts";
+import { buildIvfIndex, ivfLayoutOf, restoreIvfIndex } from "./ivf-index.ts";
 import { VectorKernel } from "./vector-kernel.ts";
 
 const DIM = 32;
@@ -86,6 +86,35 @@ describe("the in-memory IVF index", () => {
         .map((h) => h.row)
         .sort((a, b) => a - b),
     ).toEqual([...all]);
+  });
+});
+
+describe("a stored IVF layout", () => {
+  it("restores the index it was taken from: same lists, same answers, on a fresh kernel with the same vectors", async () => {
+    const n = 20_000;
+    const { kernel, query } = clusteredShop(n, 64, 7);
+    const built = await buildIvfIndex(kernel);
+    const layout = ivfLayoutOf(built, kernel);
+    const fresh = new VectorKernel({ n, dim: DIM, lists: 32 });
+    fresh.vectors.set(kernel.vectors);
+    const restored = await restoreIvfIndex(fresh, layout);
+    expect([...restored.start]).toEqual([...built.start]);
+    expect([...restored.order]).toEqual([...built.order]);
+    for (let t = 0; t < 10; t++) expect(restored.search(query(t), 50, null)).toEqual(built.search(query(t), 50, null));
+  });
+
+  it("refuses a layout that does not fit the vectors, naming why", async () => {
+    const { kernel } = clusteredShop(2_000, 16, 9);
+    const layout = ivfLayoutOf(await buildIvfIndex(kernel), kernel);
+    const other = new VectorKernel({ n: 1_999, dim: DIM, lists: 32 });
+    await expect(restoreIvfIndex(other, layout)).rejects.toThrow(/2000 × 32 stored, 1999 × 32 loaded/);
+    const dup = { ...layout, order: layout.order.slice() };
+    dup.order[1] = dup.order[0]!;
+    await expect(restoreIvfIndex(kernel, dup)).rejects.toThrow(/not a permutation/);
+    // Vectors in another row order than the layout was built on.
+    const swapped = new VectorKernel({ n: 2_000, dim: DIM, lists: 32 });
+    for (let r = 0; r < 2_000; r++) swapped.vectors.set(kernel.vectors.subarray(((r + 1000) % 2000) * DIM, (((r + 1000) % 2000) + 1) * DIM), r * DIM);
+    await expect(restoreIvfIndex(swapped, layout)).rejects.toThrow(/nearest to centroid/);
   });
 });
 

@@ -188,14 +188,73 @@ export async function buildIvfIndex(kernel: VectorKernel, opts: IvfBuildOptions 
   const fill = start.slice(0, lists);
   const order = new Uint32Array(n);
   for (let r = 0; r < n; r++) order[fill[listOf[r]!]!++] = r;
-  // int8 codes at one scale for all rows (scores are only compared within one query).
+  return withCodes(kernel, start, order);
+}
+
+/** What an IVF index stores to be restored without k-means or the assignment: centroids and lists (the int8 codes follow from the vectors). */
+export interface IvfLayout {
+  /** Rows indexed. */
+  n: number;
+  /** Vector dimension. */
+  dim: number;
+  /** lists × dim centroids, row-major. */
+  cents: Float32Array;
+  /** Rows of list l are order[start[l] .. start[l + 1]). */
+  start: Uint32Array;
+  order: Uint32Array;
+}
+
+/** A copy of an index's layout (to store with its release). */
+export function ivfLayoutOf(ivf: IvfIndex, kernel: VectorKernel): IvfLayout {
+  const cents = new Float32Array(kernel.memory.buffer, kernel.at.cents, ivf.lists * kernel.dim).slice();
+  return { n: kernel.n, dim: kernel.dim, cents, start: ivf.start.slice(), order: ivf.order.slice() };
+}
+
+/**
+ * The index `layout` describes over the kernel's vectors: the same lists, centroids and codes
+ * buildIvfIndex wrote for these vectors, at the cost of one pass over them. A RangeError when the
+ * layout does not fit the kernel (other rows, dimension or list count; lists not a permutation).
+ */
+export async function restoreIvfIndex(kernel: VectorKernel, layout: IvfLayout): Promise<IvfIndex> {
+  const lists = layout.start.length - 1;
+  const bad = (why: string) => new RangeError(`stored IVF index does not fit these vectors: ${why}`);
+  if (layout.n !== kernel.n || layout.dim !== kernel.dim) throw bad(`${layout.n} × ${layout.dim} stored, ${kernel.n} × ${kernel.dim} loaded`);
+  if (lists !== kernel.lists || layout.cents.length !== lists * kernel.dim) throw bad(`${lists} lists stored, room for ${kernel.lists}`);
+  if (layout.order.length !== kernel.n || layout.start[0] !== 0 || layout.start[lists] !== kernel.n) throw bad("list bounds do not cover every row");
+  const seen = new Uint8Array(kernel.n);
+  for (let l = 0; l < lists; l++) if (layout.start[l + 1]! < layout.start[l]!) throw bad("list bounds out of order");
+  for (const r of layout.order) {
+    if (r >= kernel.n || seen[r]) throw bad("lists are not a permutation of the rows");
+    seen[r] = 1;
+  }
+  new Float32Array(kernel.memory.buffer, kernel.at.cents, lists * kernel.dim).set(layout.cents);
+  // Rows in the order the layout was built on: a sample of rows must sit in the list of their
+  // nearest centroid, as the build put them (the same kernel computes the same nearest).
+  const out = new Int32Array(kernel.memory.buffer, kernel.at.out, 1);
+  const step = Math.max(1, Math.floor(kernel.n / 1024));
+  for (let l = 0; l < lists; l++) {
+    for (let p = layout.start[l]!; p < layout.start[l + 1]!; p++) {
+      const r = layout.order[p]!;
+      if (r % step !== 0) continue;
+      kernel.wasm.nearest(kernel.at.vectors + r * kernel.dim * 4, 1, kernel.at.cents, lists, kernel.dim, kernel.at.out);
+      if (out[0] !== l) throw bad(`row ${r} is stored in list ${l} but nearest to centroid ${out[0]} (were the rows reordered?)`);
+    }
+  }
+  return withCodes(kernel, layout.start.slice(), layout.order.slice());
+}
+
+// int8 codes at one scale for all rows (scores are only compared within one query), written in list
+// order into the kernel's code region; yields every 64k rows.
+async function withCodes(kernel: VectorKernel, start: Uint32Array, order: Uint32Array): Promise<IvfIndex> {
+  const { n, dim } = kernel;
+  const v = kernel.vectors;
   let max = 0;
   for (let i = 0; i < v.length; i++) {
     const a = Math.abs(v[i]!);
     if (a > max) max = a;
   }
   const scale = max > 0 ? 127 / max : 0;
-  const codes = new Int8Array(buf, kernel.at.codes, n * dim);
+  const codes = new Int8Array(kernel.memory.buffer, kernel.at.codes, n * dim);
   for (let p = 0; p < n; p++) {
     const o = order[p]! * dim,
       co = p * dim;

@@ -13,7 +13,7 @@ import { getActiveRelease, publishRelease, readDataFile } from "../lancedb/index
 import { importedShop } from "../lancedb/test-fixtures.ts";
 import { REPLICA_KEYS, replicaEnv, retrieveOnce, startServe, type ServeProcess } from "./fixtures/serve-process.ts";
 import { until } from "./fixtures/until.ts";
-import { spawnLoopbackS3, type LoopbackS3 } from "./support/loopback-s3.ts";
+import { spawnLoopbackS3, setEnv, type LoopbackS3 } from "./support/loopback-s3.ts";
 
 let s3: LoopbackS3;
 let dir: string;
@@ -21,17 +21,14 @@ let data: string;
 let shop: Awaited<ReturnType<typeof importedShop>>;
 let writer: ServeProcess;
 let reader: ServeProcess;
-const saved: Record<string, string | undefined> = {};
+let restoreEnv: (() => void) | undefined;
 const read = { authorization: `Bearer ${REPLICA_KEYS.read}` };
 const admin = { authorization: `Bearer ${REPLICA_KEYS.admin}`, "content-type": "application/json" };
 
 beforeAll(async () => {
   s3 = await spawnLoopbackS3();
   dir = await mkdtemp(join(tmpdir(), "vitrine-jobs-s3-"));
-  for (const [k, v] of Object.entries({ ...s3.env, VITRINE_WORK_DIR: join(dir, "test-work") })) {
-    saved[k] = process.env[k];
-    process.env[k] = v;
-  }
+  restoreEnv = setEnv({ ...s3.env, VITRINE_WORK_DIR: join(dir, "test-work") });
   data = `s3://${s3.bucket}/shops/jobs`;
   shop = await importedShop({ items: 300, queries: 40, out: data });
   await publishRelease({ dataDir: data, encoder: createHashEncoder() }); // r001
@@ -45,10 +42,7 @@ afterAll(async () => {
   await shop?.cleanup();
   await s3?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
-  for (const [k, v] of Object.entries(saved)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
+  restoreEnv?.();
 });
 
 async function json<T>(res: Response): Promise<T> {

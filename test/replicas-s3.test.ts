@@ -16,7 +16,7 @@ import { importedShop } from "../lancedb/test-fixtures.ts";
 import { REPLICA_KEYS, replicaEnv, startServe, type ServeProcess } from "./fixtures/serve-process.ts";
 import { bothServe, readLoad } from "./fixtures/replica-load.ts";
 import { until } from "./fixtures/until.ts";
-import { spawnLoopbackS3, type LoopbackS3 } from "./support/loopback-s3.ts";
+import { spawnLoopbackS3, setEnv, type LoopbackS3 } from "./support/loopback-s3.ts";
 
 let s3: LoopbackS3;
 let work: string;
@@ -25,15 +25,12 @@ let env: NodeJS.ProcessEnv;
 let shop: Awaited<ReturnType<typeof importedShop>>;
 let a: ServeProcess;
 let b: ServeProcess;
-const saved: Record<string, string | undefined> = {};
+let restoreEnv: (() => void) | undefined;
 
 beforeAll(async () => {
   s3 = await spawnLoopbackS3();
   work = await mkdtemp(join(tmpdir(), "vitrine-s3-work-"));
-  for (const [k, v] of Object.entries({ ...s3.env, VITRINE_WORK_DIR: work })) {
-    saved[k] = process.env[k];
-    process.env[k] = v;
-  }
+  restoreEnv = setEnv({ ...s3.env, VITRINE_WORK_DIR: work });
   data = `s3://${s3.bucket}/shops/demo`;
   shop = await importedShop({ items: 400, queries: 60, out: data });
   await publishRelease({ dataDir: data, encoder: createHashEncoder() }); // r001
@@ -45,10 +42,7 @@ afterAll(async () => {
   await shop?.cleanup();
   await s3?.close();
   if (work) await rm(work, { recursive: true, force: true });
-  for (const [k, v] of Object.entries(saved)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
+  restoreEnv?.();
 });
 
 interface Ran {

@@ -12,26 +12,20 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRetrievalService } from "../api/service/index.ts";
 import { RetrieveRequestSchema } from "../core/index.ts";
 import { makeTrainingCatalog } from "../gpu-jobs/train/test-catalog.ts";
-import { spawnLoopbackS3, type LoopbackS3 } from "./support/loopback-s3.ts";
+import { spawnLoopbackS3, setEnv, type LoopbackS3 } from "./support/loopback-s3.ts";
 
 let dir: string;
 let s3: LoopbackS3;
-const saved: Record<string, string | undefined> = {};
+let restoreEnv: (() => void) | undefined;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "vitrine-trained-s3-"));
   await makeTrainingCatalog(dir, 32);
   s3 = await spawnLoopbackS3();
-  for (const [k, v] of Object.entries({ ...s3.env, VITRINE_WORK_DIR: join(dir, "server-work") })) {
-    saved[k] = process.env[k];
-    process.env[k] = v;
-  }
+  restoreEnv = setEnv({ ...s3.env, VITRINE_WORK_DIR: join(dir, "server-work") });
 }, 120_000);
 afterAll(async () => {
-  for (const [k, v] of Object.entries(saved)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
+  restoreEnv?.();
   await s3?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });

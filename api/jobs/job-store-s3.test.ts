@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readDataFile } from "../../lancedb/index.ts";
-import { startLoopbackS3, type LoopbackS3 } from "../../test/support/loopback-s3.ts";
+import { startLoopbackS3, setEnv, type LoopbackS3 } from "../../test/support/loopback-s3.ts";
 import { createJobManager } from "./job-manager.ts";
 import { createJobsReader } from "./job-reader.ts";
 import { appendJobLog, jobDir, LOG_OBJECT_CAP, newJobId, writeJobRecord } from "./job-store.ts";
@@ -21,7 +21,7 @@ const runner = (steps: number, ms: number) => createContainerRunner({ command: `
 
 let s3: LoopbackS3;
 let dir: string;
-const saved: Record<string, string | undefined> = {};
+let restoreEnv: (() => void) | undefined;
 let n = 0;
 const freshStore = () => `s3://${s3.bucket}/jobs-test-${n++}`;
 /** Point this process's local working folder somewhere new (another machine's disk). */
@@ -32,16 +32,10 @@ const workDir = (name: string) => {
 beforeAll(async () => {
   s3 = await startLoopbackS3();
   dir = await mkdtemp(join(tmpdir(), "vitrine-jobstore-s3-"));
-  for (const [k, v] of Object.entries({ ...s3.env, VITRINE_WORK_DIR: join(dir, "work") })) {
-    saved[k] = process.env[k];
-    process.env[k] = v;
-  }
+  restoreEnv = setEnv({ ...s3.env, VITRINE_WORK_DIR: join(dir, "work") });
 }, 60_000);
 afterAll(async () => {
-  for (const [k, v] of Object.entries(saved)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
+  restoreEnv?.();
   await s3?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });

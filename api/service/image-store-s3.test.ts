@@ -12,13 +12,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { importData } from "../../ingest/index.ts";
 import { solidImage } from "../../ingest/images/test-fixtures.ts";
 import { deleteDataFile, readStoreImage, STORE_IMAGES_DIR, writeDataFile } from "../../lancedb/index.ts";
-import { startLoopbackS3, type LoopbackS3 } from "../../test/support/loopback-s3.ts";
+import { startLoopbackS3, setEnv, type LoopbackS3 } from "../../test/support/loopback-s3.ts";
 import { createImageStore } from "./image-store.ts";
 
 let s3: LoopbackS3;
 let dir: string;
 let data: string;
-const saved: Record<string, string | undefined> = {};
+let restoreEnv: (() => void) | undefined;
 const bytes: Record<string, Buffer> = {};
 const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 const useWorkDir = (name: string) => {
@@ -28,10 +28,7 @@ const useWorkDir = (name: string) => {
 beforeAll(async () => {
   s3 = await startLoopbackS3();
   dir = await mkdtemp(join(tmpdir(), "vitrine-image-store-s3-"));
-  for (const [k, v] of Object.entries({ ...s3.env, VITRINE_WORK_DIR: join(dir, "importer-work") })) {
-    saved[k] = process.env[k];
-    process.env[k] = v;
-  }
+  restoreEnv = setEnv({ ...s3.env, VITRINE_WORK_DIR: join(dir, "importer-work") });
   await mkdir(join(dir, "shop", "media"), { recursive: true });
   bytes.png = await solidImage(400, 300, { r: 200, g: 30, b: 30 });
   bytes.jpg = await solidImage(90, 120, { r: 20, g: 160, b: 40 }, "jpeg");
@@ -55,10 +52,7 @@ beforeAll(async () => {
   await rm(join(dir, "importer-work"), { recursive: true, force: true });
 }, 60_000);
 afterAll(async () => {
-  for (const [k, v] of Object.entries(saved)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
+  restoreEnv?.();
   await s3?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });

@@ -219,3 +219,15 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   console.log(`listening ${s3.endpoint}`);
   process.once("SIGTERM", () => void s3.close().then(() => process.exit(0)));
 }
+
+/** Set environment variables for a test file (the store's AWS_* settings, VITRINE_WORK_DIR); the returned function puts back what was there before. */
+export function setEnv(vars: Record<string, string>): () => void {
+  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, vars);
+  return () => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
+}

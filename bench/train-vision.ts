@@ -5,7 +5,7 @@
 // same run. Rounds interleave the variants (every other round backwards), so a load change on a
 // shared machine hits them alike; the table shows every round's figure beside the mean.
 // Cost only: what each option buys is `vitrine eval --ablations` (the vision table).
-// Usage: npm run bench -- train-vision [--steps 40] [--items 2000] [--workers 1] [--rounds 1] [--only default,grid8,...]
+// Usage: npm run bench -- train-vision [--steps 40] [--items 2000] [--workers 1] [--rounds 1] [--only default,grid1,grid8,...]
 import { mkdtemp, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -40,6 +40,8 @@ const VARIANTS: Variant[] = [
   { id: "default", label: "64px, 4×4 grid, CNN 16,32, no stage 1", px: 64, o: {} },
   { id: "px96", label: "96px thumbnails", px: 96, o: {} },
   { id: "px128", label: "128px thumbnails", px: 128, o: {} },
+  { id: "grid1", label: "1×1 grid: the whole 64px thumbnail", px: 64, o: { patchGrid: 1 } },
+  { id: "grid2", label: "2×2 grid (64px)", px: 64, o: { patchGrid: 2 } },
   { id: "grid8", label: "8×8 grid (64px)", px: 64, o: { patchGrid: 8 } },
   { id: "px128-grid8", label: "128px, 8×8 grid", px: 128, o: { patchGrid: 8 } },
   { id: "cnn-wide", label: "CNN 32,64", px: 64, o: { cnnChannels: [32, 64] } },

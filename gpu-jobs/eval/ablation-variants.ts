@@ -53,6 +53,9 @@ const BOTH = negatives("mbns-cdns", true, true);
 const REGRESSION = run("mpm-regression", ["--mpm", "regression"], { mpm: "regression" });
 // Issue #17's vision side: one change each against the default (4×4 grid, the preset's CNN, no stage 1).
 const GRID8 = run("fusion-grid8", ["--patch-grid", "8"], { patchGrid: 8 });
+// One patch: the CNN sees the whole thumbnail, so its projection sees the garment's shape (a 4×4 grid's patches each see a sixteenth).
+const GRID1 = run("fusion-grid1", ["--patch-grid", "1"], { patchGrid: 1 });
+const GRID2 = run("fusion-grid2", ["--patch-grid", "2"], { patchGrid: 2 });
 const CNN_WIDE = run("fusion-cnn-wide", ["--cnn-channels", "32,64"], { cnnChannels: [32, 64] });
 const CNN_DEEP = run("fusion-cnn-deep", ["--cnn-channels", "16,32,64"], { cnnChannels: [16, 32, 64] });
 const TITLE_DROPOUT = run("fusion-title-dropout", ["--title-dropout", "0.3"], { titleDropout: 0.3 });
@@ -60,7 +63,7 @@ const CLASSIFY = run("fusion-stage1-classify", ["--stage1", "classify", "--stage
 
 // Rows whose choices equal the defaults read the default run (trained once, not once per row):
 // which rows those are follows the defaults.
-const RUNS = [DEFAULT, TWO_STAGES, TEXT, CONCAT, IN_BATCH, MBNS, CDNS, BOTH, REGRESSION, GRID8, CNN_WIDE, CNN_DEEP, CLASSIFY, TITLE_DROPOUT];
+const RUNS = [DEFAULT, TWO_STAGES, TEXT, CONCAT, IN_BATCH, MBNS, CDNS, BOTH, REGRESSION, GRID1, GRID2, GRID8, CNN_WIDE, CNN_DEEP, CLASSIFY, TITLE_DROPOUT];
 const canonical = (r: AblationRun): AblationRun => RUNS.find((o) => sameTraining(resolvePretrainConfig("cpu", o.overrides), resolvePretrainConfig("cpu", r.overrides)))!;
 
 /** Every row, in table order. */
@@ -77,6 +80,8 @@ export const ABLATION_ROWS: readonly AblationRow[] = (
     { id: "mpm-regression", aliases: ["regression"], label: "regression MPM (default negatives)", table: "seed001", run: REGRESSION },
     { id: "mpm-contrastive", aliases: ["contrastive"], label: "contrastive MPM (default negatives)", table: "seed001", run: DEFAULT },
     { id: "fusion-vision-default", aliases: ["grid4"], label: "fusion: 4×4 grid, preset CNN, no stage 1 (default)", table: "vision", run: DEFAULT },
+    { id: "fusion-grid1", aliases: ["grid1"], label: "1×1 grid (the whole thumbnail, one patch)", table: "vision", run: GRID1 },
+    { id: "fusion-grid2", aliases: ["grid2"], label: "2×2 patch grid", table: "vision", run: GRID2 },
     { id: "fusion-grid8", aliases: ["grid8"], label: "8×8 patch grid", table: "vision", run: GRID8 },
     { id: "fusion-cnn-wide", aliases: ["cnn-wide"], label: "CNN 32,64 (wider)", table: "vision", run: CNN_WIDE },
     { id: "fusion-cnn-deep", aliases: ["cnn-deep"], label: "CNN 16,32,64 (3 layers)", table: "vision", run: CNN_DEEP },

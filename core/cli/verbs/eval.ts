@@ -17,6 +17,8 @@ export const ABLATION_ROW_IDS = [
   "mpm-regression",
   "mpm-contrastive",
   "fusion-vision-default",
+  "fusion-grid1",
+  "fusion-grid2",
   "fusion-grid8",
   "fusion-cnn-wide",
   "fusion-cnn-deep",

@@ -114,7 +114,8 @@ describe("other variants (tiny, perturbed weights)", () => {
     { fusion: "text", queryTower: "shared" },
     { fusion: "concat", queryTower: "shared" },
     { fusion: "concat", queryTower: "separate" },
-    // Issue #17's image-side shapes: an 8×8 grid of 64px thumbnails, 96px thumbnails, a wider and a deeper CNN.
+    // Issue #17's image-side shapes: one patch of a whole 32px thumbnail, an 8×8 grid of 64px thumbnails, 96px thumbnails, a wider and a deeper CNN.
+    { fusion: "fusion", queryTower: "shared", patchGrid: 1, patchSize: 32 },
     { fusion: "fusion", queryTower: "shared", patchGrid: 8, patchSize: 8 },
     { fusion: "fusion", queryTower: "shared", patchSize: 24 },
     { fusion: "concat", queryTower: "shared", cnnChannels: [8, 16] },

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { StoreError } from "./errors.ts";
 import { isStoreUri, lanceStorageOptions, parseStoreUri, s3Settings } from "./store-location.ts";
 import * as lancedb from "@lancedb/lancedb";
+import { LRUCache } from "lru-cache";
 
 /** Path (or URI, for an s3:// data directory) of the LanceDB database inside a Vitrine data directory. */
 export function storePath(dataDir: string): string {
@@ -37,7 +38,8 @@ export function storeConnectCount(): number {
 
 /** Most stores a process keeps a shared connection to (a server has one; the oldest is dropped past this). */
 const SHARED_MAX = 8;
-const shared = new Map<string, Promise<lancedb.Connection>>();
+// lru-cache's get refreshes recency and set evicts the least recently used: the bound without a hand-written LRU.
+const shared = new LRUCache<string, Promise<lancedb.Connection>>({ max: SHARED_MAX });
 
 /** One store's key: the same path with other credentials or endpoint is another connection. */
 function sharedKey(dataDir: string, env: Record<string, string | undefined>): string {
@@ -54,19 +56,13 @@ function sharedKey(dataDir: string, env: Record<string, string | undefined>): st
  */
 export async function withSharedStore<T>(dataDir: string, fn: (db: lancedb.Connection) => Promise<T>, env: Record<string, string | undefined> = process.env): Promise<T> {
   const key = sharedKey(dataDir, env);
-  let conn = shared.get(key);
-  if (conn) {
-    // Most recently used last, so the oldest is dropped first.
-    shared.delete(key);
-    shared.set(key, conn);
-  } else {
-    conn = openStore(dataDir, env);
-    shared.set(key, conn);
-    while (shared.size > SHARED_MAX) shared.delete(shared.keys().next().value!);
+  let mine = shared.get(key);
+  if (!mine) {
+    mine = openStore(dataDir, env);
+    shared.set(key, mine);
   }
-  const mine = conn;
   const forget = () => {
-    if (shared.get(key) === mine) shared.delete(key);
+    if (shared.peek(key) === mine) shared.delete(key);
   };
   let db: lancedb.Connection;
   try {

@@ -44,6 +44,8 @@ export const JobConfigSchema = z
         cnnChannels: z.array(int(1, 1024)).min(1).max(4),
         /** Share of stage-2 items with an image trained with a blank title (default 0). */
         titleDropout: z.number().min(0).max(0.99),
+        /** A whole-image token beside the patch tokens (default false). */
+        globalToken: z.boolean(),
       })
       .partial()
       .strict()

@@ -33,6 +33,8 @@ export interface ModelConfig {
   patchGrid: number;
   /** Pixels per patch side (16 for 64×64 thumbnails in a 4×4 grid); a multiple of 2^(CNN layers): every layer pools 2×. */
   patchSize: number;
+  /** A whole-image token beside the grid's patch tokens: one projection of every patch's CNN features together (the garment's global shape, which no single patch sees). Patch CNN only. */
+  globalToken: boolean;
   /** Patch encoder: the small CNN over pixels, or a trainable linear projection of a frozen ONNX backbone's features. */
   patchEncoder: "cnn" | "backbone";
   /** The frozen image backbone whose features the item tower takes (patchEncoder "backbone"), else null. */
@@ -65,6 +67,7 @@ const TINY: ModelConfig = {
   dim: 16,
   patchGrid: 4,
   patchSize: 16,
+  globalToken: false,
   patchEncoder: "cnn",
   backbone: null,
   cnnChannels: [4, 8],
@@ -129,6 +132,9 @@ export function validateConfig(cfg: ModelConfig): ModelConfig {
   }
   if (!Number.isInteger(cfg.padId) || cfg.padId < 0 || cfg.padId >= cfg.vocabSize) bad("padId", "must be an id below vocabSize", cfg.padId);
   if (cfg.hidden % cfg.heads !== 0) bad("heads", `must divide hidden (${cfg.hidden})`, cfg.heads);
+  // Checkpoints from before the whole-image token have no field: read as false.
+  if (cfg.globalToken !== undefined && typeof cfg.globalToken !== "boolean") bad("globalToken", "must be a boolean", cfg.globalToken);
+  if (cfg.globalToken && cfg.patchEncoder !== "cnn") bad("globalToken", "needs the patch CNN (a backbone's features bring their own pooled token)", cfg.globalToken);
   if (cfg.patchEncoder !== "cnn" && cfg.patchEncoder !== "backbone") bad("patchEncoder", 'must be "cnn" or "backbone"', cfg.patchEncoder);
   // Checkpoints from before backbones have no field: read as null.
   const bb = cfg.backbone ?? null;
@@ -169,6 +175,11 @@ export function resolveConfig(preset: PresetName = "cpu", overrides: Partial<Mod
 /** Patch tokens per item: the grid's patches, or the backbone's tokens. */
 export function numPatches(cfg: ModelConfig): number {
   return cfg.patchEncoder === "backbone" && cfg.backbone ? cfg.backbone.tokens : cfg.patchGrid * cfg.patchGrid;
+}
+
+/** Image tokens the transformer sees: the patches, plus the whole-image token when the config has one. */
+export function numImageTokens(cfg: ModelConfig): number {
+  return numPatches(cfg) + (cfg.globalToken ? 1 : 0);
 }
 
 /** Values per patch token the item tower takes: patchSize²·3 pixels, or the backbone's channels. */

@@ -4,20 +4,22 @@
 // (text 0, image 1) embeddings; patch tokens use their own grid-position table so their positions
 // do not move with the title's padded length. Image positions of text-only items (imageMask 0) are
 // (and [SEP]) masked out of attention (−1e9 → exactly zero weight), so their vector does not
-// depend on patches.
+// depend on patches. With globalToken a whole-image token follows the patches: one projection of
+// every patch's CNN features together (its own position row, image modality), since no single
+// patch sees the garment's shape.
 //
 // Output (fusion, modal adaptation after MAKE):
-//   t = mean of title token states (real tokens), v = mean of patch states,
+//   t = mean of title token states (real tokens), v = mean of image token states,
 //   g = sigmoid(w_g·[t; v] + b_g) per item (0.5 fixed when modalGate is off), g ← 1 for text-only items,
 //   z = h_CLS + g·t + (1−g)·v,   vector = l2norm(z·W_p + b_p).
 // A query (text only) gets z = h_CLS + t through the same (shared) or its own (separate) encoder
 // and projection, so a text-only item and a query with its title agree when the towers are shared.
-// text: z = h_CLS + t over [CLS] title. concat: u = mean(patch features)·W_img + b (image side alone),
+// text: z = h_CLS + t over [CLS] title. concat: u = mean(image features)·W_img + b (image side alone),
 //   vector = l2norm([z_text; imageMask·u]·W_c + b_c). imageVector = l2norm(u) for fusion and concat (QIM2).
 import * as tf from "@tensorflow/tfjs";
 import { dense, embeddingLookup, layerNorm } from "../tf/fast-ops.ts";
 import type { ModelConfig } from "./config.ts";
-import { numPatches, validateConfig } from "./config.ts";
+import { numImageTokens, numPatches, validateConfig } from "./config.ts";
 import { createEncoder, createLayerNorm, runEncoder } from "./encoder.ts";
 import type { Dropout, EncoderParams } from "./encoder.ts";
 import { createHeads, mlmLogits, mpmPredict } from "./heads.ts";
@@ -137,10 +139,13 @@ export function createModel(config: ModelConfig): Model {
   const fusion = cfg.fusion === "fusion";
   const sep = fusion ? store.add("emb.sep", [1, h], NORMAL) : null;
   const patchPos = fusion ? store.add("emb.patch_pos", [P, h], NORMAL) : null;
+  const imageTokens = numImageTokens(cfg);
   const maskPatch = fusion ? store.add("emb.mask_patch", [1, h], NORMAL) : null;
   const gate = fusion && cfg.modalGate ? [store.add("gate.w", [2 * h, 1], NORMAL), store.add("gate.b", [1], ZEROS)] : null;
   const concatProj = cfg.fusion === "concat" ? [store.add("concat.proj.w", [h + cfg.dim, cfg.dim], NORMAL), store.add("concat.proj.b", [cfg.dim], ZEROS)] : null;
   const heads: HeadParams = createHeads(store, cfg);
+  // Drawn last, so a model without the whole-image token draws the weights it always drew.
+  const globalPos = fusion && cfg.globalToken ? store.add("emb.global_pos", [1, h], NORMAL) : null;
   if (!fusion) for (const name of ["mpm.w1", "mpm.b1", "mpm.w2", "mpm.b2"]) store.variables.get(name)?.dispose(), store.variables.delete(name);
 
   const model: Model = {
@@ -176,9 +181,13 @@ export function createModel(config: ModelConfig): Model {
         const text = textEmbed(titleTokens, item.pos);
         const lnIn = (x: tf.Tensor) => drop(layerNorm(x, item.ln[0] as tf.Tensor1D, item.ln[1] as tf.Tensor1D)) as tf.Tensor3D;
         const one = tf.ones([b, 1]);
-        const feats = patch ? encodePatchInputs(patch, cfg, patches) : null;
+        const enc = patch ? encodePatchInputs(patch, cfg, patches, input.maskedPatches) : null;
+        const feats = enc?.feats ?? null;
         let imagePre: tf.Tensor2D | null = null;
-        if (feats && imageProj) imagePre = dense(tf.mean(feats, 1), imageProj[0] as tf.Tensor2D, imageProj[1] as tf.Tensor1D) as tf.Tensor2D;
+        if (feats && imageProj) {
+          const all = enc?.global ? tf.concat([feats, enc.global], 1) : feats;
+          imagePre = dense(tf.mean(all, 1), imageProj[0] as tf.Tensor2D, imageProj[1] as tf.Tensor1D) as tf.Tensor2D;
+        }
         const imageVector = imagePre ? l2norm(imagePre) : null;
         const im = tf.reshape(imageMask, [b, 1]);
         if (!fusion || !feats || !sep || !patchPos || !maskPatch) {
@@ -201,14 +210,16 @@ export function createModel(config: ModelConfig): Model {
         const mod = (i: number) => rows(modality, i, 1);
         const sepTok = tf.tile(tf.reshape(tf.add(tf.add(sep, rows(item.pos, lt + 1, 1)), mod(0)), [1, 1, h]), [b, 1, 1]);
         const patchTok = tf.add(tf.add(patchIn, patchPos), mod(1));
-        const seq = lnIn(tf.concat([text, sepTok, patchTok], 1));
+        const imageSeq = enc?.global && globalPos ? [patchTok, tf.add(tf.add(enc.global, globalPos), mod(1))] : [patchTok];
+        const seq = lnIn(tf.concat([text, sepTok, ...imageSeq], 1));
         // [SEP] too is masked for text-only items: their sequence then is exactly a query's.
-        const mask = tf.concat([one, textMask, im, tf.tile(im, [1, P])], 1) as tf.Tensor2D;
+        const mask = tf.concat([one, textMask, im, tf.tile(im, [1, imageTokens])], 1) as tf.Tensor2D;
         const states = runEncoder(item.encoder, cfg, seq, mask, drop);
         const tokenStates = tf.slice(states, [0, 0, 0], [-1, lt + 1, -1]) as tf.Tensor3D;
         const patchStates = tf.slice(states, [0, lt + 2, 0], [-1, P, -1]) as tf.Tensor3D;
         const t = maskedMean(tf.slice(tokenStates, [0, 1, 0], [-1, -1, -1]), textMask);
-        const v = tf.mean(patchStates, 1) as tf.Tensor2D;
+        // v pools every image token, the whole-image one included.
+        const v = tf.mean(tf.slice(states, [0, lt + 2, 0], [-1, imageTokens, -1]), 1) as tf.Tensor2D;
         const g = gate ? tf.sigmoid(dense(tf.concat([t, v], 1), gate[0] as tf.Tensor2D, gate[1] as tf.Tensor1D)) : tf.fill([b, 1], 0.5);
         const gEff = tf.sub(1, tf.mul(im, tf.sub(1, g))); // text-only items: exactly 1
         const z = tf.add(clsOf(states), tf.add(tf.mul(gEff, t), tf.mul(tf.sub(1, gEff), v))) as tf.Tensor2D;

@@ -3,7 +3,7 @@
 // variant (inference only: no dropout, no masked patches). Every variant takes all three inputs
 // so `vitrine embed` feeds one signature; "text" ignores the image ones.
 import type { ModelConfig } from "../model/config.ts";
-import { numPatches, patchInputDim } from "../model/config.ts";
+import { numImageTokens, numPatches, patchInputDim } from "../model/config.ts";
 import { GraphBuilder } from "./graph-builder.ts";
 import { dense, encoder, expandToBatch, l2norm, layerNorm, maskedMean, OpContext, sliceAxis1 } from "./graph-ops.ts";
 import type { WeightMap } from "./graph-ops.ts";
@@ -27,16 +27,18 @@ export function buildItemGraph(cfg: ModelConfig, weights: WeightMap, opts: Graph
   const im = g.op("Unsqueeze", [imageMask, g.ints([1])]); // [B,1]
   let vector: string;
   if (cfg.fusion === "fusion") {
-    const feats = patchFeatures(c, cfg, patches);
+    const { feats, global } = patchFeatures(c, cfg, patches);
+    const n = numImageTokens(cfg);
     // [SEP] = sep + pos[lt+1] + text modality, in towers.ts's order of additions.
     const sep = g.op("Add", [g.op("Add", [c.param("emb.sep"), c.rows("emb.pos", lt + 1, 1)]), c.rows("emb.modality", 0, 1)]);
     const sepTok = expandToBatch(c, g.op("Unsqueeze", [sep, g.ints([0])]), tokens, [1, h]);
     const patchTok = g.op("Add", [g.op("Add", [feats, c.param("emb.patch_pos")]), c.rows("emb.modality", 1, 1)]);
-    const seq = layerNorm(c, g.op("Concat", [t.embedded, sepTok, patchTok], { axis: 1 }), "emb.ln.g", "emb.ln.b");
-    const mask = g.op("Concat", [t.ones, t.textMask, im, g.op("Tile", [im, g.ints([1, P])])], { axis: 1 });
+    const imageSeq = global ? [patchTok, g.op("Add", [g.op("Add", [global, c.param("emb.global_pos")]), c.rows("emb.modality", 1, 1)])] : [patchTok];
+    const seq = layerNorm(c, g.op("Concat", [t.embedded, sepTok, ...imageSeq], { axis: 1 }), "emb.ln.g", "emb.ln.b");
+    const mask = g.op("Concat", [t.ones, t.textMask, im, g.op("Tile", [im, g.ints([1, n])])], { axis: 1 });
     const states = encoder(c, seq, mask, ITEM_TEXT.encoder, cfg);
     const tMean = maskedMean(c, sliceAxis1(c, states, 1, lt + 1), t.textMask);
-    const vMean = g.op("ReduceMean", [sliceAxis1(c, states, lt + 2, lt + 2 + P)], { axes: [1], keepdims: 0 });
+    const vMean = g.op("ReduceMean", [sliceAxis1(c, states, lt + 2, lt + 2 + n)], { axes: [1], keepdims: 0 });
     const gate = cfg.modalGate ? g.op("Sigmoid", [dense(c, g.op("Concat", [tMean, vMean], { axis: 1 }), "gate.w", "gate.b")]) : g.scalar(0.5);
     const one = g.scalar(1);
     const gEff = g.op("Sub", [one, g.op("Mul", [im, g.op("Sub", [one, gate])])]); // text-only items: exactly 1
@@ -46,8 +48,9 @@ export function buildItemGraph(cfg: ModelConfig, weights: WeightMap, opts: Graph
   } else {
     const { z } = textZ(c, cfg, ITEM_TEXT, t, lt);
     if (cfg.fusion === "concat") {
-      const feats = patchFeatures(c, cfg, patches);
-      const imagePre = dense(c, g.op("ReduceMean", [feats], { axes: [1], keepdims: 0 }), "image.proj.w", "image.proj.b");
+      const { feats, global } = patchFeatures(c, cfg, patches);
+      const all = global ? g.op("Concat", [feats, global], { axis: 1 }) : feats;
+      const imagePre = dense(c, g.op("ReduceMean", [all], { axes: [1], keepdims: 0 }), "image.proj.w", "image.proj.b");
       const joined = g.op("Concat", [z, g.op("Mul", [imagePre, im])], { axis: 1 });
       vector = l2norm(c, dense(c, joined, "concat.proj.w", "concat.proj.b"));
     } else {

@@ -120,6 +120,9 @@ describe("other variants (tiny, perturbed weights)", () => {
     { fusion: "fusion", queryTower: "shared", patchSize: 24 },
     { fusion: "concat", queryTower: "shared", cnnChannels: [8, 16] },
     { fusion: "fusion", queryTower: "shared", patchGrid: 8, patchSize: 16, cnnChannels: [4, 8, 8, 16] },
+    // The 4×4 patches and a whole-image token.
+    { fusion: "fusion", queryTower: "shared", globalToken: true },
+    { fusion: "concat", queryTower: "shared", globalToken: true },
   ] as const;
   for (const v of variants) {
     it(`${JSON.stringify(v)} matches TF.js within 1e-4`, async () => {

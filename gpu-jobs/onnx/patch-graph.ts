@@ -17,9 +17,17 @@ export function filterToOihw(w: Weight): Weight {
   return { shape: [co, ci, kh, kw], values: out };
 }
 
-/** patches [B,P,S²·3] (HWC per patch), or backbone features [B,P,C] → patch features [B,P,H]. */
-export function patchFeatures(c: OpContext, cfg: ModelConfig, patches: string): string {
-  if (cfg.patchEncoder === "backbone") return dense(c, patches, "patch.backbone.w", "patch.backbone.b");
+/** The patch encoder's outputs as graph values. */
+export interface PatchGraphOutputs {
+  /** [B,P,H] one feature per patch. */
+  feats: string;
+  /** [B,1,H] the whole-image token (globalToken), else null. */
+  global: string | null;
+}
+
+/** patches [B,P,S²·3] (HWC per patch), or backbone features [B,P,C] → patch features [B,P,H] (and the whole-image token). */
+export function patchFeatures(c: OpContext, cfg: ModelConfig, patches: string): PatchGraphOutputs {
+  if (cfg.patchEncoder === "backbone") return { feats: dense(c, patches, "patch.backbone.w", "patch.backbone.b"), global: null };
   const g = c.g;
   const s = cfg.patchSize;
   const conv = (x: string, name: string) => {
@@ -32,5 +40,9 @@ export function patchFeatures(c: OpContext, cfg: ModelConfig, patches: string): 
   for (let i = 1; i <= cfg.cnnChannels.length; i++) h = conv(h, `patch.conv${i}`);
   const flat = g.op("Reshape", [g.op("Transpose", [h], { perm: [0, 2, 3, 1] }), g.ints([-1, cnnFlatDim(cfg)])]);
   const out = dense(c, flat, "patch.proj.w", "patch.proj.b");
-  return g.op("Reshape", [out, g.ints([-1, numPatches(cfg), cfg.hidden])]);
+  const feats = g.op("Reshape", [out, g.ints([-1, numPatches(cfg), cfg.hidden])]);
+  if (!cfg.globalToken) return { feats, global: null };
+  // Row-major [B·P,F] → [B,P·F]: every patch's map side by side, as model/patch-encoder.ts reshapes it.
+  const whole = dense(c, g.op("Reshape", [flat, g.ints([-1, numPatches(cfg) * cnnFlatDim(cfg)])]), "patch.global.w", "patch.global.b");
+  return { feats, global: g.op("Reshape", [whole, g.ints([-1, 1, cfg.hidden])]) };
 }

@@ -5,7 +5,7 @@ import { resolvePretrainConfig } from "./pretrain-config.ts";
 describe("vision options of the pre-training config", () => {
   it("leaves them absent by default, so earlier runs' configs still match", () => {
     const c = resolvePretrainConfig("cpu");
-    expect("stage1" in c || "patchGrid" in c || "cnnChannels" in c || "titleDropout" in c).toBe(false);
+    expect("stage1" in c || "patchGrid" in c || "cnnChannels" in c || "titleDropout" in c || "globalToken" in c).toBe(false);
     expect(resolvePretrainConfig("cpu", { titleDropout: 0.3 }).titleDropout).toBe(0.3);
     expect(resolvePretrainConfig("cpu", { stage1: "classify", stage1Fraction: 0.2, patchGrid: 8, cnnChannels: [8, 16, 32] })).toMatchObject({
       stage1: "classify",
@@ -23,6 +23,8 @@ describe("vision options of the pre-training config", () => {
     expect(bad({ cnnChannels: [] })).toThrow(/cnnChannels must be 1 to 4 channel counts/);
     expect(bad({ cnnChannels: [8, 8, 8, 8, 8] })).toThrow(/cnnChannels must be 1 to 4/);
     expect(bad({ patchGrid: 8, fusion: "text" })).toThrow(/patchGrid shapes the image side/);
+    expect(bad({ globalToken: true, fusion: "text" })).toThrow(/globalToken adds an image token: use fusion fusion or concat, not text/);
+    expect(bad({ globalToken: 1 as never })).toThrow(/globalToken must be true or false/);
     expect(bad({ titleDropout: 1 })).toThrow(/titleDropout must be in \[0, 1\)/);
     expect(bad({ titleDropout: 0.3, fusion: "text" })).toThrow(/titleDropout blanks titles for the image side to carry: use fusion fusion or concat/);
   });

@@ -53,6 +53,8 @@ export interface PretrainConfig {
   patchGrid?: number;
   /** The patch CNN's output channels, one per 3×3 conv layer (width and depth). Absent: the preset's (cpu 16,32). */
   cnnChannels?: number[];
+  /** A whole-image token beside the patch tokens (one projection of every patch's CNN features). Absent: none. */
+  globalToken?: boolean;
   /** Share of stage-2 items with an image whose title is blanked (all [PAD]) in a batch, so the image side must carry the item. Absent: 0. */
   titleDropout?: number;
 }
@@ -165,6 +167,8 @@ export function resolvePretrainConfig(preset: PresetName, o: PretrainOverrides =
       bad("cnnChannels", `must be 1 to ${MAX_CNN_LAYERS} channel counts (1–1024), one per conv layer, e.g. 16,32`, ch);
     }
   }
+  if (c.globalToken !== undefined && typeof c.globalToken !== "boolean") bad("globalToken", "must be true or false", c.globalToken);
+  if (c.globalToken && c.fusion === "text") bad("globalToken", "adds an image token: use fusion fusion or concat, not text", c.globalToken);
   if ((c.patchGrid !== undefined || c.cnnChannels !== undefined) && c.fusion === "text")
     bad(c.patchGrid !== undefined ? "patchGrid" : "cnnChannels", "shapes the image side: use fusion fusion or concat, not text", c.patchGrid ?? c.cnnChannels);
   return c;

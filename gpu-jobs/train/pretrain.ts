@@ -112,8 +112,10 @@ export async function runPretrain(opts: PretrainOptions): Promise<PretrainResult
   if (data.pairs.item.length === 0) throw new TrainError("NO_TRAINING_DATA", "the click log has no training pairs; import clicks first");
   if (opts.imageEncoder && (ckpt?.state.modelConfig.fusion ?? cfg.fusion) === "text")
     throw new TrainError("BAD_OPTION", "--image-encoder needs an image side: use --fusion fusion or concat, not text");
-  if (opts.imageEncoder && !ckpt && (cfg.patchGrid !== undefined || cfg.cnnChannels !== undefined))
-    throw new TrainError("BAD_OPTION", `--image-encoder replaces the patch CNN: drop ${cfg.patchGrid !== undefined ? "--patch-grid" : "--cnn-channels"} (the backbone's JSON declares its own grid)`);
+  if (opts.imageEncoder && !ckpt && (cfg.patchGrid !== undefined || cfg.cnnChannels !== undefined || cfg.globalToken)) {
+    const flag = cfg.patchGrid !== undefined ? "--patch-grid" : cfg.cnnChannels !== undefined ? "--cnn-channels" : "--global-token";
+    throw new TrainError("BAD_OPTION", `--image-encoder replaces the patch CNN: drop ${flag} (the backbone's JSON declares its own grid)`);
+  }
   // The image side's shape: the run's patch grid over the import's thumbnails (checked before any work).
   const grid = cfg.patchGrid ?? data.items.grid;
   if (!ckpt) imageSideCheck(cfg, data, grid, !opts.imageEncoder);
@@ -148,6 +150,7 @@ export async function runPretrain(opts: PretrainOptions): Promise<PretrainResult
       patchSize: data.items.thumbSize / grid,
       patchGrid: grid,
       ...(cfg.cnnChannels ? { cnnChannels: [...cfg.cnnChannels] } : {}),
+      ...(cfg.globalToken ? { globalToken: true } : {}),
       ...(backbone ? { backbone: backbone.record } : {}),
     });
   const result = { runDir, steps: cfg.steps, modelConfig, tokenizer, data, backend: backend.name, workers };

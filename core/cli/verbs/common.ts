@@ -54,7 +54,7 @@ export const IMAGE_ENCODER_HELP = {
   reuse: "the image encoder the run was trained with, when it is no longer at the path it recorded (a different one is refused)",
 } as const;
 
-/** Flags that shape the vision side of pre-training (`vitrine pretrain` and `retrain`; job config pretrain.stage1 / patchGrid / cnnChannels / titleDropout). */
+/** Flags that shape the vision side of pre-training (`vitrine pretrain` and `retrain`; job config pretrain.stage1 / patchGrid / cnnChannels / titleDropout / globalToken). */
 export const VISION_FLAGS = {
   stage1: {
     type: "enum",
@@ -80,6 +80,11 @@ export const VISION_FLAGS = {
     max: 0.99,
     defaultText: "0",
     help: "share of items with an image trained with a blank title in stage 2, so the item vector learns what the image shows (for catalogs whose titles leave the type out)",
+    group: "model",
+  },
+  "global-token": {
+    type: "boolean",
+    help: "add a whole-image token beside the patch tokens: one projection of every patch's CNN features, so the item vector sees the product's overall shape",
     group: "model",
   },
 } as const;

@@ -20,6 +20,7 @@ export const ABLATION_ROW_IDS = [
   "fusion-grid1",
   "fusion-grid2",
   "fusion-grid8",
+  "fusion-global-token",
   "fusion-cnn-wide",
   "fusion-cnn-deep",
   "fusion-stage1-align",

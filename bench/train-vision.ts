@@ -5,7 +5,7 @@
 // same run. Rounds interleave the variants (every other round backwards), so a load change on a
 // shared machine hits them alike; the table shows every round's figure beside the mean.
 // Cost only: what each option buys is `vitrine eval --ablations` (the vision table).
-// Usage: npm run bench -- train-vision [--steps 40] [--items 2000] [--workers 1] [--rounds 1] [--only default,grid1,grid8,...]
+// Usage: npm run bench -- train-vision [--steps 40] [--items 2000] [--workers 1] [--rounds 1] [--only default,grid1,global,...]
 import { mkdtemp, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -43,6 +43,7 @@ const VARIANTS: Variant[] = [
   { id: "grid1", label: "1×1 grid: the whole 64px thumbnail", px: 64, o: { patchGrid: 1 } },
   { id: "grid2", label: "2×2 grid (64px)", px: 64, o: { patchGrid: 2 } },
   { id: "grid8", label: "8×8 grid (64px)", px: 64, o: { patchGrid: 8 } },
+  { id: "global", label: "4×4 grid + a whole-image token", px: 64, o: { globalToken: true } },
   { id: "px128-grid8", label: "128px, 8×8 grid", px: 128, o: { patchGrid: 8 } },
   { id: "cnn-wide", label: "CNN 32,64", px: 64, o: { cnnChannels: [32, 64] } },
   { id: "cnn-deep", label: "CNN 16,32,64", px: 64, o: { cnnChannels: [16, 32, 64] } },

@@ -207,6 +207,11 @@ describe("LexicalIndex on a random corpus", () => {
       }
     }
     expect(compared).toBeGreaterThan(10_000);
+    // Without the length term (b = 0) or the tf saturation (k1 = 0) the length cut is off; still equal.
+    for (const bm25 of [{ b: 0 }, { k1: 0 }, { k1: 2, b: 1 }]) {
+      const other = LexicalIndex.build(zipfDocs, bm25);
+      for (const q of ["z1 z2 z3", "z3 z1 z40 z7"]) expect(other.search(q, 50)).toEqual(other.search(q, 50, { exhaustive: true }));
+    }
     // Ties at the k-th place: equal documents come out lowest row first either way.
     const same = LexicalIndex.build(Array.from({ length: 50 }, (_, i) => ({ title: i % 2 ? "x y" : "x y z" })));
     for (const k of [1, 3, 10]) expect(same.search("x y", k)).toEqual(same.search("x y", k, { exhaustive: true }));

@@ -374,6 +374,8 @@ export class LexicalIndex {
           const ta = tf * cut[0];
           if (docLen[row]! > ta - cut[1] + 1e-9 * (Math.abs(ta) + cut[1] + 1)) continue;
         }
+        // A filter's test first: a row it rejects costs no division and no lookup.
+        if (accept && !accept(row)) continue;
         const norm = k1 * (1 - b + (b * docLen[row]!) / avgdl);
         const c = (w * (tf * k1p1)) / (tf + norm);
         const floor = heap.floor;
@@ -383,7 +385,7 @@ export class LexicalIndex {
           const at = (pos[i] = lowerBound(postRows, row, pos[i]!, end[i]!));
           seen = at < end[i]! && postRows[at]! === row;
         }
-        if (seen || (accept && !accept(row))) continue;
+        if (seen) continue;
         contrib.fill(0);
         contrib[qpos[j]!] = c;
         let bound = c + rest;

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { pino } from "pino";
 import { runVerb, UsageError, type ArgsOf } from "../core/cli/index.ts";
 import { KEYS, SERVE } from "../core/cli/verbs/index.ts";
-import { ConfigError, parseConfig, type ServerConfig } from "./http/index.ts";
+import { ConfigError, parseConfig, perWorkerConfig, type ServerConfig } from "./http/index.ts";
 import { createKey, KeyFileError, keyFilePath, readKeyFile, revokeKey, serveNode } from "./node/index.ts";
 import type { ImageStore } from "./http/index.ts";
 import type { RetrievalService } from "./service/types.ts";
@@ -137,8 +137,9 @@ export function serveCommand(argv: string[], env: Record<string, string | undefi
 
 async function serve(values: ArgsOf<typeof SERVE>["values"], env: Record<string, string | undefined>, hooks: ServeHooks): Promise<number> {
   const resolved = await resolveKeys(await resolveConfig(values, env), env);
-  const config = resolved.config;
   const workers = values.workers ?? 1;
+  // Each worker keeps its own buckets: with a share of each limit, the N of them together allow the configured one.
+  const config = perWorkerConfig(resolved.config, workers);
   if (workers > 1 && cluster.isPrimary) {
     // Each worker would run its own job manager (one compute slot each, job state per process).
     if (config.jobsEnabled)
@@ -234,7 +235,7 @@ async function serve(values: ArgsOf<typeof SERVE>["values"], env: Record<string,
  * The primary of `serve --workers N`: forks N workers that run this same command (node:cluster
  * shares the listening port between them) and stops them on SIGINT/SIGTERM. Each worker loads the
  * active release and follows the pointer on its own, as replicas on one data directory do
- * (test/replicas.test.ts); rate limits and /metrics are per worker.
+ * (test/replicas.test.ts); /metrics is per worker, and each worker applies 1/N of the rate limits (perWorkerConfig).
  */
 function runWorkers(n: number, env: Record<string, string | undefined>): Promise<number> {
   console.error(`vitrine serve: starting ${n} workers (node:cluster, one port)`);

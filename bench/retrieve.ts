@@ -3,19 +3,35 @@
 // Data: clustered unit vectors (1000 Gaussian centres + noise), Zipf brands/categories, log-normal
 // prices, two attributes, synthetic qid lists (K=100), built through the real store code and cached.
 // Baseline in the same run: an exact brute-force scan over every row.
+// Catalog-like titles and the BM25 channel at a fixed blend (0.5) by default (issue 16's hybrid qid-miss
+// goal); `--lexical off` builds the old short-title, vectors-alone release.
 // Usage: npm run bench -- retrieve [--items 1000000] [--qids 200000] [--seed 1] [--ann ivf_hnsw_sq|ivf_pq|none]
-//        [--queries 200] [--recall-queries 50] [--qid-samples 5000] [--http-seconds 10] [--connections 50]
+//        [--lexical on|off] [--queries 200] [--miss-queries 200] [--recall-queries 50] [--qid-samples 5000] [--http-seconds 10] [--connections 50]
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import v8 from "node:v8";
 import vm from "node:vm";
 import { destination, pino } from "pino";
-import { buildIvfIndex, exactTopK, liveChannels, matchingRows, restoreIvfIndex, type FilterExpr, type FilterExpr as Filter, type RetrieveRequest } from "../core/index.ts";
+import {
+  buildIvfIndex,
+  exactTopK,
+  LexicalIndex,
+  lexicalDocsOf,
+  LIVE_DEPTH,
+  liveChannels,
+  matchingRows,
+  queryId,
+  restoreIvfIndex,
+  VECTOR_ONLY_BLEND,
+  type FilterExpr,
+  type FilterExpr as Filter,
+  type RetrieveRequest,
+} from "../core/index.ts";
 import { readIvfLayout, type ReleaseIndex } from "../lancedb/index.ts";
 import { serveNode } from "../api/node/index.ts";
 import { annSearch, createRetrievalService, type RetrieveResult } from "../api/service/index.ts";
 import { BENCH_DATA, percentile, printTable, writeResults } from "./bench-utils.ts";
-import { clusterCentres, ensureRelease, gauss, generateQueries, perturbedCentre, rng, type SynthSpec } from "./support/retrieve-data.ts";
+import { clusterCentres, ensureRelease, gauss, generateMissQueries, generateQueries, perturbedCentre, rng, type SynthSpec } from "./support/retrieve-data.ts";
 import { runLoad, type LoadJob } from "./support/load.ts";
 
 const { values: a } = parseArgs({
@@ -24,6 +40,8 @@ const { values: a } = parseArgs({
     qids: { type: "string", default: "200000" },
     seed: { type: "string", default: "1" },
     ann: { type: "string", default: "ivf_hnsw_sq" },
+    lexical: { type: "string", default: "on" },
+    "miss-queries": { type: "string", default: "200" },
     queries: { type: "string", default: "200" },
     "recall-queries": { type: "string", default: "50" },
     "qid-samples": { type: "string", default: "5000" },
@@ -41,6 +59,7 @@ const spec: SynthSpec = {
   categories: 300,
   listK: 100,
   ann: a.ann === "ivf_pq" || a.ann === "none" ? a.ann : "ivf_hnsw_sq",
+  lexical: a.lexical !== "off",
 };
 const Q = Number(a.queries),
   RQ = Math.min(Q, Number(a["recall-queries"])),
@@ -52,7 +71,7 @@ const f2 = (x: number) => x.toFixed(x < 1 ? 3 : x < 10 ? 2 : 1);
 const log = (s: string) => console.error(s);
 
 // ---- build (or reuse) the release -------------------------------------------------------------
-const dir = join(BENCH_DATA, `retrieve-${spec.items}-${spec.qids}-${spec.seed}${spec.ann === "ivf_pq" ? "-pq" : spec.ann === "none" ? "-noann" : ""}`);
+const dir = join(BENCH_DATA, `retrieve-${spec.items}-${spec.qids}-${spec.seed}${spec.ann === "ivf_pq" ? "-pq" : spec.ann === "none" ? "-noann" : ""}${spec.lexical ? "-hybrid" : ""}`);
 log(`data dir ${dir}`);
 const build = await ensureRelease(dir, spec, log);
 console.log(`\nbuild of ${spec.items} items × ${spec.dim}-d + ${spec.qids} qid lists (K=${K})${build.reused ? " (cached; times from the run that built it)" : ""}\n`);
@@ -98,6 +117,28 @@ if (ivfTimes) {
 }
 const memory = { serviceLoadSeconds: loadMs / 1000, rssBeforeMB: mb(rss0), rssAfterServiceMB: mb(rss1), serviceRssMB: mb(rss1 - rss0) };
 console.log(`\nrelease load (createRetrievalService): ${(loadMs / 1000).toFixed(1)} s, RSS +${memory.serviceRssMB} MiB (${memory.rssBeforeMB} → ${memory.rssAfterServiceMB} MiB)`);
+
+// The BM25 index the service built at load (LexicalIndex.buildAsync), built again here in one block
+// to time it alone (the docs made beforehand) and weigh it: heap + array buffers after a GC, once the docs are dropped.
+let lexicalBuild: { wallS: number; cpuS: number; memoryMB: number; terms: number } | null = null;
+if (idx.lexical) {
+  const heap = () => process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
+  gc();
+  const h0 = heap(); // before the docs: the delta after they are dropped is the index alone
+  let docs: ReturnType<typeof lexicalDocsOf> | null = lexicalDocsOf(idx);
+  let built: LexicalIndex | null = null;
+  const time = await timedCpu(async () => {
+    built = LexicalIndex.build(docs!);
+  });
+  docs = null;
+  gc();
+  lexicalBuild = { ...time, memoryMB: mb(heap() - h0), terms: (built as LexicalIndex | null)?.termCount() ?? 0 };
+  built = null;
+  gc();
+  console.log(
+    `BM25 index (titles, brands, categories, attributes of ${idx.n} items): built in ${lexicalBuild.wallS.toFixed(1)} s wall, ${lexicalBuild.cpuS.toFixed(1)} s CPU; ${lexicalBuild.memoryMB} MiB; ${lexicalBuild.terms} terms; blend ${JSON.stringify(idx.blend)}`,
+  );
+}
 
 const stats = (xs: number[]) => ({ p50: percentile(xs, 50), p99: percentile(xs, 99), mean: xs.reduce((s, x) => s + x, 0) / xs.length });
 const r = rng(spec.seed * 31 + 5);
@@ -257,17 +298,101 @@ printTable(
   ],
 );
 
-// End to end through service.retrieve on a qid miss (hash-encoder vectors: where they land is arbitrary; latency only).
-const missRows = [];
-for (const f of [filters[5]!, filters[3]!, filters[4]!]) {
-  const reqs = Array.from({ length: Math.min(Q, 100) }, (_, i) => req(`zzmiss${i} ${queries[i]!.text}`, f.filter ?? undefined));
-  missRows.push({ label: `qid miss, ${f.label}`, ...(await timeRetrieve(reqs)) });
+// End to end through service.retrieve on a qid miss, as serving runs it: query understanding, the
+// encoder (hash encoder: where its vectors land is arbitrary; latency only), the vector channel,
+// the BM25 channel over the catalog titles and the fusion. Each request runs twice in a row, as
+// loaded (hybrid) and with the lexical channel switched off on the same index (vectors alone: the
+// in-run baseline), so both see the same load.
+const MQ = Number(a["miss-queries"]);
+const missTexts = generateMissQueries(spec, MQ * 2)
+  .filter((text) => {
+    const { qid, terms } = queryId(text);
+    return idx.qidList(qid, terms) === null;
+  })
+  .slice(0, MQ);
+const hybridChannels = { lexical: idx.lexical, blend: idx.blend };
+const missReq = (text: string, filters: FilterExpr | null): RetrieveRequest => ({ query: text, k: 50, understand: true, relax: true, ...(filters ? { filters } : {}) });
+async function timeMiss(f: FilterExpr | null) {
+  const both = { hybrid: [] as number[], vector: [] as number[] };
+  const stages: Record<string, number[]> = {},
+    paths: Record<string, number> = {},
+    channels: Record<string, number> = {};
+  try {
+    for (const text of missTexts) {
+      for (const mode of ["hybrid", "vector"] as const) {
+        Object.assign(idx, mode === "hybrid" ? hybridChannels : { lexical: null, blend: VECTOR_ONLY_BLEND });
+        const t0 = performance.now();
+        const res = await service.retrieve(missReq(text, f));
+        both[mode].push(performance.now() - t0);
+        if (mode === "vector") continue;
+        paths[res.path] = (paths[res.path] ?? 0) + 1;
+        const ch = res.channels.join("+") || "none";
+        channels[ch] = (channels[ch] ?? 0) + 1;
+        for (const [k, v] of Object.entries(res.timings)) (stages[k] ??= []).push(v);
+      }
+    }
+  } finally {
+    Object.assign(idx, hybridChannels);
+  }
+  const q = (xs: number[]) => ({ p50: percentile(xs, 50), p95: percentile(xs, 95) });
+  return { n: missTexts.length, hybrid: q(both.hybrid), vector: q(both.vector), paths, channels, stages: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, percentile(v, 50)])) };
 }
-console.log(`\nqid miss → encode (hash encoder) + vectorSearch, through service.retrieve, k=50\n`);
-printTable(
-  ["request", "n", "p50 ms", "p99 ms", "paths", "stage p50 ms"],
-  missRows.map((x) => [x.label, x.n, f2(x.p50), f2(x.p99), fmtPaths(x.paths), fmtStages(x.stages)]),
+for (const text of missTexts.slice(0, 20)) await service.retrieve(missReq(text, null)); // warm-up
+const missRows = [];
+for (const f of [filters[5]!, ...filters.slice(0, 5)]) missRows.push({ label: `qid miss, ${f.label}`, ...(await timeMiss(f.filter)) });
+// The BM25 channel alone, unfiltered, at the live depth: the pruned search serving runs against the
+// exhaustive one (every posting scored), and whether their answers are equal (rows, order, scores).
+const lexicalMs = { pruned: [] as number[], exhaustive: [] as number[], identical: 0 };
+if (idx.lexical) {
+  for (const text of missTexts) {
+    const terms = queryId(text).terms;
+    let t0 = performance.now();
+    const pruned = idx.lexical.search(terms, LIVE_DEPTH);
+    lexicalMs.pruned.push(performance.now() - t0);
+    t0 = performance.now();
+    const exhaustive = idx.lexical.search(terms, LIVE_DEPTH, { exhaustive: true });
+    lexicalMs.exhaustive.push(performance.now() - t0);
+    if (pruned.length === exhaustive.length && pruned.every((h, i) => h.row === exhaustive[i]!.row && h.score === exhaustive[i]!.score)) lexicalMs.identical++;
+  }
+}
+const fmtMissStages = (s: Record<string, number>) =>
+  ["understand", "encode", "search"]
+    .filter((k) => s[k] !== undefined)
+    .map((k) => `${k} ${f2(s[k]!)}`)
+    .join(", ");
+console.log(
+  `\nqid miss through service.retrieve, k=50, understanding on, ${missTexts.length} catalog-like queries that miss the qid lists; ${idx.lexical ? `hybrid = vectors + BM25 fused at ${JSON.stringify(idx.blend)}` : "no BM25 channel in this release (--lexical off)"}; vectors alone = the same index with the BM25 channel off\n`,
 );
+printTable(
+  ["request", "n", "hybrid p50 ms", "hybrid p95 ms", "vectors alone p50 ms", "p95 ms", "p50 ratio", "paths", "channels", "hybrid stage p50 ms"],
+  missRows.map((x) => [
+    x.label,
+    x.n,
+    f2(x.hybrid.p50),
+    f2(x.hybrid.p95),
+    f2(x.vector.p50),
+    f2(x.vector.p95),
+    `${(x.hybrid.p50 / x.vector.p50).toFixed(2)}×`,
+    fmtPaths(x.paths),
+    fmtPaths(x.channels),
+    fmtMissStages(x.stages),
+  ]),
+);
+const lexicalRows = lexicalMs.pruned.length
+  ? [
+      { label: "pruned (MaxScore bounds, as served)", ms: lexicalMs.pruned },
+      { label: "exhaustive (every posting scored)", ms: lexicalMs.exhaustive },
+    ].map((x) => ({ label: x.label, p50: percentile(x.ms, 50), p95: percentile(x.ms, 95), vsExhaustive: percentile(x.ms, 50) / percentile(lexicalMs.exhaustive, 50) }))
+  : [];
+if (lexicalRows.length) {
+  console.log(
+    `\nBM25 channel alone: LexicalIndex.search, depth ${LIVE_DEPTH}, unfiltered, the same ${missTexts.length} queries; answers equal to the exhaustive search (rows, order, scores): ${lexicalMs.identical}/${missTexts.length}\n`,
+  );
+  printTable(
+    ["search", "p50 ms", "p95 ms", "p50 vs exhaustive"],
+    lexicalRows.map((x) => [x.label, f2(x.p50), f2(x.p95), `${x.vsExhaustive.toFixed(2)}×`]),
+  );
+}
 
 // ---- section 3: HTTP with autocannon ------------------------------------------------------------
 const KEY = "bench-read-key-0123456789abcdef";
@@ -308,6 +433,11 @@ const goals = [
     value: `${f2(unfiltered.p50)} ms, ${unfiltered.recall.toFixed(3)}`,
     met: unfiltered.p50 <= 3 && unfiltered.recall >= 0.95,
   },
+  ...missRows.map((x) => ({
+    goal: `qid-miss path${idx.lexical ? " with the hybrid channel" : ""} p50 ≤ 10 ms: ${x.label.replace("qid miss, ", "")}`,
+    value: `${f2(x.hybrid.p50)} ms`,
+    met: x.hybrid.p50 <= 10,
+  })),
   { goal: "≥ 5,000 req/s for qid hits over HTTP", value: `${Math.round(httpRows[1]!.reqPerSec)} req/s`, met: httpRows[1]!.reqPerSec >= 5000 },
 ];
 console.log(`\ngoals (issues 5, 16) — ${annRows.length} filtered row(s) went to an ANN index\n`);
@@ -315,6 +445,8 @@ printTable(
   ["goal", "measured", "met"],
   goals.map((x) => [x.goal, x.value, x.met ? "yes" : "NO"]),
 );
-console.log(`results: ${await writeResults("retrieve", { spec, build, memory, ivfTimes, baseline, kernelBase, qidRows, searchRows, missRows, httpRows, goals })}`);
+console.log(
+  `results: ${await writeResults("retrieve", { spec, build, memory, lexicalBuild, ivfTimes, baseline, kernelBase, qidRows, searchRows, missRows, lexicalRows, lexicalIdentical: lexicalMs.identical, httpRows, goals })}`,
+);
 await service.close();
 process.exit(0);

@@ -189,6 +189,35 @@ describe("LexicalIndex on a random corpus", () => {
     expect(both).toHaveLength(10);
   });
 
+  it("skips rows that cannot reach the top k and still returns the exhaustive answer, bit for bit", () => {
+    // Zipf-like words and varied lengths, so bounds differ and the pruned search skips most rows.
+    const zr = createRng(5);
+    const zipfDocs: LexicalDoc[] = Array.from({ length: 4000 }, () => ({
+      title: Array.from({ length: zr.int(2, 12) }, () => `z${Math.floor(1 / (zr.next() + 0.004)) % 200}`).join(" "),
+    }));
+    const z = LexicalIndex.build(zipfDocs);
+    let compared = 0;
+    for (const q of ["z1", "z1 z2", "z1 z2 z3", "z3 z1 z40 z7", "z150 z1", "z1 z1 z9", "z2 z5 z9 z11 z0"]) {
+      for (const k of [1, 5, 50, 200, 5000]) {
+        const want = z.search(q, k, { exhaustive: true });
+        expect(z.search(q, k)).toEqual(want); // exact: same rows, same order, same float scores
+        const odd = (row: number) => row % 3 !== 0;
+        expect(z.search(q, k, { accept: odd })).toEqual(z.search(q, k, { accept: odd, exhaustive: true }));
+        compared += want.length;
+      }
+    }
+    expect(compared).toBeGreaterThan(10_000);
+    // Without the length term (b = 0) or the tf saturation (k1 = 0) the length cut is off; still equal.
+    for (const bm25 of [{ b: 0 }, { k1: 0 }, { k1: 2, b: 1 }]) {
+      const other = LexicalIndex.build(zipfDocs, bm25);
+      for (const q of ["z1 z2 z3", "z3 z1 z40 z7"]) expect(other.search(q, 50)).toEqual(other.search(q, 50, { exhaustive: true }));
+    }
+    // Ties at the k-th place: equal documents come out lowest row first either way.
+    const same = LexicalIndex.build(Array.from({ length: 50 }, (_, i) => ({ title: i % 2 ? "x y" : "x y z" })));
+    for (const k of [1, 3, 10]) expect(same.search("x y", k)).toEqual(same.search("x y", k, { exhaustive: true }));
+    expect(rows(same.search("x y", 3))).toEqual([1, 3, 5]);
+  });
+
   it("leaves no state behind between searches, even when accept throws", () => {
     const q = "common w1 w4";
     const before = idx.search(q, 20);

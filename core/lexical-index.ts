@@ -31,6 +31,8 @@ export interface LexicalSearchOptions {
   rows?: Uint32Array | null;
   /** Test on a candidate row before it enters the top-k (filters postings cannot express); must not search this index. */
   accept?: ((row: number) => boolean) | null;
+  /** Score every posting of every query term instead of skipping what cannot reach the top k (the same answer; the reference tests and the bench compare with). */
+  exhaustive?: boolean;
 }
 
 /** One search hit. */
@@ -64,6 +66,10 @@ export function yieldToEventLoop(): Promise<void> {
 }
 
 const MAX_TF = 0xffff; // tf is stored in 16 bits; BM25 saturates long before this
+// Pruning compares upper bounds (sums of per-term maxima, in another order than a score's sum) with
+// a kept score; this margin covers the rounding of those sums, so a row whose exact score could tie
+// the k-th best is never skipped.
+const BOUND_MARGIN = 1 + 1e-9;
 
 /** Appendable Uint32Array (doubling), for the build's flat (term, tf) pairs. */
 class U32Buffer {
@@ -116,6 +122,8 @@ export class LexicalIndex {
     private readonly postRows: Uint32Array,
     private readonly postTf: Uint16Array,
     private readonly idf: Float64Array,
+    // Per term, its largest contribution to any row's score: the bound pruned searches skip by.
+    private readonly termMax: Float64Array,
     private readonly docLen: Float32Array,
     totalLen: number,
     opts: Required<Bm25Options>,
@@ -215,7 +223,21 @@ export class LexicalIndex {
       if ((i & 4095) === 4095) yield;
     }
     const idf = Float64Array.from(df, (d) => Math.log(1 + (n - d + 0.5) / (d + 0.5)));
-    return new LexicalIndex(dict, termStart, postRows, postTf, idf, docLen, totalLen, { k1, b });
+    // Pass 3: each term's largest contribution, by the formula search uses (so a bound is never below a score's term).
+    const avgdl = n > 0 && totalLen > 0 ? totalLen / n : 1;
+    const termMax = new Float64Array(terms);
+    for (let t = 0; t < terms; t++) {
+      const w = idf[t]!;
+      let max = 0;
+      for (let p = termStart[t]!, e = termStart[t + 1]!; p < e; p++) {
+        const tf = postTf[p]!;
+        const c = (w * (tf * (k1 + 1))) / (tf + k1 * (1 - b + (b * docLen[postRows[p]!]!) / avgdl));
+        if (c > max) max = c;
+      }
+      termMax[t] = max;
+      if ((t & 4095) === 4095) yield;
+    }
+    return new LexicalIndex(dict, termStart, postRows, postTf, idf, termMax, docLen, totalLen, { k1, b });
   }
 
   /** Terms the index knows (for tests and diagnostics). */
@@ -236,6 +258,8 @@ export class LexicalIndex {
       if (id !== undefined && !termIds.includes(id)) termIds.push(id);
     }
     if (termIds.length === 0) return [];
+    // Without candidate rows, visit only rows that can still reach the top k (the same answer).
+    if (!rows && !opts.exhaustive) return this.searchPruned(termIds, kk, accept);
     const { acc, touched, postRows, postTf, docLen, k1, b, avgdl } = this;
     const k1p1 = k1 + 1;
     let nt = 0;
@@ -287,5 +311,100 @@ export class LexicalIndex {
       for (let j = 0; j < nt; j++) acc[touched[j]!] = 0;
       if (masked && rows) for (let j = 0; j < rows.length; j++) this.mask![rows[j]!] = 0;
     }
+  }
+
+  /**
+   * The length cut of a term of weight `w` against a needed contribution: [α, β] such that a row
+   * with tf t and length above t·α − β contributes less than `need` (the BM25 term solved for the
+   * length); null when length does not lower the score (k1 or b is 0) or need ≤ 0.
+   */
+  private lengthCut(w: number, need: number): [number, number] | null {
+    const { k1, b, avgdl } = this;
+    if (!(need > 0) || k1 * b === 0) return null;
+    return [((w * (k1 + 1)) / need - 1) * (avgdl / (k1 * b)), ((1 - b) * avgdl) / b];
+  }
+
+  /**
+   * The top k without scoring every posting: MaxScore's bounds (Turtle & Flood), term at a time.
+   * Query terms go shortest postings first (the rarest: the highest weights, fill the top k with
+   * high scores soonest); a phase walks one term's rows that are in no earlier term, looks each up in
+   * the later terms only while its bound (its contributions so far plus the maxima of the terms left)
+   * can still beat the k-th best kept, and the search ends once the maxima of the terms left cannot.
+   * A row is skipped only when its score is below a kept one, so the top k are the exhaustive
+   * search's, and each kept row's score is summed in query-term order as there: equal to the last bit.
+   */
+  private searchPruned(termIds: readonly number[], kk: number, accept: ((row: number) => boolean) | null): LexicalHit[] {
+    const { postRows, postTf, docLen, k1, b, avgdl } = this;
+    const k1p1 = k1 + 1;
+    const m = termIds.length;
+    const len = (q: number) => this.termStart[termIds[q]! + 1]! - this.termStart[termIds[q]!]!;
+    // Phase order: shortest list first; tail[i] bounds what the lists after i add to a row.
+    const order = termIds.map((_, q) => q).sort((x, y) => len(x) - len(y) || x - y);
+    const qpos = Int32Array.from(order);
+    const start = Uint32Array.from(order, (q) => this.termStart[termIds[q]!]!);
+    const end = Uint32Array.from(order, (q) => this.termStart[termIds[q]! + 1]!);
+    const idf = Float64Array.from(order, (q) => this.idf[termIds[q]!]!);
+    const ub = Float64Array.from(order, (q) => this.termMax[termIds[q]!]!);
+    const tail = new Float64Array(m);
+    for (let i = m - 1, s = 0; i >= 0; i--) {
+      tail[i] = s;
+      s += ub[i]!;
+    }
+    const pos = new Uint32Array(m); // lookup cursors of the phase (its rows ascend)
+    const contrib = new Float64Array(m); // the row's contributions by query position
+    const heap = new TopKHeap(kk);
+    for (let j = 0; j < m; j++) {
+      // A row not seen yet is in lists j.. alone: it scores at most their maxima.
+      if ((ub[j]! + tail[j]!) * BOUND_MARGIN < heap.floor) break;
+      pos.set(start);
+      const w = idf[j]!,
+        rest = tail[j]!;
+      // Rows longer than the cut for their tf cannot beat the floor: skipped on their length alone,
+      // before any division (the cut errs long by a relative 1e-9; the exact test below decides the rest).
+      let cutFloor = Number.NaN,
+        cut: [number, number] | null = null;
+      for (let p = start[j]!, e = end[j]!; p < e; p++) {
+        const row = postRows[p]!;
+        const tf = postTf[p]!;
+        if (heap.floor !== cutFloor) {
+          cutFloor = heap.floor;
+          cut = this.lengthCut(w, cutFloor / BOUND_MARGIN - rest);
+        }
+        if (cut) {
+          const ta = tf * cut[0];
+          if (docLen[row]! > ta - cut[1] + 1e-9 * (Math.abs(ta) + cut[1] + 1)) continue;
+        }
+        // A filter's test first: a row it rejects costs no division and no lookup.
+        if (accept && !accept(row)) continue;
+        const norm = k1 * (1 - b + (b * docLen[row]!) / avgdl);
+        const c = (w * (tf * k1p1)) / (tf + norm);
+        const floor = heap.floor;
+        if ((c + rest) * BOUND_MARGIN < floor) continue;
+        let seen = false; // in the list of an earlier phase: scored there
+        for (let i = 0; i < j && !seen; i++) {
+          const at = (pos[i] = lowerBound(postRows, row, pos[i]!, end[i]!));
+          seen = at < end[i]! && postRows[at]! === row;
+        }
+        if (seen) continue;
+        contrib.fill(0);
+        contrib[qpos[j]!] = c;
+        let bound = c + rest;
+        for (let i = j + 1; i < m && bound * BOUND_MARGIN >= floor; i++) {
+          const at = (pos[i] = lowerBound(postRows, row, pos[i]!, end[i]!));
+          bound -= ub[i]!;
+          if (at < end[i]! && postRows[at]! === row) {
+            const t = postTf[at]!;
+            const ci = (idf[i]! * (t * k1p1)) / (t + norm);
+            contrib[qpos[i]!] = ci;
+            bound += ci;
+          }
+        }
+        if (bound * BOUND_MARGIN < floor) continue;
+        let score = 0;
+        for (let q = 0; q < m; q++) if (contrib[q]! > 0) score += contrib[q]!;
+        heap.offer(score, row);
+      }
+    }
+    return heap.sorted();
   }
 }

@@ -32,7 +32,25 @@ function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | n
 }
 
 // One retrieve on a connection of its own (no keep-alive: the primary hands each new connection to
-// the next worker): the release that answered.
+// the next worker): the status and the body.
+function callOnce(url: string, query: string): Promise<{ status: number; text: string }> {
+  const body = JSON.stringify({ query, k: 5 });
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${url}/v1/retrieve`,
+      { method: "POST", agent: false, headers: { authorization: `Bearer ${REPLICA_KEYS.read}`, "content-type": "application/json", connection: "close" } },
+      (res) => {
+        let text = "";
+        res.on("data", (b: Buffer) => (text += b));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+// One retrieve on a connection of its own: the release that answered.
 function readOnce(query: string): Promise<string> {
   const body = JSON.stringify({ query, k: 5 });
   return new Promise((resolve, reject) => {
@@ -70,6 +88,25 @@ describe("vitrine serve --workers", () => {
     // Every worker polls the pointer each second: within 10 s, twenty reads in a row all come from r002.
     await expect.poll(async () => new Set(await reads(20)), { timeout: 10_000, interval: 200 }).toEqual(new Set(["r002"]));
   });
+
+  it("splits the rate limit between the workers: together they allow the configured burst, not N times it", async () => {
+    // Burst 10 and a rate too slow to refill during the test: each of the 2 workers holds 5 tokens.
+    const limited = await startServe(shop.dataDir, replicaEnv({ VITRINE_JOBS: "off", VITRINE_RATE_LIMIT: "0.001:10" }), ["--workers", "2"]);
+    try {
+      await expect.poll(() => [...limited.log().matchAll(/listening on (http:\/\/\S+)/g)].length, { timeout: 60_000 }).toBe(2);
+      // New connections alternate between the workers, so 40 calls empty both buckets.
+      const statuses: number[] = [];
+      for (let i = 0; i < 40; i++) {
+        const r = await callOnce(limited.url, "floral dress");
+        if (r.status === 429) expect(JSON.parse(r.text)).toMatchObject({ error: { code: "RATE_LIMITED" } });
+        statuses.push(r.status);
+      }
+      expect(statuses.filter((s) => s === 200)).toHaveLength(10);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(30);
+    } finally {
+      await limited.stop();
+    }
+  }, 120_000);
 
   it("refuses more than one worker while jobs are on, naming the fix", async () => {
     const r = await run(["serve", "--data", shop.dataDir, "--port", "0", "--workers", "2"], replicaEnv());

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseConfig } from "./config.ts";
+import { ConfigError, parseConfig, perWorkerConfig } from "./config.ts";
 import { serveCommand } from "../cli.ts";
 import { existsSync } from "node:fs";
 import { EXIT_CODES } from "../../core/index.ts";
@@ -54,6 +54,16 @@ describe("parseConfig", () => {
     expect(() => parseConfig({}, { rateLimit: { perSecond: 0, burst: 1 } }, "config file vitrine.json")).toThrow(
       /^config file vitrine.json field "rateLimit.perSecond": rateLimit.perSecond must be > 0/,
     );
+  });
+});
+
+describe("perWorkerConfig", () => {
+  it("gives each of N workers 1/N of every rate limit, the burst rounded up to at least 1", () => {
+    const c = parseConfig({ VITRINE_RATE_LIMIT: "50:101", VITRINE_UNAUTH_RATE_LIMIT: "3:1" });
+    expect(perWorkerConfig(c, 2)).toMatchObject({ rateLimit: { perSecond: 25, burst: 51 }, unauthRateLimit: { perSecond: 1.5, burst: 1 } });
+    expect(perWorkerConfig(c, 1)).toBe(c);
+    expect(perWorkerConfig(parseConfig({ VITRINE_RATE_LIMIT: "off" }), 4).rateLimit).toBeNull();
+    expect(() => perWorkerConfig(c, 0)).toThrow(/workers must be a whole number ≥ 1, got 0/);
   });
 });
 

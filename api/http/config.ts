@@ -132,6 +132,17 @@ export const ServerConfigSchema = z
 /** Parsed server configuration. */
 export type ServerConfig = z.output<typeof ServerConfigSchema>;
 
+/**
+ * The configuration one of `workers` processes sharing a port applies: each rate limit's rate divided
+ * by N and its burst divided by N rounded up (at least 1), so the N buckets of a key (or address)
+ * together allow the configured limit, up to the rounding of the burst.
+ */
+export function perWorkerConfig(config: ServerConfig, workers: number): ServerConfig {
+  if (!(Number.isInteger(workers) && workers >= 1)) throw new RangeError(`workers must be a whole number ≥ 1, got ${workers}`);
+  const share = (l: ServerConfig["rateLimit"]) => (l ? { perSecond: l.perSecond / workers, burst: Math.max(1, Math.ceil(l.burst / workers)) } : null);
+  return workers === 1 ? config : { ...config, rateLimit: share(config.rateLimit), unauthRateLimit: share(config.unauthRateLimit) };
+}
+
 /** Parse `VITRINE_API_KEYS` ("id:key:role,id:key:role"). */
 export function parseKeysEnv(value: string): z.input<typeof ApiKeySchema>[] {
   return value

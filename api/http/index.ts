@@ -38,6 +38,6 @@ export { addressBucket, clientAddressOf } from "./client-address.ts";
 export { createRedactor, type PathAlias, type Redactor } from "./redact.ts";
 export { assertInputDepth, assertJsonValueCount, MAX_INPUT_DEPTH, MAX_JSON_VALUES } from "./input-guard.ts";
 export { noopMetrics, silentLogger, type AppLogger, type MetricsRecorder, type MetricsText, type RequestSample } from "./telemetry.ts";
-export { ConfigError, normalizeOrigin, parseConfig, ServerConfigSchema, type ServerConfig } from "./config.ts";
+export { ConfigError, normalizeOrigin, parseConfig, perWorkerConfig, ServerConfigSchema, type ServerConfig } from "./config.ts";
 export { IMAGE_SIZES, imagePath, type ImageEntry, type ImageSize, type ImageStore } from "./images.ts";
 export type { UiFile, UiFiles } from "./ui.ts";

@@ -46,6 +46,12 @@ export interface SynthSpec {
   listK: number;
   /** LanceDB ANN index kind; "none" builds none (the release is served from memory: exact scans and the in-memory IVF). */
   ann: NonNullable<VectorIndexOptions["ann"]> | "none";
+  /**
+   * Catalog-like titles (brand, material, category word and Zipf-drawn words of a vocabulary of
+   * TITLE_VOCABULARY) and a release that serves the BM25 channel beside the vectors at a fixed blend
+   * (default false: short titles, vectors alone). Every other column is the same either way.
+   */
+  lexical?: boolean;
 }
 
 /** Build times of a cached data dir, in seconds. */
@@ -177,6 +183,40 @@ const WORDS = [
   "brown",
 ];
 
+/** Size of the catalog-title vocabulary (spec.lexical): words drawn Zipf(1.0), so a few are in most titles and most are rare. */
+export const TITLE_VOCABULARY = 4000;
+/** The vector weight of a spec.lexical release: a fixed 0.5, not fitted (the bench measures speed; there are no clicks to fit on). */
+export const BENCH_BLEND = { method: "convex", weight: 0.5 } as const;
+
+/** TITLE_VOCABULARY distinct pronounceable words ("kavo", "mirelu"), rank 0 most common; the same for every seed. */
+export const titleVocabulary: () => readonly string[] = (() => {
+  let words: string[] | null = null;
+  return () => {
+    if (words) return words;
+    const r = rng(104_729);
+    const C = "bdfgklmnprtvz",
+      V = "aeiou";
+    const syllable = () => C[Math.floor(r() * C.length)]! + V[Math.floor(r() * V.length)]!;
+    const seen = new Set<string>([...WORDS, ...MATERIALS]);
+    words = [...WORDS]; // the common words first, then made-up ones (2-3 syllables, ending in a vowel: no plural folding)
+    while (words.length < TITLE_VOCABULARY) {
+      const w = syllable() + syllable() + (r() < 0.5 ? syllable() : "");
+      if (!seen.has(w)) {
+        seen.add(w);
+        words.push(w);
+      }
+    }
+    return words;
+  };
+})();
+
+/** Draws of catalog-title text: words of the vocabulary by Zipf rank, and whole titles. */
+function titleWords(r: () => number): () => string {
+  const vocab = titleVocabulary();
+  const rank = zipf(vocab.length, 1.0, r);
+  return () => vocab[rank()]!;
+}
+
 /** Category path of rank i ("Women>Dresses 17"-like: 10 top levels × 30 leaves). */
 export const categoryName = (i: number) => `${TOPS[i % TOPS.length]}>${["Tops", "Dresses", "Pants", "Coats", "Skirts", "Boots"][Math.floor(i / TOPS.length) % 6]} ${Math.floor(i / 60) + 1}`;
 /** Brand name of rank i. */
@@ -195,6 +235,9 @@ export function generateItems(spec: SynthSpec, centres: Float32Array): { cat: Ca
   // Each cluster has a home category: 70% of its items carry it (vectors and categories correlate).
   const home = Uint32Array.from({ length: spec.clusters }, () => catOf());
   const sigma = NOISE / Math.sqrt(dim);
+  // Catalog titles draw from their own stream, so every other column is the same with or without them.
+  const tr = rng(spec.seed * 7919 + 6);
+  const word = titleWords(tr);
   const vectors = new Float32Array(n * dim);
   const clusterOf = new Uint32Array(n);
   const cat: CatalogColumns = { ids: [], titles: [], brands: [], categories: [], prices: [], images: [], textOnly: [], attributes: [], attributeKeys: ["material", "size"] };
@@ -210,7 +253,15 @@ export function generateItems(spec: SynthSpec, centres: Float32Array): { cat: Ca
     cat.ids.push(itemId(i));
     cat.brands.push(brand);
     cat.categories.push(category);
-    cat.titles.push(`${brand} ${material} ${category.split(">")[1]} ${WORDS[i % WORDS.length]}`);
+    const leaf = category.split(">")[1]!.split(" ")[0]!;
+    if (spec.lexical) {
+      // "brand0042 kavo silk mirelu Dresses red": 2-5 vocabulary words around material and category word.
+      const extra = 2 + Math.floor(tr() * 4);
+      const parts = [brand, word(), material];
+      for (let w = 1; w < extra; w++) parts.push(word());
+      parts.splice(2 + Math.floor(tr() * (parts.length - 1)), 0, leaf);
+      cat.titles.push(parts.join(" "));
+    } else cat.titles.push(`${brand} ${material} ${category.split(">")[1]} ${WORDS[i % WORDS.length]}`);
     cat.prices.push(Math.round(Math.exp(3.5 + 0.8 * g()) * 100) / 100);
     cat.images.push(null);
     cat.textOnly.push(true);
@@ -246,6 +297,31 @@ export function generateQueries(spec: SynthSpec): { qid: number; terms: string; 
     out.push({ qid, terms, text });
   }
   return out;
+}
+
+/**
+ * Queries of the qid-miss rows, drawn like catalog titles (vocabulary words by Zipf rank, sometimes a
+ * material, a category word, a brand) from their own seed; callers check they miss the qid lists.
+ */
+export function generateMissQueries(spec: SynthSpec, count: number): string[] {
+  const r = rng(spec.seed * 7919 + 7);
+  const word = titleWords(r);
+  const brandOf = zipf(spec.brands, 1.0, r);
+  const matOf = zipf(MATERIALS.length, 1.0, r);
+  return Array.from({ length: count }, () => {
+    const parts = [word()];
+    if (r() < 0.7) parts.push(word());
+    if (r() < 0.5) parts.push(MATERIALS[matOf()]!);
+    if (r() < 0.5)
+      parts.push(
+        categoryName(Math.floor(r() * spec.categories))
+          .split(">")[1]!
+          .split(" ")[0]!
+          .toLowerCase(),
+      );
+    if (r() < 0.2) parts.push(brandName(brandOf()));
+    return parts.join(" ");
+  });
 }
 
 /** Write `qids_<id>` with QIDS_SCHEMA for given lists (synthetic: listK items of one random cluster, descending scores) plus the qid BTREE. */
@@ -338,6 +414,7 @@ export async function ensureRelease(dir: string, spec: SynthSpec, log: (s: strin
     import_tables: "{}",
     publish_seconds: (performance.now() - started) / 1000,
     state: "complete",
+    ...(spec.lexical ? { retrieval: JSON.stringify({ lexical: true, blend: BENCH_BLEND, fit: { queries: 0, grid: [], reason: "fixed 0.5 by the speed bench" } }) } : {}),
   };
   await appendReleaseRow(db, row);
   await writePointer(db, { release: id, previous: null, updated_at: new Date().toISOString() });

@@ -38,7 +38,9 @@ export async function storeModelSnapshot(dataDir: string, snapshot: string): Pro
 /** A model folder on local disk: `modelDir` itself, or for a store URI its copy in the local working folder (made once). */
 export async function localModelDir(modelDir: string): Promise<string> {
   if (!isStoreUri(modelDir)) return modelDir;
-  const dest = join(localDir(modelDir), "model");
+  // One folder per stored model (its stamp): a working folder set by VITRINE_WORK_DIR is shared by
+  // every URI under the store, and a release published later must not find the earlier model here.
+  const dest = join(localDir(modelDir), "models", basename(modelDir));
   if (existsSync(join(dest, FILES))) return dest;
   const objects = storeObjects(parseStoreUri(modelDir));
   const listing = await objects.get(FILES);

@@ -15,7 +15,7 @@
 //     ImportManifest, ImportSummary, RowCounts     tables checks
 //   defaultImageCacheDir, imageCacheLayout,      the import's image cache (ingest writes it, the API
 //     ImageCacheLayout                             serves its originals)
-//   putStoreImages, readStoreImage,              on an s3:// store, the originals under images/<key>
+//   putStoreImages, readStoreImage,              on a store URI, the originals under images/<key>
 //     STORE_IMAGES_DIR, STORE_IMAGE_MAX_BYTES,     (every replica serves them)
 //     StoreImagesResult
 //   IMPORT_TABLES, TableWriter, CATALOG_SCHEMA,  the import tables `vitrine import` writes, their

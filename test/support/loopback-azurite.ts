@@ -1,9 +1,9 @@
 // A loopback Azure Blob service for tests: Azurite (Microsoft's emulator, pure JS, a devDependency;
 // 3.33: 3.36 and later need Node 21, 3.34–3.35 add a telemetry dependency) in a child process on
-// 127.0.0.1, in memory, with one container created at start. Unlike s3rver it needs no guard: Put Blob's If-None-Match: * (409
-// BlobAlreadyExists) and If-Match (412 ConditionNotMet) are checked and the blob inserted in one
-// synchronous step of its metadata store, and a blob's bytes are written before it is listed, so a
-// read never sees half of one.
+// 127.0.0.1, in memory, with one container created at start. Unlike s3rver it needs no guard: Put
+// Blob's If-None-Match: * (409 BlobAlreadyExists) and If-Match (412 ConditionNotMet) are checked and
+// the blob inserted in one synchronous step of its metadata store, and a blob's bytes are written
+// before it is listed, so a read never sees half of one.
 import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createRequire } from "node:module";

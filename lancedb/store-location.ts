@@ -60,7 +60,7 @@ export function isStoreUri(dataDir: string): boolean {
 const SUPPORTED =
   "Vitrine takes a local folder, s3://BUCKET/PREFIX (AWS S3, MinIO, Cloudflare R2, Ceph RGW: stores with S3's conditional PUT, which the writer lease needs) or az://CONTAINER/PREFIX (Azure Blob Storage)";
 
-/** Why a scheme other than s3:// is refused, and the fix (docs/deployment.md, "Other object stores"). */
+/** Why a scheme other than s3:// and az:// is refused, and the fix (docs/deployment.md, "Other object stores"). */
 function refusal(scheme: string, dataDir: string): string {
   switch (scheme) {
     case "gs":

@@ -83,8 +83,9 @@ describe.each(stores)("lease on an $scheme:// store", ({ scheme, start }) => {
     await objects.put(WRITER_LEASE_FILE, JSON.stringify(holder("dead", { pid: 2 ** 22 + 12345 })), {});
     expect(await withWriterLease(data, "publish", async () => (await readWriterLease(data))?.token)).not.toBe("dead");
 
-    await objects.put(WRITER_LEASE_FILE, JSON.stringify(holder("far", { host: "some-other-host", pid: 1 })), {});
+    // From before the write: the store dates the record when the PUT arrives (Azurite: when it starts), not when it answers.
     const t = Date.now();
+    await objects.put(WRITER_LEASE_FILE, JSON.stringify(holder("far", { host: "some-other-host", pid: 1 })), {});
     const took = await withWriterLease(data, "publish", async () => (await readWriterLease(data))?.token, { ttlMs: 1_000, waitMs: 10_000 });
     expect(took).not.toBe("far");
     expect(Date.now() - t).toBeGreaterThanOrEqual(900); // it waited out the ttl first

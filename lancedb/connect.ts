@@ -2,11 +2,11 @@ import "./quiet-log.ts";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { StoreError } from "./errors.ts";
-import { isStoreUri, lanceStorageOptions, parseStoreUri, s3Settings } from "./store-location.ts";
+import { isStoreUri, lanceStorageOptions, parseStoreUri } from "./store-location.ts";
 import * as lancedb from "@lancedb/lancedb";
 import { LRUCache } from "lru-cache";
 
-/** Path (or URI, for an s3:// data directory) of the LanceDB database inside a Vitrine data directory. */
+/** Path (or URI, for an s3:// or az:// data directory) of the LanceDB database inside a Vitrine data directory. */
 export function storePath(dataDir: string): string {
   return isStoreUri(dataDir) ? `${parseStoreUri(dataDir).uri}/store` : join(dataDir, "store");
 }
@@ -14,13 +14,13 @@ export function storePath(dataDir: string): string {
 /**
  * Open the LanceDB database of a data directory. A local data directory must exist (LanceDB would
  * create it, so a mistyped --data used to list "no releases" and leave an empty folder behind);
- * the store inside it is created on first write. An s3:// one is reached with the endpoint and
- * credentials of the environment (store-location.ts).
+ * the store inside it is created on first write. An s3:// or az:// one is reached with the
+ * endpoint and credentials of the environment (store-location.ts).
  */
 export async function openStore(dataDir: string, env: Record<string, string | undefined> = process.env): Promise<lancedb.Connection> {
   if (isStoreUri(dataDir)) {
     connectsMade++;
-    return lancedb.connect(storePath(dataDir), { storageOptions: lanceStorageOptions(s3Settings(env)) });
+    return lancedb.connect(storePath(dataDir), { storageOptions: lanceStorageOptions(parseStoreUri(dataDir), env) });
   }
   if (!existsSync(dataDir)) {
     throw new StoreError("STORE_MISSING", `${dataDir}: no such data directory; check --data, or run \`vitrine import --out ${dataDir}\` first`);
@@ -43,7 +43,7 @@ const shared = new LRUCache<string, Promise<lancedb.Connection>>({ max: SHARED_M
 
 /** One store's key: the same path with other credentials or endpoint is another connection. */
 function sharedKey(dataDir: string, env: Record<string, string | undefined>): string {
-  return isStoreUri(dataDir) ? `${storePath(dataDir)}\n${JSON.stringify(lanceStorageOptions(s3Settings(env)))}` : storePath(dataDir);
+  return isStoreUri(dataDir) ? `${storePath(dataDir)}\n${JSON.stringify(lanceStorageOptions(parseStoreUri(dataDir), env))}` : storePath(dataDir);
 }
 
 /**

@@ -1,9 +1,9 @@
 // The small JSON records a data directory keeps beside its store (import.json, embed.json): files
-// in a local folder (written whole: temp file + rename), objects under an s3:// prefix (a PUT is
+// in a local folder (written whole: temp file + rename), objects under a store URI's prefix (a PUT is
 // whole by itself).
 import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { S3Objects } from "./s3-objects.ts";
+import { storeObjects } from "./store-objects.ts";
 import { isStoreUri, parseStoreUri } from "./store-location.ts";
 
 /** Where record `name` of a data directory is, for messages. */
@@ -13,7 +13,7 @@ export function dataFilePath(dataDir: string, name: string): string {
 
 /** The text of record `name`, or null when there is none. */
 export async function readDataFile(dataDir: string, name: string): Promise<string | null> {
-  if (isStoreUri(dataDir)) return (await new S3Objects(parseStoreUri(dataDir)).get(name))?.text ?? null;
+  if (isStoreUri(dataDir)) return (await storeObjects(parseStoreUri(dataDir)).get(name))?.text ?? null;
   try {
     return await readFile(join(dataDir, name), "utf8");
   } catch (e) {
@@ -25,7 +25,7 @@ export async function readDataFile(dataDir: string, name: string): Promise<strin
 /** Replace record `name` whole, so a crash never leaves half of one. */
 export async function writeDataFile(dataDir: string, name: string, text: string): Promise<void> {
   if (isStoreUri(dataDir)) {
-    await new S3Objects(parseStoreUri(dataDir)).put(name, text);
+    await storeObjects(parseStoreUri(dataDir)).put(name, text);
     return;
   }
   const path = join(dataDir, name);
@@ -36,13 +36,13 @@ export async function writeDataFile(dataDir: string, name: string, text: string)
 
 /** Delete record `name` (nothing happens when there is none). */
 export async function deleteDataFile(dataDir: string, name: string): Promise<void> {
-  if (isStoreUri(dataDir)) await new S3Objects(parseStoreUri(dataDir)).delete(name);
+  if (isStoreUri(dataDir)) await storeObjects(parseStoreUri(dataDir)).delete(name);
   else await rm(join(dataDir, name), { force: true });
 }
 
 /** The names directly under folder `dir` of a data directory (records and sub-folders), sorted; [] when there is none. At most `max`. */
 export async function listDataFiles(dataDir: string, dir: string, max = 10_000): Promise<string[]> {
-  if (isStoreUri(dataDir)) return new S3Objects(parseStoreUri(dataDir)).list(dir, max);
+  if (isStoreUri(dataDir)) return storeObjects(parseStoreUri(dataDir)).list(dir, max);
   try {
     return (await readdir(join(dataDir, dir))).sort().slice(0, max);
   } catch (e) {

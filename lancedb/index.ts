@@ -6,15 +6,16 @@
 //   StoreError, StoreErrorCode                   the store's errors
 //   openStore, storePath, allTableNames          a data directory's LanceDB connection; the shared
 //     withSharedStore, storeConnectCount           one long-lived readers (pointer polls) reuse
-//   isStoreUri, parseStoreUri, localDir,         s3:// data directories: the URI, the local working
-//     recordStoreUri, dataDirOf, readDataFile,     folder (and the store it works for), the small
-//     writeDataFile, deleteDataFile,               records beside the store (job records too)
+//   isStoreUri, parseStoreUri, localDir,         s3:// and az:// data directories: the URI, the local
+//     recordStoreUri, dataDirOf, readDataFile,     working folder (and the store it works for), the
+//     writeDataFile, deleteDataFile,               small records beside the store (job records too)
 //     listDataFiles, dataFilePath
+//   createStoreContainer                         an az:// store's container, made (setup, tests)
 //   IMPORT_MANIFEST, readImportManifest,         DIR/import.json, which every reader of the import
 //     ImportManifest, ImportSummary, RowCounts     tables checks
 //   defaultImageCacheDir, imageCacheLayout,      the import's image cache (ingest writes it, the API
 //     ImageCacheLayout                             serves its originals)
-//   putStoreImages, readStoreImage,              on an s3:// store, the originals under images/<key>
+//   putStoreImages, readStoreImage,              on a store URI, the originals under images/<key>
 //     STORE_IMAGES_DIR, STORE_IMAGE_MAX_BYTES,     (every replica serves them)
 //     StoreImagesResult
 //   IMPORT_TABLES, TableWriter, CATALOG_SCHEMA,  the import tables `vitrine import` writes, their
@@ -62,6 +63,7 @@ export { StoreError, type StoreErrorCode } from "./errors.ts";
 export { openStore, storePath, allTableNames, withSharedStore, storeConnectCount } from "./connect.ts";
 export { isStoreUri, parseStoreUri, localDir, recordStoreUri, dataDirOf } from "./store-location.ts";
 export { readDataFile, writeDataFile, deleteDataFile, listDataFiles, dataFilePath } from "./data-files.ts";
+export { createStoreContainer } from "./azure-objects.ts";
 export { IMPORT_MANIFEST, readImportManifest, type ImportManifest, type ImportSummary, type RowCounts } from "./import-manifest.ts";
 export { defaultImageCacheDir, imageCacheLayout, type ImageCacheLayout } from "./image-cache.ts";
 export { putStoreImages, readStoreImage, STORE_IMAGES_DIR, STORE_IMAGE_MAX_BYTES, type StoreImagesResult } from "./store-images.ts";

@@ -1,4 +1,4 @@
-// A trained release's model files (query.onnx, tokenizer.json, model.json, ...) on an s3:// store.
+// A trained release's model files (query.onnx, tokenizer.json, model.json, ...) on an s3:// or az:// store.
 // Publish snapshots the exported model on local disk (encoders/model-snapshot.ts), then copies the
 // snapshot's files to <uri>/models/<stamp>/ and writes files.json there last, so a listing that is
 // there means every file is; the release records that URI. A server opening the release copies the
@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join, relative } from "node:path";
 import { StoreError } from "./errors.ts";
-import { S3Objects } from "./s3-objects.ts";
+import { storeObjects } from "./store-objects.ts";
 import { isStoreUri, localDir, parseStoreUri } from "./store-location.ts";
 
 /** The listing written last under a stored model folder. */
@@ -23,11 +23,11 @@ async function filesUnder(root: string, dir = root): Promise<string[]> {
   return out.sort();
 }
 
-/** Copy a local model snapshot to the store of `dataDir` (an s3:// URI) once; returns the folder's URI. A local data directory keeps the snapshot where it is. */
+/** Copy a local model snapshot to the store of `dataDir` (an s3:// or az:// URI) once; returns the folder's URI. A local data directory keeps the snapshot where it is. */
 export async function storeModelSnapshot(dataDir: string, snapshot: string): Promise<string> {
   if (!isStoreUri(dataDir)) return snapshot;
   const uri = `${parseStoreUri(dataDir).uri}/models/${basename(snapshot)}`;
-  const objects = new S3Objects(parseStoreUri(uri));
+  const objects = storeObjects(parseStoreUri(uri));
   if (await objects.get(FILES)) return uri; // published before: the stamp names one export
   const files = await filesUnder(snapshot);
   for (const f of files) await objects.put(f, await readFile(join(snapshot, f)));
@@ -35,12 +35,14 @@ export async function storeModelSnapshot(dataDir: string, snapshot: string): Pro
   return uri;
 }
 
-/** A model folder on local disk: `modelDir` itself, or for an s3:// one its copy in the local working folder (made once). */
+/** A model folder on local disk: `modelDir` itself, or for a store URI its copy in the local working folder (made once). */
 export async function localModelDir(modelDir: string): Promise<string> {
   if (!isStoreUri(modelDir)) return modelDir;
-  const dest = join(localDir(modelDir), "model");
+  // One folder per stored model (its stamp): a working folder set by VITRINE_WORK_DIR is shared by
+  // every URI under the store, and a release published later must not find the earlier model here.
+  const dest = join(localDir(modelDir), "models", basename(modelDir));
   if (existsSync(join(dest, FILES))) return dest;
-  const objects = new S3Objects(parseStoreUri(modelDir));
+  const objects = storeObjects(parseStoreUri(modelDir));
   const listing = await objects.get(FILES);
   if (!listing) throw new StoreError("RELEASE_INCOMPLETE", `${modelDir} holds no complete model (no ${FILES}); publish the model again`);
   const { files } = JSON.parse(listing.text) as { files: string[] };

@@ -1,26 +1,15 @@
-// The few object operations Vitrine makes beside LanceDB on an s3:// store: read and write small
-// records (import.json, embed.json, leases) with S3's conditional PUT (If-None-Match: * creates
-// only, If-Match: "etag" replaces only that version). aws4fetch signs the requests (SigV4) for
-// fetch: a 2-file dependency instead of the AWS SDK's dozens of packages for three calls.
+// The object operations (store-objects.ts) on an s3:// store: read and write small records
+// (import.json, embed.json, leases) with S3's conditional PUT (If-None-Match: * creates only,
+// If-Match: "etag" replaces only that version). aws4fetch signs the requests (SigV4) for fetch: a
+// 2-file dependency instead of the AWS SDK's dozens of packages for three calls.
 import { AwsClient } from "aws4fetch";
 import { StoreError } from "./errors.ts";
+import { readBounded, xmlText } from "./object-responses.ts";
+import type { PutCondition, StoredObject, StoreObjects } from "./store-objects.ts";
 import { objectKey, s3Settings, type StoreUri } from "./store-location.ts";
 
-/** An object read back. */
-export interface StoredObject {
-  /** Body as text. */
-  text: string;
-  /** ETag (quotes included), what If-Match takes. */
-  etag: string;
-  /** Seconds since the object was last written, by the store's own clock (Date − Last-Modified), so no host's clock matters. */
-  ageSeconds: number;
-}
-
-/** A PUT's precondition. */
-export type PutCondition = { ifNoneMatch: "*" } | { ifMatch: string } | Record<string, never>;
-
-/** Objects under one store URI's prefix. */
-export class S3Objects {
+/** Objects under an s3:// URI's prefix. */
+export class S3Objects implements StoreObjects {
   private readonly client: AwsClient;
   private readonly base: string;
 
@@ -77,20 +66,7 @@ export class S3Objects {
     const res = await this.call("GET", name);
     if (res.status === 404) return (await res.body?.cancel(), null);
     if (!res.ok) throw this.failed("GET", name, res, await res.text());
-    if (Number(res.headers.get("content-length") ?? 0) > maxBytes) return (await res.body?.cancel(), "too large");
-    if (!res.body) return new Uint8Array(0);
-    // A length header can be absent or wrong: count what arrives, and stop at the bound.
-    const parts: Uint8Array[] = [];
-    let size = 0;
-    const reader = res.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > maxBytes) return (await reader.cancel(), "too large");
-      parts.push(value);
-    }
-    return new Uint8Array(Buffer.concat(parts));
+    return readBounded(res, maxBytes);
   }
 
   /** Write `name`; returns the new ETag, or null when the condition did not hold (another writer got there first). */
@@ -139,9 +115,4 @@ export class S3Objects {
     const text = await res.text();
     if (!res.ok && res.status !== 404) throw this.failed("DELETE", name, res, text);
   }
-}
-
-/** The text of an XML element's content (S3 listings escape &, <, >, quotes). */
-function xmlText(s: string): string {
-  return s.replace(/&(lt|gt|quot|apos|amp);/g, (_, e: string) => ({ lt: "<", gt: ">", quot: '"', apos: "'", amp: "&" })[e]!);
 }

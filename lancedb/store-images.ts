@@ -1,4 +1,4 @@
-// Product images on an s3:// store: the originals an import kept (content-addressed: the key is the
+// Product images on an object store (s3://, az://): the originals an import kept (content-addressed: the key is the
 // sha256 of the bytes, the catalog row's image_key) are put in the store as images/<key>, so every
 // API replica can serve GET /v1/images/:id, not only the importing machine. Put once (If-None-Match:
 // a key already there holds the same bytes), read back bounded and checked against the key.
@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Semaphore } from "../core/index.ts";
-import { S3Objects } from "./s3-objects.ts";
+import { storeObjects } from "./store-objects.ts";
 import { isStoreUri, parseStoreUri } from "./store-location.ts";
 
 /** The folder under a store URI's prefix that holds the originals. */
@@ -31,7 +31,7 @@ export interface StoreImagesResult {
 export async function putStoreImages(dataDir: string, originalsDir: string, keys: Iterable<string>, concurrency = 8): Promise<StoreImagesResult> {
   const out: StoreImagesResult = { stored: 0, present: 0, failed: [] };
   if (!isStoreUri(dataDir)) return out;
-  const objects = new S3Objects(parseStoreUri(dataDir));
+  const objects = storeObjects(parseStoreUri(dataDir));
   const slots = new Semaphore(concurrency);
   await Promise.all(
     [...new Set(keys)].map((key) =>
@@ -54,7 +54,7 @@ export async function putStoreImages(dataDir: string, originalsDir: string, keys
 /** The original `key` from the store: its bytes when present, at most `maxBytes` and hashing to the key; else null (absent, too large, or other bytes). */
 export async function readStoreImage(dataDir: string, key: string, maxBytes = STORE_IMAGE_MAX_BYTES): Promise<Uint8Array | null> {
   if (!KEY.test(key)) return null;
-  const got = await new S3Objects(parseStoreUri(dataDir)).getBytesUpTo(`${STORE_IMAGES_DIR}/${key}`, maxBytes);
+  const got = await storeObjects(parseStoreUri(dataDir)).getBytesUpTo(`${STORE_IMAGES_DIR}/${key}`, maxBytes);
   if (got === null || got === "too large") return null;
   return createHash("sha256").update(got).digest("hex") === key ? got : null;
 }

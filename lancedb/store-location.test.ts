@@ -1,8 +1,9 @@
-// Data URIs: s3:// parses; gs://, az:// and the rest are refused, each naming what is supported and
-// the fix for that store.
+// Data URIs: s3:// and az:// parse; gs://, abfss:// and the rest are refused, each naming what is
+// supported and the fix for that store. Azure's settings come from the environment: an account name
+// and key, or a connection string.
 import { describe, expect, it } from "vitest";
 import { StoreError } from "./errors.ts";
-import { isStoreUri, parseStoreUri } from "./store-location.ts";
+import { azureSettings, isStoreUri, lanceStorageOptions, parseStoreUri } from "./store-location.ts";
 
 const refusal = (uri: string): StoreError => {
   try {
@@ -15,8 +16,8 @@ const refusal = (uri: string): StoreError => {
 
 describe("store URIs", () => {
   it("s3://bucket/prefix parses, trailing slashes and empty segments dropped", () => {
-    expect(parseStoreUri("s3://shop-search/prod//eu/")).toEqual({ uri: "s3://shop-search/prod/eu", bucket: "shop-search", prefix: "prod/eu" });
-    expect(parseStoreUri("S3://shop-search")).toEqual({ uri: "s3://shop-search", bucket: "shop-search", prefix: "" });
+    expect(parseStoreUri("s3://shop-search/prod//eu/")).toEqual({ uri: "s3://shop-search/prod/eu", scheme: "s3", bucket: "shop-search", prefix: "prod/eu" });
+    expect(parseStoreUri("S3://shop-search")).toEqual({ uri: "s3://shop-search", scheme: "s3", bucket: "shop-search", prefix: "" });
     expect(refusal("s3://Bad_Bucket/x").message).toContain("is not a bucket name");
   });
 
@@ -31,21 +32,63 @@ describe("store URIs", () => {
     }
   });
 
-  it("az:// (and azure://, abfss://) names Azure, what is supported, and the fixes (Azure Files, or MinIO beside it)", () => {
-    for (const uri of ["az://container/prod", "azure://container/prod", "abfss://c@acct.dfs.core.windows.net/p"]) {
+  it("az://container/prefix parses; a name Azure would refuse (dots, two hyphens in a row) is refused naming the rule", () => {
+    expect(parseStoreUri("az://shop-search/prod//eu/")).toEqual({ uri: "az://shop-search/prod/eu", scheme: "az", bucket: "shop-search", prefix: "prod/eu" });
+    expect(parseStoreUri("AZ://shop")).toEqual({ uri: "az://shop", scheme: "az", bucket: "shop", prefix: "" });
+    for (const uri of ["az://shop.search/p", "az://shop--search/p", "az://Shop/p", "az://"]) {
       const e = refusal(uri);
       expect(e.code).toBe("BAD_OPTION");
-      expect(e.message).toContain("Azure Blob Storage is not supported");
-      expect(e.message).toContain("Azure Files");
-      expect(e.message).toContain("s3://BUCKET/PREFIX");
+      expect(e.message).toContain("is not a container name");
+      expect(e.message).toContain("az://CONTAINER/PREFIX");
     }
+  });
+
+  it("azure://, abfs:// and abfss:// are told to write az://CONTAINER/PREFIX with the account in the environment", () => {
+    for (const uri of ["azure://container/prod", "abfss://c@acct.dfs.core.windows.net/p", "abfs://c@acct.dfs.core.windows.net/p"]) {
+      const e = refusal(uri);
+      expect(e.code).toBe("BAD_OPTION");
+      expect(e.message).toContain("az://CONTAINER/PREFIX");
+      expect(e.message).toContain("AZURE_STORAGE_ACCOUNT_NAME");
+    }
+  });
+
+  it("Azure settings: name and key, or a connection string; the endpoint defaults to the account's; missing ones are named", () => {
+    const key = Buffer.from("not a real key").toString("base64");
+    expect(azureSettings({ AZURE_STORAGE_ACCOUNT_NAME: "shop", AZURE_STORAGE_ACCOUNT_KEY: key })).toEqual({ accountName: "shop", accountKey: key, endpoint: "https://shop.blob.core.windows.net" });
+    const conn = `DefaultEndpointsProtocol=http;AccountName=dev;AccountKey=${key};BlobEndpoint=http://127.0.0.1:10000/dev/;`;
+    expect(azureSettings({ AZURE_STORAGE_CONNECTION_STRING: conn })).toEqual({ accountName: "dev", accountKey: key, endpoint: "http://127.0.0.1:10000/dev" });
+    const sovereign = `AccountName=shop;AccountKey=${key};EndpointSuffix=core.chinacloudapi.cn`;
+    expect(azureSettings({ AZURE_STORAGE_CONNECTION_STRING: sovereign }).endpoint).toBe("https://shop.blob.core.chinacloudapi.cn");
+    // LanceDB gets the same account, key and endpoint; plain HTTP only for an http:// endpoint.
+    const az = parseStoreUri("az://shop/prod");
+    expect(lanceStorageOptions(az, { AZURE_STORAGE_CONNECTION_STRING: conn })).toEqual({
+      azure_storage_account_name: "dev",
+      azure_storage_account_key: key,
+      azure_storage_endpoint: "http://127.0.0.1:10000/dev",
+      allow_http: "true",
+    });
+    expect(lanceStorageOptions(az, { AZURE_STORAGE_ACCOUNT_NAME: "shop", AZURE_STORAGE_ACCOUNT_KEY: key })).not.toHaveProperty("allow_http");
+    const missing = (() => {
+      try {
+        return azureSettings({ AZURE_STORAGE_ACCOUNT_NAME: "shop", AWS_ACCESS_KEY_ID: "x" });
+      } catch (e) {
+        return e as StoreError;
+      }
+    })() as StoreError;
+    expect(missing.code).toBe("BAD_OPTION");
+    expect(missing.message).toContain("AZURE_STORAGE_ACCOUNT_KEY");
+    expect(missing.message).toContain("AZURE_STORAGE_CONNECTION_STRING");
+    expect(() => azureSettings({ AZURE_STORAGE_ACCOUNT_NAME: "shop", AZURE_STORAGE_ACCOUNT_KEY: key, AZURE_STORAGE_ENDPOINT: "127.0.0.1:10000" })).toThrow(
+      /AZURE_STORAGE_ENDPOINT=127.0.0.1:10000: expected http/,
+    );
   });
 
   it("file:// is told to write a path; an unknown scheme is told what is supported", () => {
     expect(refusal("file:///srv/vitrine").message).toContain("--data /srv/vitrine");
     const e = refusal("hdfs://nn/vitrine");
     expect(e.message).toContain("hdfs:// is not a store Vitrine knows");
-    expect(e.message).toContain("a local folder or s3://BUCKET/PREFIX");
+    expect(e.message).toContain("a local folder, s3://BUCKET/PREFIX");
+    expect(e.message).toContain("az://CONTAINER/PREFIX");
     expect(isStoreUri("data/demo")).toBe(false);
   });
 });

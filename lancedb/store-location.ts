@@ -1,11 +1,11 @@
-// Where a data directory lives: a local folder, or an object store URI (`s3://bucket/prefix`).
-// On a URI the store (every LanceDB table: imports, embeddings, releases, the active pointer), the
-// small JSON records beside it (import.json, embed.json) and the leases live under the prefix;
-// what a process needs on a disk of its own (the image cache, rejects.jsonl, training runs, the
-// exported model, job records) goes to a local working folder, VITRINE_WORK_DIR.
-// S3-compatible stores only: the leases need conditional PUT (If-None-Match / If-Match), which S3,
-// MinIO and R2 honour; gs:// and az:// speak other protocols for that and are refused, each naming
-// what is supported and the fix for that store.
+// Where a data directory lives: a local folder, or an object store URI (`s3://bucket/prefix`,
+// `az://container/prefix`). On a URI the store (every LanceDB table: imports, embeddings, releases,
+// the active pointer), the small JSON records beside it (import.json, embed.json) and the leases live
+// under the prefix; what a process needs on a disk of its own (the image cache, rejects.jsonl,
+// training runs, the exported model, job records) goes to a local working folder, VITRINE_WORK_DIR.
+// Stores whose writes Vitrine's leases can make conditional: S3 and S3-compatible ones (S3, MinIO,
+// R2 honour If-None-Match / If-Match on PUT) and Azure Blob (Put Blob honours both too). gs:// speaks
+// its own generation preconditions and is refused, naming what is supported and the fix.
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
@@ -13,11 +13,13 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { StoreError } from "./errors.ts";
 
-/** An object store location parsed from `s3://bucket/prefix`. */
+/** An object store location parsed from `s3://bucket/prefix` or `az://container/prefix`. */
 export interface StoreUri {
   /** The URI as given, without a trailing slash. */
   uri: string;
-  /** Bucket name. */
+  /** Which store speaks it: S3 (and S3-compatible ones) or Azure Blob. */
+  scheme: "s3" | "az";
+  /** Bucket name (an Azure container's name on az://). */
   bucket: string;
   /** Key prefix inside the bucket, without leading or trailing slash ("" for the bucket's root). */
   prefix: string;
@@ -39,25 +41,36 @@ export interface S3Settings {
 
 const URI = /^([a-z][a-z0-9+.-]*):\/\//i;
 
+/** Connection settings of an Azure Blob Storage account, from the environment. */
+export interface AzureSettings {
+  /** Storage account name (AZURE_STORAGE_ACCOUNT_NAME, or AccountName in the connection string). */
+  accountName: string;
+  /** Base64 account key for SharedKey signing (AZURE_STORAGE_ACCOUNT_KEY, or AccountKey). */
+  accountKey: string;
+  /** Blob service URL without a trailing slash: https://ACCOUNT.blob.core.windows.net, or an emulator's http://127.0.0.1:10000/ACCOUNT (AZURE_STORAGE_ENDPOINT, or BlobEndpoint). */
+  endpoint: string;
+}
+
 /** True when `dataDir` is an object store URI rather than a local folder. */
 export function isStoreUri(dataDir: string): boolean {
   return URI.test(dataDir);
 }
 
 /** What is supported, for every refusal of a scheme. */
-const SUPPORTED = "Vitrine takes a local folder or s3://BUCKET/PREFIX (AWS S3, MinIO, Cloudflare R2, Ceph RGW: stores with S3's conditional PUT, which the writer lease needs)";
+const SUPPORTED =
+  "Vitrine takes a local folder, s3://BUCKET/PREFIX (AWS S3, MinIO, Cloudflare R2, Ceph RGW: stores with S3's conditional PUT, which the writer lease needs) or az://CONTAINER/PREFIX (Azure Blob Storage)";
 
-/** Why a scheme other than s3:// is refused, and the fix (docs/deployment.md, "Other object stores"). */
+/** Why a scheme other than s3:// and az:// is refused, and the fix (docs/deployment.md, "Other object stores"). */
 function refusal(scheme: string, dataDir: string): string {
   switch (scheme) {
     case "gs":
     case "gcs":
       return `--data ${dataDir}: Google Cloud Storage is not supported directly: ${SUPPORTED}, and gs:// expresses conditional writes with its own generation preconditions, which Vitrine's leases do not speak. Use a local folder on a volume every replica mounts (Filestore), or try GCS's S3-compatible XML API (s3://BUCKET/PREFIX with AWS_ENDPOINT_URL=https://storage.googleapis.com and HMAC keys) after checking that it refuses a second If-None-Match: * PUT of one key (untested here; see docs/deployment.md)`;
-    case "az":
     case "azure":
     case "abfs":
     case "abfss":
-      return `--data ${dataDir}: Azure Blob Storage is not supported: ${SUPPORTED}, and Azure has no S3 API. Use a local folder on a volume every replica mounts (Azure Files as a ReadWriteMany volume), or an S3-compatible store beside it (MinIO) as s3://BUCKET/PREFIX with AWS_ENDPOINT_URL (see docs/deployment.md)`;
+      // The account sits in abfss://'s host, where Vitrine takes it from the environment: one place for it.
+      return `--data ${dataDir}: write an Azure Blob store as az://CONTAINER/PREFIX, with the account in AZURE_STORAGE_ACCOUNT_NAME (${SUPPORTED}; see docs/deployment.md)`;
     case "file":
       return `--data ${dataDir}: write the folder as a path, without file:// (--data ${dataDir.replace(/^file:\/\//i, "") || "/srv/vitrine"})`;
     default:
@@ -65,17 +78,20 @@ function refusal(scheme: string, dataDir: string): string {
   }
 }
 
-/** Parse `s3://bucket/prefix`; other schemes and malformed URIs fail with the fix. */
+/** Parse `s3://bucket/prefix` or `az://container/prefix`; other schemes and malformed URIs fail with the fix. */
 export function parseStoreUri(dataDir: string): StoreUri {
   const scheme = URI.exec(dataDir)?.[1]?.toLowerCase();
-  if (scheme !== "s3") throw new StoreError("BAD_OPTION", refusal(scheme ?? "", dataDir));
-  const rest = dataDir.slice("s3://".length).replace(/\/+$/, "");
+  if (scheme !== "s3" && scheme !== "az") throw new StoreError("BAD_OPTION", refusal(scheme ?? "", dataDir));
+  const rest = dataDir.slice(`${scheme}://`.length).replace(/\/+$/, "");
   const [bucket, ...parts] = rest.split("/");
-  if (!bucket || !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
-    throw new StoreError("BAD_OPTION", `--data ${dataDir}: "${bucket ?? ""}" is not a bucket name (3–63 lower-case letters, digits, dots, hyphens); write s3://BUCKET/PREFIX`);
+  // Azure's container names differ from S3's bucket names: no dots, and no two hyphens in a row.
+  const named = scheme === "s3" ? /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket ?? "") : /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(bucket ?? "") && !bucket?.includes("--");
+  if (!bucket || !named) {
+    const [what, rule] = scheme === "s3" ? ["a bucket name", "lower-case letters, digits, dots, hyphens"] : ["a container name", "lower-case letters, digits, single hyphens"];
+    throw new StoreError("BAD_OPTION", `--data ${dataDir}: "${bucket ?? ""}" is not ${what} (3–63 ${rule}); write ${scheme}://${scheme === "s3" ? "BUCKET" : "CONTAINER"}/PREFIX`);
   }
   const prefix = parts.filter(Boolean).join("/");
-  return { uri: `s3://${bucket}${prefix ? `/${prefix}` : ""}`, bucket, prefix };
+  return { uri: `${scheme}://${bucket}${prefix ? `/${prefix}` : ""}`, scheme, bucket, prefix };
 }
 
 /** The object key of `name` under a store URI's prefix. */
@@ -97,7 +113,7 @@ export function s3Settings(env: Record<string, string | undefined> = process.env
 }
 
 /** LanceDB `storageOptions` for an S3 store (DESIGN §10): path-style requests on a custom endpoint, plain HTTP only when it says http://. */
-export function lanceStorageOptions(s: S3Settings): Record<string, string> {
+function s3StorageOptions(s: S3Settings): Record<string, string> {
   return {
     aws_access_key_id: s.accessKeyId,
     aws_secret_access_key: s.secretAccessKey,
@@ -105,6 +121,45 @@ export function lanceStorageOptions(s: S3Settings): Record<string, string> {
     ...(s.sessionToken ? { aws_session_token: s.sessionToken } : {}),
     ...(s.endpoint ? { aws_endpoint: s.endpoint, aws_virtual_hosted_style_request: "false", ...(s.endpoint.startsWith("http://") ? { aws_allow_http: "true" } : {}) } : {}),
   };
+}
+
+/** The Azure settings from the environment: an account name and key, or a connection string; missing ones fail naming the variables. */
+export function azureSettings(env: Record<string, string | undefined> = process.env): AzureSettings {
+  // A connection string (what the portal and Azurite hand out): Key=Value pairs separated by ";".
+  const conn = Object.fromEntries(
+    (env.AZURE_STORAGE_CONNECTION_STRING ?? "")
+      .split(";")
+      .map((p) => [p.slice(0, p.indexOf("=")).trim().toLowerCase(), p.slice(p.indexOf("=") + 1).trim()])
+      .filter(([k]) => k),
+  ) as Record<string, string | undefined>;
+  const accountName = env.AZURE_STORAGE_ACCOUNT_NAME?.trim() || conn.accountname;
+  const accountKey = env.AZURE_STORAGE_ACCOUNT_KEY?.trim() || conn.accountkey;
+  if (!accountName || !accountKey) {
+    throw new StoreError(
+      "BAD_OPTION",
+      "an az:// data URI needs AZURE_STORAGE_ACCOUNT_NAME and AZURE_STORAGE_ACCOUNT_KEY, or AZURE_STORAGE_CONNECTION_STRING with AccountName and AccountKey (and AZURE_STORAGE_ENDPOINT for an emulator such as Azurite)",
+    );
+  }
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(accountKey)) throw new StoreError("BAD_OPTION", "AZURE_STORAGE_ACCOUNT_KEY: expected the account's base64 key (Access keys in the portal)");
+  const suffix = conn.endpointsuffix || "core.windows.net";
+  const endpoint = (env.AZURE_STORAGE_ENDPOINT?.trim() || conn.blobendpoint || `${conn.defaultendpointsprotocol || "https"}://${accountName}.blob.${suffix}`).replace(/\/+$/, "");
+  if (!/^https?:\/\/[^/]+/.test(endpoint)) throw new StoreError("BAD_OPTION", `AZURE_STORAGE_ENDPOINT=${endpoint}: expected http(s)://host[:port][/ACCOUNT]`);
+  return { accountName, accountKey, endpoint };
+}
+
+/** LanceDB `storageOptions` for an Azure Blob store: the account, its key, the endpoint (an emulator's path-style one too), plain HTTP only when it says http://. */
+function azureStorageOptions(s: AzureSettings): Record<string, string> {
+  return {
+    azure_storage_account_name: s.accountName,
+    azure_storage_account_key: s.accountKey,
+    azure_storage_endpoint: s.endpoint,
+    ...(s.endpoint.startsWith("http://") ? { allow_http: "true" } : {}),
+  };
+}
+
+/** LanceDB `storageOptions` for a store URI's store (DESIGN §10), from the environment. */
+export function lanceStorageOptions(loc: StoreUri, env: Record<string, string | undefined> = process.env): Record<string, string> {
+  return loc.scheme === "az" ? azureStorageOptions(azureSettings(env)) : s3StorageOptions(s3Settings(env));
 }
 
 /**

@@ -11,7 +11,7 @@
 // Taking over renames the stale file aside and checks it was the one judged stale; if another
 // taker's fresh lease was moved instead it is linked back (a third writer racing in that window
 // keeps the lease it got; the mover gives up its turn).
-// On an s3:// data directory the lease is an object moved by conditional PUT instead (s3-lease.ts):
+// On an s3:// or az:// data directory the lease is an object moved by conditional PUT instead (store-lease.ts):
 // the same holder record, heartbeat and staleness rules, with compare-and-swap in place of link().
 // Hand-written rather than proper-lockfile: that library's lock carries no holder record (the error
 // must name the holder) and decides staleness by mtime alone (a killed holder on the same host would
@@ -23,7 +23,7 @@ import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { dataFilePath } from "./data-files.ts";
 import { StoreError } from "./errors.ts";
-import { readS3Lease, tryS3Lease } from "./s3-lease.ts";
+import { readStoreLease, tryStoreLease } from "./store-lease.ts";
 import { isStoreUri, parseStoreUri } from "./store-location.ts";
 
 /** Name of the lease file inside a data directory. */
@@ -98,7 +98,7 @@ export function writerLeasePath(dataDir: string): string {
 
 /** The current holder of the data directory's writer lease, or null when free. */
 export async function readWriterLease(dataDir: string): Promise<(LeaseHolder & { heartbeat: Date }) | null> {
-  return isStoreUri(dataDir) ? readS3Lease(parseStoreUri(dataDir), WRITER_LEASE_FILE) : readLeaseFile(writerLeasePath(dataDir));
+  return isStoreUri(dataDir) ? readStoreLease(parseStoreUri(dataDir), WRITER_LEASE_FILE) : readLeaseFile(writerLeasePath(dataDir));
 }
 
 async function readLeaseFile(path: string): Promise<(LeaseHolder & { heartbeat: Date }) | null> {
@@ -211,7 +211,9 @@ async function acquire(dataDir: string, name: string, purpose: string, opts: Wri
   const me: LeaseHolder = { token: randomUUID(), pid: process.pid, host: hostname(), purpose, command: redactedCommand(), since: "" };
   for (;;) {
     me.since = new Date().toISOString();
-    const got = onStore ? await tryS3Lease(parseStoreUri(dataDir), name, me, (h, ageMs) => staleReason({ ...h, heartbeat: new Date(Date.now() - ageMs) }, ttlMs)) : await tryFileLease(path, me, ttlMs);
+    const got = onStore
+      ? await tryStoreLease(parseStoreUri(dataDir), name, me, (h, ageMs) => staleReason({ ...h, heartbeat: new Date(Date.now() - ageMs) }, ttlMs))
+      : await tryFileLease(path, me, ttlMs);
     if (!got) continue;
     if ("lease" in got) return { holder: me, lease: got.lease };
     if (Date.now() >= deadline) throw onBusy(path, got.busy, ttlMs);

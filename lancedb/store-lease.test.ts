@@ -1,33 +1,25 @@
-// The lease on an s3:// store (s3-lease.ts through writer-lease.ts), against a loopback S3 that
-// honours conditional PUT: racing takers get exactly one lease, a live holder is named, a free or
-// stale one is taken, and a holder whose lease was taken over finds out before it commits.
+// The lease on an object store (store-lease.ts through writer-lease.ts), against a loopback S3 that
+// honours conditional PUT and a loopback Azurite: racing takers get exactly one lease, a live holder
+// is named, a free or stale one is taken, and a holder whose lease was taken over finds out before
+// it commits.
 import { hostname } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startLoopbackS3, type LoopbackS3 } from "../test/support/loopback-s3.ts";
-import { S3Objects } from "./s3-objects.ts";
-import { readS3Lease, tryS3Lease } from "./s3-lease.ts";
+import { spawnLoopbackAzurite } from "../test/support/loopback-azurite.ts";
+import { setEnv, startLoopbackS3 } from "../test/support/loopback-s3.ts";
+import { readStoreLease, tryStoreLease } from "./store-lease.ts";
 import { parseStoreUri } from "./store-location.ts";
+import { storeObjects } from "./store-objects.ts";
 import { assertWriterLease, holdJobsLease, readWriterLease, withWriterLease, WRITER_LEASE_FILE, type LeaseHolder } from "./writer-lease.ts";
 
-let s3: LoopbackS3;
-const saved: Record<string, string | undefined> = {};
-beforeAll(async () => {
-  s3 = await startLoopbackS3();
-  for (const [k, v] of Object.entries(s3.env)) {
-    saved[k] = process.env[k];
-    process.env[k] = v;
-  }
-});
-afterAll(async () => {
-  for (const [k, v] of Object.entries(saved)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
-  await s3?.close();
-});
+/** A loopback store: its container / bucket, the environment that reaches it, and (S3's guard) the count of refused conditional PUTs. */
+interface Loopback {
+  bucket: string;
+  env: Record<string, string>;
+  refused?: () => Promise<number>;
+  close(): Promise<void>;
+}
 
 let n = 0;
-const freshStore = () => `s3://${s3.bucket}/lease-test-${n++}`;
 const holder = (token: string, extra: Partial<LeaseHolder> = {}): LeaseHolder => ({
   token,
   pid: process.pid,
@@ -39,17 +31,34 @@ const holder = (token: string, extra: Partial<LeaseHolder> = {}): LeaseHolder =>
 });
 const neverStale = () => null;
 
-describe("lease on an s3:// store", () => {
+const stores: { scheme: string; start: () => Promise<Loopback> }[] = [
+  { scheme: "s3", start: () => startLoopbackS3() },
+  { scheme: "az", start: () => spawnLoopbackAzurite() },
+];
+
+describe.each(stores)("lease on an $scheme:// store", ({ scheme, start }) => {
+  let store: Loopback;
+  let restoreEnv: (() => void) | undefined;
+  beforeAll(async () => {
+    store = await start();
+    restoreEnv = setEnv(store.env);
+  }, 60_000);
+  afterAll(async () => {
+    restoreEnv?.();
+    await store?.close();
+  });
+  const freshStore = () => `${scheme}://${store.bucket}/lease-test-${n++}`;
+
   it("eight takers racing for a new lease: exactly one gets it, by the store's conditional PUT", async () => {
     const loc = parseStoreUri(freshStore());
-    const refusedBefore = await s3.refused();
-    const got = await Promise.all(Array.from({ length: 8 }, (_, i) => tryS3Lease(loc, WRITER_LEASE_FILE, holder(`t${i}`), neverStale)));
+    const refusedBefore = await store.refused?.();
+    const got = await Promise.all(Array.from({ length: 8 }, (_, i) => tryStoreLease(loc, WRITER_LEASE_FILE, holder(`t${i}`), neverStale)));
     const winners = got.filter((g) => g && "lease" in g);
     expect(winners).toHaveLength(1);
-    const owner = (await readS3Lease(loc, WRITER_LEASE_FILE))!.token;
-    // The others either lost the PUT (412, null: look again) or already saw the winner as the holder.
+    const owner = (await readStoreLease(loc, WRITER_LEASE_FILE))!.token;
+    // The others either lost the PUT (refused, null: look again) or already saw the winner as the holder.
     for (const g of got) if (g && "busy" in g) expect(g.busy.token).toBe(owner);
-    expect((await s3.refused()) - refusedBefore).toBe(got.filter((g) => g === null).length);
+    if (store.refused) expect((await store.refused()) - refusedBefore!).toBe(got.filter((g) => g === null).length);
   });
 
   it("a live holder is named in WRITER_BUSY; after it releases, the next writer takes the free lease", async () => {
@@ -61,7 +70,7 @@ describe("lease on an s3:// store", () => {
     });
     expect(await readWriterLease(data)).toBeNull(); // released: a free record
     const other = holder("other-host", { host: "some-other-host", pid: 1 });
-    await new S3Objects(parseStoreUri(data)).put(WRITER_LEASE_FILE, JSON.stringify(other), {});
+    await storeObjects(parseStoreUri(data)).put(WRITER_LEASE_FILE, JSON.stringify(other), {});
     const busy = (await withWriterLease(data, "publish", async () => "ran").catch((e: Error) => e)) as Error & { code?: string };
     expect(busy.code).toBe("WRITER_BUSY");
     expect(busy.message).toContain("pid 1 on some-other-host");
@@ -70,12 +79,13 @@ describe("lease on an s3:// store", () => {
 
   it("a dead holder on this host is taken over at once; one from another host after the ttl by the store's clock", async () => {
     const data = freshStore();
-    const objects = new S3Objects(parseStoreUri(data));
+    const objects = storeObjects(parseStoreUri(data));
     await objects.put(WRITER_LEASE_FILE, JSON.stringify(holder("dead", { pid: 2 ** 22 + 12345 })), {});
     expect(await withWriterLease(data, "publish", async () => (await readWriterLease(data))?.token)).not.toBe("dead");
 
-    await objects.put(WRITER_LEASE_FILE, JSON.stringify(holder("far", { host: "some-other-host", pid: 1 })), {});
+    // From before the write: the store dates the record when the PUT arrives (Azurite: when it starts), not when it answers.
     const t = Date.now();
+    await objects.put(WRITER_LEASE_FILE, JSON.stringify(holder("far", { host: "some-other-host", pid: 1 })), {});
     const took = await withWriterLease(data, "publish", async () => (await readWriterLease(data))?.token, { ttlMs: 1_000, waitMs: 10_000 });
     expect(took).not.toBe("far");
     expect(Date.now() - t).toBeGreaterThanOrEqual(900); // it waited out the ttl first
@@ -85,12 +95,12 @@ describe("lease on an s3:// store", () => {
     const data = freshStore();
     const loc = parseStoreUri(data);
     const err = await withWriterLease(data, "publish", async () => {
-      const took = await tryS3Lease(loc, WRITER_LEASE_FILE, holder("thief"), () => "judged stale");
+      const took = await tryStoreLease(loc, WRITER_LEASE_FILE, holder("thief"), () => "judged stale");
       expect(took && "lease" in took).toBe(true);
       await assertWriterLease(data);
     }).catch((e: Error & { code?: string }) => e.code);
     expect(err).toBe("WRITER_LOST");
-    expect((await readS3Lease(loc, WRITER_LEASE_FILE))?.token).toBe("thief");
+    expect((await readStoreLease(loc, WRITER_LEASE_FILE))?.token).toBe("thief");
   });
 
   it("the jobs lease is its own object: a second job manager is refused with JOBS_BUSY", async () => {
@@ -99,7 +109,7 @@ describe("lease on an s3:// store", () => {
     try {
       const other = holder("other-manager", { host: "some-other-host", pid: 1, purpose: "job manager" });
       const loc = parseStoreUri(`${data}-copy`);
-      await new S3Objects(loc).put("jobs.lease", JSON.stringify(other), {});
+      await storeObjects(loc).put("jobs.lease", JSON.stringify(other), {});
       const err = (await holdJobsLease(`${data}-copy`).catch((e: Error) => e)) as Error & { code?: string };
       expect(err.code).toBe("JOBS_BUSY");
       expect(await readWriterLease(data)).toBeNull();

@@ -1,0 +1,151 @@
+// Azure Blob objects (azure-objects.ts) and LanceDB on az://, against a loopback Azurite: records
+// round-trip with their ETag, the conditional writes the leases need are refused when they should
+// be, reads are bounded, listings name what is directly under a folder, and a missing container,
+// a wrong key or an unreachable endpoint fail naming the fix. A trained model's files go there and
+// come back to another machine's working folder.
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { spawnLoopbackAzurite, type LoopbackAzure } from "../test/support/loopback-azurite.ts";
+import { setEnv } from "../test/support/loopback-s3.ts";
+import { AzureObjects, createStoreContainer } from "./azure-objects.ts";
+import { openStore } from "./connect.ts";
+import type { StoreError } from "./errors.ts";
+import { localModelDir, storeModelSnapshot } from "./model-files.ts";
+import { parseStoreUri } from "./store-location.ts";
+
+let az: LoopbackAzure;
+let restoreEnv: (() => void) | undefined;
+let dir: string;
+let n = 0;
+const fresh = () => new AzureObjects(parseStoreUri(`az://${az.bucket}/objects-test-${n++}`), az.env);
+
+beforeAll(async () => {
+  az = await spawnLoopbackAzurite();
+  dir = await mkdtemp(join(tmpdir(), "vitrine-azure-objects-"));
+  restoreEnv = setEnv({ ...az.env, VITRINE_WORK_DIR: join(dir, "work") });
+}, 60_000);
+afterAll(async () => {
+  restoreEnv?.();
+  await az?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe("Azure Blob objects", () => {
+  it("a record round-trips with its ETag; create-only and replace-this-version writes are refused when they should be", async () => {
+    const o = fresh();
+    expect(await o.get("lease.json")).toBeNull();
+    const first = await o.put("lease.json", '{"holder":"a"}', { ifNoneMatch: "*" });
+    expect(first).toMatch(/^"0x[0-9A-F]+"$/);
+    const got = (await o.get("lease.json"))!;
+    expect([got.text, got.etag]).toEqual(['{"holder":"a"}', first]);
+    expect(got.ageSeconds).toBeLessThan(60); // the store's own clock: Date − Last-Modified
+
+    expect(await o.put("lease.json", '{"holder":"b"}', { ifNoneMatch: "*" })).toBeNull(); // 409 BlobAlreadyExists
+    expect(await o.put("lease.json", '{"holder":"b"}', { ifMatch: '"0x1234"' })).toBeNull(); // 412 ConditionNotMet
+    expect(await o.put("absent.json", '{"holder":"b"}', { ifMatch: first! })).toBeNull(); // no such blob: no such version
+    expect((await o.get("lease.json"))!.text).toBe('{"holder":"a"}');
+
+    const second = await o.put("lease.json", '{"holder":"b"}', { ifMatch: first! });
+    expect(second).not.toBeNull();
+    expect(second).not.toBe(first);
+    expect(await o.put("lease.json", '{"holder":"c"}', { ifMatch: first! })).toBeNull(); // the old version is gone
+    expect(await o.put("lease.json", '{"holder":"d"}')).not.toBeNull(); // unconditional
+    expect((await o.get("lease.json"))!.text).toBe('{"holder":"d"}');
+  });
+
+  it("of eight create-only writes of one blob started together, exactly one lands", async () => {
+    const o = fresh();
+    const etags = await Promise.all(Array.from({ length: 8 }, (_, i) => o.put("race.json", JSON.stringify({ i }), { ifNoneMatch: "*" })));
+    const won = etags.flatMap((e, i) => (e === null ? [] : [i]));
+    expect(won).toHaveLength(1);
+    expect(JSON.parse((await o.get("race.json"))!.text)).toEqual({ i: won[0] });
+  });
+
+  it("bytes read back whole, or bounded: null when absent, 'too large' past the bound", async () => {
+    const o = fresh();
+    const bytes = new Uint8Array(4096).map((_, i) => (i * 7) % 256);
+    await o.put("model/query.onnx", bytes);
+    expect(await o.getBytes("model/query.onnx")).toEqual(bytes);
+    expect(await o.getBytesUpTo("model/query.onnx", 4096)).toEqual(bytes);
+    expect(await o.getBytesUpTo("model/query.onnx", 4095)).toBe("too large");
+    expect(await o.getBytes("model/absent")).toBeNull();
+    expect(await o.getBytesUpTo("model/absent", 10)).toBeNull();
+  });
+
+  it("a listing names the objects and sub-folders directly under a folder, sorted and bounded; names with spaces and non-ASCII are signed and found", async () => {
+    const o = fresh();
+    for (const name of ["jobs/j2/job.json", "jobs/j1/job.json", "jobs/j1/log.txt", "jobs/readme.txt", "jobs/ä b.json", "jobsx/other.json", "top.json"]) await o.put(name, "{}");
+    expect(await o.list("jobs")).toEqual(["j1", "j2", "readme.txt", "ä b.json"]);
+    expect(await o.list("jobs/")).toEqual(["j1", "j2", "readme.txt", "ä b.json"]);
+    expect(await o.list("jobs", 2)).toEqual(["j1", "j2"]);
+    expect(await o.list("jobs/j1")).toEqual(["job.json", "log.txt"]);
+    expect(await o.list("nothing")).toEqual([]);
+    expect((await o.get("jobs/ä b.json"))?.text).toBe("{}");
+
+    await o.delete("jobs/ä b.json");
+    await o.delete("jobs/ä b.json"); // absent: no error
+    expect(await o.get("jobs/ä b.json")).toBeNull();
+    expect(await o.list("jobs")).toEqual(["j1", "j2", "readme.txt"]);
+  });
+
+  it("a missing container, a wrong key and an unreachable endpoint fail naming the fix", async () => {
+    const missing = new AzureObjects(parseStoreUri("az://no-such-container/p"), az.env);
+    await expect(missing.get("x.json")).rejects.toMatchObject({ code: "STORE_UNAVAILABLE", message: expect.stringContaining("create container no-such-container first") });
+    expect(await createStoreContainer("az://no-such-container", az.env)).toBe(true);
+    expect(await createStoreContainer("az://no-such-container", az.env)).toBe(false); // there already
+    expect(await missing.get("x.json")).toBeNull();
+
+    const wrongKey = new AzureObjects(parseStoreUri(`az://${az.bucket}/p`), { ...az.env, AZURE_STORAGE_ACCOUNT_KEY: Buffer.from("wrong key").toString("base64") });
+    const denied = (await wrongKey.get("x.json").catch((e: unknown) => e)) as StoreError;
+    expect(denied.code).toBe("STORE_UNAVAILABLE");
+    expect(denied.message).toMatch(/HTTP 403 .*check AZURE_STORAGE_ACCOUNT_NAME \/ AZURE_STORAGE_ACCOUNT_KEY/);
+
+    const closed = new AzureObjects(parseStoreUri(`az://${az.bucket}/p`), { ...az.env, AZURE_STORAGE_ENDPOINT: "http://127.0.0.1:9/devstoreaccount1" });
+    await expect(closed.put("x.json", "{}")).rejects.toMatchObject({ code: "STORE_UNAVAILABLE", message: expect.stringContaining("check AZURE_STORAGE_ENDPOINT") });
+    await expect(createStoreContainer("s3://bucket/p", az.env)).rejects.toMatchObject({ code: "BAD_OPTION" });
+  });
+
+  it("LanceDB reaches az:// with the same settings: a table written by one connection is read by another", async () => {
+    const data = `az://${az.bucket}/lance-test`;
+    const db = await openStore(data);
+    const t = await db.createTable("t", [
+      { id: 1, v: [1, 2] },
+      { id: 2, v: [3, 4] },
+    ]);
+    await t.add([{ id: 3, v: [5, 6] }]);
+    const other = await openStore(data);
+    expect(await other.tableNames()).toEqual(["t"]);
+    const rows = await (await other.openTable("t")).query().toArray();
+    expect(rows.map((r) => r.id).sort()).toEqual([1, 2, 3]);
+    expect(await new AzureObjects(parseStoreUri(data), az.env).list("store")).toContain("t.lance"); // under the prefix's store/
+  });
+
+  it("a model snapshot is stored once under models/<stamp>/ and copied back whole to another machine's working folder", async () => {
+    const snapshot = join(dir, "snapshots", "m-20260101-000000");
+    await mkdir(join(snapshot, "assets"), { recursive: true });
+    const onnx = new Uint8Array(3000).map((_, i) => (i * 13) % 256);
+    await writeFile(join(snapshot, "query.onnx"), onnx);
+    await writeFile(join(snapshot, "assets", "tokenizer.json"), '{"vocab":["a"]}');
+    const data = `az://${az.bucket}/models-test`;
+    const uri = await storeModelSnapshot(data, snapshot);
+    expect(uri).toBe(`${data}/models/m-20260101-000000`);
+    await writeFile(join(snapshot, "query.onnx"), "changed after publishing");
+    expect(await storeModelSnapshot(data, snapshot)).toBe(uri); // files.json there: not copied again
+
+    process.env.VITRINE_WORK_DIR = join(dir, "server-work");
+    const local = await localModelDir(uri);
+    expect(local.startsWith(join(dir, "server-work"))).toBe(true);
+    expect(new Uint8Array(await readFile(join(local, "query.onnx")))).toEqual(onnx);
+    expect(await readFile(join(local, "assets", "tokenizer.json"), "utf8")).toBe('{"vocab":["a"]}');
+    // A model published later (another stamp) is its own folder there, not the first one found again.
+    const later = join(dir, "snapshots", "m-20260102-000000");
+    await mkdir(later, { recursive: true });
+    await writeFile(join(later, "query.onnx"), "the later export");
+    const laterLocal = await localModelDir(await storeModelSnapshot(data, later));
+    expect(laterLocal).not.toBe(local);
+    expect(await readFile(join(laterLocal, "query.onnx"), "utf8")).toBe("the later export");
+    await expect(localModelDir(`${data}/models/never-published`)).rejects.toMatchObject({ code: "RELEASE_INCOMPLETE" });
+  });
+});

@@ -1,0 +1,27 @@
+// What both object store clients (s3-objects.ts, azure-objects.ts) do with an HTTP answer: read a
+// body under a bound, and unescape a listing's XML text.
+
+/**
+ * Read a response body, stopping past `maxBytes`: the bytes, or "too large" (the rest cancelled).
+ * A length header can be absent or wrong, so what arrives is counted.
+ */
+export async function readBounded(res: Response, maxBytes: number): Promise<Uint8Array | "too large"> {
+  if (Number(res.headers.get("content-length") ?? 0) > maxBytes) return (await res.body?.cancel(), "too large");
+  if (!res.body) return new Uint8Array(0);
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  const reader = res.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) return (await reader.cancel(), "too large");
+    parts.push(value);
+  }
+  return new Uint8Array(Buffer.concat(parts));
+}
+
+/** The text of an XML element's content (S3 and Azure listings escape &, <, >, quotes). */
+export function xmlText(s: string): string {
+  return s.replace(/&(lt|gt|quot|apos|amp);/g, (_, e: string) => ({ lt: "<", gt: ">", quot: '"', apos: "'", amp: "&" })[e]!);
+}

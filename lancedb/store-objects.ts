@@ -1,0 +1,43 @@
+// The seam between Vitrine's few object operations beside LanceDB (small records, leases, model
+// files, store images) and the store a URI names: one interface, an S3 implementation
+// (s3-objects.ts) and an Azure Blob one (azure-objects.ts). Both give the same conditional write
+// (create only if absent; replace only the version read), which the leases rely on.
+import { AzureObjects } from "./azure-objects.ts";
+import { S3Objects } from "./s3-objects.ts";
+import type { StoreUri } from "./store-location.ts";
+
+/** An object read back. */
+export interface StoredObject {
+  /** Body as text. */
+  text: string;
+  /** ETag (quotes included), what If-Match takes. */
+  etag: string;
+  /** Seconds since the object was last written, by the store's own clock (Date − Last-Modified), so no host's clock matters. */
+  ageSeconds: number;
+}
+
+/** A PUT's precondition: create only (If-None-Match: *), replace only that version (If-Match), or none. */
+export type PutCondition = { ifNoneMatch: "*" } | { ifMatch: string } | Record<string, never>;
+
+/** Objects under one store URI's prefix (names are relative to it). */
+export interface StoreObjects {
+  /** The store location. */
+  readonly loc: StoreUri;
+  /** Read `name`, or null when there is none. */
+  get(name: string): Promise<StoredObject | null>;
+  /** The bytes of `name`, or null when there is none (model files). */
+  getBytes(name: string): Promise<Uint8Array | null>;
+  /** The bytes of `name` when it holds at most `maxBytes`; null when there is none, "too large" (the read stopped there) past it. */
+  getBytesUpTo(name: string, maxBytes: number): Promise<Uint8Array | null | "too large">;
+  /** Write `name`; returns the new ETag, or null when the condition did not hold (another writer got there first). */
+  put(name: string, body: string | Uint8Array, cond?: PutCondition): Promise<string | null>;
+  /** The names directly under folder `dir` (objects and sub-folders, by name), sorted; at most `max`. */
+  list(dir: string, max?: number): Promise<string[]>;
+  /** Delete `name` (no error when it is absent). */
+  delete(name: string): Promise<void>;
+}
+
+/** The objects of a parsed store URI, reached with the credentials of the environment. */
+export function storeObjects(loc: StoreUri, env: Record<string, string | undefined> = process.env): StoreObjects {
+  return loc.scheme === "az" ? new AzureObjects(loc, env) : new S3Objects(loc, env);
+}

@@ -17,7 +17,6 @@ import { setEnv } from "../../test/support/loopback-s3.ts";
 import { spawnLoopbackStore, storeUri, type LoopbackStore } from "../../test/support/loopback-store.ts";
 import { createImageStore } from "./image-store.ts";
 
-
 describe.each(["s3", "az"] as const)("%s:// store", (scheme) => {
   let store: LoopbackStore;
   let dir: string;

@@ -15,8 +15,6 @@ import { destination, pino } from "pino";
 import {
   buildIvfIndex,
   exactTopK,
-  LexicalIndex,
-  lexicalDocsOf,
   LIVE_DEPTH,
   liveChannels,
   matchingRows,
@@ -33,6 +31,7 @@ import { annSearch, createRetrievalService, type RetrieveResult } from "../api/s
 import { BENCH_DATA, percentile, printTable, writeResults } from "./bench-utils.ts";
 import { clusterCentres, ensureRelease, gauss, generateMissQueries, generateQueries, perturbedCentre, rng, type SynthSpec } from "./support/retrieve-data.ts";
 import { runLoad, type LoadJob } from "./support/load.ts";
+import { lexicalBuildOf, timedCpu } from "./support/index-build-times.ts";
 
 const { values: a } = parseArgs({
   options: {
@@ -97,13 +96,6 @@ const idx: ReleaseIndex = await service.releaseIndex();
 console.log(`SIMD kernel ${idx.kernel ? "on" : "off"}, IVF ${idx.ivf ? `${idx.ivf.lists} lists, ${idx.ivfSource === "stored" ? "restored from the release" : "built at load"}` : "none"}`);
 // The IVF index built from scratch vs restored from the release, on the loaded vectors (both write
 // the same centroids and codes into the kernel: the build is deterministic).
-const timedCpu = async (f: () => Promise<unknown>) => {
-  const c0 = process.cpuUsage();
-  const t0 = performance.now();
-  await f();
-  const c = process.cpuUsage(c0);
-  return { wallS: (performance.now() - t0) / 1000, cpuS: (c.user + c.system) / 1e6 };
-};
 const ivfTimes =
   idx.kernel && idx.ivf
     ? {
@@ -118,23 +110,8 @@ if (ivfTimes) {
 const memory = { serviceLoadSeconds: loadMs / 1000, rssBeforeMB: mb(rss0), rssAfterServiceMB: mb(rss1), serviceRssMB: mb(rss1 - rss0) };
 console.log(`\nrelease load (createRetrievalService): ${(loadMs / 1000).toFixed(1)} s, RSS +${memory.serviceRssMB} MiB (${memory.rssBeforeMB} → ${memory.rssAfterServiceMB} MiB)`);
 
-// The BM25 index the service built at load (LexicalIndex.buildAsync), built again here in one block
-// to time it alone (the docs made beforehand) and weigh it: heap + array buffers after a GC, once the docs are dropped.
-let lexicalBuild: { wallS: number; cpuS: number; memoryMB: number; terms: number } | null = null;
-if (idx.lexical) {
-  const heap = () => process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
-  gc();
-  const h0 = heap(); // before the docs: the delta after they are dropped is the index alone
-  let docs: ReturnType<typeof lexicalDocsOf> | null = lexicalDocsOf(idx);
-  let built: LexicalIndex | null = null;
-  const time = await timedCpu(async () => {
-    built = LexicalIndex.build(docs!);
-  });
-  docs = null;
-  gc();
-  lexicalBuild = { ...time, memoryMB: mb(heap() - h0), terms: (built as LexicalIndex | null)?.termCount() ?? 0 };
-  built = null;
-  gc();
+const lexicalBuild = await lexicalBuildOf(idx, gc);
+if (lexicalBuild) {
   console.log(
     `BM25 index (titles, brands, categories, attributes of ${idx.n} items): built in ${lexicalBuild.wallS.toFixed(1)} s wall, ${lexicalBuild.cpuS.toFixed(1)} s CPU; ${lexicalBuild.memoryMB} MiB; ${lexicalBuild.terms} terms; blend ${JSON.stringify(idx.blend)}`,
   );

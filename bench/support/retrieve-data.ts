@@ -211,6 +211,11 @@ export const titleVocabulary: () => readonly string[] = (() => {
 })();
 
 /** Draws of catalog-title text: words of the vocabulary by Zipf rank, and whole titles. */
+/** The word a shopper types for a category path ("Women>Tops 3" → "tops"). */
+function categoryWord(path: string): string {
+  return path.split(">")[1]!.split(" ")[0]!.toLowerCase();
+}
+
 function titleWords(r: () => number): () => string {
   const vocab = titleVocabulary();
   const rank = zipf(vocab.length, 1.0, r);
@@ -282,13 +287,7 @@ export function generateQueries(spec: SynthSpec): { qid: number; terms: string; 
     const parts = [WORDS[wordOf()]!, MATERIALS[matOf()]!];
     if (r() < 0.6) parts.push(WORDS[wordOf()]!);
     if (r() < 0.5) parts.push(brandName(brandOf()));
-    if (r() < 0.5)
-      parts.push(
-        categoryName(Math.floor(r() * spec.categories))
-          .split(">")[1]!
-          .split(" ")[0]!
-          .toLowerCase(),
-      );
+    if (r() < 0.5) parts.push(categoryWord(categoryName(Math.floor(r() * spec.categories))));
     if (r() < 0.3) parts.push(String(Math.floor(r() * 1000)));
     const text = parts.join(" ");
     const { qid, terms } = queryId(text);
@@ -312,13 +311,7 @@ export function generateMissQueries(spec: SynthSpec, count: number): string[] {
     const parts = [word()];
     if (r() < 0.7) parts.push(word());
     if (r() < 0.5) parts.push(MATERIALS[matOf()]!);
-    if (r() < 0.5)
-      parts.push(
-        categoryName(Math.floor(r() * spec.categories))
-          .split(">")[1]!
-          .split(" ")[0]!
-          .toLowerCase(),
-      );
+    if (r() < 0.5) parts.push(categoryWord(categoryName(Math.floor(r() * spec.categories))));
     if (r() < 0.2) parts.push(brandName(brandOf()));
     return parts.join(" ");
   });

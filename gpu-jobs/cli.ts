@@ -33,6 +33,7 @@ async function runPretrainVerb(v: ArgsOf<typeof PRETRAIN>["values"]): Promise<nu
   set("patchGrid", v["patch-grid"]);
   set("cnnChannels", v["cnn-channels"]);
   if (v["global-token"]) o.globalToken = true;
+  set("globalWeight", v["global-weight"]);
   set("titleDropout", v["title-dropout"]);
   for (const n of ["mbns", "cdns"] as const) {
     if (v[n] && v[`no-${n}`]) throw new UsageError("BAD_FLAG", `--${n} and --no-${n} contradict each other; pass one`);

@@ -8,8 +8,24 @@ const flags = (argv: string[]) => retrainConfigFromFlags(parseArgv(RETRAIN, argv
 
 describe("retrain flags → job config", () => {
   it("carries the vision side's shape into pretrain", () => {
-    const c = flags(["--data", "/tmp/x", "--patch-grid", "2", "--cnn-channels", "8,16", "--title-dropout", "0.3", "--global-token", "--stage1", "classify", "--stage1-fraction", "0.2"]);
-    expect(c.pretrain).toMatchObject({ patchGrid: 2, cnnChannels: [8, 16], titleDropout: 0.3, globalToken: true, stage1: "classify", stage1Fraction: 0.2 });
+    const c = flags([
+      "--data",
+      "/tmp/x",
+      "--patch-grid",
+      "2",
+      "--cnn-channels",
+      "8,16",
+      "--title-dropout",
+      "0.3",
+      "--global-token",
+      "--global-weight",
+      "0.5",
+      "--stage1",
+      "classify",
+      "--stage1-fraction",
+      "0.2",
+    ]);
+    expect(c.pretrain).toMatchObject({ patchGrid: 2, cnnChannels: [8, 16], titleDropout: 0.3, globalToken: true, globalWeight: 0.5, stage1: "classify", stage1Fraction: 0.2 });
   });
 
   it("leaves what was not given to the defaults", () => {

@@ -27,6 +27,7 @@ export function retrainConfigFromFlags(v: ArgsOf<typeof RETRAIN>["values"]): Job
   if (v["cnn-channels"]) pretrain.cnnChannels = v["cnn-channels"];
   if (v["title-dropout"] !== undefined) pretrain.titleDropout = v["title-dropout"];
   if (v["global-token"]) pretrain.globalToken = true;
+  if (v["global-weight"] !== undefined) pretrain.globalWeight = v["global-weight"];
   if (Object.keys(pretrain).length) raw.pretrain = pretrain;
   if (v["finetune-steps"] !== undefined) raw.finetune = { steps: v["finetune-steps"] };
   const gate: Record<string, unknown> = {};

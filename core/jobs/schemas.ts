@@ -46,6 +46,8 @@ export const JobConfigSchema = z
         titleDropout: z.number().min(0).max(0.99),
         /** A whole-image token beside the patch tokens (default false). */
         globalToken: z.boolean(),
+        /** The whole-image token's share of the fused image summary, in (0, 1); needs globalToken and fusion fusion (default: a plain mean over the image tokens). */
+        globalWeight: z.number().gt(0).lt(1),
       })
       .partial()
       .strict()

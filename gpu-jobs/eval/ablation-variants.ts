@@ -58,6 +58,8 @@ const GRID1 = run("fusion-grid1", ["--patch-grid", "1"], { patchGrid: 1 });
 const GRID2 = run("fusion-grid2", ["--patch-grid", "2"], { patchGrid: 2 });
 // The 4×4 patches and a whole-image token: local colour and pattern (the demo) and global shape (fashion-mnist) together.
 const GLOBAL = run("fusion-global-token", ["--global-token"], { globalToken: true });
+// The same token weighted half the image summary, not 1/17: the whole-garment view is not outvoted by 16 local patches.
+const GLOBAL_HALF = run("fusion-global-half", ["--global-token", "--global-weight", "0.5"], { globalToken: true, globalWeight: 0.5 });
 const CNN_WIDE = run("fusion-cnn-wide", ["--cnn-channels", "32,64"], { cnnChannels: [32, 64] });
 const CNN_DEEP = run("fusion-cnn-deep", ["--cnn-channels", "16,32,64"], { cnnChannels: [16, 32, 64] });
 const TITLE_DROPOUT = run("fusion-title-dropout", ["--title-dropout", "0.3"], { titleDropout: 0.3 });
@@ -65,7 +67,7 @@ const CLASSIFY = run("fusion-stage1-classify", ["--stage1", "classify", "--stage
 
 // Rows whose choices equal the defaults read the default run (trained once, not once per row):
 // which rows those are follows the defaults.
-const RUNS = [DEFAULT, TWO_STAGES, TEXT, CONCAT, IN_BATCH, MBNS, CDNS, BOTH, REGRESSION, GRID1, GRID2, GRID8, GLOBAL, CNN_WIDE, CNN_DEEP, CLASSIFY, TITLE_DROPOUT];
+const RUNS = [DEFAULT, TWO_STAGES, TEXT, CONCAT, IN_BATCH, MBNS, CDNS, BOTH, REGRESSION, GRID1, GRID2, GRID8, GLOBAL, GLOBAL_HALF, CNN_WIDE, CNN_DEEP, CLASSIFY, TITLE_DROPOUT];
 const canonical = (r: AblationRun): AblationRun => RUNS.find((o) => sameTraining(resolvePretrainConfig("cpu", o.overrides), resolvePretrainConfig("cpu", r.overrides)))!;
 
 /** Every row, in table order. */
@@ -86,6 +88,7 @@ export const ABLATION_ROWS: readonly AblationRow[] = (
     { id: "fusion-grid2", aliases: ["grid2"], label: "2×2 patch grid", table: "vision", run: GRID2 },
     { id: "fusion-grid8", aliases: ["grid8"], label: "8×8 patch grid", table: "vision", run: GRID8 },
     { id: "fusion-global-token", aliases: ["global-token"], label: "4×4 grid + a whole-image token", table: "vision", run: GLOBAL },
+    { id: "fusion-global-half", aliases: ["global-half"], label: "4×4 grid + a whole-image token weighted ½", table: "vision", run: GLOBAL_HALF },
     { id: "fusion-cnn-wide", aliases: ["cnn-wide"], label: "CNN 32,64 (wider)", table: "vision", run: CNN_WIDE },
     { id: "fusion-cnn-deep", aliases: ["cnn-deep"], label: "CNN 16,32,64 (3 layers)", table: "vision", run: CNN_DEEP },
     { id: "fusion-stage1-align", aliases: ["stage1-align"], label: "stage 1 align, 20% of steps", table: "vision", run: TWO_STAGES },

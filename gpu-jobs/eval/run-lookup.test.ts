@@ -31,7 +31,7 @@ describe("ablation rows", () => {
     expect(rows.map((r) => r.id)).toEqual(["text", "fusion-no-stage1", "fusion", "in-batch", "both", "mpm-contrastive"]);
     // "in-batch" and "contrastive" are the default config, which is fusion without stage 1 and in-batch negatives only.
     expect(uniqueRuns(rows).map((r) => r.id)).toEqual(["text", "fusion-no-stage1", "fusion", "mbns-cdns"]);
-    expect(uniqueRuns(ABLATION_ROWS)).toHaveLength(16); // 8 + the vision table's grid1, grid2, grid8, global-token, cnn-wide, cnn-deep, stage1-classify, title-dropout
+    expect(uniqueRuns(ABLATION_ROWS)).toHaveLength(17); // 8 + the vision table's grid1, grid2, grid8, global-token, global-half, cnn-wide, cnn-deep, stage1-classify, title-dropout
   });
 
   it("each negatives row trains the negatives its label names, whatever the defaults", () => {
@@ -74,6 +74,7 @@ describe("planRun", () => {
     expect(sameTraining(cpu(), cpu({ patchGrid: 1 }))).toBe(false);
     expect(sameTraining(cpu(), cpu({ globalToken: true }))).toBe(false);
     expect(sameTraining(cpu(), cpu({ globalToken: false }))).toBe(true);
+    expect(sameTraining(cpu({ globalToken: true }), cpu({ globalToken: true, globalWeight: 0.5 }))).toBe(false);
     expect(sameTraining(cpu(), cpu({ cnnChannels: [32, 64] }))).toBe(false);
     expect(sameTraining(cpu(), cpu({ cnnChannels: [16, 32, 64] }))).toBe(false);
     expect(sameTraining(cpu(), cpu({ titleDropout: 0 }))).toBe(true);
@@ -81,7 +82,7 @@ describe("planRun", () => {
     // The preset's channels are the preset's: tiny's default is 4,8.
     expect(sameTraining(resolvePretrainConfig("tiny"), resolvePretrainConfig("tiny", { cnnChannels: [4, 8] }))).toBe(true);
     // Each vision row is its own run, and the default row shares the default run.
-    const vision = selectAblationRows("grid4,grid1,grid2,grid8,global-token,cnn-wide,cnn-deep,stage1-align,stage1-classify,title-dropout");
+    const vision = selectAblationRows("grid4,grid1,grid2,grid8,global-token,global-half,cnn-wide,cnn-deep,stage1-align,stage1-classify,title-dropout");
     expect(vision.every((r) => r.table === "vision")).toBe(true);
     expect(uniqueRuns(vision).map((r) => r.id)).toEqual([
       "fusion-no-stage1",
@@ -89,6 +90,7 @@ describe("planRun", () => {
       "fusion-grid2",
       "fusion-grid8",
       "fusion-global-token",
+      "fusion-global-half",
       "fusion-cnn-wide",
       "fusion-cnn-deep",
       "fusion",

@@ -52,7 +52,23 @@ async function pretrain(ctx: StageContext): Promise<StageOutcome> {
   const { runPretrain } = await import("../train/pretrain.ts");
   const p = ctx.config.pretrain ?? {};
   const o: PretrainOverrides = {};
-  for (const k of ["steps", "batchSize", "lr", "seed", "fusion", "mpm", "stage1Fraction", "checkpointEvery", "workers", "stage1", "patchGrid", "cnnChannels", "titleDropout", "globalToken"] as const) {
+  for (const k of [
+    "steps",
+    "batchSize",
+    "lr",
+    "seed",
+    "fusion",
+    "mpm",
+    "stage1Fraction",
+    "checkpointEvery",
+    "workers",
+    "stage1",
+    "patchGrid",
+    "cnnChannels",
+    "titleDropout",
+    "globalToken",
+    "globalWeight",
+  ] as const) {
     if (p[k] !== undefined) (o as Record<string, unknown>)[k] = p[k];
   }
   if (p.mbns !== undefined) o.mbns = { enabled: p.mbns };

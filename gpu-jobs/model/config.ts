@@ -35,6 +35,8 @@ export interface ModelConfig {
   patchSize: number;
   /** A whole-image token beside the grid's patch tokens: one projection of every patch's CNN features together (the garment's global shape, which no single patch sees). Patch CNN only. */
   globalToken: boolean;
+  /** The whole-image token's share of the fused image summary the modal gate mixes with the text (globalToken, fusion "fusion"): (1 − w)·mean(patch states) + w·token state. null: a plain mean over every image token (1/(P+1) each). */
+  globalWeight: number | null;
   /** Patch encoder: the small CNN over pixels, or a trainable linear projection of a frozen ONNX backbone's features. */
   patchEncoder: "cnn" | "backbone";
   /** The frozen image backbone whose features the item tower takes (patchEncoder "backbone"), else null. */
@@ -68,6 +70,7 @@ const TINY: ModelConfig = {
   patchGrid: 4,
   patchSize: 16,
   globalToken: false,
+  globalWeight: null,
   patchEncoder: "cnn",
   backbone: null,
   cnnChannels: [4, 8],
@@ -135,6 +138,11 @@ export function validateConfig(cfg: ModelConfig): ModelConfig {
   // Checkpoints from before the whole-image token have no field: read as false.
   if (cfg.globalToken !== undefined && typeof cfg.globalToken !== "boolean") bad("globalToken", "must be a boolean", cfg.globalToken);
   if (cfg.globalToken && cfg.patchEncoder !== "cnn") bad("globalToken", "needs the patch CNN (a backbone's features bring their own pooled token)", cfg.globalToken);
+  // Checkpoints from before the token's weight have no field: read as null (the plain mean).
+  const gw = cfg.globalWeight ?? null;
+  if (gw !== null && !(typeof gw === "number" && gw > 0 && gw < 1)) bad("globalWeight", "must be a number in (0, 1), or null for the plain mean", gw);
+  if (gw !== null && !cfg.globalToken) bad("globalWeight", "weights the whole-image token: set globalToken too", gw);
+  if (gw !== null && cfg.fusion !== "fusion") bad("globalWeight", 'weights the fused image summary: fusion "fusion" only', gw);
   if (cfg.patchEncoder !== "cnn" && cfg.patchEncoder !== "backbone") bad("patchEncoder", 'must be "cnn" or "backbone"', cfg.patchEncoder);
   // Checkpoints from before backbones have no field: read as null.
   const bb = cfg.backbone ?? null;

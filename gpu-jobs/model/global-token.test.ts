@@ -80,6 +80,34 @@ describe("whole-image token", () => {
     });
   }
 
+  it("globalWeight: refused without the token or outside (0, 1); absent reads as the plain mean", () => {
+    expect(resolveConfig("tiny").globalWeight).toBeNull();
+    const old = { ...resolveConfig("tiny", { globalToken: true }) } as Partial<ModelConfig>;
+    delete old.globalWeight;
+    expect(() => validateConfig(old as ModelConfig)).not.toThrow();
+    expect(() => resolveConfig("tiny", { globalWeight: 0.5 })).toThrow(/globalWeight weights the whole-image token: set globalToken too/);
+    expect(() => resolveConfig("tiny", { globalToken: true, globalWeight: 1 })).toThrow(/globalWeight must be a number in \(0, 1\)/);
+    expect(() => resolveConfig("tiny", { fusion: "concat", globalToken: true, globalWeight: 0.5 })).toThrow(/globalWeight weights the fused image summary/);
+  });
+
+  it("globalWeight 1/17 is the plain mean of 17 tokens; 0.5 moves the item vector, not the pooled CNN image vector; no new weights", async () => {
+    const base = { globalToken: true } as const;
+    const plain = createModel(resolveConfig("tiny", base));
+    const same = createModel(resolveConfig("tiny", { ...base, globalWeight: 1 / 17 }));
+    const half = createModel(resolveConfig("tiny", { ...base, globalWeight: 0.5 }));
+    expect([...half.variables.keys()].sort()).toEqual([...plain.variables.keys()].sort());
+    const cfg = plain.config;
+    const t = batchTensors(cfg, syntheticBatch(cfg, { batch: 4, seed: 7, patchValue: 0.4 }));
+    const vPlain = plain.encodeItem(t).vector;
+    expect(await maxAbs(same.encodeItem(t).vector, vPlain)).toBeLessThan(1e-5);
+    const vHalf = half.encodeItem(t).vector;
+    const perItem = (await tf.max(tf.abs(tf.sub(vHalf, vPlain)), 1).array()) as number[];
+    expect(perItem[0]).toBeGreaterThan(1e-4);
+    expect(perItem[1]).toBeLessThan(1e-6); // imageMask 0: the image summary does not enter
+    expect(await maxAbs(half.encodeItem(t).imageVector!, plain.encodeItem(t).imageVector!)).toBe(0);
+    for (const m of [plain, same, half]) m.dispose();
+  });
+
   it("MPM: a masked patch's pixels reach neither its token nor the whole-image token", async () => {
     const cfg = resolveConfig("tiny", { globalToken: true });
     const model = createModel(cfg);

@@ -104,6 +104,20 @@ function maskedMean(states: tf.Tensor3D, mask: tf.Tensor2D): tf.Tensor2D {
   return tf.div(tf.sum(tf.mul(states, m), 1), tf.maximum(tf.sum(m, 1), 1)) as tf.Tensor2D;
 }
 
+/**
+ * The fused image summary the modal gate mixes with the text, from the image tokens' states
+ * [B,P(+1),H]: their plain mean (the whole-image token one of P + 1), or with globalWeight w,
+ * (1 − w)·mean(patches) + w·token, so the token that sees the whole garment is not diluted to
+ * 1/17 by the 16 local patches. (The pooled CNN image vector, concat's and qim2's, stays a mean.)
+ */
+function imageSummary(tokens: tf.Tensor3D, patches: number, w: number | null): tf.Tensor2D {
+  if (w === null || tokens.shape[1] === patches) return tf.mean(tokens, 1) as tf.Tensor2D;
+  const [b, , h] = tokens.shape;
+  const patchMean = tf.mean(tf.slice(tokens, [0, 0, 0], [-1, patches, -1]), 1);
+  const token = tf.reshape(tf.slice(tokens, [0, patches, 0], [-1, 1, -1]), [b, h]);
+  return tf.add(tf.mul(patchMean, 1 - w), tf.mul(token, w)) as tf.Tensor2D;
+}
+
 function rows(table: tf.Variable, start: number, count: number): tf.Tensor2D {
   return tf.slice(table as tf.Tensor as tf.Tensor2D, [start, 0], [count, -1]);
 }
@@ -140,6 +154,7 @@ export function createModel(config: ModelConfig): Model {
   const sep = fusion ? store.add("emb.sep", [1, h], NORMAL) : null;
   const patchPos = fusion ? store.add("emb.patch_pos", [P, h], NORMAL) : null;
   const imageTokens = numImageTokens(cfg);
+  const gw = cfg.globalWeight ?? null;
   const maskPatch = fusion ? store.add("emb.mask_patch", [1, h], NORMAL) : null;
   const gate = fusion && cfg.modalGate ? [store.add("gate.w", [2 * h, 1], NORMAL), store.add("gate.b", [1], ZEROS)] : null;
   const concatProj = cfg.fusion === "concat" ? [store.add("concat.proj.w", [h + cfg.dim, cfg.dim], NORMAL), store.add("concat.proj.b", [cfg.dim], ZEROS)] : null;
@@ -218,8 +233,7 @@ export function createModel(config: ModelConfig): Model {
         const tokenStates = tf.slice(states, [0, 0, 0], [-1, lt + 1, -1]) as tf.Tensor3D;
         const patchStates = tf.slice(states, [0, lt + 2, 0], [-1, P, -1]) as tf.Tensor3D;
         const t = maskedMean(tf.slice(tokenStates, [0, 1, 0], [-1, -1, -1]), textMask);
-        // v pools every image token, the whole-image one included.
-        const v = tf.mean(tf.slice(states, [0, lt + 2, 0], [-1, imageTokens, -1]), 1) as tf.Tensor2D;
+        const v = imageSummary(tf.slice(states, [0, lt + 2, 0], [-1, imageTokens, -1]) as tf.Tensor3D, P, gw);
         const g = gate ? tf.sigmoid(dense(tf.concat([t, v], 1), gate[0] as tf.Tensor2D, gate[1] as tf.Tensor1D)) : tf.fill([b, 1], 0.5);
         const gEff = tf.sub(1, tf.mul(im, tf.sub(1, g))); // text-only items: exactly 1
         const z = tf.add(clsOf(states), tf.add(tf.mul(gEff, t), tf.mul(tf.sub(1, gEff), v))) as tf.Tensor2D;

@@ -38,7 +38,7 @@ export function buildItemGraph(cfg: ModelConfig, weights: WeightMap, opts: Graph
     const mask = g.op("Concat", [t.ones, t.textMask, im, g.op("Tile", [im, g.ints([1, n])])], { axis: 1 });
     const states = encoder(c, seq, mask, ITEM_TEXT.encoder, cfg);
     const tMean = maskedMean(c, sliceAxis1(c, states, 1, lt + 1), t.textMask);
-    const vMean = g.op("ReduceMean", [sliceAxis1(c, states, lt + 2, lt + 2 + n)], { axes: [1], keepdims: 0 });
+    const vMean = imageSummary(c, sliceAxis1(c, states, lt + 2, lt + 2 + n), P, n > P ? (cfg.globalWeight ?? null) : null);
     const gate = cfg.modalGate ? g.op("Sigmoid", [dense(c, g.op("Concat", [tMean, vMean], { axis: 1 }), "gate.w", "gate.b")]) : g.scalar(0.5);
     const one = g.scalar(1);
     const gEff = g.op("Sub", [one, g.op("Mul", [im, g.op("Sub", [one, gate])])]); // text-only items: exactly 1
@@ -59,4 +59,13 @@ export function buildItemGraph(cfg: ModelConfig, weights: WeightMap, opts: Graph
   }
   g.output(vector, { type: "float32", dims: ["batch", cfg.dim] }, "vector");
   return g.toBytes(`vitrine item encoder (${cfg.fusion}, hidden ${h}, dim ${cfg.dim})`);
+}
+
+/** towers.ts imageSummary: the plain mean of image tokens [B,n,H], or (1 − w)·mean(patches) + w·the whole-image token. */
+function imageSummary(c: OpContext, tokens: string, patches: number, w: number | null): string {
+  const g = c.g;
+  if (w === null) return g.op("ReduceMean", [tokens], { axes: [1], keepdims: 0 });
+  const patchMean = g.op("ReduceMean", [sliceAxis1(c, tokens, 0, patches)], { axes: [1], keepdims: 0 });
+  const token = g.op("ReduceMean", [sliceAxis1(c, tokens, patches, patches + 1)], { axes: [1], keepdims: 0 });
+  return g.op("Add", [g.op("Mul", [patchMean, g.scalar(1 - w)]), g.op("Mul", [token, g.scalar(w)])]);
 }

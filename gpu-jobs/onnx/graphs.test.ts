@@ -123,6 +123,7 @@ describe("other variants (tiny, perturbed weights)", () => {
     // The 4×4 patches and a whole-image token.
     { fusion: "fusion", queryTower: "shared", globalToken: true },
     { fusion: "concat", queryTower: "shared", globalToken: true },
+    { fusion: "fusion", queryTower: "shared", globalToken: true, globalWeight: 0.5 },
   ] as const;
   for (const v of variants) {
     it(`${JSON.stringify(v)} matches TF.js within 1e-4`, async () => {

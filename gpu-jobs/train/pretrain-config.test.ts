@@ -5,7 +5,7 @@ import { resolvePretrainConfig } from "./pretrain-config.ts";
 describe("vision options of the pre-training config", () => {
   it("leaves them absent by default, so earlier runs' configs still match", () => {
     const c = resolvePretrainConfig("cpu");
-    expect("stage1" in c || "patchGrid" in c || "cnnChannels" in c || "titleDropout" in c || "globalToken" in c).toBe(false);
+    expect("stage1" in c || "patchGrid" in c || "cnnChannels" in c || "titleDropout" in c || "globalToken" in c || "globalWeight" in c).toBe(false);
     expect(resolvePretrainConfig("cpu", { titleDropout: 0.3 }).titleDropout).toBe(0.3);
     expect(resolvePretrainConfig("cpu", { stage1: "classify", stage1Fraction: 0.2, patchGrid: 8, cnnChannels: [8, 16, 32] })).toMatchObject({
       stage1: "classify",
@@ -25,6 +25,10 @@ describe("vision options of the pre-training config", () => {
     expect(bad({ patchGrid: 8, fusion: "text" })).toThrow(/patchGrid shapes the image side/);
     expect(bad({ globalToken: true, fusion: "text" })).toThrow(/globalToken adds an image token: use fusion fusion or concat, not text/);
     expect(bad({ globalToken: 1 as never })).toThrow(/globalToken must be true or false/);
+    expect(bad({ globalWeight: 0.5 })).toThrow(/globalWeight weights the whole-image token: add --global-token/);
+    expect(bad({ globalToken: true, globalWeight: 1 })).toThrow(/globalWeight must be in \(0, 1\)/);
+    expect(bad({ globalToken: true, globalWeight: 0 })).toThrow(/globalWeight must be in \(0, 1\)/);
+    expect(bad({ globalToken: true, globalWeight: 0.5, fusion: "concat" })).toThrow(/globalWeight weights the fused image summary: use fusion fusion/);
     expect(bad({ titleDropout: 1 })).toThrow(/titleDropout must be in \[0, 1\)/);
     expect(bad({ titleDropout: 0.3, fusion: "text" })).toThrow(/titleDropout blanks titles for the image side to carry: use fusion fusion or concat/);
   });

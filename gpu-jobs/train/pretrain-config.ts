@@ -55,6 +55,8 @@ export interface PretrainConfig {
   cnnChannels?: number[];
   /** A whole-image token beside the patch tokens (one projection of every patch's CNN features). Absent: none. */
   globalToken?: boolean;
+  /** The whole-image token's share of the fused image summary, in (0, 1); needs globalToken and fusion "fusion". Absent: a plain mean over every image token. */
+  globalWeight?: number;
   /** Share of stage-2 items with an image whose title is blanked (all [PAD]) in a batch, so the image side must carry the item. Absent: 0. */
   titleDropout?: number;
 }
@@ -169,6 +171,11 @@ export function resolvePretrainConfig(preset: PresetName, o: PretrainOverrides =
   }
   if (c.globalToken !== undefined && typeof c.globalToken !== "boolean") bad("globalToken", "must be true or false", c.globalToken);
   if (c.globalToken && c.fusion === "text") bad("globalToken", "adds an image token: use fusion fusion or concat, not text", c.globalToken);
+  if (c.globalWeight !== undefined) {
+    if (!(typeof c.globalWeight === "number" && c.globalWeight > 0 && c.globalWeight < 1)) bad("globalWeight", "must be in (0, 1), e.g. 0.5", c.globalWeight);
+    if (!c.globalToken) bad("globalWeight", "weights the whole-image token: add --global-token (job config pretrain.globalToken)", c.globalWeight);
+    if (c.fusion !== "fusion") bad("globalWeight", "weights the fused image summary: use fusion fusion", c.globalWeight);
+  }
   if ((c.patchGrid !== undefined || c.cnnChannels !== undefined) && c.fusion === "text")
     bad(c.patchGrid !== undefined ? "patchGrid" : "cnnChannels", "shapes the image side: use fusion fusion or concat, not text", c.patchGrid ?? c.cnnChannels);
   return c;

@@ -151,6 +151,7 @@ export async function runPretrain(opts: PretrainOptions): Promise<PretrainResult
       patchGrid: grid,
       ...(cfg.cnnChannels ? { cnnChannels: [...cfg.cnnChannels] } : {}),
       ...(cfg.globalToken ? { globalToken: true } : {}),
+      ...(cfg.globalWeight !== undefined ? { globalWeight: cfg.globalWeight } : {}),
       ...(backbone ? { backbone: backbone.record } : {}),
     });
   const result = { runDir, steps: cfg.steps, modelConfig, tokenizer, data, backend: backend.name, workers };

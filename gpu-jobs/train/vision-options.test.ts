@@ -34,7 +34,12 @@ describe("thumbnail size, patch grid and CNN shape", () => {
   const cases = [
     { name: "96px thumbnails", data: () => data96, o: {}, want: { patchGrid: 4, patchSize: 24, cnnChannels: [4, 8] } },
     { name: "1×1 grid (the whole thumbnail, one patch)", data: () => data64, o: { patchGrid: 1 }, want: { patchGrid: 1, patchSize: 64, cnnChannels: [4, 8] } },
-    { name: "4×4 grid + a whole-image token", data: () => data64, o: { globalToken: true }, want: { patchGrid: 4, patchSize: 16, cnnChannels: [4, 8], globalToken: true } },
+    {
+      name: "4×4 grid + a whole-image token weighted ½",
+      data: () => data64,
+      o: { globalToken: true, globalWeight: 0.5 },
+      want: { patchGrid: 4, patchSize: 16, cnnChannels: [4, 8], globalToken: true, globalWeight: 0.5 },
+    },
     { name: "8×8 grid, 3-layer CNN", data: () => data64, o: { patchGrid: 8, cnnChannels: [4, 8, 8] }, want: { patchGrid: 8, patchSize: 8, cnnChannels: [4, 8, 8] } },
   ];
   for (const c of cases) {

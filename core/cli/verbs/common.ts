@@ -54,7 +54,7 @@ export const IMAGE_ENCODER_HELP = {
   reuse: "the image encoder the run was trained with, when it is no longer at the path it recorded (a different one is refused)",
 } as const;
 
-/** Flags that shape the vision side of pre-training (`vitrine pretrain` and `retrain`; job config pretrain.stage1 / patchGrid / cnnChannels / titleDropout / globalToken). */
+/** Flags that shape the vision side of pre-training (`vitrine pretrain` and `retrain`; job config pretrain.stage1 / patchGrid / cnnChannels / titleDropout / globalToken / globalWeight). */
 export const VISION_FLAGS = {
   stage1: {
     type: "enum",
@@ -85,6 +85,14 @@ export const VISION_FLAGS = {
   "global-token": {
     type: "boolean",
     help: "add a whole-image token beside the patch tokens: one projection of every patch's CNN features, so the item vector sees the product's overall shape",
+    group: "model",
+  },
+  "global-weight": {
+    type: "number",
+    min: 0.01,
+    max: 0.99,
+    defaultText: "a plain mean over every image token (1/17 on a 4×4 grid)",
+    help: "the whole-image token's share of the fused image summary (needs --global-token, fusion fusion); 0.5 weighs the whole garment as much as its 16 patches together",
     group: "model",
   },
 } as const;

@@ -21,6 +21,7 @@ export const ABLATION_ROW_IDS = [
   "fusion-grid2",
   "fusion-grid8",
   "fusion-global-token",
+  "fusion-global-half",
   "fusion-cnn-wide",
   "fusion-cnn-deep",
   "fusion-stage1-align",

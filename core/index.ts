@@ -23,17 +23,20 @@ export { createHashEncoder, HASH_ENCODER_NAME, type HashEncoder, type HashEncode
 export { matchingRows, estimateMatches, nodeCount, type FilterColumns } from "./candidates.ts";
 export { filterBitmap, bitmapRows, bitmapCount, hasRow, filterColumnIndex, postingsOf, type FilterColumnIndex, type FilterSourceColumns } from "./filter-bitmap.ts";
 // SIMD scans (wasm) over item vectors and the in-memory IVF index built on them (serving at scale).
-export { VectorKernel, vectorKernelFor, kernelSupported, type VectorKernelOptions } from "./simd/vector-kernel.ts";
+export { VectorKernel, vectorKernelFor, vectorKernelModule, kernelSupported, type VectorKernelOptions } from "./simd/vector-kernel.ts";
 export {
   IvfIndex,
   buildIvfIndex,
   restoreIvfIndex,
+  oneThreadRowPass,
   ivfLayoutOf,
   ivfListsFor,
   IVF_PROBE,
   IVF_MATCH_FACTOR,
   IVF_POOL_FACTOR,
   type IvfBuildOptions,
+  type IvfRestoreOptions,
+  type IvfRowPass,
   type IvfLayout,
   type IvfSearchOptions,
 } from "./simd/ivf-index.ts";

@@ -17,6 +17,22 @@ export interface IvfBuildOptions {
   sample?: number;
   /** Seed of the sample and the initial centroids (default 1). */
   seed?: number;
+  /** The pass over every row (default oneThreadRowPass; lancedb's ivfWorkerPass runs it on worker threads). */
+  rowPass?: IvfRowPass;
+}
+
+/**
+ * The bulk of a build, one pass over every row of the kernel: write each row's int8 codes at
+ * `scale` (Math.round(x · scale)) in row order into the kernel's code region and, when `nearest`,
+ * return each row's nearest centroid of the kernel's centroid region (kernel.wasm.nearest), else
+ * null. Deterministic per row, so any split of the rows gives the same result.
+ */
+export type IvfRowPass = (kernel: VectorKernel, scale: number, nearest: boolean) => Promise<Int32Array | null>;
+
+/** Options of restoreIvfIndex. */
+export interface IvfRestoreOptions {
+  /** The pass that writes the codes (default oneThreadRowPass). */
+  rowPass?: IvfRowPass;
 }
 
 /** Options of one IVF search. */
@@ -180,15 +196,15 @@ export async function buildIvfIndex(kernel: VectorKernel, opts: IvfBuildOptions 
       for (let j = 0; j < dim; j++) cents[co + j] = sums[co + j]! / norm;
     }
   }
-  const listOf = new Int32Array(n);
-  await assign(kernel.at.vectors, n, listOf);
+  const listOf = (await (opts.rowPass ?? oneThreadRowPass)(kernel, await codeScale(kernel), true))!;
   const start = new Uint32Array(lists + 1);
   for (let r = 0; r < n; r++) start[listOf[r]! + 1]!++;
   for (let c = 0; c < lists; c++) start[c + 1]! += start[c]!;
   const fill = start.slice(0, lists);
   const order = new Uint32Array(n);
   for (let r = 0; r < n; r++) order[fill[listOf[r]!]!++] = r;
-  return withCodes(kernel, start, order);
+  await codesToListOrder(kernel, order);
+  return new IvfIndex(kernel, start, order);
 }
 
 /** What an IVF index stores to be restored without k-means or the assignment: centroids and lists (the int8 codes follow from the vectors). */
@@ -215,7 +231,7 @@ export function ivfLayoutOf(ivf: IvfIndex, kernel: VectorKernel): IvfLayout {
  * buildIvfIndex wrote for these vectors, at the cost of one pass over them. A RangeError when the
  * layout does not fit the kernel (other rows, dimension or list count; lists not a permutation).
  */
-export async function restoreIvfIndex(kernel: VectorKernel, layout: IvfLayout): Promise<IvfIndex> {
+export async function restoreIvfIndex(kernel: VectorKernel, layout: IvfLayout, opts: IvfRestoreOptions = {}): Promise<IvfIndex> {
   const lists = layout.start.length - 1;
   const bad = (why: string) => new RangeError(`stored IVF index does not fit these vectors: ${why}`);
   if (layout.n !== kernel.n || layout.dim !== kernel.dim) throw bad(`${layout.n} × ${layout.dim} stored, ${kernel.n} × ${kernel.dim} loaded`);
@@ -240,26 +256,67 @@ export async function restoreIvfIndex(kernel: VectorKernel, layout: IvfLayout): 
       if (out[0] !== l) throw bad(`row ${r} is stored in list ${l} but nearest to centroid ${out[0]} (were the rows reordered?)`);
     }
   }
-  return withCodes(kernel, layout.start.slice(), layout.order.slice());
+  const order = layout.order.slice();
+  await (opts.rowPass ?? oneThreadRowPass)(kernel, await codeScale(kernel), false);
+  await codesToListOrder(kernel, order);
+  return new IvfIndex(kernel, layout.start.slice(), order);
 }
 
-// int8 codes at one scale for all rows (scores are only compared within one query), written in list
-// order into the kernel's code region; yields every 64k rows.
-async function withCodes(kernel: VectorKernel, start: Uint32Array, order: Uint32Array): Promise<IvfIndex> {
+const PASS_CHUNK = 4096;
+
+/** The row pass on this thread, yielding to the event loop between chunks of rows. */
+export const oneThreadRowPass: IvfRowPass = async (kernel, scale, nearest) => {
   const { n, dim } = kernel;
+  const v = kernel.vectors;
+  const codes = new Int8Array(kernel.memory.buffer, kernel.at.codes, n * dim);
+  const out = new Int32Array(kernel.memory.buffer, kernel.at.out, Math.max(n, kernel.lists));
+  const listOf = nearest ? new Int32Array(n) : null;
+  for (let base = 0; base < n; base += PASS_CHUNK) {
+    const len = Math.min(PASS_CHUNK, n - base);
+    if (listOf) {
+      kernel.wasm.nearest(kernel.at.vectors + base * dim * 4, len, kernel.at.cents, kernel.lists, dim, kernel.at.out);
+      listOf.set(out.subarray(0, len), base);
+    }
+    for (let i = base * dim, end = (base + len) * dim; i < end; i++) codes[i] = Math.round(v[i]! * scale);
+    await yieldToEventLoop();
+  }
+  return listOf;
+};
+
+/** The scale of the int8 codes: one for all rows (scores are only compared within one query). */
+async function codeScale(kernel: VectorKernel): Promise<number> {
   const v = kernel.vectors;
   let max = 0;
   for (let i = 0; i < v.length; i++) {
     const a = Math.abs(v[i]!);
     if (a > max) max = a;
+    if ((i & 0xffffff) === 0xffffff) await yieldToEventLoop();
   }
-  const scale = max > 0 ? 127 / max : 0;
+  return max > 0 ? 127 / max : 0;
+}
+
+// Codes in row order → list order (position p holds row order[p]), in place: each cycle of the
+// permutation is followed with one row of scratch, so no second n × dim buffer is needed; yields
+// every 64k rows moved.
+async function codesToListOrder(kernel: VectorKernel, order: Uint32Array): Promise<void> {
+  const { n, dim } = kernel;
   const codes = new Int8Array(kernel.memory.buffer, kernel.at.codes, n * dim);
-  for (let p = 0; p < n; p++) {
-    const o = order[p]! * dim,
-      co = p * dim;
-    for (let j = 0; j < dim; j++) codes[co + j] = Math.round(v[o + j]! * scale);
-    if ((p & 65535) === 65535) await yieldToEventLoop();
+  const placed = new Uint8Array(n);
+  const first = new Int8Array(dim);
+  let moved = 0;
+  for (let p0 = 0; p0 < n; p0++) {
+    if (placed[p0]) continue;
+    first.set(codes.subarray(p0 * dim, (p0 + 1) * dim));
+    for (let p = p0; ; ) {
+      placed[p] = 1;
+      const from = order[p]!;
+      if (from === p0) {
+        codes.set(first, p * dim);
+        break;
+      }
+      codes.copyWithin(p * dim, from * dim, (from + 1) * dim);
+      p = from;
+      if ((++moved & 65535) === 0) await yieldToEventLoop();
+    }
   }
-  return new IvfIndex(kernel, start, order);
 }

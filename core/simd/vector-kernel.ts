@@ -55,6 +55,15 @@ function kernelModule(): object {
   return compiled;
 }
 
+/**
+ * The compiled kernel module (a WebAssembly.Module), for threads that run it on memories of their
+ * own: lancedb/ivf-workers.ts posts it to its worker threads (a Module is shared, not recompiled).
+ * It imports its memory as `env.memory` (non-shared, at least one page).
+ */
+export function vectorKernelModule(): object {
+  return kernelModule();
+}
+
 /** Whether this runtime has wasm SIMD and the vectors fit a 32-bit memory with room for an IVF index. */
 export function kernelSupported(n: number, dim: number, lists = 0): boolean {
   if (dim % 16 !== 0 || dim === 0) return false;

@@ -49,6 +49,8 @@
 //     QIDS_SCHEMA, RELEASE_TABLES, releaseTables,
 //     releaseId, releaseNumber, ivfTable,
 //     writeIvfTable, readIvfLayout                 (the IVF index stored with a release)
+//   ivfWorkerPass, IvfWorkerOptions,             the IVF build's pass over every row on worker
+//     IVF_WORKER_MIN_ROWS, IVF_WORKER_CHUNK_ROWS   threads (publish and load use it)
 //   switchRelease, edgeToFollow, EdgeChoice,     activate / roll back with the edge following (CLI,
 //     edgeForPublish, ReleaseAction,               REST, tRPC, jobs: the one home of a switch), and
 //     SwitchResult                                 the edge a publish brings along
@@ -102,6 +104,7 @@ export { appendReleaseRow, writePointer, type ReleaseRow } from "./release-regis
 export { QIDS_SCHEMA, RELEASE_TABLES } from "./release-schemas.ts";
 export { releaseTables, releaseId, releaseNumber, ivfTable } from "./release-names.ts";
 export { writeIvfTable, readIvfLayout } from "./ivf-table.ts";
+export { ivfWorkerPass, IVF_WORKER_MIN_ROWS, IVF_WORKER_CHUNK_ROWS, type IvfWorkerOptions } from "./ivf-workers.ts";
 export { switchRelease, edgeToFollow, edgeForPublish, type EdgeChoice, type ReleaseAction, type SwitchResult } from "./release-switch.ts";
 export { pushReleaseToEdge } from "./edge-push.ts";
 export { edgePlanFromFlags } from "./edge-cli.ts";

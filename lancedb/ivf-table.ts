@@ -6,6 +6,7 @@
 import type * as lancedb from "@lancedb/lancedb";
 import type { Vector } from "apache-arrow";
 import { buildIvfIndex, ivfLayoutOf, ivfListsFor, kernelSupported, VectorKernel, type IvfLayout } from "../core/index.ts";
+import { ivfWorkerPass } from "./ivf-workers.ts";
 import { tableOf, uint32Column, uint32ListColumn, vectorColumn } from "./arrow.ts";
 import { ivfSchema } from "./release-schemas.ts";
 
@@ -16,7 +17,7 @@ export async function writeIvfTable(db: lancedb.Connection, name: string, vector
   if (!kernelSupported(n, dim, lists)) return false;
   const kernel = new VectorKernel({ n, dim, lists });
   kernel.vectors.set(vectors);
-  const layout = ivfLayoutOf(await buildIvfIndex(kernel), kernel);
+  const layout = ivfLayoutOf(await buildIvfIndex(kernel, { rowPass: ivfWorkerPass() }), kernel);
   const lengths = Array.from({ length: lists }, (_, l) => layout.start[l + 1]! - layout.start[l]!);
   const data = tableOf(ivfSchema(dim), {
     list: uint32Column(Uint32Array.from({ length: lists }, (_, l) => l)),

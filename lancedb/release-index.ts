@@ -22,6 +22,7 @@ import {
 } from "../core/index.ts";
 import type { ReleaseHandles } from "./open-release.ts";
 import { readIvfLayout } from "./ivf-table.ts";
+import { ivfWorkerPass } from "./ivf-workers.ts";
 
 /** A loaded release: everything retrieval reads per request (the engine's SearchIndex and the item records). */
 export interface ReleaseIndex extends SearchIndex {
@@ -78,6 +79,8 @@ export interface LoadReleaseOptions {
   exactLimit?: number;
   /** Called when the release's stored IVF index cannot be used (it is built instead). */
   onIvfFallback?: (err: unknown) => void;
+  /** Worker threads for the IVF index's pass over every row, restored or built (default: the available cores; 1: this thread). */
+  ivfWorkers?: number;
 }
 
 // The kernel, or null where the runtime cannot reserve its memory in one piece (then exact scans
@@ -164,9 +167,10 @@ export async function loadReleaseIndex(handles: ReleaseHandles, opts: LoadReleas
   let ivfSource: ReleaseIndex["ivfSource"] = null;
   if (kernel && lists > 0) {
     const stored = handles.ivf ? await readIvfLayout(handles.ivf, n).catch((e: unknown) => (opts.onIvfFallback?.(e), null)) : null;
-    if (stored) ivf = await restoreIvfIndex(kernel, stored).catch((e: unknown) => (opts.onIvfFallback?.(e), null));
+    const rowPass = ivfWorkerPass({ ...(opts.ivfWorkers ? { workers: opts.ivfWorkers } : {}) });
+    if (stored) ivf = await restoreIvfIndex(kernel, stored, { rowPass }).catch((e: unknown) => (opts.onIvfFallback?.(e), null));
     ivfSource = ivf ? "stored" : "built";
-    ivf ??= await buildIvfIndex(kernel);
+    ivf ??= await buildIvfIndex(kernel, { rowPass });
   }
   const itemColumns = { titles, brands, categories, prices, attributeColumns };
   const base = buildSearchIndex(itemColumns, {

@@ -7,6 +7,7 @@
 // goal); `--lexical off` builds the old short-title, vectors-alone release.
 // Usage: npm run bench -- retrieve [--items 1000000] [--qids 200000] [--seed 1] [--ann ivf_hnsw_sq|ivf_pq|none]
 //        [--lexical on|off] [--queries 200] [--miss-queries 200] [--recall-queries 50] [--qid-samples 5000] [--http-seconds 10] [--connections 50]
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import v8 from "node:v8";
@@ -25,13 +26,13 @@ import {
   type FilterExpr as Filter,
   type RetrieveRequest,
 } from "../core/index.ts";
-import { readIvfLayout, type ReleaseIndex } from "../lancedb/index.ts";
+import { ivfWorkerPass, readIvfLayout, type ReleaseIndex } from "../lancedb/index.ts";
 import { serveNode } from "../api/node/index.ts";
 import { annSearch, createRetrievalService, type RetrieveResult } from "../api/service/index.ts";
 import { BENCH_DATA, percentile, printTable, writeResults } from "./bench-utils.ts";
 import { clusterCentres, ensureRelease, gauss, generateMissQueries, generateQueries, perturbedCentre, rng, type SynthSpec } from "./support/retrieve-data.ts";
 import { runLoad, type LoadJob } from "./support/load.ts";
-import { lexicalBuildOf, timedCpu } from "./support/index-build-times.ts";
+import { ivfBuildTimes, lexicalBuildOf, timedCpu } from "./support/index-build-times.ts";
 
 const { values: a } = parseArgs({
   options: {
@@ -99,13 +100,20 @@ console.log(`SIMD kernel ${idx.kernel ? "on" : "off"}, IVF ${idx.ivf ? `${idx.iv
 const ivfTimes =
   idx.kernel && idx.ivf
     ? {
-        build: await timedCpu(() => buildIvfIndex(idx.kernel!)),
-        restore: idx.handles.ivf ? await timedCpu(async () => restoreIvfIndex(idx.kernel!, await readIvfLayout(idx.handles.ivf!, idx.n))) : null,
+        build: await timedCpu(() => buildIvfIndex(idx.kernel!, { rowPass: ivfWorkerPass() })),
+        restore: idx.handles.ivf ? await timedCpu(async () => restoreIvfIndex(idx.kernel!, await readIvfLayout(idx.handles.ivf!, idx.n), { rowPass: ivfWorkerPass() })) : null,
       }
     : null;
 if (ivfTimes) {
   const f = (x: { wallS: number; cpuS: number } | null) => (x ? `${x.wallS.toFixed(1)} s wall, ${x.cpuS.toFixed(1)} s CPU` : "no stored index");
-  console.log(`IVF index at load: build ${f(ivfTimes.build)}; restore from the release ${f(ivfTimes.restore)}`);
+  console.log(`IVF index at load (worker threads, as serving does): build ${f(ivfTimes.build)}; restore from the release ${f(ivfTimes.restore)}`);
+  // One thread vs worker threads on the same vectors, same run (the lists and codes must match).
+  const modes = await ivfBuildTimes(idx.kernel!, availableParallelism());
+  printTable(
+    ["IVF index", "build s", "build CPU s", "restore s", "restore CPU s", "main-thread stall ms", "index digest"],
+    modes.map((m) => [m.mode, f2(m.build.wallS), f2(m.build.cpuS), f2(m.restore.wallS), f2(m.restore.cpuS), f2(Math.max(m.build.stallMs, m.restore.stallMs)), m.build.digest]),
+  );
+  console.log(`speed-up on worker threads: build ${(modes[0]!.build.wallS / modes[1]!.build.wallS).toFixed(2)}×, restore ${(modes[0]!.restore.wallS / modes[1]!.restore.wallS).toFixed(2)}×`);
 }
 const memory = { serviceLoadSeconds: loadMs / 1000, rssBeforeMB: mb(rss0), rssAfterServiceMB: mb(rss1), serviceRssMB: mb(rss1 - rss0) };
 console.log(`\nrelease load (createRetrievalService): ${(loadMs / 1000).toFixed(1)} s, RSS +${memory.serviceRssMB} MiB (${memory.rssBeforeMB} → ${memory.rssAfterServiceMB} MiB)`);

@@ -21,8 +21,8 @@ export interface IvfWorkerOptions {
   chunkRows?: number;
 }
 
-/** Below this many rows the pass stays on one thread (bench/retrieve.ts --ivf-build-sizes measures where workers start to pay). */
-export const IVF_WORKER_MIN_ROWS = 50_000;
+/** Below this many rows the pass stays on one thread: on 16 idle cores workers started to pay at ~100k rows (1.12× with 2 at 100k, 0.84× at 50k; `npm run bench -- ivf-build`). */
+export const IVF_WORKER_MIN_ROWS = 100_000;
 /** Rows per chunk: 8 MiB of 128-d float32 rows, a few milliseconds of copying on the main thread. */
 export const IVF_WORKER_CHUNK_ROWS = 16_384;
 

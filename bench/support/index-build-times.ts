@@ -1,7 +1,10 @@
-// Wall and CPU time of a step, and the BM25 index's build time and weight at a release's size:
-// what bench/retrieve.ts reports beside the service's own load.
-import { LexicalIndex, lexicalDocsOf } from "../../core/index.ts";
-import type { ReleaseIndex } from "../../lancedb/index.ts";
+// Wall and CPU time of a step, the IVF index's build and restore on one thread vs worker threads,
+// and the BM25 index's build time and weight at a release's size: what bench/retrieve.ts (and
+// bench/ivf-build.ts) report beside the service's own load.
+import { createHash } from "node:crypto";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { buildIvfIndex, ivfLayoutOf, LexicalIndex, lexicalDocsOf, oneThreadRowPass, restoreIvfIndex, type IvfLayout, type VectorKernel } from "../../core/index.ts";
+import { ivfWorkerPass, type ReleaseIndex } from "../../lancedb/index.ts";
 
 /** Wall and CPU seconds of one step. */
 export interface StepTime {
@@ -41,4 +44,53 @@ export async function lexicalBuildOf(idx: ReleaseIndex, gc: () => void): Promise
   built = null;
   gc();
   return out;
+}
+
+/** One IVF build or restore, timed. */
+export interface IvfStepTime extends StepTime {
+  /** The longest the main thread's event loop was held up during the step (ms): what a server loading the release feels. */
+  stallMs: number;
+  /** A digest of the lists, their order and the int8 codes (equal across modes: the same index). */
+  digest: string;
+}
+
+/** The IVF index built and restored from its own layout on `kernel`, on this thread and then on `workers` worker threads (minRows 0), one after the other. */
+export async function ivfBuildTimes(kernel: VectorKernel, workers: number): Promise<{ mode: string; build: IvfStepTime; restore: IvfStepTime }[]> {
+  const digest = (ivf: { start: Uint32Array; order: Uint32Array }) => {
+    const h = createHash("sha1");
+    for (const a of [ivf.start, ivf.order, new Int8Array(kernel.memory.buffer, kernel.at.codes, kernel.n * kernel.dim)]) h.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+    return h.digest("hex").slice(0, 12);
+  };
+  const step = async (f: () => Promise<{ start: Uint32Array; order: Uint32Array }>): Promise<IvfStepTime> => {
+    const loop = monitorEventLoopDelay({ resolution: 5 });
+    loop.enable();
+    let ivf: { start: Uint32Array; order: Uint32Array } | null = null;
+    const time = await timedCpu(async () => {
+      ivf = await f();
+    });
+    loop.disable();
+    return { ...time, stallMs: loop.max / 1e6, digest: digest(ivf!) };
+  };
+  const out = [];
+  let layout: IvfLayout | null = null;
+  for (const [mode, rowPass] of [
+    ["one thread", oneThreadRowPass],
+    [`${workers} worker threads`, ivfWorkerPass({ workers, minRows: 0 })],
+  ] as const) {
+    const build = await step(async () => {
+      const ivf = await buildIvfIndex(kernel, { rowPass });
+      layout ??= ivfLayoutOf(ivf, kernel);
+      return ivf;
+    });
+    const restore = await step(() => restoreIvfIndex(kernel, layout!, { rowPass }));
+    out.push({ mode, build, restore });
+  }
+  return out;
+}
+
+/** Milliseconds to copy every row of the kernel out once in chunks, as the worker pass does on the main thread. */
+export function rowCopyMs(kernel: VectorKernel, chunkRows: number): number {
+  const t0 = performance.now();
+  for (let base = 0; base < kernel.n; base += chunkRows) kernel.vectors.slice(base * kernel.dim, Math.min(kernel.n, base + chunkRows) * kernel.dim);
+  return performance.now() - t0;
 }

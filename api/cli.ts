@@ -5,6 +5,7 @@
 import cluster, { type Worker } from "node:cluster";
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { pino } from "pino";
 import { runVerb, UsageError, type ArgsOf } from "../core/cli/index.ts";
@@ -23,6 +24,7 @@ interface ServiceModule {
     onReload?: (info: { id: string }, ms: number) => void;
     onReloadError?: (err: unknown) => void;
     edgeEnv?: Record<string, string | undefined>;
+    ivfWorkers?: number;
   }): RetrievalService | Promise<RetrievalService>;
   /** Open the images of GET /v1/images/:id on the same data directory. */
   createImageStore(opts: { dataDir: string }): ImageStore & { close(): Promise<void> };
@@ -158,6 +160,8 @@ async function serve(values: ArgsOf<typeof SERVE>["values"], env: Record<string,
     onReloadError: (err) => logger.error({ err }, "release reload failed; the previous release keeps serving"),
     // activate and rollback move the edge's pointer with these credentials (CLOUDFLARE_ACCOUNT_ID, ...).
     edgeEnv: env,
+    // The N serve processes load a release together: each builds its IVF index on its share of the cores.
+    ivfWorkers: Math.max(1, Math.floor(availableParallelism() / workers)),
   });
   let jobs: JobManager | null = null;
   const jobsModule = await import("./jobs/index.ts");

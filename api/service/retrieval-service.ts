@@ -15,6 +15,8 @@ export interface RetrievalServiceOptions {
   pollMs?: number;
   /** Filters matching at most this many items are searched exactly in memory (default 100,000). */
   exactLimit?: number;
+  /** Worker threads that build or restore a large release's IVF index at load (default: the available cores). */
+  ivfWorkers?: number;
   /** Called when a reload fails (the old release keeps serving). */
   onReloadError?: (err: unknown) => void;
   /** Called after a release was loaded and swapped in. */
@@ -56,7 +58,7 @@ export async function createRetrievalService(opts: RetrievalServiceOptions): Pro
     const encoderOf = queryEncoderFor(handles.encoder, handles.info.id).catch((e: unknown) => {
       throw e instanceof EncoderUnavailableError ? new ServiceError("UNAVAILABLE", e.message) : e;
     });
-    const [index, encoder] = await Promise.all([loadReleaseIndex(handles, { exactLimit }), encoderOf]);
+    const [index, encoder] = await Promise.all([loadReleaseIndex(handles, { exactLimit, ...(opts.ivfWorkers ? { ivfWorkers: opts.ivfWorkers } : {}) }), encoderOf]);
     return { index, encoder };
   }
 

@@ -6,7 +6,7 @@
 // on the retry, while another writer's conditional PUT is still refused.
 import { hostname } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AnswerLosingProxy, type FaultyServer, startAnswerLosingProxy, startFailingServer, startSilentServer, startStallingServer } from "../test/support/faulty-store.ts";
+import { type AnswerLosingProxy, envAt, type FaultyServer, startAnswerLosingProxy, startFailingServer, startSilentServer, startStallingServer, storeOrigin } from "../test/support/faulty-store.ts";
 import { AZURITE_ACCOUNT, AZURITE_KEY, spawnLoopbackAzurite } from "../test/support/loopback-azurite.ts";
 import { setEnv, startLoopbackS3 } from "../test/support/loopback-s3.ts";
 import type { StoreError } from "./errors.ts";
@@ -29,12 +29,12 @@ const kinds = [
     scheme: "s3" as const,
     start: (): Promise<Loopback> => startLoopbackS3(),
     // The environment that points a client at `endpoint` (a faulty server, or the proxy in front of the store).
-    envAt: (endpoint: string) => ({ AWS_ENDPOINT_URL: endpoint, AWS_ACCESS_KEY_ID: "S3RVER", AWS_SECRET_ACCESS_KEY: "S3RVER", AWS_REGION: "us-east-1" }),
+    reach: (endpoint: string) => ({ AWS_ENDPOINT_URL: endpoint, AWS_ACCESS_KEY_ID: "S3RVER", AWS_SECRET_ACCESS_KEY: "S3RVER", AWS_REGION: "us-east-1" }),
   },
   {
     scheme: "az" as const,
     start: (): Promise<Loopback> => spawnLoopbackAzurite(),
-    envAt: (endpoint: string) => ({ AZURE_STORAGE_ACCOUNT_NAME: AZURITE_ACCOUNT, AZURE_STORAGE_ACCOUNT_KEY: AZURITE_KEY, AZURE_STORAGE_ENDPOINT: `${endpoint}/${AZURITE_ACCOUNT}` }),
+    reach: (endpoint: string) => ({ AZURE_STORAGE_ACCOUNT_NAME: AZURITE_ACCOUNT, AZURE_STORAGE_ACCOUNT_KEY: AZURITE_KEY, AZURE_STORAGE_ENDPOINT: `${endpoint}/${AZURITE_ACCOUNT}` }),
   },
 ];
 
@@ -51,7 +51,7 @@ async function failure(p: Promise<unknown>): Promise<StoreError> {
 
 let n = 0;
 
-describe.each(kinds)("$scheme:// object requests", ({ scheme, start, envAt }) => {
+describe.each(kinds)("$scheme:// object requests", ({ scheme, start, reach }) => {
   describe("a store that does not answer", () => {
     let silent: FaultyServer;
     let stalling: FaultyServer;
@@ -63,7 +63,7 @@ describe.each(kinds)("$scheme:// object requests", ({ scheme, start, envAt }) =>
       await Promise.all([silent?.close(), stalling?.close(), chunked?.close()]);
     });
     const uri = () => `${scheme}://vitrine/timeouts-${n++}`;
-    const at = (server: FaultyServer, data = uri()) => storeObjects(parseStoreUri(data), { ...envAt(server.endpoint), ...TIMEOUT });
+    const at = (server: FaultyServer, data = uri()) => storeObjects(parseStoreUri(data), { ...reach(server.endpoint), ...TIMEOUT });
 
     it("every operation on a store that accepts the connection and never answers fails saying it timed out, on which object, and how to raise the bound; not retried", async () => {
       const data = uri();
@@ -104,7 +104,7 @@ describe.each(kinds)("$scheme:// object requests", ({ scheme, start, envAt }) =>
 
     it("a writer on a store that never answers fails to take the lease with the timeout, without running its work", async () => {
       const data = uri();
-      const restore = setEnv({ ...envAt(silent.endpoint), ...TIMEOUT });
+      const restore = setEnv({ ...reach(silent.endpoint), ...TIMEOUT });
       let ran = false;
       try {
         const e = await failure(
@@ -135,7 +135,7 @@ describe.each(kinds)("$scheme:// object requests", ({ scheme, start, envAt }) =>
 
     it("a bad VITRINE_STORE_TIMEOUT_MS fails naming the variable and what it takes", () => {
       for (const bad of ["soon", "0", "1.5", "99"]) {
-        expect(() => storeObjects(parseStoreUri(uri()), { ...envAt(silent.endpoint), VITRINE_STORE_TIMEOUT_MS: bad })).toThrow(
+        expect(() => storeObjects(parseStoreUri(uri()), { ...reach(silent.endpoint), VITRINE_STORE_TIMEOUT_MS: bad })).toThrow(
           `VITRINE_STORE_TIMEOUT_MS=${bad}: expected a whole number of milliseconds, 100–3600000 (default 30000)`,
         );
       }
@@ -147,16 +147,14 @@ describe.each(kinds)("$scheme:// object requests", ({ scheme, start, envAt }) =>
     let proxy: AnswerLosingProxy;
     beforeAll(async () => {
       store = await start();
-      // The store's own endpoint, from its environment, is what the proxy forwards to.
-      const endpoint = scheme === "s3" ? store.env.AWS_ENDPOINT_URL! : new URL(store.env.AZURE_STORAGE_ENDPOINT!).origin;
-      proxy = await startAnswerLosingProxy(endpoint);
+      proxy = await startAnswerLosingProxy(storeOrigin(store.env));
     }, 60_000);
     afterAll(async () => {
       await proxy?.close();
       await store?.close();
     });
     const uri = () => `${scheme}://${store.bucket}/lost-answers-${n++}`;
-    const objects = (data: string, through: "proxy" | "direct"): StoreObjects => storeObjects(parseStoreUri(data), through === "proxy" ? envAt(proxy.endpoint) : store.env);
+    const objects = (data: string, through: "proxy" | "direct"): StoreObjects => storeObjects(parseStoreUri(data), through === "proxy" ? envAt(store.env, proxy.endpoint) : store.env);
 
     it.each(["502", "reset"] as const)("answer lost by %s: the writer gets its ETag, and another writer is still refused", async (how) => {
       const data = uri();
@@ -194,7 +192,7 @@ describe.each(kinds)("$scheme:// object requests", ({ scheme, start, envAt }) =>
 
     it("a lease taken and beaten through lost answers is still held: the holder does not think it lost it", async () => {
       const loc = parseStoreUri(uri());
-      const restore = setEnv(envAt(proxy.endpoint));
+      const restore = setEnv(envAt(store.env, proxy.endpoint));
       try {
         const me = { token: "holder-1", pid: process.pid, host: hostname(), purpose: "publish", command: "vitrine publish (test)", since: new Date().toISOString() };
         proxy.loseNext(1, "reset");

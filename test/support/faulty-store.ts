@@ -74,8 +74,8 @@ export function startFailingServer(status: number): Promise<FaultyServer> {
   return listen(server, () => n);
 }
 
-/** How the proxy loses an answer: a 502 of its own after the store committed, or the client's connection reset. */
-export type LostAnswer = "502" | "reset";
+/** How the proxy loses an answer: a 502 of its own after the store committed, the client's connection reset, or no answer at all (the client times out). */
+export type LostAnswer = "502" | "reset" | "hang";
 
 /** A proxy in front of a store that can lose the answers of conditional PUTs. */
 export interface AnswerLosingProxy extends FaultyServer {
@@ -112,6 +112,7 @@ export async function startAnswerLosingProxy(upstream: string): Promise<AnswerLo
       answer.on("end", () => {
         lost.push(answer.statusCode ?? 0);
         if (how === "reset") req.socket.destroy();
+        else if (how === "hang") return;
         else res.writeHead(502, { "content-type": "text/plain" }).end("bad gateway");
       });
     });
@@ -127,4 +128,21 @@ export async function startAnswerLosingProxy(upstream: string): Promise<AnswerLo
     },
     lost: () => [...lost],
   };
+}
+
+/** The variables that name a loopback store's endpoint (S3's, Azure's with its account path). */
+const ENDPOINT_VARS = ["AWS_ENDPOINT_URL", "AZURE_STORAGE_ENDPOINT"] as const;
+
+/** The origin (http://127.0.0.1:PORT) of the store a loopback store's environment points at. */
+export function storeOrigin(env: Record<string, string>): string {
+  const v = ENDPOINT_VARS.find((k) => env[k]);
+  if (!v) throw new Error("no store endpoint in this environment");
+  return new URL(env[v]!).origin;
+}
+
+/** The same environment pointed at `endpoint` (a proxy or a faulty server) instead of the store's origin, its path (Azure's account) kept. */
+export function envAt(env: Record<string, string>, endpoint: string): Record<string, string> {
+  const out = { ...env };
+  for (const k of ENDPOINT_VARS) if (out[k]) out[k] = `${endpoint}${new URL(out[k]).pathname.replace(/\/$/, "")}`;
+  return out;
 }

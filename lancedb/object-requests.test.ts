@@ -6,7 +6,17 @@
 // on the retry, while another writer's conditional PUT is still refused.
 import { hostname } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AnswerLosingProxy, envAt, type FaultyServer, startAnswerLosingProxy, startFailingServer, startSilentServer, startStallingServer, storeOrigin } from "../test/support/faulty-store.ts";
+import {
+  type AnswerLosingProxy,
+  envAt,
+  type FaultyServer,
+  startAnswerLosingProxy,
+  startFailingServer,
+  startSilentServer,
+  startStallingServer,
+  startTricklingServer,
+  storeOrigin,
+} from "../test/support/faulty-store.ts";
 import { AZURITE_ACCOUNT, AZURITE_KEY, spawnLoopbackAzurite } from "../test/support/loopback-azurite.ts";
 import { setEnv, startLoopbackS3 } from "../test/support/loopback-s3.ts";
 import type { StoreError } from "./errors.ts";
@@ -100,6 +110,19 @@ describe.each(kinds)("$scheme:// object requests", ({ scheme, start, reach }) =>
       // Without a Content-Length (chunked), the same.
       const e = await failure(at(chunked, data).get("embed.json"));
       expect(e.message).toMatch(/timed out after \d+ ms reading the answer's body \(16 bytes came\)/);
+    });
+
+    it("a body that keeps coming is not cut at the timeout: its bound grows with its size", async () => {
+      // 30 chunks of 32 KiB, one every 50 ms: about 1.5 s in all against a 1 s timeout.
+      const trickling = await startTricklingServer(32 * 1024, 30, 50);
+      try {
+        const o = storeObjects(parseStoreUri(uri()), { ...reach(trickling.endpoint), VITRINE_STORE_TIMEOUT_MS: "1000" });
+        const bytes = await o.getBytes("model/query.onnx");
+        expect(bytes?.byteLength).toBe(30 * 32 * 1024);
+        expect(bytes?.[32 * 1024 * 29]).toBe(29);
+      } finally {
+        await trickling.close();
+      }
     });
 
     it("a writer on a store that never answers fails to take the lease with the timeout, without running its work", async () => {

@@ -63,6 +63,23 @@ export function startStallingServer(sent: number, declared?: number): Promise<Fa
   return listen(server, () => n);
 }
 
+/** A server that answers every request 200 with `count` chunks of `chunk` bytes (Content-Length set), one every `everyMs`: a slow store that keeps sending. */
+export function startTricklingServer(chunk: number, count: number, everyMs: number): Promise<FaultyServer> {
+  let n = 0;
+  const server = createServer((req, res) => {
+    n++;
+    req.resume();
+    res.writeHead(200, { etag: '"trickle"', "last-modified": new Date().toUTCString(), "content-length": String(chunk * count) });
+    let sent = 0;
+    const timer = setInterval(() => {
+      res.write(Buffer.alloc(chunk, sent % 256));
+      if (++sent === count) clearInterval(timer), res.end();
+    }, everyMs);
+    res.on("close", () => clearInterval(timer));
+  });
+  return listen(server, () => n);
+}
+
 /** A server that answers every request with `status` (a store or proxy failing: 500, 503, 429). */
 export function startFailingServer(status: number): Promise<FaultyServer> {
   let n = 0;

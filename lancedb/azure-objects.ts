@@ -62,7 +62,7 @@ export class AzureObjects implements StoreObjects {
       headers.authorization = this.authorization(method, new URL(url), { ...headers, "content-length": String(body?.byteLength ?? 0) });
       return fetch(url, { method, headers, body, signal });
     };
-    return sendRequest(send, { what, timeoutMs: this.timeoutMs, hint: "check AZURE_STORAGE_ENDPOINT (or the account name) and the network" });
+    return sendRequest(send, { what, timeoutMs: this.timeoutMs, sendsBytes: body?.byteLength, hint: "check AZURE_STORAGE_ENDPOINT (or the account name) and the network" });
   }
 
   private failed(what: string, res: Response, body: string): StoreError {

@@ -95,6 +95,13 @@ describe.each(kinds)("$scheme:// object requests", ({ scheme, start, reach }) =>
       expect(silent.requests() - before).toBe(calls.length); // one attempt each: a hanging store is not asked again
     });
 
+    it("a PUT's wait for the answer grows with the bytes it sends (a model file's upload is not cut at the timeout)", async () => {
+      const data = uri();
+      const e = await failure(at(silent, data).put("models/m/query.onnx", new Uint8Array(256 * 1024)));
+      // 300 ms, plus 256 KiB at the slowest rate allowed (256 KiB/s).
+      expect(e.message).toMatch(new RegExp(`^PUT ${data}/models/m/query.onnx: timed out after 1300 ms waiting for the store's answer`));
+    });
+
     it("an answer whose body stalls after its headers fails saying how much of the body came", async () => {
       const data = uri();
       const o = at(stalling, data);

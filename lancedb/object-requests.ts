@@ -15,8 +15,9 @@ export const DEFAULT_STORE_TIMEOUT_MS = 30_000;
 const RETRIES = 3;
 
 /**
- * The slowest body read allowed past the timeout: a body may take timeout + size / this, so a
- * 200 MB model file may take ~13 min while a small record fails one timeout after its headers.
+ * The slowest body transfer allowed past the timeout: a body (sent or read) may take timeout +
+ * size / this, so a 200 MB model file may take ~13 min while a small record fails one timeout after
+ * its headers.
  */
 const MIN_BODY_BYTES_PER_S = 256 * 1024;
 
@@ -35,8 +36,10 @@ export function storeTimeoutMs(env: Record<string, string | undefined> = process
 export interface RequestOptions {
   /** What it does, as messages name it: "PUT s3://bucket/prefix/writer.lease". */
   what: string;
-  /** The bound of each attempt's wait for the answer's headers, and of the body's read (plus size / 256 KiB/s), in ms. */
+  /** The bound of each attempt's wait for the answer's headers (plus the request body's size / 256 KiB/s: a model file's upload), and of the answer body's read (plus its size / 256 KiB/s), in ms. */
   timeoutMs: number;
+  /** Bytes the request sends (a PUT's body), for the wait's bound; 0 when absent. */
+  sendsBytes?: number;
   /** The fix a network failure names: "check AWS_ENDPOINT_URL and the network". */
   hint: string;
 }
@@ -55,19 +58,20 @@ export interface Answer {
 /**
  * Send a request: `send` makes one attempt (signed anew) with the signal it is given. Attempts that
  * fail on the network or answer 5xx / 429 are retried after 100, 200, 400 ms; each attempt's wait
- * for an answer is bounded by the timeout and a timed-out one is not retried, so a call ends
- * within 4 timeouts and 0.7 s, plus its body's bound.
+ * for an answer is bounded by the timeout (plus what sending its body may take) and a timed-out one
+ * is not retried, so a call ends within 4 such waits and 0.7 s, plus its answer body's bound.
  */
 export async function sendRequest(send: (signal: AbortSignal) => Promise<Response>, o: RequestOptions): Promise<Answer> {
   let retried = false;
+  const waitMs = Math.round(o.timeoutMs + ((o.sendsBytes ?? 0) / MIN_BODY_BYTES_PER_S) * 1000);
   for (let attempt = 0; ; attempt++) {
     const ac = new AbortController();
-    const timer = setTimeout(() => ac.abort(), o.timeoutMs);
+    const timer = setTimeout(() => ac.abort(), waitMs);
     let res: Response;
     try {
       res = await send(ac.signal);
     } catch (e) {
-      if (ac.signal.aborted) throw timedOut(o, o.timeoutMs, "waiting for the store's answer", e);
+      if (ac.signal.aborted) throw timedOut(o, waitMs, "waiting for the store's answer", e);
       if (attempt < RETRIES) {
         retried = true;
         await backoff(attempt);

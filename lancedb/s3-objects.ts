@@ -33,8 +33,9 @@ export class S3Objects implements StoreObjects {
     return `${this.base}/${objectKey(this.loc, name).split("/").map(encodeURIComponent).join("/")}`;
   }
 
-  private call(method: string, url: string, what: string, init: RequestInit = {}): Promise<Answer> {
-    return sendRequest((signal) => this.client.fetch(url, { method, ...init, signal }), { what, timeoutMs: this.timeoutMs, hint: "check AWS_ENDPOINT_URL and the network" });
+  private call(method: string, url: string, what: string, init: RequestInit & { body?: Uint8Array } = {}): Promise<Answer> {
+    const hint = "check AWS_ENDPOINT_URL and the network";
+    return sendRequest((signal) => this.client.fetch(url, { method, ...init, signal }), { what, timeoutMs: this.timeoutMs, sendsBytes: init.body?.byteLength, hint });
   }
 
   private failed(what: string, res: Response, body: string): StoreError {

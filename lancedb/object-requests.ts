@@ -63,7 +63,7 @@ export interface Answer {
  */
 export async function sendRequest(send: (signal: AbortSignal) => Promise<Response>, o: RequestOptions): Promise<Answer> {
   let retried = false;
-  const waitMs = Math.round(o.timeoutMs + ((o.sendsBytes ?? 0) / MIN_BODY_BYTES_PER_S) * 1000);
+  const waitMs = o.timeoutMs + Math.floor(((o.sendsBytes ?? 0) / MIN_BODY_BYTES_PER_S) * 1000);
   for (let attempt = 0; ; attempt++) {
     const ac = new AbortController();
     const timer = setTimeout(() => ac.abort(), waitMs);

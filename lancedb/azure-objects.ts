@@ -6,15 +6,13 @@
 // its current releases need Node 22 (this project runs on Node 20).
 import { createHmac } from "node:crypto";
 import { StoreError } from "./errors.ts";
+import { type Answer, ownWriteETag, sendRequest, storeTimeoutMs } from "./object-requests.ts";
 import { readBounded, xmlText } from "./object-responses.ts";
 import type { PutCondition, StoredObject, StoreObjects } from "./store-objects.ts";
 import { type AzureSettings, azureSettings, objectKey, parseStoreUri, type StoreUri } from "./store-location.ts";
 
 /** The REST API version requests name (x-ms-version): one Azure and Azurite 3.33 both speak. */
 const API_VERSION = "2023-11-03";
-
-/** Retries of a request that failed on the network or with 5xx / 429 (as aws4fetch does for S3). */
-const RETRIES = 3;
 
 /** The headers SharedKey signs by position, before the x-ms-* ones (Content-Length is the body's, Date is x-ms-date's). */
 const SIGNED = ["content-encoding", "content-language", "content-length", "content-md5", "content-type", "date", "if-modified-since", "if-match", "if-none-match", "if-unmodified-since", "range"];
@@ -24,6 +22,7 @@ export class AzureObjects implements StoreObjects {
   private readonly settings: AzureSettings;
   private readonly key: Buffer;
   private readonly base: string;
+  private readonly timeoutMs: number;
 
   constructor(
     /** The store location. */
@@ -33,6 +32,7 @@ export class AzureObjects implements StoreObjects {
     this.settings = azureSettings(env);
     this.key = Buffer.from(this.settings.accountKey, "base64");
     this.base = `${this.settings.endpoint}/${loc.bucket}`;
+    this.timeoutMs = storeTimeoutMs(env);
   }
 
   private url(name: string): string {
@@ -54,29 +54,15 @@ export class AzureObjects implements StoreObjects {
     return `SharedKey ${this.settings.accountName}:${createHmac("sha256", this.key).update(toSign, "utf8").digest("base64")}`;
   }
 
-  private async call(method: string, url: string, what: string, extra: Record<string, string> = {}, body?: Uint8Array): Promise<Response> {
-    for (let attempt = 0; ; attempt++) {
-      // Signed anew each try: x-ms-date must be within 15 minutes of the store's clock.
+  /** Send a request (bounded in time and retried by object-requests.ts), signed anew each try: x-ms-date must be within 15 minutes of the store's clock. */
+  private call(method: string, url: string, what: string, extra: Record<string, string> = {}, body?: Uint8Array): Promise<Answer> {
+    const send = (signal: AbortSignal) => {
       const headers: Record<string, string> = { "x-ms-date": new Date().toUTCString(), "x-ms-version": API_VERSION, ...extra };
       // fetch sets Content-Length from the body itself; the signature covers the same number.
       headers.authorization = this.authorization(method, new URL(url), { ...headers, "content-length": String(body?.byteLength ?? 0) });
-      let res: Response;
-      try {
-        res = await fetch(url, { method, headers, body });
-      } catch (e) {
-        if (attempt < RETRIES) {
-          await backoff(attempt);
-          continue;
-        }
-        throw new StoreError("STORE_UNAVAILABLE", `${what}: ${(e as Error).message}; check AZURE_STORAGE_ENDPOINT (or the account name) and the network`, { cause: e });
-      }
-      if ((res.status >= 500 || res.status === 429) && attempt < RETRIES) {
-        await res.body?.cancel();
-        await backoff(attempt);
-        continue;
-      }
-      return res;
-    }
+      return fetch(url, { method, headers, body, signal });
+    };
+    return sendRequest(send, { what, timeoutMs: this.timeoutMs, sendsBytes: body?.byteLength, hint: "check AZURE_STORAGE_ENDPOINT (or the account name) and the network" });
   }
 
   private failed(what: string, res: Response, body: string): StoreError {
@@ -93,7 +79,7 @@ export class AzureObjects implements StoreObjects {
   /** A GET of blob `name`: the response when it is there, null when the blob is not (a missing container is an error). */
   private async read(name: string): Promise<Response | null> {
     const what = `GET ${this.loc.uri}/${name}`;
-    const res = await this.call("GET", this.url(name), what);
+    const { res } = await this.call("GET", this.url(name), what);
     if (res.ok) return res;
     const body = await res.text();
     if (res.status === 404 && res.headers.get("x-ms-error-code") === "BlobNotFound") return null;
@@ -124,11 +110,15 @@ export class AzureObjects implements StoreObjects {
     if ("ifNoneMatch" in cond) headers["if-none-match"] = cond.ifNoneMatch;
     if ("ifMatch" in cond) headers["if-match"] = cond.ifMatch;
     const what = `PUT ${this.loc.uri}/${name}`;
-    const res = await this.call("PUT", this.url(name), what, headers, typeof body === "string" ? Buffer.from(body, "utf8") : body);
+    const bytes = typeof body === "string" ? Buffer.from(body, "utf8") : body;
+    const { res, retried } = await this.call("PUT", this.url(name), what, headers, bytes);
     const text = await res.text();
     // 409 BlobAlreadyExists: If-None-Match: * found the blob; 412 ConditionNotMet: If-Match found another version (or none).
+    // Sent twice, the refusal may be of our own first write: it landed when the blob holds our bytes.
     const code = res.headers.get("x-ms-error-code");
-    if (res.status === 412 || (res.status === 409 && code === "BlobAlreadyExists") || (res.status === 404 && "ifMatch" in cond && code === "BlobNotFound")) return null;
+    if (res.status === 412 || (res.status === 409 && code === "BlobAlreadyExists") || (res.status === 404 && "ifMatch" in cond && code === "BlobNotFound")) {
+      return retried ? ownWriteETag(() => this.read(name), bytes) : null;
+    }
     if (!res.ok) throw this.failed(what, res, text);
     return res.headers.get("etag") ?? "";
   }
@@ -140,7 +130,7 @@ export class AzureObjects implements StoreObjects {
     let marker: string | undefined;
     do {
       const q = new URLSearchParams({ restype: "container", comp: "list", prefix: key, delimiter: "/", maxresults: "5000", ...(marker ? { marker } : {}) });
-      const res = await this.call("GET", `${this.base}?${q}`, what);
+      const { res } = await this.call("GET", `${this.base}?${q}`, what);
       const text = await res.text();
       if (!res.ok) throw this.failed(what, res, text);
       // Blobs and BlobPrefixes (sub-folders, with a trailing "/") both carry a <Name>.
@@ -156,7 +146,7 @@ export class AzureObjects implements StoreObjects {
   /** Create the container (true), or find it there already (false): setting up a store, and the tests' loopback Azurite. */
   async createContainer(): Promise<boolean> {
     const what = `CREATE CONTAINER ${this.loc.bucket}`;
-    const res = await this.call("PUT", `${this.base}?restype=container`, what);
+    const { res } = await this.call("PUT", `${this.base}?restype=container`, what);
     const text = await res.text();
     if (res.status === 409 && res.headers.get("x-ms-error-code") === "ContainerAlreadyExists") return false;
     if (!res.ok) throw this.failed(what, res, text);
@@ -165,15 +155,10 @@ export class AzureObjects implements StoreObjects {
 
   async delete(name: string): Promise<void> {
     const what = `DELETE ${this.loc.uri}/${name}`;
-    const res = await this.call("DELETE", this.url(name), what);
+    const { res } = await this.call("DELETE", this.url(name), what);
     const text = await res.text();
     if (!res.ok && !(res.status === 404 && res.headers.get("x-ms-error-code") === "BlobNotFound")) throw this.failed(what, res, text);
   }
-}
-
-/** Wait before retry `attempt` (0-based): 100 ms, 200 ms, 400 ms. */
-function backoff(attempt: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
 }
 
 /** Create the container an az:// data URI names, with the credentials of `env`: true when made now, false when it was there. */

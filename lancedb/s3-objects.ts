@@ -1,9 +1,12 @@
 // The object operations (store-objects.ts) on an s3:// store: read and write small records
 // (import.json, embed.json, leases) with S3's conditional PUT (If-None-Match: * creates only,
 // If-Match: "etag" replaces only that version). aws4fetch signs the requests (SigV4) for fetch: a
-// 2-file dependency instead of the AWS SDK's dozens of packages for three calls.
+// 2-file dependency instead of the AWS SDK's dozens of packages for three calls. Its own retries
+// are off (retries: 0): object-requests.ts bounds and retries every request, for both clients, and
+// so knows when a conditional PUT was sent twice.
 import { AwsClient } from "aws4fetch";
 import { StoreError } from "./errors.ts";
+import { type Answer, ownWriteETag, sendRequest, storeTimeoutMs } from "./object-requests.ts";
 import { readBounded, xmlText } from "./object-responses.ts";
 import type { PutCondition, StoredObject, StoreObjects } from "./store-objects.ts";
 import { objectKey, s3Settings, type StoreUri } from "./store-location.ts";
@@ -12,6 +15,7 @@ import { objectKey, s3Settings, type StoreUri } from "./store-location.ts";
 export class S3Objects implements StoreObjects {
   private readonly client: AwsClient;
   private readonly base: string;
+  private readonly timeoutMs: number;
 
   constructor(
     /** The store location. */
@@ -19,7 +23,8 @@ export class S3Objects implements StoreObjects {
     env: Record<string, string | undefined> = process.env,
   ) {
     const s = s3Settings(env);
-    this.client = new AwsClient({ accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey, sessionToken: s.sessionToken, region: s.region, service: "s3", retries: 3 });
+    this.client = new AwsClient({ accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey, sessionToken: s.sessionToken, region: s.region, service: "s3", retries: 0 });
+    this.timeoutMs = storeTimeoutMs(env);
     // Path-style on a custom endpoint (MinIO, R2, loopback); virtual-hosted on AWS.
     this.base = s.endpoint ? `${s.endpoint}/${loc.bucket}` : `https://${loc.bucket}.s3.${s.region}.amazonaws.com`;
   }
@@ -28,26 +33,32 @@ export class S3Objects implements StoreObjects {
     return `${this.base}/${objectKey(this.loc, name).split("/").map(encodeURIComponent).join("/")}`;
   }
 
-  private async call(method: string, name: string, init: RequestInit = {}): Promise<Response> {
-    try {
-      return await this.client.fetch(this.url(name), { method, ...init });
-    } catch (e) {
-      throw new StoreError("STORE_UNAVAILABLE", `${method} ${this.loc.uri}/${name}: ${(e as Error).message}; check AWS_ENDPOINT_URL and the network`, { cause: e });
-    }
+  private call(method: string, url: string, what: string, init: RequestInit & { body?: Uint8Array } = {}): Promise<Answer> {
+    const hint = "check AWS_ENDPOINT_URL and the network";
+    return sendRequest((signal) => this.client.fetch(url, { method, ...init, signal }), { what, timeoutMs: this.timeoutMs, sendsBytes: init.body?.byteLength, hint });
   }
 
-  private failed(method: string, name: string, res: Response, body: string): StoreError {
+  private failed(what: string, res: Response, body: string): StoreError {
     const code = /<Code>([^<]+)<\/Code>/.exec(body)?.[1] ?? res.statusText;
     const hint = res.status === 403 ? "check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY and the bucket policy" : res.status === 404 ? `check that bucket ${this.loc.bucket} exists` : "retry later";
-    return new StoreError("STORE_UNAVAILABLE", `${method} ${this.loc.uri}/${name}: HTTP ${res.status} ${code}; ${hint}`);
+    return new StoreError("STORE_UNAVAILABLE", `${what}: HTTP ${res.status} ${code}; ${hint}`);
+  }
+
+  /** A GET of `name`: the response when it is there, null when the key is not (a missing bucket is an error). */
+  private async read(name: string): Promise<Response | null> {
+    const what = `GET ${this.loc.uri}/${name}`;
+    const { res } = await this.call("GET", this.url(name), what);
+    if (res.ok) return res;
+    const text = await res.text();
+    if (res.status === 404 && /NoSuchKey|<Code>NotFound/.test(text || "NoSuchKey")) return null;
+    throw this.failed(what, res, text);
   }
 
   /** Read `name`, or null when there is none. */
   async get(name: string): Promise<StoredObject | null> {
-    const res = await this.call("GET", name);
+    const res = await this.read(name);
+    if (!res) return null;
     const text = await res.text();
-    if (res.status === 404 && /NoSuchKey|<Code>NotFound/.test(text || "NoSuchKey")) return null;
-    if (!res.ok) throw this.failed("GET", name, res, text);
     const now = Date.parse(res.headers.get("date") ?? "") || Date.now();
     const modified = Date.parse(res.headers.get("last-modified") ?? "") || now;
     return { text, etag: res.headers.get("etag") ?? "", ageSeconds: Math.max(0, (now - modified) / 1000) };
@@ -55,18 +66,14 @@ export class S3Objects implements StoreObjects {
 
   /** The bytes of `name`, or null when there is none (model files). */
   async getBytes(name: string): Promise<Uint8Array | null> {
-    const res = await this.call("GET", name);
-    if (res.status === 404) return null;
-    if (!res.ok) throw this.failed("GET", name, res, await res.text());
-    return new Uint8Array(await res.arrayBuffer());
+    const res = await this.read(name);
+    return res && new Uint8Array(await res.arrayBuffer());
   }
 
   /** The bytes of `name` when it holds at most `maxBytes`; null when there is none, "too large" (the read stopped there) past it. */
   async getBytesUpTo(name: string, maxBytes: number): Promise<Uint8Array | null | "too large"> {
-    const res = await this.call("GET", name);
-    if (res.status === 404) return (await res.body?.cancel(), null);
-    if (!res.ok) throw this.failed("GET", name, res, await res.text());
-    return readBounded(res, maxBytes);
+    const res = await this.read(name);
+    return res && readBounded(res, maxBytes);
   }
 
   /** Write `name`; returns the new ETag, or null when the condition did not hold (another writer got there first). */
@@ -74,11 +81,14 @@ export class S3Objects implements StoreObjects {
     const headers: Record<string, string> = { "content-type": typeof body === "string" ? "application/json" : "application/octet-stream" };
     if ("ifNoneMatch" in cond) headers["if-none-match"] = cond.ifNoneMatch;
     if ("ifMatch" in cond) headers["if-match"] = cond.ifMatch;
-    const res = await this.call("PUT", name, { body, headers });
+    const what = `PUT ${this.loc.uri}/${name}`;
+    const bytes = typeof body === "string" ? Buffer.from(body, "utf8") : body;
+    const { res, retried } = await this.call("PUT", this.url(name), what, { body: bytes, headers });
     const text = await res.text();
     // 412: the precondition failed; 409 ConditionalRequestConflict: S3 saw a racing conditional write.
-    if (res.status === 412 || (res.status === 409 && /ConditionalRequestConflict/.test(text))) return null;
-    if (!res.ok) throw this.failed("PUT", name, res, text);
+    // Sent twice, the refusal may be of our own first write: it landed when the object holds our bytes.
+    if (res.status === 412 || (res.status === 409 && /ConditionalRequestConflict/.test(text))) return retried ? ownWriteETag(() => this.read(name), bytes) : null;
+    if (!res.ok) throw this.failed(what, res, text);
     return res.headers.get("etag") ?? "";
   }
 
@@ -88,18 +98,14 @@ export class S3Objects implements StoreObjects {
    */
   async list(dir: string, max = 10_000): Promise<string[]> {
     const key = `${objectKey(this.loc, dir).replace(/\/+$/, "")}/`;
+    const what = `LIST ${this.loc.uri}/${dir}/`;
     const names = new Set<string>();
     let token: string | undefined;
     do {
       const q = new URLSearchParams({ "list-type": "2", prefix: key, delimiter: "/", "max-keys": "1000", ...(token ? { "continuation-token": token } : {}) });
-      let res: Response;
-      try {
-        res = await this.client.fetch(`${this.base}/?${q}`, { method: "GET" });
-      } catch (e) {
-        throw new StoreError("STORE_UNAVAILABLE", `LIST ${this.loc.uri}/${dir}/: ${(e as Error).message}; check AWS_ENDPOINT_URL and the network`, { cause: e });
-      }
+      const { res } = await this.call("GET", `${this.base}/?${q}`, what);
       const text = await res.text();
-      if (!res.ok) throw this.failed("LIST", `${dir}/`, res, text);
+      if (!res.ok) throw this.failed(what, res, text);
       for (const m of text.matchAll(/<(?:Key|Prefix)>([^<]*)<\/(?:Key|Prefix)>/g)) {
         const full = xmlText(m[1]!);
         if (full.length > key.length && full.startsWith(key)) names.add(full.slice(key.length).replace(/\/$/, ""));
@@ -111,8 +117,9 @@ export class S3Objects implements StoreObjects {
 
   /** Delete `name` (no error when it is absent). */
   async delete(name: string): Promise<void> {
-    const res = await this.call("DELETE", name);
+    const what = `DELETE ${this.loc.uri}/${name}`;
+    const { res } = await this.call("DELETE", this.url(name), what);
     const text = await res.text();
-    if (!res.ok && res.status !== 404) throw this.failed("DELETE", name, res, text);
+    if (!res.ok && res.status !== 404) throw this.failed(what, res, text);
   }
 }

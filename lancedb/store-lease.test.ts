@@ -4,12 +4,13 @@
 // it commits.
 import { hostname } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { envAt, startAnswerLosingProxy, storeOrigin } from "../test/support/faulty-store.ts";
 import { spawnLoopbackAzurite } from "../test/support/loopback-azurite.ts";
 import { setEnv, startLoopbackS3 } from "../test/support/loopback-s3.ts";
 import { readStoreLease, tryStoreLease } from "./store-lease.ts";
 import { parseStoreUri } from "./store-location.ts";
 import { storeObjects } from "./store-objects.ts";
-import { assertWriterLease, holdJobsLease, readWriterLease, withWriterLease, WRITER_LEASE_FILE, type LeaseHolder } from "./writer-lease.ts";
+import { assertWriterLease, holdJobsLease, type Lease, readWriterLease, withWriterLease, WRITER_LEASE_FILE, type LeaseHolder } from "./writer-lease.ts";
 
 /** A loopback store: its container / bucket, the environment that reaches it, and (S3's guard) the count of refused conditional PUTs. */
 interface Loopback {
@@ -101,6 +102,31 @@ describe.each(stores)("lease on an $scheme:// store", ({ scheme, start }) => {
     }).catch((e: Error & { code?: string }) => e.code);
     expect(err).toBe("WRITER_LOST");
     expect((await readStoreLease(loc, WRITER_LEASE_FILE))?.token).toBe("thief");
+  });
+
+  it("beats asked for together share one request, and a beat that timed out after it landed does not lose the lease", async () => {
+    // A proxy in front of the store that can hold back the answer of a conditional PUT the store took.
+    const proxy = await startAnswerLosingProxy(storeOrigin(store.env));
+    const restore = setEnv({ ...envAt(store.env, proxy.endpoint), VITRINE_STORE_TIMEOUT_MS: "1000" });
+    try {
+      const loc = parseStoreUri(freshStore());
+      const got = await tryStoreLease(loc, WRITER_LEASE_FILE, holder(`beats-${n}`), neverStale);
+      const lease = (got as { lease: Lease }).lease;
+      // Two If-Match writes of one version at once would refuse one of them: a lost lease that is not.
+      expect(await Promise.all([lease.beat(), lease.beat(), lease.isMine()])).toEqual([true, true, true]);
+
+      proxy.loseNext(1, "hang");
+      await expect(lease.beat()).rejects.toMatchObject({ code: "STORE_UNAVAILABLE", message: expect.stringContaining("timed out after 1000 ms") });
+      expect(await lease.beat()).toBe(true); // refused on the version before, but the record carries our token: ours
+      expect(proxy.lost()).toHaveLength(1);
+      expect(proxy.lost()[0]).toBeLessThan(300); // the store took the beat whose answer never came
+      expect(await lease.isMine()).toBe(true);
+      await lease.release();
+      expect(await readStoreLease(loc, WRITER_LEASE_FILE)).toBeNull(); // released: free
+    } finally {
+      restore();
+      await proxy.close();
+    }
   });
 
   it("the jobs lease is its own object: a second job manager is refused with JOBS_BUSY", async () => {

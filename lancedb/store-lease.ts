@@ -6,7 +6,9 @@
 // is needed (conditional DELETE is not on every S3-compatible store): releasing writes a `free`
 // record with If-Match, and acquiring accepts a free record as absent.
 //   - heartbeat: the holder rewrites its record with If-Match on its own last ETag every ttl/3 (a
-//     beat counter makes each body, hence ETag, new); a refused write means it was taken over: lost.
+//     beat counter makes each body, hence ETag, new), one request at a time; a refused write means
+//     it was taken over (lost), unless the record still carries the holder's token (a beat that
+//     timed out had landed): then it beats again on that version.
 //   - stale: the record's age by the store's clock (Date − Last-Modified of the GET) is over the
 //     ttl, or its host is this host and its pid is gone (taken over at once). Taking over is the
 //     same If-Match PUT, so of two takers only one wins.
@@ -46,18 +48,48 @@ export async function tryStoreLease(loc: StoreUri, name: string, me: LeaseHolder
   }
   if (etag === null) return null; // another writer moved it between our read and write: look again
   let mine = etag;
+  /** Write `text` over our version; when refused but the record still carries our token, our last write had landed unseen (it timed out): take its ETag and write again. */
+  const putMine = async (text: () => string): Promise<boolean> => {
+    for (let tries = 0; tries < 2; tries++) {
+      const next = await store.put(name, text(), { ifMatch: mine });
+      if (next !== null) return ((mine = next), true);
+      const cur = await store.get(name);
+      if (!cur || !ours(cur.text)) return false;
+      mine = cur.etag;
+    }
+    return false;
+  };
+  // A record is ours when it carries our token: it is random per acquisition, and a take-over or a release writes another record.
+  const ours = (text: string) => {
+    const rec = JSON.parse(text) as Record_;
+    return !rec.free && rec.token === me.token;
+  };
+  // One request of this lease at a time: a beat sent while the last one is still out would replace the version that one replaces, and be refused (a lost lease that is not).
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const p = queue.then(fn);
+    queue = p.catch(() => undefined);
+    return p;
+  };
+  let beating: Promise<boolean> | null = null;
   return {
     lease: {
-      beat: async () => {
-        const next = await store.put(name, body(), { ifMatch: mine });
-        if (next === null) return false;
-        mine = next;
-        return true;
+      // A beat asked for while one is out shares its answer.
+      beat: () => {
+        beating ??= serial(() => putMine(body)).finally(() => {
+          beating = null;
+        });
+        return beating;
       },
-      release: async () => {
-        await store.put(name, JSON.stringify({ free: true, releasedBy: me.token, at: new Date().toISOString() }), { ifMatch: mine });
-      },
-      isMine: async () => (await store.get(name))?.etag === mine,
+      release: () =>
+        serial(async () => {
+          await putMine(() => JSON.stringify({ free: true, releasedBy: me.token, at: new Date().toISOString() }));
+        }),
+      isMine: () =>
+        serial(async () => {
+          const cur = await store.get(name);
+          return cur !== null && ours(cur.text);
+        }),
     },
   };
 }

@@ -1,7 +1,9 @@
 // The seam between Vitrine's few object operations beside LanceDB (small records, leases, model
 // files, store images) and the store a URI names: one interface, an S3 implementation
 // (s3-objects.ts) and an Azure Blob one (azure-objects.ts). Both give the same conditional write
-// (create only if absent; replace only the version read), which the leases rely on.
+// (create only if absent; replace only the version read), which the leases rely on, and both send
+// every request through object-requests.ts: bounded in time (VITRINE_STORE_TIMEOUT_MS), retried a
+// bounded number of times, and a retried conditional write that had landed reads as landed.
 import { AzureObjects } from "./azure-objects.ts";
 import { S3Objects } from "./s3-objects.ts";
 import type { StoreUri } from "./store-location.ts";
@@ -29,7 +31,7 @@ export interface StoreObjects {
   getBytes(name: string): Promise<Uint8Array | null>;
   /** The bytes of `name` when it holds at most `maxBytes`; null when there is none, "too large" (the read stopped there) past it. */
   getBytesUpTo(name: string, maxBytes: number): Promise<Uint8Array | null | "too large">;
-  /** Write `name`; returns the new ETag, or null when the condition did not hold (another writer got there first). */
+  /** Write `name`; returns the new ETag, or null when the condition did not hold (another writer got there first; not our own earlier attempt whose answer was lost). */
   put(name: string, body: string | Uint8Array, cond?: PutCondition): Promise<string | null>;
   /** The names directly under folder `dir` (objects and sub-folders, by name), sorted; at most `max`. */
   list(dir: string, max?: number): Promise<string[]>;

@@ -1,0 +1,165 @@
+// Loopback servers that fail the way a store or the network between can, for the object clients'
+// tests (lancedb/object-requests.test.ts): one that accepts connections and never answers, one
+// that sends an answer's headers and then stalls its body, one that answers every request with a
+// 5xx, and a proxy in front of a real loopback store that forwards a conditional PUT, lets the store
+// commit it, and then loses the answer (a 502 of its own, or a reset connection).
+import { createServer, request, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from "node:net";
+
+/** A running loopback server. */
+export interface FaultyServer {
+  /** http://127.0.0.1:PORT */
+  endpoint: string;
+  /** Requests seen so far. */
+  requests(): number;
+  /** Stop it, dropping open connections. */
+  close(): Promise<void>;
+}
+
+/** Listen on a free loopback port, dropping open connections on close. */
+async function listen(server: Server, requests: () => number): Promise<FaultyServer> {
+  const sockets = new Set<Socket>();
+  server.on("connection", (s: Socket) => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+/** A server that accepts every connection, reads what comes (counting request lines), and never answers. */
+export function startSilentServer(): Promise<FaultyServer> {
+  let n = 0;
+  const server = createTcpServer((s) => {
+    let seen = "";
+    s.on("data", (b: Buffer) => {
+      // Request lines end in " HTTP/1.1"; the few bodies sent here ("{}") hold none.
+      seen = (seen + b.toString("latin1")).slice(-4096);
+      n += seen.match(/ HTTP\/1\.1\r\n/g)?.length ?? 0;
+      seen = seen.slice(seen.lastIndexOf(" HTTP/1.1\r\n") + 1);
+    });
+  });
+  return listen(server, () => n);
+}
+
+/** A server that answers every request 200 with `declared` bytes of Content-Length (none: chunked), sends the first `sent` of them, and stalls. */
+export function startStallingServer(sent: number, declared?: number): Promise<FaultyServer> {
+  let n = 0;
+  const server = createServer((req, res) => {
+    n++;
+    req.resume();
+    const headers: Record<string, string> = { etag: '"stall"', "last-modified": new Date().toUTCString(), "content-type": "application/octet-stream" };
+    if (declared !== undefined) headers["content-length"] = String(declared);
+    res.writeHead(200, headers);
+    res.write(Buffer.alloc(sent, 0x7b));
+  });
+  return listen(server, () => n);
+}
+
+/** A server that answers every request 200 with `count` chunks of `chunk` bytes (Content-Length set), one every `everyMs`: a slow store that keeps sending. */
+export function startTricklingServer(chunk: number, count: number, everyMs: number): Promise<FaultyServer> {
+  let n = 0;
+  const server = createServer((req, res) => {
+    n++;
+    req.resume();
+    res.writeHead(200, { etag: '"trickle"', "last-modified": new Date().toUTCString(), "content-length": String(chunk * count) });
+    let sent = 0;
+    const timer = setInterval(() => {
+      res.write(Buffer.alloc(chunk, sent % 256));
+      if (++sent === count) clearInterval(timer), res.end();
+    }, everyMs);
+    res.on("close", () => clearInterval(timer));
+  });
+  return listen(server, () => n);
+}
+
+/** A server that answers every request with `status` (a store or proxy failing: 500, 503, 429). */
+export function startFailingServer(status: number): Promise<FaultyServer> {
+  let n = 0;
+  const server = createServer((req, res) => {
+    n++;
+    req.resume();
+    res.writeHead(status, { "content-type": "application/xml" }).end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>ServiceUnavailable</Code><Message>down</Message></Error>`);
+  });
+  return listen(server, () => n);
+}
+
+/** How the proxy loses an answer: a 502 of its own after the store committed, the client's connection reset, or no answer at all (the client times out). */
+export type LostAnswer = "502" | "reset" | "hang";
+
+/** A proxy in front of a store that can lose the answers of conditional PUTs. */
+export interface AnswerLosingProxy extends FaultyServer {
+  /** Lose the answers of the next `n` conditional PUTs (If-None-Match or If-Match), after the store has answered them. */
+  loseNext(n: number, how: LostAnswer): void;
+  /** Answers lost so far, with the status the store gave each. */
+  lost(): number[];
+}
+
+/**
+ * Start a proxy to `upstream` (http://127.0.0.1:PORT): requests go through as they came (the Host
+ * header too, which SigV4 signs), answers come back, except that the next conditional PUTs set by
+ * loseNext() reach the store and get its answer, which the client then never sees.
+ */
+export async function startAnswerLosingProxy(upstream: string): Promise<AnswerLosingProxy> {
+  const target = new URL(upstream);
+  let toLose = 0;
+  let how: LostAnswer = "502";
+  const lost: number[] = [];
+  let n = 0;
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    n++;
+    const conditional = req.method === "PUT" && (req.headers["if-none-match"] !== undefined || req.headers["if-match"] !== undefined);
+    const lose = conditional && toLose > 0;
+    if (lose) toLose--;
+    const up = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      if (!lose) {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+        return;
+      }
+      // Read the store's whole answer first: the write is committed before the client loses it.
+      answer.resume();
+      answer.on("end", () => {
+        lost.push(answer.statusCode ?? 0);
+        if (how === "reset") req.socket.destroy();
+        else if (how === "hang") return;
+        else res.writeHead(502, { "content-type": "text/plain" }).end("bad gateway");
+      });
+    });
+    up.on("error", () => res.destroy());
+    req.pipe(up);
+  });
+  const s = await listen(server, () => n);
+  return {
+    ...s,
+    loseNext: (count, h) => {
+      toLose = count;
+      how = h;
+    },
+    lost: () => [...lost],
+  };
+}
+
+/** The variables that name a loopback store's endpoint (S3's, Azure's with its account path). */
+const ENDPOINT_VARS = ["AWS_ENDPOINT_URL", "AZURE_STORAGE_ENDPOINT"] as const;
+
+/** The origin (http://127.0.0.1:PORT) of the store a loopback store's environment points at. */
+export function storeOrigin(env: Record<string, string>): string {
+  const v = ENDPOINT_VARS.find((k) => env[k]);
+  if (!v) throw new Error("no store endpoint in this environment");
+  return new URL(env[v]!).origin;
+}
+
+/** The same environment pointed at `endpoint` (a proxy or a faulty server) instead of the store's origin, its path (Azure's account) kept. */
+export function envAt(env: Record<string, string>, endpoint: string): Record<string, string> {
+  const out = { ...env };
+  for (const k of ENDPOINT_VARS) if (out[k]) out[k] = `${endpoint}${new URL(out[k]).pathname.replace(/\/$/, "")}`;
+  return out;
+}

@@ -7,7 +7,7 @@
 import { createHmac } from "node:crypto";
 import { StoreError } from "./errors.ts";
 import { type Answer, ownWriteETag, sendRequest, storeTimeoutMs } from "./object-requests.ts";
-import { readBounded, xmlText } from "./object-responses.ts";
+import { readBounded, storedObject, xmlText } from "./object-responses.ts";
 import type { PutCondition, StoredObject, StoreObjects } from "./store-objects.ts";
 import { type AzureSettings, azureSettings, objectKey, parseStoreUri, type StoreUri } from "./store-location.ts";
 
@@ -88,11 +88,7 @@ export class AzureObjects implements StoreObjects {
 
   async get(name: string): Promise<StoredObject | null> {
     const res = await this.read(name);
-    if (!res) return null;
-    const text = await res.text();
-    const now = Date.parse(res.headers.get("date") ?? "") || Date.now();
-    const modified = Date.parse(res.headers.get("last-modified") ?? "") || now;
-    return { text, etag: res.headers.get("etag") ?? "", ageSeconds: Math.max(0, (now - modified) / 1000) };
+    return res ? storedObject(res) : null;
   }
 
   async getBytes(name: string): Promise<Uint8Array | null> {

@@ -1,5 +1,14 @@
 // What both object store clients (s3-objects.ts, azure-objects.ts) do with an HTTP answer: read a
-// body under a bound, and unescape a listing's XML text.
+// record with its ETag and age, read a body under a bound, and unescape a listing's XML text.
+import type { StoredObject } from "./store-objects.ts";
+
+/** A successful GET's record: its text, ETag, and age by the store's own clock (Date − Last-Modified), so no host's clock matters. */
+export async function storedObject(res: Response): Promise<StoredObject> {
+  const text = await res.text();
+  const now = Date.parse(res.headers.get("date") ?? "") || Date.now();
+  const modified = Date.parse(res.headers.get("last-modified") ?? "") || now;
+  return { text, etag: res.headers.get("etag") ?? "", ageSeconds: Math.max(0, (now - modified) / 1000) };
+}
 
 /**
  * Read a response body, stopping past `maxBytes`: the bytes, or "too large" (the rest cancelled).

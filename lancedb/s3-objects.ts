@@ -7,7 +7,7 @@
 import { AwsClient } from "aws4fetch";
 import { StoreError } from "./errors.ts";
 import { type Answer, ownWriteETag, sendRequest, storeTimeoutMs } from "./object-requests.ts";
-import { readBounded, xmlText } from "./object-responses.ts";
+import { readBounded, storedObject, xmlText } from "./object-responses.ts";
 import type { PutCondition, StoredObject, StoreObjects } from "./store-objects.ts";
 import { objectKey, s3Settings, type StoreUri } from "./store-location.ts";
 
@@ -57,11 +57,7 @@ export class S3Objects implements StoreObjects {
   /** Read `name`, or null when there is none. */
   async get(name: string): Promise<StoredObject | null> {
     const res = await this.read(name);
-    if (!res) return null;
-    const text = await res.text();
-    const now = Date.parse(res.headers.get("date") ?? "") || Date.now();
-    const modified = Date.parse(res.headers.get("last-modified") ?? "") || now;
-    return { text, etag: res.headers.get("etag") ?? "", ageSeconds: Math.max(0, (now - modified) / 1000) };
+    return res ? storedObject(res) : null;
   }
 
   /** The bytes of `name`, or null when there is none (model files). */

@@ -111,7 +111,8 @@ function maskedMean(states: tf.Tensor3D, mask: tf.Tensor2D): tf.Tensor2D {
  * 1/17 by the 16 local patches. (The pooled CNN image vector, concat's and qim2's, stays a mean.)
  */
 function imageSummary(tokens: tf.Tensor3D, patches: number, w: number | null): tf.Tensor2D {
-  if (w === null || tokens.shape[1] === patches) return tf.mean(tokens, 1) as tf.Tensor2D;
+  // validateConfig allows a weight only with the token: w set means P + 1 tokens.
+  if (w === null) return tf.mean(tokens, 1) as tf.Tensor2D;
   const [b, , h] = tokens.shape;
   const patchMean = tf.mean(tf.slice(tokens, [0, 0, 0], [-1, patches, -1]), 1);
   const token = tf.reshape(tf.slice(tokens, [0, patches, 0], [-1, 1, -1]), [b, h]);

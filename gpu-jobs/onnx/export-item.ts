@@ -38,7 +38,7 @@ export function buildItemGraph(cfg: ModelConfig, weights: WeightMap, opts: Graph
     const mask = g.op("Concat", [t.ones, t.textMask, im, g.op("Tile", [im, g.ints([1, n])])], { axis: 1 });
     const states = encoder(c, seq, mask, ITEM_TEXT.encoder, cfg);
     const tMean = maskedMean(c, sliceAxis1(c, states, 1, lt + 1), t.textMask);
-    const vMean = imageSummary(c, sliceAxis1(c, states, lt + 2, lt + 2 + n), P, n > P ? (cfg.globalWeight ?? null) : null);
+    const vMean = imageSummary(c, sliceAxis1(c, states, lt + 2, lt + 2 + n), P, cfg.globalWeight ?? null);
     const gate = cfg.modalGate ? g.op("Sigmoid", [dense(c, g.op("Concat", [tMean, vMean], { axis: 1 }), "gate.w", "gate.b")]) : g.scalar(0.5);
     const one = g.scalar(1);
     const gEff = g.op("Sub", [one, g.op("Mul", [im, g.op("Sub", [one, gate])])]); // text-only items: exactly 1

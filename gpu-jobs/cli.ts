@@ -35,6 +35,7 @@ async function runPretrainVerb(v: ArgsOf<typeof PRETRAIN>["values"]): Promise<nu
   if (v["global-token"]) o.globalToken = true;
   set("globalWeight", v["global-weight"]);
   set("titleDropout", v["title-dropout"]);
+  set("imageContrast", v["image-contrast"]);
   for (const n of ["mbns", "cdns"] as const) {
     if (v[n] && v[`no-${n}`]) throw new UsageError("BAD_FLAG", `--${n} and --no-${n} contradict each other; pass one`);
     if (v[n] || v[`no-${n}`]) o[n] = { enabled: !!v[n] };

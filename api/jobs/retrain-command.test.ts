@@ -20,12 +20,14 @@ describe("retrain flags → job config", () => {
       "--global-token",
       "--global-weight",
       "0.5",
+      "--image-contrast",
+      "0.5",
       "--stage1",
-      "classify",
+      "contrast",
       "--stage1-fraction",
       "0.2",
     ]);
-    expect(c.pretrain).toMatchObject({ patchGrid: 2, cnnChannels: [8, 16], titleDropout: 0.3, globalToken: true, globalWeight: 0.5, stage1: "classify", stage1Fraction: 0.2 });
+    expect(c.pretrain).toMatchObject({ patchGrid: 2, cnnChannels: [8, 16], titleDropout: 0.3, globalToken: true, globalWeight: 0.5, imageContrast: 0.5, stage1: "contrast", stage1Fraction: 0.2 });
   });
 
   it("leaves what was not given to the defaults", () => {

@@ -26,6 +26,7 @@ export function retrainConfigFromFlags(v: ArgsOf<typeof RETRAIN>["values"]): Job
   if (v["patch-grid"] !== undefined) pretrain.patchGrid = v["patch-grid"];
   if (v["cnn-channels"]) pretrain.cnnChannels = v["cnn-channels"];
   if (v["title-dropout"] !== undefined) pretrain.titleDropout = v["title-dropout"];
+  if (v["image-contrast"] !== undefined) pretrain.imageContrast = v["image-contrast"];
   if (v["global-token"]) pretrain.globalToken = true;
   if (v["global-weight"] !== undefined) pretrain.globalWeight = v["global-weight"];
   if (Object.keys(pretrain).length) raw.pretrain = pretrain;

@@ -36,14 +36,16 @@ export const JobConfigSchema = z
           .regex(/\.onnx$/i, { error: "imageEncoder must be the path of an .onnx file (its .json beside it)" }),
         /** Data-parallel worker threads (default: one per core on wasm). */
         workers: int(1, 1024),
-        /** Stage 1's objective (default align); classify needs stage1Fraction > 0 and a catalog with categories. */
-        stage1: z.enum(["align", "classify"]),
+        /** Stage 1's objective (default align); classify and contrast need stage1Fraction > 0, classify a catalog with categories. */
+        stage1: z.enum(["align", "classify", "contrast"]),
         /** Patches per thumbnail side (default: the import's, 4); must divide the import's image size. */
         patchGrid: int(1, 64),
         /** The patch CNN's channels, one per conv layer (default: the preset's). */
         cnnChannels: z.array(int(1, 1024)).min(1).max(4),
         /** Share of stage-2 items with an image trained with a blank title (default 0). */
         titleDropout: z.number().min(0).max(0.99),
+        /** Weight of image–image contrastive learning beside matching in stage 2 (default 0: off); needs the patch CNN. */
+        imageContrast: z.number().min(0).max(10),
         /** A whole-image token beside the patch tokens (default false). */
         globalToken: z.boolean(),
         /** The whole-image token's share of the fused image summary, in (0, 1); needs globalToken and fusion fusion (default: a plain mean over the image tokens). */

@@ -9,5 +9,6 @@ export {
   type LoadTrainingDataOptions,
 } from "./load-training-data.ts";
 export { patchesOf, patchDim } from "./patches.ts";
+export { augmentedViews, augmentThumbs, DEFAULT_AUGMENT, type AugmentOptions } from "./augment.ts";
 export { imageInputOf, imageMaskOf, inputShapeOf, type ImageInputShape } from "./image-input.ts";
 export { createPairSampler, type PairSampler, type PairSamplerOptions, type PairSamplerState } from "./pair-sampler.ts";

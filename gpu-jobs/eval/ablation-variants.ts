@@ -63,11 +63,35 @@ const GLOBAL_HALF = run("fusion-global-half", ["--global-token", "--global-weigh
 const CNN_WIDE = run("fusion-cnn-wide", ["--cnn-channels", "32,64"], { cnnChannels: [32, 64] });
 const CNN_DEEP = run("fusion-cnn-deep", ["--cnn-channels", "16,32,64"], { cnnChannels: [16, 32, 64] });
 const TITLE_DROPOUT = run("fusion-title-dropout", ["--title-dropout", "0.3"], { titleDropout: 0.3 });
+// SimCLR on the item tower, title masked: beside matching (stage 2), or as stage 1 before it.
+const IMAGE_CONTRAST = run("fusion-image-contrast", ["--image-contrast", "0.5"], { imageContrast: 0.5 });
+const STAGE1_CONTRAST = run("fusion-stage1-contrast", ["--stage1", "contrast", "--stage1-fraction", "0.2"], { stage1: "contrast", stage1Fraction: 0.2 });
 const CLASSIFY = run("fusion-stage1-classify", ["--stage1", "classify", "--stage1-fraction", "0.2"], { stage1: "classify", stage1Fraction: 0.2 });
 
 // Rows whose choices equal the defaults read the default run (trained once, not once per row):
 // which rows those are follows the defaults.
-const RUNS = [DEFAULT, TWO_STAGES, TEXT, CONCAT, IN_BATCH, MBNS, CDNS, BOTH, REGRESSION, GRID1, GRID2, GRID8, GLOBAL, GLOBAL_HALF, CNN_WIDE, CNN_DEEP, CLASSIFY, TITLE_DROPOUT];
+const RUNS = [
+  DEFAULT,
+  TWO_STAGES,
+  TEXT,
+  CONCAT,
+  IN_BATCH,
+  MBNS,
+  CDNS,
+  BOTH,
+  REGRESSION,
+  GRID1,
+  GRID2,
+  GRID8,
+  GLOBAL,
+  GLOBAL_HALF,
+  CNN_WIDE,
+  CNN_DEEP,
+  CLASSIFY,
+  TITLE_DROPOUT,
+  IMAGE_CONTRAST,
+  STAGE1_CONTRAST,
+];
 const canonical = (r: AblationRun): AblationRun => RUNS.find((o) => sameTraining(resolvePretrainConfig("cpu", o.overrides), resolvePretrainConfig("cpu", r.overrides)))!;
 
 /** Every row, in table order. */
@@ -94,6 +118,8 @@ export const ABLATION_ROWS: readonly AblationRow[] = (
     { id: "fusion-stage1-align", aliases: ["stage1-align"], label: "stage 1 align, 20% of steps", table: "vision", run: TWO_STAGES },
     { id: "fusion-stage1-classify", aliases: ["stage1-classify"], label: "stage 1 classify, 20% of steps", table: "vision", run: CLASSIFY },
     { id: "fusion-title-dropout", aliases: ["title-dropout"], label: "title dropout 0.3 (stage 2)", table: "vision", run: TITLE_DROPOUT },
+    { id: "fusion-image-contrast", aliases: ["image-contrast"], label: "image–image contrast beside matching (weight 0.5)", table: "vision", run: IMAGE_CONTRAST },
+    { id: "fusion-stage1-contrast", aliases: ["stage1-contrast"], label: "stage 1 image–image contrast, 20% of steps", table: "vision", run: STAGE1_CONTRAST },
   ] as AblationRow[]
 ).map((r) => ({ ...r, run: canonical(r.run) }));
 

@@ -51,7 +51,7 @@ function canonical(x: unknown): unknown {
  * Whether two configs train the same model (every field but checkpointEvery equal). An absent
  * optional field means its default: a run from before workers existed had one; stage 1 aligned;
  * the patch grid was the import's (always 4: import has no grid flag); the CNN was the preset's;
- * no title dropout; no whole-image token, and a token weighted as one of the image tokens.
+ * no title dropout; no whole-image token, and a token weighted as one of the image tokens; no image contrast.
  */
 export function sameTraining(a: PretrainConfig, b: PretrainConfig): boolean {
   const one = (c: PretrainConfig) =>
@@ -62,6 +62,7 @@ export function sameTraining(a: PretrainConfig, b: PretrainConfig): boolean {
       patchGrid: c.patchGrid ?? 4,
       cnnChannels: c.cnnChannels ?? PRESETS[c.preset]?.cnnChannels ?? null,
       titleDropout: c.titleDropout ?? 0,
+      imageContrast: c.imageContrast ?? 0,
       globalToken: c.globalToken ?? false,
       globalWeight: c.globalWeight ?? null,
     });

@@ -66,6 +66,7 @@ async function pretrain(ctx: StageContext): Promise<StageOutcome> {
     "patchGrid",
     "cnnChannels",
     "titleDropout",
+    "imageContrast",
     "globalToken",
     "globalWeight",
   ] as const) {

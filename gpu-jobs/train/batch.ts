@@ -25,6 +25,8 @@ export interface HostBatch {
   patches: Float32Array;
   imageMask: Float32Array;
   maskedPatches: Float32Array;
+  /** Two augmented views of the items' thumbnails as patches [B×P×patchDim] (data/augment.ts), when the step learns image–image contrast. */
+  views?: [Float32Array, Float32Array];
 }
 
 /** The batch as tensors (dispose with tf.dispose(Object.values(t))). */
@@ -38,6 +40,9 @@ export interface TensorBatch {
   patches: tf.Tensor3D;
   imageMask: tf.Tensor1D;
   maskedPatches: tf.Tensor2D;
+  /** The host batch's two augmented views, when it has them. */
+  viewA?: tf.Tensor3D;
+  viewB?: tf.Tensor3D;
 }
 
 /** Masking rates for one batch. */
@@ -122,5 +127,6 @@ export function toTensors(h: HostBatch, cfg: ModelConfig): TensorBatch {
     patches: tf.tensor3d(h.patches, [h.b, p, pd]),
     imageMask: tf.tensor1d(h.imageMask),
     maskedPatches: tf.tensor2d(h.maskedPatches, [h.b, p]),
+    ...(h.views ? { viewA: tf.tensor3d(h.views[0], [h.b, p, pd]), viewB: tf.tensor3d(h.views[1], [h.b, p, pd]) } : {}),
   };
 }

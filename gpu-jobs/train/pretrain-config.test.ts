@@ -5,7 +5,7 @@ import { resolvePretrainConfig } from "./pretrain-config.ts";
 describe("vision options of the pre-training config", () => {
   it("leaves them absent by default, so earlier runs' configs still match", () => {
     const c = resolvePretrainConfig("cpu");
-    expect("stage1" in c || "patchGrid" in c || "cnnChannels" in c || "titleDropout" in c || "globalToken" in c || "globalWeight" in c).toBe(false);
+    expect("stage1" in c || "patchGrid" in c || "cnnChannels" in c || "titleDropout" in c || "globalToken" in c || "globalWeight" in c || "imageContrast" in c).toBe(false);
     expect(resolvePretrainConfig("cpu", { titleDropout: 0.3 }).titleDropout).toBe(0.3);
     expect(resolvePretrainConfig("cpu", { stage1: "classify", stage1Fraction: 0.2, patchGrid: 8, cnnChannels: [8, 16, 32] })).toMatchObject({
       stage1: "classify",
@@ -18,7 +18,11 @@ describe("vision options of the pre-training config", () => {
     const bad = (o: Parameters<typeof resolvePretrainConfig>[1]) => () => resolvePretrainConfig("cpu", o);
     expect(bad({ stage1: "classify" })).toThrow(/stage1 classify needs stage-1 steps: give stage1Fraction > 0/);
     expect(bad({ stage1: "classify", stage1Fraction: 0.2, fusion: "text" })).toThrow(/stage1 classify trains the image side/);
-    expect(bad({ stage1: "nope" as "align" })).toThrow(/stage1 must be align or classify/);
+    expect(bad({ stage1: "nope" as "align" })).toThrow(/stage1 must be align, classify, contrast/);
+    expect(bad({ stage1: "contrast" })).toThrow(/stage1 contrast needs stage-1 steps: give stage1Fraction > 0/);
+    expect(bad({ stage1: "contrast", stage1Fraction: 0.2, fusion: "text" })).toThrow(/stage1 contrast trains the image side/);
+    expect(bad({ imageContrast: -0.1 })).toThrow(/imageContrast must be a weight in \[0, 10\]/);
+    expect(bad({ imageContrast: 0.5, fusion: "text" })).toThrow(/imageContrast trains the image side: use fusion fusion or concat/);
     expect(bad({ patchGrid: 0 })).toThrow(/patchGrid must be a whole number ≥ 1/);
     expect(bad({ cnnChannels: [] })).toThrow(/cnnChannels must be 1 to 4 channel counts/);
     expect(bad({ cnnChannels: [8, 8, 8, 8, 8] })).toThrow(/cnnChannels must be 1 to 4/);

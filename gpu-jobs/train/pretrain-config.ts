@@ -47,7 +47,7 @@ export interface PretrainConfig {
   imageEncoder?: string;
   /** Data-parallel worker threads, each training on a shard of every batch (results depend on it). Absent: chosen when the run starts (train/workers.ts defaultWorkers) and recorded in its checkpoints. */
   workers?: number;
-  /** Stage 1's objective: "align" (image↔title contrastive + MPM, seed 003) or "classify" (the catalog's categories from the pooled patch features + MPM). Absent: align. */
+  /** Stage 1's objective: "align" (image↔title contrastive + MPM, seed 003), "classify" (the catalog's categories from the pooled patch features + MPM) or "contrast" (two augmented views of each image, title masked, told apart from the batch's other images + MPM). Absent: align. */
   stage1?: Stage1Objective;
   /** Patches per thumbnail side: grid² patch tokens of (thumbnail/grid)² pixels. Absent: the import's grid (4). */
   patchGrid?: number;
@@ -59,13 +59,15 @@ export interface PretrainConfig {
   globalWeight?: number;
   /** Share of stage-2 items with an image whose title is blanked (all [PAD]) in a batch, so the image side must carry the item. Absent: 0. */
   titleDropout?: number;
+  /** Weight of image–image contrastive learning in stage 2 (the "contrast" objective beside matching), needs the patch CNN. Absent: 0 (off). */
+  imageContrast?: number;
 }
 
 /** What stage 1 trains the vision side on. */
-export type Stage1Objective = "align" | "classify";
+export type Stage1Objective = "align" | "classify" | "contrast";
 
 /** Stage-1 objectives, the first the default. */
-export const STAGE1_OBJECTIVES: readonly Stage1Objective[] = ["align", "classify"];
+export const STAGE1_OBJECTIVES: readonly Stage1Objective[] = ["align", "classify", "contrast"];
 
 const DEFAULTS: Omit<PretrainConfig, "preset" | "steps" | "batchSize" | "lr" | "checkpointEvery"> = {
   fusion: "fusion",
@@ -154,14 +156,18 @@ export function resolvePretrainConfig(preset: PresetName, o: PretrainOverrides =
   if (!["shared", "separate"].includes(c.queryTower)) bad("queryTower", "must be shared or separate", c.queryTower);
   if (!["contrastive", "regression"].includes(c.mpm)) bad("mpm", "must be contrastive or regression", c.mpm);
   if (c.stage1 !== undefined) {
-    if (!STAGE1_OBJECTIVES.includes(c.stage1)) bad("stage1", `must be ${STAGE1_OBJECTIVES.join(" or ")}`, c.stage1);
-    if (c.stage1 === "classify" && c.stage1Fraction === 0) bad("stage1", "classify needs stage-1 steps: give stage1Fraction > 0 too (--stage1-fraction 0.2)", c.stage1);
-    if (c.stage1 === "classify" && c.fusion === "text") bad("stage1", "classify trains the image side: use fusion fusion or concat, not text", c.stage1);
+    if (!STAGE1_OBJECTIVES.includes(c.stage1)) bad("stage1", `must be ${STAGE1_OBJECTIVES.join(", ")}`, c.stage1);
+    if (c.stage1 !== "align" && c.stage1Fraction === 0) bad("stage1", `${c.stage1} needs stage-1 steps: give stage1Fraction > 0 too (--stage1-fraction 0.2)`, c.stage1);
+    if (c.stage1 !== "align" && c.fusion === "text") bad("stage1", `${c.stage1} trains the image side: use fusion fusion or concat, not text`, c.stage1);
   }
   if (c.patchGrid !== undefined) int("patchGrid", c.patchGrid, 1);
   if (c.titleDropout !== undefined) {
     if (!(c.titleDropout >= 0 && c.titleDropout < 1)) bad("titleDropout", "must be in [0, 1), e.g. 0.3", c.titleDropout);
     if (c.fusion === "text" && c.titleDropout > 0) bad("titleDropout", "blanks titles for the image side to carry: use fusion fusion or concat, not text", c.titleDropout);
+  }
+  if (c.imageContrast !== undefined) {
+    if (!(typeof c.imageContrast === "number" && c.imageContrast >= 0 && c.imageContrast <= 10)) bad("imageContrast", "must be a weight in [0, 10], e.g. 0.5", c.imageContrast);
+    if (c.fusion === "text" && c.imageContrast > 0) bad("imageContrast", "trains the image side: use fusion fusion or concat, not text", c.imageContrast);
   }
   if (c.cnnChannels !== undefined) {
     const ch = c.cnnChannels;

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { mix32 } from "../../core/index.ts";
 import type { Tokenizer } from "../../encoders/index.ts";
-import { createPairSampler, type PairSamplerState, type TrainingData } from "../data/index.ts";
+import { augmentedViews, createPairSampler, type PairSamplerState, type TrainingData } from "../data/index.ts";
 import { TrainError } from "../errors.ts";
 import type { ModelConfig } from "../model/config.ts";
 import { createModel, type Model } from "../model/towers.ts";
@@ -21,6 +21,7 @@ import { buildBatch, toTensors } from "./batch.ts";
 import { restoreInto, saveCheckpoint, type LoadedCheckpoint } from "./checkpoint.ts";
 import { packGradients, type Collective } from "./collective.ts";
 import { FlatAdam } from "./flat-adam.ts";
+import { learnsImageContrast } from "./image-contrast.ts";
 import type { PretrainConfig } from "./pretrain-config.ts";
 import { stage1Classifier } from "./stage1-classify.ts";
 import { pretrainLoss, type CrossDeviceSource } from "./pretrain-loss.ts";
@@ -80,7 +81,7 @@ export interface LoopOptions {
 }
 
 /** Names of the loss parts a step may report, in the order workers post them. */
-export const LOSS_PARTS = ["align", "classify", "mlm", "mpm", "qic", "qim", "qim2"] as const;
+export const LOSS_PARTS = ["align", "classify", "contrast", "mlm", "mpm", "qic", "qim", "qim2"] as const;
 
 /** Each rank draws its dropout masks from its own range of call numbers. */
 const DROPOUT_STRIDE = 2 ** 32;
@@ -177,6 +178,7 @@ export async function trainLoop(o: LoopOptions): Promise<{ model: Model; last: S
     const pairs = sampler.next(); // the global batch: every worker draws the same
     const mine = world === 1 ? pairs : pairs.subarray(own.start, own.end);
     const h = buildBatch(data, tokenizer, modelConfig, mine, step, shardSeed(cfg.seed, rank), cfg.maskRate, stage === 2 ? (cfg.titleDropout ?? 0) : 0);
+    if (learnsImageContrast(cfg, stage)) h.views = augmentedViews(data.items, h.items, modelConfig.patchGrid, shardSeed(cfg.seed, rank), step);
     const t = toTensors(h, modelConfig);
     const items = world === 1 ? h.items : Int32Array.from(pairs, (p) => data.pairs.item[p]!);
     const mbnsOn = !!bank && stage === 2 && activeAt(step, cfg.steps, cfg.mbns.startFraction) && bank.size > 0;

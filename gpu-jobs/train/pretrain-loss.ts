@@ -1,6 +1,7 @@
 // The pre-training objective of one step. Stage 1 (seed 003) adapts the vision side: image↔title
-// contrastive + MPM, or (stage1 "classify") category classification from the patch features + MPM. Stage 2 trains everything on MLM + MPM + QIC + QIM (+ MBNS/CDNS, seed 001
-// eq. 3) + QIM2, weighted by the config.
+// contrastive + MPM, (stage1 "classify") category classification from the patch features + MPM, or
+// (stage1 "contrast") image–image contrast of two augmented views + MPM. Stage 2 trains everything on MLM + MPM + QIC + QIM (+ MBNS/CDNS, seed 001
+// eq. 3) + QIM2 (+ image–image contrast), weighted by the config.
 import * as tf from "@tensorflow/tfjs";
 import { amSoftmaxLoss, contrastiveMpm, infoNce, logQSoftmaxLoss, mlmLoss, regressionMpm, stopGradient } from "../losses/index.ts";
 import { numPatches } from "../model/config.ts";
@@ -9,6 +10,7 @@ import type { CrossDeviceNegatives, MemoryBank } from "../negatives/index.ts";
 import { embeddingLookup } from "../tf/fast-ops.ts";
 import type { HostBatch, TensorBatch } from "./batch.ts";
 import type { PretrainConfig } from "./pretrain-config.ts";
+import { imageContrastLoss } from "./image-contrast.ts";
 import { classifyLoss, type Stage1Classifier } from "./stage1-classify.ts";
 
 /** What a step's loss needs beyond the batch. */
@@ -97,6 +99,10 @@ export function pretrainLoss(ctx: LossContext, t: TensorBatch, h: HostBatch): Lo
       add("classify", 1, classifyLoss(ctx.classifier.head, it.patchFeatures, classes, h.imageMask));
     }
     add("mpm", w.mpm, mpmLoss(ctx, it, h));
+  } else if (ctx.stage === 1 && cfg.stage1 === "contrast") {
+    // Issue #17's stage 1: the image side learns what tells products apart, from two views of each.
+    add("contrast", 1, imageContrastLoss(model, t, withImage));
+    add("mpm", w.mpm, mpmLoss(ctx, it, h));
   } else if (ctx.stage === 1) {
     // Seed 003 stage 1: the image side learns to land near its own title among the batch's.
     if (it.imageVector && withImage.length > 1) {
@@ -113,6 +119,7 @@ export function pretrainLoss(ctx: LossContext, t: TensorBatch, h: HostBatch): Lo
     if (it.imageVector && withImage.length > 1) {
       add("qim2", w.qim2, infoNce(rows(q.vector, withImage), rows(it.imageVector, withImage), { temperature: cfg.temperature }));
     }
+    add("contrast", cfg.imageContrast ?? 0, imageContrastLoss(model, t, withImage));
   }
   const names = Object.keys(parts);
   const total = names.length ? (tf.addN(names.map((n) => parts[n]!)) as tf.Scalar) : (tf.scalar(0) as tf.Scalar);

@@ -18,6 +18,7 @@ import { createCollectiveBuffers } from "./collective.ts";
 import type { PretrainConfig } from "./pretrain-config.ts";
 import { LOSS_PARTS, trainedVariables, trainLoop, type JobState, type StepMetrics } from "./pretrain-loop.ts";
 import type { PretrainWorkerInit } from "./pretrain-worker.ts";
+import { learnsImageContrast } from "./image-contrast.ts";
 import { categoryClasses, stage1Classifier } from "./stage1-classify.ts";
 import { runWorkerGroup } from "./worker-group.ts";
 import { chooseWorkers, defaultWorkers, shareTypedArrays } from "./workers.ts";
@@ -61,7 +62,7 @@ export interface PretrainResult {
   lastMetrics: StepMetrics | null;
 }
 
-/** Refuse a patch grid or CNN the import's thumbnails cannot feed, and stage-1 classification without categories, naming the flag. */
+/** Refuse a patch grid or CNN the import's thumbnails cannot feed, image contrast on a backbone, and stage-1 classification without categories, naming the flag. */
 function imageSideCheck(cfg: PretrainConfig, data: TrainingData, grid: number, cnn: boolean): void {
   const size = data.items.thumbSize;
   if (cfg.fusion === "text") return;
@@ -76,6 +77,13 @@ function imageSideCheck(cfg: PretrainConfig, data: TrainingData, grid: number, c
     throw new TrainError(
       "BAD_OPTION",
       `a ${size}px thumbnail in a ${grid}×${grid} grid gives ${side}px patches, which a ${layers}-layer CNN (--cnn-channels) cannot halve ${layers} times: use fewer layers, a coarser --patch-grid or a larger --image-size at import`,
+    );
+  }
+  if (!cnn && (learnsImageContrast(cfg, 1) || learnsImageContrast(cfg, 2))) {
+    // Augmenting needs pixels: a backbone's cached features are one fixed view of each image.
+    throw new TrainError(
+      "BAD_OPTION",
+      `${cfg.stage1 === "contrast" ? "--stage1 contrast" : "--image-contrast"} augments thumbnails, but this run trains on the frozen image encoder's cached features; drop --image-encoder, or use --stage1 align`,
     );
   }
   if (cfg.stage1 === "classify") {

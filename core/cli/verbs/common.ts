@@ -54,13 +54,13 @@ export const IMAGE_ENCODER_HELP = {
   reuse: "the image encoder the run was trained with, when it is no longer at the path it recorded (a different one is refused)",
 } as const;
 
-/** Flags that shape the vision side of pre-training (`vitrine pretrain` and `retrain`; job config pretrain.stage1 / patchGrid / cnnChannels / titleDropout / globalToken / globalWeight). */
+/** Flags that shape the vision side of pre-training (`vitrine pretrain` and `retrain`; job config pretrain.stage1 / patchGrid / cnnChannels / titleDropout / imageContrast / globalToken / globalWeight). */
 export const VISION_FLAGS = {
   stage1: {
     type: "enum",
-    choices: ["align", "classify"],
+    choices: ["align", "classify", "contrast"],
     defaultText: "align",
-    help: "stage 1's objective: align (image↔title contrastive + MPM) or classify (the catalog's categories from the image side + MPM; needs --stage1-fraction > 0 and categories)",
+    help: "stage 1's objective: align (image↔title contrastive + MPM), classify (the catalog's categories from the image side + MPM; needs categories) or contrast (two augmented views of each image, title masked, told apart from the batch's others + MPM); classify and contrast need --stage1-fraction > 0",
     group: "model",
   },
   "patch-grid": { type: "int", min: 1, max: 64, defaultText: "the import's (4)", help: "patches per thumbnail side (8: 64 patches); must divide the import's thumbnail side", group: "model" },
@@ -80,6 +80,14 @@ export const VISION_FLAGS = {
     max: 0.99,
     defaultText: "0",
     help: "share of items with an image trained with a blank title in stage 2, so the item vector learns what the image shows (for catalogs whose titles leave the type out)",
+    group: "model",
+  },
+  "image-contrast": {
+    type: "number",
+    min: 0,
+    max: 10,
+    defaultText: "0 (off)",
+    help: "weight of image–image contrastive learning beside matching in stage 2: two augmented views of each image, title masked, must find each other (needs the patch CNN, not --image-encoder)",
     group: "model",
   },
   "global-token": {

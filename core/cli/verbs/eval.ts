@@ -27,6 +27,8 @@ export const ABLATION_ROW_IDS = [
   "fusion-stage1-align",
   "fusion-stage1-classify",
   "fusion-title-dropout",
+  "fusion-image-contrast",
+  "fusion-stage1-contrast",
 ] as const;
 
 export const EVAL = defineVerb({

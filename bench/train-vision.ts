@@ -1,7 +1,7 @@
 // Training cost of issue #17's vision-side options at the `cpu` preset on the demo catalog:
 // `vitrine pretrain`'s own loop (runPretrain) per option — thumbnail size (the import's
-// --image-size), patch grid, CNN width and depth, stage 1 align vs classify (all timed steps in
-// stage 1) — steady-state samples/s after a warm-up, and the ratio to the default measured in the
+// --image-size), patch grid, CNN width and depth, stage 1 align vs classify vs contrast (all timed
+// steps in stage 1), image–image contrast beside matching — steady-state samples/s after a warm-up, and the ratio to the default measured in the
 // same run. Rounds interleave the variants (every other round backwards), so a load change on a
 // shared machine hits them alike; the table shows every round's figure beside the mean.
 // Cost only: what each option buys is `vitrine eval --ablations` (the vision table).
@@ -49,6 +49,8 @@ const VARIANTS: Variant[] = [
   { id: "cnn-deep", label: "CNN 16,32,64", px: 64, o: { cnnChannels: [16, 32, 64] } },
   { id: "stage1-align", label: "stage 1 align (every step)", px: 64, o: { stage1Fraction: 1 } },
   { id: "stage1-classify", label: "stage 1 classify (every step)", px: 64, o: { stage1: "classify", stage1Fraction: 1 } },
+  { id: "stage1-contrast", label: "stage 1 image–image contrast (every step)", px: 64, o: { stage1: "contrast", stage1Fraction: 1 } },
+  { id: "image-contrast", label: "image–image contrast beside matching (0.5)", px: 64, o: { imageContrast: 0.5 } },
 ];
 const chosen = values.only ? VARIANTS.filter((v) => values.only!.split(",").includes(v.id)) : VARIANTS;
 if (!chosen.some((v) => v.id === "default")) chosen.unshift(VARIANTS[0]!); // the baseline is always measured

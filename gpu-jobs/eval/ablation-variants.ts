@@ -65,6 +65,8 @@ const CNN_DEEP = run("fusion-cnn-deep", ["--cnn-channels", "16,32,64"], { cnnCha
 const TITLE_DROPOUT = run("fusion-title-dropout", ["--title-dropout", "0.3"], { titleDropout: 0.3 });
 // SimCLR on the item tower, title masked: beside matching (stage 2), or as stage 1 before it.
 const IMAGE_CONTRAST = run("fusion-image-contrast", ["--image-contrast", "0.5"], { imageContrast: 0.5 });
+// The whole thumbnail as one patch, with image contrast: SimCLR's own setting (one CNN over the whole image).
+const GRID1_CONTRAST = run("fusion-grid1-image-contrast", ["--patch-grid", "1", "--image-contrast", "0.5"], { patchGrid: 1, imageContrast: 0.5 });
 const STAGE1_CONTRAST = run("fusion-stage1-contrast", ["--stage1", "contrast", "--stage1-fraction", "0.2"], { stage1: "contrast", stage1Fraction: 0.2 });
 const CLASSIFY = run("fusion-stage1-classify", ["--stage1", "classify", "--stage1-fraction", "0.2"], { stage1: "classify", stage1Fraction: 0.2 });
 
@@ -91,6 +93,7 @@ const RUNS = [
   TITLE_DROPOUT,
   IMAGE_CONTRAST,
   STAGE1_CONTRAST,
+  GRID1_CONTRAST,
 ];
 const canonical = (r: AblationRun): AblationRun => RUNS.find((o) => sameTraining(resolvePretrainConfig("cpu", o.overrides), resolvePretrainConfig("cpu", r.overrides)))!;
 
@@ -120,6 +123,7 @@ export const ABLATION_ROWS: readonly AblationRow[] = (
     { id: "fusion-title-dropout", aliases: ["title-dropout"], label: "title dropout 0.3 (stage 2)", table: "vision", run: TITLE_DROPOUT },
     { id: "fusion-image-contrast", aliases: ["image-contrast"], label: "image–image contrast beside matching (weight 0.5)", table: "vision", run: IMAGE_CONTRAST },
     { id: "fusion-stage1-contrast", aliases: ["stage1-contrast"], label: "stage 1 image–image contrast, 20% of steps", table: "vision", run: STAGE1_CONTRAST },
+    { id: "fusion-grid1-image-contrast", aliases: ["grid1-image-contrast"], label: "1×1 grid + image–image contrast (0.5)", table: "vision", run: GRID1_CONTRAST },
   ] as AblationRow[]
 ).map((r) => ({ ...r, run: canonical(r.run) }));
 

@@ -31,7 +31,7 @@ describe("ablation rows", () => {
     expect(rows.map((r) => r.id)).toEqual(["text", "fusion-no-stage1", "fusion", "in-batch", "both", "mpm-contrastive"]);
     // "in-batch" and "contrastive" are the default config, which is fusion without stage 1 and in-batch negatives only.
     expect(uniqueRuns(rows).map((r) => r.id)).toEqual(["text", "fusion-no-stage1", "fusion", "mbns-cdns"]);
-    expect(uniqueRuns(ABLATION_ROWS)).toHaveLength(19); // 8 + the vision table's grid1, grid2, grid8, global-token, global-half, cnn-wide, cnn-deep, stage1-classify, title-dropout, image-contrast, stage1-contrast
+    expect(uniqueRuns(ABLATION_ROWS)).toHaveLength(20); // 8 + the vision table's grid1, grid2, grid8, global-token, global-half, cnn-wide, cnn-deep, stage1-classify, title-dropout, image-contrast, stage1-contrast, grid1-image-contrast
   });
 
   it("each negatives row trains the negatives its label names, whatever the defaults", () => {
@@ -84,7 +84,7 @@ describe("planRun", () => {
     // The preset's channels are the preset's: tiny's default is 4,8.
     expect(sameTraining(resolvePretrainConfig("tiny"), resolvePretrainConfig("tiny", { cnnChannels: [4, 8] }))).toBe(true);
     // Each vision row is its own run, and the default row shares the default run.
-    const vision = selectAblationRows("grid4,grid1,grid2,grid8,global-token,global-half,cnn-wide,cnn-deep,stage1-align,stage1-classify,title-dropout,image-contrast,stage1-contrast");
+    const vision = selectAblationRows("grid4,grid1,grid2,grid8,global-token,global-half,cnn-wide,cnn-deep,stage1-align,stage1-classify,title-dropout,image-contrast,stage1-contrast,grid1-image-contrast");
     expect(vision.every((r) => r.table === "vision")).toBe(true);
     expect(uniqueRuns(vision).map((r) => r.id)).toEqual([
       "fusion-no-stage1",
@@ -100,6 +100,7 @@ describe("planRun", () => {
       "fusion-title-dropout",
       "fusion-image-contrast",
       "fusion-stage1-contrast",
+      "fusion-grid1-image-contrast",
     ]);
   });
 

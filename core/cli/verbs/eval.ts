@@ -29,6 +29,7 @@ export const ABLATION_ROW_IDS = [
   "fusion-title-dropout",
   "fusion-image-contrast",
   "fusion-stage1-contrast",
+  "fusion-grid1-image-contrast",
 ] as const;
 
 export const EVAL = defineVerb({

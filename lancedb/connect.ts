@@ -2,6 +2,8 @@ import "./quiet-log.ts";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { StoreError } from "./errors.ts";
+import { guardStoreErrors } from "./lance-store-errors.ts";
+import { storeTimeoutMs } from "./object-requests.ts";
 import { isStoreUri, lanceStorageOptions, parseStoreUri } from "./store-location.ts";
 import * as lancedb from "@lancedb/lancedb";
 import { LRUCache } from "lru-cache";
@@ -15,12 +17,16 @@ export function storePath(dataDir: string): string {
  * Open the LanceDB database of a data directory. A local data directory must exist (LanceDB would
  * create it, so a mistyped --data used to list "no releases" and leave an empty folder behind);
  * the store inside it is created on first write. An s3:// or az:// one is reached with the
- * endpoint and credentials of the environment (store-location.ts).
+ * endpoint and credentials of the environment (store-location.ts), each of LanceDB's requests bounded
+ * by VITRINE_STORE_TIMEOUT_MS, and the store's failures come out as STORE_UNAVAILABLE naming it
+ * (lance-store-errors.ts).
  */
 export async function openStore(dataDir: string, env: Record<string, string | undefined> = process.env): Promise<lancedb.Connection> {
   if (isStoreUri(dataDir)) {
     connectsMade++;
-    return lancedb.connect(storePath(dataDir), { storageOptions: lanceStorageOptions(parseStoreUri(dataDir), env) });
+    const uri = storePath(dataDir);
+    const db = await lancedb.connect(uri, { storageOptions: lanceStorageOptions(parseStoreUri(dataDir), env) });
+    return guardStoreErrors(db, uri, storeTimeoutMs(env));
   }
   if (!existsSync(dataDir)) {
     throw new StoreError("STORE_MISSING", `${dataDir}: no such data directory; check --data, or run \`vitrine import --out ${dataDir}\` first`);

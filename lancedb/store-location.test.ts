@@ -3,7 +3,7 @@
 // and key, or a connection string.
 import { describe, expect, it } from "vitest";
 import { StoreError } from "./errors.ts";
-import { azureSettings, isStoreUri, lanceStorageOptions, parseStoreUri } from "./store-location.ts";
+import { azureSettings, isStoreUri, lanceStorageOptions, lanceTimeoutOptions, parseStoreUri } from "./store-location.ts";
 
 const refusal = (uri: string): StoreError => {
   try {
@@ -66,6 +66,7 @@ describe("store URIs", () => {
       azure_storage_account_key: key,
       azure_storage_endpoint: "http://127.0.0.1:10000/dev",
       allow_http: "true",
+      ...lanceTimeoutOptions(30_000),
     });
     expect(lanceStorageOptions(az, { AZURE_STORAGE_ACCOUNT_NAME: "shop", AZURE_STORAGE_ACCOUNT_KEY: key })).not.toHaveProperty("allow_http");
     const missing = (() => {
@@ -80,6 +81,25 @@ describe("store URIs", () => {
     expect(missing.message).toContain("AZURE_STORAGE_CONNECTION_STRING");
     expect(() => azureSettings({ AZURE_STORAGE_ACCOUNT_NAME: "shop", AZURE_STORAGE_ACCOUNT_KEY: key, AZURE_STORAGE_ENDPOINT: "127.0.0.1:10000" })).toThrow(
       /AZURE_STORAGE_ENDPOINT=127.0.0.1:10000: expected http/,
+    );
+  });
+
+  it("LanceDB's own requests get VITRINE_STORE_TIMEOUT_MS: the whole request, a connect phase no longer, retries of quick failures only within the first whole seconds of it", () => {
+    const s3 = { AWS_ACCESS_KEY_ID: "k", AWS_SECRET_ACCESS_KEY: "s" };
+    const key = Buffer.from("not a real key").toString("base64");
+    const az = { AZURE_STORAGE_ACCOUNT_NAME: "shop", AZURE_STORAGE_ACCOUNT_KEY: key };
+    const bounds = (uri: string, env: Record<string, string>) => {
+      const o = lanceStorageOptions(parseStoreUri(uri), env);
+      return [o.timeout, o.connect_timeout, o.client_max_retries, o.client_retry_timeout, o.lance_aimd_max_retries, o.download_retry_count];
+    };
+    // The default: 30 s a request, object_store's 5 s to connect, retries within 30 s, Lance's own extra retry layers off.
+    expect(bounds("s3://shop/prod", s3)).toEqual(["30000ms", "5000ms", "3", "30", "0", "0"]);
+    expect(bounds("az://shop/prod", az)).toEqual(["30000ms", "5000ms", "3", "30", "0", "0"]);
+    // A short bound shortens the connect phase too; under a second there is no window to retry in.
+    expect(bounds("s3://shop/prod", { ...s3, VITRINE_STORE_TIMEOUT_MS: "300" })).toEqual(["300ms", "300ms", "3", "0", "0", "0"]);
+    expect(bounds("az://shop/prod", { ...az, VITRINE_STORE_TIMEOUT_MS: "2500" })).toEqual(["2500ms", "2500ms", "3", "2", "0", "0"]);
+    expect(() => lanceStorageOptions(parseStoreUri("s3://shop/prod"), { ...s3, VITRINE_STORE_TIMEOUT_MS: "30s" })).toThrow(
+      "VITRINE_STORE_TIMEOUT_MS=30s: expected a whole number of milliseconds, 100–3600000 (default 30000)",
     );
   });
 

@@ -12,6 +12,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { StoreError } from "./errors.ts";
+import { storeTimeoutMs } from "./object-requests.ts";
 
 /** An object store location parsed from `s3://bucket/prefix` or `az://container/prefix`. */
 export interface StoreUri {
@@ -157,9 +158,46 @@ function azureStorageOptions(s: AzureSettings): Record<string, string> {
   };
 }
 
-/** LanceDB `storageOptions` for a store URI's store (DESIGN §10), from the environment. */
+/** Retries of a request that failed quickly (network error, 5xx, 429) in LanceDB's object client, as in Vitrine's own (object-requests.ts). */
+const LANCE_RETRIES = 3;
+
+/** object_store's own bound on the connect phase, kept unless the timeout is shorter. */
+const LANCE_CONNECT_MS = 5_000;
+
+/**
+ * The `storageOptions` that bound LanceDB's own object requests by VITRINE_STORE_TIMEOUT_MS, as
+ * Vitrine's own are (keys of Lance's object_store client, checked on @lancedb/lancedb 0.31 = Lance
+ * 8.0, object_store 0.13; docs/deployment.md "Timeouts" has the worst case):
+ * - `timeout`: one HTTP request, from connecting until its answer's body has been read (reqwest's
+ *   whole-request bound). Lance uploads in 5 MiB parts and reads at most 16 MiB per request, so each
+ *   part or range must move within it;
+ * - `connect_timeout`: the connect phase, object_store's 5 s unless the timeout is shorter;
+ * - `client_max_retries` + `client_retry_timeout` (whole seconds): quick failures (network errors,
+ *   5xx, 429, a body that broke off) are retried at most 3 times, and only within the first
+ *   floor(timeout) seconds, so an attempt that timed out is past that window and is not sent again
+ *   (a hanging store is not asked again, as with Vitrine's own requests; under 1 s, no retries);
+ * - `lance_aimd_max_retries` 0: Lance's throttle layer would send a request that failed after its
+ *   retries again up to 3 times, each with its own retries (4 × the worst case); object_store's
+ *   backoff on 503 / 429 stays;
+ * - `download_retry_count` 0: Lance's outer loop over a body that failed (object_store already
+ *   resumes one that broke off, inside the window above).
+ * What stays: Lance retries a listing 5 times and a read's request 3 times, without asking.
+ */
+export function lanceTimeoutOptions(timeoutMs: number): Record<string, string> {
+  return {
+    timeout: `${timeoutMs}ms`,
+    connect_timeout: `${Math.min(timeoutMs, LANCE_CONNECT_MS)}ms`,
+    client_max_retries: String(LANCE_RETRIES),
+    client_retry_timeout: String(Math.floor(timeoutMs / 1000)),
+    lance_aimd_max_retries: "0",
+    download_retry_count: "0",
+  };
+}
+
+/** LanceDB `storageOptions` for a store URI's store (DESIGN §10), from the environment: credentials, endpoint, and every request bounded by VITRINE_STORE_TIMEOUT_MS. */
 export function lanceStorageOptions(loc: StoreUri, env: Record<string, string | undefined> = process.env): Record<string, string> {
-  return loc.scheme === "az" ? azureStorageOptions(azureSettings(env)) : s3StorageOptions(s3Settings(env));
+  const store = loc.scheme === "az" ? azureStorageOptions(azureSettings(env)) : s3StorageOptions(s3Settings(env));
+  return { ...store, ...lanceTimeoutOptions(storeTimeoutMs(env)) };
 }
 
 /**

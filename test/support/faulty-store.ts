@@ -1,8 +1,9 @@
 // Loopback servers that fail the way a store or the network between can, for the object clients'
 // tests (lancedb/object-requests.test.ts): one that accepts connections and never answers, one
 // that sends an answer's headers and then stalls its body, one that answers every request with a
-// 5xx, and a proxy in front of a real loopback store that forwards a conditional PUT, lets the store
-// commit it, and then loses the answer (a 502 of its own, or a reset connection).
+// 5xx, a proxy in front of a real loopback store that forwards a conditional PUT, lets the store
+// commit it, and then loses the answer (a 502 of its own, or a reset connection), and one that
+// forwards everything until told to stop answering (LanceDB's reads of a table already open).
 import { createServer, request, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from "node:net";
 
@@ -144,6 +145,36 @@ export async function startAnswerLosingProxy(upstream: string): Promise<AnswerLo
       how = h;
     },
     lost: () => [...lost],
+  };
+}
+
+/** A proxy in front of a store that can stop answering. */
+export interface SilencingProxy extends FaultyServer {
+  /** From now on take every request (on new and kept-alive connections alike) and never answer it. */
+  silence(): void;
+}
+
+/** Start a proxy to `upstream` (http://127.0.0.1:PORT) that forwards everything until silence(): a store that hangs after a table was opened. */
+export async function startSilencingProxy(upstream: string): Promise<SilencingProxy> {
+  const target = new URL(upstream);
+  let silent = false;
+  let n = 0;
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    n++;
+    if (silent) return void req.resume();
+    const up = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    up.on("error", () => res.destroy());
+    req.pipe(up);
+  });
+  const s = await listen(server, () => n);
+  return {
+    ...s,
+    silence: () => {
+      silent = true;
+    },
   };
 }
 

@@ -51,6 +51,7 @@ const VARIANTS: Variant[] = [
   { id: "stage1-classify", label: "stage 1 classify (every step)", px: 64, o: { stage1: "classify", stage1Fraction: 1 } },
   { id: "stage1-contrast", label: "stage 1 image–image contrast (every step)", px: 64, o: { stage1: "contrast", stage1Fraction: 1 } },
   { id: "image-contrast", label: "image–image contrast beside matching (0.5)", px: 64, o: { imageContrast: 0.5 } },
+  { id: "grid1-image-contrast", label: "1×1 grid + image–image contrast (0.5)", px: 64, o: { patchGrid: 1, imageContrast: 0.5 } },
 ];
 const chosen = values.only ? VARIANTS.filter((v) => values.only!.split(",").includes(v.id)) : VARIANTS;
 if (!chosen.some((v) => v.id === "default")) chosen.unshift(VARIANTS[0]!); // the baseline is always measured

@@ -84,7 +84,9 @@ describe("planRun", () => {
     // The preset's channels are the preset's: tiny's default is 4,8.
     expect(sameTraining(resolvePretrainConfig("tiny"), resolvePretrainConfig("tiny", { cnnChannels: [4, 8] }))).toBe(true);
     // Each vision row is its own run, and the default row shares the default run.
-    const vision = selectAblationRows("grid4,grid1,grid2,grid8,global-token,global-half,cnn-wide,cnn-deep,stage1-align,stage1-classify,title-dropout,image-contrast,stage1-contrast,grid1-image-contrast");
+    const vision = selectAblationRows(
+      "grid4,grid1,grid2,grid8,global-token,global-half,cnn-wide,cnn-deep,stage1-align,stage1-classify,title-dropout,image-contrast,stage1-contrast,grid1-image-contrast",
+    );
     expect(vision.every((r) => r.table === "vision")).toBe(true);
     expect(uniqueRuns(vision).map((r) => r.id)).toEqual([
       "fusion-no-stage1",

@@ -4,8 +4,7 @@
 // timeout is the bound that shows it; without these options one call waits tens of minutes), each
 // request is sent once, and the error names the call, the store and the variable.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { envAt, type FaultyServer, startFailingServer, startSilencingProxy, startSilentServer, storeOrigin } from "../test/support/faulty-store.ts";
-import { AZURITE_ACCOUNT, AZURITE_KEY } from "../test/support/loopback-azurite.ts";
+import { envAt, failure as failureOf, type FaultyServer, REACH, startFailingServer, startSilencingProxy, startSilentServer, storeOrigin } from "../test/support/faulty-store.ts";
 import { type LoopbackStore, spawnLoopbackStore, storeUri } from "../test/support/loopback-store.ts";
 import { openStore } from "./connect.ts";
 import { StoreError } from "./errors.ts";
@@ -13,25 +12,15 @@ import { StoreError } from "./errors.ts";
 const kinds = [
   {
     scheme: "s3" as const,
-    // The environment that points a client at `endpoint` (a faulty server).
-    reach: (endpoint: string) => ({ AWS_ENDPOINT_URL: endpoint, AWS_ACCESS_KEY_ID: "S3RVER", AWS_SECRET_ACCESS_KEY: "S3RVER", AWS_REGION: "us-east-1" }),
+    reach: REACH.s3,
   },
   {
     scheme: "az" as const,
-    reach: (endpoint: string) => ({ AZURE_STORAGE_ACCOUNT_NAME: AZURITE_ACCOUNT, AZURE_STORAGE_ACCOUNT_KEY: AZURITE_KEY, AZURE_STORAGE_ENDPOINT: `${endpoint}/${AZURITE_ACCOUNT}` }),
+    reach: REACH.az,
   },
 ];
 
-/** The error a call ended with (it must end, and must fail). */
-async function failure(p: Promise<unknown>): Promise<StoreError> {
-  const e = await p.then(
-    () => {
-      throw new Error("expected the call to fail");
-    },
-    (err: unknown) => err,
-  );
-  return e as StoreError;
-}
+const failure = (p: Promise<unknown>) => failureOf<StoreError>(p);
 
 let n = 0;
 

@@ -9,7 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type AnswerLosingProxy,
   envAt,
+  failure as failureOf,
   type FaultyServer,
+  REACH,
   startAnswerLosingProxy,
   startFailingServer,
   startSilentServer,
@@ -17,7 +19,7 @@ import {
   startTricklingServer,
   storeOrigin,
 } from "../test/support/faulty-store.ts";
-import { AZURITE_ACCOUNT, AZURITE_KEY, spawnLoopbackAzurite } from "../test/support/loopback-azurite.ts";
+import { spawnLoopbackAzurite } from "../test/support/loopback-azurite.ts";
 import { setEnv, startLoopbackS3 } from "../test/support/loopback-s3.ts";
 import type { StoreError } from "./errors.ts";
 import { tryStoreLease } from "./store-lease.ts";
@@ -38,26 +40,16 @@ const kinds = [
   {
     scheme: "s3" as const,
     start: (): Promise<Loopback> => startLoopbackS3(),
-    // The environment that points a client at `endpoint` (a faulty server, or the proxy in front of the store).
-    reach: (endpoint: string) => ({ AWS_ENDPOINT_URL: endpoint, AWS_ACCESS_KEY_ID: "S3RVER", AWS_SECRET_ACCESS_KEY: "S3RVER", AWS_REGION: "us-east-1" }),
+    reach: REACH.s3,
   },
   {
     scheme: "az" as const,
     start: (): Promise<Loopback> => spawnLoopbackAzurite(),
-    reach: (endpoint: string) => ({ AZURE_STORAGE_ACCOUNT_NAME: AZURITE_ACCOUNT, AZURE_STORAGE_ACCOUNT_KEY: AZURITE_KEY, AZURE_STORAGE_ENDPOINT: `${endpoint}/${AZURITE_ACCOUNT}` }),
+    reach: REACH.az,
   },
 ];
 
-/** The error a call ended with (it must end, and must fail). */
-async function failure(p: Promise<unknown>): Promise<StoreError> {
-  const e = await p.then(
-    () => {
-      throw new Error("expected the call to fail");
-    },
-    (err: unknown) => err,
-  );
-  return e as StoreError;
-}
+const failure = (p: Promise<unknown>) => failureOf<StoreError>(p);
 
 let n = 0;
 

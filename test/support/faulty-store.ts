@@ -6,6 +6,7 @@
 // forwards everything until told to stop answering (LanceDB's reads of a table already open).
 import { createServer, request, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from "node:net";
+import { AZURITE_ACCOUNT, AZURITE_KEY } from "./loopback-azurite.ts";
 
 /** A running loopback server. */
 export interface FaultyServer {
@@ -193,4 +194,21 @@ export function envAt(env: Record<string, string>, endpoint: string): Record<str
   const out = { ...env };
   for (const k of ENDPOINT_VARS) if (out[k]) out[k] = `${endpoint}${new URL(out[k]).pathname.replace(/\/$/, "")}`;
   return out;
+}
+
+/** The environment that points a client of each store kind at `endpoint` (a faulty server, or a proxy in front of the store), with the loopback servers' credentials. */
+export const REACH = {
+  s3: (endpoint: string): Record<string, string> => ({ AWS_ENDPOINT_URL: endpoint, AWS_ACCESS_KEY_ID: "S3RVER", AWS_SECRET_ACCESS_KEY: "S3RVER", AWS_REGION: "us-east-1" }),
+  az: (endpoint: string): Record<string, string> => ({ AZURE_STORAGE_ACCOUNT_NAME: AZURITE_ACCOUNT, AZURE_STORAGE_ACCOUNT_KEY: AZURITE_KEY, AZURE_STORAGE_ENDPOINT: `${endpoint}/${AZURITE_ACCOUNT}` }),
+} as const;
+
+/** The error a call ended with (it must end, and must fail). */
+export async function failure<E = Error>(p: Promise<unknown>): Promise<E> {
+  const e = await p.then(
+    () => {
+      throw new Error("expected the call to fail");
+    },
+    (err: unknown) => err,
+  );
+  return e as E;
 }

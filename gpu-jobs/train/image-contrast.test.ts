@@ -14,13 +14,13 @@ import { createModel } from "../model/towers.ts";
 import { exportModel } from "../onnx/index.ts";
 import { selectBackend } from "../tf/backend.ts";
 import { trainTokenizer } from "../tokenizer/index.ts";
-import { buildBatch, toTensors } from "./batch.ts";
+import { toTensors } from "./batch.ts";
 import { loadLatestCheckpoint } from "./checkpoint.ts";
 import { learnsImageContrast } from "./image-contrast.ts";
 import { resolvePretrainConfig } from "./pretrain-config.ts";
 import { pretrainLoss } from "./pretrain-loss.ts";
 import { runPretrain, type StepMetrics } from "./pretrain.ts";
-import { makeTrainingCatalog } from "./test-catalog.ts";
+import { batchAt, makeTrainingCatalog } from "./test-catalog.ts";
 
 let dir: string;
 let dataDir: string;
@@ -54,15 +54,7 @@ describe("image–image contrast in the loss", () => {
     const vars = [...model.variables.values(), temperature];
     const logQ = Float32Array.from(data.itemFrequency, (f) => Math.log(f));
     const step = (k: number, stage: 1 | 2) => {
-      const h = buildBatch(
-        data,
-        tokenizer,
-        mc,
-        Int32Array.from({ length: 8 }, (_, i) => (k * 8 + i) % data.pairs.item.length),
-        k,
-        1,
-        cfg.maskRate,
-      );
+      const h = batchAt(data, tokenizer, mc, k, 8, cfg.maskRate);
       h.views = augmentedViews(data.items, h.items, mc.patchGrid, 1, k);
       const t = toTensors(h, mc);
       const { value, grads } = tf.variableGrads(() => {

@@ -83,7 +83,7 @@ function imageSideCheck(cfg: PretrainConfig, data: TrainingData, grid: number, c
     // Augmenting needs pixels: a backbone's cached features are one fixed view of each image.
     throw new TrainError(
       "BAD_OPTION",
-      `${cfg.stage1 === "contrast" ? "--stage1 contrast" : "--image-contrast"} augments thumbnails, but this run trains on the frozen image encoder's cached features; drop --image-encoder, or use --stage1 align`,
+      `${cfg.stage1 === "contrast" ? "--stage1 contrast" : "--image-contrast"} augments thumbnails, but this run trains on the frozen image encoder's cached features; drop --image-encoder, or ${cfg.stage1 === "contrast" ? "use --stage1 align" : "drop --image-contrast"}`,
     );
   }
   if (cfg.stage1 === "classify") {

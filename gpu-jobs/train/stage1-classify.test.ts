@@ -11,13 +11,13 @@ import { createModel } from "../model/towers.ts";
 import { resolveConfig } from "../model/config.ts";
 import { selectBackend } from "../tf/backend.ts";
 import { trainTokenizer } from "../tokenizer/index.ts";
-import { buildBatch, toTensors } from "./batch.ts";
+import { toTensors } from "./batch.ts";
 import { loadLatestCheckpoint } from "./checkpoint.ts";
 import { resolvePretrainConfig } from "./pretrain-config.ts";
 import { pretrainLoss } from "./pretrain-loss.ts";
 import { runPretrain, type StepMetrics } from "./pretrain.ts";
 import { CLASSIFY_HEAD, categoryClasses, stage1Classifier } from "./stage1-classify.ts";
-import { makeTrainingCatalog } from "./test-catalog.ts";
+import { batchAt, makeTrainingCatalog } from "./test-catalog.ts";
 
 let dir: string;
 let dataDir: string;
@@ -51,15 +51,7 @@ describe("stage 1 classify", () => {
     const vars = [...model.variables.values(), temperature, ...classifier.head.values()];
     const logQ = Float32Array.from(data.itemFrequency, (f) => Math.log(f));
     const step = (k: number) => {
-      const h = buildBatch(
-        data,
-        tokenizer,
-        mc,
-        Int32Array.from({ length: 8 }, (_, i) => (k * 8 + i) % data.pairs.item.length),
-        k,
-        1,
-        cfg.maskRate,
-      );
+      const h = batchAt(data, tokenizer, mc, k, 8, cfg.maskRate);
       const t = toTensors(h, mc);
       const { value, grads } = tf.variableGrads(() => {
         const r = pretrainLoss({ model, cfg, mpmTemperature: temperature, logQ, bank: null, crossDevice: null, stage: 1, classifier }, t, h);

@@ -3,7 +3,11 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import sharp from "sharp";
+import type { Tokenizer } from "../../encoders/index.ts";
 import { importData } from "../../ingest/index.ts";
+import type { TrainingData } from "../data/index.ts";
+import type { ModelConfig } from "../model/config.ts";
+import { buildBatch, type HostBatch, type MaskRates } from "./batch.ts";
 
 const WORDS = "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa".split(" ");
 
@@ -39,4 +43,17 @@ export async function makeTrainingCatalog(dir: string, items = 64, brokenImages 
   const data = join(dir, "data");
   await importData({ catalog: join(dir, "catalog.jsonl"), clicks: join(dir, "clicks.jsonl"), out: data, evalFraction, ...(opts.imageSize ? { imageOptions: { size: opts.imageSize } } : {}) });
   return data;
+}
+
+/** The `size` pairs after the first k·size (wrapping around) as step k's host batch, seed 1: a loss test's batches. */
+export function batchAt(data: TrainingData, tokenizer: Tokenizer, mc: ModelConfig, k: number, size: number, rates: MaskRates): HostBatch {
+  return buildBatch(
+    data,
+    tokenizer,
+    mc,
+    Int32Array.from({ length: size }, (_, i) => (k * size + i) % data.pairs.item.length),
+    k,
+    1,
+    rates,
+  );
 }

@@ -1,9 +1,14 @@
-// Data URIs: s3:// and az:// parse; gs://, abfss:// and the rest are refused, each naming what is
-// supported and the fix for that store. Azure's settings come from the environment: an account name
-// and key, or a connection string.
-import { describe, expect, it } from "vitest";
+// Data URIs: s3://, az:// and gs:// parse; gcs://, abfss:// and the rest are refused, each naming
+// what is supported and the fix for that store. Azure's settings come from the environment: an
+// account name and key, or a connection string; GCS's, a service account's JSON key (a file's path,
+// or the JSON itself).
+import { generateKeyPairSync } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StoreError } from "./errors.ts";
-import { azureSettings, isStoreUri, lanceStorageOptions, lanceTimeoutOptions, parseStoreUri } from "./store-location.ts";
+import { azureSettings, gcsSettings, isStoreUri, lanceStorageOptions, lanceTimeoutOptions, parseStoreUri } from "./store-location.ts";
 
 const refusal = (uri: string): StoreError => {
   try {
@@ -21,15 +26,30 @@ describe("store URIs", () => {
     expect(refusal("s3://Bad_Bucket/x").message).toContain("is not a bucket name");
   });
 
-  it("gs:// names GCS, what is supported, and both fixes (a shared volume, or the XML API after checking conditional PUT)", () => {
-    for (const uri of ["gs://shop/prod", "gcs://shop/prod"]) {
+  it("gs://bucket/prefix parses by GCS's bucket rules (underscores, dotted names up to 222); gcs:// is told to write gs://", () => {
+    expect(parseStoreUri("gs://shop_search/prod//eu/")).toEqual({ uri: "gs://shop_search/prod/eu", scheme: "gs", bucket: "shop_search", prefix: "prod/eu" });
+    expect(parseStoreUri("GS://shop")).toEqual({ uri: "gs://shop", scheme: "gs", bucket: "shop", prefix: "" });
+    const dotted = `${"a".repeat(63)}.${"b".repeat(63)}.example.com`;
+    expect(parseStoreUri(`gs://${dotted}/p`).bucket).toBe(dotted);
+    for (const uri of [
+      "gs://Shop/p",
+      "gs://-shop/p",
+      "gs://shop_/p",
+      `gs://${"a".repeat(64)}/p`,
+      `gs://${"a".repeat(64)}.example.com/p`,
+      "gs://goog-shop/p",
+      "gs://my-google-shop/p",
+      "gs://192.168.5.4/p",
+      "gs://",
+    ]) {
       const e = refusal(uri);
-      expect([e.code, e.kind]).toEqual(["BAD_OPTION", "usage"]);
-      expect(e.message).toContain(`--data ${uri}: Google Cloud Storage is not supported directly`);
-      expect(e.message).toContain("s3://BUCKET/PREFIX");
-      expect(e.message).toContain("AWS_ENDPOINT_URL=https://storage.googleapis.com");
-      expect(e.message).toContain("If-None-Match");
+      expect(e.code).toBe("BAD_OPTION");
+      expect(e.message).toContain("is not a GCS bucket name");
+      expect(e.message).toContain("gs://BUCKET/PREFIX");
     }
+    const e = refusal("gcs://shop/prod");
+    expect([e.code, e.kind]).toEqual(["BAD_OPTION", "usage"]);
+    expect(e.message).toContain("--data gcs://shop/prod: write a Google Cloud Storage store as gs://BUCKET/PREFIX (--data gs://shop/prod;");
   });
 
   it("az://container/prefix parses; a name Azure would refuse (dots, two hyphens in a row) is refused naming the rule", () => {
@@ -109,6 +129,85 @@ describe("store URIs", () => {
     expect(e.message).toContain("hdfs:// is not a store Vitrine knows");
     expect(e.message).toContain("a local folder, s3://BUCKET/PREFIX");
     expect(e.message).toContain("az://CONTAINER/PREFIX");
+    expect(e.message).toContain("gs://BUCKET/PREFIX");
     expect(isStoreUri("data/demo")).toBe(false);
+  });
+});
+
+describe("GCS settings", () => {
+  let dir: string;
+  let keyFile: string;
+  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+  const key = { type: "service_account", private_key_id: "k1", private_key: privateKey, client_email: "vitrine@shop.iam.gserviceaccount.com", token_uri: "https://oauth2.googleapis.com/token" };
+  const failure = (env: Record<string, string>): StoreError => {
+    try {
+      gcsSettings(env);
+    } catch (e) {
+      return e as StoreError;
+    }
+    throw new Error("accepted");
+  };
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "vitrine-gcs-settings-"));
+    keyFile = join(dir, "key.json");
+    await writeFile(keyFile, JSON.stringify(key));
+  });
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("a key file (GOOGLE_SERVICE_ACCOUNT or GOOGLE_APPLICATION_CREDENTIALS) or the JSON inline (GOOGLE_SERVICE_ACCOUNT_KEY); GCS itself unless the key names gcs_base_url", () => {
+    const s = gcsSettings({ GOOGLE_SERVICE_ACCOUNT: keyFile });
+    expect({ ...s, keyJson: undefined }).toEqual({
+      keyPath: keyFile,
+      keyJson: undefined,
+      source: `GOOGLE_SERVICE_ACCOUNT=${keyFile}`,
+      clientEmail: key.client_email,
+      privateKey,
+      privateKeyId: "k1",
+      tokenUri: "https://oauth2.googleapis.com/token",
+      baseUrl: "https://storage.googleapis.com",
+      disableOAuth: false,
+    });
+    expect(gcsSettings({ GOOGLE_APPLICATION_CREDENTIALS: keyFile }).keyPath).toBe(keyFile);
+    const inline = gcsSettings({ GOOGLE_SERVICE_ACCOUNT_KEY: JSON.stringify({ ...key, token_uri: undefined, gcs_base_url: "http://127.0.0.1:4443/" }) });
+    expect([inline.keyPath, inline.source, inline.tokenUri, inline.baseUrl]).toEqual([undefined, "GOOGLE_SERVICE_ACCOUNT_KEY", "https://oauth2.googleapis.com/token", "http://127.0.0.1:4443"]);
+    // An emulator's key without auth: the fields may be empty, as object_store's tests write them.
+    const emulator = gcsSettings({ GOOGLE_SERVICE_ACCOUNT_KEY: JSON.stringify({ private_key: "", private_key_id: "", client_email: "", gcs_base_url: "http://127.0.0.1:4443", disable_oauth: true }) });
+    expect(emulator.disableOAuth).toBe(true);
+
+    // LanceDB gets the same key the same way (a path, or the JSON), plain HTTP only for an http:// gcs_base_url.
+    const gs = parseStoreUri("gs://shop/prod");
+    expect(lanceStorageOptions(gs, { GOOGLE_SERVICE_ACCOUNT: keyFile })).toEqual({
+      google_service_account: keyFile,
+      google_base_url: "https://storage.googleapis.com",
+      ...lanceTimeoutOptions(30_000),
+    });
+    const json = JSON.stringify({ ...key, gcs_base_url: "http://127.0.0.1:4443" });
+    expect(lanceStorageOptions(gs, { GOOGLE_SERVICE_ACCOUNT_KEY: json, VITRINE_STORE_TIMEOUT_MS: "2500" })).toEqual({
+      google_service_account_key: json,
+      google_base_url: "http://127.0.0.1:4443",
+      allow_http: "true",
+      ...lanceTimeoutOptions(2500),
+    });
+  });
+
+  it("a missing, unreadable or ill-formed key fails naming the variable, the field and where to get one", () => {
+    const none = failure({ AWS_ACCESS_KEY_ID: "x" });
+    expect([none.code, none.kind]).toEqual(["BAD_OPTION", "usage"]);
+    expect(none.message).toMatch(
+      /^a gs:\/\/ data URI needs a service account key: GOOGLE_SERVICE_ACCOUNT \(or GOOGLE_APPLICATION_CREDENTIALS\) = the path of its JSON key file, or GOOGLE_SERVICE_ACCOUNT_KEY = the JSON itself/,
+    );
+    expect(failure({ GOOGLE_SERVICE_ACCOUNT: join(dir, "absent.json") }).message).toContain(`GOOGLE_SERVICE_ACCOUNT=${join(dir, "absent.json")}: cannot read the service account key (ENOENT)`);
+    expect(failure({ GOOGLE_SERVICE_ACCOUNT: keyFile, GOOGLE_SERVICE_ACCOUNT_KEY: JSON.stringify(key) }).message).toBe(
+      "both GOOGLE_SERVICE_ACCOUNT and GOOGLE_SERVICE_ACCOUNT_KEY are set: give the service account key one way (unset one of them)",
+    );
+    expect(failure({ GOOGLE_SERVICE_ACCOUNT_KEY: "{not json" }).message).toMatch(/^GOOGLE_SERVICE_ACCOUNT_KEY: the service account key is not JSON/);
+    expect(failure({ GOOGLE_SERVICE_ACCOUNT_KEY: JSON.stringify({ ...key, client_email: undefined }) }).message).toMatch(/^GOOGLE_SERVICE_ACCOUNT_KEY: the service account key has no client_email;/);
+    expect(failure({ GOOGLE_SERVICE_ACCOUNT_KEY: JSON.stringify({ ...key, private_key: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n" }) }).message).toContain(
+      "the service account key's private_key is not a PEM RSA private key",
+    );
+    expect(failure({ GOOGLE_SERVICE_ACCOUNT_KEY: JSON.stringify({ type: "authorized_user", client_id: "x", refresh_token: "y" }) }).message).toContain('a key of type "authorized_user"');
+    expect(failure({ GOOGLE_SERVICE_ACCOUNT_KEY: JSON.stringify({ ...key, gcs_base_url: "localhost:4443" }) }).message).toContain('gcs_base_url "localhost:4443" is not an http(s) URL');
   });
 });

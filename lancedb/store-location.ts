@@ -1,25 +1,25 @@
 // Where a data directory lives: a local folder, or an object store URI (`s3://bucket/prefix`,
-// `az://container/prefix`). On a URI the store (every LanceDB table: imports, embeddings, releases,
+// `az://container/prefix`, `gs://bucket/prefix`). On a URI the store (every LanceDB table: imports, embeddings, releases,
 // the active pointer), the small JSON records beside it (import.json, embed.json) and the leases live
 // under the prefix; what a process needs on a disk of its own (the image cache, rejects.jsonl,
 // training runs, the exported model, job records) goes to a local working folder, VITRINE_WORK_DIR.
 // Stores whose writes Vitrine's leases can make conditional: S3 and S3-compatible ones (S3, MinIO,
-// R2 honour If-None-Match / If-Match on PUT) and Azure Blob (Put Blob honours both too). gs:// speaks
-// its own generation preconditions and is refused, naming what is supported and the fix.
-import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
+// R2 honour If-None-Match / If-Match on PUT), Azure Blob (Put Blob honours both too) and Google
+// Cloud Storage (the same two, as generation preconditions: x-goog-if-generation-match 0 or N).
+import { createHash, createPrivateKey } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { StoreError } from "./errors.ts";
 import { storeTimeoutMs } from "./object-requests.ts";
 
-/** An object store location parsed from `s3://bucket/prefix` or `az://container/prefix`. */
+/** An object store location parsed from `s3://bucket/prefix`, `az://container/prefix` or `gs://bucket/prefix`. */
 export interface StoreUri {
   /** The URI as given, without a trailing slash. */
   uri: string;
-  /** Which store speaks it: S3 (and S3-compatible ones) or Azure Blob. */
-  scheme: "s3" | "az";
+  /** Which store speaks it: S3 (and S3-compatible ones), Azure Blob or Google Cloud Storage. */
+  scheme: "s3" | "az" | "gs";
   /** Bucket name (an Azure container's name on az://). */
   bucket: string;
   /** Key prefix inside the bucket, without leading or trailing slash ("" for the bucket's root). */
@@ -59,14 +59,14 @@ export function isStoreUri(dataDir: string): boolean {
 
 /** What is supported, for every refusal of a scheme. */
 const SUPPORTED =
-  "Vitrine takes a local folder, s3://BUCKET/PREFIX (AWS S3, MinIO, Cloudflare R2, Ceph RGW: stores with S3's conditional PUT, which the writer lease needs) or az://CONTAINER/PREFIX (Azure Blob Storage)";
+  "Vitrine takes a local folder, s3://BUCKET/PREFIX (AWS S3, MinIO, Cloudflare R2, Ceph RGW: stores with S3's conditional PUT, which the writer lease needs), az://CONTAINER/PREFIX (Azure Blob Storage) or gs://BUCKET/PREFIX (Google Cloud Storage)";
 
-/** Why a scheme other than s3:// and az:// is refused, and the fix (docs/deployment.md, "Other object stores"). */
+/** Why a scheme other than s3://, az:// and gs:// is refused, and the fix. */
 function refusal(scheme: string, dataDir: string): string {
   switch (scheme) {
-    case "gs":
     case "gcs":
-      return `--data ${dataDir}: Google Cloud Storage is not supported directly: ${SUPPORTED}, and gs:// expresses conditional writes with its own generation preconditions, which Vitrine's leases do not speak. Use a local folder on a volume every replica mounts (Filestore), or try GCS's S3-compatible XML API (s3://BUCKET/PREFIX with AWS_ENDPOINT_URL=https://storage.googleapis.com and HMAC keys) after checking that it refuses a second If-None-Match: * PUT of one key (untested here; see docs/deployment.md)`;
+      // One spelling, the one LanceDB and gsutil take: gcs:// would reach LanceDB as an unknown scheme.
+      return `--data ${dataDir}: write a Google Cloud Storage store as gs://BUCKET/PREFIX (--data ${dataDir.replace(/^gcs:\/\//i, "gs://")}; ${SUPPORTED})`;
     case "azure":
     case "abfs":
     case "abfss":
@@ -79,17 +79,40 @@ function refusal(scheme: string, dataDir: string): string {
   }
 }
 
-/** Parse `s3://bucket/prefix` or `az://container/prefix`; other schemes and malformed URIs fail with the fix. */
+/**
+ * GCS's bucket-name rules: 3–63 lower-case letters, digits, hyphens, underscores and dots, starting
+ * and ending with a letter or digit (up to 222 with dots, each dot-separated part at most 63), not
+ * an IP address, not starting with "goog" and not containing "google".
+ */
+function gcsBucketName(name: string): boolean {
+  if (!/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/.test(name)) return false;
+  if (!name.includes(".") && name.length > 63) return false;
+  if (name.split(".").some((part) => part.length > 63 || part === "")) return false;
+  return !/^\d+\.\d+\.\d+\.\d+$/.test(name) && !name.startsWith("goog") && !name.includes("google");
+}
+
+/** How each scheme names its bucket, the rule a bad name is told, and the bucket's check. */
+const BUCKETS = {
+  s3: { what: "a bucket name", rule: "3–63 lower-case letters, digits, dots, hyphens", word: "BUCKET", ok: (b: string) => /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(b) },
+  // Azure's container names differ from S3's bucket names: no dots, and no two hyphens in a row.
+  az: { what: "a container name", rule: "3–63 lower-case letters, digits, single hyphens", word: "CONTAINER", ok: (b: string) => /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(b) && !b.includes("--") },
+  gs: {
+    what: "a GCS bucket name",
+    rule: 'lower-case letters, digits, hyphens, underscores, dots; 3–63, or up to 222 with dots; not starting with "goog" nor holding "google"',
+    word: "BUCKET",
+    ok: gcsBucketName,
+  },
+} as const;
+
+/** Parse `s3://bucket/prefix`, `az://container/prefix` or `gs://bucket/prefix`; other schemes and malformed URIs fail with the fix. */
 export function parseStoreUri(dataDir: string): StoreUri {
   const scheme = URI.exec(dataDir)?.[1]?.toLowerCase();
-  if (scheme !== "s3" && scheme !== "az") throw new StoreError("BAD_OPTION", refusal(scheme ?? "", dataDir));
+  if (scheme !== "s3" && scheme !== "az" && scheme !== "gs") throw new StoreError("BAD_OPTION", refusal(scheme ?? "", dataDir));
   const rest = dataDir.slice(`${scheme}://`.length).replace(/\/+$/, "");
   const [bucket, ...parts] = rest.split("/");
-  // Azure's container names differ from S3's bucket names: no dots, and no two hyphens in a row.
-  const named = scheme === "s3" ? /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket ?? "") : /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(bucket ?? "") && !bucket?.includes("--");
-  if (!bucket || !named) {
-    const [what, rule] = scheme === "s3" ? ["a bucket name", "lower-case letters, digits, dots, hyphens"] : ["a container name", "lower-case letters, digits, single hyphens"];
-    throw new StoreError("BAD_OPTION", `--data ${dataDir}: "${bucket ?? ""}" is not ${what} (3–63 ${rule}); write ${scheme}://${scheme === "s3" ? "BUCKET" : "CONTAINER"}/PREFIX`);
+  const b = BUCKETS[scheme];
+  if (!bucket || !b.ok(bucket)) {
+    throw new StoreError("BAD_OPTION", `--data ${dataDir}: "${bucket ?? ""}" is not ${b.what} (${b.rule}); write ${scheme}://${b.word}/PREFIX`);
   }
   const prefix = parts.filter(Boolean).join("/");
   return { uri: `${scheme}://${bucket}${prefix ? `/${prefix}` : ""}`, scheme, bucket, prefix };
@@ -158,6 +181,119 @@ function azureStorageOptions(s: AzureSettings): Record<string, string> {
   };
 }
 
+/** Connection settings of a Google Cloud Storage store: a service account's JSON key, from the environment. */
+export interface GcsSettings {
+  /** The key file's path (GOOGLE_SERVICE_ACCOUNT, GOOGLE_SERVICE_ACCOUNT_PATH or GOOGLE_APPLICATION_CREDENTIALS); undefined when the JSON came inline (GOOGLE_SERVICE_ACCOUNT_KEY). */
+  keyPath?: string;
+  /** The key's JSON text, as given (what LanceDB gets when it came inline). */
+  keyJson: string;
+  /** The variable that named the key, for messages. */
+  source: string;
+  /** The service account's email (client_email): the issuer of the JWTs it signs. */
+  clientEmail: string;
+  /** Its PEM private key (private_key), RSA: JWTs are signed RS256. */
+  privateKey: string;
+  /** The key's id (private_key_id): the JWT header's kid. */
+  privateKeyId: string;
+  /** Where a signed JWT is exchanged for an access token (token_uri; default https://oauth2.googleapis.com/token). */
+  tokenUri: string;
+  /** The storage API's base URL without a trailing slash: the key's gcs_base_url (an emulator's, as object_store reads it), else https://storage.googleapis.com. */
+  baseUrl: string;
+  /** The key's disable_oauth: send no token at all (an emulator without auth). */
+  disableOAuth: boolean;
+}
+
+/** The variables that name a service account's key file, in the order they are read (those LanceDB's object_store reads too). */
+const GCS_KEY_FILE_VARS = ["GOOGLE_SERVICE_ACCOUNT", "GOOGLE_SERVICE_ACCOUNT_PATH", "GOOGLE_APPLICATION_CREDENTIALS"] as const;
+
+/** Where a service account key comes from, for the messages that ask for one. */
+const GCS_KEY_HELP =
+  "a gs:// data URI needs a service account key: GOOGLE_SERVICE_ACCOUNT (or GOOGLE_APPLICATION_CREDENTIALS) = the path of its JSON key file, or GOOGLE_SERVICE_ACCOUNT_KEY = the JSON itself (IAM → Service accounts → Keys → Add key → JSON; the account needs Storage Object Admin on the bucket)";
+
+/** The GCS settings from the environment: the service account key, read and checked; a missing or ill-formed one fails naming the variable and the field. */
+export function gcsSettings(env: Record<string, string | undefined> = process.env): GcsSettings {
+  const fileVar = GCS_KEY_FILE_VARS.find((k) => env[k]?.trim());
+  const inline = env.GOOGLE_SERVICE_ACCOUNT_KEY?.trim();
+  // LanceDB's client refuses a key given both ways (path and JSON); say so before it does.
+  if (inline && fileVar && fileVar !== "GOOGLE_APPLICATION_CREDENTIALS") {
+    throw new StoreError("BAD_OPTION", `both ${fileVar} and GOOGLE_SERVICE_ACCOUNT_KEY are set: give the service account key one way (unset one of them)`);
+  }
+  let keyJson: string;
+  let keyPath: string | undefined;
+  let source: string;
+  if (inline) {
+    [keyJson, source] = [inline, "GOOGLE_SERVICE_ACCOUNT_KEY"];
+  } else if (fileVar) {
+    keyPath = env[fileVar]!.trim();
+    source = `${fileVar}=${keyPath}`;
+    try {
+      keyJson = readFileSync(keyPath, "utf8");
+    } catch (e) {
+      throw new StoreError("BAD_OPTION", `${source}: cannot read the service account key (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); ${GCS_KEY_HELP}`);
+    }
+  } else {
+    throw new StoreError("BAD_OPTION", GCS_KEY_HELP);
+  }
+  let key: Record<string, unknown>;
+  try {
+    key = JSON.parse(keyJson) as Record<string, unknown>;
+  } catch (e) {
+    throw new StoreError("BAD_OPTION", `${source}: the service account key is not JSON (${(e as Error).message}); ${GCS_KEY_HELP}`);
+  }
+  if (typeof key !== "object" || key === null || Array.isArray(key)) throw new StoreError("BAD_OPTION", `${source}: the service account key is not a JSON object; ${GCS_KEY_HELP}`);
+  if (key.type !== undefined && key.type !== "service_account") {
+    throw new StoreError(
+      "BAD_OPTION",
+      `${source}: a key of type "${String(key.type)}"; Vitrine reads a service account's key (type "service_account"), not gcloud's user credentials; ${GCS_KEY_HELP}`,
+    );
+  }
+  const disableOAuth = key.disable_oauth === true;
+  // object_store needs the three fields present even with disable_oauth (an emulator's key has them empty).
+  for (const field of ["client_email", "private_key", "private_key_id"]) {
+    const v = key[field];
+    if (typeof v !== "string" || (!disableOAuth && !v.trim())) throw new StoreError("BAD_OPTION", `${source}: the service account key has no ${field}; ${GCS_KEY_HELP}`);
+  }
+  if (!disableOAuth) {
+    let rsa = false;
+    try {
+      rsa = createPrivateKey(key.private_key as string).asymmetricKeyType === "rsa";
+    } catch {
+      rsa = false;
+    }
+    if (!rsa) throw new StoreError("BAD_OPTION", `${source}: the service account key's private_key is not a PEM RSA private key (copy the key file whole, its \\n escapes included)`);
+  }
+  const url = (field: string, fallback: string): string => {
+    const v = key[field] ?? fallback;
+    if (typeof v !== "string" || !/^https?:\/\/[^/]+/.test(v)) throw new StoreError("BAD_OPTION", `${source}: the service account key's ${field} ${JSON.stringify(v)} is not an http(s) URL`);
+    return v.replace(/\/+$/, "");
+  };
+  return {
+    ...(keyPath ? { keyPath } : {}),
+    keyJson,
+    source,
+    clientEmail: key.client_email as string,
+    privateKey: key.private_key as string,
+    privateKeyId: key.private_key_id as string,
+    tokenUri: url("token_uri", "https://oauth2.googleapis.com/token"),
+    baseUrl: url("gcs_base_url", "https://storage.googleapis.com"),
+    disableOAuth,
+  };
+}
+
+/**
+ * LanceDB `storageOptions` for a GCS store: the same key (its path, or the JSON given inline), the
+ * base URL said outright, plain HTTP only when it says http://. The base URL is given although the
+ * key names it: Lance adds every environment variable whose lower-cased name is an object_store GCS
+ * key, aliases included, and BASE_URL (which vite, and many web apps, set to "/") is one of them.
+ */
+function gcsStorageOptions(s: GcsSettings): Record<string, string> {
+  return {
+    ...(s.keyPath ? { google_service_account: s.keyPath } : { google_service_account_key: s.keyJson }),
+    google_base_url: s.baseUrl,
+    ...(s.baseUrl.startsWith("http://") ? { allow_http: "true" } : {}),
+  };
+}
+
 /** Retries of a request that failed quickly (network error, 5xx, 429) in LanceDB's object client, as in Vitrine's own (object-requests.ts). */
 const LANCE_RETRIES = 3;
 
@@ -196,7 +332,7 @@ export function lanceTimeoutOptions(timeoutMs: number): Record<string, string> {
 
 /** LanceDB `storageOptions` for a store URI's store (DESIGN §10), from the environment: credentials, endpoint, and every request bounded by VITRINE_STORE_TIMEOUT_MS. */
 export function lanceStorageOptions(loc: StoreUri, env: Record<string, string | undefined> = process.env): Record<string, string> {
-  const store = loc.scheme === "az" ? azureStorageOptions(azureSettings(env)) : s3StorageOptions(s3Settings(env));
+  const store = loc.scheme === "az" ? azureStorageOptions(azureSettings(env)) : loc.scheme === "gs" ? gcsStorageOptions(gcsSettings(env)) : s3StorageOptions(s3Settings(env));
   return { ...store, ...lanceTimeoutOptions(storeTimeoutMs(env)) };
 }
 

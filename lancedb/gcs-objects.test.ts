@@ -1,0 +1,183 @@
+// Google Cloud Storage objects (gcs-objects.ts) and LanceDB on gs://, against the loopback GCS
+// (test/support/loopback-gcs.ts, written from GCS's documented XML API: no GCS account was used):
+// records round-trip with their generation, the generation preconditions the leases need refuse
+// what they should, reads are bounded, listings name what is directly under a folder, the service
+// account's token is exchanged once and reused, and a missing or wrong key, a missing bucket or an
+// unreachable endpoint fail naming the fix. LanceDB reaches the same store with the same key.
+import { generateKeyPairSync } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { spawnLoopbackGcs, type LoopbackGcs } from "../test/support/loopback-gcs.ts";
+import { openStore } from "./connect.ts";
+import type { StoreError } from "./errors.ts";
+import { GcsObjects } from "./gcs-objects.ts";
+import { parseStoreUri } from "./store-location.ts";
+
+let gcs: LoopbackGcs;
+let dir: string;
+let n = 0;
+const fresh = (env: Record<string, string> = gcs.env) => new GcsObjects(parseStoreUri(`gs://${gcs.bucket}/objects-test-${n++}`), env);
+/** The loopback's key with some fields changed, as GOOGLE_SERVICE_ACCOUNT_KEY. */
+const keyWith = (fields: Record<string, unknown>) => ({ GOOGLE_SERVICE_ACCOUNT_KEY: JSON.stringify({ ...gcs.key, ...fields }) });
+
+beforeAll(async () => {
+  gcs = await spawnLoopbackGcs();
+  dir = await mkdtemp(join(tmpdir(), "vitrine-gcs-objects-"));
+}, 60_000);
+afterAll(async () => {
+  await gcs?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe("GCS objects", () => {
+  it("a record round-trips with its generation; create-only (generation 0) and replace-this-generation writes are refused when they should be", async () => {
+    const o = fresh();
+    expect(await o.get("lease.json")).toBeNull();
+    const first = await o.put("lease.json", '{"holder":"a"}', { ifNoneMatch: "*" });
+    expect(first).toMatch(/^\d+$/); // the generation
+    const got = (await o.get("lease.json"))!;
+    expect([got.text, got.etag]).toEqual(['{"holder":"a"}', first]);
+    expect(got.ageSeconds).toBeLessThan(60); // the store's own clock: Date − Last-Modified
+
+    expect(await o.put("lease.json", '{"holder":"b"}', { ifNoneMatch: "*" })).toBeNull(); // 412: it is there
+    expect(await o.put("lease.json", '{"holder":"b"}', { ifMatch: String(BigInt(first!) - 1n) })).toBeNull(); // a stale generation
+    expect(await o.put("lease.json", '{"holder":"b"}', { ifMatch: '"an-s3-etag"' })).toBeNull(); // not a generation at all
+    expect(await o.put("absent.json", '{"holder":"b"}', { ifMatch: first! })).toBeNull(); // no such object: no such generation
+    expect((await o.get("lease.json"))!.text).toBe('{"holder":"a"}');
+
+    const second = await o.put("lease.json", '{"holder":"b"}', { ifMatch: first! });
+    expect(second).toMatch(/^\d+$/);
+    expect(BigInt(second!)).toBeGreaterThan(BigInt(first!));
+    expect(await o.put("lease.json", '{"holder":"c"}', { ifMatch: first! })).toBeNull(); // the old generation is gone
+    expect(await o.put("lease.json", '{"holder":"d"}')).not.toBeNull(); // unconditional
+    expect((await o.get("lease.json"))!.text).toBe('{"holder":"d"}');
+    expect((await gcs.stats()).refused).toBeGreaterThanOrEqual(4); // the store refused them, not the client
+  });
+
+  it("of eight create-only writes of one object started together, exactly one lands", async () => {
+    const o = fresh();
+    const gens = await Promise.all(Array.from({ length: 8 }, (_, i) => o.put("race.json", JSON.stringify({ i }), { ifNoneMatch: "*" })));
+    const won = gens.flatMap((g, i) => (g === null ? [] : [i]));
+    expect(won).toHaveLength(1);
+    expect(JSON.parse((await o.get("race.json"))!.text)).toEqual({ i: won[0] });
+  });
+
+  it("bytes read back whole, or bounded: null when absent, 'too large' past the bound", async () => {
+    const o = fresh();
+    const bytes = new Uint8Array(4096).map((_, i) => (i * 7) % 256);
+    await o.put("model/query.onnx", bytes);
+    expect(await o.getBytes("model/query.onnx")).toEqual(bytes);
+    expect(await o.getBytesUpTo("model/query.onnx", 4096)).toEqual(bytes);
+    expect(await o.getBytesUpTo("model/query.onnx", 4095)).toBe("too large");
+    expect(await o.getBytes("model/absent")).toBeNull();
+    expect(await o.getBytesUpTo("model/absent", 10)).toBeNull();
+  });
+
+  it("a listing names the objects and sub-folders directly under a folder, sorted and bounded, across pages; names with spaces and non-ASCII are found", async () => {
+    const o = fresh();
+    for (const name of ["jobs/j2/job.json", "jobs/j1/job.json", "jobs/j1/log.txt", "jobs/readme.txt", "jobs/ä b.json", "jobsx/other.json", "top.json"]) await o.put(name, "{}");
+    expect(await o.list("jobs")).toEqual(["j1", "j2", "readme.txt", "ä b.json"]);
+    expect(await o.list("jobs/")).toEqual(["j1", "j2", "readme.txt", "ä b.json"]);
+    expect(await o.list("jobs", 2)).toEqual(["j1", "j2"]);
+    expect(await o.list("jobs/j1")).toEqual(["job.json", "log.txt"]);
+    expect(await o.list("nothing")).toEqual([]);
+    expect((await o.get("jobs/ä b.json"))?.text).toBe("{}");
+
+    await o.delete("jobs/ä b.json");
+    await o.delete("jobs/ä b.json"); // absent: no error
+    expect(await o.get("jobs/ä b.json")).toBeNull();
+    expect(await o.list("jobs")).toEqual(["j1", "j2", "readme.txt"]);
+
+    // Past one page of 1,000: the continuation token is followed.
+    const many = fresh();
+    await Promise.all(Array.from({ length: 1005 }, (_, i) => many.put(`images/${String(i).padStart(4, "0")}`, "x")));
+    const names = await many.list("images");
+    expect(names).toHaveLength(1005);
+    expect(names.at(-1)).toBe("1004");
+  });
+
+  it("the service account's token is exchanged at its token_uri once and reused across clients; a revoked one is replaced and the call goes through", async () => {
+    const before = await gcs.stats();
+    await gcs.revokeTokens(); // whatever an earlier test cached is now refused
+    const a = fresh();
+    expect(await a.put("x.json", "{}")).not.toBeNull(); // 401, a new token, sent again
+    for (let i = 0; i < 5; i++) await fresh().get("x.json");
+    await Promise.all(Array.from({ length: 5 }, () => fresh().list("")));
+    const after = await gcs.stats();
+    expect(after.tokensIssued - before.tokensIssued).toBe(1);
+    expect(after.unauthorised - before.unauthorised).toBe(1);
+  });
+
+  it("a token within a minute of its expiry is not used: a store issuing 30 s tokens sees one exchange per call", async () => {
+    const short = await spawnLoopbackGcs("shorttoken", { tokenTtlSeconds: 30 });
+    try {
+      const o = new GcsObjects(parseStoreUri(`gs://${short.bucket}/p`), short.env);
+      await o.put("a.json", "{}");
+      await o.get("a.json");
+      await o.get("a.json");
+      const s = await short.stats();
+      expect([s.tokensIssued, s.unauthorised]).toEqual([3, 0]);
+    } finally {
+      await short.close();
+    }
+  });
+
+  it("a wrong key, no auth, a missing bucket and an unreachable endpoint fail naming the fix; a missing or ill-formed key before any request", async () => {
+    // Another RSA key under the same account and key id: /token checks the signature and refuses it.
+    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+    const wrongFile = join(dir, "wrong-key.json");
+    await writeFile(wrongFile, JSON.stringify({ ...gcs.key, private_key: privateKey }));
+    const wrong = (await fresh({ GOOGLE_SERVICE_ACCOUNT: wrongFile })
+      .get("x.json")
+      .catch((e: unknown) => e)) as StoreError;
+    expect(wrong.code).toBe("STORE_UNAVAILABLE");
+    expect(wrong.message).toContain(`POST ${gcs.endpoint}/token (an access token for ${gcs.key.client_email}): HTTP 400 invalid_grant: Invalid JWT: bad signature`);
+    expect(wrong.message).toContain(`check the service account key (GOOGLE_SERVICE_ACCOUNT=${wrongFile})`);
+
+    // disable_oauth sends no token: this store wants one.
+    const noAuth = (await fresh(keyWith({ disable_oauth: true }))
+      .get("x.json")
+      .catch((e: unknown) => e)) as StoreError;
+    expect(noAuth.message).toMatch(/HTTP 401 AuthenticationRequired; check the service account key \(GOOGLE_SERVICE_ACCOUNT_KEY\)/);
+
+    const missing = new GcsObjects(parseStoreUri("gs://no-such-bucket/p"), gcs.env);
+    await expect(missing.get("x.json")).rejects.toMatchObject({
+      code: "STORE_UNAVAILABLE",
+      message: expect.stringContaining("create bucket no-such-bucket first (gcloud storage buckets create gs://no-such-bucket)"),
+    });
+    await expect(missing.list("jobs")).rejects.toMatchObject({ code: "STORE_UNAVAILABLE", message: expect.stringContaining("NoSuchBucket") });
+
+    const closed = fresh(keyWith({ gcs_base_url: "http://127.0.0.1:9" }));
+    await expect(closed.put("x.json", "{}")).rejects.toMatchObject({ code: "STORE_UNAVAILABLE", message: expect.stringContaining("check the key's gcs_base_url (GOOGLE_SERVICE_ACCOUNT_KEY)") });
+
+    expect(() => fresh({})).toThrow(/^a gs:\/\/ data URI needs a service account key: GOOGLE_SERVICE_ACCOUNT/);
+    expect(() => fresh(keyWith({ private_key: "not a key" }))).toThrow("GOOGLE_SERVICE_ACCOUNT_KEY: the service account key's private_key is not a PEM RSA private key");
+  });
+
+  it("LanceDB reaches gs:// with the same key (object_store's self-signed JWTs): a table created, added to and searched by one connection is listed and read by another", async () => {
+    const before = await gcs.stats();
+    const data = `gs://${gcs.bucket}/lance-test`;
+    const db = await openStore(data, gcs.env);
+    const t = await db.createTable(
+      "items",
+      Array.from({ length: 64 }, (_, i) => ({ id: i, vector: [i, i + 1, i % 5, 1] })),
+    );
+    await t.add([{ id: 100, vector: [50, 50, 50, 50] }]);
+    expect((await t.search([50, 50, 50, 50]).limit(1).toArray()).map((r) => r.id)).toEqual([100]);
+
+    const other = await openStore(data, gcs.env);
+    expect(await other.tableNames()).toEqual(["items"]);
+    const table = await other.openTable("items");
+    expect(await table.countRows()).toBe(65);
+    expect((await table.query().where("id >= 62").toArray()).map((r) => r.id).sort((a, b) => a - b)).toEqual([62, 63, 100]);
+    expect(await new GcsObjects(parseStoreUri(data), gcs.env).list("store")).toContain("items.lance"); // under the prefix's store/
+
+    const after = await gcs.stats();
+    expect(after.unhandled).toEqual([]); // every call LanceDB made is one the loopback serves
+    expect(after.selfSigned).toBeGreaterThan(before.selfSigned); // authorised by the account's own JWTs, checked against its key
+    expect(after.calls["PUT object if-generation-match=0"]).toBeGreaterThan(before.calls["PUT object if-generation-match=0"] ?? 0); // its commits: create-only manifests
+    expect(Object.keys(after.calls).filter((c) => c.startsWith("GET object"))).not.toEqual([]); // its reads
+  });
+});

@@ -1,8 +1,9 @@
-// LanceDB's own requests on both stores are bounded by VITRINE_STORE_TIMEOUT_MS (the storageOptions
-// of store-location.ts): a store that accepts the connection and never answers, or one that stops
-// answering once a table is open, makes the LanceDB call fail instead of hanging (the default test
-// timeout is the bound that shows it; without these options one call waits tens of minutes), each
-// request is sent once, and the error names the call, the store and the variable.
+// LanceDB's own requests on every store kind (s3://, az://, gs://) are bounded by
+// VITRINE_STORE_TIMEOUT_MS (the storageOptions of store-location.ts): a store that accepts the
+// connection and never answers, or one that stops answering once a table is open, makes the LanceDB
+// call fail instead of hanging (the default test timeout is the bound that shows it; without these
+// options one call waits tens of minutes), each request is sent once, and the error names the call,
+// the store and the variable.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { envAt, failure as failureOf, type FaultyServer, REACH, startFailingServer, startSilencingProxy, startSilentServer, storeOrigin } from "../test/support/faulty-store.ts";
 import { type LoopbackStore, spawnLoopbackStore, storeUri } from "../test/support/loopback-store.ts";
@@ -17,6 +18,10 @@ const kinds = [
   {
     scheme: "az" as const,
     reach: REACH.az,
+  },
+  {
+    scheme: "gs" as const,
+    reach: REACH.gs,
   },
 ];
 

@@ -1,6 +1,6 @@
-// The object clients' requests (object-requests.ts) on both stores: a store that accepts the
-// connection and never answers, or sends headers and stalls the body, fails the call with
-// STORE_UNAVAILABLE saying it timed out (after how long, on which object, which variable sets the
+// The object clients' requests (object-requests.ts) on every store kind (s3://, az://, gs://): a
+// store that accepts the connection and never answers, or sends headers and stalls the body, fails
+// the call with STORE_UNAVAILABLE saying it timed out (after how long, on which object, which variable sets the
 // bound); a store failing with 5xx is tried a bounded number of times; and a conditional PUT whose
 // answer was lost after the store committed it (a proxy's 502, a reset connection) returns its ETag
 // on the retry, while another writer's conditional PUT is still refused.
@@ -20,6 +20,7 @@ import {
   storeOrigin,
 } from "../test/support/faulty-store.ts";
 import { spawnLoopbackAzurite } from "../test/support/loopback-azurite.ts";
+import { spawnLoopbackGcs } from "../test/support/loopback-gcs.ts";
 import { setEnv, startLoopbackS3 } from "../test/support/loopback-s3.ts";
 import type { StoreError } from "./errors.ts";
 import { tryStoreLease } from "./store-lease.ts";
@@ -46,6 +47,11 @@ const kinds = [
     scheme: "az" as const,
     start: (): Promise<Loopback> => spawnLoopbackAzurite(),
     reach: REACH.az,
+  },
+  {
+    scheme: "gs" as const,
+    start: (): Promise<Loopback> => spawnLoopbackGcs(),
+    reach: REACH.gs,
   },
 ];
 

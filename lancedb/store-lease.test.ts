@@ -1,18 +1,19 @@
 // The lease on an object store (store-lease.ts through writer-lease.ts), against a loopback S3 that
-// honours conditional PUT and a loopback Azurite: racing takers get exactly one lease, a live holder
-// is named, a free or stale one is taken, and a holder whose lease was taken over finds out before
-// it commits.
+// honours conditional PUT, a loopback Azurite and the loopback GCS: racing takers get exactly one
+// lease, a live holder is named, a free or stale one is taken, and a holder whose lease was taken
+// over finds out before it commits.
 import { hostname } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { envAt, startAnswerLosingProxy, storeOrigin } from "../test/support/faulty-store.ts";
 import { spawnLoopbackAzurite } from "../test/support/loopback-azurite.ts";
+import { spawnLoopbackGcs } from "../test/support/loopback-gcs.ts";
 import { setEnv, startLoopbackS3 } from "../test/support/loopback-s3.ts";
 import { readStoreLease, tryStoreLease } from "./store-lease.ts";
 import { parseStoreUri } from "./store-location.ts";
 import { storeObjects } from "./store-objects.ts";
 import { assertWriterLease, holdJobsLease, type Lease, readWriterLease, withWriterLease, WRITER_LEASE_FILE, type LeaseHolder } from "./writer-lease.ts";
 
-/** A loopback store: its container / bucket, the environment that reaches it, and (S3's guard) the count of refused conditional PUTs. */
+/** A loopback store: its container / bucket, the environment that reaches it, and (S3's guard, the loopback GCS) the count of refused conditional PUTs. */
 interface Loopback {
   bucket: string;
   env: Record<string, string>;
@@ -35,6 +36,13 @@ const neverStale = () => null;
 const stores: { scheme: string; start: () => Promise<Loopback> }[] = [
   { scheme: "s3", start: () => startLoopbackS3() },
   { scheme: "az", start: () => spawnLoopbackAzurite() },
+  {
+    scheme: "gs",
+    start: async () => {
+      const gcs = await spawnLoopbackGcs();
+      return { ...gcs, refused: async () => (await gcs.stats()).refused };
+    },
+  },
 ];
 
 describe.each(stores)("lease on an $scheme:// store", ({ scheme, start }) => {

@@ -1,5 +1,5 @@
-// Job records on an object store, each case on s3:// (a loopback s3rver) and az:// (a loopback
-// Azurite): the manager puts each record in the store whole on each change and the log's end beside
+// Job records on an object store, each case on s3:// (a loopback s3rver), az:// (a loopback
+// Azurite) and gs:// (the loopback GCS): the manager puts each record in the store whole on each change and the log's end beside
 // it, so a manager restarted on a fresh disk finds its jobs and a read replica's jobs view
 // (createJobsReader) lists them, reads status and log, and watches a running job to its end; the log
 // object stays under its cap however long the log grows.
@@ -21,7 +21,7 @@ import type { JobEvent } from "./types.ts";
 const SCRIPT = fileURLToPath(new URL("./test-support/scripted-job.mjs", import.meta.url));
 const runner = (steps: number, ms: number) => createContainerRunner({ command: `${process.execPath} ${SCRIPT} {job} pretrain ${steps} ${ms} 0` });
 
-describe.each(["s3", "az"] as const)("%s:// store", (scheme) => {
+describe.each(["s3", "az", "gs"] as const)("%s:// store", (scheme) => {
   let store: LoopbackStore;
   let dir: string;
   let restoreEnv: (() => void) | undefined;

@@ -1,5 +1,5 @@
-// The images of GET /v1/images/:id on an object store, each case on s3:// (a loopback s3rver) and
-// az:// (a loopback Azurite): the import puts the originals in the store, and an image store on
+// The images of GET /v1/images/:id on an object store, each case on s3:// (a loopback s3rver),
+// az:// (a loopback Azurite) and gs:// (the loopback GCS): the import puts the originals in the store, and an image store on
 // another machine's working folder (the importer's deleted) serves them — byte for byte, typed by
 // their bytes, an SVG as PNG, thumbnails made from them — fetching each once. A store object that is
 // too large or holds other bytes is not served, and an original missing from the store is refused
@@ -17,7 +17,7 @@ import { setEnv } from "../../test/support/loopback-s3.ts";
 import { spawnLoopbackStore, storeUri, type LoopbackStore } from "../../test/support/loopback-store.ts";
 import { createImageStore } from "./image-store.ts";
 
-describe.each(["s3", "az"] as const)("%s:// store", (scheme) => {
+describe.each(["s3", "az", "gs"] as const)("%s:// store", (scheme) => {
   let store: LoopbackStore;
   let dir: string;
   let data: string;

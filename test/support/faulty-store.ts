@@ -4,6 +4,7 @@
 // 5xx, a proxy in front of a real loopback store that forwards a conditional PUT, lets the store
 // commit it, and then loses the answer (a 502 of its own, or a reset connection), and one that
 // forwards everything until told to stop answering (LanceDB's reads of a table already open).
+import { readFileSync, writeFileSync } from "node:fs";
 import { createServer, request, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from "node:net";
 import { AZURITE_ACCOUNT, AZURITE_KEY } from "./loopback-azurite.ts";
@@ -98,7 +99,7 @@ export type LostAnswer = "502" | "reset" | "hang";
 
 /** A proxy in front of a store that can lose the answers of conditional PUTs. */
 export interface AnswerLosingProxy extends FaultyServer {
-  /** Lose the answers of the next `n` conditional PUTs (If-None-Match or If-Match), after the store has answered them. */
+  /** Lose the answers of the next `n` conditional PUTs (If-None-Match, If-Match, or GCS's x-goog-if-generation-match), after the store has answered them. */
   loseNext(n: number, how: LostAnswer): void;
   /** Answers lost so far, with the status the store gave each. */
   lost(): number[];
@@ -117,7 +118,7 @@ export async function startAnswerLosingProxy(upstream: string): Promise<AnswerLo
   let n = 0;
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     n++;
-    const conditional = req.method === "PUT" && (req.headers["if-none-match"] !== undefined || req.headers["if-match"] !== undefined);
+    const conditional = req.method === "PUT" && (req.headers["if-none-match"] !== undefined || req.headers["if-match"] !== undefined || req.headers["x-goog-if-generation-match"] !== undefined);
     const lose = conditional && toLose > 0;
     if (lose) toLose--;
     const up = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
@@ -182,24 +183,47 @@ export async function startSilencingProxy(upstream: string): Promise<SilencingPr
 /** The variables that name a loopback store's endpoint (S3's, Azure's with its account path). */
 const ENDPOINT_VARS = ["AWS_ENDPOINT_URL", "AZURE_STORAGE_ENDPOINT"] as const;
 
+/** A GCS environment's service account key (the file GOOGLE_SERVICE_ACCOUNT names, or GOOGLE_SERVICE_ACCOUNT_KEY), whose gcs_base_url is the endpoint; undefined for other stores. */
+function gcsKey(env: Record<string, string>): Record<string, unknown> | undefined {
+  const json = env.GOOGLE_SERVICE_ACCOUNT_KEY ?? (env.GOOGLE_SERVICE_ACCOUNT ? readFileSync(env.GOOGLE_SERVICE_ACCOUNT, "utf8") : undefined);
+  return json === undefined ? undefined : (JSON.parse(json) as Record<string, unknown>);
+}
+
 /** The origin (http://127.0.0.1:PORT) of the store a loopback store's environment points at. */
 export function storeOrigin(env: Record<string, string>): string {
+  const key = gcsKey(env);
+  if (key) return new URL(String(key.gcs_base_url)).origin;
   const v = ENDPOINT_VARS.find((k) => env[k]);
   if (!v) throw new Error("no store endpoint in this environment");
   return new URL(env[v]!).origin;
 }
 
-/** The same environment pointed at `endpoint` (a proxy or a faulty server) instead of the store's origin, its path (Azure's account) kept. */
+/**
+ * The same environment pointed at `endpoint` (a proxy or a faulty server) instead of the store's
+ * origin, its path (Azure's account) kept. On GCS the key's gcs_base_url changes (its token_uri
+ * stays): a key file is copied beside itself, so the variable that names it stays the same one.
+ */
 export function envAt(env: Record<string, string>, endpoint: string): Record<string, string> {
   const out = { ...env };
+  const key = gcsKey(env);
+  if (key) {
+    const moved = JSON.stringify({ ...key, gcs_base_url: endpoint });
+    if (!env.GOOGLE_SERVICE_ACCOUNT) return { ...out, GOOGLE_SERVICE_ACCOUNT_KEY: moved };
+    const file = `${env.GOOGLE_SERVICE_ACCOUNT.replace(/\.json$/, "")}-at-${new URL(endpoint).port}.json`;
+    writeFileSync(file, moved);
+    return { ...out, GOOGLE_SERVICE_ACCOUNT: file };
+  }
   for (const k of ENDPOINT_VARS) if (out[k]) out[k] = `${endpoint}${new URL(out[k]).pathname.replace(/\/$/, "")}`;
   return out;
 }
 
-/** The environment that points a client of each store kind at `endpoint` (a faulty server, or a proxy in front of the store), with the loopback servers' credentials. */
+/** The environment that points a client of each store kind at `endpoint` (a faulty server, or a proxy in front of the store), with the loopback servers' credentials (GCS: an emulator's key without auth). */
 export const REACH = {
   s3: (endpoint: string): Record<string, string> => ({ AWS_ENDPOINT_URL: endpoint, AWS_ACCESS_KEY_ID: "S3RVER", AWS_SECRET_ACCESS_KEY: "S3RVER", AWS_REGION: "us-east-1" }),
   az: (endpoint: string): Record<string, string> => ({ AZURE_STORAGE_ACCOUNT_NAME: AZURITE_ACCOUNT, AZURE_STORAGE_ACCOUNT_KEY: AZURITE_KEY, AZURE_STORAGE_ENDPOINT: `${endpoint}/${AZURITE_ACCOUNT}` }),
+  gs: (endpoint: string): Record<string, string> => ({
+    GOOGLE_SERVICE_ACCOUNT_KEY: JSON.stringify({ private_key: "", private_key_id: "", client_email: "", gcs_base_url: endpoint, disable_oauth: true }),
+  }),
 } as const;
 
 /** The error a call ended with (it must end, and must fail). */

@@ -5,17 +5,20 @@
 // account's token is exchanged once and reused, and a missing or wrong key, a missing bucket or an
 // unreachable endpoint fail naming the fix. LanceDB reaches the same store with the same key.
 import { generateKeyPairSync } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnLoopbackGcs, type LoopbackGcs } from "../test/support/loopback-gcs.ts";
+import { setEnv } from "../test/support/loopback-s3.ts";
 import { openStore } from "./connect.ts";
 import type { StoreError } from "./errors.ts";
 import { GcsObjects } from "./gcs-objects.ts";
+import { localModelDir, storeModelSnapshot } from "./model-files.ts";
 import { parseStoreUri } from "./store-location.ts";
 
 let gcs: LoopbackGcs;
+let restoreEnv: (() => void) | undefined;
 let dir: string;
 let n = 0;
 const fresh = (env: Record<string, string> = gcs.env) => new GcsObjects(parseStoreUri(`gs://${gcs.bucket}/objects-test-${n++}`), env);
@@ -25,8 +28,10 @@ const keyWith = (fields: Record<string, unknown>) => ({ GOOGLE_SERVICE_ACCOUNT_K
 beforeAll(async () => {
   gcs = await spawnLoopbackGcs();
   dir = await mkdtemp(join(tmpdir(), "vitrine-gcs-objects-"));
+  restoreEnv = setEnv({ ...gcs.env, VITRINE_WORK_DIR: join(dir, "work") });
 }, 60_000);
 afterAll(async () => {
+  restoreEnv?.();
   await gcs?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
@@ -179,5 +184,25 @@ describe("GCS objects", () => {
     expect(after.selfSigned).toBeGreaterThan(before.selfSigned); // authorised by the account's own JWTs, checked against its key
     expect(after.calls["PUT object if-generation-match=0"]).toBeGreaterThan(before.calls["PUT object if-generation-match=0"] ?? 0); // its commits: create-only manifests
     expect(Object.keys(after.calls).filter((c) => c.startsWith("GET object"))).not.toEqual([]); // its reads
+  });
+
+  it("a model snapshot is stored once under models/<stamp>/ and copied back whole to another machine's working folder", async () => {
+    const snapshot = join(dir, "snapshots", "m-20260101-000000");
+    await mkdir(join(snapshot, "assets"), { recursive: true });
+    const onnx = new Uint8Array(3000).map((_, i) => (i * 13) % 256);
+    await writeFile(join(snapshot, "query.onnx"), onnx);
+    await writeFile(join(snapshot, "assets", "tokenizer.json"), '{"vocab":["a"]}');
+    const data = `gs://${gcs.bucket}/models-test`;
+    const uri = await storeModelSnapshot(data, snapshot);
+    expect(uri).toBe(`${data}/models/m-20260101-000000`);
+    await writeFile(join(snapshot, "query.onnx"), "changed after publishing");
+    expect(await storeModelSnapshot(data, snapshot)).toBe(uri); // files.json there: not copied again
+
+    process.env.VITRINE_WORK_DIR = join(dir, "server-work");
+    const local = await localModelDir(uri);
+    expect(local.startsWith(join(dir, "server-work"))).toBe(true);
+    expect(new Uint8Array(await readFile(join(local, "query.onnx")))).toEqual(onnx);
+    expect(await readFile(join(local, "assets", "tokenizer.json"), "utf8")).toBe('{"vocab":["a"]}');
+    await expect(localModelDir(`${data}/models/never-published`)).rejects.toMatchObject({ code: "RELEASE_INCOMPLETE" });
   });
 });

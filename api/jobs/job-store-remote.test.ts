@@ -1,8 +1,8 @@
 // Job records on an object store, each case on s3:// (a loopback s3rver), az:// (a loopback
-// Azurite) and gs:// (the loopback GCS): the manager puts each record in the store whole on each change and the log's end beside
-// it, so a manager restarted on a fresh disk finds its jobs and a read replica's jobs view
-// (createJobsReader) lists them, reads status and log, and watches a running job to its end; the log
-// object stays under its cap however long the log grows.
+// Azurite) and gs:// (the loopback GCS): the manager puts each record in the store whole on each
+// change and the log's end beside it, so a manager restarted on a fresh disk finds its jobs and a
+// read replica's jobs view (createJobsReader) lists them, reads status and log, and watches a
+// running job to its end; the log object stays under its cap however long the log grows.
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

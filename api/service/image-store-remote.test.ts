@@ -1,9 +1,9 @@
 // The images of GET /v1/images/:id on an object store, each case on s3:// (a loopback s3rver),
-// az:// (a loopback Azurite) and gs:// (the loopback GCS): the import puts the originals in the store, and an image store on
-// another machine's working folder (the importer's deleted) serves them — byte for byte, typed by
-// their bytes, an SVG as PNG, thumbnails made from them — fetching each once. A store object that is
-// too large or holds other bytes is not served, and an original missing from the store is refused
-// naming the fix.
+// az:// (a loopback Azurite) and gs:// (the loopback GCS): the import puts the originals in the
+// store, and an image store on another machine's working folder (the importer's deleted) serves
+// them — byte for byte, typed by their bytes, an SVG as PNG, thumbnails made from them — fetching
+// each once. A store object that is too large or holds other bytes is not served, and an original
+// missing from the store is refused naming the fix.
 import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";

@@ -77,7 +77,7 @@ async function resolveConfig(values: ArgsOf<typeof SERVE>["values"], env: Record
   const config = parseConfig(overlay, file, configPath ? `config file ${configPath}` : "config");
   if (!config.dataDir) throw new UsageError("MISSING_FLAG", "--data DIR is required (or VITRINE_DATA, or dataDir in the config file): the data directory `vitrine publish` wrote");
   // Serving a folder that does not exist used to create it and answer "no release" forever.
-  // An s3:// or az:// store is checked by reaching it (the service's first load); another scheme is refused now, before the keys.
+  // An s3://, az:// or gs:// store is checked by reaching it (the service's first load); another scheme is refused now, before the keys.
   if (STORE_URI.test(config.dataDir)) (await import("../lancedb/index.ts")).parseStoreUri(config.dataDir);
   else if (!existsSync(config.dataDir)) {
     const { StoreError } = await import("../lancedb/index.ts");

@@ -8,7 +8,7 @@ import { isStoreUri, lanceStorageOptions, parseStoreUri } from "./store-location
 import * as lancedb from "@lancedb/lancedb";
 import { LRUCache } from "lru-cache";
 
-/** Path (or URI, for an s3:// or az:// data directory) of the LanceDB database inside a Vitrine data directory. */
+/** Path (or URI, for an s3://, az:// or gs:// data directory) of the LanceDB database inside a Vitrine data directory. */
 export function storePath(dataDir: string): string {
   return isStoreUri(dataDir) ? `${parseStoreUri(dataDir).uri}/store` : join(dataDir, "store");
 }
@@ -16,7 +16,7 @@ export function storePath(dataDir: string): string {
 /**
  * Open the LanceDB database of a data directory. A local data directory must exist (LanceDB would
  * create it, so a mistyped --data used to list "no releases" and leave an empty folder behind);
- * the store inside it is created on first write. An s3:// or az:// one is reached with the
+ * the store inside it is created on first write. An s3://, az:// or gs:// one is reached with the
  * endpoint and credentials of the environment (store-location.ts), each of LanceDB's requests bounded
  * by VITRINE_STORE_TIMEOUT_MS, and the store's failures come out as STORE_UNAVAILABLE naming it
  * (lance-store-errors.ts).

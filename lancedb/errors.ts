@@ -31,7 +31,7 @@ export type StoreErrorCode =
   | "JOBS_BUSY"
   /** This writer's lease was taken over mid-write (its heartbeat stalled past the ttl). */
   | "WRITER_LOST"
-  /** The object store (s3://, az://) refused or failed a request: credentials, bucket or container, endpoint or network. */
+  /** The object store (s3://, az://, gs://) refused or failed a request: credentials, bucket or container, endpoint or network. */
   | "STORE_UNAVAILABLE";
 
 const KINDS: Record<StoreErrorCode, ErrorKind> = {

@@ -6,7 +6,7 @@
 //   StoreError, StoreErrorCode                   the store's errors
 //   openStore, storePath, allTableNames          a data directory's LanceDB connection; the shared
 //     withSharedStore, storeConnectCount           one long-lived readers (pointer polls) reuse
-//   isStoreUri, parseStoreUri, localDir,         s3:// and az:// data directories: the URI, the local
+//   isStoreUri, parseStoreUri, localDir,         s3://, az:// and gs:// data directories: the URI, the local
 //     recordStoreUri, dataDirOf, readDataFile,     working folder (and the store it works for), the
 //     writeDataFile, deleteDataFile,               small records beside the store (job records too)
 //     listDataFiles, dataFilePath

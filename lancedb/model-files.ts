@@ -1,4 +1,4 @@
-// A trained release's model files (query.onnx, tokenizer.json, model.json, ...) on an s3:// or az:// store.
+// A trained release's model files (query.onnx, tokenizer.json, model.json, ...) on an s3://, az:// or gs:// store.
 // Publish snapshots the exported model on local disk (encoders/model-snapshot.ts), then copies the
 // snapshot's files to <uri>/models/<stamp>/ and writes files.json there last, so a listing that is
 // there means every file is; the release records that URI. A server opening the release copies the
@@ -23,7 +23,7 @@ async function filesUnder(root: string, dir = root): Promise<string[]> {
   return out.sort();
 }
 
-/** Copy a local model snapshot to the store of `dataDir` (an s3:// or az:// URI) once; returns the folder's URI. A local data directory keeps the snapshot where it is. */
+/** Copy a local model snapshot to the store of `dataDir` (an s3://, az:// or gs:// URI) once; returns the folder's URI. A local data directory keeps the snapshot where it is. */
 export async function storeModelSnapshot(dataDir: string, snapshot: string): Promise<string> {
   if (!isStoreUri(dataDir)) return snapshot;
   const uri = `${parseStoreUri(dataDir).uri}/models/${basename(snapshot)}`;

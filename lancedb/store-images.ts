@@ -1,4 +1,4 @@
-// Product images on an object store (s3://, az://): the originals an import kept (content-addressed: the key is the
+// Product images on an object store (s3://, az://, gs://): the originals an import kept (content-addressed: the key is the
 // sha256 of the bytes, the catalog row's image_key) are put in the store as images/<key>, so every
 // API replica can serve GET /v1/images/:id, not only the importing machine. Put once (If-None-Match:
 // a key already there holds the same bytes), read back bounded and checked against the key.

@@ -1,4 +1,4 @@
-// A lease (writer.lease, jobs.lease) as one object under an object store's prefix (s3://, az://),
+// A lease (writer.lease, jobs.lease) as one object under an object store's prefix (s3://, az://, gs://),
 // moved only by compare-and-swap: a conditional PUT (If-None-Match: * to create, If-Match: "etag"
 // to replace exactly the version read; S3 and Azure Blob both honour them). Two writers started
 // together both read the same state and both PUT against it; the store lets one through and refuses

@@ -11,7 +11,7 @@
 // Taking over renames the stale file aside and checks it was the one judged stale; if another
 // taker's fresh lease was moved instead it is linked back (a third writer racing in that window
 // keeps the lease it got; the mover gives up its turn).
-// On an s3:// or az:// data directory the lease is an object moved by conditional PUT instead (store-lease.ts):
+// On an s3://, az:// or gs:// data directory the lease is an object moved by conditional PUT instead (store-lease.ts):
 // the same holder record, heartbeat and staleness rules, with compare-and-swap in place of link().
 // Hand-written rather than proper-lockfile: that library's lock carries no holder record (the error
 // must name the holder) and decides staleness by mtime alone (a killed holder on the same host would

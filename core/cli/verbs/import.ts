@@ -16,7 +16,7 @@ export const IMPORT = defineVerb({
       value: "DIR",
       help: "take catalog.jsonl, clicks.jsonl, clicks-eval.jsonl and judgments.jsonl from DIR (the layout `vitrine datasets` writes); --catalog and the others override single files",
     },
-    out: { type: "string", value: "DIR", required: true, help: "the data directory to import into (store/, rejects.jsonl, import.json, cache/), or an s3:// or az:// store" },
+    out: { type: "string", value: "DIR", required: true, help: "the data directory to import into (store/, rejects.jsonl, import.json, cache/), or an s3://, az:// or gs:// store" },
     "eval-fraction": { type: "number", min: 0, max: 1, maxExclusive: true, defaultText: "0.1", help: "share of --clicks held out when no --eval-clicks file is given" },
     split: {
       type: "enum",

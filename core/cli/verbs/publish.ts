@@ -9,7 +9,7 @@ export const PUBLISH = defineVerb({
   summary: "publish a release (items + vector index, qid top-K lists, lexicon) to LanceDB",
   usage: ["--data DIR [--encoder hash|onnx] [--model DIR] [--no-activate] [options]", "--data DIR --edge [--release rNNN|active] [edge options]"],
   flags: {
-    data: { type: "string", value: "DIR", required: true, help: "data directory a `vitrine import` completed in, or its s3:// or az:// store" },
+    data: { type: "string", value: "DIR", required: true, help: "data directory a `vitrine import` completed in, or its s3://, az:// or gs:// store" },
     encoder: {
       type: "enum",
       choices: ["hash", "onnx"],

@@ -19,7 +19,7 @@ export const RELEASES = defineVerb({
     gc: { summary: "drop all but the active release, the one rollback returns to, the edge's, and the N newest (needs --keep N); their KV keys too" },
   },
   flags: {
-    data: { type: "string", value: "DIR", required: true, help: "the data directory (or s3:// or az:// store) releases were published in" },
+    data: { type: "string", value: "DIR", required: true, help: "the data directory (or s3://, az:// or gs:// store) releases were published in" },
     keep: { type: "int", min: 0, subverbs: ["gc"], help: "complete releases to keep besides the active one and its rollback target" },
     "no-edge": { ...NO_EDGE_FLAG, subverbs: SWITCHES },
     "edge-account": { ...EDGE_CREDENTIAL_FLAGS["edge-account"], subverbs: SWITCHES },

@@ -6,7 +6,7 @@ export const SERVE = defineVerb({
   summary: "serve the API (tRPC at /trpc, REST at /v1, /healthz, /metrics) on the embedded LanceDB",
   usage: ["--data DIR [--port N] [--host H] [--config FILE] [--workers N]"],
   flags: {
-    data: { type: "string", value: "DIR", env: "VITRINE_DATA", help: "data directory with a published release, or an s3:// or az:// store (or dataDir in the config file)" },
+    data: { type: "string", value: "DIR", env: "VITRINE_DATA", help: "data directory with a published release, or an s3://, az:// or gs:// store (or dataDir in the config file)" },
     port: { type: "int", min: 0, max: 65_535, env: "VITRINE_PORT", defaultText: "8787", help: "port (0: any free one)" },
     host: { type: "string", value: "H", env: "VITRINE_HOST", defaultText: "127.0.0.1", help: "interface to bind" },
     config: { type: "string", value: "FILE", env: "VITRINE_CONFIG", help: "JSON config; flags win over the environment, which wins over the file" },

@@ -78,6 +78,15 @@ describe("training on backbone features", () => {
     await expect(runPretrain({ dataDir, runDir: join(dir, "text"), config: { ...config, fusion: "text" }, backend: "wasm", imageEncoder: bbFile })).rejects.toThrow(
       /--image-encoder needs an image side/,
     );
+    // A grid the caller asks for is refused (the backbone's JSON declares it); the cpu preset's own 1×1 grid is not asked for.
+    const cpu = resolvePretrainConfig("cpu", { steps: 1, batchSize: 16, checkpointEvery: 1, workers: 1, mbns: { enabled: false } });
+    await expect(runPretrain({ dataDir, runDir: join(dir, "grid2"), config: { ...cpu, patchGrid: 2 }, backend: "wasm", imageEncoder: bbFile })).rejects.toThrow(
+      /--image-encoder replaces the patch CNN: drop --patch-grid/,
+    );
+    const onCpu = await runPretrain({ dataDir, runDir: join(dir, "cpu"), config: cpu, backend: "wasm", imageEncoder: bbFile });
+    onCpu.model.dispose();
+    expect(onCpu.modelConfig).toMatchObject({ patchEncoder: "backbone", patchGrid: 4 });
+    expect((await readRunStatus(join(dir, "cpu")))?.config.patchGrid).toBeUndefined();
     // Fine-tuning on top picks the recorded backbone up by itself.
     const ft = await runFinetune({ dataDir, steps: 2, batchSize: 16, negatives: 16, backend: "wasm" });
     expect(ft.steps).toBe(2);

@@ -51,15 +51,17 @@ const MBNS = negatives("mbns", true, false);
 const CDNS = negatives("cdns", false, true);
 const BOTH = negatives("mbns-cdns", true, true);
 const REGRESSION = run("mpm-regression", ["--mpm", "regression"], { mpm: "regression" });
-// Issue #17's vision side: one change each against the default (4×4 grid, the preset's CNN, no stage 1).
+// Issue #17's vision side: one change each against the default (the cpu preset's 1×1 grid, its CNN, no stage 1).
 const GRID8 = run("fusion-grid8", ["--patch-grid", "8"], { patchGrid: 8 });
 // One patch: the CNN sees the whole thumbnail, so its projection sees the garment's shape (a 4×4 grid's patches each see a sixteenth).
 const GRID1 = run("fusion-grid1", ["--patch-grid", "1"], { patchGrid: 1 });
 const GRID2 = run("fusion-grid2", ["--patch-grid", "2"], { patchGrid: 2 });
+// The cpu preset's grid until 2026-12 (the import's 4×4 cut): 16 patches of 16×16 pixels.
+const GRID4 = run("fusion-grid4", ["--patch-grid", "4"], { patchGrid: 4 });
 // The 4×4 patches and a whole-image token: local colour and pattern (the demo) and global shape (fashion-mnist) together.
-const GLOBAL = run("fusion-global-token", ["--global-token"], { globalToken: true });
+const GLOBAL = run("fusion-global-token", ["--patch-grid", "4", "--global-token"], { patchGrid: 4, globalToken: true });
 // The same token weighted half the image summary, not 1/17: the whole-garment view is not outvoted by 16 local patches.
-const GLOBAL_HALF = run("fusion-global-half", ["--global-token", "--global-weight", "0.5"], { globalToken: true, globalWeight: 0.5 });
+const GLOBAL_HALF = run("fusion-global-half", ["--patch-grid", "4", "--global-token", "--global-weight", "0.5"], { patchGrid: 4, globalToken: true, globalWeight: 0.5 });
 const CNN_WIDE = run("fusion-cnn-wide", ["--cnn-channels", "32,64"], { cnnChannels: [32, 64] });
 const CNN_DEEP = run("fusion-cnn-deep", ["--cnn-channels", "16,32,64"], { cnnChannels: [16, 32, 64] });
 const TITLE_DROPOUT = run("fusion-title-dropout", ["--title-dropout", "0.3"], { titleDropout: 0.3 });
@@ -84,6 +86,7 @@ const RUNS = [
   REGRESSION,
   GRID1,
   GRID2,
+  GRID4,
   GRID8,
   GLOBAL,
   GLOBAL_HALF,
@@ -110,7 +113,8 @@ export const ABLATION_ROWS: readonly AblationRow[] = (
     { id: "both", aliases: ["mbns-cdns"], label: "+MBNS +CDNS (both)", table: "seed001", run: BOTH },
     { id: "mpm-regression", aliases: ["regression"], label: "regression MPM (default negatives)", table: "seed001", run: REGRESSION },
     { id: "mpm-contrastive", aliases: ["contrastive"], label: "contrastive MPM (default negatives)", table: "seed001", run: DEFAULT },
-    { id: "fusion-vision-default", aliases: ["grid4"], label: "fusion: 4×4 grid, preset CNN, no stage 1 (default)", table: "vision", run: DEFAULT },
+    { id: "fusion-vision-default", aliases: [], label: "fusion: the preset's grid (cpu: 1×1) and CNN, no stage 1 (default)", table: "vision", run: DEFAULT },
+    { id: "fusion-grid4", aliases: ["grid4"], label: "4×4 patch grid (the cpu preset's before 2026-12)", table: "vision", run: GRID4 },
     { id: "fusion-grid1", aliases: ["grid1"], label: "1×1 grid (the whole thumbnail, one patch)", table: "vision", run: GRID1 },
     { id: "fusion-grid2", aliases: ["grid2"], label: "2×2 patch grid", table: "vision", run: GRID2 },
     { id: "fusion-grid8", aliases: ["grid8"], label: "8×8 patch grid", table: "vision", run: GRID8 },

@@ -31,7 +31,9 @@ describe("ablation rows", () => {
     expect(rows.map((r) => r.id)).toEqual(["text", "fusion-no-stage1", "fusion", "in-batch", "both", "mpm-contrastive"]);
     // "in-batch" and "contrastive" are the default config, which is fusion without stage 1 and in-batch negatives only.
     expect(uniqueRuns(rows).map((r) => r.id)).toEqual(["text", "fusion-no-stage1", "fusion", "mbns-cdns"]);
-    expect(uniqueRuns(ABLATION_ROWS)).toHaveLength(20); // 8 + the vision table's grid1, grid2, grid8, global-token, global-half, cnn-wide, cnn-deep, stage1-classify, title-dropout, image-contrast, stage1-contrast, grid1-image-contrast
+    // 8 + the vision table's grid2, grid4, grid8, global-token, global-half, cnn-wide, cnn-deep, stage1-classify, title-dropout,
+    // image-contrast (= grid1-image-contrast on the cpu preset's 1×1 grid), stage1-contrast; grid1 is the default run.
+    expect(uniqueRuns(ABLATION_ROWS)).toHaveLength(19);
   });
 
   it("each negatives row trains the negatives its label names, whatever the defaults", () => {
@@ -67,14 +69,18 @@ describe("planRun", () => {
   });
 
   it("reads an absent vision option as its default, and tells every other value apart", () => {
-    // Runs from before these options existed recorded none of them.
-    expect(sameTraining(cpu(), cpu({ stage1: "align", patchGrid: 4, cnnChannels: [16, 32] }))).toBe(true);
+    // Runs from before these options existed recorded none of them: their grid was the import's 4×4,
+    // not the cpu preset's 1×1 of today, which its configs write out.
+    const { patchGrid: _grid, ...legacy } = cpu({ steps: 600 });
+    expect(sameTraining(legacy, cpu({ steps: 600, stage1: "align", patchGrid: 4, cnnChannels: [16, 32] }))).toBe(true);
+    expect(sameTraining(legacy, cpu({ steps: 600 }))).toBe(false);
+    expect(sameTraining(cpu(), cpu({ patchGrid: 1 }))).toBe(true);
     expect(sameTraining(cpu({ stage1Fraction: 0.2 }), cpu({ stage1Fraction: 0.2, stage1: "classify" }))).toBe(false);
     expect(sameTraining(cpu(), cpu({ patchGrid: 8 }))).toBe(false);
-    expect(sameTraining(cpu(), cpu({ patchGrid: 1 }))).toBe(false);
-    expect(sameTraining(cpu(), cpu({ globalToken: true }))).toBe(false);
+    expect(sameTraining(cpu(), cpu({ patchGrid: 4 }))).toBe(false);
+    expect(sameTraining(cpu({ patchGrid: 4 }), cpu({ patchGrid: 4, globalToken: true }))).toBe(false);
     expect(sameTraining(cpu(), cpu({ globalToken: false }))).toBe(true);
-    expect(sameTraining(cpu({ globalToken: true }), cpu({ globalToken: true, globalWeight: 0.5 }))).toBe(false);
+    expect(sameTraining(cpu({ patchGrid: 4, globalToken: true }), cpu({ patchGrid: 4, globalToken: true, globalWeight: 0.5 }))).toBe(false);
     expect(sameTraining(cpu(), cpu({ cnnChannels: [32, 64] }))).toBe(false);
     expect(sameTraining(cpu(), cpu({ cnnChannels: [16, 32, 64] }))).toBe(false);
     expect(sameTraining(cpu(), cpu({ titleDropout: 0 }))).toBe(true);
@@ -83,14 +89,14 @@ describe("planRun", () => {
     expect(sameTraining(cpu(), cpu({ imageContrast: 0.5 }))).toBe(false);
     // The preset's channels are the preset's: tiny's default is 4,8.
     expect(sameTraining(resolvePretrainConfig("tiny"), resolvePretrainConfig("tiny", { cnnChannels: [4, 8] }))).toBe(true);
-    // Each vision row is its own run, and the default row shares the default run.
+    // Each vision row is its own run; grid1 is the default run, and image contrast on it is grid1-image-contrast.
     const vision = selectAblationRows(
       "grid4,grid1,grid2,grid8,global-token,global-half,cnn-wide,cnn-deep,stage1-align,stage1-classify,title-dropout,image-contrast,stage1-contrast,grid1-image-contrast",
     );
     expect(vision.every((r) => r.table === "vision")).toBe(true);
     expect(uniqueRuns(vision).map((r) => r.id)).toEqual([
+      "fusion-grid4",
       "fusion-no-stage1",
-      "fusion-grid1",
       "fusion-grid2",
       "fusion-grid8",
       "fusion-global-token",
@@ -102,21 +108,20 @@ describe("planRun", () => {
       "fusion-title-dropout",
       "fusion-image-contrast",
       "fusion-stage1-contrast",
-      "fusion-grid1-image-contrast",
     ]);
   });
 
   it("reuses its own finished run, else a finished run with the same config, else resumes, else trains", async () => {
-    await fakeRun("pretrain-text", 600, cpu({ fusion: "text" }));
+    await fakeRun("pretrain-text", 768, cpu({ fusion: "text" }));
     await fakeRun("half-concat", 300, cpu({ fusion: "concat" })); // unfinished: never borrowed
-    const ownDone = await fakeRun("ablation-fusion", 600, cpu());
+    const ownDone = await fakeRun("ablation-fusion", 768, cpu());
     const ownHalf = await fakeRun("ablation-in-batch", 200, cpu({ mbns: { enabled: true } }));
-    const ownOther = await fakeRun("ablation-cdns", 600, cpu({ cdns: { enabled: true }, seed: 9 }));
+    const ownOther = await fakeRun("ablation-cdns", 768, cpu({ cdns: { enabled: true }, seed: 9 }));
     const finished = await listFinishedRuns(runs);
     expect(finished.map((r) => r.dir.split("/").at(-1))).toEqual(["ablation-cdns", "ablation-fusion", "pretrain-text"]);
 
-    expect(await planRun(ownDone, cpu(), finished)).toEqual({ kind: "reuse", dir: ownDone, step: 600 });
-    expect(await planRun(join(runs, "ablation-text"), cpu({ fusion: "text" }), finished)).toEqual({ kind: "reuse", dir: join(runs, "pretrain-text"), step: 600 });
+    expect(await planRun(ownDone, cpu(), finished)).toEqual({ kind: "reuse", dir: ownDone, step: 768 });
+    expect(await planRun(join(runs, "ablation-text"), cpu({ fusion: "text" }), finished)).toEqual({ kind: "reuse", dir: join(runs, "pretrain-text"), step: 768 });
     expect(await planRun(join(runs, "ablation-concat"), cpu({ fusion: "concat" }), finished)).toEqual({ kind: "train", dir: join(runs, "ablation-concat"), replaced: false });
     expect(await planRun(ownHalf, cpu({ mbns: { enabled: true } }), finished)).toEqual({ kind: "resume", dir: ownHalf, step: 200 });
     // Same folder, finished with another seed: kept; the new run goes beside it.

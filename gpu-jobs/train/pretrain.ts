@@ -15,7 +15,7 @@ import { Tokenizer } from "../../encoders/index.ts";
 import { trainTokenizer } from "../tokenizer/index.ts";
 import { loadLatestCheckpoint, restoreInto } from "./checkpoint.ts";
 import { createCollectiveBuffers } from "./collective.ts";
-import type { PretrainConfig } from "./pretrain-config.ts";
+import { type PretrainConfig, presetPatchGrid } from "./pretrain-config.ts";
 import { LOSS_PARTS, trainedVariables, trainLoop, type JobState, type StepMetrics } from "./pretrain-loop.ts";
 import type { PretrainWorkerInit } from "./pretrain-worker.ts";
 import { learnsImageContrast } from "./image-contrast.ts";
@@ -120,9 +120,15 @@ export async function runPretrain(opts: PretrainOptions): Promise<PretrainResult
   if (data.pairs.item.length === 0) throw new TrainError("NO_TRAINING_DATA", "the click log has no training pairs; import clicks first");
   if (opts.imageEncoder && (ckpt?.state.modelConfig.fusion ?? cfg.fusion) === "text")
     throw new TrainError("BAD_OPTION", "--image-encoder needs an image side: use --fusion fusion or concat, not text");
-  if (opts.imageEncoder && !ckpt && (cfg.patchGrid !== undefined || cfg.cnnChannels !== undefined || cfg.globalToken)) {
-    const flag = cfg.patchGrid !== undefined ? "--patch-grid" : cfg.cnnChannels !== undefined ? "--cnn-channels" : "--global-token";
-    throw new TrainError("BAD_OPTION", `--image-encoder replaces the patch CNN: drop ${flag} (the backbone's JSON declares its own grid)`);
+  if (opts.imageEncoder && !ckpt) {
+    // The preset's own grid is no choice of the caller's: a backbone's JSON declares the grid instead.
+    const askedGrid = cfg.patchGrid !== undefined && cfg.patchGrid !== presetPatchGrid(cfg.preset);
+    if (askedGrid || cfg.cnnChannels !== undefined || cfg.globalToken) {
+      const flag = askedGrid ? "--patch-grid" : cfg.cnnChannels !== undefined ? "--cnn-channels" : "--global-token";
+      throw new TrainError("BAD_OPTION", `--image-encoder replaces the patch CNN: drop ${flag} (the backbone's JSON declares its own grid)`);
+    }
+    const { patchGrid: _presetGrid, ...rest } = cfg;
+    cfg = rest;
   }
   // The image side's shape: the run's patch grid over the import's thumbnails (checked before any work).
   const grid = cfg.patchGrid ?? data.items.grid;

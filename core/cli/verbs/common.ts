@@ -63,7 +63,14 @@ export const VISION_FLAGS = {
     help: "stage 1's objective: align (image↔title contrastive + MPM), classify (the catalog's categories from the image side + MPM; needs categories) or contrast (two augmented views of each image, title masked, told apart from the batch's others + MPM); classify and contrast need --stage1-fraction > 0",
     group: "model",
   },
-  "patch-grid": { type: "int", min: 1, max: 64, defaultText: "the import's (4)", help: "patches per thumbnail side (8: 64 patches); must divide the import's thumbnail side", group: "model" },
+  "patch-grid": {
+    type: "int",
+    min: 1,
+    max: 64,
+    defaultText: "the preset's (cpu: 1, the whole thumbnail; tiny, base: the import's 4)",
+    help: "patches per thumbnail side (4: 16 patches); must divide the import's thumbnail side",
+    group: "model",
+  },
   "cnn-channels": {
     type: "list",
     of: "int",

@@ -56,7 +56,7 @@ const GRID8 = run("fusion-grid8", ["--patch-grid", "8"], { patchGrid: 8 });
 // One patch: the CNN sees the whole thumbnail, so its projection sees the garment's shape (a 4×4 grid's patches each see a sixteenth).
 const GRID1 = run("fusion-grid1", ["--patch-grid", "1"], { patchGrid: 1 });
 const GRID2 = run("fusion-grid2", ["--patch-grid", "2"], { patchGrid: 2 });
-// The cpu preset's grid until 2026-12 (the import's 4×4 cut): 16 patches of 16×16 pixels.
+// The cpu preset's grid before the 1×1 one (the import's 4×4 cut): 16 patches of 16×16 pixels.
 const GRID4 = run("fusion-grid4", ["--patch-grid", "4"], { patchGrid: 4 });
 // The 4×4 patches and a whole-image token: local colour and pattern (the demo) and global shape (fashion-mnist) together.
 const GLOBAL = run("fusion-global-token", ["--patch-grid", "4", "--global-token"], { patchGrid: 4, globalToken: true });
@@ -114,7 +114,7 @@ export const ABLATION_ROWS: readonly AblationRow[] = (
     { id: "mpm-regression", aliases: ["regression"], label: "regression MPM (default negatives)", table: "seed001", run: REGRESSION },
     { id: "mpm-contrastive", aliases: ["contrastive"], label: "contrastive MPM (default negatives)", table: "seed001", run: DEFAULT },
     { id: "fusion-vision-default", aliases: [], label: "fusion: the preset's grid (cpu: 1×1) and CNN, no stage 1 (default)", table: "vision", run: DEFAULT },
-    { id: "fusion-grid4", aliases: ["grid4"], label: "4×4 patch grid (the cpu preset's before 2026-12)", table: "vision", run: GRID4 },
+    { id: "fusion-grid4", aliases: ["grid4"], label: "4×4 patch grid (the cpu preset's earlier default)", table: "vision", run: GRID4 },
     { id: "fusion-grid1", aliases: ["grid1"], label: "1×1 grid (the whole thumbnail, one patch)", table: "vision", run: GRID1 },
     { id: "fusion-grid2", aliases: ["grid2"], label: "2×2 patch grid", table: "vision", run: GRID2 },
     { id: "fusion-grid8", aliases: ["grid8"], label: "8×8 patch grid", table: "vision", run: GRID8 },

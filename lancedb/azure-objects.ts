@@ -6,9 +6,10 @@
 // its current releases need Node 22 (this project runs on Node 20).
 import { createHmac } from "node:crypto";
 import { StoreError } from "./errors.ts";
+import { ObjectClient } from "./object-client.ts";
 import { type Answer, ownWriteETag, sendRequest, storeTimeoutMs } from "./object-requests.ts";
-import { readBounded, storedObject, xmlText } from "./object-responses.ts";
-import type { PutCondition, StoredObject, StoreObjects } from "./store-objects.ts";
+import { xmlText } from "./object-responses.ts";
+import type { PutCondition, StoreObjects } from "./store-objects.ts";
 import { type AzureSettings, azureSettings, objectKey, parseStoreUri, type StoreUri } from "./store-location.ts";
 
 /** The REST API version requests name (x-ms-version): one Azure and Azurite 3.33 both speak. */
@@ -18,25 +19,17 @@ const API_VERSION = "2023-11-03";
 const SIGNED = ["content-encoding", "content-language", "content-length", "content-md5", "content-type", "date", "if-modified-since", "if-match", "if-none-match", "if-unmodified-since", "range"];
 
 /** Objects under an az:// URI's prefix (its container in the account of the environment). */
-export class AzureObjects implements StoreObjects {
+export class AzureObjects extends ObjectClient implements StoreObjects {
   private readonly settings: AzureSettings;
   private readonly key: Buffer;
-  private readonly base: string;
   private readonly timeoutMs: number;
 
-  constructor(
-    /** The store location. */
-    readonly loc: StoreUri,
-    env: Record<string, string | undefined> = process.env,
-  ) {
-    this.settings = azureSettings(env);
-    this.key = Buffer.from(this.settings.accountKey, "base64");
-    this.base = `${this.settings.endpoint}/${loc.bucket}`;
+  constructor(loc: StoreUri, env: Record<string, string | undefined> = process.env) {
+    const settings = azureSettings(env);
+    super(loc, `${settings.endpoint}/${loc.bucket}`);
+    this.settings = settings;
+    this.key = Buffer.from(settings.accountKey, "base64");
     this.timeoutMs = storeTimeoutMs(env);
-  }
-
-  private url(name: string): string {
-    return `${this.base}/${objectKey(this.loc, name).split("/").map(encodeURIComponent).join("/")}`;
   }
 
   /** The Authorization header of a request (SharedKey: HMAC-SHA256 of the method, the signed headers, the x-ms-* ones and the resource). */
@@ -77,28 +70,13 @@ export class AzureObjects implements StoreObjects {
   }
 
   /** A GET of blob `name`: the response when it is there, null when the blob is not (a missing container is an error). */
-  private async read(name: string): Promise<Response | null> {
+  protected async read(name: string): Promise<Response | null> {
     const what = `GET ${this.loc.uri}/${name}`;
     const { res } = await this.call("GET", this.url(name), what);
     if (res.ok) return res;
     const body = await res.text();
     if (res.status === 404 && res.headers.get("x-ms-error-code") === "BlobNotFound") return null;
     throw this.failed(what, res, body);
-  }
-
-  async get(name: string): Promise<StoredObject | null> {
-    const res = await this.read(name);
-    return res ? storedObject(res) : null;
-  }
-
-  async getBytes(name: string): Promise<Uint8Array | null> {
-    const res = await this.read(name);
-    return res && new Uint8Array(await res.arrayBuffer());
-  }
-
-  async getBytesUpTo(name: string, maxBytes: number): Promise<Uint8Array | null | "too large"> {
-    const res = await this.read(name);
-    return res && readBounded(res, maxBytes);
   }
 
   async put(name: string, body: string | Uint8Array, cond: PutCondition = {}): Promise<string | null> {

@@ -11,9 +11,10 @@
 // disable_oauth point it at an emulator, as object_store reads them.
 import { createHash, createSign } from "node:crypto";
 import { StoreError } from "./errors.ts";
+import { ObjectClient } from "./object-client.ts";
 import { type Answer, ownWriteETag, sendRequest, storeTimeoutMs } from "./object-requests.ts";
-import { readBounded, storedObject, xmlText } from "./object-responses.ts";
-import type { PutCondition, StoredObject, StoreObjects } from "./store-objects.ts";
+import { xmlText } from "./object-responses.ts";
+import type { PutCondition, StoreObjects } from "./store-objects.ts";
 import { type GcsSettings, gcsSettings, objectKey, type StoreUri } from "./store-location.ts";
 
 /** The OAuth scope asked for: read and write objects. */
@@ -29,26 +30,18 @@ const tokens = new Map<string, Promise<{ token: string; expiresAt: number }>>();
 const b64url = (v: string | Buffer): string => Buffer.from(v).toString("base64url");
 
 /** Objects under a gs:// URI's prefix. */
-export class GcsObjects implements StoreObjects {
+export class GcsObjects extends ObjectClient implements StoreObjects {
   private readonly settings: GcsSettings;
-  private readonly base: string;
   private readonly timeoutMs: number;
   private readonly tokenKey: string;
 
-  constructor(
-    /** The store location. */
-    readonly loc: StoreUri,
-    env: Record<string, string | undefined> = process.env,
-  ) {
-    this.settings = gcsSettings(env);
-    this.base = `${this.settings.baseUrl}/${loc.bucket}`;
+  constructor(loc: StoreUri, env: Record<string, string | undefined> = process.env) {
+    const settings = gcsSettings(env);
+    super(loc, `${settings.baseUrl}/${loc.bucket}`);
+    this.settings = settings;
     this.timeoutMs = storeTimeoutMs(env);
     const s = this.settings;
     this.tokenKey = [s.tokenUri, s.clientEmail, s.privateKeyId, createHash("sha256").update(s.privateKey).digest("hex")].join("\n");
-  }
-
-  private url(name: string): string {
-    return `${this.base}/${objectKey(this.loc, name).split("/").map(encodeURIComponent).join("/")}`;
   }
 
   /** A bearer token for the key: the cached one, or one got now by exchanging a signed JWT at token_uri. */
@@ -138,7 +131,7 @@ export class GcsObjects implements StoreObjects {
    * generation, the version conditional writes name), null when the object is not (a missing
    * bucket is an error).
    */
-  private async read(name: string): Promise<Response | null> {
+  protected async read(name: string): Promise<Response | null> {
     const what = `GET ${this.loc.uri}/${name}`;
     const { res } = await this.call("GET", this.url(name), what);
     if (!res.ok) {
@@ -149,21 +142,6 @@ export class GcsObjects implements StoreObjects {
     const headers = new Headers(res.headers);
     headers.set("etag", res.headers.get("x-goog-generation") ?? "");
     return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
-  }
-
-  async get(name: string): Promise<StoredObject | null> {
-    const res = await this.read(name);
-    return res ? storedObject(res) : null;
-  }
-
-  async getBytes(name: string): Promise<Uint8Array | null> {
-    const res = await this.read(name);
-    return res && new Uint8Array(await res.arrayBuffer());
-  }
-
-  async getBytesUpTo(name: string, maxBytes: number): Promise<Uint8Array | null | "too large"> {
-    const res = await this.read(name);
-    return res && readBounded(res, maxBytes);
   }
 
   /** Write `name`; returns the new generation, or null when the precondition did not hold (another writer got there first). */

@@ -1,4 +1,4 @@
-// What both object store clients (s3-objects.ts, azure-objects.ts) do with an HTTP answer: read a
+// What the object store clients (s3-objects.ts, azure-objects.ts, gcs-objects.ts) do with an HTTP answer: read a
 // record with its ETag and age, read a body under a bound, and unescape a listing's XML text.
 import type { StoredObject } from "./store-objects.ts";
 

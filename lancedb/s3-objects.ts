@@ -6,31 +6,23 @@
 // so knows when a conditional PUT was sent twice.
 import { AwsClient } from "aws4fetch";
 import { StoreError } from "./errors.ts";
+import { ObjectClient } from "./object-client.ts";
 import { type Answer, ownWriteETag, sendRequest, storeTimeoutMs } from "./object-requests.ts";
-import { readBounded, storedObject, xmlText } from "./object-responses.ts";
-import type { PutCondition, StoredObject, StoreObjects } from "./store-objects.ts";
+import { xmlText } from "./object-responses.ts";
+import type { PutCondition, StoreObjects } from "./store-objects.ts";
 import { objectKey, s3Settings, type StoreUri } from "./store-location.ts";
 
 /** Objects under an s3:// URI's prefix. */
-export class S3Objects implements StoreObjects {
+export class S3Objects extends ObjectClient implements StoreObjects {
   private readonly client: AwsClient;
-  private readonly base: string;
   private readonly timeoutMs: number;
 
-  constructor(
-    /** The store location. */
-    readonly loc: StoreUri,
-    env: Record<string, string | undefined> = process.env,
-  ) {
+  constructor(loc: StoreUri, env: Record<string, string | undefined> = process.env) {
     const s = s3Settings(env);
+    // Path-style on a custom endpoint (MinIO, R2, loopback); virtual-hosted on AWS.
+    super(loc, s.endpoint ? `${s.endpoint}/${loc.bucket}` : `https://${loc.bucket}.s3.${s.region}.amazonaws.com`);
     this.client = new AwsClient({ accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey, sessionToken: s.sessionToken, region: s.region, service: "s3", retries: 0 });
     this.timeoutMs = storeTimeoutMs(env);
-    // Path-style on a custom endpoint (MinIO, R2, loopback); virtual-hosted on AWS.
-    this.base = s.endpoint ? `${s.endpoint}/${loc.bucket}` : `https://${loc.bucket}.s3.${s.region}.amazonaws.com`;
-  }
-
-  private url(name: string): string {
-    return `${this.base}/${objectKey(this.loc, name).split("/").map(encodeURIComponent).join("/")}`;
   }
 
   private call(method: string, url: string, what: string, init: RequestInit & { body?: Uint8Array } = {}): Promise<Answer> {
@@ -45,31 +37,13 @@ export class S3Objects implements StoreObjects {
   }
 
   /** A GET of `name`: the response when it is there, null when the key is not (a missing bucket is an error). */
-  private async read(name: string): Promise<Response | null> {
+  protected async read(name: string): Promise<Response | null> {
     const what = `GET ${this.loc.uri}/${name}`;
     const { res } = await this.call("GET", this.url(name), what);
     if (res.ok) return res;
     const text = await res.text();
     if (res.status === 404 && /NoSuchKey|<Code>NotFound/.test(text || "NoSuchKey")) return null;
     throw this.failed(what, res, text);
-  }
-
-  /** Read `name`, or null when there is none. */
-  async get(name: string): Promise<StoredObject | null> {
-    const res = await this.read(name);
-    return res ? storedObject(res) : null;
-  }
-
-  /** The bytes of `name`, or null when there is none (model files). */
-  async getBytes(name: string): Promise<Uint8Array | null> {
-    const res = await this.read(name);
-    return res && new Uint8Array(await res.arrayBuffer());
-  }
-
-  /** The bytes of `name` when it holds at most `maxBytes`; null when there is none, "too large" (the read stopped there) past it. */
-  async getBytesUpTo(name: string, maxBytes: number): Promise<Uint8Array | null | "too large"> {
-    const res = await this.read(name);
-    return res && readBounded(res, maxBytes);
   }
 
   /** Write `name`; returns the new ETag, or null when the condition did not hold (another writer got there first). */

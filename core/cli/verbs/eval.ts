@@ -17,6 +17,7 @@ export const ABLATION_ROW_IDS = [
   "mpm-regression",
   "mpm-contrastive",
   "fusion-vision-default",
+  "fusion-grid4",
   "fusion-grid1",
   "fusion-grid2",
   "fusion-grid8",

@@ -1,7 +1,7 @@
 // Azure Blob objects (azure-objects.ts) and LanceDB on az://, against a loopback Azurite: records
 // round-trip with their ETag, the conditional writes the leases need are refused when they should
-// be, reads are bounded, listings name what is directly under a folder, and a missing container,
-// a wrong key or an unreachable endpoint fail naming the fix. A trained model's files go there and
+// be, and a missing container, a wrong key or an unreachable endpoint fail naming the fix (races,
+// bounded reads and listings: store-objects.test.ts, on every store). A trained model's files go there and
 // come back to another machine's working folder.
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -53,41 +53,6 @@ describe("Azure Blob objects", () => {
     expect(await o.put("lease.json", '{"holder":"c"}', { ifMatch: first! })).toBeNull(); // the old version is gone
     expect(await o.put("lease.json", '{"holder":"d"}')).not.toBeNull(); // unconditional
     expect((await o.get("lease.json"))!.text).toBe('{"holder":"d"}');
-  });
-
-  it("of eight create-only writes of one blob started together, exactly one lands", async () => {
-    const o = fresh();
-    const etags = await Promise.all(Array.from({ length: 8 }, (_, i) => o.put("race.json", JSON.stringify({ i }), { ifNoneMatch: "*" })));
-    const won = etags.flatMap((e, i) => (e === null ? [] : [i]));
-    expect(won).toHaveLength(1);
-    expect(JSON.parse((await o.get("race.json"))!.text)).toEqual({ i: won[0] });
-  });
-
-  it("bytes read back whole, or bounded: null when absent, 'too large' past the bound", async () => {
-    const o = fresh();
-    const bytes = new Uint8Array(4096).map((_, i) => (i * 7) % 256);
-    await o.put("model/query.onnx", bytes);
-    expect(await o.getBytes("model/query.onnx")).toEqual(bytes);
-    expect(await o.getBytesUpTo("model/query.onnx", 4096)).toEqual(bytes);
-    expect(await o.getBytesUpTo("model/query.onnx", 4095)).toBe("too large");
-    expect(await o.getBytes("model/absent")).toBeNull();
-    expect(await o.getBytesUpTo("model/absent", 10)).toBeNull();
-  });
-
-  it("a listing names the objects and sub-folders directly under a folder, sorted and bounded; names with spaces and non-ASCII are signed and found", async () => {
-    const o = fresh();
-    for (const name of ["jobs/j2/job.json", "jobs/j1/job.json", "jobs/j1/log.txt", "jobs/readme.txt", "jobs/ä b.json", "jobsx/other.json", "top.json"]) await o.put(name, "{}");
-    expect(await o.list("jobs")).toEqual(["j1", "j2", "readme.txt", "ä b.json"]);
-    expect(await o.list("jobs/")).toEqual(["j1", "j2", "readme.txt", "ä b.json"]);
-    expect(await o.list("jobs", 2)).toEqual(["j1", "j2"]);
-    expect(await o.list("jobs/j1")).toEqual(["job.json", "log.txt"]);
-    expect(await o.list("nothing")).toEqual([]);
-    expect((await o.get("jobs/ä b.json"))?.text).toBe("{}");
-
-    await o.delete("jobs/ä b.json");
-    await o.delete("jobs/ä b.json"); // absent: no error
-    expect(await o.get("jobs/ä b.json")).toBeNull();
-    expect(await o.list("jobs")).toEqual(["j1", "j2", "readme.txt"]);
   });
 
   it("a missing container, a wrong key and an unreachable endpoint fail naming the fix", async () => {

@@ -1,7 +1,7 @@
 // Google Cloud Storage objects (gcs-objects.ts) and LanceDB on gs://, against the loopback GCS
 // (test/support/loopback-gcs.ts, written from GCS's documented XML API: no GCS account was used):
 // records round-trip with their generation, the generation preconditions the leases need refuse
-// what they should, reads are bounded, listings name what is directly under a folder, the service
+// what they should (races, bounded reads and listings: store-objects.test.ts, on every store), the service
 // account's token is exchanged once and reused, and a missing or wrong key, a missing bucket or an
 // unreachable endpoint fail naming the fix. LanceDB reaches the same store with the same key.
 import { generateKeyPairSync } from "node:crypto";
@@ -59,48 +59,6 @@ describe("GCS objects", () => {
     expect(await o.put("lease.json", '{"holder":"d"}')).not.toBeNull(); // unconditional
     expect((await o.get("lease.json"))!.text).toBe('{"holder":"d"}');
     expect((await gcs.stats()).refused).toBeGreaterThanOrEqual(4); // the store refused them, not the client
-  });
-
-  it("of eight create-only writes of one object started together, exactly one lands", async () => {
-    const o = fresh();
-    const gens = await Promise.all(Array.from({ length: 8 }, (_, i) => o.put("race.json", JSON.stringify({ i }), { ifNoneMatch: "*" })));
-    const won = gens.flatMap((g, i) => (g === null ? [] : [i]));
-    expect(won).toHaveLength(1);
-    expect(JSON.parse((await o.get("race.json"))!.text)).toEqual({ i: won[0] });
-  });
-
-  it("bytes read back whole, or bounded: null when absent, 'too large' past the bound", async () => {
-    const o = fresh();
-    const bytes = new Uint8Array(4096).map((_, i) => (i * 7) % 256);
-    await o.put("model/query.onnx", bytes);
-    expect(await o.getBytes("model/query.onnx")).toEqual(bytes);
-    expect(await o.getBytesUpTo("model/query.onnx", 4096)).toEqual(bytes);
-    expect(await o.getBytesUpTo("model/query.onnx", 4095)).toBe("too large");
-    expect(await o.getBytes("model/absent")).toBeNull();
-    expect(await o.getBytesUpTo("model/absent", 10)).toBeNull();
-  });
-
-  it("a listing names the objects and sub-folders directly under a folder, sorted and bounded, across pages; names with spaces and non-ASCII are found", async () => {
-    const o = fresh();
-    for (const name of ["jobs/j2/job.json", "jobs/j1/job.json", "jobs/j1/log.txt", "jobs/readme.txt", "jobs/ä b.json", "jobsx/other.json", "top.json"]) await o.put(name, "{}");
-    expect(await o.list("jobs")).toEqual(["j1", "j2", "readme.txt", "ä b.json"]);
-    expect(await o.list("jobs/")).toEqual(["j1", "j2", "readme.txt", "ä b.json"]);
-    expect(await o.list("jobs", 2)).toEqual(["j1", "j2"]);
-    expect(await o.list("jobs/j1")).toEqual(["job.json", "log.txt"]);
-    expect(await o.list("nothing")).toEqual([]);
-    expect((await o.get("jobs/ä b.json"))?.text).toBe("{}");
-
-    await o.delete("jobs/ä b.json");
-    await o.delete("jobs/ä b.json"); // absent: no error
-    expect(await o.get("jobs/ä b.json")).toBeNull();
-    expect(await o.list("jobs")).toEqual(["j1", "j2", "readme.txt"]);
-
-    // Past one page of 1,000: the continuation token is followed.
-    const many = fresh();
-    await Promise.all(Array.from({ length: 1005 }, (_, i) => many.put(`images/${String(i).padStart(4, "0")}`, "x")));
-    const names = await many.list("images");
-    expect(names).toHaveLength(1005);
-    expect(names.at(-1)).toBe("1004");
   });
 
   it("the service account's token is exchanged at its token_uri once and reused across clients; a revoked one is replaced and the call goes through", async () => {

@@ -1,9 +1,8 @@
 // Azure Blob objects (azure-objects.ts) and LanceDB on az://, against a loopback Azurite: records
 // round-trip with their ETag, the conditional writes the leases need are refused when they should
 // be, and a missing container, a wrong key or an unreachable endpoint fail naming the fix (races,
-// bounded reads and listings: store-objects.test.ts, on every store). A trained model's files go there and
-// come back to another machine's working folder.
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+// bounded reads, listings and model files: store-objects.test.ts, on every store).
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,7 +11,6 @@ import { setEnv } from "../test/support/loopback-s3.ts";
 import { AzureObjects, createStoreContainer } from "./azure-objects.ts";
 import { openStore } from "./connect.ts";
 import type { StoreError } from "./errors.ts";
-import { localModelDir, storeModelSnapshot } from "./model-files.ts";
 import { parseStoreUri } from "./store-location.ts";
 
 let az: LoopbackAzure;
@@ -85,32 +83,5 @@ describe("Azure Blob objects", () => {
     const rows = await (await other.openTable("t")).query().toArray();
     expect(rows.map((r) => r.id).sort()).toEqual([1, 2, 3]);
     expect(await new AzureObjects(parseStoreUri(data), az.env).list("store")).toContain("t.lance"); // under the prefix's store/
-  });
-
-  it("a model snapshot is stored once under models/<stamp>/ and copied back whole to another machine's working folder", async () => {
-    const snapshot = join(dir, "snapshots", "m-20260101-000000");
-    await mkdir(join(snapshot, "assets"), { recursive: true });
-    const onnx = new Uint8Array(3000).map((_, i) => (i * 13) % 256);
-    await writeFile(join(snapshot, "query.onnx"), onnx);
-    await writeFile(join(snapshot, "assets", "tokenizer.json"), '{"vocab":["a"]}');
-    const data = `az://${az.bucket}/models-test`;
-    const uri = await storeModelSnapshot(data, snapshot);
-    expect(uri).toBe(`${data}/models/m-20260101-000000`);
-    await writeFile(join(snapshot, "query.onnx"), "changed after publishing");
-    expect(await storeModelSnapshot(data, snapshot)).toBe(uri); // files.json there: not copied again
-
-    process.env.VITRINE_WORK_DIR = join(dir, "server-work");
-    const local = await localModelDir(uri);
-    expect(local.startsWith(join(dir, "server-work"))).toBe(true);
-    expect(new Uint8Array(await readFile(join(local, "query.onnx")))).toEqual(onnx);
-    expect(await readFile(join(local, "assets", "tokenizer.json"), "utf8")).toBe('{"vocab":["a"]}');
-    // A model published later (another stamp) is its own folder there, not the first one found again.
-    const later = join(dir, "snapshots", "m-20260102-000000");
-    await mkdir(later, { recursive: true });
-    await writeFile(join(later, "query.onnx"), "the later export");
-    const laterLocal = await localModelDir(await storeModelSnapshot(data, later));
-    expect(laterLocal).not.toBe(local);
-    expect(await readFile(join(laterLocal, "query.onnx"), "utf8")).toBe("the later export");
-    await expect(localModelDir(`${data}/models/never-published`)).rejects.toMatchObject({ code: "RELEASE_INCOMPLETE" });
   });
 });

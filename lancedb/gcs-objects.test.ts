@@ -1,11 +1,11 @@
 // Google Cloud Storage objects (gcs-objects.ts) and LanceDB on gs://, against the loopback GCS
 // (test/support/loopback-gcs.ts, written from GCS's documented XML API: no GCS account was used):
 // records round-trip with their generation, the generation preconditions the leases need refuse
-// what they should (races, bounded reads and listings: store-objects.test.ts, on every store), the service
+// what they should (races, bounded reads, listings and model files: store-objects.test.ts), the service
 // account's token is exchanged once and reused, and a missing or wrong key, a missing bucket or an
 // unreachable endpoint fail naming the fix. LanceDB reaches the same store with the same key.
 import { generateKeyPairSync } from "node:crypto";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,7 +14,6 @@ import { setEnv } from "../test/support/loopback-s3.ts";
 import { openStore } from "./connect.ts";
 import type { StoreError } from "./errors.ts";
 import { GcsObjects } from "./gcs-objects.ts";
-import { localModelDir, storeModelSnapshot } from "./model-files.ts";
 import { parseStoreUri } from "./store-location.ts";
 
 let gcs: LoopbackGcs;
@@ -142,25 +141,5 @@ describe("GCS objects", () => {
     expect(after.selfSigned).toBeGreaterThan(before.selfSigned); // authorised by the account's own JWTs, checked against its key
     expect(after.calls["PUT object if-generation-match=0"]).toBeGreaterThan(before.calls["PUT object if-generation-match=0"] ?? 0); // its commits: create-only manifests
     expect(Object.keys(after.calls).filter((c) => c.startsWith("GET object"))).not.toEqual([]); // its reads
-  });
-
-  it("a model snapshot is stored once under models/<stamp>/ and copied back whole to another machine's working folder", async () => {
-    const snapshot = join(dir, "snapshots", "m-20260101-000000");
-    await mkdir(join(snapshot, "assets"), { recursive: true });
-    const onnx = new Uint8Array(3000).map((_, i) => (i * 13) % 256);
-    await writeFile(join(snapshot, "query.onnx"), onnx);
-    await writeFile(join(snapshot, "assets", "tokenizer.json"), '{"vocab":["a"]}');
-    const data = `gs://${gcs.bucket}/models-test`;
-    const uri = await storeModelSnapshot(data, snapshot);
-    expect(uri).toBe(`${data}/models/m-20260101-000000`);
-    await writeFile(join(snapshot, "query.onnx"), "changed after publishing");
-    expect(await storeModelSnapshot(data, snapshot)).toBe(uri); // files.json there: not copied again
-
-    process.env.VITRINE_WORK_DIR = join(dir, "server-work");
-    const local = await localModelDir(uri);
-    expect(local.startsWith(join(dir, "server-work"))).toBe(true);
-    expect(new Uint8Array(await readFile(join(local, "query.onnx")))).toEqual(onnx);
-    expect(await readFile(join(local, "assets", "tokenizer.json"), "utf8")).toBe('{"vocab":["a"]}');
-    await expect(localModelDir(`${data}/models/never-published`)).rejects.toMatchObject({ code: "RELEASE_INCOMPLETE" });
   });
 });

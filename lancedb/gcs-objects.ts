@@ -13,9 +13,8 @@ import { createHash, createSign } from "node:crypto";
 import { StoreError } from "./errors.ts";
 import { ObjectClient } from "./object-client.ts";
 import { type Answer, ownWriteETag, sendRequest, storeTimeoutMs } from "./object-requests.ts";
-import { xmlText } from "./object-responses.ts";
 import type { PutCondition, StoreObjects } from "./store-objects.ts";
-import { type GcsSettings, gcsSettings, objectKey, type StoreUri } from "./store-location.ts";
+import { type GcsSettings, gcsSettings, type StoreUri } from "./store-location.ts";
 
 /** The OAuth scope asked for: read and write objects. */
 const SCOPE = "https://www.googleapis.com/auth/devstorage.read_write";
@@ -164,22 +163,13 @@ export class GcsObjects extends ObjectClient implements StoreObjects {
   }
 
   async list(dir: string, max = 10_000): Promise<string[]> {
-    const key = `${objectKey(this.loc, dir).replace(/\/+$/, "")}/`;
     const what = `LIST ${this.loc.uri}/${dir}/`;
-    const names = new Set<string>();
-    let token: string | undefined;
-    do {
-      const q = new URLSearchParams({ "list-type": "2", prefix: key, delimiter: "/", "max-keys": "1000", ...(token ? { "continuation-token": token } : {}) });
+    return this.listV2(dir, max, async (q) => {
       const { res } = await this.call("GET", `${this.base}?${q}`, what);
       const text = await res.text();
       if (!res.ok) throw this.failed(what, res, text);
-      for (const m of text.matchAll(/<(?:Key|Prefix)>([^<]*)<\/(?:Key|Prefix)>/g)) {
-        const full = xmlText(m[1]!);
-        if (full.length > key.length && full.startsWith(key)) names.add(full.slice(key.length).replace(/\/$/, ""));
-      }
-      token = xmlText(/<NextContinuationToken>([^<]*)<\/NextContinuationToken>/.exec(text)?.[1] ?? "") || undefined;
-    } while (token && names.size < max);
-    return [...names].sort().slice(0, max);
+      return text;
+    });
   }
 
   async delete(name: string): Promise<void> {

@@ -8,9 +8,8 @@ import { AwsClient } from "aws4fetch";
 import { StoreError } from "./errors.ts";
 import { ObjectClient } from "./object-client.ts";
 import { type Answer, ownWriteETag, sendRequest, storeTimeoutMs } from "./object-requests.ts";
-import { xmlText } from "./object-responses.ts";
 import type { PutCondition, StoreObjects } from "./store-objects.ts";
-import { objectKey, s3Settings, type StoreUri } from "./store-location.ts";
+import { s3Settings, type StoreUri } from "./store-location.ts";
 
 /** Objects under an s3:// URI's prefix. */
 export class S3Objects extends ObjectClient implements StoreObjects {
@@ -67,22 +66,13 @@ export class S3Objects extends ObjectClient implements StoreObjects {
    * sub-folders by name, sorted. Bounded: at most `max` names (pages of 1,000 until then).
    */
   async list(dir: string, max = 10_000): Promise<string[]> {
-    const key = `${objectKey(this.loc, dir).replace(/\/+$/, "")}/`;
     const what = `LIST ${this.loc.uri}/${dir}/`;
-    const names = new Set<string>();
-    let token: string | undefined;
-    do {
-      const q = new URLSearchParams({ "list-type": "2", prefix: key, delimiter: "/", "max-keys": "1000", ...(token ? { "continuation-token": token } : {}) });
+    return this.listV2(dir, max, async (q) => {
       const { res } = await this.call("GET", `${this.base}/?${q}`, what);
       const text = await res.text();
       if (!res.ok) throw this.failed(what, res, text);
-      for (const m of text.matchAll(/<(?:Key|Prefix)>([^<]*)<\/(?:Key|Prefix)>/g)) {
-        const full = xmlText(m[1]!);
-        if (full.length > key.length && full.startsWith(key)) names.add(full.slice(key.length).replace(/\/$/, ""));
-      }
-      token = /<IsTruncated>true<\/IsTruncated>/.test(text) ? xmlText(/<NextContinuationToken>([^<]*)<\/NextContinuationToken>/.exec(text)?.[1] ?? "") || undefined : undefined;
-    } while (token && names.size < max);
-    return [...names].sort().slice(0, max);
+      return text;
+    });
   }
 
   /** Delete `name` (no error when it is absent). */

@@ -1,10 +1,16 @@
 // The StoreObjects contract (store-objects.ts) on every store a data URI takes — s3:// (s3rver behind
 // its conditional-PUT guard), az:// (Azurite) and gs:// (the loopback GCS) — one test per promise,
 // written once: of racing create-only writes exactly one lands, reads come back whole or bounded,
-// and a listing names what is directly under a folder, across pages. Each store's own version
+// a listing names what is directly under a folder, across pages, and a trained model's files go
+// there once and come back whole to another machine's working folder. Each store's own version
 // tokens, auth and errors are tested beside its client (azure-objects.test.ts, gcs-objects.test.ts).
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { setEnv } from "../test/support/loopback-s3.ts";
 import { type LoopbackStore, spawnLoopbackStore, storeUri } from "../test/support/loopback-store.ts";
+import { localModelDir, storeModelSnapshot } from "./model-files.ts";
 import { parseStoreUri } from "./store-location.ts";
 import { storeObjects } from "./store-objects.ts";
 
@@ -13,11 +19,17 @@ describe.each(["s3", "az", "gs"] as const)("%s:// objects", (scheme) => {
   let n = 0;
   const fresh = () => storeObjects(parseStoreUri(storeUri(store, `contract-${n++}`)), store.env);
 
+  let dir: string;
+  let restoreEnv: (() => void) | undefined;
   beforeAll(async () => {
     store = await spawnLoopbackStore(scheme);
+    dir = await mkdtemp(join(tmpdir(), `vitrine-store-objects-${scheme}-`));
+    restoreEnv = setEnv({ ...store.env, VITRINE_WORK_DIR: join(dir, "work") });
   }, 60_000);
   afterAll(async () => {
+    restoreEnv?.();
     await store?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it("of eight create-only writes of one object started together, exactly one lands", async () => {
@@ -61,4 +73,31 @@ describe.each(["s3", "az", "gs"] as const)("%s:// objects", (scheme) => {
     expect(names).toHaveLength(1005);
     expect(names.at(-1)).toBe("1004");
   }, 60_000);
+
+  it("a model snapshot is stored once under models/<stamp>/ and copied back whole to another machine's working folder", async () => {
+    const snapshot = join(dir, "snapshots", "m-20260101-000000");
+    await mkdir(join(snapshot, "assets"), { recursive: true });
+    const onnx = new Uint8Array(3000).map((_, i) => (i * 13) % 256);
+    await writeFile(join(snapshot, "query.onnx"), onnx);
+    await writeFile(join(snapshot, "assets", "tokenizer.json"), '{"vocab":["a"]}');
+    const data = storeUri(store, "models-test");
+    const uri = await storeModelSnapshot(data, snapshot);
+    expect(uri).toBe(`${data}/models/m-20260101-000000`);
+    await writeFile(join(snapshot, "query.onnx"), "changed after publishing");
+    expect(await storeModelSnapshot(data, snapshot)).toBe(uri); // files.json there: not copied again
+
+    process.env.VITRINE_WORK_DIR = join(dir, "server-work");
+    const local = await localModelDir(uri);
+    expect(local.startsWith(join(dir, "server-work"))).toBe(true);
+    expect(new Uint8Array(await readFile(join(local, "query.onnx")))).toEqual(onnx);
+    expect(await readFile(join(local, "assets", "tokenizer.json"), "utf8")).toBe('{"vocab":["a"]}');
+    // A model published later (another stamp) is its own folder there, not the first one found again.
+    const later = join(dir, "snapshots", "m-20260102-000000");
+    await mkdir(later, { recursive: true });
+    await writeFile(join(later, "query.onnx"), "the later export");
+    const laterLocal = await localModelDir(await storeModelSnapshot(data, later));
+    expect(laterLocal).not.toBe(local);
+    expect(await readFile(join(laterLocal, "query.onnx"), "utf8")).toBe("the later export");
+    await expect(localModelDir(`${data}/models/never-published`)).rejects.toMatchObject({ code: "RELEASE_INCOMPLETE" });
+  });
 });

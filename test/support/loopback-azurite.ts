@@ -10,6 +10,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createStoreContainer } from "../../lancedb/index.ts";
+import { childListening } from "./child-listening.ts";
 
 const require_ = createRequire(import.meta.url);
 
@@ -50,15 +51,7 @@ export async function spawnLoopbackAzurite(container = "vitrine"): Promise<Loopb
     await rm(cwd, { recursive: true, force: true });
   };
   try {
-    const address = await new Promise<string>((resolve, reject) => {
-      let out = "";
-      child.stdout.on("data", (b: Buffer) => {
-        out += b;
-        const m = /successfully listens on (http:\/\/\S+)/.exec(out);
-        if (m) resolve(m[1]!);
-      });
-      child.once("exit", (code) => reject(new Error(`Azurite exited ${code} before listening: ${out}`)));
-    });
+    const address = await childListening(child, "Azurite", /successfully listens on (http:\/\/\S+)/);
     const endpoint = `${address}/${AZURITE_ACCOUNT}`;
     const env = envFor(endpoint);
     await createStoreContainer(`az://${container}`, env);

@@ -25,6 +25,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { childListening } from "./child-listening.ts";
 
 /** What the server was asked to trust: the service account whose key signs the JWTs. */
 interface Account {
@@ -374,15 +375,7 @@ export async function spawnLoopbackGcs(bucket = "vitrine", o: { tokenTtlSeconds?
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    const endpoint = await new Promise<string>((resolve, reject) => {
-      let out = "";
-      child.stdout.on("data", (b: Buffer) => {
-        out += b;
-        const m = /^listening (http:\/\/\S+)$/m.exec(out);
-        if (m) resolve(m[1]!);
-      });
-      child.once("exit", (code) => reject(new Error(`loopback GCS exited ${code} before listening: ${out}`)));
-    });
+    const endpoint = await childListening(child, "loopback GCS");
     const key = {
       type: "service_account",
       project_id: "vitrine-loopback",

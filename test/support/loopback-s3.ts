@@ -21,6 +21,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import S3rver from "s3rver";
+import { childListening } from "./child-listening.ts";
 
 const require_ = createRequire(import.meta.url);
 
@@ -190,15 +191,7 @@ export async function startLoopbackS3(bucket = "vitrine"): Promise<LoopbackS3> {
  */
 export async function spawnLoopbackS3(bucket = "vitrine"): Promise<LoopbackS3> {
   const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), bucket], { stdio: ["ignore", "pipe", "inherit"] });
-  const endpoint = await new Promise<string>((resolve, reject) => {
-    let out = "";
-    child.stdout.on("data", (b: Buffer) => {
-      out += b;
-      const m = /^listening (http:\/\/\S+)$/m.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.once("exit", (code) => reject(new Error(`loopback S3 exited ${code} before listening: ${out}`)));
-  });
+  const endpoint = await childListening(child, "loopback S3");
   return {
     endpoint,
     bucket,

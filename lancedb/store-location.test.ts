@@ -3,7 +3,7 @@
 // account name and key, or a connection string; GCS's, a service account's JSON key (a file's path,
 // or the JSON itself).
 import { generateKeyPairSync } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -190,6 +190,16 @@ describe("GCS settings", () => {
       allow_http: "true",
       ...lanceTimeoutOptions(2500),
     });
+  });
+
+  it("a key is read once per file version: the same settings again, a key file replaced in place is read anew", async () => {
+    const file = join(dir, "rotated.json");
+    await writeFile(file, JSON.stringify(key));
+    const first = gcsSettings({ GOOGLE_SERVICE_ACCOUNT: file });
+    expect(gcsSettings({ GOOGLE_SERVICE_ACCOUNT: file })).toBe(first);
+    await writeFile(file, JSON.stringify({ ...key, client_email: "rotated@shop.iam.gserviceaccount.com" }));
+    await utimes(file, new Date(), new Date(Date.now() + 5_000)); // a new mtime, whatever the clock's resolution
+    expect(gcsSettings({ GOOGLE_SERVICE_ACCOUNT: file }).clientEmail).toBe("rotated@shop.iam.gserviceaccount.com");
   });
 
   it("a missing, unreadable or ill-formed key fails naming the variable, the field and where to get one", () => {

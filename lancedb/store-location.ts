@@ -7,7 +7,7 @@
 // R2 honour If-None-Match / If-Match on PUT), Azure Blob (Put Blob honours both too) and Google
 // Cloud Storage (the same two, as generation preconditions: x-goog-if-generation-match 0 or N).
 import { createHash, createPrivateKey } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
@@ -210,6 +210,14 @@ const GCS_KEY_FILE_VARS = ["GOOGLE_SERVICE_ACCOUNT", "GOOGLE_SERVICE_ACCOUNT_PAT
 const GCS_KEY_HELP =
   "a gs:// data URI needs a service account key: GOOGLE_SERVICE_ACCOUNT (or GOOGLE_APPLICATION_CREDENTIALS) = the path of its JSON key file, or GOOGLE_SERVICE_ACCOUNT_KEY = the JSON itself (IAM → Service accounts → Keys → Add key → JSON; the account needs Storage Object Admin on the bucket)";
 
+/**
+ * Settings already read, by where the key came from (the inline JSON, or the file's path and
+ * modification time): a client is made per store call (every image, lease beat and pointer poll),
+ * and reading, parsing and checking the key each time would put file I/O on those paths. A key file
+ * replaced in place (a rotated Kubernetes Secret) has a new mtime, so it is read again.
+ */
+const gcsSettingsCache = new Map<string, GcsSettings>();
+
 /** The GCS settings from the environment: the service account key, read and checked; a missing or ill-formed one fails naming the variable and the field. */
 export function gcsSettings(env: Record<string, string | undefined> = process.env): GcsSettings {
   const fileVar = GCS_KEY_FILE_VARS.find((k) => env[k]?.trim());
@@ -221,12 +229,18 @@ export function gcsSettings(env: Record<string, string | undefined> = process.en
   let keyJson: string;
   let keyPath: string | undefined;
   let source: string;
+  let cacheKey: string;
   if (inline) {
-    [keyJson, source] = [inline, "GOOGLE_SERVICE_ACCOUNT_KEY"];
+    [keyJson, source, cacheKey] = [inline, "GOOGLE_SERVICE_ACCOUNT_KEY", `inline\n${inline}`];
+    const cached = gcsSettingsCache.get(cacheKey);
+    if (cached) return cached;
   } else if (fileVar) {
     keyPath = env[fileVar]!.trim();
     source = `${fileVar}=${keyPath}`;
     try {
+      cacheKey = `${source}\n${statSync(keyPath).mtimeMs}`;
+      const cached = gcsSettingsCache.get(cacheKey);
+      if (cached) return cached;
       keyJson = readFileSync(keyPath, "utf8");
     } catch (e) {
       throw new StoreError("BAD_OPTION", `${source}: cannot read the service account key (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); ${GCS_KEY_HELP}`);
@@ -234,6 +248,14 @@ export function gcsSettings(env: Record<string, string | undefined> = process.en
   } else {
     throw new StoreError("BAD_OPTION", GCS_KEY_HELP);
   }
+  const settings = parseGcsKey(keyJson, keyPath, source);
+  if (gcsSettingsCache.size >= 16) gcsSettingsCache.clear(); // a handful of keys per process; never unbounded
+  gcsSettingsCache.set(cacheKey, settings);
+  return settings;
+}
+
+/** A service account key's JSON, checked: the fields Vitrine's client and LanceDB's need; a bad one fails naming `source` and the field. */
+function parseGcsKey(keyJson: string, keyPath: string | undefined, source: string): GcsSettings {
   let key: Record<string, unknown>;
   try {
     key = JSON.parse(keyJson) as Record<string, unknown>;

@@ -59,7 +59,7 @@ export async function trainAndReport(ctx: ServingContext, training: DemoTraining
     job = await jobs.resume(last.id);
   } else {
     step(`retraining with the ${training.preset} preset: pretrain → ${training.preset === "cpu" ? "" : "finetune → "}export → embed → eval → publish`);
-    if (training.preset === "cpu") console.error("  about 15 minutes on 2 cores; the baseline release answers meanwhile (try the curl line below)");
+    if (training.preset === "cpu") console.error("  about 5 minutes on 2 idle cores (up to 15 beside other work); the baseline release answers meanwhile (try the curl line below)");
     console.error(`\n${howToCall(ctx, keys)}\n`);
     job = await jobs.trigger("retrain", { preset: training.preset }, "demo");
     console.error(`  job ${job.id}: records and log in ${ctx.dataDir}/jobs/${job.id}`);

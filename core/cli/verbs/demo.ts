@@ -8,7 +8,12 @@ export const DEMO = defineVerb({
   flags: {
     data: { type: "string", value: "DIR", default: ".vitrine/demo", help: "where the demo lives: source/ (the generated shop) and data/" },
     port: { type: "int", min: 0, max: 65_535, default: 8787, help: "port to serve on (0: any free one)" },
-    preset: { type: "enum", choices: PRESET_CHOICES, default: "cpu", help: "preset of the retrain job (cpu: about 15 minutes on 2 cores; tiny: seconds, a weak model)" },
+    preset: {
+      type: "enum",
+      choices: PRESET_CHOICES,
+      default: "cpu",
+      help: "preset of the retrain job (cpu: about 5 minutes on 2 idle cores, up to 15 beside other work; tiny: seconds, a weak model)",
+    },
     items: { type: "int", min: 1, defaultText: "2000", help: "demo catalog size" },
     seed: { type: "int", min: 0, max: MAX_SEED, defaultText: "42", help: "seed of the demo catalog" },
     "no-train": { type: "boolean", help: "serve what exists without training" },

@@ -41,11 +41,29 @@ describe("vitrine eval", () => {
     expect(r.stdout).toMatch(/hash vectors \+ BM25 \(w [01]\.?\d*\)/);
     expect(r.stdout).toMatch(/trained fusion \(tiny, step 30\), vectors/);
     expect(r.stdout).toMatch(/trained fusion \(tiny, step 30\) \+ BM25 \(w [01]\.?\d*\)/);
-    for (const slice of ["unseen pairs", "seen pairs", "head queries", "tail queries", "cold items", "title omits queried attribute"]) expect(r.stdout).toMatch(new RegExp(`Slice: ${slice}`));
+    for (const slice of ["unseen pairs", "seen pairs", "head queries", "tail queries", "cold items", "title omits queried attribute", "unseen pairs, narrow queries \\(≤ 100 relevant\\)"])
+      expect(r.stdout).toMatch(new RegExp(`Slice: ${slice}`));
     // The generator holds out whole pairs: every held-out pair is unseen, none seen.
     expect(r.stdout).toMatch(/Unseen \(query, item\) pairs among them: \d+/);
     const md = await readFile(join(data, "eval", "report.md"), "utf8");
     expect(md).toMatch(/Recall@100/);
+    // The judgments' ceiling rows: ranking by judged relevance tops every model's NDCG@10 overall.
+    const overall = md.slice(md.indexOf("## Overall"), md.indexOf("## Slice"));
+    const col = overall
+      .split("\n")
+      .find((l) => l.startsWith("| Variant"))!
+      .split("|")
+      .map((c) => c.trim())
+      .indexOf("NDCG@10");
+    const ndcg = (label: string) =>
+      Number(
+        overall
+          .split("\n")
+          .find((l) => l.startsWith(`| ${label}`))!
+          .split("|")[col],
+      );
+    for (const ties of ["random", "by training clicks"])
+      expect(ndcg(`ceiling: judged relevance, ties ${ties}`)).toBeGreaterThan(Math.max(ndcg("lexical (BM25)"), ndcg("trained fusion (tiny, step 30) +")));
     // The trained run's vectors row carries the linear probe (issue #17), the + BM25 row does not.
     expect(md).toMatch(/\| trained fusion \(tiny, step 30\), vectors \|[^\n]*\| \d+\.\d ± \d+\.\d \| \d+\.\d ± \d+\.\d \|\n/);
     const html = await readFile(join(data, "eval", "report.html"), "utf8");
@@ -92,7 +110,7 @@ describe("vitrine eval", () => {
           .filter((c) => /^\d/.test(c));
       const viaApi = cells(api.stdout, new RegExp(`^API ${server.url.replace(/[.]/g, "\\.")} \\(${info.id}\\)`));
       const viaStore = cells(store.stdout, new RegExp(`^release ${info.id} as served \\([^)]*\\)`));
-      expect(viaApi.length).toBe(8); // overall + 7 slices (unseen, seen, head, tail, cold, title omits / names the queried attribute)
+      expect(viaApi.length).toBe(10); // overall + 9 slices (unseen, seen, head, tail, cold, title omits / names the queried attribute, unseen broad / narrow queries)
       expect(viaApi).toEqual(viaStore);
       expect(api.stdout).toMatch(/paths (qid|ann|qid\+ann) ×\d+/);
 

@@ -10,6 +10,7 @@ import { resolvePretrainConfig, type PretrainConfig } from "../train/pretrain-co
 import { runTrainJobs, type TrainJob } from "./ablation-train.ts";
 import { ABLATION_TABLES, selectAblationRows, uniqueRuns, type AblationRun } from "./ablation-variants.ts";
 import { candidateIndex, exampleQueries, hashBaselineVectors, loadEvalContext, scoreIndex } from "./eval-context.ts";
+import { oracleVariants } from "./oracle.ts";
 import { formatTable, writeReport, type ExampleQuery, type ReportGroup, type VariantResult } from "./report.ts";
 import { encodeRun } from "./run-vectors.ts";
 import { applyFinetune } from "./finetuned-vectors.ts";
@@ -229,6 +230,7 @@ export async function runAblations(opts: AblationsOptions): Promise<AblationsRes
   await selectBackend({ ...(opts.backend ? { prefer: opts.backend } : {}), log: () => undefined });
   const hash = hashBaselineVectors(ctx);
   const lexical = (await scoreIndex(ctx, "lexical (BM25)", (await candidateIndex(ctx, hash, { blend: { method: "convex", weight: 0 } })).index, hash.encode)).variant;
+  const ceilings = oracleVariants(ctx);
   const served = new Map<string, SeedRow>();
   const vectors = new Map<string, SeedRow>();
   const fixedServed = new Map<string, SeedRow>();
@@ -299,7 +301,7 @@ export async function runAblations(opts: AblationsOptions): Promise<AblationsRes
       metrics: meanMetrics(e.row.tables),
       ...(e.row.probes?.length ? { probe: meanProbe(e.row.probes) } : {}),
     });
-    groups.push({ title: `${ABLATION_TABLES[table]} — as served (vectors + BM25, blend fitted per run), mean over seeds`, variants: [lexical, ...entries(served).map(variant)] });
+    groups.push({ title: `${ABLATION_TABLES[table]} — as served (vectors + BM25, blend fitted per run), mean over seeds`, variants: [lexical, ...ceilings, ...entries(served).map(variant)] });
     groups.push({ title: `${ABLATION_TABLES[table]} — vector channel alone, mean over seeds`, variants: entries(vectors).map(variant) });
     const relabel = (m: Map<string, SeedRow>) => entries(m).map((e) => ({ ...e.row, label: e.label }));
     summaries.push(`${ABLATION_TABLES[table]}: mean ± sd over seeds (%), as served\n\n${seedSummary(relabel(served))}`);

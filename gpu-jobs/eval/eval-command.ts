@@ -17,6 +17,7 @@ import { candidateIndex, exampleQueries, hashBaselineVectors, loadEvalContext, r
 import { formatTable, writeReport, type ExampleQuery, type VariantResult } from "./report.ts";
 import { encodeRun } from "./run-vectors.ts";
 import { probeRun } from "./model-probe.ts";
+import { oracleVariants } from "./oracle.ts";
 
 /** `vitrine eval --data DIR [...]`; resolves to the exit code. Flags and help: core/cli/verbs/eval.ts. */
 export function evalCommand(argv: string[]): Promise<number> {
@@ -95,6 +96,8 @@ async function runEval({ values: v }: ArgsOf<typeof EVAL>, argv: readonly string
     variants.push((await scoreIndex(ctx, "lexical (BM25)", lexical.index, hash.encode)).variant);
     const hybrid = await candidateIndex(ctx, hash);
     variants.push((await scoreIndex(ctx, `hash vectors + BM25 (w ${hybrid.fit.blend.weight})`, hybrid.index, hash.encode)).variant);
+    // Ceilings from the judgments: how far relevance alone reaches, and what popularity adds.
+    variants.push(...oracleVariants(ctx));
 
     const release = v.release ?? "active";
     if (release !== "none") {

@@ -35,6 +35,13 @@ export const EVAL_TOP_K = 200;
 /** Exact-scan limit while evaluating: exact everywhere (ANN recall is measured apart, `--ann`). */
 const EVAL_EXACT_LIMIT = Number.MAX_SAFE_INTEGER;
 
+/**
+ * A query with more judged-relevant items than this is broad: not even its top 100 can hold them
+ * all, so which of them a shopper clicked is decided by popularity more than relevance, and its
+ * Recall@K measures how equally relevant items are ordered (fashion-mnist's type queries: ~500).
+ */
+export const BROAD_QUERY_RELEVANT = 100;
+
 /** Slice names, as the reports show them. */
 export const SLICES = {
   unseen: "unseen pairs",
@@ -42,6 +49,8 @@ export const SLICES = {
   head: "head queries",
   tail: "tail queries",
   cold: "cold items",
+  unseenBroad: `unseen pairs, broad queries (> ${BROAD_QUERY_RELEVANT} relevant)`,
+  unseenNarrow: `unseen pairs, narrow queries (≤ ${BROAD_QUERY_RELEVANT} relevant)`,
 } as const;
 
 /** The held-out side of a data directory, loaded once per eval. */
@@ -164,6 +173,16 @@ export async function loadEvalContext(dataDir: string, src: EvalSourceOptions = 
     { name: SLICES.cold, item: (_q, row) => !trainItems.has(row) },
   ];
   slices.push(...(await loadTitleSlices(sourceDir, { queries, itemIds: ids })));
+  if (judgments.length > 0) {
+    // Unseen pairs split by how many items the query's judgments call relevant (unjudged queries in neither).
+    const relevant = new Map<string, Set<string>>();
+    for (const j of judgments) if (j.grade > 0) (relevant.get(j.terms) ?? relevant.set(j.terms, new Set()).get(j.terms)!).add(j.item_id);
+    const breadth = queries.map((q) => relevant.get(q)?.size ?? 0);
+    slices.push(
+      { name: SLICES.unseenBroad, query: (q) => breadth[q]! > BROAD_QUERY_RELEVANT, item: (q, row) => !seenPair(q, row), exclude: seenPair },
+      { name: SLICES.unseenNarrow, query: (q) => breadth[q]! > 0 && breadth[q]! <= BROAD_QUERY_RELEVANT, item: (q, row) => !seenPair(q, row), exclude: seenPair },
+    );
+  }
   let unseenPairs = 0;
   targets.forEach((t, q) => t.forEach((row) => void (seenPair(q, row) ? 0 : unseenPairs++)));
   const logged = await readLoggedQueries(db, manifest.tables[IMPORT_TABLES.clicks]);

@@ -61,6 +61,9 @@ const COLUMNS: Pick[] = [
   { head: "unseen R@10", get: (t) => t.slices[SLICES.unseen]?.recall[10] },
   { head: "unseen R@100", get: (t) => t.slices[SLICES.unseen]?.recall[100] },
   { head: "unseen NDCG@10", get: (t) => t.slices[SLICES.unseen]?.ndcg10 },
+  // Recall@10 of broad queries is mostly popularity among equally relevant items; narrow ones show relevance.
+  { head: "unseen broad R@10", get: (t) => t.slices[SLICES.unseenBroad]?.recall[10] },
+  { head: "unseen narrow R@10", get: (t) => t.slices[SLICES.unseenNarrow]?.recall[10] },
   { head: "tail R@100", get: (t) => t.slices[SLICES.tail]?.recall[100] },
   { head: "cold R@100", get: (t) => t.slices[SLICES.cold]?.recall[100] },
   { head: "title-omits R@100", get: (t) => t.slices[TITLE_OMITS_SLICE]?.recall[100] },

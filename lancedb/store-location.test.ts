@@ -1,14 +1,21 @@
 // Data URIs: s3://, az:// and gs:// parse; gcs://, abfss:// and the rest are refused, each naming
 // what is supported and the fix for that store. Azure's settings come from the environment: an
 // account name and key, or a connection string; GCS's, a service account's JSON key (a file's path,
-// or the JSON itself).
+// or the JSON itself), or with none the metadata server (its settings: gcs-metadata.test.ts).
 import { generateKeyPairSync } from "node:crypto";
 import { mkdtemp, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StoreError } from "./errors.ts";
-import { azureSettings, gcsSettings, isStoreUri, lanceStorageOptions, lanceTimeoutOptions, parseStoreUri } from "./store-location.ts";
+import { azureSettings, type GcsKeySettings, gcsSettings as anyGcsSettings, isStoreUri, lanceStorageOptions, lanceTimeoutOptions, parseStoreUri } from "./store-location.ts";
+
+/** The GCS settings of an environment that gives a key. */
+const gcsSettings = (env: Record<string, string>): GcsKeySettings => {
+  const s = anyGcsSettings(env);
+  if (s.auth !== "key") throw new Error(`no key read: ${s.source}`);
+  return s;
+};
 
 const refusal = (uri: string): StoreError => {
   try {
@@ -141,7 +148,7 @@ describe("GCS settings", () => {
   const key = { type: "service_account", private_key_id: "k1", private_key: privateKey, client_email: "vitrine@shop.iam.gserviceaccount.com", token_uri: "https://oauth2.googleapis.com/token" };
   const failure = (env: Record<string, string>): StoreError => {
     try {
-      gcsSettings(env);
+      anyGcsSettings(env);
     } catch (e) {
       return e as StoreError;
     }
@@ -159,6 +166,7 @@ describe("GCS settings", () => {
   it("a key file (GOOGLE_SERVICE_ACCOUNT or GOOGLE_APPLICATION_CREDENTIALS) or the JSON inline (GOOGLE_SERVICE_ACCOUNT_KEY); GCS itself unless the key names gcs_base_url", () => {
     const s = gcsSettings({ GOOGLE_SERVICE_ACCOUNT: keyFile });
     expect({ ...s, keyJson: undefined }).toEqual({
+      auth: "key",
       keyPath: keyFile,
       keyJson: undefined,
       source: `GOOGLE_SERVICE_ACCOUNT=${keyFile}`,
@@ -202,12 +210,21 @@ describe("GCS settings", () => {
     expect(gcsSettings({ GOOGLE_SERVICE_ACCOUNT: file }).clientEmail).toBe("rotated@shop.iam.gserviceaccount.com");
   });
 
-  it("a missing, unreadable or ill-formed key fails naming the variable, the field and where to get one", () => {
-    const none = failure({ AWS_ACCESS_KEY_ID: "x" });
-    expect([none.code, none.kind]).toEqual(["BAD_OPTION", "usage"]);
-    expect(none.message).toMatch(
-      /^a gs:\/\/ data URI needs a service account key: GOOGLE_SERVICE_ACCOUNT \(or GOOGLE_APPLICATION_CREDENTIALS\) = the path of its JSON key file, or GOOGLE_SERVICE_ACCOUNT_KEY = the JSON itself/,
-    );
+  it("no key: the metadata server's tokens, and LanceDB gets no key either (object_store then asks the same server)", () => {
+    const none = anyGcsSettings({ AWS_ACCESS_KEY_ID: "x", GOOGLE_SERVICE_ACCOUNT: " " });
+    expect(none).toEqual({
+      auth: "metadata",
+      host: "metadata.google.internal",
+      ip: "169.254.169.254",
+      baseUrl: "https://storage.googleapis.com",
+      source: "the metadata server at metadata.google.internal",
+    });
+    const gs = parseStoreUri("gs://shop/prod");
+    expect(lanceStorageOptions(gs, {})).toEqual({ google_base_url: "https://storage.googleapis.com", ...lanceTimeoutOptions(30_000) });
+    expect(lanceStorageOptions(gs, { GOOGLE_BASE_URL: "http://127.0.0.1:4443/" })).toEqual({ google_base_url: "http://127.0.0.1:4443", allow_http: "true", ...lanceTimeoutOptions(30_000) });
+  });
+
+  it("an unreadable or ill-formed key fails naming the variable, the field and where to get one", () => {
     expect(failure({ GOOGLE_SERVICE_ACCOUNT: join(dir, "absent.json") }).message).toContain(`GOOGLE_SERVICE_ACCOUNT=${join(dir, "absent.json")}: cannot read the service account key (ENOENT)`);
     expect(failure({ GOOGLE_SERVICE_ACCOUNT: keyFile, GOOGLE_SERVICE_ACCOUNT_KEY: JSON.stringify(key) }).message).toBe(
       "both GOOGLE_SERVICE_ACCOUNT and GOOGLE_SERVICE_ACCOUNT_KEY are set: give the service account key one way (unset one of them)",

@@ -12,6 +12,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { StoreError } from "./errors.ts";
+import { type GcsMetadataSettings, gcsMetadataSettings } from "./gcs-metadata.ts";
 import { storeTimeoutMs } from "./object-requests.ts";
 
 /** An object store location parsed from `s3://bucket/prefix`, `az://container/prefix` or `gs://bucket/prefix`. */
@@ -181,8 +182,13 @@ function azureStorageOptions(s: AzureSettings): Record<string, string> {
   };
 }
 
-/** Connection settings of a Google Cloud Storage store: a service account's JSON key, from the environment. */
-export interface GcsSettings {
+/** Connection settings of a Google Cloud Storage store, from the environment: a service account's key, or (none set) the metadata server. */
+export type GcsSettings = GcsKeySettings | GcsMetadataSettings;
+
+/** GCS settings when a service account's JSON key is given. */
+export interface GcsKeySettings {
+  /** How tokens are got: by signing JWTs with the key. */
+  auth: "key";
   /** The key file's path (GOOGLE_SERVICE_ACCOUNT, GOOGLE_SERVICE_ACCOUNT_PATH or GOOGLE_APPLICATION_CREDENTIALS); undefined when the JSON came inline (GOOGLE_SERVICE_ACCOUNT_KEY). */
   keyPath?: string;
   /** The key's JSON text, as given (what LanceDB gets when it came inline). */
@@ -218,7 +224,7 @@ const GCS_KEY_HELP =
  */
 const gcsSettingsCache = new Map<string, GcsSettings>();
 
-/** The GCS settings from the environment: the service account key, read and checked; a missing or ill-formed one fails naming the variable and the field. */
+/** The GCS settings from the environment: the service account key, read and checked (an ill-formed one fails naming the variable and the field), or with none set the metadata server's. */
 export function gcsSettings(env: Record<string, string | undefined> = process.env): GcsSettings {
   const fileVar = GCS_KEY_FILE_VARS.find((k) => env[k]?.trim());
   const inline = env.GOOGLE_SERVICE_ACCOUNT_KEY?.trim();
@@ -246,7 +252,7 @@ export function gcsSettings(env: Record<string, string | undefined> = process.en
       throw new StoreError("BAD_OPTION", `${source}: cannot read the service account key (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); ${GCS_KEY_HELP}`);
     }
   } else {
-    throw new StoreError("BAD_OPTION", GCS_KEY_HELP);
+    return gcsMetadataSettings(env);
   }
   const settings = parseGcsKey(keyJson, keyPath, source);
   if (gcsSettingsCache.size >= 16) gcsSettingsCache.clear(); // a handful of keys per process; never unbounded
@@ -255,7 +261,7 @@ export function gcsSettings(env: Record<string, string | undefined> = process.en
 }
 
 /** A service account key's JSON, checked: the fields Vitrine's client and LanceDB's need; a bad one fails naming `source` and the field. */
-function parseGcsKey(keyJson: string, keyPath: string | undefined, source: string): GcsSettings {
+function parseGcsKey(keyJson: string, keyPath: string | undefined, source: string): GcsKeySettings {
   let key: Record<string, unknown>;
   try {
     key = JSON.parse(keyJson) as Record<string, unknown>;
@@ -290,6 +296,7 @@ function parseGcsKey(keyJson: string, keyPath: string | undefined, source: strin
     return v.replace(/\/+$/, "");
   };
   return {
+    auth: "key",
     ...(keyPath ? { keyPath } : {}),
     keyJson,
     source,
@@ -303,14 +310,16 @@ function parseGcsKey(keyJson: string, keyPath: string | undefined, source: strin
 }
 
 /**
- * LanceDB `storageOptions` for a GCS store: the same key (its path, or the JSON given inline), the
- * base URL said outright, plain HTTP only when it says http://. The base URL is given although the
- * key names it: Lance adds every environment variable whose lower-cased name is an object_store GCS
- * key, aliases included, and BASE_URL (which vite, and many web apps, set to "/") is one of them.
+ * LanceDB `storageOptions` for a GCS store: the same key (its path, or the JSON given inline) or none
+ * (object_store then asks the metadata server, as Vitrine's client does), the base URL said outright,
+ * plain HTTP only when it says http://. The base URL is given although the key names it: Lance adds
+ * every environment variable whose lower-cased name is an object_store GCS key, aliases included,
+ * and BASE_URL (which vite, and many web apps, set to "/") is one of them.
  */
 function gcsStorageOptions(s: GcsSettings): Record<string, string> {
   return {
-    ...(s.keyPath ? { google_service_account: s.keyPath } : { google_service_account_key: s.keyJson }),
+    // object_store reads the metadata server's hosts from the process's GCE_METADATA_* itself: no option for them.
+    ...(s.auth === "metadata" ? {} : s.keyPath ? { google_service_account: s.keyPath } : { google_service_account_key: s.keyJson }),
     google_base_url: s.baseUrl,
     ...(s.baseUrl.startsWith("http://") ? { allow_http: "true" } : {}),
   };

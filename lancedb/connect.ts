@@ -2,6 +2,7 @@ import "./quiet-log.ts";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { StoreError } from "./errors.ts";
+import { checkGcsCredentials } from "./gcs-objects.ts";
 import { guardStoreErrors } from "./lance-store-errors.ts";
 import { storeTimeoutMs } from "./object-requests.ts";
 import { isStoreUri, lanceStorageOptions, parseStoreUri } from "./store-location.ts";
@@ -25,7 +26,11 @@ export async function openStore(dataDir: string, env: Record<string, string | un
   if (isStoreUri(dataDir)) {
     connectsMade++;
     const uri = storePath(dataDir);
-    const db = await lancedb.connect(uri, { storageOptions: lanceStorageOptions(parseStoreUri(dataDir), env) });
+    const loc = parseStoreUri(dataDir);
+    // LanceDB's GCS client, given no working credentials, retries the metadata server for ~20 s and
+    // then names neither the key variables nor the host: get the token first, failing fast and clearly.
+    if (loc.scheme === "gs") await checkGcsCredentials(env);
+    const db = await lancedb.connect(uri, { storageOptions: lanceStorageOptions(loc, env) });
     return guardStoreErrors(db, uri, storeTimeoutMs(env));
   }
   if (!existsSync(dataDir)) {

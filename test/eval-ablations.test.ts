@@ -169,7 +169,13 @@ describe("vitrine eval --ablations", () => {
     // Seed 003's tables keep text-only; seed 001's only row failed, so it has no table.
     // Fine-tuning ran for the run that trained: its "+ fine-tuned" rows sit under it.
     expect(r.groups.map((g) => g.variants.map((v) => v.name))).toEqual([
-      ["lexical (BM25)", "ceiling: judged relevance, ties random", "ceiling: judged relevance, ties by training clicks", "text-only (1 seed)", "text-only + fine-tuned (4 steps) (1 seed)"],
+      [
+        "lexical (BM25)",
+        "ceiling: judged relevance, ties random (mean of 5 orders)",
+        "ceiling: judged relevance, ties by training clicks",
+        "text-only (1 seed)",
+        "text-only + fine-tuned (4 steps) (1 seed)",
+      ],
       ["text-only (1 seed)", "text-only + fine-tuned (4 steps) (1 seed)"],
     ]);
     expect(lines).toContain("text-s1: fine-tune 4 steps into runs/ablation-text-s1-ft4");

@@ -173,20 +173,27 @@ export async function loadEvalContext(dataDir: string, src: EvalSourceOptions = 
     { name: SLICES.cold, item: (_q, row) => !trainItems.has(row) },
   ];
   slices.push(...(await loadTitleSlices(sourceDir, { queries, itemIds: ids })));
-  if (judgments.length > 0) {
-    // Unseen pairs split by how many items the query's judgments call relevant (unjudged queries in neither).
-    const relevant = new Map<string, Set<string>>();
-    for (const j of judgments) if (j.grade > 0) (relevant.get(j.terms) ?? relevant.set(j.terms, new Set()).get(j.terms)!).add(j.item_id);
-    const breadth = queries.map((q) => relevant.get(q)?.size ?? 0);
-    slices.push(
-      { name: SLICES.unseenBroad, query: (q) => breadth[q]! > BROAD_QUERY_RELEVANT, item: (q, row) => !seenPair(q, row), exclude: seenPair },
-      { name: SLICES.unseenNarrow, query: (q) => breadth[q]! > 0 && breadth[q]! <= BROAD_QUERY_RELEVANT, item: (q, row) => !seenPair(q, row), exclude: seenPair },
-    );
-  }
+  slices.push(...breadthSlices(queries, judgments, seenPair));
   let unseenPairs = 0;
   targets.forEach((t, q) => t.forEach((row) => void (seenPair(q, row) ? 0 : unseenPairs++)));
   const logged = await readLoggedQueries(db, manifest.tables[IMPORT_TABLES.clicks]);
   return { dataDir, sourceDir, data, catalog, queries, targets, tuning, logged, judgments, slices, unseenPairs, source, ...(file ? { file } : {}) };
+}
+
+/**
+ * The unseen-pair slice split by how many items the query's judgments call relevant: broad (more
+ * than BROAD_QUERY_RELEVANT) and narrow; unjudged queries are in neither, and no judgments give none.
+ */
+export function breadthSlices(queries: readonly string[], judgments: readonly JudgmentInput[], seenPair: (q: number, row: number) => boolean): Slice[] {
+  if (judgments.length === 0) return [];
+  const relevant = new Map<string, Set<string>>();
+  for (const j of judgments) if (j.grade > 0) (relevant.get(j.terms) ?? relevant.set(j.terms, new Set()).get(j.terms)!).add(j.item_id);
+  const breadth = queries.map((q) => relevant.get(q)?.size ?? 0);
+  const unseen = { item: (q: number, row: number) => !seenPair(q, row), exclude: seenPair };
+  return [
+    { name: SLICES.unseenBroad, query: (q) => breadth[q]! > BROAD_QUERY_RELEVANT, ...unseen },
+    { name: SLICES.unseenNarrow, query: (q) => breadth[q]! > 0 && breadth[q]! <= BROAD_QUERY_RELEVANT, ...unseen },
+  ];
 }
 
 /** Encodes canonical query terms to unit vectors, in order. */

@@ -25,6 +25,25 @@ describe("query understanding", () => {
     expect(understandQuery(lex, "t-shirt").constraints.map((c) => c.value)).toEqual(["Men>T-Shirts"]);
   });
 
+  it("matches names in any word order, as the qid does: a query's canonical terms are understood as the query", () => {
+    for (const q of ["t-shirt", "shirt t", "T Shirt"]) expect(understandQuery(lex, q).filter).toEqual({ op: "eq", field: "category", value: "Men>T-Shirts" });
+    expect(understandQuery(lex, "peak north dresses").constraints.map((c) => [c.value, c.term])).toEqual([
+      ["North Peak", "peak north"],
+      ["Girls>Dresses", "dresses"],
+      ["Women>Dresses", "dresses"],
+    ]);
+    // Constraints follow the query's order of first terms, so the filter reads as typed.
+    expect(understandQuery(lex, "sneakers nike").constraints.map((c) => c.field)).toEqual(["category", "brand"]);
+  });
+
+  it("prefers the longest name and uses each query term once", () => {
+    const l = buildLexicon(["Peak", "North Peak"], ["Men>Shirts", "Men>T-Shirts"]);
+    expect(understandQuery(l, "north peak").constraints.map((c) => c.value)).toEqual(["North Peak"]);
+    expect(understandQuery(l, "peak north peak").constraints.map((c) => c.value)).toEqual(["North Peak", "Peak"]);
+    expect(understandQuery(l, "shirt t").constraints.map((c) => c.value)).toEqual(["Men>T-Shirts"]);
+    expect(understandQuery(l, "t-shirt shirt").constraints.map((c) => c.value)).toEqual(["Men>T-Shirts", "Men>Shirts"]);
+  });
+
   it("ORs several values of one field and matches CJK names", () => {
     expect(understandQuery(lex, "dresses").filter).toEqual({ op: "in", field: "category", values: ["Girls>Dresses", "Women>Dresses"] });
     expect(understandQuery(lex, "nike adidas").filter).toEqual({ op: "in", field: "brand", values: ["Adidas", "Nike"] });

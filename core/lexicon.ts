@@ -42,27 +42,38 @@ export function countLexiconValues(brands: Iterable<string | null>, categories: 
   return { brands: counts(brands), categories: counts(categories) };
 }
 
-/** Brand and category names from a catalog, indexed by their folded term sequences: the query matcher. */
+/**
+ * Brand and category names from a catalog, indexed by their folded terms in sorted order: the query
+ * matcher. A query is one query whatever its word order (its qid is its sorted terms, so "t-shirt"
+ * and "shirt t" share a precomputed list), so a name matches its terms in any order; matching the
+ * order as typed made the eval, which ranks canonical terms, read "shirt t" as Shirts.
+ */
 export interface Lexicon {
-  /** Folded term key ("north peak") → the field and catalog values it names. */
+  /** Sorted folded terms ("north peak") → the field and catalog values they name. */
   entries: Map<string, { field: "brand" | "category"; values: string[] }>;
-  /** Longest key in terms, bounding the match window. */
+  /** Folded term → the entry keys holding it (the candidates a query's terms bring). */
+  byTerm: Map<string, string[]>;
+  /** Longest key in terms. */
   maxTerms: number;
 }
 
 function key(text: string): string[] {
-  return segment(text).map(fold);
+  return segment(text)
+    .map(fold)
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /** Build the lexicon from distinct brands and category paths; categories are matched by their leaf. */
 export function buildLexicon(brands: Iterable<string>, categories: Iterable<string>): Lexicon {
   const entries: Lexicon["entries"] = new Map();
+  const byTerm: Lexicon["byTerm"] = new Map();
   let maxTerms = 0;
   const add = (field: "brand" | "category", name: string, value: string) => {
     const terms = key(name);
     if (terms.length === 0) return;
     const k = terms.join(" ");
     const e = entries.get(k);
+    if (!e) for (const t of new Set(terms)) (byTerm.get(t) ?? byTerm.set(t, []).get(t)!).push(k);
     // Brands win a tie with a category leaf of the same words: a brand is the more exclusive term.
     if (!e || (e.field === "category" && field === "brand")) entries.set(k, { field, values: [value] });
     else if (e.field === field && !e.values.includes(value)) e.values.push(value);
@@ -71,24 +82,35 @@ export function buildLexicon(brands: Iterable<string>, categories: Iterable<stri
   for (const b of brands) add("brand", b, b);
   for (const c of categories) add("category", c.split(">").at(-1)!.trim(), c);
   for (const e of entries.values()) e.values.sort();
-  return { entries, maxTerms };
+  return { entries, byTerm, maxTerms };
 }
 
-/** Match the query against the lexicon (longest span first) and AND the fields, OR-ing values within a field. */
+/**
+ * Match the query's terms against the lexicon, longest name first, each term used once, and AND the
+ * fields, OR-ing values within a field; constraints come in the order of their first term in the query.
+ */
 export function understandQuery(lexicon: Lexicon, query: string): { constraints: QueryConstraint[]; filter: FilterExpr | null } {
   const terms = segment(query);
   const folded = terms.map(fold);
-  const constraints: QueryConstraint[] = [];
-  for (let i = 0; i < folded.length; ) {
-    let matched = 0;
-    for (let n = Math.min(lexicon.maxTerms, folded.length - i); n >= 1 && !matched; n--) {
-      const e = lexicon.entries.get(folded.slice(i, i + n).join(" "));
-      if (!e) continue;
-      for (const value of e.values) constraints.push({ field: e.field, value, term: terms.slice(i, i + n).join(" ") });
-      matched = n;
+  const candidates = [...new Set(folded.flatMap((t) => lexicon.byTerm.get(t) ?? []))].map((k) => ({ k, terms: k.split(" ") }));
+  // Longest first (the more specific name), then by key, so the match does not depend on the map's order.
+  candidates.sort((a, b) => b.terms.length - a.terms.length || (a.k < b.k ? -1 : 1));
+  const used = new Array<boolean>(folded.length).fill(false);
+  const found: { at: number; c: QueryConstraint[] }[] = [];
+  for (const cand of candidates) {
+    const at: number[] = [];
+    for (const t of cand.terms) {
+      const i = folded.findIndex((f, j) => f === t && !used[j] && !at.includes(j));
+      if (i < 0) break;
+      at.push(i);
     }
-    i += matched || 1;
+    if (at.length !== cand.terms.length) continue;
+    for (const i of at) used[i] = true;
+    at.sort((a, b) => a - b);
+    const e = lexicon.entries.get(cand.k)!;
+    found.push({ at: at[0]!, c: e.values.map((value) => ({ field: e.field, value, term: at.map((i) => terms[i]).join(" ") })) });
   }
+  const constraints = found.sort((a, b) => a.at - b.at).flatMap((f) => f.c);
   return { constraints, filter: constraintsFilter(constraints) };
 }
 

@@ -51,7 +51,7 @@ export function countLexiconValues(brands: Iterable<string | null>, categories: 
 export interface Lexicon {
   /** Sorted folded terms ("north peak") → the field and catalog values they name. */
   entries: Map<string, { field: "brand" | "category"; values: string[] }>;
-  /** Folded term → the entry keys holding it (the candidates a query's terms bring). */
+  /** Folded term → the entry keys filed under it (each key under its rarest term): the candidates a query's terms bring. */
   byTerm: Map<string, string[]>;
   /** Longest key in terms. */
   maxTerms: number;
@@ -73,7 +73,6 @@ export function buildLexicon(brands: Iterable<string>, categories: Iterable<stri
     if (terms.length === 0) return;
     const k = terms.join(" ");
     const e = entries.get(k);
-    if (!e) for (const t of new Set(terms)) (byTerm.get(t) ?? byTerm.set(t, []).get(t)!).push(k);
     // Brands win a tie with a category leaf of the same words: a brand is the more exclusive term.
     if (!e || (e.field === "category" && field === "brand")) entries.set(k, { field, values: [value] });
     else if (e.field === field && !e.values.includes(value)) e.values.push(value);
@@ -82,6 +81,14 @@ export function buildLexicon(brands: Iterable<string>, categories: Iterable<stri
   for (const b of brands) add("brand", b, b);
   for (const c of categories) add("category", c.split(">").at(-1)!.trim(), c);
   for (const e of entries.values()) e.values.sort();
+  // Each name is filed under its rarest term only: a query must hold every term of a name, so that
+  // one finds it, and a word many brands share ("north") does not bring them all as candidates.
+  const df = new Map<string, number>();
+  for (const k of entries.keys()) for (const t of new Set(k.split(" "))) df.set(t, (df.get(t) ?? 0) + 1);
+  for (const k of entries.keys()) {
+    const rarest = k.split(" ").reduce((a, b) => (df.get(b)! < df.get(a)! ? b : a));
+    (byTerm.get(rarest) ?? byTerm.set(rarest, []).get(rarest)!).push(k);
+  }
   return { entries, byTerm, maxTerms };
 }
 

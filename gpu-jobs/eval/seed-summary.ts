@@ -64,6 +64,7 @@ const COLUMNS: Pick[] = [
   // Recall@10 of broad queries is mostly popularity among equally relevant items; narrow ones show relevance.
   { head: "unseen broad R@10", get: (t) => t.slices[SLICES.unseenBroad]?.recall[10] },
   { head: "unseen narrow R@10", get: (t) => t.slices[SLICES.unseenNarrow]?.recall[10] },
+  { head: "unseen narrow NDCG@10", get: (t) => t.slices[SLICES.unseenNarrow]?.ndcg10 },
   { head: "tail R@100", get: (t) => t.slices[SLICES.tail]?.recall[100] },
   { head: "cold R@100", get: (t) => t.slices[SLICES.cold]?.recall[100] },
   { head: "title-omits R@100", get: (t) => t.slices[TITLE_OMITS_SLICE]?.recall[100] },

@@ -1,34 +1,21 @@
-// Azure Blob objects (azure-objects.ts) and LanceDB on az://, against a loopback Azurite: records
-// round-trip with their ETag, the conditional writes the leases need are refused when they should
-// be, and a missing container, a wrong key or an unreachable endpoint fail naming the fix (races,
-// bounded reads, listings and model files: store-objects.test.ts, on every store).
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnLoopbackAzurite, type LoopbackAzure } from "../test/support/loopback-azurite.ts";
-import { setEnv } from "../test/support/loopback-s3.ts";
 import { AzureObjects, createStoreContainer } from "./azure-objects.ts";
 import { openStore } from "./connect.ts";
 import type { StoreError } from "./errors.ts";
 import { parseStoreUri } from "./store-location.ts";
+import { storeFixture, type StoreFixture } from "../test/support/loopback-store.ts";
 
 let az: LoopbackAzure;
-let restoreEnv: (() => void) | undefined;
-let dir: string;
+let fixture: StoreFixture<LoopbackAzure> | undefined;
 let n = 0;
 const fresh = () => new AzureObjects(parseStoreUri(`az://${az.bucket}/objects-test-${n++}`), az.env);
 
 beforeAll(async () => {
-  az = await spawnLoopbackAzurite();
-  dir = await mkdtemp(join(tmpdir(), "vitrine-azure-objects-"));
-  restoreEnv = setEnv({ ...az.env, VITRINE_WORK_DIR: join(dir, "work") });
+  fixture = await storeFixture(spawnLoopbackAzurite, "azure-objects");
+  az = fixture.server;
 }, 60_000);
-afterAll(async () => {
-  restoreEnv?.();
-  await az?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => fixture?.close());
 
 describe("Azure Blob objects", () => {
   it("a record round-trips with its ETag; create-only and replace-this-version writes are refused when they should be", async () => {

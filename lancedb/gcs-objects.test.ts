@@ -5,19 +5,18 @@
 // account's token is exchanged once and reused, and a missing or wrong key, a missing bucket or an
 // unreachable endpoint fail naming the fix. LanceDB reaches the same store with the same key.
 import { generateKeyPairSync } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnLoopbackGcs, type LoopbackGcs } from "../test/support/loopback-gcs.ts";
-import { setEnv } from "../test/support/loopback-s3.ts";
 import { openStore } from "./connect.ts";
 import type { StoreError } from "./errors.ts";
 import { GcsObjects } from "./gcs-objects.ts";
 import { parseStoreUri } from "./store-location.ts";
+import { storeFixture, type StoreFixture } from "../test/support/loopback-store.ts";
 
 let gcs: LoopbackGcs;
-let restoreEnv: (() => void) | undefined;
+let fixture: StoreFixture<LoopbackGcs> | undefined;
 let dir: string;
 let n = 0;
 const fresh = (env: Record<string, string> = gcs.env) => new GcsObjects(parseStoreUri(`gs://${gcs.bucket}/objects-test-${n++}`), env);
@@ -25,15 +24,10 @@ const fresh = (env: Record<string, string> = gcs.env) => new GcsObjects(parseSto
 const keyWith = (fields: Record<string, unknown>) => ({ GOOGLE_SERVICE_ACCOUNT_KEY: JSON.stringify({ ...gcs.key, ...fields }) });
 
 beforeAll(async () => {
-  gcs = await spawnLoopbackGcs();
-  dir = await mkdtemp(join(tmpdir(), "vitrine-gcs-objects-"));
-  restoreEnv = setEnv({ ...gcs.env, VITRINE_WORK_DIR: join(dir, "work") });
+  fixture = await storeFixture(spawnLoopbackGcs, "gcs-objects");
+  ({ server: gcs, dir } = fixture);
 }, 60_000);
-afterAll(async () => {
-  restoreEnv?.();
-  await gcs?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => fixture?.close());
 
 describe("GCS objects", () => {
   it("a record round-trips with its generation; create-only (generation 0) and replace-this-generation writes are refused when they should be", async () => {

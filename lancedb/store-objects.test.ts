@@ -4,12 +4,10 @@
 // a listing names what is directly under a folder, across pages, and a trained model's files go
 // there once and come back whole to another machine's working folder. Each store's own version
 // tokens, auth and errors are tested beside its client (azure-objects.test.ts, gcs-objects.test.ts).
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { setEnv } from "../test/support/loopback-s3.ts";
-import { type LoopbackStore, spawnLoopbackStore, storeUri } from "../test/support/loopback-store.ts";
+import { type LoopbackStore, spawnLoopbackStore, storeUri, storeFixture, type StoreFixture } from "../test/support/loopback-store.ts";
 import { localModelDir, storeModelSnapshot } from "./model-files.ts";
 import { parseStoreUri } from "./store-location.ts";
 import { storeObjects } from "./store-objects.ts";
@@ -20,17 +18,12 @@ describe.each(["s3", "az", "gs"] as const)("%s:// objects", (scheme) => {
   const fresh = () => storeObjects(parseStoreUri(storeUri(store, `contract-${n++}`)), store.env);
 
   let dir: string;
-  let restoreEnv: (() => void) | undefined;
+  let fixture: StoreFixture<LoopbackStore> | undefined;
   beforeAll(async () => {
-    store = await spawnLoopbackStore(scheme);
-    dir = await mkdtemp(join(tmpdir(), `vitrine-store-objects-${scheme}-`));
-    restoreEnv = setEnv({ ...store.env, VITRINE_WORK_DIR: join(dir, "work") });
+    fixture = await storeFixture(() => spawnLoopbackStore(scheme), `store-objects-${scheme}`);
+    ({ server: store, dir } = fixture);
   }, 60_000);
-  afterAll(async () => {
-    restoreEnv?.();
-    await store?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => fixture?.close());
 
   it("of eight create-only writes of one object started together, exactly one lands", async () => {
     const o = fresh();

@@ -5,30 +5,25 @@
 // store and encodes unlogged queries with its query tower.
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRetrievalService } from "../api/service/index.ts";
 import { RetrieveRequestSchema } from "../core/index.ts";
 import { makeTrainingCatalog } from "../gpu-jobs/train/test-catalog.ts";
-import { spawnLoopbackS3, setEnv, type LoopbackS3 } from "./support/loopback-s3.ts";
+import { spawnLoopbackS3, type LoopbackS3 } from "./support/loopback-s3.ts";
+import { storeFixture, type StoreFixture } from "./support/loopback-store.ts";
 
 let dir: string;
 let s3: LoopbackS3;
-let restoreEnv: (() => void) | undefined;
+let fixture: StoreFixture<LoopbackS3> | undefined;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "vitrine-trained-s3-"));
+  fixture = await storeFixture(spawnLoopbackS3, "trained-s3", "server-work");
+  ({ server: s3, dir } = fixture);
   await makeTrainingCatalog(dir, 32);
-  s3 = await spawnLoopbackS3();
-  restoreEnv = setEnv({ ...s3.env, VITRINE_WORK_DIR: join(dir, "server-work") });
 }, 120_000);
-afterAll(async () => {
-  restoreEnv?.();
-  await s3?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => fixture?.close());
 
 async function filesUnder(d: string): Promise<string[]> {
   if (!existsSync(d)) return [];

@@ -3,14 +3,12 @@
 // change and the log's end beside it, so a manager restarted on a fresh disk finds its jobs and a
 // read replica's jobs view (createJobsReader) lists them, reads status and log, and watches a
 // running job to its end; the log object stays under its cap however long the log grows.
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readDataFile } from "../../lancedb/index.ts";
-import { setEnv } from "../../test/support/loopback-s3.ts";
-import { spawnLoopbackStore, storeUri, type LoopbackStore } from "../../test/support/loopback-store.ts";
+import { spawnLoopbackStore, storeUri, type LoopbackStore, storeFixture, type StoreFixture } from "../../test/support/loopback-store.ts";
 import { createJobManager } from "./job-manager.ts";
 import { createJobsReader } from "./job-reader.ts";
 import { appendJobLog, jobDir, LOG_OBJECT_CAP, newJobId, writeJobRecord } from "./job-store.ts";
@@ -24,7 +22,7 @@ const runner = (steps: number, ms: number) => createContainerRunner({ command: `
 describe.each(["s3", "az", "gs"] as const)("%s:// store", (scheme) => {
   let store: LoopbackStore;
   let dir: string;
-  let restoreEnv: (() => void) | undefined;
+  let fixture: StoreFixture<LoopbackStore> | undefined;
   let n = 0;
   const freshStore = () => storeUri(store, `jobs-test-${n++}`);
   /** Point this process's local working folder somewhere new (another machine's disk). */
@@ -33,15 +31,10 @@ describe.each(["s3", "az", "gs"] as const)("%s:// store", (scheme) => {
   };
 
   beforeAll(async () => {
-    store = await spawnLoopbackStore(scheme);
-    dir = await mkdtemp(join(tmpdir(), `vitrine-jobstore-${scheme}-`));
-    restoreEnv = setEnv({ ...store.env, VITRINE_WORK_DIR: join(dir, "work") });
+    fixture = await storeFixture(() => spawnLoopbackStore(scheme), `jobstore-${scheme}`);
+    ({ server: store, dir } = fixture);
   }, 60_000);
-  afterAll(async () => {
-    restoreEnv?.();
-    await store?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => fixture?.close());
 
   describe(`job records on an ${scheme}:// store`, () => {
     it("a job run by one manager is found by the next on a fresh disk, and by a read replica with its log", async () => {

@@ -5,23 +5,21 @@
 // each once. A store object that is too large or holds other bytes is not served, and an original
 // missing from the store is refused naming the fix.
 import { createHash } from "node:crypto";
-import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { importData } from "../../ingest/index.ts";
 import { solidImage } from "../../ingest/images/test-fixtures.ts";
 import { deleteDataFile, readStoreImage, STORE_IMAGES_DIR, writeDataFile } from "../../lancedb/index.ts";
-import { setEnv } from "../../test/support/loopback-s3.ts";
-import { spawnLoopbackStore, storeUri, type LoopbackStore } from "../../test/support/loopback-store.ts";
+import { spawnLoopbackStore, storeUri, type LoopbackStore, storeFixture, type StoreFixture } from "../../test/support/loopback-store.ts";
 import { createImageStore } from "./image-store.ts";
 
 describe.each(["s3", "az", "gs"] as const)("%s:// store", (scheme) => {
   let store: LoopbackStore;
   let dir: string;
   let data: string;
-  let restoreEnv: (() => void) | undefined;
+  let fixture: StoreFixture<LoopbackStore> | undefined;
   const bytes: Record<string, Buffer> = {};
   const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
   const useWorkDir = (name: string) => {
@@ -29,9 +27,8 @@ describe.each(["s3", "az", "gs"] as const)("%s:// store", (scheme) => {
   };
 
   beforeAll(async () => {
-    store = await spawnLoopbackStore(scheme);
-    dir = await mkdtemp(join(tmpdir(), `vitrine-image-store-${scheme}-`));
-    restoreEnv = setEnv({ ...store.env, VITRINE_WORK_DIR: join(dir, "importer-work") });
+    fixture = await storeFixture(() => spawnLoopbackStore(scheme), `image-store-${scheme}`, "importer-work");
+    ({ server: store, dir } = fixture);
     await mkdir(join(dir, "shop", "media"), { recursive: true });
     bytes.png = await solidImage(400, 300, { r: 200, g: 30, b: 30 });
     bytes.jpg = await solidImage(90, 120, { r: 20, g: 160, b: 40 }, "jpeg");
@@ -54,11 +51,7 @@ describe.each(["s3", "az", "gs"] as const)("%s:// store", (scheme) => {
     // Another machine: the importer's working folder (its image cache) is gone.
     await rm(join(dir, "importer-work"), { recursive: true, force: true });
   }, 60_000);
-  afterAll(async () => {
-    restoreEnv?.();
-    await store?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => fixture?.close());
 
   describe(`images on an ${scheme}:// store`, () => {
     it("a replica with an empty working folder serves the originals from the store, typed by their bytes, and thumbnails of them", async () => {

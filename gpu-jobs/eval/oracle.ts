@@ -4,6 +4,7 @@
 // relevant items are ordered. These rows show how far judged relevance alone reaches, and how much
 // ordering ties by training clicks (popularity) adds, so a model's Recall@K can be read against them.
 import { stream } from "../../core/index.ts";
+import { itemFrequencyOf } from "../data/index.ts";
 import { EVAL_TOP_K, scoreRankings, type EvalContext } from "./eval-context.ts";
 import type { JudgmentInput } from "./eval-queries.ts";
 import type { VariantResult } from "./report.ts";
@@ -78,12 +79,11 @@ export const ORACLE_ROWS = {
 } as const;
 
 /** Both ceiling rows, scored like any variant (ties random: the expected value over several orders); none when the eval has no judgments. */
-export function oracleVariants(ctx: EvalContext, seed = 1): VariantResult[] {
+export function oracleVariants(ctx: EvalContext): VariantResult[] {
   if (ctx.judgments.length === 0) return [];
-  const n = ctx.data.items.ids.length;
-  const clicks = new Float64Array(n);
-  for (let i = 0; i < ctx.data.pairs.item.length; i++) clicks[ctx.data.pairs.item[i]!]! += ctx.data.pairs.weight[i]!;
+  // The items' training-click frequency (logQ's Q): ordered as their click weights are.
+  const clicks = itemFrequencyOf(ctx.data.pairs, ctx.data.items.ids.length);
   const base = { queries: ctx.queries, judgments: ctx.judgments, itemIds: ctx.data.items.ids, k: EVAL_TOP_K, clicks };
-  const draws = Array.from({ length: ORACLE_RANDOM_ORDERS }, (_, d) => scoreRankings(ctx, ORACLE_ROWS.random, oracleRankings({ ...base, ties: "random", seed: seed + d })).metrics);
-  return [{ name: ORACLE_ROWS.random, metrics: meanMetrics(draws) }, scoreRankings(ctx, ORACLE_ROWS.clicks, oracleRankings({ ...base, ties: "clicks", seed }))];
+  const draws = Array.from({ length: ORACLE_RANDOM_ORDERS }, (_, d) => scoreRankings(ctx, ORACLE_ROWS.random, oracleRankings({ ...base, ties: "random", seed: 1 + d })).metrics);
+  return [{ name: ORACLE_ROWS.random, metrics: meanMetrics(draws) }, scoreRankings(ctx, ORACLE_ROWS.clicks, oracleRankings({ ...base, ties: "clicks", seed: 1 }))];
 }

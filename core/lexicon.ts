@@ -53,21 +53,16 @@ export interface Lexicon {
   entries: Map<string, { field: "brand" | "category"; values: string[] }>;
   /** Folded term → the entry keys filed under it (each key under its rarest term): the candidates a query's terms bring. */
   byTerm: Map<string, string[]>;
-  /** Longest key in terms. */
-  maxTerms: number;
 }
 
 function key(text: string): string[] {
-  return segment(text)
-    .map(fold)
-    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return segment(text).map(fold).sort();
 }
 
 /** Build the lexicon from distinct brands and category paths; categories are matched by their leaf. */
 export function buildLexicon(brands: Iterable<string>, categories: Iterable<string>): Lexicon {
   const entries: Lexicon["entries"] = new Map();
   const byTerm: Lexicon["byTerm"] = new Map();
-  let maxTerms = 0;
   const add = (field: "brand" | "category", name: string, value: string) => {
     const terms = key(name);
     if (terms.length === 0) return;
@@ -76,7 +71,6 @@ export function buildLexicon(brands: Iterable<string>, categories: Iterable<stri
     // Brands win a tie with a category leaf of the same words: a brand is the more exclusive term.
     if (!e || (e.field === "category" && field === "brand")) entries.set(k, { field, values: [value] });
     else if (e.field === field && !e.values.includes(value)) e.values.push(value);
-    maxTerms = Math.max(maxTerms, terms.length);
   };
   for (const b of brands) add("brand", b, b);
   for (const c of categories) add("category", c.split(">").at(-1)!.trim(), c);
@@ -89,7 +83,7 @@ export function buildLexicon(brands: Iterable<string>, categories: Iterable<stri
     const rarest = k.split(" ").reduce((a, b) => (df.get(b)! < df.get(a)! ? b : a));
     (byTerm.get(rarest) ?? byTerm.set(rarest, []).get(rarest)!).push(k);
   }
-  return { entries, byTerm, maxTerms };
+  return { entries, byTerm };
 }
 
 /**

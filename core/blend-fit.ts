@@ -31,6 +31,19 @@ export interface BlendGridPoint {
   recall100: number;
 }
 
+/** How one popularity-prior weight scored, at the fitted vector weight. */
+export interface PriorGridPoint {
+  /** Popularity-prior weight. */
+  prior: number;
+  /** Mean NDCG@10 over the tuning queries. */
+  ndcg10: number;
+  /** Mean Recall@100. */
+  recall100: number;
+}
+
+/** The popularity-prior weights a blend is fitted over: 0, 0.1, …, 0.5 (more lets clicks outvote relevance). */
+export const PRIOR_GRID: readonly number[] = Object.freeze(Array.from({ length: 6 }, (_, i) => i / 10));
+
 /** The fitted blend and the evidence for it (stored with the release). */
 export interface BlendFit {
   /** The blend chosen. */
@@ -43,6 +56,10 @@ export interface BlendFit {
   best?: number;
   /** Why the blend was not fitted, when it was not. */
   reason?: string;
+  /** Every popularity-prior weight tried at the chosen vector weight (absent when the index has no popularity). */
+  priorGrid?: PriorGridPoint[];
+  /** The prior weight with the best tuning mean (the blend's prior is the smallest within one standard error of it). */
+  priorBest?: number;
 }
 
 /** Options of fitBlend. */
@@ -63,13 +80,17 @@ export interface FitBlendOptions {
  * (QUALITY.md, "fitted vs fixed blends"). So the pick is the weight nearest the even split whose
  * mean is within one paired standard error of the best (the one-standard-error rule): the fit moves
  * away from 0.5 only as far as the tuning queries can tell. Ties go to the larger vector weight.
+ *
+ * Then, where the index has a popularity column, the prior's weight on PRIOR_GRID at that vector
+ * weight, by the same rule centred on 0: the prior is used only as far as the tuning queries show it
+ * helps. Without a lexical channel only the prior is fitted.
  */
 export async function fitBlend(idx: SearchIndex, tuning: readonly TuningQuery[], opts: FitBlendOptions): Promise<BlendFit> {
   const method = opts.method ?? "convex";
   const queries = tuning.filter((t) => t.targets.size > 0);
-  if (!idx.lexical) return { blend: { method, weight: 1 }, queries: queries.length, grid: [], reason: "no lexical channel: vectors alone" };
   if (queries.length < MIN_TUNING_QUERIES) {
-    return { blend: { ...DEFAULT_BLEND, method }, queries: queries.length, grid: [], reason: `${queries.length} tuning queries (< ${MIN_TUNING_QUERIES}): default blend` };
+    const blend = idx.lexical ? { ...DEFAULT_BLEND, method } : { method, weight: 1 };
+    return { blend, queries: queries.length, grid: [], reason: `${queries.length} tuning queries (< ${MIN_TUNING_QUERIES}): ${idx.lexical ? "default blend" : "vectors alone"}, no prior` };
   }
   const vecs = await opts.encode(queries.map((t) => t.terms));
   const channels: { vector: ScoredRow[]; lexical: ScoredRow[] }[] = [];
@@ -77,24 +98,30 @@ export async function fitBlend(idx: SearchIndex, tuning: readonly TuningQuery[],
     const filter = understandQuery(idx.lexicon, queries[i]!.terms).filter;
     channels.push(await liveChannels(idx, vecs[i]!, queries[i]!.terms, filter, LIVE_DEPTH, { exactLimit: opts.exactLimit }));
   }
-  // Per-query NDCG@10 + Recall@100 at every grid weight (paired: the same queries under each weight).
-  const perQuery = BLEND_GRID.map((weight) =>
+  // Per-query NDCG@10 + Recall@100 of one blend (paired: the same queries under each blend).
+  const score = (blend: Blend) =>
     queries.map((t, i) => {
-      const q: EvalQuery[] = [{ ranking: fuse(channels[i]!.vector, channels[i]!.lexical, { method, weight }, LIVE_DEPTH).map((f) => f.row), targets: t.targets }];
+      const q: EvalQuery[] = [{ ranking: fuse(channels[i]!.vector, channels[i]!.lexical, blend, LIVE_DEPTH, LIVE_DEPTH, idx.popularity).map((f) => f.row), targets: t.targets }];
       return { ndcg10: ndcgAt10(q) ?? 0, recall100: recallAtK(q, 100) ?? 0 };
-    }),
-  );
-  const grid: BlendGridPoint[] = BLEND_GRID.map((weight, g) => ({
-    weight,
-    ndcg10: meanOf(perQuery[g]!.map((p) => p.ndcg10)),
-    recall100: meanOf(perQuery[g]!.map((p) => p.recall100)),
-  }));
-  const { pick, best } = pickBlendWeight(
-    perQuery.map((qs) => qs.map((p) => p.ndcg10 + p.recall100)),
-    BLEND_GRID,
-    DEFAULT_BLEND.weight,
-  );
-  return { blend: { method, weight: BLEND_GRID[pick]! }, queries: queries.length, grid, best: BLEND_GRID[best]! };
+    });
+  const sums = (perQuery: { ndcg10: number; recall100: number }[][]) => perQuery.map((qs) => qs.map((p) => p.ndcg10 + p.recall100));
+  const means = (qs: { ndcg10: number; recall100: number }[]) => ({ ndcg10: meanOf(qs.map((p) => p.ndcg10)), recall100: meanOf(qs.map((p) => p.recall100)) });
+  const fit: BlendFit = { blend: { method, weight: 1 }, queries: queries.length, grid: [] };
+  if (idx.lexical) {
+    const perQuery = BLEND_GRID.map((weight) => score({ method, weight }));
+    const { pick, best } = pickBlendWeight(sums(perQuery), BLEND_GRID, DEFAULT_BLEND.weight);
+    fit.blend = { method, weight: BLEND_GRID[pick]! };
+    fit.grid = BLEND_GRID.map((weight, g) => ({ weight, ...means(perQuery[g]!) }));
+    fit.best = BLEND_GRID[best]!;
+  } else fit.reason = "no lexical channel: vectors alone";
+  if (idx.popularity) {
+    const perQuery = PRIOR_GRID.map((prior) => score({ ...fit.blend, prior }));
+    const { pick, best } = pickBlendWeight(sums(perQuery), PRIOR_GRID, 0);
+    if (PRIOR_GRID[pick]! > 0) fit.blend = { ...fit.blend, prior: PRIOR_GRID[pick]! };
+    fit.priorGrid = PRIOR_GRID.map((prior, g) => ({ prior, ...means(perQuery[g]!) }));
+    fit.priorBest = PRIOR_GRID[best]!;
+  }
+  return fit;
 }
 
 /**

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { BLEND_GRID, fuse, parseBlend, type ScoredRow } from "./fusion.ts";
+import { BLEND_GRID, blendLabel, fuse, parseBlend, parseBlendSpec, type ScoredRow } from "./fusion.ts";
 
 const list = (...pairs: [number, number][]): ScoredRow[] => pairs.map(([row, score]) => ({ row, score }));
 const rows = (xs: { row: number }[]) => xs.map((x) => x.row);
@@ -69,26 +69,61 @@ describe("fuse", () => {
     expect(fuse(V, L, { method: "rrf", weight: 0.5 }, 0)).toEqual([]);
   });
 
+  it("mixes the popularity prior into scored rows only, and a prior of 0 or no popularity changes nothing", () => {
+    const v = list([1, 0.9], [2, 0.7], [3, 0.5]);
+    const l = list([3, 10], [4, 6], [1, 2]);
+    const pop = Float32Array.from([0, 0, 1, 0.5, 0.9]);
+    const plain = fuse(v, l, { method: "convex", weight: 0.6 }, 10);
+    expect(fuse(v, l, { method: "convex", weight: 0.6, prior: 0 }, 10, Infinity, pop)).toEqual(plain);
+    expect(fuse(v, l, { method: "convex", weight: 0.6, prior: 0.3 }, 10)).toEqual(plain);
+    // (1 − 0.3) · channels + 0.3 · popularity: rows 1, 3, 2, 4 score 0.42, 0.43, 0.51, 0.41.
+    const out = fuse(v, l, { method: "convex", weight: 0.6, prior: 0.3 }, 10, Infinity, pop);
+    expect(out.map((r) => [r.row, r.score])).toEqual([
+      [2, expect.closeTo(0.7 * 0.3 + 0.3 * 1, 6)],
+      [3, expect.closeTo(0.7 * 0.4 + 0.3 * 0.5, 6)],
+      [1, expect.closeTo(0.7 * 0.6 + 0.3 * 0, 6)],
+      [4, expect.closeTo(0.7 * 0.2 + 0.3 * 0.9, 6)],
+    ]);
+    // RRF's part is scaled by rrfK + 1 to [0, 1] first, so the prior weighs the same as in a convex blend.
+    const rrf = fuse(v, l, { method: "rrf", weight: 0.5, rrfK: 10, prior: 0.5 }, 10, Infinity, pop);
+    expect(rrf.find((r) => r.row === 2)!.score).toBeCloseTo(0.5 * 11 * (0.5 / 12) + 0.5 * 1, 6);
+    // Past scoredDepth a row takes no prior and still comes after every scored row.
+    const deep = fuse(v, l, { method: "convex", weight: 1, prior: 0.9 }, 10, 1, Float32Array.from([0, 0, 1, 1, 1]));
+    expect(rows(deep)[0]).toBe(1);
+    expect(deep[0]!.score).toBeCloseTo(0.1, 6);
+    expect(deep.slice(1).every((r) => r.score === 0)).toBe(true);
+    expect(() => fuse(v, l, { method: "convex", weight: 0.5, prior: 1 }, 10, Infinity, pop)).toThrow(/prior must be in \[0, 1\)/);
+  });
+
   it("rejects a weight outside [0, 1]", () => {
     expect(() => fuse(V, L, { method: "convex", weight: 1.5 }, 5)).toThrow(/weight/);
   });
 
-  it("returns sorted, distinct rows, at most k (property)", () => {
+  it("returns sorted, distinct rows, at most k, with or without a prior (property)", () => {
     const channel = fc
       .uniqueArray(fc.record({ row: fc.nat(40), score: fc.double({ min: -5, max: 5, noNaN: true }) }), { selector: (h) => h.row, maxLength: 25 })
       .map((xs) => xs.sort((a, b) => b.score - a.score || a.row - b.row));
     fc.assert(
-      fc.property(channel, channel, fc.constantFrom("convex", "rrf"), fc.double({ min: 0, max: 1, noNaN: true }), fc.integer({ min: 0, max: 60 }), (v, l, method, weight, k) => {
-        const out = fuse(v, l, { method, weight }, k);
-        const union = new Set([...v, ...l].map((h) => h.row));
-        expect(out.length).toBe(Math.min(k, union.size));
-        expect(new Set(rows(out)).size).toBe(out.length);
-        for (let i = 1; i < out.length; i++) expect(out[i - 1]!.score).toBeGreaterThanOrEqual(out[i]!.score);
-        for (const r of out) {
-          expect(r.vector).toBe(v.find((h) => h.row === r.row)?.score ?? null);
-          expect(r.lexical).toBe(l.find((h) => h.row === r.row)?.score ?? null);
-        }
-      }),
+      fc.property(
+        channel,
+        channel,
+        fc.constantFrom("convex", "rrf"),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.integer({ min: 0, max: 60 }),
+        fc.constantFrom(0, 0.3, 0.9),
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 41, maxLength: 41 }),
+        (v, l, method, weight, k, prior, pop) => {
+          const out = fuse(v, l, { method, weight, prior }, k, Infinity, Float32Array.from(pop));
+          const union = new Set([...v, ...l].map((h) => h.row));
+          expect(out.length).toBe(Math.min(k, union.size));
+          expect(new Set(rows(out)).size).toBe(out.length);
+          for (let i = 1; i < out.length; i++) expect(out[i - 1]!.score).toBeGreaterThanOrEqual(out[i]!.score);
+          for (const r of out) {
+            expect(r.vector).toBe(v.find((h) => h.row === r.row)?.score ?? null);
+            expect(r.lexical).toBe(l.find((h) => h.row === r.row)?.score ?? null);
+          }
+        },
+      ),
       { numRuns: 300, seed: 7 },
     );
   });
@@ -108,5 +143,17 @@ describe("blend", () => {
     expect(() => parseBlend({ method: "rrf" })).toThrow(/weight/);
     expect(() => parseBlend({ method: "rrf", weight: 0.5, wieght: 1 })).toThrow(/wieght/);
     expect(() => parseBlend(null)).toThrow(/invalid blend/);
+    expect(parseBlend({ method: "convex", weight: 0.6, prior: 0.2 })).toEqual({ method: "convex", weight: 0.6, prior: 0.2 });
+    expect(parseBlend({ method: "convex", weight: 0.6, prior: 0 })).toEqual({ method: "convex", weight: 0.6 });
+    expect(() => parseBlend({ method: "convex", weight: 0.6, prior: 1 })).toThrow(/prior: prior must be < 1/);
+  });
+
+  it("reads the command line's form, prior included, and labels it", () => {
+    expect(parseBlendSpec("0.7")).toEqual({ method: "convex", weight: 0.7 });
+    expect(parseBlendSpec("rrf:0.5,prior:0.2")).toEqual({ method: "rrf", weight: 0.5, prior: 0.2 });
+    expect(parseBlendSpec("0.7,prior:0")).toEqual({ method: "convex", weight: 0.7 });
+    for (const bad of ["0.7,prior:1", "1.2", "0.7,prior", "prior:0.2", "0.7;prior:0.2"]) expect(parseBlendSpec(bad)).toBeNull();
+    expect(blendLabel({ method: "convex", weight: 0.6, prior: 0.2 })).toBe("w 0.6 prior 0.2");
+    expect(blendLabel({ method: "rrf", weight: 0.5 })).toBe("rrf w 0.5");
   });
 });

@@ -63,7 +63,9 @@ export { runSimilar, type EngineSimilarRequest, type EngineSimilarResult } from 
 export { countFacets, priceBuckets, niceStep, FACET_WINDOW, FACET_VALUES, type Facets, type FacetItem, type FacetValue, type TextFacet, type PriceFacet, type PriceBucket } from "./facets.ts";
 export type { ItemRecord, ReleaseInfo } from "./release-info.ts";
 export { buildSearchIndex, lexicalDocsOf, qidListsFromMap, VECTOR_ONLY_BLEND, type ItemColumns, type SearchIndexOptions } from "./search-index.ts";
-export { fitBlend, precomputeQidLists, DEFAULT_BLEND, MIN_TUNING_QUERIES, type BlendFit, type BlendGridPoint, type TuningQuery } from "./blend-fit.ts";
+export { fitBlend, precomputeQidLists, DEFAULT_BLEND, MIN_TUNING_QUERIES, PRIOR_GRID, type BlendFit, type BlendGridPoint, type PriorGridPoint, type TuningQuery } from "./blend-fit.ts";
+// The popularity prior: each item's training clicks as one value in [0, 1].
+export { popularityOf } from "./popularity.ts";
 // Offline metrics (seed 001 §4.1, seed 003): Recall/HitRate@K, NDCG@10, relevance, category consistency.
 export * from "./metrics.ts";
 // The Workers KV layout of a release pushed to the edge: written by lancedb, read by api/edge.

@@ -132,6 +132,50 @@ describe("fitBlend", () => {
   });
 });
 
+describe("fitBlend's popularity prior", () => {
+  // Rows 30 and 31 are the shop's bestsellers; the query vector prefers low rows, and "plain" is in
+  // every title but the floral ones, so neither channel puts them near the top.
+  const popular = () => {
+    const p = new Float32Array(40);
+    p[30] = 1;
+    p[31] = 0.8;
+    return p;
+  };
+  const fit = (idx: ReturnType<typeof buildSearchIndex>, targets: Set<number>) =>
+    fitBlend(
+      idx,
+      Array.from({ length: 12 }, () => ({ terms: "plain", targets })),
+      { encode: async (ts) => ts.map(() => Q), exactLimit: 1e6 },
+    );
+
+  it("turns the prior on where the held-out clicks go to popular items, and leaves it off where they do not", async () => {
+    const { cols, vectors } = shop();
+    const idx = buildSearchIndex(cols, { vectors, dim: 2, popularity: popular() });
+    const hot = await fit(idx, new Set([30, 31]));
+    expect(hot.priorGrid!.map((g) => g.prior)).toEqual([0, 0.1, 0.2, 0.3, 0.4, 0.5]);
+    expect(hot.blend.prior).toBeGreaterThan(0);
+    expect(hot.priorGrid!.find((g) => g.prior === hot.blend.prior)!.ndcg10).toBeGreaterThan(hot.priorGrid![0]!.ndcg10);
+    // Served with the fitted blend, the bestsellers lead the live search.
+    idx.blend = hot.blend;
+    const r = await runRetrieve(idx, { query: "plain", k: 2, understand: false }, { encode, exactLimit: 1e6 });
+    expect(r.hits.map((h) => h.row)).toEqual([30, 31]);
+    expect(r.blend.prior).toBe(hot.blend.prior);
+    // Clicks on what the vector prefers: the prior only costs, so it stays 0 (absent).
+    const cold = await fit(idx, new Set([0, 1]));
+    expect(cold.blend.prior).toBeUndefined();
+    const sum = (g: { ndcg10: number; recall100: number }) => g.ndcg10 + g.recall100;
+    expect(sum(cold.priorGrid![0]!)).toBeCloseTo(Math.max(...cold.priorGrid!.map(sum)), 12);
+    expect(sum(cold.priorGrid![5]!)).toBeLessThan(sum(cold.priorGrid![0]!));
+  });
+
+  it("fits no prior on an index without popularity", async () => {
+    const { cols, vectors } = shop();
+    const none = await fit(buildSearchIndex(cols, { vectors, dim: 2 }), new Set([30, 31]));
+    expect(none.blend.prior).toBeUndefined();
+    expect(none.priorGrid).toBeUndefined();
+  });
+});
+
 describe("fitBlend's one-standard-error rule (pickBlendWeight)", () => {
   const W = [0, 0.25, 0.5, 0.75, 1];
   it("takes the best weight when every query agrees it is better, however small the lead", () => {

@@ -49,6 +49,8 @@ export interface SearchIndex extends FilterColumns {
   lexical: LexicalIndex | null;
   /** How the two channels are fused (fitted per release). */
   blend: Blend;
+  /** Each row's popularity prior in [0, 1] (popularity.ts), which the blend's `prior` weighs; null: none (the prior is off). */
+  popularity: Float32Array | null;
   /** The precomputed list of a logged query, or null on a miss. */
   qidList(qid: number, terms: string): QidList | null;
   /** SIMD scans over `vectors` (which then live in its memory); absent: exactTopK in JS, the same results. */
@@ -204,14 +206,14 @@ function lexicalChannel(idx: SearchIndex, terms: string, depth: number, rows: Ui
   return idx.lexical ? idx.lexical.search(terms, depth, { rows, ...(accept ? { accept } : {}) }) : [];
 }
 
-/** Both channels fused by the blend (each scoring through its best LIVE_DEPTH rows), best first, at most `depth` rows: the live search's answer. */
-function fuseChannels(ch: { vector: ScoredRow[]; lexical: ScoredRow[] }, blend: Blend, depth: number) {
-  return { fused: fuse(ch.vector, ch.lexical, blend, depth, LIVE_DEPTH), vector: ch.vector.length > 0, lexical: ch.lexical.length > 0 };
+/** Both channels fused by the blend (each scoring through its best LIVE_DEPTH rows) with the index's popularity prior, best first, at most `depth` rows: the live search's answer. */
+export function fuseChannels(idx: Pick<SearchIndex, "popularity">, ch: { vector: ScoredRow[]; lexical: ScoredRow[] }, blend: Blend, depth: number) {
+  return { fused: fuse(ch.vector, ch.lexical, blend, depth, LIVE_DEPTH, idx.popularity), vector: ch.vector.length > 0, lexical: ch.lexical.length > 0 };
 }
 
 /** The live search: both channels fused by the blend, best first, at most `depth` rows. */
 export async function liveSearch(idx: SearchIndex, q: Float32Array, terms: string, filter: FilterExpr | null, depth: number, opts: Pick<EngineOptions, "exactLimit" | "ann"> & { blend?: Blend }) {
-  return fuseChannels(await liveChannels(idx, q, terms, filter, depth, opts), opts.blend ?? idx.blend, depth);
+  return fuseChannels(idx, await liveChannels(idx, q, terms, filter, depth, opts), opts.blend ?? idx.blend, depth);
 }
 
 /**
@@ -226,7 +228,7 @@ export function liveSearchBatch(idx: SearchIndex, queries: readonly Float32Array
     const rows = top.rows[i]!,
       scores = top.scores[i]!;
     const vector: ScoredRow[] = Array.from(rows, (row, j) => ({ row, score: scores[j]! }));
-    return fuseChannels({ vector, lexical: lexicalChannel(idx, terms[i]!, depth, null, null) }, blend, depth);
+    return fuseChannels(idx, { vector, lexical: lexicalChannel(idx, terms[i]!, depth, null, null) }, blend, depth);
   });
 }
 

@@ -38,6 +38,8 @@ export interface SearchIndexOptions {
   bm25?: Bm25Options;
   /** Brand and category values for query understanding (default: the distinct values of the columns). */
   lexiconValues?: { brands: Iterable<string>; categories: Iterable<string> };
+  /** Each row's popularity prior in [0, 1] (popularityOf over the training clicks; default none: the blend's prior is off). */
+  popularity?: Float32Array | null;
   /** qid → precomputed list lookup (default: none, every query is a miss). */
   qidList?: (qid: number, terms: string) => QidList | null;
 }
@@ -67,6 +69,7 @@ export function lexicalDocsOf(cols: ItemColumns): LexicalDoc[] {
 export function buildSearchIndex(cols: ItemColumns, opts: SearchIndexOptions): SearchIndex {
   const n = cols.titles.length;
   if (opts.vectors.length !== n * opts.dim) throw new RangeError(`vectors hold ${opts.vectors.length / opts.dim} rows, the columns ${n}`);
+  if (opts.popularity && opts.popularity.length !== n) throw new RangeError(`popularity holds ${opts.popularity.length} rows, the columns ${n}`);
   const notNull = (xs: readonly (string | null)[]) => xs.filter((x): x is string => x !== null);
   const lexiconValues = opts.lexiconValues ?? { brands: new Set(notNull(cols.brands)), categories: new Set(notNull(cols.categories)) };
   const attributesOf = attributesReader(cols);
@@ -81,6 +84,7 @@ export function buildSearchIndex(cols: ItemColumns, opts: SearchIndexOptions): S
     lexicon: buildLexicon(lexiconValues.brands, lexiconValues.categories),
     lexical,
     blend: opts.blend ?? VECTOR_ONLY_BLEND,
+    popularity: opts.popularity ?? null,
     item(r: number): FilterableItem {
       return { brand: cols.brands[r], category: cols.categories[r], price: cols.prices[r], attributes: attributesOf(r) };
     },

@@ -26,6 +26,11 @@ export function uint32Column(values: Uint32Array): AnyData {
   return arrow.makeData({ type: new arrow.Uint32(), length: values.length, nullCount: 0, data: values });
 }
 
+/** A Float32 column (no nulls, no copy). */
+export function float32Column(values: Float32Array): AnyData {
+  return arrow.makeData({ type: new arrow.Float32(), length: values.length, nullCount: 0, data: values });
+}
+
 /** A Bool column. */
 export function boolColumn(values: readonly boolean[]): AnyData {
   return arrow.vectorFromArray(values as boolean[], new arrow.Bool()).data[0]!;

@@ -1,7 +1,7 @@
 // Reads what a release is built from: the imported catalog and the distinct logged queries,
 // pinned to the table versions the import manifest recorded.
 import type * as lancedb from "@lancedb/lancedb";
-import { ATTRIBUTE_KEY, tuningPair, type ItemColumns, type TuningQuery } from "../core/index.ts";
+import { ATTRIBUTE_KEY, popularityOf, tuningPair, type ItemColumns, type TuningQuery } from "../core/index.ts";
 import { IMPORT_TABLES } from "./import-tables.ts";
 import { allTableNames } from "./connect.ts";
 import { StoreError } from "./errors.ts";
@@ -83,6 +83,26 @@ export async function readLoggedQueries(db: lancedb.Connection, version?: number
   // Two different term strings can share a qid (a hash collision): both get their own row.
   for (let i = 0; i < qids.length; i++) seen.set(`${qids[i]}\u0000${terms[i]}`, { qid: qids[i]!, terms: terms[i]! });
   return [...seen.values()].sort((x, y) => x.qid - y.qid || (x.terms < y.terms ? -1 : x.terms > y.terms ? 1 : 0));
+}
+
+/** Each catalog row's popularity prior (core popularityOf) from the training clicks, counted as training counts them (rows without terms or with an unknown item skipped); all zeros without clicks. */
+export async function readPopularity(db: lancedb.Connection, rowOf: ReadonlyMap<string, number>, version?: number): Promise<Float32Array> {
+  const t = await openPinned(db, IMPORT_TABLES.clicks, version);
+  const rows: number[] = [];
+  const clicks: number[] = [];
+  if (t) {
+    const a = await t.query().select(["item_id", "clicks", "terms"]).toArrow();
+    const ids = column<string>(a, "item_id");
+    const counts = column<number>(a, "clicks");
+    const terms = column<string>(a, "terms");
+    for (let i = 0; i < ids.length; i++) {
+      const row = rowOf.get(ids[i]!);
+      if (row === undefined || terms[i]!.length === 0) continue;
+      rows.push(row);
+      clicks.push(counts[i]!);
+    }
+  }
+  return popularityOf(rows, clicks, rowOf.size);
 }
 
 /** The held-out clicks' pairs of the tuning half (core `tuningPair`), grouped by query, as catalog rows. */

@@ -20,12 +20,12 @@ function indexText(i: ReleaseInfo["index"]): string {
   return p.length ? `${i.kind} (${p.map(([k, v]) => `${k}=${v}`).join(", ")})` : i.kind;
 }
 
-/** "vectors 0.7 + BM25 0.3", or "vectors alone". */
+/** "vectors 0.7 + BM25 0.3", or "vectors alone"; then ", popularity 0.2" when the prior is on. */
 export function blendText(r: ReleaseInfo): string {
   const { lexical, blend } = r.retrieval;
-  if (!lexical) return "vectors alone";
   const w = blend.weight;
-  return `${blend.method === "rrf" ? "rrf " : ""}vectors ${w.toFixed(1)} + BM25 ${(1 - w).toFixed(1)}`;
+  const channels = lexical ? `${blend.method === "rrf" ? "rrf " : ""}vectors ${w.toFixed(1)} + BM25 ${(1 - w).toFixed(1)}` : "vectors alone";
+  return blend.prior ? `${channels}, popularity ${blend.prior.toFixed(1)}` : channels;
 }
 
 /** The end-of-publish summary. */

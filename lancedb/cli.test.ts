@@ -30,6 +30,8 @@ describe("vitrine publish / releases", () => {
       [["--data", shop.dataDir, "--bogus"], /--bogus/],
       [["--data", shop.dataDir, "--top-kk", "5"], /unknown flag --top-kk \(did you mean --top-k\?\)/],
       [["--data", shop.dataDir, "--edge-list-length", "5"], /--edge-list-length only applies with --edge/],
+      [["--data", shop.dataDir, "--blend", "0.7,prior:1"], /--blend must be "fit", .*prior:P.*got "0\.7,prior:1"/],
+      [["--data", shop.dataDir, "--blend", "0.7,popularity:0.2"], /--blend/],
       [["--top-k", "5"], /--data/],
     ];
     for (const [argv, re] of cases) {
@@ -47,8 +49,8 @@ describe("vitrine publish / releases", () => {
     const p1 = await run(publishCommand, ["--data", shop.dataDir, "--top-k", "20"]);
     expect(p1.code).toBe(0);
     expect(p1.out).toMatch(/r001\s+120\s+\d+\s+128\s+hash-bow-v1\s+exact\s+vectors \d\.\d \+ BM25 \d\.\d\s+yes/);
-    const p2 = await run(publishCommand, ["--data", shop.dataDir, "--no-activate", "--dim", "64"]);
-    expect(p2.out).toMatch(/r002 .*no/);
+    const p2 = await run(publishCommand, ["--data", shop.dataDir, "--no-activate", "--dim", "64", "--blend", "0.7,prior:0.2"]);
+    expect(p2.out).toMatch(/r002 .*vectors 0\.7 \+ BM25 0\.3, popularity 0\.2\s+no/);
     expect(p2.out).toMatch(/vitrine releases activate r002/);
     expect((await run(releasesCommand, ["list", "--data", shop.dataDir])).out).toMatch(/^\s+r002[^\n]*\n\*\s+r001/m);
     expect((await run(releasesCommand, ["activate", "r002", "--data", shop.dataDir])).out).toBe("active: r002");

@@ -1,7 +1,7 @@
 // `items_rNNN`: every catalog item with its vector, the filterable columns and an attribute struct,
 // plus the scalar indexes the prefilters use.
 import * as lancedb from "@lancedb/lancedb";
-import { arrow, boolColumn, float64Column, tableOf, utf8Column, utf8StructColumn, vectorColumn } from "./arrow.ts";
+import { arrow, boolColumn, float32Column, float64Column, tableOf, utf8Column, utf8StructColumn, vectorColumn } from "./arrow.ts";
 import type { CatalogColumns } from "./catalog-source.ts";
 import { StoreError } from "./errors.ts";
 import { itemsSchema } from "./release-schemas.ts";
@@ -16,8 +16,9 @@ const BATCH_ROWS = 8_192;
 // BTREE is smaller and as fast. Brand and category are usually far below it.
 const BITMAP_MAX_DISTINCT = 2_000;
 
-/** Write `items_<id>` in one commit (mode "create": a name already taken means a concurrent publish). */
-export async function writeItemsTable(db: lancedb.Connection, name: string, cat: CatalogColumns, vectors: Float32Array, dim: number): Promise<lancedb.Table> {
+/** Write `items_<id>` in one commit (mode "create": a name already taken means a concurrent publish); `popularity`: one prior per row (popularityOf). */
+export async function writeItemsTable(db: lancedb.Connection, name: string, cat: CatalogColumns, vectors: Float32Array, dim: number, popularity: Float32Array): Promise<lancedb.Table> {
+  if (popularity.length !== cat.ids.length) throw new StoreError("BAD_OPTION", `popularity holds ${popularity.length} rows, the catalog ${cat.ids.length}`);
   const schema = itemsSchema(dim, cat.attributeKeys);
   const n = cat.ids.length;
   const batches = [];
@@ -32,6 +33,7 @@ export async function writeItemsTable(db: lancedb.Connection, name: string, cat:
       price: float64Column(cat.prices.slice(s, e)),
       image: utf8Column(cat.images.slice(s, e)),
       text_only: boolColumn(cat.textOnly.slice(s, e)),
+      popularity: float32Column(popularity.subarray(s, e)),
       ...(cat.attributeKeys.length ? { attributes: utf8StructColumn(cat.attributeKeys, cat.attributes.slice(s, e)) } : {}),
     };
     batches.push(...tableOf(schema, cols).batches);

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createHashEncoder, dot, queryId, runRetrieve } from "../core/index.ts";
+import { createHashEncoder, dot, popularityOf, queryId, runRetrieve } from "../core/index.ts";
 import { openStore } from "./connect.ts";
 import { StoreError } from "./errors.ts";
 import { getActiveRelease, listReleases, loadReleaseIndex, openRelease, publishRelease } from "./index.ts";
-import { importedShop, type ShopItem } from "./test-fixtures.ts";
+import { importedShop, makeShop, type ShopItem } from "./test-fixtures.ts";
 
 let shop: Awaited<ReturnType<typeof importedShop>>;
 beforeAll(async () => {
@@ -81,6 +81,24 @@ describe("publishRelease", () => {
     expect([...row2.item_ids]).toEqual(bruteForce(shop.items, row.terms, 50).ids);
   });
 
+  it("stores each item's popularity prior from the training clicks, and the loaded index serves with it", async () => {
+    // The import keeps every click for training here (evalFraction 0); each row counts once.
+    const rowOf = new Map(shop.items.map((it, r) => [it.id, r]));
+    const { clicks } = makeShop({ items: 400, queries: 60 });
+    const expected = popularityOf(
+      clicks.map((c) => rowOf.get(c.item_id)!),
+      clicks.map(() => 1),
+      400,
+    );
+    expect(Math.max(...expected)).toBe(1);
+    expect(expected.some((p) => p === 0)).toBe(true);
+    const rel = await openRelease(shop.dataDir, "r001");
+    const stored = await rel.items.query().select(["id", "popularity"]).toArray();
+    expect(stored.map((r) => [r.id, r.popularity])).toEqual(shop.items.map((it, r) => [it.id, expected[r]]));
+    const idx = await loadReleaseIndex(rel);
+    expect([...idx.popularity!]).toEqual([...expected]);
+  });
+
   it("serves an item's record with its attribute struct", async () => {
     const rel = await openRelease(shop.dataDir);
     const src = shop.items.find((i) => i.attributes?.size_eu)!;
@@ -105,6 +123,15 @@ describe("publishRelease", () => {
     const [v] = await rel.items.query().select(["vector"]).limit(1).toArray();
     expect(Array.from(v.vector as Iterable<number>)[0]).toBeCloseTo(0.25, 6); // normalised: 1/sqrt(16)
     expect((await (await openStore(shop.dataDir)).tableNames()).filter((t) => t.startsWith("items_"))).toEqual(["items_r001", "items_r002", "items_r003"]);
+  });
+
+  it("loads a release published before the popularity prior (no such column) and serves it without one", async () => {
+    const old = await openRelease(shop.dataDir, (await publishRelease({ dataDir: shop.dataDir, encoder: createHashEncoder(), topK: 5, activate: false })).id);
+    await old.items.dropColumns(["popularity"]);
+    const idx = await loadReleaseIndex(old);
+    expect(idx.popularity).toBeNull();
+    const r = await runRetrieve(idx, { query: "classic dress", k: 5 }, { encode: async (t) => createHashEncoder().encode([t])[0]!, exactLimit: 100_000 });
+    expect(r.hits).toHaveLength(5);
   });
 
   it("refuses a data directory without an import", async () => {

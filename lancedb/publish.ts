@@ -3,7 +3,7 @@
 // release is invisible; until the pointer moves, readers keep the previous one.
 import { buildSearchIndex, countLexiconValues, fitBlend, parseBlend, type Blend, type BlendFit, type ReleaseInfo, type TextEmbedder } from "../core/index.ts";
 import { readImportManifest } from "./import-manifest.ts";
-import { itemColumnsOf, readCatalog, readLoggedQueries, readTuningQueries } from "./catalog-source.ts";
+import { itemColumnsOf, readCatalog, readLoggedQueries, readPopularity, readTuningQueries } from "./catalog-source.ts";
 import { allTableNames, openStore } from "./connect.ts";
 import { StoreError } from "./errors.ts";
 import { checkedUnitVectors, collectItemVectors, encodeItems } from "./item-vectors.ts";
@@ -50,6 +50,8 @@ export interface PublishOptions {
   blend?: "fit" | Blend;
   /** Build the lexical (BM25) channel (default true); false serves vectors alone. */
   lexical?: boolean;
+  /** Fit the popularity prior's weight with the blend (default true); false keeps it at 0. The items' priors are stored either way. */
+  prior?: boolean;
   /** Exact-scan limit used by the live search when precomputing and fitting (default 100,000, as serving); a release with more items also stores its IVF index (`ivf_rNNN`). */
   exactLimit?: number;
   /** Point readers at the new release when complete (default true). */
@@ -92,7 +94,9 @@ async function publishLeased(opts: PublishOptions): Promise<ReleaseInfo> {
   const vectors = opts.itemVectors ? await collectItemVectors(cat, opts.itemVectors, dim, (d) => progress("vectors", d, n)) : await encodeItems(cat, encoder, (d) => progress("vectors", d, n));
 
   progress("items", 0, n);
-  const items = await writeItemsTable(db, names.items, cat, vectors, dim);
+  const rowOf = new Map(cat.ids.map((x, i) => [x, i]));
+  const popularity = await readPopularity(db, rowOf, manifest.tables[IMPORT_TABLES.clicks]);
+  const items = await writeItemsTable(db, names.items, cat, vectors, dim, popularity);
   progress("items", n, n);
 
   progress("index", 0, 1);
@@ -109,12 +113,11 @@ async function publishLeased(opts: PublishOptions): Promise<ReleaseInfo> {
 
   // The in-memory index serving will load: the blend is fitted on it and the qid lists come from it.
   const lexical = opts.lexical ?? true;
-  const idx = buildSearchIndex(itemColumnsOf(cat), { vectors, dim, lexical });
+  const idx = buildSearchIndex(itemColumnsOf(cat), { vectors, dim, lexical, popularity: (opts.prior ?? true) ? popularity : null });
   progress("blend", 0, 1);
   let fit: BlendFit;
   if (opts.blend && opts.blend !== "fit") fit = { blend: parseBlend(opts.blend), queries: 0, grid: [], reason: "fixed by the publisher" };
   else {
-    const rowOf = new Map(cat.ids.map((x, i) => [x, i]));
     const tuning = await readTuningQueries(db, rowOf, manifest.tables[IMPORT_TABLES.clicksEval]);
     const encode = async (ts: readonly string[]) => checkedUnitVectors(await encoder.encode([...ts]), dim, "query");
     fit = await fitBlend(idx, tuning, { encode, exactLimit });
@@ -153,7 +156,13 @@ async function publishLeased(opts: PublishOptions): Promise<ReleaseInfo> {
     retrieval: JSON.stringify({
       lexical,
       blend: fit.blend,
-      fit: { queries: fit.queries, grid: fit.grid, ...(fit.best !== undefined ? { best: fit.best } : {}), ...(fit.reason ? { reason: fit.reason } : {}) },
+      fit: {
+        queries: fit.queries,
+        grid: fit.grid,
+        ...(fit.best !== undefined ? { best: fit.best } : {}),
+        ...(fit.reason ? { reason: fit.reason } : {}),
+        ...(fit.priorGrid ? { priorGrid: fit.priorGrid, priorBest: fit.priorBest } : {}),
+      },
     }),
   };
   await appendReleaseRow(db, row);

@@ -97,7 +97,9 @@ function newKernel(n: number, dim: number, lists: number): VectorKernel | null {
 /** Load a release into memory. */
 export async function loadReleaseIndex(handles: ReleaseHandles, opts: LoadReleaseOptions = {}): Promise<ReleaseIndex> {
   const dim = handles.encoder.dim;
-  const cols = ["id", "vector", "title", "brand", "category", "price", "image", "text_only"];
+  // Releases published before the popularity prior have no such column: they serve without it.
+  const hasPopularity = (await handles.items.schema()).fields.some((f) => f.name === "popularity");
+  const cols = ["id", "vector", "title", "brand", "category", "price", "image", "text_only", ...(hasPopularity ? ["popularity"] : [])];
   const hasAttrs = handles.knownAttributes.size > 0;
   const [items, qids] = await Promise.all([
     handles.items
@@ -177,6 +179,7 @@ export async function loadReleaseIndex(handles: ReleaseHandles, opts: LoadReleas
     vectors,
     dim,
     blend: handles.retrieval.blend,
+    popularity: hasPopularity ? Float32Array.from(items.getChild("popularity")!.toArray() as Float32Array) : null,
     lexical: false,
     lexiconValues: { brands: handles.lexicon.brands.map((e) => e.value), categories: handles.lexicon.categories.map((e) => e.value) },
   });

@@ -1,6 +1,6 @@
 // What a release row records about its retrieval channels: BM25 on or off and the channel blend
 // fitted at publish (with the evidence). Releases published before hybrid retrieval have none.
-import { parseBlend, VECTOR_ONLY_BLEND, type Blend, type BlendGridPoint } from "../core/index.ts";
+import { parseBlend, VECTOR_ONLY_BLEND, type Blend, type BlendGridPoint, type PriorGridPoint } from "../core/index.ts";
 
 /** What the release row records about its channels. */
 export interface ReleaseRetrieval {
@@ -8,8 +8,8 @@ export interface ReleaseRetrieval {
   lexical: boolean;
   /** The channel blend. */
   blend: Blend;
-  /** How the blend was chosen (tuning queries, the grid scores, or why it was not fitted). */
-  fit: { queries: number; grid: BlendGridPoint[]; reason?: string } | null;
+  /** How the blend was chosen (tuning queries, the grid scores, or why it was not fitted; the prior's grid where it was fitted). */
+  fit: { queries: number; grid: BlendGridPoint[]; reason?: string; priorGrid?: PriorGridPoint[]; priorBest?: number } | null;
 }
 
 /** A release row's retrieval JSON; releases from before hybrid retrieval serve vectors alone. */

@@ -8,7 +8,7 @@ const str = () => new Utf8();
 /** Names of the tables shared by every release. */
 export const RELEASE_TABLES = { releases: "releases", active: "active_release" } as const;
 
-/** Schema of `items_rNNN`: one row per catalog item with its vector and an attribute struct. */
+/** Schema of `items_rNNN`: one row per catalog item with its vector, its popularity prior and an attribute struct. */
 export function itemsSchema(dim: number, attributeKeys: readonly string[]): Schema {
   const fields: import("apache-arrow").Field[] = [
     new Field("id", str(), false),
@@ -19,6 +19,9 @@ export function itemsSchema(dim: number, attributeKeys: readonly string[]): Sche
     new Field("price", new Float64(), true),
     new Field("image", str(), true),
     new Field("text_only", new Bool(), false),
+    // The popularity prior (core popularity.ts) from the training clicks; absent in releases
+    // published before it (they serve without a prior).
+    new Field("popularity", new Float32(), false),
   ];
   // Lance cannot store a struct with no children: a catalog without attributes has no column, and
   // filterToSql turns any attribute test into NULL (knownAttributes is empty).

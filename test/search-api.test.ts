@@ -49,8 +49,9 @@ beforeAll(async () => {
   await writeFile(join(dir, "clicks.jsonl"), clicks.map((x) => JSON.stringify(x)).join("\n"));
   data = join(dir, "data");
   await importData({ catalog: join(dir, "catalog.jsonl"), clicks: join(dir, "clicks.jsonl"), out: data, images: false, evalFraction: 0 });
-  // Both channels with a fixed blend (too few clicks to fit one): the hybrid live path.
-  await publishRelease({ dataDir: data, encoder: createHashEncoder(), topK: 60, blend: { method: "convex", weight: 0.5 } });
+  // Both channels and the popularity prior with a fixed blend (too few clicks to fit one): the
+  // hybrid live path, its pages as disjoint with the prior as without.
+  await publishRelease({ dataDir: data, encoder: createHashEncoder(), topK: 60, blend: { method: "convex", weight: 0.5, prior: 0.3 } });
   await publishRelease({ dataDir: data, encoder: createHashEncoder({ seed: 9 }), topK: 60, blend: { method: "convex", weight: 0.5 }, activate: false });
   service = await createRetrievalService({ dataDir: data, pollMs: 0 });
   const sink = new Writable({
@@ -91,6 +92,8 @@ describe("pagination on a real release over HTTP", () => {
       const whole = await post("/v1/retrieve", { query, k: 300, ...opts });
       expect(whole.status).toBe(200);
       expect(whole.body.items.length).toBeGreaterThan(60);
+      // The answer says which blend the live search used, the prior's weight included.
+      expect(whole.body.blend).toEqual({ method: "convex", weight: 0.5, prior: 0.3 });
       const paged: string[] = [];
       for (let offset = 0; offset < 300; offset += 45) {
         const p = await post("/v1/retrieve", { query, k: Math.min(45, 300 - offset), offset, ...opts });

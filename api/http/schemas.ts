@@ -41,7 +41,12 @@ export const ActivateInputSchema = z.object({ release: ReleaseIdSchema, edge: Ed
 /** Input of releases.rollback. */
 export const RollbackInputSchema = z.object({ edge: EdgeOptionSchema });
 
-const BlendSchema = z.object({ method: z.enum(["convex", "rrf"]), weight: z.number(), rrfK: z.number().optional() });
+const BlendSchema = z.object({
+  method: z.enum(["convex", "rrf"]),
+  weight: z.number(),
+  rrfK: z.number().optional(),
+  prior: z.number().optional().describe("weight of the items' popularity prior (their training clicks), absent when 0"),
+});
 
 /** An item's image as answers carry it (api/http/images.ts). */
 const ImageUrlSchema = z.string().nullable().describe("absolute URL of the item's image, GET /v1/images/{id} (append ?size=thumb for a thumbnail); null when it has none");

@@ -380,7 +380,7 @@ export async function ensureRelease(dir: string, spec: SynthSpec, log: (s: strin
   const db = await openStore(dir);
   const id = "r001";
   const names = releaseTables(id);
-  const items = await timed("write items", () => writeItemsTable(db, names.items, cat, vectors, spec.dim));
+  const items = await timed("write items", () => writeItemsTable(db, names.items, cat, vectors, spec.dim, new Float32Array(spec.items)));
   const scalar = planScalarIndexes(cat);
   await timed("scalar indexes", () => buildScalarIndexes(items, scalar));
   const vindex = planVectorIndex(spec.items, spec.dim, spec.ann === "none" ? { exactThreshold: Number.POSITIVE_INFINITY } : { ann: spec.ann });

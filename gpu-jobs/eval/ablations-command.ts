@@ -3,7 +3,7 @@
 // the test half of the held-out clicks as serving would and print seed 003's and seed 001's tables
 // as means over the seeds, with a mean ± sd summary of the slices that decide (DESIGN §8).
 import { join, relative } from "node:path";
-import { blendLabel, type Blend } from "../../core/index.ts";
+import { blendLabel, type Blend, type BlendFit } from "../../core/index.ts";
 import type { PresetName } from "../model/config.ts";
 import { selectBackend, type BackendName } from "../tf/backend.ts";
 import { resolvePretrainConfig, type PretrainConfig } from "../train/pretrain-config.ts";
@@ -48,6 +48,8 @@ export interface AblationsOptions {
   ann?: boolean;
   /** Fixed blends to score every run with as served, beside the fitted one (`--fixed-blend`). */
   fixedBlends?: Blend[];
+  /** Fit the popularity prior with the blend, as publish does (default true; `--no-prior`: false). */
+  prior?: boolean;
   /** Program that runs the CLI for training (default: this Node with bin/vitrine.js; tests swap it). */
   trainCommand?: { file: string; args: string[] };
   /** The command line, for the report. */
@@ -117,7 +119,7 @@ export async function runAblations(opts: AblationsOptions): Promise<AblationsRes
   const runs = uniqueRuns(rows);
   const seeds = opts.seeds?.length ? opts.seeds : [...DEFAULT_SEEDS];
   // Before any training: an import without held-out clicks fails here, not after hours of it.
-  const ctx = await loadEvalContext(opts.dataDir);
+  const ctx = await loadEvalContext(opts.dataDir, opts.prior === false ? { prior: false } : {});
   const runsDir = join(localDir(opts.dataDir), "runs");
   // One training per (run, seed), keyed "<run>-s<seed>".
   const units = runs.flatMap((r) => seeds.map((seed) => ({ run: r, seed, key: `${r.id}-s${seed}` })));
@@ -247,17 +249,18 @@ export async function runAblations(opts: AblationsOptions): Promise<AblationsRes
       const hyb = await scoreIndex(ctx, u.key, fitted.index, v.encode);
       // The probe of the run's item vectors (as published and with the title masked), on both its rows.
       const probe = probeRun(ctx, v);
-      const add = (m: Map<string, SeedRow>, t: VariantResult["metrics"], p: ModelProbe, extra?: number, suffix = "") => {
+      const add = (m: Map<string, SeedRow>, t: VariantResult["metrics"], p: ModelProbe, fit?: BlendFit, suffix = "") => {
         const key = `${u.run.id}${suffix}`;
-        const row = m.get(key) ?? { label: key, seeds: [], tables: [], weights: [], probes: [] };
+        const row = m.get(key) ?? { label: key, seeds: [], tables: [], weights: [], priors: [], probes: [] };
         row.seeds.push(u.seed);
         row.tables.push(t);
         row.probes!.push(p);
-        if (extra !== undefined) row.weights!.push(extra);
+        if (fit) row.weights!.push(fit.blend.weight);
+        if (fit?.priorGrid) row.priors!.push(fit.blend.prior ?? 0);
         m.set(key, row);
       };
       add(vectors, alone.variant.metrics, probe);
-      add(served, hyb.variant.metrics, probe, fitted.fit.blend.weight);
+      add(served, hyb.variant.metrics, probe, fitted.fit);
       // The same vectors served with each fixed blend: what fitting the blend per shop buys.
       for (const blend of opts.fixedBlends ?? []) {
         const fixed = await scoreIndex(ctx, u.key, (await candidateIndex(ctx, v, { blend })).index, v.encode);
@@ -272,7 +275,7 @@ export async function runAblations(opts: AblationsOptions): Promise<AblationsRes
         const ftHyb = await scoreIndex(ctx, u.key, ftFitted.index, ft.encode);
         const ftProbe = probeRun(ctx, ft);
         add(vectors, ftAlone.variant.metrics, ftProbe, undefined, FT);
-        add(served, ftHyb.variant.metrics, ftProbe, ftFitted.fit.blend.weight, FT);
+        add(served, ftHyb.variant.metrics, ftProbe, ftFitted.fit, FT);
       }
       if (opts.ann && u.seed === seeds[0]) {
         const { annRecallLine } = await import("./ann-recall.ts");

@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { runVerb, UsageError, type ArgsOf } from "../../core/cli/index.ts";
 import { EVAL } from "../../core/cli/verbs/index.ts";
-import { BLEND_SPEC_HELP, parseBlendSpec, type Blend } from "../../core/index.ts";
+import { BLEND_SPEC_HELP, blendLabel, parseBlendSpec, type Blend } from "../../core/index.ts";
 import { localDir, StoreError } from "../../lancedb/index.ts";
 import { selectBackend } from "../tf/backend.ts";
 import { runAblations } from "./ablations-command.ts";
@@ -65,6 +65,7 @@ async function runEval({ values: v }: ArgsOf<typeof EVAL>, argv: readonly string
       ...(backend ? { backend } : {}),
       ...(v.ann ? { ann: true } : {}),
       ...(v["fixed-blend"]?.length ? { fixedBlends: v["fixed-blend"].map(fixedBlendFlag) } : {}),
+      ...(v["no-prior"] ? { prior: false } : {}),
       command: `vitrine eval ${argv.join(" ")}`,
       log: (m) => console.error(m),
     });
@@ -72,7 +73,7 @@ async function runEval({ values: v }: ArgsOf<typeof EVAL>, argv: readonly string
     return r.failures.length ? 1 : 0;
   }
 
-  const ctx = await loadEvalContext(dataDir, { ...(v.clicks ? { clicks: v.clicks } : {}), ...(v.judgments ? { judgments: v.judgments } : {}) });
+  const ctx = await loadEvalContext(dataDir, { ...(v.clicks ? { clicks: v.clicks } : {}), ...(v.judgments ? { judgments: v.judgments } : {}), ...(v["no-prior"] ? { prior: false } : {}) });
   if (ctx.file) console.error(formatEvalFileSummary(ctx.file));
   const variants: VariantResult[] = [];
   const notes: string[] = [`Queries: ${ctx.source}. Unseen (query, item) pairs among them: ${ctx.unseenPairs}.`];
@@ -95,7 +96,7 @@ async function runEval({ values: v }: ArgsOf<typeof EVAL>, argv: readonly string
     const lexical = await candidateIndex(ctx, hash, { blend: { method: "convex", weight: 0 } });
     variants.push((await scoreIndex(ctx, "lexical (BM25)", lexical.index, hash.encode)).variant);
     const hybrid = await candidateIndex(ctx, hash);
-    variants.push((await scoreIndex(ctx, `hash vectors + BM25 (w ${hybrid.fit.blend.weight})`, hybrid.index, hash.encode)).variant);
+    variants.push((await scoreIndex(ctx, `hash vectors + BM25 (${blendLabel(hybrid.fit.blend)})`, hybrid.index, hash.encode)).variant);
     // Ceilings from the judgments: how far relevance alone reaches, and what popularity adds.
     variants.push(...oracleVariants(ctx));
 
@@ -128,7 +129,7 @@ async function runEval({ values: v }: ArgsOf<typeof EVAL>, argv: readonly string
       vec.variant.probe = probeRun(ctx, run);
       variants.push(vec.variant);
       const fitted = await candidateIndex(ctx, run);
-      const hyb = await scoreIndex(ctx, `${name} + BM25 (w ${fitted.fit.blend.weight})`, fitted.index, run.encode);
+      const hyb = await scoreIndex(ctx, `${name} + BM25 (${blendLabel(fitted.fit.blend)})`, fitted.index, run.encode);
       variants.push(hyb.variant);
       if (v.ann) notes.push(await annNote(name, run.items, run.dim, await run.encode(ctx.queries)));
       if (runDir === runDirs.at(-1)) examples = await exampleQueries(ctx, hyb.variant.name, hyb.rows);
@@ -158,7 +159,7 @@ export async function scoreRelease(ctx: EvalContext, release?: string): Promise<
   // The release's rows are its own order: map them to the eval's catalog rows by id.
   const rowOf = new Map(ctx.data.items.ids.map((id, i) => [id, i]));
   const rows = (await rankQueries(ctx, index, async (ts) => encoder.encode([...ts]))).map((r) => Int32Array.from([...r].map((x) => rowOf.get(index.ids[x]!) ?? -1).filter((x) => x >= 0)));
-  const name = `release ${handles.info.id} as served (${handles.encoder.name}, w ${handles.retrieval.blend.weight}${handles.retrieval.lexical ? "" : ", no BM25"})`;
+  const name = `release ${handles.info.id} as served (${handles.encoder.name}, ${blendLabel(handles.retrieval.blend)}${handles.retrieval.lexical ? "" : ", no BM25"})`;
   return { variant: scoreRankings(ctx, name, rows), rows };
 }
 

@@ -9,6 +9,7 @@ import {
   createHashEncoder,
   evaluateRankings,
   fitBlend,
+  popularityOf,
   precomputeQidLists,
   qidListsFromMap,
   runRetrieve,
@@ -71,6 +72,8 @@ export interface EvalContext {
   tuning: TuningQuery[];
   /** Distinct logged training queries (a candidate's precomputed qid lists). */
   logged: LoggedQuery[];
+  /** Each catalog row's popularity prior from the training clicks, as publish computes it; null with `prior: false`. */
+  popularity: Float32Array | null;
   /** Graded judgments (empty when none). */
   judgments: JudgmentInput[];
   /** Slices reported beside overall: unseen/seen pairs, head/tail queries, cold items, title omits / names the queried attribute (built-in datasets). */
@@ -89,6 +92,8 @@ export interface EvalSourceOptions {
   clicks?: string;
   /** Graded judgments to use instead of the imported ones. */
   judgments?: string;
+  /** Rank candidates with the popularity prior fitted, as publish does (default true); false: without it, as `publish --no-prior`. */
+  prior?: boolean;
 }
 
 const pairKey = (terms: string, id: string) => `${terms}\u0000${id}`;
@@ -177,7 +182,8 @@ export async function loadEvalContext(dataDir: string, src: EvalSourceOptions = 
   let unseenPairs = 0;
   targets.forEach((t, q) => t.forEach((row) => void (seenPair(q, row) ? 0 : unseenPairs++)));
   const logged = await readLoggedQueries(db, manifest.tables[IMPORT_TABLES.clicks]);
-  return { dataDir, sourceDir, data, catalog, queries, targets, tuning, logged, judgments, slices, unseenPairs, source, ...(file ? { file } : {}) };
+  const popularity = src.prior === false ? null : popularityOf(data.pairs.item, data.pairs.weight, ids.length);
+  return { dataDir, sourceDir, data, catalog, queries, targets, tuning, logged, popularity, judgments, slices, unseenPairs, source, ...(file ? { file } : {}) };
 }
 
 /**
@@ -215,11 +221,13 @@ export interface IndexChoice {
   blend?: "fit" | Blend;
   /** The lexical channel (default true). */
   lexical?: boolean;
+  /** The popularity prior, its weight fitted with the blend (default true, as publish). */
+  prior?: boolean;
 }
 
 /** The index a publish of these vectors would serve from: blend fitted on the tuning half, qid lists precomputed. */
 export async function candidateIndex(ctx: EvalContext, v: ModelVectors, choice: IndexChoice = {}): Promise<{ index: SearchIndex; fit: BlendFit }> {
-  const index = buildSearchIndex(itemColumnsOf(ctx.catalog), { vectors: v.items, dim: v.dim, lexical: choice.lexical ?? true });
+  const index = buildSearchIndex(itemColumnsOf(ctx.catalog), { vectors: v.items, dim: v.dim, lexical: choice.lexical ?? true, popularity: choice.prior === false ? null : ctx.popularity });
   const fit =
     choice.blend && choice.blend !== "fit" ? { blend: choice.blend, queries: 0, grid: [], reason: "fixed" } : await fitBlend(index, ctx.tuning, { encode: v.encode, exactLimit: EVAL_EXACT_LIMIT });
   index.blend = fit.blend;

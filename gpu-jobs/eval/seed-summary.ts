@@ -17,6 +17,8 @@ export interface SeedRow {
   tables: MetricsTable[];
   /** Fitted vector weight per seed (served rows). */
   weights?: number[];
+  /** Fitted popularity-prior weight per seed (served rows of candidates fitted with a prior). */
+  priors?: number[];
   /** The linear probe of the row's item vectors per seed (parallel to `seeds`; absent: not probed). */
   probes?: ModelProbe[];
 }
@@ -79,10 +81,12 @@ const fmt = (m: number | null, s: number | null) => (m === null ? "—" : `${(10
 export function seedSummary(rows: readonly SeedRow[]): string {
   const cols = COLUMNS.filter((c) => rows.some((r) => r.tables.some((t) => c.get(t) != null)));
   const withW = rows.some((r) => r.weights?.length);
+  const withP = rows.some((r) => r.priors?.length);
   const withProbe = rows.some((r) => r.probes?.length);
-  const head = ["Variant", "Seeds", ...(withW ? ["blend w"] : []), ...cols.map((c) => c.head), ...(withProbe ? PROBE_COLUMNS : [])];
+  const head = ["Variant", "Seeds", ...(withW ? ["blend w"] : []), ...(withP ? ["prior"] : []), ...cols.map((c) => c.head), ...(withProbe ? PROBE_COLUMNS : [])];
   const lines = rows.map((r) => {
     const w = r.weights ?? [];
+    const p = r.priors ?? [];
     const cells = cols.map((c) => {
       const xs = r.tables.map((t) => c.get(t) ?? null);
       return fmt(meanOf(xs), sd(xs));
@@ -93,7 +97,14 @@ export function seedSummary(rows: readonly SeedRow[]): string {
       return fmt(meanOf(xs), sd(xs));
     };
     const probes = withProbe ? [probe((p) => p.published?.accuracy), probe((p) => p.titleMasked?.accuracy)] : [];
-    return [r.label, r.seeds.join(","), ...(withW ? [w.length ? w.map((x) => x.toFixed(1)).join(",") : "—"] : []), ...cells, ...probes];
+    return [
+      r.label,
+      r.seeds.join(","),
+      ...(withW ? [w.length ? w.map((x) => x.toFixed(1)).join(",") : "—"] : []),
+      ...(withP ? [p.length ? p.map((x) => x.toFixed(1)).join(",") : "—"] : []),
+      ...cells,
+      ...probes,
+    ];
   });
   return [`| ${head.join(" | ")} |`, `|${head.map((_, i) => (i < 2 ? "---" : "---:")).join("|")}|`, ...lines.map((l) => `| ${l.join(" | ")} |`)].join("\n");
 }

@@ -23,7 +23,7 @@ import {
 } from "../lancedb/index.ts";
 import { ImportError } from "./errors.ts";
 import { createImageLoader, type ImageLoaderOptions } from "./images/index.ts";
-import { readRows } from "./read-rows.ts";
+import { checkSource, readRows } from "./read-rows.ts";
 import { CATALOG_FIELDS, presetHint, type ColumnMap } from "./column-map.ts";
 import { RejectsWriter, type RejectKind } from "./rejects.ts";
 import { checkClick, checkItem, checkJudgment } from "./validate.ts";
@@ -82,6 +82,9 @@ export async function importData(opts: ImportOptions): Promise<ImportSummary> {
   const evalFraction = opts.evalFraction ?? 0.1;
   if (!(evalFraction >= 0 && evalFraction < 1)) throw new ImportError("BAD_OPTION", `evalFraction must be in [0, 1), got ${evalFraction}`);
   const out = isStoreUri(opts.out) ? opts.out : resolve(opts.out);
+  // Every source is checked before anything is written: a mistyped path must not mark the
+  // previous, complete import of `out` failed (publish and training would then refuse it).
+  for (const file of [opts.catalog, opts.clicks, opts.evalClicks, opts.judgments]) if (file !== undefined) await checkSource(file);
   await mkdir(localDir(out), { recursive: true });
   // Mark the import as running first: a crash leaves a manifest that readers refuse, and an error
   // leaves it "failed" with the reason.

@@ -25,8 +25,8 @@ export function detectFormat(file: string): SourceFormat {
   throw new ImportError("UNSUPPORTED_FORMAT", `${file}: unsupported file type "${ext}"; use .jsonl, .csv or .parquet`);
 }
 
-/** Stream the rows of a JSONL, CSV or Parquet file with their 1-based line (or row) numbers; `columns` renames mapped columns first. */
-export async function* readRows(file: string, columns?: ColumnMap): AsyncGenerator<RawRow> {
+/** A source file's format, once it is known to be a regular file of a supported type; else the ImportError naming the path and the fix. */
+export async function checkSource(file: string): Promise<SourceFormat> {
   const format = detectFormat(file);
   try {
     const st = await stat(file);
@@ -34,6 +34,12 @@ export async function* readRows(file: string, columns?: ColumnMap): AsyncGenerat
   } catch (e) {
     throw new ImportError("SOURCE_MISSING", `${file}: cannot read (${(e as Error).message}); check the path`);
   }
+  return format;
+}
+
+/** Stream the rows of a JSONL, CSV or Parquet file with their 1-based line (or row) numbers; `columns` renames mapped columns first. */
+export async function* readRows(file: string, columns?: ColumnMap): AsyncGenerator<RawRow> {
+  const format = await checkSource(file);
   // CSV maps its columns before coercing cells; the typed formats map the parsed row.
   if (format === "csv") {
     yield* readCsv(file, columns);

@@ -123,10 +123,28 @@ describe("vitrine CLI", () => {
     }
   });
 
-  it("reports a missing catalog file as an error naming the path, with the 'missing' exit code", () => {
-    const r = vitrine("import", "--catalog", "/nonexistent/catalog.jsonl", "--out", "/tmp/vitrine-cli-missing");
-    expect(r.code).toBe(EXIT_CODES.missing);
-    expect(r.err).toMatch(/SOURCE_MISSING: \/nonexistent\/catalog.jsonl: cannot read/);
+  it("reports a missing source file as an error naming the path ('missing' exit code) before writing anything, so a complete import survives a typo", () => {
+    const dir = mkdtempSync(join(tmpdir(), "vitrine-cli-missing-"));
+    try {
+      const fresh = join(dir, "fresh");
+      const r = vitrine("import", "--catalog", "/nonexistent/catalog.jsonl", "--out", fresh);
+      expect(r.code).toBe(EXIT_CODES.missing);
+      expect(r.err).toMatch(/SOURCE_MISSING: \/nonexistent\/catalog.jsonl: cannot read/);
+      expect(existsSync(fresh)).toBe(false);
+      // A data directory with a complete import keeps it when a later import names a missing click log.
+      const catalog = join(dir, "catalog.jsonl");
+      writeFileSync(catalog, '{"id":"a","title":"red dress"}\n');
+      const data = join(dir, "data");
+      expect(vitrine("import", "--catalog", catalog, "--out", data, "--no-images").code).toBe(0);
+      const manifest = readFileSync(join(data, "import.json"), "utf8");
+      const typo = vitrine("import", "--catalog", catalog, "--clicks", join(dir, "clickz.jsonl"), "--out", data, "--no-images");
+      expect(typo.code).toBe(EXIT_CODES.missing);
+      expect(typo.err).toMatch(/clickz\.jsonl: cannot read/);
+      expect(readFileSync(join(data, "import.json"), "utf8")).toBe(manifest);
+      expect(JSON.parse(manifest).state).toBe("complete");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("the verb list and the tables import no package and nothing outside core (so --help stays fast)", () => {

@@ -19,6 +19,8 @@ export interface TuningQuery {
   terms: string;
   /** Clicked rows. */
   targets: ReadonlySet<number>;
+  /** Rows clicked for these terms in the training log, left out of the ranking before it is scored: the tuning pairs are unseen pairs, and the eval's unseen-pair slice (which the gate decides on) leaves them out the same way. */
+  seen?: ReadonlySet<number>;
 }
 
 /** How one grid weight scored. */
@@ -101,7 +103,8 @@ export async function fitBlend(idx: SearchIndex, tuning: readonly TuningQuery[],
   // Per-query NDCG@10 + Recall@100 of one blend (paired: the same queries under each blend).
   const score = (blend: Blend) =>
     queries.map((t, i) => {
-      const q: EvalQuery[] = [{ ranking: fuse(channels[i]!.vector, channels[i]!.lexical, blend, LIVE_DEPTH, LIVE_DEPTH, idx.popularity).map((f) => f.row), targets: t.targets }];
+      const ranking = fuse(channels[i]!.vector, channels[i]!.lexical, blend, LIVE_DEPTH, LIVE_DEPTH, idx.popularity).map((f) => f.row);
+      const q: EvalQuery[] = [{ ranking: t.seen ? ranking.filter((r) => !t.seen!.has(r)) : ranking, targets: t.targets }];
       return { ndcg10: ndcgAt10(q) ?? 0, recall100: recallAtK(q, 100) ?? 0 };
     });
   const sums = (perQuery: { ndcg10: number; recall100: number }[][]) => perQuery.map((qs) => qs.map((p) => p.ndcg10 + p.recall100));

@@ -132,6 +132,19 @@ describe("fitBlend", () => {
   });
 });
 
+describe("fitBlend's seen rows", () => {
+  it("scores each tuning ranking without the rows its query was clicked on in training, as the unseen-pair slice does", async () => {
+    const { cols, vectors } = shop();
+    const idx = buildSearchIndex(cols, { vectors, dim: 2 });
+    const opts = { encode: async (ts: readonly string[]) => ts.map(() => Q), exactLimit: 1e6 };
+    // Vectors alone rank rows 0, 1, 2, … for this query; the held-out click is on row 2.
+    const tuning = (seen?: Set<number>) => Array.from({ length: 12 }, () => ({ terms: "plain", targets: new Set([2]), ...(seen ? { seen } : {}) }));
+    const at1 = (f: Awaited<ReturnType<typeof fitBlend>>) => f.grid.find((g) => g.weight === 1)!.ndcg10;
+    expect(at1(await fitBlend(idx, tuning(), opts))).toBeCloseTo(0.5, 12); // third: 1 / log2(4)
+    expect(at1(await fitBlend(idx, tuning(new Set([0, 1])), opts))).toBeCloseTo(1, 12); // rows 0 and 1 were clicked in training: first
+  });
+});
+
 describe("fitBlend's popularity prior", () => {
   // Rows 30 and 31 are the shop's bestsellers; the query vector prefers low rows, and "plain" is in
   // every title but the floral ones, so neither channel puts them near the top.

@@ -1,7 +1,7 @@
 // Reads what a release is built from: the imported catalog and the distinct logged queries,
 // pinned to the table versions the import manifest recorded.
 import type * as lancedb from "@lancedb/lancedb";
-import { ATTRIBUTE_KEY, popularityOf, tuningPair, type ItemColumns, type TuningQuery } from "../core/index.ts";
+import { ATTRIBUTE_KEY, tuningPair, type ItemColumns, type TuningQuery } from "../core/index.ts";
 import { IMPORT_TABLES } from "./import-tables.ts";
 import { allTableNames } from "./connect.ts";
 import { StoreError } from "./errors.ts";
@@ -85,28 +85,37 @@ export async function readLoggedQueries(db: lancedb.Connection, version?: number
   return [...seen.values()].sort((x, y) => x.qid - y.qid || (x.terms < y.terms ? -1 : x.terms > y.terms ? 1 : 0));
 }
 
-/** Each catalog row's popularity prior (core popularityOf) from the training clicks, counted as training counts them (rows without terms or with an unknown item skipped); all zeros without clicks. */
-export async function readPopularity(db: lancedb.Connection, rowOf: ReadonlyMap<string, number>, version?: number): Promise<Float32Array> {
-  const t = await openPinned(db, IMPORT_TABLES.clicks, version);
-  const rows: number[] = [];
-  const clicks: number[] = [];
-  if (t) {
-    const a = await t.query().select(["item_id", "clicks", "terms"]).toArrow();
-    const ids = column<string>(a, "item_id");
-    const counts = column<number>(a, "clicks");
-    const terms = column<string>(a, "terms");
-    for (let i = 0; i < ids.length; i++) {
-      const row = rowOf.get(ids[i]!);
-      if (row === undefined || terms[i]!.length === 0) continue;
-      rows.push(row);
-      clicks.push(counts[i]!);
-    }
-  }
-  return popularityOf(rows, clicks, rowOf.size);
+/** The training click log as catalog rows, one entry per usable row (parallel arrays). */
+export interface TrainingClicks {
+  /** Catalog row of each click row. */
+  rows: number[];
+  /** Its click count. */
+  clicks: number[];
+  /** Its canonical terms. */
+  terms: string[];
 }
 
-/** The held-out clicks' pairs of the tuning half (core `tuningPair`), grouped by query, as catalog rows. */
-export async function readTuningQueries(db: lancedb.Connection, rowOf: ReadonlyMap<string, number>, version?: number): Promise<TuningQuery[]> {
+/** The training clicks as training reads them: rows without terms or naming an unknown item are skipped; empty without a click log. */
+export async function readTrainingClicks(db: lancedb.Connection, rowOf: ReadonlyMap<string, number>, version?: number): Promise<TrainingClicks> {
+  const out: TrainingClicks = { rows: [], clicks: [], terms: [] };
+  const t = await openPinned(db, IMPORT_TABLES.clicks, version);
+  if (!t) return out;
+  const a = await t.query().select(["item_id", "clicks", "terms"]).toArrow();
+  const ids = column<string>(a, "item_id");
+  const counts = column<number>(a, "clicks");
+  const terms = column<string>(a, "terms");
+  for (let i = 0; i < ids.length; i++) {
+    const row = rowOf.get(ids[i]!);
+    if (row === undefined || terms[i]!.length === 0) continue;
+    out.rows.push(row);
+    out.clicks.push(counts[i]!);
+    out.terms.push(terms[i]!);
+  }
+  return out;
+}
+
+/** The held-out clicks' pairs of the tuning half (core `tuningPair`), grouped by query, as catalog rows, each with the rows `training` clicked for its terms (left out of its ranking). */
+export async function readTuningQueries(db: lancedb.Connection, rowOf: ReadonlyMap<string, number>, training: TrainingClicks, version?: number): Promise<TuningQuery[]> {
   const t = await openPinned(db, IMPORT_TABLES.clicksEval, version);
   if (!t) return [];
   const a = await t.query().select(["terms", "item_id"]).toArrow();
@@ -121,7 +130,14 @@ export async function readTuningQueries(db: lancedb.Connection, rowOf: ReadonlyM
     if (!s) byTerms.set(terms[i]!, (s = new Set()));
     s.add(row);
   }
-  return [...byTerms.keys()].sort().map((q) => ({ terms: q, targets: byTerms.get(q)! }));
+  const seen = new Map<string, Set<number>>();
+  training.terms.forEach((q, i) => {
+    if (!byTerms.has(q)) return;
+    let s = seen.get(q);
+    if (!s) seen.set(q, (s = new Set()));
+    s.add(training.rows[i]!);
+  });
+  return [...byTerms.keys()].sort().map((q) => ({ terms: q, targets: byTerms.get(q)!, ...(seen.has(q) ? { seen: seen.get(q)! } : {}) }));
 }
 
 /** The catalog as the search index's item columns (attribute values by key). */

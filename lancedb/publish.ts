@@ -1,9 +1,9 @@
 // Publish a release (DESIGN §5): build every table and index under the release's final name,
 // then record it in `releases`, then flip the pointer. Until the `releases` row exists the
 // release is invisible; until the pointer moves, readers keep the previous one.
-import { buildSearchIndex, countLexiconValues, fitBlend, parseBlend, type Blend, type BlendFit, type ReleaseInfo, type TextEmbedder } from "../core/index.ts";
+import { buildSearchIndex, countLexiconValues, fitBlend, parseBlend, popularityOf, type Blend, type BlendFit, type ReleaseInfo, type TextEmbedder } from "../core/index.ts";
 import { readImportManifest } from "./import-manifest.ts";
-import { itemColumnsOf, readCatalog, readLoggedQueries, readPopularity, readTuningQueries } from "./catalog-source.ts";
+import { itemColumnsOf, readCatalog, readLoggedQueries, readTrainingClicks, readTuningQueries } from "./catalog-source.ts";
 import { allTableNames, openStore } from "./connect.ts";
 import { StoreError } from "./errors.ts";
 import { checkedUnitVectors, collectItemVectors, encodeItems } from "./item-vectors.ts";
@@ -95,7 +95,8 @@ async function publishLeased(opts: PublishOptions): Promise<ReleaseInfo> {
 
   progress("items", 0, n);
   const rowOf = new Map(cat.ids.map((x, i) => [x, i]));
-  const popularity = await readPopularity(db, rowOf, manifest.tables[IMPORT_TABLES.clicks]);
+  const training = await readTrainingClicks(db, rowOf, manifest.tables[IMPORT_TABLES.clicks]);
+  const popularity = popularityOf(training.rows, training.clicks, n);
   const items = await writeItemsTable(db, names.items, cat, vectors, dim, popularity);
   progress("items", n, n);
 
@@ -118,7 +119,7 @@ async function publishLeased(opts: PublishOptions): Promise<ReleaseInfo> {
   let fit: BlendFit;
   if (opts.blend && opts.blend !== "fit") fit = { blend: parseBlend(opts.blend), queries: 0, grid: [], reason: "fixed by the publisher" };
   else {
-    const tuning = await readTuningQueries(db, rowOf, manifest.tables[IMPORT_TABLES.clicksEval]);
+    const tuning = await readTuningQueries(db, rowOf, training, manifest.tables[IMPORT_TABLES.clicksEval]);
     const encode = async (ts: readonly string[]) => checkedUnitVectors(await encoder.encode([...ts]), dim, "query");
     fit = await fitBlend(idx, tuning, { encode, exactLimit });
   }

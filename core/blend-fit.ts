@@ -72,6 +72,8 @@ export interface FitBlendOptions {
   exactLimit: number;
   /** Fusion method (default convex). */
   method?: BlendMethod;
+  /** Fit the popularity prior's weight where the index has popularity (default true); false leaves it at 0. */
+  prior?: boolean;
 }
 
 /**
@@ -89,10 +91,15 @@ export interface FitBlendOptions {
  */
 export async function fitBlend(idx: SearchIndex, tuning: readonly TuningQuery[], opts: FitBlendOptions): Promise<BlendFit> {
   const method = opts.method ?? "convex";
-  const queries = tuning.filter((t) => t.targets.size > 0);
+  const fitPrior = (opts.prior ?? true) && idx.popularity !== null;
+  // A target clicked for its query in training leaves the ranking, so it leaves the targets too (as
+  // the unseen slice drops it): a split other than by pair (time, row, a given file) has such pairs.
+  const queries = tuning.map((t) => (t.seen ? { ...t, targets: new Set([...t.targets].filter((r) => !t.seen!.has(r))) } : t)).filter((t) => t.targets.size > 0);
+  const alone = idx.lexical ? null : "no lexical channel: vectors alone";
+  if (!idx.lexical && !fitPrior) return { blend: { method, weight: 1 }, queries: queries.length, grid: [], reason: alone! };
   if (queries.length < MIN_TUNING_QUERIES) {
     const blend = idx.lexical ? { ...DEFAULT_BLEND, method } : { method, weight: 1 };
-    return { blend, queries: queries.length, grid: [], reason: `${queries.length} tuning queries (< ${MIN_TUNING_QUERIES}): ${idx.lexical ? "default blend" : "vectors alone"}, no prior` };
+    return { blend, queries: queries.length, grid: [], reason: `${queries.length} tuning queries (< ${MIN_TUNING_QUERIES}): ${alone ?? "default blend"}${fitPrior ? ", no prior" : ""}` };
   }
   const vecs = await opts.encode(queries.map((t) => t.terms));
   const channels: { vector: ScoredRow[]; lexical: ScoredRow[] }[] = [];
@@ -116,8 +123,8 @@ export async function fitBlend(idx: SearchIndex, tuning: readonly TuningQuery[],
     fit.blend = { method, weight: BLEND_GRID[pick]! };
     fit.grid = BLEND_GRID.map((weight, g) => ({ weight, ...means(perQuery[g]!) }));
     fit.best = BLEND_GRID[best]!;
-  } else fit.reason = "no lexical channel: vectors alone";
-  if (idx.popularity) {
+  } else fit.reason = `${alone}; the prior fitted`;
+  if (fitPrior) {
     const perQuery = PRIOR_GRID.map((prior) => score({ ...fit.blend, prior }));
     const { pick, best } = pickBlendWeight(sums(perQuery), PRIOR_GRID, 0);
     if (PRIOR_GRID[pick]! > 0) fit.blend = { ...fit.blend, prior: PRIOR_GRID[pick]! };

@@ -95,6 +95,31 @@ describe("fuse", () => {
     expect(() => fuse(v, l, { method: "convex", weight: 0.5, prior: 1 }, 10, Infinity, pop)).toThrow(/prior must be in \[0, 1\)/);
   });
 
+  it("with a fixed scoredDepth, a deeper search only appends to the ranking, with or without a prior (property)", () => {
+    const channel = fc
+      .uniqueArray(fc.record({ row: fc.nat(60), score: fc.double({ min: -5, max: 5, noNaN: true }) }), { selector: (h) => h.row, minLength: 0, maxLength: 40 })
+      .map((xs) => xs.sort((a, b) => b.score - a.score || a.row - b.row));
+    fc.assert(
+      fc.property(
+        channel,
+        channel,
+        fc.constantFrom("convex", "rrf"),
+        fc.constantFrom(0, 0.3, 0.5, 1),
+        fc.constantFrom(0, 0.3, 0.9),
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 61, maxLength: 61 }),
+        (v, l, method, weight, prior, pop) => {
+          const blend = { method, weight, prior };
+          const popularity = Float32Array.from(pop);
+          // The shallow search saw each channel's first 15 rows, the deep one all of them; both score through 10.
+          const shallow = fuse(v.slice(0, 15), l.slice(0, 15), blend, 10, 10, popularity);
+          const deep = fuse(v, l, blend, 10, 10, popularity);
+          expect(rows(deep)).toEqual(rows(shallow));
+        },
+      ),
+      { numRuns: 300, seed: 11 },
+    );
+  });
+
   it("rejects a weight outside [0, 1]", () => {
     expect(() => fuse(V, L, { method: "convex", weight: 1.5 }, 5)).toThrow(/weight/);
   });

@@ -142,6 +142,12 @@ describe("fitBlend's seen rows", () => {
     const at1 = (f: Awaited<ReturnType<typeof fitBlend>>) => f.grid.find((g) => g.weight === 1)!.ndcg10;
     expect(at1(await fitBlend(idx, tuning(), opts))).toBeCloseTo(0.5, 12); // third: 1 / log2(4)
     expect(at1(await fitBlend(idx, tuning(new Set([0, 1])), opts))).toBeCloseTo(1, 12); // rows 0 and 1 were clicked in training: first
+    // A held-out target its query was clicked on in training (a split other than by pair) cannot be
+    // found once its row leaves the ranking: it leaves the targets, and a query left with none goes.
+    const allSeen = await fitBlend(idx, tuning(new Set([2])), opts);
+    expect(allSeen).toMatchObject({ queries: 0, grid: [], reason: expect.stringMatching(/^0 tuning queries/) });
+    const mixed = Array.from({ length: 12 }, () => ({ terms: "plain", targets: new Set([2, 3]), seen: new Set([0, 1, 3]) }));
+    expect(at1(await fitBlend(idx, mixed, opts))).toBeCloseTo(1, 12);
   });
 });
 
@@ -181,11 +187,23 @@ describe("fitBlend's popularity prior", () => {
     expect(sum(cold.priorGrid![5]!)).toBeLessThan(sum(cold.priorGrid![0]!));
   });
 
-  it("fits no prior on an index without popularity", async () => {
+  it("fits no prior on an index without popularity, nor when asked not to", async () => {
     const { cols, vectors } = shop();
     const none = await fit(buildSearchIndex(cols, { vectors, dim: 2 }), new Set([30, 31]));
     expect(none.blend.prior).toBeUndefined();
     expect(none.priorGrid).toBeUndefined();
+    const tuning = Array.from({ length: 12 }, () => ({ terms: "plain", targets: new Set([30, 31]) }));
+    const off = await fitBlend(buildSearchIndex(cols, { vectors, dim: 2, popularity: popular() }), tuning, { encode: async (ts) => ts.map(() => Q), exactLimit: 1e6, prior: false });
+    expect(off.blend.prior).toBeUndefined();
+    expect(off.priorGrid).toBeUndefined();
+    expect(off.grid).toHaveLength(11);
+  });
+
+  it("fits the prior alone on an index without a lexical channel", async () => {
+    const { cols, vectors } = shop();
+    const hot = await fit(buildSearchIndex(cols, { vectors, dim: 2, lexical: false, popularity: popular() }), new Set([30, 31]));
+    expect(hot).toMatchObject({ blend: { weight: 1, prior: expect.any(Number) }, grid: [], reason: "no lexical channel: vectors alone; the prior fitted" });
+    expect(hot.blend.prior).toBeGreaterThan(0);
   });
 });
 

@@ -50,7 +50,7 @@ export interface PublishOptions {
   blend?: "fit" | Blend;
   /** Build the lexical (BM25) channel (default true); false serves vectors alone. */
   lexical?: boolean;
-  /** Fit the popularity prior's weight with the blend (default true); false keeps it at 0. The items' priors are stored either way. */
+  /** Fit the popularity prior's weight with the blend (default true); false keeps it at 0 (a fixed `blend` sets its own). The items' priors are stored either way. */
   prior?: boolean;
   /** Exact-scan limit used by the live search when precomputing and fitting (default 100,000, as serving); a release with more items also stores its IVF index (`ivf_rNNN`). */
   exactLimit?: number;
@@ -114,14 +114,15 @@ async function publishLeased(opts: PublishOptions): Promise<ReleaseInfo> {
 
   // The in-memory index serving will load: the blend is fitted on it and the qid lists come from it.
   const lexical = opts.lexical ?? true;
-  const idx = buildSearchIndex(itemColumnsOf(cat), { vectors, dim, lexical, popularity: (opts.prior ?? true) ? popularity : null });
+  // It holds the popularity column as serving will load it, so the qid lists rank as serving does.
+  const idx = buildSearchIndex(itemColumnsOf(cat), { vectors, dim, lexical, popularity });
   progress("blend", 0, 1);
   let fit: BlendFit;
   if (opts.blend && opts.blend !== "fit") fit = { blend: parseBlend(opts.blend), queries: 0, grid: [], reason: "fixed by the publisher" };
   else {
     const tuning = await readTuningQueries(db, rowOf, training, manifest.tables[IMPORT_TABLES.clicksEval]);
     const encode = async (ts: readonly string[]) => checkedUnitVectors(await encoder.encode([...ts]), dim, "query");
-    fit = await fitBlend(idx, tuning, { encode, exactLimit });
+    fit = await fitBlend(idx, tuning, { encode, exactLimit, prior: opts.prior ?? true });
   }
   idx.blend = fit.blend;
   progress("blend", 1, 1);

@@ -72,8 +72,10 @@ export interface EvalContext {
   tuning: TuningQuery[];
   /** Distinct logged training queries (a candidate's precomputed qid lists). */
   logged: LoggedQuery[];
-  /** Each catalog row's popularity prior from the training clicks, as publish computes it; null with `prior: false`. */
-  popularity: Float32Array | null;
+  /** Each catalog row's popularity prior from the training clicks, as publish computes and stores it. */
+  popularity: Float32Array;
+  /** Whether a candidate's blend fit weighs the prior (false: `--no-prior`, as `publish --no-prior`). */
+  fitPrior: boolean;
   /** Graded judgments (empty when none). */
   judgments: JudgmentInput[];
   /** Slices reported beside overall: unseen/seen pairs, head/tail queries, cold items, title omits / names the queried attribute (built-in datasets). */
@@ -189,8 +191,9 @@ export async function loadEvalContext(dataDir: string, src: EvalSourceOptions = 
   let unseenPairs = 0;
   targets.forEach((t, q) => t.forEach((row) => void (seenPair(q, row) ? 0 : unseenPairs++)));
   const logged = await readLoggedQueries(db, manifest.tables[IMPORT_TABLES.clicks]);
-  const popularity = src.prior === false ? null : popularityOf(data.pairs.item, data.pairs.weight, ids.length);
-  return { dataDir, sourceDir, data, catalog, queries, targets, tuning, logged, popularity, judgments, slices, unseenPairs, source, ...(file ? { file } : {}) };
+  const popularity = popularityOf(data.pairs.item, data.pairs.weight, ids.length);
+  const fitPrior = src.prior !== false;
+  return { dataDir, sourceDir, data, catalog, queries, targets, tuning, logged, popularity, fitPrior, judgments, slices, unseenPairs, source, ...(file ? { file } : {}) };
 }
 
 /**
@@ -228,15 +231,17 @@ export interface IndexChoice {
   blend?: "fit" | Blend;
   /** The lexical channel (default true). */
   lexical?: boolean;
-  /** The popularity prior, its weight fitted with the blend (default true, as publish). */
+  /** Fit the popularity prior's weight with the blend (default: the context's `fitPrior`); a fixed blend sets its own. */
   prior?: boolean;
 }
 
 /** The index a publish of these vectors would serve from: blend fitted on the tuning half, qid lists precomputed. */
 export async function candidateIndex(ctx: EvalContext, v: ModelVectors, choice: IndexChoice = {}): Promise<{ index: SearchIndex; fit: BlendFit }> {
-  const index = buildSearchIndex(itemColumnsOf(ctx.catalog), { vectors: v.items, dim: v.dim, lexical: choice.lexical ?? true, popularity: choice.prior === false ? null : ctx.popularity });
+  const index = buildSearchIndex(itemColumnsOf(ctx.catalog), { vectors: v.items, dim: v.dim, lexical: choice.lexical ?? true, popularity: ctx.popularity });
   const fit =
-    choice.blend && choice.blend !== "fit" ? { blend: choice.blend, queries: 0, grid: [], reason: "fixed" } : await fitBlend(index, ctx.tuning, { encode: v.encode, exactLimit: EVAL_EXACT_LIMIT });
+    choice.blend && choice.blend !== "fit"
+      ? { blend: choice.blend, queries: 0, grid: [], reason: "fixed" }
+      : await fitBlend(index, ctx.tuning, { encode: v.encode, exactLimit: EVAL_EXACT_LIMIT, prior: choice.prior ?? ctx.fitPrior });
   index.blend = fit.blend;
   const lists = new Map<string, QidList>();
   const CHUNK = 512;

@@ -4,6 +4,12 @@ import { BLEND_GRID, blendLabel, fuse, parseBlend, parseBlendSpec, type ScoredRo
 
 const list = (...pairs: [number, number][]): ScoredRow[] => pairs.map(([row, score]) => ({ row, score }));
 const rows = (xs: { row: number }[]) => xs.map((x) => x.row);
+// A channel's best-first list of distinct rows in [0, maxRow], and a popularity per row.
+const channelArb = (maxRow: number, maxLength: number) =>
+  fc
+    .uniqueArray(fc.record({ row: fc.nat(maxRow), score: fc.double({ min: -5, max: 5, noNaN: true }) }), { selector: (h) => h.row, maxLength })
+    .map((xs) => xs.sort((a, b) => b.score - a.score || a.row - b.row));
+const popularityArb = (n: number) => fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: n, maxLength: n }).map((xs) => Float32Array.from(xs));
 
 // Vector rows 2 and 9 tie on raw score (list order 2, 9); lexical rows 11 and 7 tie (order 11, 7).
 const V = list([5, 0.9], [2, 0.8], [9, 0.8], [7, 0.1]);
@@ -96,26 +102,15 @@ describe("fuse", () => {
   });
 
   it("with a fixed scoredDepth, a deeper search only appends to the ranking, with or without a prior (property)", () => {
-    const channel = fc
-      .uniqueArray(fc.record({ row: fc.nat(60), score: fc.double({ min: -5, max: 5, noNaN: true }) }), { selector: (h) => h.row, minLength: 0, maxLength: 40 })
-      .map((xs) => xs.sort((a, b) => b.score - a.score || a.row - b.row));
+    const channel = channelArb(60, 40);
     fc.assert(
-      fc.property(
-        channel,
-        channel,
-        fc.constantFrom("convex", "rrf"),
-        fc.constantFrom(0, 0.3, 0.5, 1),
-        fc.constantFrom(0, 0.3, 0.9),
-        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 61, maxLength: 61 }),
-        (v, l, method, weight, prior, pop) => {
-          const blend = { method, weight, prior };
-          const popularity = Float32Array.from(pop);
-          // The shallow search saw each channel's first 15 rows, the deep one all of them; both score through 10.
-          const shallow = fuse(v.slice(0, 15), l.slice(0, 15), blend, 10, 10, popularity);
-          const deep = fuse(v, l, blend, 10, 10, popularity);
-          expect(rows(deep)).toEqual(rows(shallow));
-        },
-      ),
+      fc.property(channel, channel, fc.constantFrom("convex", "rrf"), fc.constantFrom(0, 0.3, 0.5, 1), fc.constantFrom(0, 0.3, 0.9), popularityArb(61), (v, l, method, weight, prior, popularity) => {
+        const blend = { method, weight, prior };
+        // The shallow search saw each channel's first 15 rows, the deep one all of them; both score through 10.
+        const shallow = fuse(v.slice(0, 15), l.slice(0, 15), blend, 10, 10, popularity);
+        const deep = fuse(v, l, blend, 10, 10, popularity);
+        expect(rows(deep)).toEqual(rows(shallow));
+      }),
       { numRuns: 300, seed: 11 },
     );
   });
@@ -125,9 +120,7 @@ describe("fuse", () => {
   });
 
   it("returns sorted, distinct rows, at most k, with or without a prior (property)", () => {
-    const channel = fc
-      .uniqueArray(fc.record({ row: fc.nat(40), score: fc.double({ min: -5, max: 5, noNaN: true }) }), { selector: (h) => h.row, maxLength: 25 })
-      .map((xs) => xs.sort((a, b) => b.score - a.score || a.row - b.row));
+    const channel = channelArb(40, 25);
     fc.assert(
       fc.property(
         channel,
@@ -136,9 +129,9 @@ describe("fuse", () => {
         fc.double({ min: 0, max: 1, noNaN: true }),
         fc.integer({ min: 0, max: 60 }),
         fc.constantFrom(0, 0.3, 0.9),
-        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 41, maxLength: 41 }),
+        popularityArb(41),
         (v, l, method, weight, k, prior, pop) => {
-          const out = fuse(v, l, { method, weight, prior }, k, Infinity, Float32Array.from(pop));
+          const out = fuse(v, l, { method, weight, prior }, k, Infinity, pop);
           const union = new Set([...v, ...l].map((h) => h.row));
           expect(out.length).toBe(Math.min(k, union.size));
           expect(new Set(rows(out)).size).toBe(out.length);

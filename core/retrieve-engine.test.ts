@@ -164,7 +164,7 @@ describe("fitBlend's popularity prior", () => {
     fitBlend(
       idx,
       Array.from({ length: 12 }, () => ({ terms: "plain", targets })),
-      { encode: async (ts) => ts.map(() => Q), exactLimit: 1e6 },
+      { encode: async (ts) => ts.map(() => Q), exactLimit: 1e6, prior: true },
     );
 
   it("turns the prior on where the held-out clicks go to popular items, and leaves it off where they do not", async () => {
@@ -187,13 +187,13 @@ describe("fitBlend's popularity prior", () => {
     expect(sum(cold.priorGrid![5]!)).toBeLessThan(sum(cold.priorGrid![0]!));
   });
 
-  it("fits no prior on an index without popularity, nor when asked not to", async () => {
+  it("fits no prior on an index without popularity, nor unless asked to", async () => {
     const { cols, vectors } = shop();
     const none = await fit(buildSearchIndex(cols, { vectors, dim: 2 }), new Set([30, 31]));
     expect(none.blend.prior).toBeUndefined();
     expect(none.priorGrid).toBeUndefined();
     const tuning = Array.from({ length: 12 }, () => ({ terms: "plain", targets: new Set([30, 31]) }));
-    const off = await fitBlend(buildSearchIndex(cols, { vectors, dim: 2, popularity: popular() }), tuning, { encode: async (ts) => ts.map(() => Q), exactLimit: 1e6, prior: false });
+    const off = await fitBlend(buildSearchIndex(cols, { vectors, dim: 2, popularity: popular() }), tuning, { encode: async (ts) => ts.map(() => Q), exactLimit: 1e6 });
     expect(off.blend.prior).toBeUndefined();
     expect(off.priorGrid).toBeUndefined();
     expect(off.grid).toHaveLength(11);

@@ -99,7 +99,7 @@ export const JobConfigSchema = z
         topK: int(1, 10_000),
         /** Make the new release active (default true). */
         activate: z.boolean(),
-        /** Fit the popularity prior's weight with the blend (default true); false keeps it at 0, as `vitrine publish --no-prior`. */
+        /** Also fit the popularity prior's weight with the blend, as `vitrine publish --prior` (default false). */
         prior: z.boolean(),
         /** Then push it to the edge's Workers KV (credentials from the API's environment: CLOUDFLARE_ACCOUNT_ID, VITRINE_EDGE_KV_NAMESPACE, CLOUDFLARE_API_TOKEN). */
         edge: z.boolean(),

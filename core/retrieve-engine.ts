@@ -207,7 +207,7 @@ function lexicalChannel(idx: SearchIndex, terms: string, depth: number, rows: Ui
 }
 
 /** Both channels fused by the blend (each scoring through its best LIVE_DEPTH rows) with the index's popularity prior, best first, at most `depth` rows: the live search's answer. */
-export function fuseChannels(idx: Pick<SearchIndex, "popularity">, ch: { vector: ScoredRow[]; lexical: ScoredRow[] }, blend: Blend, depth: number) {
+function fuseChannels(idx: Pick<SearchIndex, "popularity">, ch: { vector: ScoredRow[]; lexical: ScoredRow[] }, blend: Blend, depth: number) {
   return { fused: fuse(ch.vector, ch.lexical, blend, depth, LIVE_DEPTH, idx.popularity), vector: ch.vector.length > 0, lexical: ch.lexical.length > 0 };
 }
 

@@ -127,12 +127,8 @@ export async function loadEvalContext(dataDir: string, src: EvalSourceOptions = 
   };
   const tuningSplit = split((q, id) => tuningPair(q, id));
   // Each tuning query's training clicks leave its ranking, as publish fits them (readTuningQueries).
-  const seenRows = new Map<string, Set<number>>();
-  data.pairs.query.forEach((q, i) => {
-    let s = seenRows.get(q);
-    if (!s) seenRows.set(q, (s = new Set()));
-    s.add(data.pairs.item[i]!);
-  });
+  const trained = queryTargets(data.pairs);
+  const seenRows = new Map(trained.queries.map((q, i) => [q, trained.targets[i]!]));
   const tuning = tuningSplit.queries.map((terms, i) => ({ terms, targets: tuningSplit.targets[i]!, ...(seenRows.has(terms) ? { seen: seenRows.get(terms)! } : {}) }));
 
   let queries: string[];

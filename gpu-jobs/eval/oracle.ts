@@ -4,7 +4,6 @@
 // relevant items are ordered. These rows show how far judged relevance alone reaches, and how much
 // ordering ties by training clicks (popularity) adds, so a model's Recall@K can be read against them.
 import { stream } from "../../core/index.ts";
-import { itemFrequencyOf } from "../data/index.ts";
 import { EVAL_TOP_K, scoreRankings, type EvalContext } from "./eval-context.ts";
 import type { JudgmentInput } from "./eval-queries.ts";
 import type { VariantResult } from "./report.ts";
@@ -81,9 +80,8 @@ export const ORACLE_ROWS = {
 /** Both ceiling rows, scored like any variant (ties random: the expected value over several orders); none when the eval has no judgments. */
 export function oracleVariants(ctx: EvalContext): VariantResult[] {
   if (ctx.judgments.length === 0) return [];
-  // The items' training-click frequency (logQ's Q): ordered as their click weights are.
-  const clicks = itemFrequencyOf(ctx.data.pairs, ctx.data.items.ids.length);
-  const base = { queries: ctx.queries, judgments: ctx.judgments, itemIds: ctx.data.items.ids, k: EVAL_TOP_K, clicks };
+  // The items' popularity prior: ordered as their training click weights are.
+  const base = { queries: ctx.queries, judgments: ctx.judgments, itemIds: ctx.data.items.ids, k: EVAL_TOP_K, clicks: ctx.popularity };
   const draws = Array.from({ length: ORACLE_RANDOM_ORDERS }, (_, d) => scoreRankings(ctx, ORACLE_ROWS.random, oracleRankings({ ...base, ties: "random", seed: 1 + d })).metrics);
   return [{ name: ORACLE_ROWS.random, metrics: meanMetrics(draws) }, scoreRankings(ctx, ORACLE_ROWS.clicks, oracleRankings({ ...base, ties: "clicks", seed: 1 }))];
 }

@@ -84,6 +84,15 @@ describe("vitrine eval --ablations", () => {
     expect(md).toMatch(/\| text-only \(2 seeds\) \|[^\n]*\| \d+\.\d ± \d+\.\d \| \d+\.\d ± \d+\.\d \|\n/);
     expect(md).toMatch(/Probe of text-only \(2 seeds\): item vectors → category, \d+\.\d% ± \d+\.\d over 2 seeds/);
     expect(await readFile(join(data, "eval", "ablations", "report.html"), "utf8")).toMatch(/<h2>Negatives and MPM \(seed 001\)/);
+    // Per-seed metrics for paired comparisons: each row's seeds with the table's numbers, as served and vectors alone.
+    const perSeed = JSON.parse(await readFile(join(data, "eval", "ablations", "seeds.json"), "utf8"));
+    const text = perSeed.rows.find((r: { channels: string; row: { label: string } }) => r.channels === "served" && r.row.label === "text-only");
+    expect(text.row.seeds).toEqual([1, 2]);
+    expect(text.row.tables).toHaveLength(2);
+    expect(text.row.weights).toHaveLength(2);
+    const meanR100 = (text.row.tables[0].slices["unseen pairs"].recall[100] + text.row.tables[1].slices["unseen pairs"].recall[100]) / 2;
+    expect(md).toContain(`| ${(meanR100 * 100).toFixed(1)} ±`);
+    expect(perSeed.rows.filter((r: { channels: string }) => r.channels === "vectors").length).toBeGreaterThan(0);
 
     const ckpt = join(data, "runs", "ablation-fusion-no-stage1-s1", (await readFile(join(data, "runs", "ablation-fusion-no-stage1-s1", "latest"), "utf8")).trim(), "weights.bin");
     const before = (await stat(ckpt)).mtimeMs;
@@ -106,6 +115,8 @@ describe("vitrine eval --ablations", () => {
       "rrf:0.5",
       "--fixed-blend",
       "1,prior:0.3",
+      "--baseline",
+      join(data, "eval", "ablations"),
     );
     expect(second.status, second.stderr.slice(-2000)).toBe(0);
     expect(second.stderr).toMatch(/fusion-no-stage1-s1: reuse runs\/ablation-fusion-no-stage1-s1 \(step 6\)/);
@@ -122,6 +133,10 @@ describe("vitrine eval --ablations", () => {
     expect(rowOf(blends, "text-only, fixed w 1 prior 0.3 (2 seeds)")).toBeDefined();
     expect(second.stdout).toMatch(
       /fitted vs fixed blends\n\n\| Variant \| Seeds \| blend w \|[^\n]*\n[^\n]*\n\| text-only, fitted blend \| 1,2 \| [0-9.]+,[0-9.]+ \|[^\n]*\n\| text-only, fixed w 1 \| 1,2 \| — \|/,
+    );
+    // --baseline: the same runs scored the same way as the first call differ by exactly 0 on every seed.
+    expect(second.stdout).toMatch(
+      /Item tower \(seed 003\)[^\n]*: as served, this run − [^\n]*seeds\.json, paired by seed[^\n]*\n\n\| Variant \| Seeds \| Δ unseen R@10 \|[^\n]*\n[^\n]*\n\| text-only \| 1,2 \| \+0\.0 ± 0\.0 \| \+0\.0 ± 0\.0 \|/,
     );
     // --ann: each run's vectors also go through the release ANN index; its recall is reported.
     expect(await readFile(join(data, "eval", "ablations", "report.md"), "utf8")).toMatch(/ANN recall vs exact \(fusion-no-stage1-s1\): @10 \d+\.\d%, @100 \d+\.\d% over \d+ queries — ivf_hnsw_sq/);
@@ -145,6 +160,9 @@ describe("vitrine eval --ablations", () => {
       [["--ablations", "--fixed-blend", "1.5"], /--fixed-blend must be a vector weight in \[0, 1\]/],
       [["--ablations", "--fixed-blend", "max"], /--fixed-blend must be a vector weight in \[0, 1\]/],
       [["--fixed-blend", "0.5"], /--fixed-blend only applies with --ablations/],
+      [["--baseline", "x"], /--baseline only applies with --ablations/],
+      [["--ablations", "--baseline", join(data, "no-such-report")], /--baseline [^\n]*no-such-report: ENOENT; pass an earlier `vitrine eval --ablations` report folder/],
+      [["--ablations", "--baseline", "package.json"], /--baseline package\.json is not an ablation seeds\.json/],
     ];
     try {
       for (const [flags, msg] of cases) {

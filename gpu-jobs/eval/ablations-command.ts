@@ -18,7 +18,7 @@ import { meanProbe, probeRun, type ModelProbe } from "./model-probe.ts";
 import { RETRAIN_FINETUNE_STEPS } from "../train/finetune-defaults.ts";
 import { existsSync } from "node:fs";
 import { readFile, stat, writeFile } from "node:fs/promises";
-import { meanMetrics, seedSummary, type SeedRow } from "./seed-summary.ts";
+import { meanMetrics, pairedSummary, seedSummary, type AblationSeeds, type SeedRow } from "./seed-summary.ts";
 import { listFinishedRuns, planRun, readRunStatus, sameTraining, type RunPlan } from "./run-lookup.ts";
 import { localDir } from "../../lancedb/index.ts";
 
@@ -50,6 +50,8 @@ export interface AblationsOptions {
   fixedBlends?: Blend[];
   /** Fit the popularity prior with the blend, as `publish --prior` does (default false, as publish). */
   prior?: boolean;
+  /** An earlier ablation run's per-seed results (its seeds.json) to compare every row with, seed by seed (`--baseline`). */
+  baseline?: { file: string; seeds: AblationSeeds };
   /** Program that runs the CLI for training (default: this Node with bin/vitrine.js; tests swap it). */
   trainCommand?: { file: string; args: string[] };
   /** The command line, for the report. */
@@ -289,6 +291,8 @@ export async function runAblations(opts: AblationsOptions): Promise<AblationsRes
 
   const groups: ReportGroup[] = [];
   const summaries: string[] = [];
+  // Every row's metrics per seed, for paired comparisons across two ablation runs (QUALITY.md).
+  const perSeed: { table: string; channels: "served" | "vectors"; row: SeedRow }[] = [];
   for (const table of Object.keys(ABLATION_TABLES) as (keyof typeof ABLATION_TABLES)[]) {
     const inTable = rows.filter((x) => x.table === table && served.has(x.run.id));
     if (inTable.length === 0) continue;
@@ -307,18 +311,24 @@ export async function runAblations(opts: AblationsOptions): Promise<AblationsRes
     groups.push({ title: `${ABLATION_TABLES[table]} — as served (vectors + BM25, blend fitted per run), mean over seeds`, variants: [lexical, ...ceilings, ...entries(served).map(variant)] });
     groups.push({ title: `${ABLATION_TABLES[table]} — vector channel alone, mean over seeds`, variants: entries(vectors).map(variant) });
     const relabel = (m: Map<string, SeedRow>) => entries(m).map((e) => ({ ...e.row, label: e.label }));
+    for (const channels of ["served", "vectors"] as const) for (const row of relabel(channels === "served" ? served : vectors)) perSeed.push({ table, channels, row: { ...row, probes: undefined } });
     summaries.push(`${ABLATION_TABLES[table]}: mean ± sd over seeds (%), as served\n\n${seedSummary(relabel(served))}`);
     summaries.push(`${ABLATION_TABLES[table]}: mean ± sd over seeds (%), vector channel alone\n\n${seedSummary(relabel(vectors))}`);
+    if (opts.baseline) {
+      const before = opts.baseline.seeds.rows.filter((b) => b.table === table && b.channels === "served").map((b) => b.row);
+      summaries.push(`${ABLATION_TABLES[table]}: as served, this run − ${opts.baseline.file}, paired by seed: mean ± sd of the differences (points)\n\n${pairedSummary(relabel(served), before)}`);
+    }
     if (opts.fixedBlends?.length) {
       // Each row served with its fitted blend, then with every fixed one.
       const blends = inTable.flatMap((x) => [
         { label: `${x.label}, fitted blend`, row: served.get(x.run.id)! },
         ...opts.fixedBlends!.flatMap((b) => {
           const row = fixedServed.get(`${x.run.id} @${blendLabel(b)}`);
-          return row ? [{ label: `${x.label}, fixed ${blendLabel(b)}`, row }] : [];
+          return row ? [{ label: `${x.label}, fixed ${blendLabel(b)}`, row, fixed: true }] : [];
         }),
       ]);
       groups.push({ title: `${ABLATION_TABLES[table]} — as served, fitted vs fixed blends, mean over seeds`, variants: blends.map(variant) });
+      for (const e of blends) if ("fixed" in e) perSeed.push({ table, channels: "served", row: { ...e.row, label: e.label, probes: undefined } });
       summaries.push(`${ABLATION_TABLES[table]}: mean ± sd over seeds (%), fitted vs fixed blends\n\n${seedSummary(blends.map((e) => ({ ...e.row, label: e.label })))}`);
     }
   }
@@ -345,7 +355,9 @@ export async function runAblations(opts: AblationsOptions): Promise<AblationsRes
     notes: [...summaries, ...notes, ...failures.map((f) => `Failed (${f.rows.join(", ")}): ${f.message.split("\n")[0]}`)],
     examples,
   });
+  const seedsFile = join(opts.outDir, "seeds.json");
+  await writeFile(seedsFile, `${JSON.stringify({ command: opts.command, rows: perSeed })}\n`);
   console.log(`runs: ${sources.join("; ")}`);
-  console.log(`report: ${written.markdown}  ${written.html}`);
+  console.log(`report: ${written.markdown}  ${written.html}  ${seedsFile}`);
   return { groups, failures, plans };
 }

@@ -4,6 +4,7 @@
 // a terminal table, report.md and report.html. `--ablations` trains and compares the seed 003 /
 // seed 001 variants over several seeds instead (ablations-command.ts).
 import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { runVerb, UsageError, type ArgsOf } from "../../core/cli/index.ts";
 import { EVAL } from "../../core/cli/verbs/index.ts";
@@ -17,11 +18,31 @@ import { candidateIndex, exampleQueries, hashBaselineVectors, loadEvalContext, r
 import { formatTable, writeReport, type ExampleQuery, type VariantResult } from "./report.ts";
 import { encodeRun } from "./run-vectors.ts";
 import { probeRun } from "./model-probe.ts";
+import { parseAblationSeeds, type AblationSeeds } from "./seed-summary.ts";
 import { oracleVariants } from "./oracle.ts";
 
 /** `vitrine eval --data DIR [...]`; resolves to the exit code. Flags and help: core/cli/verbs/eval.ts. */
 export function evalCommand(argv: string[]): Promise<number> {
   return runVerb(EVAL, argv, (args) => runEval(args, argv), { env: process.env });
+}
+
+/** `--baseline`: an earlier ablation report folder (or its seeds.json), read before any training. */
+async function readBaseline(path: string): Promise<{ file: string; seeds: AblationSeeds }> {
+  const file = existsSync(join(path, "seeds.json")) ? join(path, "seeds.json") : path;
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (e) {
+    throw new UsageError(
+      "BAD_FLAG",
+      `--baseline ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; pass an earlier \`vitrine eval --ablations\` report folder (it holds seeds.json)`,
+    );
+  }
+  try {
+    return { file, seeds: parseAblationSeeds(text, file) };
+  } catch (e) {
+    throw new UsageError("BAD_FLAG", `--baseline ${(e as Error).message}; pass an earlier \`vitrine eval --ablations\` report folder`);
+  }
 }
 
 /** One `--fixed-blend` value (the table's pattern has checked its shape; the weight's range is checked here). */
@@ -66,6 +87,7 @@ async function runEval({ values: v }: ArgsOf<typeof EVAL>, argv: readonly string
       ...(v.ann ? { ann: true } : {}),
       ...(v["fixed-blend"]?.length ? { fixedBlends: v["fixed-blend"].map(fixedBlendFlag) } : {}),
       ...(v.prior ? { prior: true } : {}),
+      ...(v.baseline ? { baseline: await readBaseline(v.baseline) } : {}),
       command: `vitrine eval ${argv.join(" ")}`,
       log: (m) => console.error(m),
     });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { MetricsTable } from "../../core/index.ts";
 import { SLICES } from "./eval-context.ts";
-import { meanMetrics, sd, seedSummary } from "./seed-summary.ts";
+import { meanMetrics, pairedSummary, sd, seedSummary } from "./seed-summary.ts";
 
 const table = (r100: number, ndcg: number): MetricsTable => {
   const set = { queries: 10, recall: { 10: r100 / 2, 100: r100 }, hitRate: { 10: 1 }, ndcg10: ndcg, relevance: { 10: null }, categoryConsistency: { 10: 0.5 } };
@@ -59,5 +59,20 @@ describe("seed summaries", () => {
     expect(md).toMatch(/\| fusion \| 1,2 \|[^\n]*\| 91\.0 ± 1\.4 \| 82\.0 ± 2\.8 \|/);
     expect(md).toMatch(/\| text \| 1 \|[^\n]*\| 70\.0 ± n\/a \| — \|/);
     expect(md).toMatch(/\| lexical \| 1 \|[^\n]*\| — \| — \|/);
+  });
+
+  it("compares rows with a baseline run seed by seed: mean ± sd of the differences over common seeds", () => {
+    const now = [
+      { label: "fusion", seeds: [1, 2, 3], tables: [table(0.62, 0.4), table(0.84, 0.5), table(0.9, 0.5)] },
+      { label: "text", seeds: [1], tables: [table(0.5, 0.3)] },
+    ];
+    // Seed 3 has no baseline, "text" no baseline row: both are left out.
+    const before = [{ label: "fusion", seeds: [2, 1], tables: [table(0.8, 0.55), table(0.6, 0.4)] }];
+    const md = pairedSummary(now, before);
+    // R@100 differences +0.02 and +0.04: mean +3.0, sd 1.4 (the unpaired sd over seeds would be 15.6).
+    expect(md).toMatch(/\| fusion \| 1,2 \| \+1\.5 ± 0\.7 \| \+3\.0 ± 1\.4 \| −2\.5 ± 3\.5 \|/);
+    expect(md.split("\n")[0]).toMatch(/^\| Variant \| Seeds \| Δ unseen R@10 \| Δ unseen R@100 \| Δ unseen NDCG@10 \|/);
+    expect(md).not.toContain("| text |");
+    expect(pairedSummary(now, [{ label: "concat", seeds: [1], tables: [table(0.5, 0.3)] }])).toMatch(/no row of this run has a baseline row/);
   });
 });

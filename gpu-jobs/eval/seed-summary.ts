@@ -68,6 +68,7 @@ const COLUMNS: Pick[] = [
   { head: "unseen narrow R@10", get: (t) => t.slices[SLICES.unseenNarrow]?.recall[10] },
   { head: "unseen narrow NDCG@10", get: (t) => t.slices[SLICES.unseenNarrow]?.ndcg10 },
   { head: "tail R@100", get: (t) => t.slices[SLICES.tail]?.recall[100] },
+  { head: "cold R@10", get: (t) => t.slices[SLICES.cold]?.recall[10] },
   { head: "cold R@100", get: (t) => t.slices[SLICES.cold]?.recall[100] },
   { head: "title-omits R@100", get: (t) => t.slices[TITLE_OMITS_SLICE]?.recall[100] },
   { head: "title-names R@100", get: (t) => t.slices[TITLE_NAMES_SLICE]?.recall[100] },
@@ -107,4 +108,66 @@ export function seedSummary(rows: readonly SeedRow[]): string {
     ];
   });
   return [`| ${head.join(" | ")} |`, `|${head.map((_, i) => (i < 2 ? "---" : "---:")).join("|")}|`, ...lines.map((l) => `| ${l.join(" | ")} |`)].join("\n");
+}
+
+/**
+ * A markdown table of paired differences: each row against the row of the same label in `baseline`
+ * (an earlier ablation run of the same runs, e.g. without the prior), seed by seed over the seeds
+ * both have, as mean ± sd of (row − baseline). Pairing removes the spread between seeds that the
+ * plain mean ± sd carries, so a small but consistent change shows. Rows without a baseline are left out.
+ */
+export function pairedSummary(rows: readonly SeedRow[], baseline: readonly SeedRow[]): string {
+  const pairs = rows.flatMap((r) => {
+    const b = baseline.find((x) => x.label === r.label);
+    const seeds = b ? r.seeds.filter((s) => b.seeds.includes(s)) : [];
+    return b && seeds.length ? [{ r, b, seeds }] : [];
+  });
+  if (pairs.length === 0) return "no row of this run has a baseline row with the same label and a common seed";
+  const cols = COLUMNS.filter((c) => pairs.some(({ r }) => r.tables.some((t) => c.get(t) != null)));
+  const head = ["Variant", "Seeds", ...cols.map((c) => `Δ ${c.head}`)];
+  const lines = pairs.map(({ r, b, seeds }) => {
+    const cells = cols.map((c) => {
+      const xs = seeds.map((s) => {
+        const now = c.get(r.tables[r.seeds.indexOf(s)]!);
+        const before = c.get(b.tables[b.seeds.indexOf(s)]!);
+        return now == null || before == null ? null : now - before;
+      });
+      const m = meanOf(xs);
+      return m === null ? "—" : `${m >= 0 ? "+" : "−"}${fmt(Math.abs(m), sd(xs))}`;
+    });
+    return [r.label, seeds.join(","), ...cells];
+  });
+  return [`| ${head.join(" | ")} |`, `|${head.map((_, i) => (i < 2 ? "---" : "---:")).join("|")}|`, ...lines.map((l) => `| ${l.join(" | ")} |`)].join("\n");
+}
+
+/** What `vitrine eval --ablations` writes to seeds.json: every row's metrics per seed. */
+export interface AblationSeeds {
+  /** The command that wrote it. */
+  command: string;
+  /** Per table and channels ("served": as served; "vectors": the vector channel alone), each row's seeds. */
+  rows: { table: string; channels: "served" | "vectors"; row: SeedRow }[];
+}
+
+/** Parse a seeds.json (`file` names it in errors); throws a RangeError naming what is wrong. */
+export function parseAblationSeeds(text: string, file: string): AblationSeeds {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw new RangeError(`${file} is not JSON (${(e as Error).message})`);
+  }
+  const rows = (v as AblationSeeds | null)?.rows;
+  const ok =
+    Array.isArray(rows) &&
+    rows.every(
+      (r) =>
+        typeof r?.table === "string" &&
+        (r.channels === "served" || r.channels === "vectors") &&
+        typeof r.row?.label === "string" &&
+        Array.isArray(r.row.seeds) &&
+        Array.isArray(r.row.tables) &&
+        r.row.seeds.length === r.row.tables.length,
+    );
+  if (!ok) throw new RangeError(`${file} is not an ablation seeds.json (rows of { table, channels, row: { label, seeds, tables } })`);
+  return v as AblationSeeds;
 }

@@ -3,7 +3,7 @@
 // clicked is decided by popularity, not relevance, so Recall@10 there measures how equally
 // relevant items are ordered. These rows show how far judged relevance alone reaches, and how much
 // ordering ties by training clicks (popularity) adds, so a model's Recall@K can be read against them.
-import { stream } from "../../core/index.ts";
+import { popularityOf, stream } from "../../core/index.ts";
 import { EVAL_TOP_K, scoreRankings, type EvalContext } from "./eval-context.ts";
 import type { JudgmentInput } from "./eval-queries.ts";
 import type { VariantResult } from "./report.ts";
@@ -80,8 +80,10 @@ export const ORACLE_ROWS = {
 /** Both ceiling rows, scored like any variant (ties random: the expected value over several orders); none when the eval has no judgments. */
 export function oracleVariants(ctx: EvalContext): VariantResult[] {
   if (ctx.judgments.length === 0) return [];
-  // The items' popularity prior: ordered as their training click weights are.
-  const base = { queries: ctx.queries, judgments: ctx.judgments, itemIds: ctx.data.items.ids, k: EVAL_TOP_K, clicks: ctx.popularity };
+  // Ties ordered as the training click weights are, a never-clicked item last (the raw order, not
+  // the served prior's neutral floor): the most the click log can add to judged relevance.
+  const clicks = popularityOf(ctx.data.pairs.item, ctx.data.pairs.weight, ctx.data.items.ids.length, { unclicked: "zero" });
+  const base = { queries: ctx.queries, judgments: ctx.judgments, itemIds: ctx.data.items.ids, k: EVAL_TOP_K, clicks };
   const draws = Array.from({ length: ORACLE_RANDOM_ORDERS }, (_, d) => scoreRankings(ctx, ORACLE_ROWS.random, oracleRankings({ ...base, ties: "random", seed: 1 + d })).metrics);
   return [{ name: ORACLE_ROWS.random, metrics: meanMetrics(draws) }, scoreRankings(ctx, ORACLE_ROWS.clicks, oracleRankings({ ...base, ties: "clicks", seed: 1 }))];
 }

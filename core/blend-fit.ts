@@ -72,7 +72,7 @@ export interface FitBlendOptions {
   exactLimit: number;
   /** Fusion method (default convex). */
   method?: BlendMethod;
-  /** Fit the popularity prior's weight where the index has popularity (default false: it stays 0; QUALITY.md "The popularity prior" has what it costs). */
+  /** Fit the popularity prior's weight where the index has popularity (default true; false: it stays 0; QUALITY.md "The popularity prior" has the evidence). */
   prior?: boolean;
 }
 
@@ -85,14 +85,15 @@ export interface FitBlendOptions {
  * mean is within one paired standard error of the best (the one-standard-error rule): the fit moves
  * away from 0.5 only as far as the tuning queries can tell. Ties go to the larger vector weight.
  *
- * Then, when asked (`prior`) and the index has a popularity column, the prior's weight on PRIOR_GRID
- * at that vector weight, by the same rule centred on 0: the prior is used only as far as the tuning
- * queries show it helps. Without a lexical channel only the prior is fitted. It is off by default:
- * the tuning clicks favour it, but it buries never-clicked items and costs judged relevance.
+ * Then, where the index has a popularity column (and `prior` is not false), the prior's weight on
+ * PRIOR_GRID at that vector weight, by the same rule centred on 0: the prior is used only as far as
+ * the tuning queries show it helps. Without a lexical channel only the prior is fitted. Never-clicked
+ * items score the median clicked one (popularity.ts), so the prior does not bury them; paired over
+ * 5 + 3 seeds it raised unseen Recall@10 on every row and kept judged NDCG@10 within 0.7 points.
  */
 export async function fitBlend(idx: SearchIndex, tuning: readonly TuningQuery[], opts: FitBlendOptions): Promise<BlendFit> {
   const method = opts.method ?? "convex";
-  const fitPrior = (opts.prior ?? false) && idx.popularity !== null;
+  const fitPrior = (opts.prior ?? true) && idx.popularity !== null;
   // A target clicked for its query in training leaves the ranking, so it leaves the targets too (as
   // the unseen slice drops it): a split other than by pair (time, row, a given file) has such pairs.
   const queries = tuning.map((t) => (t.seen ? { ...t, targets: new Set([...t.targets].filter((r) => !t.seen!.has(r))) } : t)).filter((t) => t.targets.size > 0);

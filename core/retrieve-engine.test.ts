@@ -187,16 +187,21 @@ describe("fitBlend's popularity prior", () => {
     expect(sum(cold.priorGrid![5]!)).toBeLessThan(sum(cold.priorGrid![0]!));
   });
 
-  it("fits no prior on an index without popularity, nor unless asked to", async () => {
+  it("fits no prior on an index without popularity, nor when told not to", async () => {
     const { cols, vectors } = shop();
     const none = await fit(buildSearchIndex(cols, { vectors, dim: 2 }), new Set([30, 31]));
     expect(none.blend.prior).toBeUndefined();
     expect(none.priorGrid).toBeUndefined();
     const tuning = Array.from({ length: 12 }, () => ({ terms: "plain", targets: new Set([30, 31]) }));
-    const off = await fitBlend(buildSearchIndex(cols, { vectors, dim: 2, popularity: popular() }), tuning, { encode: async (ts) => ts.map(() => Q), exactLimit: 1e6 });
+    const idx = buildSearchIndex(cols, { vectors, dim: 2, popularity: popular() });
+    const off = await fitBlend(idx, tuning, { encode: async (ts) => ts.map(() => Q), exactLimit: 1e6, prior: false });
     expect(off.blend.prior).toBeUndefined();
     expect(off.priorGrid).toBeUndefined();
     expect(off.grid).toHaveLength(11);
+    // Not told anything, the fit weighs the prior in (the default), here where it helps.
+    const on = await fitBlend(idx, tuning, { encode: async (ts) => ts.map(() => Q), exactLimit: 1e6 });
+    expect(on.priorGrid).toHaveLength(6);
+    expect(on.blend.prior).toBeGreaterThan(0);
   });
 
   it("fits the prior alone on an index without a lexical channel", async () => {

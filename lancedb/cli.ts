@@ -89,7 +89,7 @@ async function runPublish(values: ArgsOf<typeof PUBLISH>["values"], onnx: OnnxLo
     waitForWriterMs: (values.wait ?? 0) * 1000,
     ...(blend ? { blend } : {}),
     ...(values["no-lexical"] ? { lexical: false } : {}),
-    ...(values.prior ? { prior: true } : {}),
+    ...(values["no-prior"] ? { prior: false } : {}),
     onProgress: (p) => {
       if (!stage) bar.start(Math.max(p.total, 1), p.done, { stage: p.stage, release: p.release });
       else if (p.stage !== stage) bar.setTotal(Math.max(p.total, 1));

@@ -104,6 +104,24 @@ describe("publishRelease", () => {
     expect([...idx.popularity!]).toEqual([...expected]);
   });
 
+  it("fits the popularity prior into the blend by default, and not with prior: false", async () => {
+    const held = await importedShop({ items: 400, queries: 200, seed: 3, evalFraction: 0.3 });
+    try {
+      await publishRelease({ dataDir: held.dataDir, encoder: createHashEncoder(), topK: 20 });
+      const on = (await openRelease(held.dataDir, "r001")).retrieval.fit!;
+      expect(on.queries).toBeGreaterThanOrEqual(10);
+      expect(on.reason).toBeUndefined();
+      expect(on.priorGrid!.map((g) => g.prior)).toEqual([0, 0.1, 0.2, 0.3, 0.4, 0.5]);
+      await publishRelease({ dataDir: held.dataDir, encoder: createHashEncoder(), topK: 20, prior: false });
+      const off = (await openRelease(held.dataDir, "r002")).retrieval;
+      expect(off.fit!.grid).toHaveLength(11);
+      expect(off.fit!.priorGrid).toBeUndefined();
+      expect(off.blend.prior).toBeUndefined();
+    } finally {
+      await held.cleanup();
+    }
+  });
+
   it("serves an item's record with its attribute struct", async () => {
     const rel = await openRelease(shop.dataDir);
     const src = shop.items.find((i) => i.attributes?.size_eu)!;

@@ -50,7 +50,7 @@ export interface PublishOptions {
   blend?: "fit" | Blend;
   /** Build the lexical (BM25) channel (default true); false serves vectors alone. */
   lexical?: boolean;
-  /** Also fit the popularity prior's weight with the blend (default false: it stays 0; a fixed `blend` sets its own). The items' priors are stored either way. */
+  /** Fit the popularity prior's weight with the blend (default true: the fit keeps it at 0 unless the tuning clicks show it helps; false: it stays 0; a fixed `blend` sets its own). The items' priors are stored either way. */
   prior?: boolean;
   /** Exact-scan limit used by the live search when precomputing and fitting (default 100,000, as serving); a release with more items also stores its IVF index (`ivf_rNNN`). */
   exactLimit?: number;
@@ -122,7 +122,7 @@ async function publishLeased(opts: PublishOptions): Promise<ReleaseInfo> {
   else {
     const tuning = await readTuningQueries(db, rowOf, training, manifest.tables[IMPORT_TABLES.clicksEval]);
     const encode = async (ts: readonly string[]) => checkedUnitVectors(await encoder.encode([...ts]), dim, "query");
-    fit = await fitBlend(idx, tuning, { encode, exactLimit, prior: opts.prior ?? false });
+    fit = await fitBlend(idx, tuning, { encode, exactLimit, prior: opts.prior ?? true });
   }
   idx.blend = fit.blend;
   progress("blend", 1, 1);

@@ -14,6 +14,8 @@ export interface ShopOptions {
   seed?: number;
   /** importedShop: import into this data directory (an s3:// URI, say) instead of a temp folder's data/. */
   out?: string;
+  /** importedShop: the share of (query, item) pairs held out of training (default 0: none, so no blend fit). */
+  evalFraction?: number;
 }
 
 export const BRANDS = ["Acme", "Nimbus", "Orla", "Zephyr", "Kito"];
@@ -80,6 +82,6 @@ export async function importedShop(opts: ShopOptions = {}): Promise<{ dataDir: s
   await writeFile(catalog, items.map((i) => JSON.stringify(i)).join("\n") + "\n");
   await writeFile(clickFile, clicks.map((c) => JSON.stringify(c)).join("\n") + "\n");
   const dataDir = opts.out ?? join(dir, "data");
-  await importData({ catalog, clicks: clickFile, out: dataDir, images: false, evalFraction: 0 });
+  await importData({ catalog, clicks: clickFile, out: dataDir, images: false, evalFraction: opts.evalFraction ?? 0 });
   return { dataDir, items, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }

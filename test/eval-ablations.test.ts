@@ -72,7 +72,8 @@ describe("vitrine eval --ablations", () => {
     // queries + 4 recall + 4 hit rate + NDCG + relevance + category, then the two probe cells ("82.1 ± 0.9": 3 tokens each)
     expect(rowOf(first.stdout, "fusion, no stage 1 (2 seeds)")!.length).toBe(12 + 6);
     // The decision table: mean ± sd over the seeds on unseen pairs and the title-omits slice.
-    expect(first.stdout).toMatch(/\| text-only \| 1,2 \| [0-9.,]+ \| \d+\.\d ± \d+\.\d \|/);
+    // Seeds, then the fitted vector weights and popularity-prior weights per seed, then mean ± sd.
+    expect(first.stdout).toMatch(/\| text-only \| 1,2 \| [0-9.,]+ \| [0-9.,]+ \| \d+\.\d ± \d+\.\d \|/);
     expect(first.stdout).toMatch(/unseen NDCG@10/);
 
     const md = await readFile(join(data, "eval", "ablations", "report.md"), "utf8");

@@ -99,7 +99,7 @@ export const JobConfigSchema = z
         topK: int(1, 10_000),
         /** Make the new release active (default true). */
         activate: z.boolean(),
-        /** Also fit the popularity prior's weight with the blend, as `vitrine publish --prior` (default false). */
+        /** Fit the popularity prior's weight with the blend (default true; false: as `vitrine publish --no-prior`). */
         prior: z.boolean(),
         /** Then push it to the edge's Workers KV (credentials from the API's environment: CLOUDFLARE_ACCOUNT_ID, VITRINE_EDGE_KV_NAMESPACE, CLOUDFLARE_API_TOKEN). */
         edge: z.boolean(),

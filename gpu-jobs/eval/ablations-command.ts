@@ -48,7 +48,7 @@ export interface AblationsOptions {
   ann?: boolean;
   /** Fixed blends to score every run with as served, beside the fitted one (`--fixed-blend`). */
   fixedBlends?: Blend[];
-  /** Fit the popularity prior with the blend, as `publish --prior` does (default false, as publish). */
+  /** Fit the popularity prior with the blend, as publish does (default true, as publish; false: `--no-prior`). */
   prior?: boolean;
   /** An earlier ablation run's per-seed results (its seeds.json) to compare every row with, seed by seed (`--baseline`). */
   baseline?: { file: string; seeds: AblationSeeds };
@@ -121,7 +121,7 @@ export async function runAblations(opts: AblationsOptions): Promise<AblationsRes
   const runs = uniqueRuns(rows);
   const seeds = opts.seeds?.length ? opts.seeds : [...DEFAULT_SEEDS];
   // Before any training: an import without held-out clicks fails here, not after hours of it.
-  const ctx = await loadEvalContext(opts.dataDir, opts.prior ? { prior: true } : {});
+  const ctx = await loadEvalContext(opts.dataDir, opts.prior === false ? { prior: false } : {});
   const runsDir = join(localDir(opts.dataDir), "runs");
   // One training per (run, seed), keyed "<run>-s<seed>".
   const units = runs.flatMap((r) => seeds.map((seed) => ({ run: r, seed, key: `${r.id}-s${seed}` })));

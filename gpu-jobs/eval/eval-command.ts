@@ -86,7 +86,7 @@ async function runEval({ values: v }: ArgsOf<typeof EVAL>, argv: readonly string
       ...(backend ? { backend } : {}),
       ...(v.ann ? { ann: true } : {}),
       ...(v["fixed-blend"]?.length ? { fixedBlends: v["fixed-blend"].map(fixedBlendFlag) } : {}),
-      ...(v.prior ? { prior: true } : {}),
+      ...(v["no-prior"] ? { prior: false } : {}),
       ...(v.baseline ? { baseline: await readBaseline(v.baseline) } : {}),
       command: `vitrine eval ${argv.join(" ")}`,
       log: (m) => console.error(m),
@@ -95,7 +95,7 @@ async function runEval({ values: v }: ArgsOf<typeof EVAL>, argv: readonly string
     return r.failures.length ? 1 : 0;
   }
 
-  const ctx = await loadEvalContext(dataDir, { ...(v.clicks ? { clicks: v.clicks } : {}), ...(v.judgments ? { judgments: v.judgments } : {}), ...(v.prior ? { prior: true } : {}) });
+  const ctx = await loadEvalContext(dataDir, { ...(v.clicks ? { clicks: v.clicks } : {}), ...(v.judgments ? { judgments: v.judgments } : {}), ...(v["no-prior"] ? { prior: false } : {}) });
   if (ctx.file) console.error(formatEvalFileSummary(ctx.file));
   const variants: VariantResult[] = [];
   const notes: string[] = [`Queries: ${ctx.source}. Unseen (query, item) pairs among them: ${ctx.unseenPairs}.`];

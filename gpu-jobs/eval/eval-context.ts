@@ -74,7 +74,7 @@ export interface EvalContext {
   logged: LoggedQuery[];
   /** Each catalog row's popularity prior from the training clicks, as publish computes and stores it. */
   popularity: Float32Array;
-  /** Whether a candidate's blend fit weighs the prior (`--prior`, as `publish --prior`). */
+  /** Whether a candidate's blend fit weighs the prior (as publish does; not with `--no-prior`). */
   fitPrior: boolean;
   /** Graded judgments (empty when none). */
   judgments: JudgmentInput[];
@@ -94,7 +94,7 @@ export interface EvalSourceOptions {
   clicks?: string;
   /** Graded judgments to use instead of the imported ones. */
   judgments?: string;
-  /** Fit the popularity prior into candidates' blends, as `publish --prior` does (default false, as publish). */
+  /** Fit the popularity prior into candidates' blends, as publish does (default true, as publish; false: `--no-prior`). */
   prior?: boolean;
 }
 
@@ -188,7 +188,7 @@ export async function loadEvalContext(dataDir: string, src: EvalSourceOptions = 
   targets.forEach((t, q) => t.forEach((row) => void (seenPair(q, row) ? 0 : unseenPairs++)));
   const logged = await readLoggedQueries(db, manifest.tables[IMPORT_TABLES.clicks]);
   const popularity = popularityOf(data.pairs.item, data.pairs.weight, ids.length);
-  const fitPrior = src.prior === true;
+  const fitPrior = src.prior !== false;
   return { dataDir, sourceDir, data, catalog, queries, targets, tuning, logged, popularity, fitPrior, judgments, slices, unseenPairs, source, ...(file ? { file } : {}) };
 }
 

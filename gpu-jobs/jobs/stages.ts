@@ -221,7 +221,7 @@ async function publishCandidate(ctx: StageContext, activate: boolean) {
   const opts = {
     dataDir: ctx.paths.dataDir,
     ...(ctx.config.publish?.topK ? { topK: ctx.config.publish.topK } : {}),
-    ...(ctx.config.publish?.prior ? { prior: true } : {}),
+    ...(ctx.config.publish?.prior === false ? { prior: false } : {}),
     activate,
     // A job has trained for minutes: wait for another writer (a CLI publish, an activate) rather than fail.
     waitForWriterMs: 10 * 60_000,

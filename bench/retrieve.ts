@@ -4,7 +4,8 @@
 // prices, two attributes, synthetic qid lists (K=100), built through the real store code and cached.
 // Baseline in the same run: an exact brute-force scan over every row.
 // Catalog-like titles and the BM25 channel at a fixed blend (0.5) by default (issue 16's hybrid qid-miss
-// goal); `--lexical off` builds the old short-title, vectors-alone release.
+// goal), also timed with a popularity prior of 0.2; `--lexical off` builds the old short-title,
+// vectors-alone release.
 // Usage: npm run bench -- retrieve [--items 1000000] [--qids 200000] [--seed 1] [--ann ivf_hnsw_sq|ivf_pq|none]
 //        [--lexical on|off] [--queries 200] [--miss-queries 200] [--recall-queries 50] [--qid-samples 5000] [--http-seconds 10] [--connections 50]
 import { availableParallelism } from "node:os";
@@ -295,21 +296,25 @@ const missTexts = generateMissQueries(spec, MQ * 2)
     return idx.qidList(qid, terms) === null;
   })
   .slice(0, MQ);
-const hybridChannels = { lexical: idx.lexical, blend: idx.blend };
+const hybridChannels = { lexical: idx.lexical, blend: idx.blend, popularity: idx.popularity };
+// The popularity prior's cost: the same hybrid search with a prior of 0.2 over a skewed synthetic
+// popularity (the bench release has no click log: its stored popularity is all zeros).
+const popRng = rng(spec.seed * 53 + 11);
+const priorChannels = { ...hybridChannels, blend: { ...idx.blend, prior: 0.2 }, popularity: Float32Array.from({ length: idx.n }, () => popRng() ** 3) };
 const missReq = (text: string, filters: FilterExpr | null): RetrieveRequest => ({ query: text, k: 50, understand: true, relax: true, ...(filters ? { filters } : {}) });
 async function timeMiss(f: FilterExpr | null) {
-  const both = { hybrid: [] as number[], vector: [] as number[] };
+  const both = { hybrid: [] as number[], prior: [] as number[], vector: [] as number[] };
   const stages: Record<string, number[]> = {},
     paths: Record<string, number> = {},
     channels: Record<string, number> = {};
   try {
     for (const text of missTexts) {
-      for (const mode of ["hybrid", "vector"] as const) {
-        Object.assign(idx, mode === "hybrid" ? hybridChannels : { lexical: null, blend: VECTOR_ONLY_BLEND });
+      for (const mode of ["hybrid", "prior", "vector"] as const) {
+        Object.assign(idx, mode === "hybrid" ? hybridChannels : mode === "prior" ? priorChannels : { lexical: null, blend: VECTOR_ONLY_BLEND });
         const t0 = performance.now();
         const res = await service.retrieve(missReq(text, f));
         both[mode].push(performance.now() - t0);
-        if (mode === "vector") continue;
+        if (mode !== "hybrid") continue;
         paths[res.path] = (paths[res.path] ?? 0) + 1;
         const ch = res.channels.join("+") || "none";
         channels[ch] = (channels[ch] ?? 0) + 1;
@@ -320,7 +325,15 @@ async function timeMiss(f: FilterExpr | null) {
     Object.assign(idx, hybridChannels);
   }
   const q = (xs: number[]) => ({ p50: percentile(xs, 50), p95: percentile(xs, 95) });
-  return { n: missTexts.length, hybrid: q(both.hybrid), vector: q(both.vector), paths, channels, stages: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, percentile(v, 50)])) };
+  return {
+    n: missTexts.length,
+    hybrid: q(both.hybrid),
+    prior: q(both.prior),
+    vector: q(both.vector),
+    paths,
+    channels,
+    stages: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, percentile(v, 50)])),
+  };
 }
 for (const text of missTexts.slice(0, 20)) await service.retrieve(missReq(text, null)); // warm-up
 const missRows = [];
@@ -346,10 +359,10 @@ const fmtMissStages = (s: Record<string, number>) =>
     .map((k) => `${k} ${f2(s[k]!)}`)
     .join(", ");
 console.log(
-  `\nqid miss through service.retrieve, k=50, understanding on, ${missTexts.length} catalog-like queries that miss the qid lists; ${idx.lexical ? `hybrid = vectors + BM25 fused at ${JSON.stringify(idx.blend)}` : "no BM25 channel in this release (--lexical off)"}; vectors alone = the same index with the BM25 channel off\n`,
+  `\nqid miss through service.retrieve, k=50, understanding on, ${missTexts.length} catalog-like queries that miss the qid lists; ${idx.lexical ? `hybrid = vectors + BM25 fused at ${JSON.stringify(idx.blend)}` : "no BM25 channel in this release (--lexical off)"}; vectors alone = the same index with the BM25 channel off; + prior = hybrid with a popularity prior of 0.2\n`,
 );
 printTable(
-  ["request", "n", "hybrid p50 ms", "hybrid p95 ms", "vectors alone p50 ms", "p95 ms", "p50 ratio", "paths", "channels", "hybrid stage p50 ms"],
+  ["request", "n", "hybrid p50 ms", "hybrid p95 ms", "vectors alone p50 ms", "p95 ms", "p50 ratio", "+ prior 0.2 p50 ms", "p95 ms", "vs hybrid p50", "paths", "channels", "hybrid stage p50 ms"],
   missRows.map((x) => [
     x.label,
     x.n,
@@ -358,6 +371,9 @@ printTable(
     f2(x.vector.p50),
     f2(x.vector.p95),
     `${(x.hybrid.p50 / x.vector.p50).toFixed(2)}×`,
+    f2(x.prior.p50),
+    f2(x.prior.p95),
+    `${(x.prior.p50 / x.hybrid.p50).toFixed(2)}×`,
     fmtPaths(x.paths),
     fmtPaths(x.channels),
     fmtMissStages(x.stages),

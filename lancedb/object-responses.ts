@@ -2,12 +2,17 @@
 // record with its ETag and age, read a body under a bound, and unescape a listing's XML text.
 import type { StoredObject } from "./store-objects.ts";
 
-/** A successful GET's record: its text, ETag, and age by the store's own clock (Date − Last-Modified), so no host's clock matters. */
+/**
+ * A successful GET's record: its text, ETag, and age by the store's own clock (Date − Last-Modified),
+ * so no host's clock matters. Both headers are HTTP dates, whole seconds, so the difference can
+ * overstate the age by up to a second (written at 12:00:00.9, read at 12:00:01.0: "1 s"); the age
+ * is its lower bound, one second less, so a lease is never judged stale before its ttl.
+ */
 export async function storedObject(res: Response): Promise<StoredObject> {
   const text = await res.text();
   const now = Date.parse(res.headers.get("date") ?? "") || Date.now();
   const modified = Date.parse(res.headers.get("last-modified") ?? "") || now;
-  return { text, etag: res.headers.get("etag") ?? "", ageSeconds: Math.max(0, (now - modified) / 1000) };
+  return { text, etag: res.headers.get("etag") ?? "", ageSeconds: Math.max(0, (now - modified) / 1000 - 1) };
 }
 
 /**

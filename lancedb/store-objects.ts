@@ -16,7 +16,7 @@ export interface StoredObject {
   text: string;
   /** The version a conditional write names (what `{ ifMatch }` takes): the ETag, quotes included, on S3 and Azure; the object's generation (a decimal number) on GCS. */
   etag: string;
-  /** Seconds since the object was last written, by the store's own clock (Date − Last-Modified), so no host's clock matters. */
+  /** Seconds since the object was last written, at least, by the store's own clock (Date − Last-Modified less their one-second resolution), so no host's clock matters. */
   ageSeconds: number;
 }
 

@@ -25,6 +25,7 @@ const TOY = defineVerb({
     force: { type: "boolean", subverbs: ["make"], help: "overwrite" },
   },
   examples: ["vitrine toy make t1 --data d --force"],
+  retired: { shallow: "shallow is the default now; --deep goes deep" },
 });
 
 const usageMessage = (argv: string[], env = {}) => {
@@ -58,6 +59,7 @@ describe("parseArgv", () => {
   it.each([
     [["--data", "d", "--stesp", "3"], /^UNKNOWN_FLAG: unknown flag --stesp \(did you mean --steps\?\)$/],
     [["--data", "d", "--frobnicate"], /^UNKNOWN_FLAG: unknown flag --frobnicate$/],
+    [["--data", "d", "--shallow"], /^UNKNOWN_FLAG: --shallow was removed: shallow is the default now; --deep goes deep$/],
     [["--data", "d", "-x"], /^UNKNOWN_FLAG: unknown flag -x/],
     [["--data", "d", "--steps", "ten"], /^BAD_FLAG: --steps must be a whole number in 1\.\.100, got "ten"$/],
     [["--data", "d", "--steps", "2.5"], /--steps must be a whole number/],

@@ -103,7 +103,10 @@ const flagLike = (t: string) => t.startsWith("-") && t !== "-" && !NUMBER.test(t
 
 function unknownFlag(spec: VerbSpec<FlagTable, string>, token: string): UsageError {
   const names = [...Object.keys(spec.flags), "help"];
-  return new UsageError("UNKNOWN_FLAG", `unknown flag ${token}${near(token.replace(/^-+/, "").split("=")[0]!, names, (n) => `--${n}`)}`);
+  const name = token.replace(/^-+/, "").split("=")[0]!;
+  const retired = Object.hasOwn(spec.retired ?? {}, name) ? spec.retired![name] : undefined;
+  if (retired) return new UsageError("UNKNOWN_FLAG", `--${name} was removed: ${retired}`);
+  return new UsageError("UNKNOWN_FLAG", `unknown flag ${token}${near(name, names, (n) => `--${n}`)}`);
 }
 
 function checkArg(where: string, a: ArgSpec, raw: string): void {

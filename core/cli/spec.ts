@@ -125,6 +125,8 @@ export interface VerbSpec<F extends FlagTable = FlagTable, S extends string = st
   notes?: string;
   /** Whole command lines (`vitrine publish --data data/demo`); a test parses each one with this table. */
   examples?: readonly string[];
+  /** Flags this verb no longer has, by name, with what to do instead (the unknown-flag error says it, so old scripts learn why). */
+  retired?: { readonly [flag: string]: string };
 }
 
 /** A verb table with literal types kept, so parsed values are typed from it. */

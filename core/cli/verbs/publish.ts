@@ -32,7 +32,7 @@ export const PUBLISH = defineVerb({
       type: "boolean",
       help: 'do not fit the popularity prior (the items\' training clicks) into the blend; by default the fit weighs it in only as far as the tuning clicks show it helps (QUALITY.md, "The popularity prior")',
     },
-    "no-lexical": { type: "boolean", help: "no BM25 channel: vectors alone" },
+    "no-lexical": { type: "boolean", help: "no BM25 channel: vectors alone (with the popularity prior unless --no-prior)" },
     "exact-threshold": { type: "int", min: 0, defaultText: "50000", help: "below this many items no ANN index is built" },
     ann: { type: "enum", choices: ["hnsw", "pq"], defaultText: "hnsw", help: "ANN index above the threshold: hnsw (IVF_HNSW_SQ, cosine) or pq (IVF_PQ)" },
     "no-activate": { type: "boolean", help: "publish without pointing readers at the new release" },
@@ -65,6 +65,7 @@ export const PUBLISH = defineVerb({
     "In a data directory that has an edge (an earlier --edge), an activating publish pushes to it",
     "when the Cloudflare variables are set, and otherwise refuses unless --no-edge.",
   ].join("\n"),
+  retired: { prior: "the blend fit weighs the popularity prior in by default now (at 0 where the tuning clicks do not show it helping); --no-prior turns it off" },
   examples: [
     "vitrine publish --data data/demo",
     "vitrine publish --data data/demo --encoder onnx --no-activate",

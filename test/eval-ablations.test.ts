@@ -137,7 +137,7 @@ describe("vitrine eval --ablations", () => {
     );
     // --baseline: the same runs scored the same way as the first call differ by exactly 0 on every seed.
     expect(second.stdout).toMatch(
-      /Item tower \(seed 003\)[^\n]*: as served, this run − [^\n]*seeds\.json, paired by seed[^\n]*\n\n\| Variant \| Seeds \| Δ unseen R@10 \|[^\n]*\n[^\n]*\n\| text-only \| 1,2 \| \+0\.0 ± 0\.0 \| \+0\.0 ± 0\.0 \|/,
+      /Item tower \(seed 003\)[^\n]*: as served, this run − [^\n]*seeds\.json \(vitrine eval [^\n]*--ablations[^\n]*\), paired by seed[^\n]*\n\n\| Variant \| Seeds \| Δ unseen R@10 \|[^\n]*\n[^\n]*\n\| text-only \| 1,2 \| \+0\.0 ± 0\.0 \| \+0\.0 ± 0\.0 \|/,
     );
     // --ann: each run's vectors also go through the release ANN index; its recall is reported.
     expect(await readFile(join(data, "eval", "ablations", "report.md"), "utf8")).toMatch(/ANN recall vs exact \(fusion-no-stage1-s1\): @10 \d+\.\d%, @100 \d+\.\d% over \d+ queries — ivf_hnsw_sq/);
@@ -162,7 +162,8 @@ describe("vitrine eval --ablations", () => {
       [["--ablations", "--fixed-blend", "max"], /--fixed-blend must be a vector weight in \[0, 1\]/],
       [["--fixed-blend", "0.5"], /--fixed-blend only applies with --ablations/],
       [["--baseline", "x"], /--baseline only applies with --ablations/],
-      [["--ablations", "--baseline", join(data, "no-such-report")], /--baseline [^\n]*no-such-report: ENOENT; pass an earlier `vitrine eval --ablations` report folder/],
+      [["--ablations", "--baseline", join(data, "no-such-report")], /--baseline [^\n]*no-such-report does not exist; pass an earlier `vitrine eval --ablations` report folder/],
+      [["--ablations", "--baseline", data], /--baseline [^\n]* has no seeds\.json \(ablation reports made before it lack one\); rerun that ablation with --out /],
       [["--ablations", "--baseline", "package.json"], /--baseline package\.json is not an ablation seeds\.json/],
     ];
     try {

@@ -316,7 +316,9 @@ export async function runAblations(opts: AblationsOptions): Promise<AblationsRes
     summaries.push(`${ABLATION_TABLES[table]}: mean ± sd over seeds (%), vector channel alone\n\n${seedSummary(relabel(vectors))}`);
     if (opts.baseline) {
       const before = opts.baseline.seeds.rows.filter((b) => b.table === table && b.channels === "served").map((b) => b.row);
-      summaries.push(`${ABLATION_TABLES[table]}: as served, this run − ${opts.baseline.file}, paired by seed: mean ± sd of the differences (points)\n\n${pairedSummary(relabel(served), before)}`);
+      summaries.push(
+        `${ABLATION_TABLES[table]}: as served, this run − ${opts.baseline.file} (${opts.baseline.seeds.command || "command not recorded"}), paired by seed: mean ± sd of the differences (points)\n\n${pairedSummary(relabel(served), before)}`,
+      );
     }
     if (opts.fixedBlends?.length) {
       // Each row served with its fitted blend, then with every fixed one.

@@ -4,7 +4,7 @@
 // a terminal table, report.md and report.html. `--ablations` trains and compares the seed 003 /
 // seed 001 variants over several seeds instead (ablations-command.ts).
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { runVerb, UsageError, type ArgsOf } from "../../core/cli/index.ts";
 import { EVAL } from "../../core/cli/verbs/index.ts";
@@ -28,15 +28,18 @@ export function evalCommand(argv: string[]): Promise<number> {
 
 /** `--baseline`: an earlier ablation report folder (or its seeds.json), read before any training. */
 async function readBaseline(path: string): Promise<{ file: string; seeds: AblationSeeds }> {
-  const file = existsSync(join(path, "seeds.json")) ? join(path, "seeds.json") : path;
+  const hint = "pass an earlier `vitrine eval --ablations` report folder (it holds seeds.json)";
+  if (!existsSync(path)) throw new UsageError("BAD_FLAG", `--baseline ${path} does not exist; ${hint}`);
+  const isDir = (await stat(path)).isDirectory();
+  const file = isDir ? join(path, "seeds.json") : path;
+  // Reports written before seeds.json existed have only report.md and report.html.
+  if (isDir && !existsSync(file))
+    throw new UsageError("BAD_FLAG", `--baseline ${path} has no seeds.json (ablation reports made before it lack one); rerun that ablation with --out ${path}, then compare`);
   let text: string;
   try {
     text = await readFile(file, "utf8");
   } catch (e) {
-    throw new UsageError(
-      "BAD_FLAG",
-      `--baseline ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; pass an earlier \`vitrine eval --ablations\` report folder (it holds seeds.json)`,
-    );
+    throw new UsageError("BAD_FLAG", `--baseline ${file}: ${(e as Error).message}; ${hint}`);
   }
   try {
     return { file, seeds: parseAblationSeeds(text, file) };

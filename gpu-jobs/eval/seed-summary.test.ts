@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { MetricsTable } from "../../core/index.ts";
 import { SLICES } from "./eval-context.ts";
-import { meanMetrics, pairedSummary, sd, seedSummary } from "./seed-summary.ts";
+import { meanMetrics, pairedSummary, parseAblationSeeds, sd, seedSummary } from "./seed-summary.ts";
 
 const table = (r100: number, ndcg: number): MetricsTable => {
   const set = { queries: 10, recall: { 10: r100 / 2, 100: r100 }, hitRate: { 10: 1 }, ndcg10: ndcg, relevance: { 10: null }, categoryConsistency: { 10: 0.5 } };
@@ -73,6 +73,18 @@ describe("seed summaries", () => {
     expect(md).toMatch(/\| fusion \| 1,2 \| \+1\.5 ± 0\.7 \| \+3\.0 ± 1\.4 \| −2\.5 ± 3\.5 \|/);
     expect(md.split("\n")[0]).toMatch(/^\| Variant \| Seeds \| Δ unseen R@10 \| Δ unseen R@100 \| Δ unseen NDCG@10 \|/);
     expect(md).not.toContain("| text |");
+    expect(md).toMatch(/\n\nNot compared \(no baseline\): fusion seed 3; text \(no baseline row\)\.$/);
+    // A difference that rounds to zero is +0.0, whatever its sign before rounding.
+    const tiny = pairedSummary([{ label: "t", seeds: [1], tables: [table(0.6, 0.4)] }], [{ label: "t", seeds: [1], tables: [table(0.6, 0.400004)] }]);
+    expect(tiny).toMatch(/\| t \| 1 \| \+0\.0 ± n\/a \| \+0\.0 ± n\/a \| \+0\.0 ± n\/a \|/);
     expect(pairedSummary(now, [{ label: "concat", seeds: [1], tables: [table(0.5, 0.3)] }])).toMatch(/no row of this run has a baseline row/);
+  });
+
+  it("reads a seeds.json back, and names the file when it is not one", () => {
+    const good = { command: "vitrine eval", rows: [{ table: "tower", channels: "served", row: { label: "fusion", seeds: [1], tables: [table(0.6, 0.4)] } }] };
+    expect(parseAblationSeeds(JSON.stringify(good), "a/seeds.json")).toEqual(good);
+    expect(() => parseAblationSeeds("{", "a/seeds.json")).toThrow(/^a\/seeds\.json is not JSON/);
+    const noSlices = { ...good, rows: [{ ...good.rows[0], row: { label: "fusion", seeds: [1], tables: [{ ks: [10] }] } }] };
+    expect(() => parseAblationSeeds(JSON.stringify(noSlices), "a/seeds.json")).toThrow(/a\/seeds\.json is not an ablation seeds\.json/);
   });
 });

@@ -114,12 +114,16 @@ export function seedSummary(rows: readonly SeedRow[]): string {
  * A markdown table of paired differences: each row against the row of the same label in `baseline`
  * (an earlier ablation run of the same runs, e.g. without the prior), seed by seed over the seeds
  * both have, as mean ± sd of (row − baseline). Pairing removes the spread between seeds that the
- * plain mean ± sd carries, so a small but consistent change shows. Rows without a baseline are left out.
+ * plain mean ± sd carries, so a small but consistent change shows. Rows and seeds without a
+ * baseline are left out, and a line under the table says which.
  */
 export function pairedSummary(rows: readonly SeedRow[], baseline: readonly SeedRow[]): string {
+  const left: string[] = [];
   const pairs = rows.flatMap((r) => {
     const b = baseline.find((x) => x.label === r.label);
     const seeds = b ? r.seeds.filter((s) => b.seeds.includes(s)) : [];
+    const missing = r.seeds.filter((s) => !seeds.includes(s));
+    if (missing.length) left.push(`${r.label} ${b ? `seed${missing.length > 1 ? "s" : ""} ${missing.join(",")}` : "(no baseline row)"}`);
     return b && seeds.length ? [{ r, b, seeds }] : [];
   });
   if (pairs.length === 0) return "no row of this run has a baseline row with the same label and a common seed";
@@ -133,11 +137,13 @@ export function pairedSummary(rows: readonly SeedRow[], baseline: readonly SeedR
         return now == null || before == null ? null : now - before;
       });
       const m = meanOf(xs);
-      return m === null ? "—" : `${m >= 0 ? "+" : "−"}${fmt(Math.abs(m), sd(xs))}`;
+      // The sign of the printed value: a mean of −0.0004 reads +0.0, not −0.0.
+      return m === null ? "—" : `${Math.round(1000 * m) >= 0 ? "+" : "−"}${fmt(Math.abs(m), sd(xs))}`;
     });
     return [r.label, seeds.join(","), ...cells];
   });
-  return [`| ${head.join(" | ")} |`, `|${head.map((_, i) => (i < 2 ? "---" : "---:")).join("|")}|`, ...lines.map((l) => `| ${l.join(" | ")} |`)].join("\n");
+  const table = [`| ${head.join(" | ")} |`, `|${head.map((_, i) => (i < 2 ? "---" : "---:")).join("|")}|`, ...lines.map((l) => `| ${l.join(" | ")} |`)].join("\n");
+  return left.length ? `${table}\n\nNot compared (no baseline): ${left.join("; ")}.` : table;
 }
 
 /** What `vitrine eval --ablations` writes to seeds.json: every row's metrics per seed. */
@@ -166,8 +172,9 @@ export function parseAblationSeeds(text: string, file: string): AblationSeeds {
         typeof r.row?.label === "string" &&
         Array.isArray(r.row.seeds) &&
         Array.isArray(r.row.tables) &&
-        r.row.seeds.length === r.row.tables.length,
+        r.row.seeds.length === r.row.tables.length &&
+        r.row.tables.every((t: MetricsTable) => typeof t?.slices === "object" && t.slices !== null && typeof t.overall === "object"),
     );
-  if (!ok) throw new RangeError(`${file} is not an ablation seeds.json (rows of { table, channels, row: { label, seeds, tables } })`);
+  if (!ok) throw new RangeError(`${file} is not an ablation seeds.json (rows of { table, channels, row: { label, seeds, tables: [{ overall, slices }] } })`);
   return v as AblationSeeds;
 }

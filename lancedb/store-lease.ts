@@ -9,9 +9,10 @@
 //     beat counter makes each body, hence ETag, new), one request at a time; a refused write means
 //     it was taken over (lost), unless the record still carries the holder's token (a beat that
 //     timed out had landed): then it beats again on that version.
-//   - stale: the record's age by the store's clock (Date − Last-Modified of the GET) is over the
-//     ttl, or its host is this host and its pid is gone (taken over at once). Taking over is the
-//     same If-Match PUT, so of two takers only one wins.
+//   - stale: the record's age by the store's clock is over the ttl, or its host is this host and its
+//     pid is gone (taken over at once). The age is Date − Last-Modified of the GET less a second:
+//     both are whole-second HTTP dates, so it is a lower bound and a takeover comes 1–2 s after the
+//     ttl, never before. Taking over is the same If-Match PUT, so of two takers only one wins.
 import { storeObjects } from "./store-objects.ts";
 import type { StoreUri } from "./store-location.ts";
 import type { Lease, LeaseHolder } from "./writer-lease.ts";

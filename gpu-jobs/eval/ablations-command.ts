@@ -326,11 +326,10 @@ export async function runAblations(opts: AblationsOptions): Promise<AblationsRes
         { label: `${x.label}, fitted blend`, row: served.get(x.run.id)! },
         ...opts.fixedBlends!.flatMap((b) => {
           const row = fixedServed.get(`${x.run.id} @${blendLabel(b)}`);
-          return row ? [{ label: `${x.label}, fixed ${blendLabel(b)}`, row, fixed: true }] : [];
+          return row ? [{ label: `${x.label}, fixed ${blendLabel(b)}`, row }] : [];
         }),
       ]);
       groups.push({ title: `${ABLATION_TABLES[table]} — as served, fitted vs fixed blends, mean over seeds`, variants: blends.map(variant) });
-      for (const e of blends) if ("fixed" in e) perSeed.push({ table, channels: "served", row: { ...e.row, label: e.label, probes: undefined } });
       summaries.push(`${ABLATION_TABLES[table]}: mean ± sd over seeds (%), fitted vs fixed blends\n\n${seedSummary(blends.map((e) => ({ ...e.row, label: e.label })))}`);
     }
   }

@@ -44,7 +44,7 @@ async function readBaseline(path: string): Promise<{ file: string; seeds: Ablati
   try {
     return { file, seeds: parseAblationSeeds(text, file) };
   } catch (e) {
-    throw new UsageError("BAD_FLAG", `--baseline ${(e as Error).message}; pass an earlier \`vitrine eval --ablations\` report folder`);
+    throw new UsageError("BAD_FLAG", `--baseline ${(e as Error).message}; ${hint}`);
   }
 }
 

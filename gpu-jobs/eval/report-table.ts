@@ -85,6 +85,11 @@ export function formatTable(variants: readonly VariantResult[], opts: Omit<Table
 /** The metrics table as GitHub markdown. */
 export function markdownTable(variants: readonly VariantResult[], opts: TableOptions = {}): string {
   const { header, rows } = tableCells(variants, opts);
+  return markdownGrid(header, rows);
+}
+
+/** A GitHub markdown table: the first `textColumns` columns left-aligned, the rest (numbers) right-aligned; "|" in a cell escaped. */
+export function markdownGrid(header: readonly string[], rows: readonly (readonly string[])[], textColumns = 1): string {
   const esc = (s: string) => s.replace(/\|/g, "\\|");
-  return [`| ${header.map(esc).join(" | ")} |`, `|${header.map((_, c) => (c === 0 ? "---" : "---:")).join("|")}|`, ...rows.map((r) => `| ${r.map(esc).join(" | ")} |`)].join("\n");
+  return [`| ${header.map(esc).join(" | ")} |`, `|${header.map((_, c) => (c < textColumns ? "---" : "---:")).join("|")}|`, ...rows.map((r) => `| ${r.map(esc).join(" | ")} |`)].join("\n");
 }

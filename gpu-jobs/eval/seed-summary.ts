@@ -4,7 +4,7 @@
 import type { MetricSet, MetricsTable } from "../../core/index.ts";
 import { SLICES } from "./eval-context.ts";
 import type { ModelProbe } from "./model-probe.ts";
-import { PROBE_COLUMNS } from "./report-table.ts";
+import { markdownGrid, PROBE_COLUMNS } from "./report-table.ts";
 import { TITLE_NAMES_SLICE, TITLE_OMITS_SLICE } from "./slices.ts";
 
 /** One ablation row's results, one entry per seed. */
@@ -107,7 +107,7 @@ export function seedSummary(rows: readonly SeedRow[]): string {
       ...probes,
     ];
   });
-  return [`| ${head.join(" | ")} |`, `|${head.map((_, i) => (i < 2 ? "---" : "---:")).join("|")}|`, ...lines.map((l) => `| ${l.join(" | ")} |`)].join("\n");
+  return markdownGrid(head, lines, 2);
 }
 
 /**
@@ -142,7 +142,7 @@ export function pairedSummary(rows: readonly SeedRow[], baseline: readonly SeedR
     });
     return [r.label, seeds.join(","), ...cells];
   });
-  const table = [`| ${head.join(" | ")} |`, `|${head.map((_, i) => (i < 2 ? "---" : "---:")).join("|")}|`, ...lines.map((l) => `| ${l.join(" | ")} |`)].join("\n");
+  const table = markdownGrid(head, lines, 2);
   return left.length ? `${table}\n\nNot compared (no baseline): ${left.join("; ")}.` : table;
 }
 

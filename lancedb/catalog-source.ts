@@ -1,5 +1,5 @@
-// Reads what a release is built from: the imported catalog and the distinct logged queries,
-// pinned to the table versions the import manifest recorded.
+// Reads what a release is built from: the imported catalog, the training click log and its distinct
+// queries, pinned to the table versions the import manifest recorded.
 import type * as lancedb from "@lancedb/lancedb";
 import { ATTRIBUTE_KEY, tuningPair, type ItemColumns, type TuningQuery } from "../core/index.ts";
 import { IMPORT_TABLES } from "./import-tables.ts";
@@ -77,8 +77,11 @@ export async function readLoggedQueries(db: lancedb.Connection, version?: number
   const t = await openPinned(db, IMPORT_TABLES.clicks, version);
   if (!t) return [];
   const a = await t.query().select(["qid", "terms"]).toArrow();
-  const qids = column<number>(a, "qid");
-  const terms = column<string>(a, "terms");
+  return distinctQueries(column<number>(a, "qid"), column<string>(a, "terms"));
+}
+
+/** Distinct (qid, terms) pairs of parallel columns, sorted by qid, then terms. */
+function distinctQueries(qids: readonly number[], terms: readonly string[]): LoggedQuery[] {
   const seen = new Map<string, LoggedQuery>();
   // Two different term strings can share a qid (a hash collision): both get their own row.
   for (let i = 0; i < qids.length; i++) seen.set(`${qids[i]}\u0000${terms[i]}`, { qid: qids[i]!, terms: terms[i]! });
@@ -95,23 +98,31 @@ export interface TrainingClicks {
   terms: string[];
 }
 
-/** The training clicks as training reads them: rows without terms or naming an unknown item are skipped; empty without a click log. */
-export async function readTrainingClicks(db: lancedb.Connection, rowOf: ReadonlyMap<string, number>, version?: number): Promise<TrainingClicks> {
-  const out: TrainingClicks = { rows: [], clicks: [], terms: [] };
+/** The training click log as publish needs it, read in one scan (a large log is read once, not once per use). */
+export interface ClickLog {
+  /** The clicks as training reads them: rows without terms or naming an unknown item are skipped. */
+  training: TrainingClicks;
+  /** Every distinct logged query, unknown items' rows included (their query is still served from a qid list). */
+  queries: LoggedQuery[];
+}
+
+/** The training click log's training clicks and distinct queries, from one read of its four columns; both empty without a click log. */
+export async function readClickLog(db: lancedb.Connection, rowOf: ReadonlyMap<string, number>, version?: number): Promise<ClickLog> {
+  const training: TrainingClicks = { rows: [], clicks: [], terms: [] };
   const t = await openPinned(db, IMPORT_TABLES.clicks, version);
-  if (!t) return out;
-  const a = await t.query().select(["item_id", "clicks", "terms"]).toArrow();
+  if (!t) return { training, queries: [] };
+  const a = await t.query().select(["qid", "item_id", "clicks", "terms"]).toArrow();
   const ids = column<string>(a, "item_id");
   const counts = column<number>(a, "clicks");
   const terms = column<string>(a, "terms");
   for (let i = 0; i < ids.length; i++) {
     const row = rowOf.get(ids[i]!);
     if (row === undefined || terms[i]!.length === 0) continue;
-    out.rows.push(row);
-    out.clicks.push(counts[i]!);
-    out.terms.push(terms[i]!);
+    training.rows.push(row);
+    training.clicks.push(counts[i]!);
+    training.terms.push(terms[i]!);
   }
-  return out;
+  return { training, queries: distinctQueries(column<number>(a, "qid"), terms) };
 }
 
 /** The held-out clicks' pairs of the tuning half (core `tuningPair`), grouped by query, as catalog rows, each with the rows `training` clicked for its terms (left out of its ranking). */

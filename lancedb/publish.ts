@@ -3,7 +3,7 @@
 // release is invisible; until the pointer moves, readers keep the previous one.
 import { buildSearchIndex, countLexiconValues, fitBlend, parseBlend, popularityOf, type Blend, type BlendFit, type ReleaseInfo, type TextEmbedder } from "../core/index.ts";
 import { readImportManifest } from "./import-manifest.ts";
-import { itemColumnsOf, readCatalog, readLoggedQueries, readTrainingClicks, readTuningQueries } from "./catalog-source.ts";
+import { itemColumnsOf, readCatalog, readClickLog, readTuningQueries } from "./catalog-source.ts";
 import { allTableNames, openStore } from "./connect.ts";
 import { StoreError } from "./errors.ts";
 import { checkedUnitVectors, collectItemVectors, encodeItems } from "./item-vectors.ts";
@@ -95,7 +95,7 @@ async function publishLeased(opts: PublishOptions): Promise<ReleaseInfo> {
 
   progress("items", 0, n);
   const rowOf = new Map(cat.ids.map((x, i) => [x, i]));
-  const training = await readTrainingClicks(db, rowOf, manifest.tables[IMPORT_TABLES.clicks]);
+  const { training, queries } = await readClickLog(db, rowOf, manifest.tables[IMPORT_TABLES.clicks]);
   const popularity = popularityOf(training.rows, training.clicks, n);
   const items = await writeItemsTable(db, names.items, cat, vectors, dim, popularity);
   progress("items", n, n);
@@ -127,7 +127,6 @@ async function publishLeased(opts: PublishOptions): Promise<ReleaseInfo> {
   idx.blend = fit.blend;
   progress("blend", 1, 1);
 
-  const queries = await readLoggedQueries(db, manifest.tables[IMPORT_TABLES.clicks]);
   progress("qids", 0, queries.length);
   const qids = await writeQidsTable(db, names.qids, queries, encoder, cat.ids, idx, { topK, exactLimit, onProgress: (d) => progress("qids", d, queries.length) });
   if (queries.length > 0) await assertIndexesComplete(qids, ["qid_idx"]);

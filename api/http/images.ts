@@ -10,6 +10,7 @@
 // work (disk reads and resizes behind a semaphore in the store, cached on disk).
 import type { Context as HonoContext, Hono } from "hono";
 import { LIMITS } from "../../core/index.ts";
+import { rewriteJson } from "./json-rewrite.ts";
 import { ApiError } from "./errors.ts";
 import type { AppEnv } from "./app-env.ts";
 
@@ -60,28 +61,7 @@ export function withImageUrls<T>(value: T, base: string): T {
     const image = typeof x.image === "string" && typeof x.id === "string" ? `${base}${imagePath(x.id)}` : null;
     return image === x.image ? it : { ...x, image };
   };
-  const walk = (v: unknown, depth: number): unknown => {
-    if (typeof v !== "object" || v === null || depth > 6) return v;
-    if (Array.isArray(v)) {
-      let out: unknown[] | null = null;
-      for (let i = 0; i < v.length; i++) {
-        const w = walk(v[i], depth + 1);
-        if (w !== v[i]) (out ??= v.slice())[i] = w;
-      }
-      return out ?? v;
-    }
-    if (Object.getPrototypeOf(v) !== Object.prototype) return v;
-    let out: Record<string, unknown> | null = null;
-    for (const [k, x] of Object.entries(v)) {
-      const w = k === "items" && Array.isArray(x) ? x.map(item) : walk(x, depth + 1);
-      if (w === x) continue;
-      out ??= { ...(v as Record<string, unknown>) };
-      // defineProperty, not assignment: a "__proto__" key stays a key.
-      Object.defineProperty(out, k, { value: w, enumerable: true, writable: true, configurable: true });
-    }
-    return out ?? v;
-  };
-  return walk(value, 0) as T;
+  return rewriteJson(value, { field: (k, x) => (k === "items" && Array.isArray(x) ? x.map(item) : undefined), maxDepth: 6 });
 }
 
 /** Whether an If-None-Match header names this entity tag (weak comparison, as RFC 9110 asks for GET). */

@@ -2,6 +2,7 @@
 // streamed job events are rewritten at the edge of the API so a client (a read key, a browser)
 // never learns where the server keeps its data. The server's own log keeps the real paths.
 // Runtime-agnostic: the caller (api/node) names the paths; the app only rewrites strings.
+import { rewriteJson } from "./json-rewrite.ts";
 
 /** A server path and what it is shown as (e.g. the data directory as "<data>"). */
 export interface PathAlias {
@@ -62,36 +63,7 @@ export function createRedactor(aliases: readonly PathAlias[]): Redactor {
     });
   };
 
-  const walk = (v: unknown, depth: number): unknown => {
-    if (typeof v === "string") return text(v);
-    if (typeof v !== "object" || v === null || depth > 64) return v;
-    if (Array.isArray(v)) {
-      let out: unknown[] | null = null;
-      for (let i = 0; i < v.length; i++) {
-        const w = walk(v[i], depth + 1);
-        if (w !== v[i]) (out ??= v.slice())[i] = w;
-      }
-      return out ?? v;
-    }
-    const proto = Object.getPrototypeOf(v);
-    if (proto !== Object.prototype && proto !== null) return v;
-    let out: Record<string, unknown> | null = null;
-    const obj = v as Record<string, unknown>;
-    for (const k in obj) {
-      if (!Object.hasOwn(obj, k)) continue;
-      const x = obj[k];
-      // Numbers, booleans and null need no walk (most fields of an answer).
-      if (typeof x !== "string" && (typeof x !== "object" || x === null)) continue;
-      const w = walk(x, depth + 1);
-      if (w === x) continue;
-      // Spread and defineProperty create own properties: a "__proto__" key stays a key.
-      out ??= proto === null ? Object.assign(Object.create(null) as Record<string, unknown>, v) : { ...(v as Record<string, unknown>) };
-      Object.defineProperty(out, k, { value: w, enumerable: true, writable: true, configurable: true });
-    }
-    return out ?? v;
-  };
-
-  return <T>(value: T) => walk(value, 0) as T;
+  return <T>(value: T) => rewriteJson(value, { string: text, maxDepth: 64 });
 }
 
 /** A redactor that changes nothing. */

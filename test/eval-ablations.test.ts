@@ -135,6 +135,24 @@ describe("vitrine eval --ablations", () => {
     expect(second.stdout).toMatch(
       /fitted vs fixed blends\n\n\| Variant \| Seeds \| blend w \|[^\n]*\n[^\n]*\n\| text-only, fitted blend \| 1,2 \| [0-9.]+,[0-9.]+ \|[^\n]*\n\| text-only, fixed w 1 \| 1,2 \| — \|/,
     );
+    // Paired by seed against the fit: the mean of the per-seed differences is the difference of the means.
+    const cell = (title: RegExp, row: string, col: string) => {
+      const lines = second.stdout.slice(second.stdout.search(title)).split("\n").slice(2);
+      const head = lines[0]!.split("|").map((c) => c.trim());
+      const line = lines.find((l) => l.startsWith(`| ${row} |`));
+      expect(line, `${row} under ${title}`).toBeDefined();
+      return Number.parseFloat(
+        line!
+          .split("|")
+          .map((c) => c.trim())
+          [head.indexOf(col)]!.replace("−", "-"),
+      );
+    };
+    const means = /Item tower \(seed 003\)[^\n]*: mean ± sd over seeds \(%\), fitted vs fixed blends/;
+    const paired = /Item tower \(seed 003\)[^\n]*: as served, fixed w 1 − the fitted blend, paired by seed/;
+    const delta = cell(paired, "text-only", "Δ unseen R@10");
+    expect(Math.abs(delta - (cell(means, "text-only, fixed w 1", "unseen R@10") - cell(means, "text-only, fitted blend", "unseen R@10")))).toBeLessThanOrEqual(0.11);
+    expect(second.stdout).toMatch(/fixed rrf w 0\.5 − the fitted blend, paired by seed[^\n]*\n\n\| Variant \| Seeds \| Δ unseen R@10 \|[^\n]*\n[^\n]*\n\| text-only \| 1,2 \|/);
     // --baseline: the same runs scored the same way as the first call differ by exactly 0 on every seed.
     expect(second.stdout).toMatch(
       /Item tower \(seed 003\)[^\n]*: as served, this run − [^\n]*seeds\.json \(vitrine eval [^\n]*--ablations[^\n]*\), paired by seed[^\n]*\n\n\| Variant \| Seeds \| Δ unseen R@10 \|[^\n]*\n[^\n]*\n\| text-only \| 1,2 \| \+0\.0 ± 0\.0 \| \+0\.0 ± 0\.0 \|/,

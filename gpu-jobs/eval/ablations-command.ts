@@ -331,6 +331,15 @@ export async function runAblations(opts: AblationsOptions): Promise<AblationsRes
       ]);
       groups.push({ title: `${ABLATION_TABLES[table]} — as served, fitted vs fixed blends, mean over seeds`, variants: blends.map(variant) });
       summaries.push(`${ABLATION_TABLES[table]}: mean ± sd over seeds (%), fitted vs fixed blends\n\n${seedSummary(blends.map((e) => ({ ...e.row, label: e.label })))}`);
+      // Paired by seed (the same models under two blends): what a fixed blend would change against the fit.
+      const fitted = inTable.map((x) => ({ ...served.get(x.run.id)!, label: x.label }));
+      for (const b of opts.fixedBlends) {
+        const fixed = inTable.flatMap((x) => {
+          const row = fixedServed.get(`${x.run.id} @${blendLabel(b)}`);
+          return row ? [{ ...row, label: x.label }] : [];
+        });
+        summaries.push(`${ABLATION_TABLES[table]}: as served, fixed ${blendLabel(b)} − the fitted blend, paired by seed: mean ± sd of the differences (points)\n\n${pairedSummary(fixed, fitted)}`);
+      }
     }
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fitBlend, pickBlendWeight, precomputeQidLists } from "./blend-fit.ts";
+import { fitBlend, pickBlendWeight, precomputeQidLists, PRIOR_CENTER } from "./blend-fit.ts";
 import { filterToPredicate } from "./filter-predicate.ts";
 import { mulberry32 } from "./rng.ts";
 import { queryId } from "./qid.ts";
@@ -179,12 +179,18 @@ describe("fitBlend's popularity prior", () => {
     const r = await runRetrieve(idx, { query: "plain", k: 2, understand: false }, { encode, exactLimit: 1e6 });
     expect(r.hits.map((h) => h.row)).toEqual([30, 31]);
     expect(r.blend.prior).toBe(hot.blend.prior);
-    // Clicks on what the vector prefers: the prior only costs, so it stays 0 (absent).
+    // Clicks on what the vector prefers: from some weight on the prior only costs, so the fit keeps
+    // the weight nearest PRIOR_CENTER that costs nothing on the tuning queries, below the centre.
     const cold = await fit(idx, new Set([0, 1]));
-    expect(cold.blend.prior).toBeUndefined();
     const sum = (g: { ndcg10: number; recall100: number }) => g.ndcg10 + g.recall100;
-    expect(sum(cold.priorGrid![0]!)).toBeCloseTo(Math.max(...cold.priorGrid!.map(sum)), 12);
-    expect(sum(cold.priorGrid![5]!)).toBeLessThan(sum(cold.priorGrid![0]!));
+    const chosen = cold.blend.prior ?? 0;
+    expect(chosen).toBeLessThan(PRIOR_CENTER);
+    expect(sum(cold.priorGrid!.find((g) => g.prior === chosen)!)).toBeCloseTo(Math.max(...cold.priorGrid!.map(sum)), 12);
+    expect(sum(cold.priorGrid!.find((g) => g.prior === PRIOR_CENTER)!)).toBeLessThan(sum(cold.priorGrid![0]!));
+    // Where the prior changes no tuning ranking (every item as popular), the fit keeps PRIOR_CENTER.
+    const flat = await fit(buildSearchIndex(cols, { vectors, dim: 2, popularity: new Float32Array(40).fill(0.5) }), new Set([0, 1]));
+    expect(new Set(flat.priorGrid!.map(sum)).size).toBe(1);
+    expect(flat.blend.prior).toBe(PRIOR_CENTER);
   });
 
   it("fits no prior on an index without popularity, nor when told not to", async () => {

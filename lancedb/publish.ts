@@ -50,7 +50,7 @@ export interface PublishOptions {
   blend?: "fit" | Blend;
   /** Build the lexical (BM25) channel (default true); false serves vectors alone. */
   lexical?: boolean;
-  /** Fit the popularity prior's weight with the blend (default true: the fit keeps it at 0 unless the tuning clicks show it helps; false: it stays 0; a fixed `blend` sets its own). The items' priors are stored either way. */
+  /** Fit the popularity prior's weight with the blend (default true: the fit keeps it at 0.3 unless the tuning clicks show another weight doing better; false: it stays 0; a fixed `blend` sets its own). The items' priors are stored either way. */
   prior?: boolean;
   /** Exact-scan limit used by the live search when precomputing and fitting (default 100,000, as serving); a release with more items also stores its IVF index (`ivf_rNNN`). */
   exactLimit?: number;

@@ -30,7 +30,7 @@ export const PUBLISH = defineVerb({
     },
     "no-prior": {
       type: "boolean",
-      help: 'do not fit the popularity prior (the items\' training clicks) into the blend; by default the fit weighs it in only as far as the tuning clicks show it helps (QUALITY.md, "The popularity prior")',
+      help: 'do not fit the popularity prior (the items\' training clicks) into the blend; by default the fit keeps it at 0.3 unless the tuning clicks show another weight, down to 0, doing better (QUALITY.md, "The popularity prior")',
     },
     "no-lexical": { type: "boolean", help: "no BM25 channel: vectors alone (with the popularity prior unless --no-prior)" },
     "exact-threshold": { type: "int", min: 0, defaultText: "50000", help: "below this many items no ANN index is built" },

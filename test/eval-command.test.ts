@@ -38,9 +38,10 @@ describe("vitrine eval", () => {
     const r = vitrine("eval", "--data", data);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/lexical \(BM25\)/);
-    expect(r.stdout).toMatch(/hash vectors \+ BM25 \(w [01]\.?\d*\)/);
+    // The blend each fit chose, the prior's weight where it is not 0.
+    expect(r.stdout).toMatch(/hash vectors \+ BM25 \(w [01]\.?\d*( prior 0\.\d)?\)/);
     expect(r.stdout).toMatch(/trained fusion \(tiny, step 30\), vectors/);
-    expect(r.stdout).toMatch(/trained fusion \(tiny, step 30\) \+ BM25 \(w [01]\.?\d*\)/);
+    expect(r.stdout).toMatch(/trained fusion \(tiny, step 30\) \+ BM25 \(w [01]\.?\d*( prior 0\.\d)?\)/);
     for (const slice of ["unseen pairs", "seen pairs", "head queries", "tail queries", "cold items", "title omits queried attribute", "unseen pairs, narrow queries \\(≤ 100 relevant\\)"])
       expect(r.stdout).toMatch(new RegExp(`Slice: ${slice}`));
     // The generator holds out whole pairs: every held-out pair is unseen, none seen.

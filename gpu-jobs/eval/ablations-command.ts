@@ -322,10 +322,11 @@ export async function runAblations(opts: AblationsOptions): Promise<AblationsRes
     }
     if (opts.fixedBlends?.length) {
       // Each row served with its fitted blend, then with every fixed one.
+      const fixedRow = (x: (typeof inTable)[number], b: Blend) => fixedServed.get(`${x.run.id} @${blendLabel(b)}`);
       const blends = inTable.flatMap((x) => [
         { label: `${x.label}, fitted blend`, row: served.get(x.run.id)! },
         ...opts.fixedBlends!.flatMap((b) => {
-          const row = fixedServed.get(`${x.run.id} @${blendLabel(b)}`);
+          const row = fixedRow(x, b);
           return row ? [{ label: `${x.label}, fixed ${blendLabel(b)}`, row }] : [];
         }),
       ]);
@@ -335,7 +336,7 @@ export async function runAblations(opts: AblationsOptions): Promise<AblationsRes
       const fitted = inTable.map((x) => ({ ...served.get(x.run.id)!, label: x.label }));
       for (const b of opts.fixedBlends) {
         const fixed = inTable.flatMap((x) => {
-          const row = fixedServed.get(`${x.run.id} @${blendLabel(b)}`);
+          const row = fixedRow(x, b);
           return row ? [{ ...row, label: x.label }] : [];
         });
         summaries.push(`${ABLATION_TABLES[table]}: as served, fixed ${blendLabel(b)} − the fitted blend, paired by seed: mean ± sd of the differences (points)\n\n${pairedSummary(fixed, fitted)}`);
